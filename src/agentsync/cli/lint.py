@@ -1,0 +1,124 @@
+"""``agent-lint``: parse arguments -> build settings and targets -> lint -> report -> exit code.
+
+Exit status: 0 no errors (warnings allowed), 1 any error, 2 usage or internal error.
+argparse rather than click keeps the cold start small; nothing here imports pydantic or the
+server stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from agentsync import __version__
+from agentsync.errors import AgentsyncError
+from agentsync.lint import rules
+from agentsync.lint.reporters import REPORTERS
+from agentsync.lint.result import LintResult
+
+
+@dataclass(frozen=True)
+class LintArgs:
+    paths: list[str]
+    output_format: str
+    disable: list[str]
+    jobs: int
+    sarif_file: str | None
+    summary_file: str | None
+    list_rules: bool
+
+
+def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
+    parser = argparse.ArgumentParser(
+        prog="agent-lint",
+        description="Validate agent configs (agents/, .agents/, ellipsis/, .ellipsis/) with the "
+        "platform's rules. With no PATH, lint every config in the current git repository.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="config files or directories")
+    parser.add_argument(
+        "--format",
+        "-f",
+        dest="output_format",
+        choices=sorted(REPORTERS),
+        default="github" if environ.get("GITHUB_ACTIONS") == "true" else "text",
+        help="output format (default: text; github under GitHub Actions)",
+    )
+    parser.add_argument(
+        "--disable", action="append", default=[], metavar="RULE", help="skip a rule (repeatable)"
+    )
+    parser.add_argument("--jobs", "-j", type=int, default=0, help="processes (default: cores)")
+    parser.add_argument("--sarif-file", metavar="PATH", help="also write SARIF 2.1.0 here")
+    parser.add_argument(
+        "--summary-file", metavar="PATH", help="also append a Markdown summary here"
+    )
+    parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    parser.add_argument("--version", action="version", version=f"agent-lint {__version__}")
+    ns = parser.parse_args(argv)
+    return LintArgs(
+        paths=ns.paths,
+        output_format=ns.output_format,
+        disable=ns.disable,
+        jobs=ns.jobs,
+        sarif_file=ns.sarif_file,
+        summary_file=ns.summary_file,
+        list_rules=ns.list_rules,
+    )
+
+
+def _use_color(stream: TextIO, environ: dict[str, str]) -> bool:
+    return stream.isatty() and "NO_COLOR" not in environ and environ.get("TERM") != "dumb"
+
+
+def _write_extra(fmt: str, path: str, result: LintResult, *, append: bool) -> None:
+    with open(path, "a" if append else "w", encoding="utf-8") as handle:
+        REPORTERS[fmt](handle).report(result)
+
+
+def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
+    from agentsync.config.discovery import find_repository_root
+    from agentsync.lint.runner import collect_targets, lint_targets
+    from agentsync.lint.settings import find_settings
+
+    if args.list_rules:
+        stdout.writelines(
+            f"{rule.ID:<18} {rule.SEVERITY:<8} {rule.SUMMARY}\n" for rule in rules.RULES.values()
+        )
+        return 0
+    for rule_id in args.disable:
+        rules.get(rule_id)
+    cwd = Path.cwd()
+    root = find_repository_root(cwd)
+    settings = find_settings(cwd, stop=root).with_disabled(args.disable)
+    for rule_id in settings.disable:
+        rules.get(rule_id)
+    result = lint_targets(collect_targets(args.paths, cwd, root), settings, args.jobs)
+    REPORTERS[args.output_format](stdout, color=_use_color(stdout, environ)).report(result)
+    if args.sarif_file:
+        _write_extra("sarif", args.sarif_file, result, append=False)
+    if args.summary_file:
+        _write_extra("markdown", args.summary_file, result, append=True)
+    return result.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    environ = dict(os.environ)
+    try:
+        args = parse_args(argv, environ)
+        return execute(args, sys.stdout, environ)
+    except AgentsyncError as error:
+        print(f"agent-lint: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - the one boundary: a bug is a message, not a traceback
+        print(
+            f"agent-lint: internal error: {type(error).__name__}: {error}\n"
+            "please report this at https://github.com/agentsync/agentsync/issues",
+            file=sys.stderr,
+        )
+        return 2

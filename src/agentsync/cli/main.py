@@ -1,0 +1,38 @@
+"""``agent``: the product's command group. Each subcommand is a thin call into a package."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from agentsync import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="agent")
+def cli() -> None:
+    """GitOps for AI-agent configs."""
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the v1 agent config."""
+    from agentsync.config.schema import generate, render
+
+    click.echo(render(generate()), nl=False)
+
+
+def main() -> int:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Which files are agent configs: ``.yaml``/``.yml`` files at any depth under ``agents/``,
+``.agents/``, ``ellipsis/`` or ``.ellipsis/`` at the repository root.
+
+Whether a discovered file *is* a config (it has a top-level ``ellipsis:`` key) is decided when
+it is loaded; see ``loader.Document.kind``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+CONFIG_DIRS = ("agents", ".agents", "ellipsis", ".ellipsis")
+CONFIG_SUFFIXES = (".yaml", ".yml")
+# The same rule as a regex over repository-relative paths (used by the pre-commit hook).
+CONFIG_PATH_PATTERN = r"^(agents|\.agents|ellipsis|\.ellipsis)/.*\.ya?ml$"
+_CONFIG_PATH = re.compile(CONFIG_PATH_PATTERN)
+
+
+def is_config_path(relative: str) -> bool:
+    """True for a repository-relative path (with ``/`` separators) in a config directory."""
+    return _CONFIG_PATH.match(relative) is not None
+
+
+def find_repository_root(start: Path) -> Path:
+    """The nearest directory at or above ``start`` holding ``.git``; ``start`` if none."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
+def discover(root: Path) -> list[Path]:
+    """Config-path files under the repository ``root``, sorted."""
+    found: list[Path] = []
+    for name in CONFIG_DIRS:
+        top = root / name
+        if not top.is_dir():
+            continue
+        for directory, subdirs, files in os.walk(top):
+            subdirs.sort()
+            found.extend(Path(directory, f) for f in sorted(files) if f.endswith(CONFIG_SUFFIXES))
+    return found

@@ -1,0 +1,470 @@
+"""YAML loading with positions: bytes in, a ``Document`` out, never an exception.
+
+The fast path composes the node graph with libyaml (PyYAML's C parser) and builds plain
+Python values while recording the 1-based line and column of every key and value. libyaml's
+node marks are 0-based; this module adds 1 and nothing else does.
+
+Scalars follow the YAML 1.2 core schema: ``yes``/``no``/``on``/``off`` are strings, ``0755`` is
+decimal. Hostile input is bounded, and each bound becomes a problem at a position:
+file size, invalid UTF-8, nesting depth (checked on the event stream before composing, since
+libyaml's composer recurses in C), alias expansion (billion laughs) and recursive aliases,
+duplicate keys, tabs and every other syntax error.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+
+# Rule ids of the problems found while loading (registered in agentsync.lint.rules).
+SYNTAX: Final = "syntax"
+DUPLICATE_KEY: Final = "duplicate-key"
+DOCUMENT_LIMITS: Final = "document-limits"
+
+ConfigPath = tuple[str | int, ...]
+
+_PLAIN = "?plain"
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+_ELLIPSIS_LINE = re.compile(r"""^(?:ellipsis|"ellipsis"|'ellipsis')[ \t]*:""", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one file may cost to load."""
+
+    max_bytes: int = 1024 * 1024
+    max_depth: int = 100
+    max_alias_nodes: int = 10_000
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a value sits in the source: 1-based line and column of its key and of its value."""
+
+    key_line: int
+    key_column: int
+    line: int
+    column: int
+    style: str | None  # scalar style: None plain, '"', "'", '|', '>'; None for collections
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """Something wrong with the file as YAML, found before any rule runs."""
+
+    rule: str
+    line: int
+    column: int
+    message: str
+    hint: str | None = None
+
+
+@dataclass
+class Document:
+    """One loaded file: its text, its data, the position of every value, and load problems."""
+
+    path: str
+    text: str
+    data: Any
+    spans: dict[ConfigPath, Span]
+    problems: list[LoadProblem]
+    kind: Literal["config", "ignored"]
+    loaded: bool = True  # False when the YAML could not be read at all
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return _LINE_BREAK.split(self.text)
+
+    def source_line(self, line: int) -> str:
+        lines = self.lines
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+class _Loader(_Parser):
+    """libyaml composer with a resolver that defers plain scalars to our YAML 1.2 rules."""
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+    # The pure-Python composer also calls these; libyaml's does not.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)\Z")
+_MAYBE_NOT_STRING = frozenset("0123456789-+.~nNtTfF")
+
+
+def resolve_plain(text: str) -> Any:
+    """The value of a plain (unquoted) scalar under the YAML 1.2 core schema."""
+    if text and text[0] not in _MAYBE_NOT_STRING:
+        return text
+    if text in _NULLS:
+        return None
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if _INT.match(text):
+        return int(text)
+    if _OCT.match(text):
+        return int(text, 0)
+    if _HEX.match(text):
+        return int(text, 0)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return float("-inf") if text[0] == "-" else float("inf")
+    if _NAN.match(text):
+        return float("nan")
+    return text
+
+
+_EXPLICIT_TAGS: dict[str, tuple[str, type | None]] = {
+    "tag:yaml.org,2002:int": ("an integer", int),
+    "tag:yaml.org,2002:float": ("a number", float),
+    "tag:yaml.org,2002:bool": ("a boolean", bool),
+    "tag:yaml.org,2002:null": ("null", type(None)),
+}
+
+
+class _Builder:
+    """Turns a composed node graph into Python values, recording spans and problems."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.spans: dict[ConfigPath, Span] = {}
+        self.problems: list[LoadProblem] = []
+        self._seen: set[int] = set()
+        self._active: set[int] = set()
+        self._alias_nodes = 0
+        self._alias_depth = 0
+        self._overflowed = False
+
+    def problem(self, rule: str, node: Node, message: str, hint: str | None = None) -> None:
+        mark = node.start_mark
+        self.problems.append(LoadProblem(rule, mark.line + 1, mark.column + 1, message, hint))
+
+    def build(self, node: Node, path: ConfigPath, key: Node | None, depth: int) -> Any:
+        mark = node.start_mark
+        key_mark = key.start_mark if key is not None else mark
+        style = node.style if isinstance(node, ScalarNode) else None
+        self.spans[path] = Span(
+            key_mark.line + 1, key_mark.column + 1, mark.line + 1, mark.column + 1, style
+        )
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if depth > self.limits.max_depth:
+            self.problem(
+                DOCUMENT_LIMITS,
+                node,
+                f"nesting is deeper than {self.limits.max_depth} levels",
+                "flatten the structure; no agent config needs this depth",
+            )
+            return None
+        node_id = id(node)
+        if node_id in self._active:
+            self.problem(
+                DOCUMENT_LIMITS,
+                key or node,
+                "recursive alias: this value contains itself",
+                "replace the alias with a copy of the values it should hold",
+            )
+            return None
+        expanding = node_id in self._seen
+        self._seen.add(node_id)
+        self._active.add(node_id)
+        self._alias_depth += expanding
+        try:
+            if isinstance(node, SequenceNode):
+                return self._sequence(node, path, depth)
+            assert isinstance(node, MappingNode)  # composed nodes are scalar, sequence or mapping
+            return self._mapping(node, path, depth)
+        finally:
+            self._active.discard(node_id)
+            self._alias_depth -= expanding
+
+    def _count_alias_node(self, node: Node) -> bool:
+        """Count one node built through an alias; False once past the limit."""
+        if not self._alias_depth:
+            return True
+        self._alias_nodes += 1
+        if self._alias_nodes <= self.limits.max_alias_nodes:
+            return True
+        if not self._overflowed:
+            self._overflowed = True
+            self.problem(
+                DOCUMENT_LIMITS,
+                node,
+                f"aliases expand to more than {self.limits.max_alias_nodes} values",
+                "this looks like an alias bomb; write the values out instead of nesting aliases",
+            )
+        return False
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _PLAIN:
+            return resolve_plain(node.value)
+        if tag == _STR:
+            return node.value
+        expected = _EXPLICIT_TAGS.get(tag)
+        if expected is None:
+            self.problem(
+                SYNTAX,
+                node,
+                f"unsupported YAML tag {tag!r}",
+                "agent configs use plain YAML values; remove the tag",
+            )
+            return node.value
+        description, python_type = expected
+        value: Any = resolve_plain(node.value)
+        if python_type is float and type(value) is int:
+            return float(value)
+        if type(value) is not python_type:
+            self.problem(SYNTAX, node, f"{node.value!r} is not {description}")
+            return node.value
+        return value
+
+    def _sequence(self, node: SequenceNode, path: ConfigPath, depth: int) -> list[Any]:
+        items: list[Any] = []
+        for index, child in enumerate(node.value):
+            if not self._count_alias_node(child):
+                break
+            items.append(self.build(child, (*path, index), None, depth + 1))
+        return items
+
+    def _mapping(self, node: MappingNode, path: ConfigPath, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        key_nodes: dict[str, Node] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if not self._count_alias_node(value_node):
+                break
+            if not isinstance(key_node, ScalarNode):
+                self.problem(
+                    SYNTAX, key_node, "a mapping key must be a plain name, not a collection"
+                )
+                continue
+            key = key_node.value
+            if key == "<<" and key_node.tag == _PLAIN:
+                merges.append(value_node)
+                continue
+            if key in key_nodes:
+                first = key_nodes[key].start_mark.line + 1
+                self.problem(
+                    DUPLICATE_KEY,
+                    key_node,
+                    f"duplicate key {key!r} (first defined on line {first})",
+                    "YAML keeps only one of them; delete or merge the duplicate",
+                )
+                continue
+            key_nodes[key] = key_node
+            result[key] = self.build(value_node, (*path, key), key_node, depth + 1)
+        for merge in merges:
+            self._merge(result, merge, path, depth)
+        return result
+
+    def _merge(self, result: dict[str, Any], merge: Node, path: ConfigPath, depth: int) -> None:
+        """Apply a ``<<`` merge key: explicit keys win over merged ones."""
+        sources = merge.value if isinstance(merge, SequenceNode) else [merge]
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                self.problem(SYNTAX, source, "a merge key (<<) takes a mapping or a list of them")
+                continue
+            merged = self.build(source, path, None, depth)
+            if isinstance(merged, dict):
+                for key, value in merged.items():
+                    result.setdefault(key, value)
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, lines: list[str]) -> LoadProblem:
+    context, problem = error.context or "", error.problem or ""
+    mark = error.problem_mark or error.context_mark
+    if "alias" in context or "alias" in problem:
+        mark = error.context_mark or mark
+    line = mark.line + 1 if mark else 1
+    column = mark.column + 1 if mark else 1
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    if source[column - 1 : column] == "\t" or "'\\t'" in problem:
+        return LoadProblem(
+            SYNTAX, line, column, "a tab character cannot indent YAML", "indent with spaces only"
+        )
+    if "alias" in context or "alias" in problem:
+        star = source.find("*", max(column - 1, 0))
+        value = source[star:].strip() if star >= 0 else ""
+        quoted = f'"{value}"' if value and '"' not in value else "the value"
+        return LoadProblem(
+            SYNTAX,
+            line,
+            column,
+            "a plain value cannot start with '*': YAML reads it as an alias",
+            f"quote it: {source[:star].strip()} {quoted}".replace("  ", " ").strip()
+            if star >= 0
+            else "quote values that start with '*'",
+        )
+    if "expected a single document" in problem:
+        return LoadProblem(
+            SYNTAX,
+            line,
+            column,
+            "the file holds more than one YAML document; an agent config is one document",
+            "move each agent into a file of its own, or delete the '---' separator",
+        )
+    if "mapping values are not allowed here" in problem:
+        return LoadProblem(
+            SYNTAX,
+            line,
+            column,
+            "a ': ' inside a plain value starts a mapping YAML does not allow here",
+            "quote the whole value",
+        )
+    message = f"{context}: {problem}" if context and problem else problem or context
+    return LoadProblem(SYNTAX, line, column, f"invalid YAML: {message}")
+
+
+def _check_flow_depth(text: str, limits: Limits) -> LoadProblem | None:
+    """Bound nesting on the event stream (iterative in libyaml) before composing (recursive)."""
+    if text.count("[") + text.count("{") <= limits.max_depth:
+        return None
+    depth = 0
+    loader = _Loader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > limits.max_depth:
+                    line, column = (
+                        (event.start_mark.line, event.start_mark.column)
+                        if (event.start_mark)
+                        else (0, 0)
+                    )
+                    return LoadProblem(
+                        DOCUMENT_LIMITS,
+                        line + 1,
+                        column + 1,
+                        f"nesting is deeper than {limits.max_depth} levels",
+                        "flatten the structure; no agent config needs this depth",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+    return None
+
+
+def _unreadable(path: str, text: str, problem: LoadProblem) -> Document:
+    """A file whose YAML could not be read: a config if its text has an ``ellipsis:`` line."""
+    kind: Literal["config", "ignored"] = (
+        "config" if not text.strip() or _ELLIPSIS_LINE.search(text) else "ignored"
+    )
+    return Document(path, text, None, {}, [problem], kind, loaded=False)
+
+
+def load_text(text: str, path: str = "<string>", limits: Limits = Limits()) -> Document:
+    """Load YAML text into a Document."""
+    try:
+        depth_problem = _check_flow_depth(text, limits)
+        if depth_problem is not None:
+            return _unreadable(path, text, depth_problem)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as error:
+        return _unreadable(path, text, _syntax_problem(error, _LINE_BREAK.split(text)))
+    except yaml.YAMLError as error:  # e.g. a reader error without a mark
+        return _unreadable(path, text, LoadProblem(SYNTAX, 1, 1, f"invalid YAML: {error}"))
+    if node is None:  # empty or comments only: a config with every default
+        return Document(path, text, {}, {}, [], "config")
+    builder = _Builder(limits)
+    data = builder.build(node, (), None, 0)
+    if isinstance(data, dict) and "ellipsis" in data:
+        kind: Literal["config", "ignored"] = "config"
+    else:
+        kind = "ignored"
+    return Document(path, text, data, builder.spans, builder.problems, kind)
+
+
+def load_bytes(raw: bytes, path: str = "<bytes>", limits: Limits = Limits()) -> Document:
+    """Decode UTF-8 (with or without BOM) strictly, then load."""
+    if len(raw) > limits.max_bytes:
+        return _too_large(path, len(raw), limits)
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        bad = raw[error.start : error.start + 1].hex()
+        problem = LoadProblem(
+            SYNTAX,
+            line,
+            column,
+            f"invalid UTF-8 (byte 0x{bad})",
+            "save the file as UTF-8",
+        )
+        return _unreadable(path, raw.decode("utf-8", errors="replace"), problem)
+    return load_text(text, path, limits)
+
+
+def _too_large(path: str, size: int, limits: Limits) -> Document:
+    problem = LoadProblem(
+        DOCUMENT_LIMITS,
+        1,
+        1,
+        f"file is {size:,} bytes, over the {limits.max_bytes:,}-byte limit",
+        "split it into smaller configs; no agent config needs to be this large",
+    )
+    return Document(path, "", None, {}, [problem], "config", loaded=False)
+
+
+def load_file(file: Path, display: str | None = None, limits: Limits = Limits()) -> Document:
+    """Load a file from disk; an unreadable file is a problem, not an exception."""
+    path = display if display is not None else str(file)
+    try:
+        size = file.stat().st_size
+        if size > limits.max_bytes:
+            return _too_large(path, size, limits)
+        raw = file.read_bytes()
+    except OSError as error:
+        problem = LoadProblem(SYNTAX, 1, 1, f"cannot read file: {error.strerror or error}")
+        return Document(path, "", None, {}, [problem], "config", loaded=False)
+    return load_bytes(raw, path, limits)

@@ -1,0 +1,253 @@
+"""The v1 agent config model: the single source of truth for the config's shape and defaults.
+
+Every field that the config reference (seed 002) names is declared here with its documented
+default. The JSON Schema in ``schemas/agent-config.v1.json`` is generated from these models,
+and agent-lint validates shape against that generated schema, so editing a model and running
+``make schema`` is the one way to change what a config may contain.
+
+Conventions shared by every model:
+- strict types (no coercion: ``"5"`` is not a number, ``yes`` is not a boolean);
+- unknown keys are rejected, except in ``mcp_servers`` and ``tools`` entries, which are open;
+- a key whose value is null means "use the default", the way an empty YAML value reads.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from agentsync.config.platform import CPU_MAX, CPU_MIN
+
+ReactEventName = Literal[
+    "push",
+    "pull_request_open",
+    "pull_request_open_draft",
+    "pull_request_merge",
+    "pull_request_close",
+    "pull_request_push",
+    "pull_request_review_submitted",
+    "pull_request_comment",
+    "issue_open",
+    "issue_close",
+    "linear_issue_open",
+]
+MentionPlatform = Literal["github", "slack", "linear"]
+
+
+class _Model(BaseModel):
+    """Base for every config model: strict, closed, null means default."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_default(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {
+                key: value
+                for key, value in data.items()
+                if value is not None or not _has_default(cls, key)
+            }
+        return data
+
+
+class _OpenModel(_Model):
+    """A model whose extra keys are passed through to the platform unchanged."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+
+def _has_default(model: type[BaseModel], key: Any) -> bool:
+    """A known, optional field: null there means the default. Unknown keys stay (and fail)."""
+    field = model.model_fields.get(key) if isinstance(key, str) else None
+    return field is not None and not field.is_required()
+
+
+class Metadata(_Model):
+    """Freeform organization, modeled on Kubernetes labels and annotations."""
+
+    labels: list[str] = Field(default=[], description="Flat string tags for grouping.")
+    annotations: dict[str, str] = Field(default={}, description="Free-form key/value notes.")
+
+
+class EllipsisBlock(_Model):
+    """Schema version, identity and organizational metadata."""
+
+    version: Literal["v1"] = Field(
+        default="v1", description="Config schema version. v1 is the only supported version."
+    )
+    name: str = Field(default="", description="Human-readable agent name.")
+    description: str = Field(default="", description="What the agent does.")
+    metadata: Metadata = Field(
+        default_factory=Metadata,
+        description="Labels and annotations; excluded from the content identity.",
+    )
+
+
+class CronTrigger(_Model):
+    """Run the agent on a schedule (UTC)."""
+
+    type: Literal["cron"]
+    schedule: str = Field(
+        description=(
+            "5-field cron expression, or EventBridge cron(...), rate(...) or at(...). UTC."
+        ),
+    )
+
+
+class ReactEvent(_Model):
+    """One repository or issue event that starts the agent."""
+
+    event: ReactEventName = Field(description="The event that starts the agent.")
+    repository: str | None = Field(default=None, description="Repository the event comes from.")
+    branches: list[str] | None = Field(
+        default=None, description="Branch globs; only valid on push events."
+    )
+
+
+class ReactTrigger(_Model):
+    """Run the agent in response to repository and issue events."""
+
+    type: Literal["react"]
+    events: list[ReactEvent] = Field(description="Events that start the agent.")
+
+
+class MentionTrigger(_Model):
+    """Route @ellipsis mentions to this agent instead of the built-in responder."""
+
+    type: Literal["mention"]
+    platforms: list[MentionPlatform] = Field(
+        default=[], description="Platforms whose mentions route here; empty means all."
+    )
+
+
+Trigger = Annotated[CronTrigger | ReactTrigger | MentionTrigger, Field(discriminator="type")]
+
+
+class Repository(_Model):
+    """A repository checked out in the sandbox."""
+
+    name: str = Field(description="Repository name.")
+    owner: str | None = Field(default=None, description="Defaults to the config's account.")
+    ref: str | None = Field(default=None, description="Defaults to the default-branch head.")
+
+
+class Variable(_Model):
+    """An environment variable injected into the sandbox."""
+
+    name: str = Field(description="Variable name.")
+    value: str | None = Field(
+        default=None,
+        description="Inline value for non-secret config; omit it to resolve the variable "
+        "from the sandbox-variables store at run time.",
+    )
+
+
+class Compute(_Model):
+    """Sandbox sizing; omitted values use the platform default."""
+
+    cpu: float | None = Field(
+        default=None, ge=CPU_MIN, le=CPU_MAX, description="vCPUs, 0.125 to 16."
+    )
+    memory: str | int | None = Field(
+        default=None, description='Memory, 512MB to 64GB: "4GB", "512MB", "2Gi" or megabytes.'
+    )
+    timeout: str | int | None = Field(
+        default=None, description='Run timeout up to 24h: "30m", "2h", "1h30m" or seconds.'
+    )
+
+
+class Image(_Model):
+    """Sandbox image customization."""
+
+    dockerfile_append: str | None = Field(
+        default=None, description="Dockerfile lines appended to the image; RUN instructions only."
+    )
+
+
+class Hooks(_Model):
+    """Shell commands run at points of the sandbox lifecycle."""
+
+    post_start: str | list[str] | None = Field(
+        default=None, description="Run after the sandbox starts."
+    )
+    post_clone: str | list[str] | None = Field(
+        default=None, description="Run after the repositories are cloned."
+    )
+
+
+class Sandbox(_Model):
+    """The sandbox the agent runs in."""
+
+    repositories: list[Repository] = Field(default=[], description="Repositories checked out.")
+    variables: list[Variable] = Field(default=[], description="Environment variables injected.")
+    compute: Compute = Field(default_factory=Compute, description="Sandbox sizing.")
+    image: Image = Field(default_factory=Image, description="Image customization.")
+    hooks: Hooks = Field(default_factory=Hooks, description="Lifecycle hooks.")
+
+
+class McpServer(_OpenModel):
+    """An MCP server available to the agent; keys besides name pass through."""
+
+    name: str = Field(description="Server name; github, linear and slack are first-party.")
+
+
+class Tool(_OpenModel):
+    """A tool available to the agent; keys besides type pass through."""
+
+    type: str = Field(description="Tool identifier.")
+
+
+class Claude(_Model):
+    """Model settings."""
+
+    system: str = Field(
+        default="",
+        description="The agent's instructions. Required (non-empty) for cron, react and "
+        "manual agents; ignored for mention agents.",
+    )
+    model: str | None = Field(default=None, description="Model id; the platform default if unset.")
+
+
+class Limits(_Model):
+    """Spend limits in US dollars; unset means the account default."""
+
+    run: float | None = Field(default=None, ge=0, description="Per-run budget (USD).")
+    day: float | None = Field(default=None, ge=0, description="Daily budget (USD).")
+    week: float | None = Field(default=None, ge=0, description="Weekly budget (USD).")
+    month: float | None = Field(default=None, ge=0, description="Monthly budget (USD).")
+
+
+class StructuredOutput(_Model):
+    """Constrain the agent's final answer to a JSON Schema."""
+
+    type: Literal["json_schema"] = Field(default="json_schema", description="Output type.")
+    json_schema: dict[str, Any] = Field(default={}, description="A JSON Schema document.")
+
+
+class AgentConfig(_Model):
+    """An agent config file (v1)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        title="Ellipsis agent config (v1)",
+        json_schema_extra={"$id": "https://agentsync.dev/schemas/agent-config.v1.json"},
+    )
+
+    ellipsis: EllipsisBlock = Field(
+        default_factory=EllipsisBlock,
+        description="Version, identity and metadata. Its presence marks the file as a config.",
+    )
+    enabled: bool = Field(default=True, description="Disabled agents are stored but never run.")
+    triggers: list[Trigger] = Field(default=[], description="When the agent runs.")
+    sandbox: Sandbox = Field(default_factory=Sandbox, description="Where the agent runs.")
+    mcp_servers: list[McpServer] = Field(default=[], description="MCP servers for the agent.")
+    tools: list[Tool] = Field(default=[], description="Tools for the agent.")
+    claude: Claude = Field(default_factory=Claude, description="Model settings.")
+    limits: Limits = Field(default_factory=Limits, description="Spend limits in USD.")
+    structured_output: StructuredOutput | None = Field(
+        default=None, description="Constrain the final answer to a JSON Schema."
+    )

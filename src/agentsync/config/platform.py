@@ -1,0 +1,29 @@
+"""Facts of the v1 platform that both the model and the rules need, without pydantic.
+
+A test checks that the model's ``Literal`` types list exactly these values.
+"""
+
+from __future__ import annotations
+
+SUPPORTED_VERSIONS = ("v1",)
+
+REACT_EVENTS = (
+    "push",
+    "pull_request_open",
+    "pull_request_open_draft",
+    "pull_request_merge",
+    "pull_request_close",
+    "pull_request_push",
+    "pull_request_review_submitted",
+    "pull_request_comment",
+    "issue_open",
+    "issue_close",
+    "linear_issue_open",
+)
+MENTION_PLATFORMS = ("github", "slack", "linear")
+TRIGGER_TYPES = ("cron", "react", "mention")
+
+# Sandbox compute bounds; out-of-range values are rejected, not clamped.
+CPU_MIN, CPU_MAX = 0.125, 16.0
+MEMORY_MIN_MB, MEMORY_MAX_MB = 512, 64 * 1024
+TIMEOUT_MAX_SECONDS = 24 * 3600

@@ -1,0 +1,23 @@
+"""The error tree shared by every command, and nothing else.
+
+    AgentsyncError        base: a problem the user can act on (exit 1 unless stated)
+    ├── UsageError        bad flags, paths or settings (exit 2)
+    └── (later issues add control-plane and sync errors here)
+
+Third-party errors are wrapped where they enter (``raise UsageError(...) from e``); the CLI's
+single boundary turns these into a message and an exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class AgentsyncError(Exception):
+    """A problem the user can act on."""
+
+    exit_code = 1
+
+
+class UsageError(AgentsyncError):
+    """Bad command-line usage, paths or settings."""
+
+    exit_code = 2

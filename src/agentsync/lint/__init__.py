@@ -1,0 +1,1 @@
+"""agent-lint: rules, runner and reporters. Imports neither pydantic nor the server stack."""

@@ -1,0 +1,45 @@
+"""The JSON contract other tools build on (field names and meanings are stable)::
+
+{"files": [{"path", "status": "valid"|"invalid"|"ignored",
+            "diagnostics": [{"rule", "severity", "message", "line", "column", "path"}]}],
+ "summary": {"files", "valid", "invalid", "ignored", "errors", "warnings"}}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from agentsync.lint.reporters.base import Reporter
+from agentsync.lint.result import LintResult
+
+
+def as_json(result: LintResult) -> dict[str, Any]:
+    return {
+        "files": [
+            {
+                "path": file.path,
+                "status": file.status,
+                "diagnostics": [
+                    {
+                        "rule": d.rule,
+                        "severity": d.severity,
+                        "message": d.message,
+                        "line": d.line,
+                        "column": d.column,
+                        "path": d.path,
+                    }
+                    for d in file.diagnostics
+                ],
+            }
+            for file in result.files
+        ],
+        "summary": asdict(result.summary),
+    }
+
+
+class JsonReporter(Reporter):
+    def report(self, result: LintResult) -> None:
+        json.dump(as_json(result), self.stream, indent=2)
+        self.stream.write("\n")

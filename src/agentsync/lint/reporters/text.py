@@ -1,0 +1,76 @@
+"""Human output: ``path:line:col: severity: message [rule]``, the source line, a caret, a hint.
+
+Color (only when the stream is a terminal and ``NO_COLOR`` is unset) is decided by the caller.
+"""
+
+from __future__ import annotations
+
+from agentsync.lint.diagnostic import Diagnostic
+from agentsync.lint.reporters.base import Reporter
+from agentsync.lint.result import FileResult, LintResult
+
+_RESET = "\033[0m"
+_STYLES = {"error": "\033[1;31m", "warning": "\033[1;33m", "path": "\033[1m", "dim": "\033[2m"}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _window(source: str, column: int, width: int = 100) -> tuple[str, int]:
+    """At most ``width`` characters of ``source`` around ``column``, and the column within."""
+    if len(source) <= width:
+        return source, column
+    start = max(0, min(column - 1 - width // 3, len(source) - width))
+    shown = source[start : start + width]
+    prefix = "..." if start else ""
+    suffix = "..." if start + width < len(source) else ""
+    return prefix + shown + suffix, column - start + len(prefix)
+
+
+class TextReporter(Reporter):
+    def _paint(self, text: str, style: str) -> str:
+        return f"{_STYLES[style]}{text}{_RESET}" if self.color else text
+
+    def report(self, result: LintResult) -> None:
+        for file in result.files:
+            for diagnostic in file.diagnostics:
+                self._diagnostic(file, diagnostic)
+        self.stream.write(self._summary(result) + "\n")
+
+    def _diagnostic(self, file: FileResult, d: Diagnostic) -> None:
+        where = self._paint(f"{file.path}:{d.line}:{d.column}:", "path")
+        severity = self._paint(f"{d.severity}:", d.severity)
+        rule = self._paint(f"[{d.rule}]", "dim")
+        lines = [f"{where} {severity} {d.message} {rule}"]
+        source = file.snippets.get(d.line)
+        if source is not None and source.strip():
+            gutter = " " * len(str(d.line))
+            shown, column = _window(source.replace("\t", " "), d.column)
+            caret = self._paint(self._caret(shown, column), d.severity)
+            lines.append(f" {d.line} | {shown}")
+            lines.append(f" {gutter} | {' ' * (column - 1)}{caret}")
+            if d.hint:
+                lines.append(f" {gutter} = hint: {d.hint}")
+        elif d.hint:
+            lines.append(f"    = hint: {d.hint}")
+        self.stream.write("\n".join(lines) + "\n")
+
+    @staticmethod
+    def _caret(source: str, column: int) -> str:
+        token = source[column - 1 :].split(" ", 1)[0] if column - 1 < len(source) else ""
+        return "^" + "~" * max(0, min(len(token), 40) - 1)
+
+    @staticmethod
+    def _summary(result: LintResult) -> str:
+        s = result.summary
+        checked = s.files - s.ignored
+        if s.files == 0:
+            return "no agent configs found"
+        ignored = f", {s.ignored} ignored (no ellipsis: block)" if s.ignored else ""
+        if not s.errors and not s.warnings:
+            return f"{_plural(checked, 'config')} valid{ignored}"
+        return (
+            f"{_plural(s.errors, 'error')}, {_plural(s.warnings, 'warning')} "
+            f"in {_plural(checked, 'config')} ({s.invalid} invalid{ignored})"
+        )

@@ -1,0 +1,53 @@
+"""What a lint run produces: per-file results and the summary. Reporters print only this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agentsync.lint.diagnostic import Diagnostic
+
+FileStatus = Literal["valid", "invalid", "ignored"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One file's verdict. ``snippets`` maps line -> source text, with secrets already masked."""
+
+    path: str
+    status: FileStatus
+    diagnostics: tuple[Diagnostic, ...] = ()
+    snippets: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Summary:
+    files: int
+    valid: int
+    invalid: int
+    ignored: int
+    errors: int
+    warnings: int
+
+
+@dataclass(frozen=True)
+class LintResult:
+    files: tuple[FileResult, ...]
+
+    @property
+    def summary(self) -> Summary:
+        statuses = [f.status for f in self.files]
+        severities = [d.severity for f in self.files for d in f.diagnostics]
+        return Summary(
+            files=len(self.files),
+            valid=statuses.count("valid"),
+            invalid=statuses.count("invalid"),
+            ignored=statuses.count("ignored"),
+            errors=severities.count("error"),
+            warnings=severities.count("warning"),
+        )
+
+    @property
+    def exit_code(self) -> int:
+        """0 without errors, 1 with any error (warnings alone pass)."""
+        return 1 if any(f.status == "invalid" for f in self.files) else 0

@@ -1,0 +1,71 @@
+"""The explicit registry of every lint rule: ``RULES`` maps rule id to rule module.
+
+Adding a rule means writing its module and adding it to ``_MODULES`` below; a test checks that
+every module in this package is registered.
+"""
+
+from __future__ import annotations
+
+from agentsync.errors import UsageError
+from agentsync.lint.rule import Rule
+from agentsync.lint.rules import (
+    branch_filter,
+    budget_schedule,
+    cron_schedule,
+    dockerfile_append,
+    document_limits,
+    duplicate_key,
+    hardcoded_secret,
+    invalid_value,
+    json_schema,
+    limits_clamped,
+    limits_order,
+    mention_platform,
+    missing_key,
+    react_event,
+    sandbox_compute,
+    syntax,
+    system_prompt,
+    trigger_type,
+    unknown_key,
+    version,
+    wrong_type,
+    yaml11_boolean,
+)
+
+_MODULES: tuple[Rule, ...] = (
+    syntax,
+    duplicate_key,
+    document_limits,
+    unknown_key,
+    wrong_type,
+    yaml11_boolean,
+    missing_key,
+    trigger_type,
+    invalid_value,
+    version,
+    system_prompt,
+    cron_schedule,
+    react_event,
+    branch_filter,
+    mention_platform,
+    sandbox_compute,
+    dockerfile_append,
+    limits_clamped,
+    limits_order,
+    json_schema,
+    hardcoded_secret,
+    budget_schedule,
+)
+
+RULES: dict[str, Rule] = {rule.ID: rule for rule in _MODULES}
+
+
+def get(rule_id: str) -> Rule:
+    """The rule with this id; a usage error naming the known ids otherwise."""
+    try:
+        return RULES[rule_id]
+    except KeyError:
+        raise UsageError(
+            f"unknown rule {rule_id!r}; known rules: {', '.join(sorted(RULES))}"
+        ) from None

@@ -1,0 +1,80 @@
+"""``branch-filter``: ``branches`` filters only ``push`` events, and each entry must be a
+well-formed branch glob (``*``, ``**``, ``?``, ``[a-z]`` classes, a leading ``!`` to negate).
+
+A glob with characters git forbids in branch names (space, ``~ ^ : \\``, ``..``, ``@{``) or an
+unclosed ``[`` can never match, so the agent would silently never run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity, format_path
+
+ID = "branch-filter"
+SEVERITY: Severity = "error"
+SUMMARY = "branches is only valid on push events and must hold well-formed globs"
+FROM_SCHEMA = False
+
+_FORBIDDEN = re.compile(r"[\s~^:\\\x00-\x1f\x7f]|\.\.|@\{|//")
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a usable branch glob, or None."""
+    body = pattern.removeprefix("!")
+    if not body:
+        return "is empty"
+    found = _FORBIDDEN.search(body)
+    if found:
+        return f"contains {found.group()!r}, which git does not allow in branch names"
+    if body.startswith("/") or body.endswith("/"):
+        return "starts or ends with '/'"
+    if "***" in body:
+        return "contains '***'; use '**' to match across '/'"
+    index = 0
+    while index < len(body):
+        if body[index] == "[":
+            close = body.find(
+                "]", index + 2 if body[index + 1 : index + 2] in ("!", "^") else index + 1
+            )
+            if close < 0:
+                return "has a '[' that is never closed"
+            members = body[index + 1 : close].lstrip("!^")
+            if not members:
+                return "has an empty character class '[]'"
+            for low, high in re.findall(r"(.)-(.)", members):
+                if low > high:
+                    return f"has a backwards range '{low}-{high}'"
+            index = close
+        elif body[index] == "]":
+            return "has a ']' without a matching '['"
+        index += 1
+    return None
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for trigger_path, trigger in ctx.items(("triggers",)):
+        if not isinstance(trigger, dict) or trigger.get("type") != "react":
+            continue
+        for event_path, event in ctx.items((*trigger_path, "events")):
+            if not isinstance(event, dict) or event.get("branches") is None:
+                continue
+            name = event.get("event")
+            branches_path = (*event_path, "branches")
+            if isinstance(name, str) and name != "push":
+                yield ctx.finding(
+                    branches_path,
+                    f"branches only filters push events, but this event is {name!r}",
+                    "remove branches, or use event: push",
+                    at_key=True,
+                )
+                continue
+            for item_path, pattern in ctx.items(branches_path):
+                if isinstance(pattern, str) and (problem := glob_problem(pattern)) is not None:
+                    yield ctx.finding(
+                        item_path,
+                        f"{format_path(item_path)} {pattern!r} {problem}",
+                        "branch globs use * (within a segment), ** (across '/'), ? and [a-z]",
+                    )

@@ -1,0 +1,51 @@
+"""``budget-schedule`` (warning): a cron trigger that can fire more often in a day than
+``limits.day / limits.run`` full-cost runs allows; the later runs of the day would be refused.
+Counts every cron trigger of the agent together."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from agentsync.config.schedule import ScheduleError, parse_schedule
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity
+
+ID = "budget-schedule"
+SEVERITY: Severity = "warning"
+SUMMARY = "Cron schedules should fit within limits.day / limits.run"
+FROM_SCHEMA = False
+
+
+def _amount(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    limits = ctx.mapping(("limits",))
+    run, day = _amount(limits.get("run")), _amount(limits.get("day"))
+    if not run or day is None:
+        return
+    fires = 0.0
+    first_path = None
+    for trigger_path, trigger in ctx.items(("triggers",)):
+        if not isinstance(trigger, dict) or trigger.get("type") != "cron":
+            continue
+        schedule = trigger.get("schedule")
+        if not isinstance(schedule, str):
+            continue
+        try:
+            fires += parse_schedule(schedule).max_fires_per_day()
+        except ScheduleError:
+            continue  # cron-schedule reports it
+        first_path = first_path or (*trigger_path, "schedule")
+    allowed = math.floor(day / run)
+    if first_path is not None and fires > allowed:
+        yield ctx.finding(
+            first_path,
+            f"the cron schedule can fire up to {fires:g} times a day, but limits.day "
+            f"${day:g} / limits.run ${run:g} allows only {allowed} full-cost runs",
+            f"run less often, or raise limits.day to at least ${fires * run:g}",
+        )

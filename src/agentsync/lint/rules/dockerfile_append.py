@@ -1,0 +1,58 @@
+"""``dockerfile-append``: ``sandbox.image.dockerfile_append`` may hold only ``RUN``
+instructions (with comments, blank lines, ``\\`` continuations and heredocs); the platform
+owns the rest of the image."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity
+
+ID = "dockerfile-append"
+SEVERITY: Severity = "error"
+SUMMARY = "dockerfile_append accepts only RUN instructions"
+FROM_SCHEMA = False
+
+PATH = ("sandbox", "image", "dockerfile_append")
+_HEREDOC = re.compile(r"<<-?\s*[\"']?(\w+)[\"']?")
+
+
+def foreign_instructions(text: str) -> Iterator[tuple[int, str]]:
+    """``(line index, instruction)`` of every instruction that is not RUN."""
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].strip()
+        start = index
+        index += 1
+        if not stripped or stripped.startswith("#"):
+            continue
+        instruction = stripped.split(None, 1)[0].upper()
+        if instruction != "RUN":
+            yield start, instruction
+        heredoc = _HEREDOC.search(stripped) if instruction == "RUN" else None
+        if heredoc:
+            while index < len(lines) and lines[index].strip() != heredoc.group(1):
+                index += 1
+            index += 1
+            continue
+        while stripped.endswith("\\") and index < len(lines):
+            stripped = lines[index].strip()
+            index += 1
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    text = ctx.get(PATH)
+    if not isinstance(text, str):
+        return
+    span = ctx.span(PATH)
+    block = span is not None and span.style == "|"
+    for line_index, instruction in foreign_instructions(text):
+        yield ctx.finding(
+            PATH,
+            f"dockerfile_append allows only RUN instructions, found {instruction}",
+            "install what the agent needs with RUN; the platform builds the rest of the image",
+            line_offset=line_index + 1 if block else 0,
+        )

@@ -1,0 +1,18 @@
+"""``duplicate-key``: a mapping must not repeat a key; YAML would silently keep only one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentsync.config import loader
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity
+
+ID = loader.DUPLICATE_KEY
+SEVERITY: Severity = "error"
+SUMMARY = "Keys must not repeat within a mapping"
+FROM_SCHEMA = False
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    yield from ctx.load_problems(ID)

@@ -1,0 +1,27 @@
+"""``invalid-value``: values outside what the schema allows (an enum, a minimum or maximum)
+that no more specific rule explains, such as a negative limit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentsync.lint.context import LintContext, describe
+from agentsync.lint.diagnostic import Finding, Severity, format_path
+
+ID = "invalid-value"
+SEVERITY: Severity = "error"
+SUMMARY = "Values must be within what the schema allows"
+FROM_SCHEMA = True
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for error in ctx.shape_errors_of("enum", "range"):
+        where = format_path(error.path)
+        if error.bound is not None:
+            keyword, limit = error.bound
+            relation = "at least" if keyword == "minimum" else "at most"
+            message = f"{where} is {error.value}; it must be {relation} {limit:g}"
+        else:
+            allowed = ", ".join(repr(v) for v in error.expected)
+            message = f"{where} is {describe(error.value)}; allowed: {allowed}"
+        yield ctx.finding(error.path, message)

@@ -1,0 +1,32 @@
+"""``mention-platform``: a mention trigger's ``platforms`` lists github, slack or linear
+(empty means all of them)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from agentsync.config.platform import MENTION_PLATFORMS
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity, format_path
+
+ID = "mention-platform"
+SEVERITY: Severity = "error"
+SUMMARY = "Mention platforms must be github, slack or linear"
+FROM_SCHEMA = False
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for trigger_path, trigger in ctx.items(("triggers",)):
+        if not isinstance(trigger, dict) or trigger.get("type") != "mention":
+            continue
+        for item_path, platform in ctx.items((*trigger_path, "platforms")):
+            if not isinstance(platform, str) or platform in MENTION_PLATFORMS:
+                continue
+            close = difflib.get_close_matches(platform.lower(), MENTION_PLATFORMS, n=1)
+            suggestion = f": did you mean {close[0]!r}?" if close else ""
+            yield ctx.finding(
+                item_path,
+                f"{format_path(item_path)} {platform!r} is not a mention platform{suggestion}",
+                f"use {', '.join(MENTION_PLATFORMS)}, or leave platforms empty for all",
+            )

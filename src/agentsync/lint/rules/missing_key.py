@@ -1,0 +1,23 @@
+"""``missing-key``: keys the schema requires (a cron trigger's ``schedule``, a repository's
+``name``, an MCP server's ``name``, a tool's ``type``) must be present."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity, format_path
+
+ID = "missing-key"
+SEVERITY: Severity = "error"
+SUMMARY = "Required keys must be present"
+FROM_SCHEMA = True
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for error in ctx.shape_errors_of("missing-key"):
+        key = str(error.expected[0])
+        where = format_path(error.path) or "the top level"
+        yield ctx.finding(
+            (*error.path, key), f"{where} is missing the required key {key!r}", at_key=True
+        )

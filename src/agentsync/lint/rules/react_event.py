@@ -1,0 +1,33 @@
+"""``react-event``: a react trigger's ``events[].event`` must be an event the platform emits;
+an unknown one gets a "did you mean"."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from agentsync.config.platform import REACT_EVENTS
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity, format_path
+
+ID = "react-event"
+SEVERITY: Severity = "error"
+SUMMARY = "React events must be known events"
+FROM_SCHEMA = False
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for trigger_path, trigger in ctx.items(("triggers",)):
+        if not isinstance(trigger, dict) or trigger.get("type") != "react":
+            continue
+        for event_path, event in ctx.items((*trigger_path, "events")):
+            name = event.get("event") if isinstance(event, dict) else None
+            if not isinstance(name, str) or name in REACT_EVENTS:
+                continue
+            close = difflib.get_close_matches(name, REACT_EVENTS, n=1, cutoff=0.6)
+            suggestion = f": did you mean {close[0]!r}?" if close else ""
+            yield ctx.finding(
+                (*event_path, "event"),
+                f"{format_path((*event_path, 'event'))} {name!r} is not a known event{suggestion}",
+                f"known events: {', '.join(REACT_EVENTS)}",
+            )

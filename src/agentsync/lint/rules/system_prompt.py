@@ -1,0 +1,49 @@
+"""``system-prompt``: ``claude.system`` must hold instructions (not empty, not only whitespace)
+for cron, react and manual (no triggers) agents. Mention-only agents may leave it empty: their
+reply is built from the conversation. An empty file is such a config with an empty prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentsync.lint.context import MISSING, LintContext
+from agentsync.lint.diagnostic import Finding, Severity
+
+ID = "system-prompt"
+SEVERITY: Severity = "error"
+SUMMARY = "claude.system must not be empty for cron, react and manual agents"
+FROM_SCHEMA = False
+
+PATH = ("claude", "system")
+
+
+def _agent_kind(ctx: LintContext) -> str | None:
+    """``cron``/``react``/``manual`` when a prompt is required, None when it is not."""
+    triggers = ctx.get(("triggers",))
+    if triggers is MISSING or triggers is None or triggers == []:
+        return "manual"
+    if not isinstance(triggers, list):
+        return None  # the type rule reports it
+    types = [t.get("type") for t in triggers if isinstance(t, dict)]
+    needing = [t for t in types if t in ("cron", "react")]
+    if not needing:
+        return None if "mention" in types else "manual"
+    return "/".join(sorted({str(t) for t in needing}))
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    system = ctx.get(PATH)
+    if isinstance(system, str) and system.strip():
+        return
+    if system not in (MISSING, None) and not isinstance(system, str):
+        return  # the type rule reports it
+    kind = _agent_kind(ctx)
+    if kind is None:
+        return
+    state = "missing" if system in (MISSING, None) or system == "" else "only whitespace"
+    yield ctx.finding(
+        PATH,
+        f"claude.system is {state}: a {kind} agent needs a system prompt",
+        "write the agent's instructions under claude.system (only mention agents may omit it)",
+    )

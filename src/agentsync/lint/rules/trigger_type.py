@@ -1,0 +1,34 @@
+"""``trigger-type``: each trigger needs ``type:`` set to ``cron``, ``react`` or ``mention``;
+the type selects which other keys the trigger takes."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from agentsync.lint.context import MISSING, LintContext, describe
+from agentsync.lint.diagnostic import Finding, Severity, format_path
+
+ID = "trigger-type"
+SEVERITY: Severity = "error"
+SUMMARY = "Triggers must declare type: cron, react or mention"
+FROM_SCHEMA = True
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for error in ctx.shape_errors_of("discriminator"):
+        allowed = [str(v) for v in error.expected]
+        where = format_path(error.path[:-1])
+        if ctx.get(error.path) is MISSING:
+            yield ctx.finding(
+                error.path[:-1],
+                f"{where} has no 'type'; set it to one of {', '.join(allowed)}",
+            )
+            continue
+        close = difflib.get_close_matches(str(error.value), allowed, n=1, cutoff=0.5)
+        suggestion = f"; did you mean {close[0]!r}?" if close else ""
+        yield ctx.finding(
+            error.path,
+            f"{where}.type is {describe(error.value)}, not one of {', '.join(allowed)}"
+            + suggestion,
+        )

@@ -1,0 +1,33 @@
+"""``version``: ``ellipsis.version`` must be ``v1``, the only supported version.
+
+The platform rejects any other value; an unquoted ``1`` is a number, not ``v1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentsync.config.platform import SUPPORTED_VERSIONS
+from agentsync.lint.context import MISSING, LintContext, describe
+from agentsync.lint.diagnostic import Finding, Severity
+
+ID = "version"
+SEVERITY: Severity = "error"
+SUMMARY = "ellipsis.version must be v1"
+FROM_SCHEMA = False
+
+PATH = ("ellipsis", "version")
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    value = ctx.get(PATH)
+    if value is MISSING or value is None or value in SUPPORTED_VERSIONS:
+        return
+    supported = ", ".join(SUPPORTED_VERSIONS)
+    shown = repr(value) if isinstance(value, str) else describe(value)
+    yield ctx.finding(
+        PATH,
+        f"ellipsis.version is {shown}, which is not supported; the supported version is "
+        f"{supported}",
+        "write version: v1 (a string; an unquoted 1 is a number)",
+    )

@@ -1,0 +1,47 @@
+"""``type``: every value must have the type the schema gives it; no silent coercion.
+
+``"5"`` is not a number and ``5`` is not a string; the message says which type is expected
+and how to write it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentsync.lint.context import LintContext, describe
+from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.shape import is_yaml11_boolean
+
+ID = "type"
+SEVERITY: Severity = "error"
+SUMMARY = "Values must have the type the schema expects"
+FROM_SCHEMA = True
+
+_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean (true or false)",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
+}
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for error in ctx.shape_errors_of("type"):
+        if is_yaml11_boolean(error):
+            continue  # reported by yaml11-boolean with its own explanation
+        expected = [_NAMES[t] for t in error.expected if t != "null"] or ["null"]
+        where = format_path(error.path) or "the document"
+        message = f"{where} must be {' or '.join(expected)}, got {describe(error.value)}"
+        hint = None
+        if "string" in error.expected and isinstance(error.value, int | float | bool):
+            hint = f'quote the value to make it a string: "{_yaml_text(error.value)}"'
+        elif "array" in error.expected and not isinstance(error.value, list):
+            hint = "write a YAML list: one '- item' per line, or [a, b]"
+        yield ctx.finding(error.path, message, hint)
+
+
+def _yaml_text(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)

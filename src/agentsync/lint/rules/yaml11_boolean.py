@@ -1,0 +1,32 @@
+"""``yaml11-boolean``: ``yes``/``no``/``on``/``off`` where a boolean is expected.
+
+YAML 1.1 read these as booleans; YAML 1.2, which the platform follows, reads them as strings,
+so ``enabled: no`` is an error rather than a disabled agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.shape import is_yaml11_boolean
+
+ID = "yaml11-boolean"
+SEVERITY: Severity = "error"
+SUMMARY = "Booleans must be true or false (YAML 1.2), not yes/no/on/off"
+FROM_SCHEMA = True
+
+_TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"])
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for error in ctx.shape_errors_of("type"):
+        if not is_yaml11_boolean(error):
+            continue
+        fix = "true" if error.value in _TRUE else "false"
+        yield ctx.finding(
+            error.path,
+            f"{format_path(error.path)} is the string {error.value!r}, not a boolean: write {fix}",
+            "YAML 1.2 reads yes/no/on/off as strings; only true and false are booleans",
+        )

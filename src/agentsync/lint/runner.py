@@ -1,0 +1,140 @@
+"""Runs the rules over files and builds a ``LintResult``; large sets run across cores.
+
+Order of work for one file: load (positions, load problems) -> skip if ignored -> every rule
+-> drop shape findings where a semantic rule reported on the same path -> drop disabled and
+inline-suppressed rules -> attach source snippets (secrets masked).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from agentsync.config.discovery import CONFIG_DIRS, CONFIG_SUFFIXES, discover
+from agentsync.config.loader import ConfigPath, Document, load_file
+from agentsync.errors import UsageError
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Diagnostic, Finding, format_path
+from agentsync.lint.result import FileResult, FileStatus, LintResult
+from agentsync.lint.rule import Rule
+from agentsync.lint.rules import RULES
+from agentsync.lint.settings import Settings
+from agentsync.lint.suppress import find_suppressions
+
+PARALLEL_THRESHOLD = 200  # below this, starting workers costs more than it saves
+
+Target = tuple[str, str]  # (filesystem path, path as reported)
+
+
+def _is_claimed(path: ConfigPath, claimed: set[ConfigPath]) -> bool:
+    return any(path[:length] in claimed for length in range(1, len(path) + 1))
+
+
+def _mask(line: str, column: int) -> str:
+    start = column - 1
+    return line[:start] + "*" * min(8, max(len(line) - start, 0))
+
+
+def lint_document(document: Document, settings: Settings) -> FileResult:
+    """Lint one loaded document."""
+    if document.kind == "ignored":
+        return FileResult(document.path, "ignored")
+    ctx = LintContext(document, settings)
+    rules = list(RULES.values()) if document.loaded else [RULES[p.rule] for p in document.problems]
+    found: list[tuple[Rule, Finding]] = [
+        (rule, finding) for rule in dict.fromkeys(rules) for finding in rule.check(ctx)
+    ]
+    claimed = {f.path for rule, f in found if not rule.FROM_SCHEMA and f.path}
+    suppressions = find_suppressions(document.lines) if "agent-lint:" in document.text else None
+    diagnostics: list[Diagnostic] = []
+    snippets: dict[int, str] = {}
+    for rule, finding in found:
+        if rule.FROM_SCHEMA and _is_claimed(finding.path, claimed):
+            continue
+        if rule.ID in settings.disable:
+            continue
+        if suppressions is not None and suppressions.silences(rule.ID, finding.line):
+            continue
+        diagnostics.append(
+            Diagnostic(
+                finding.line,
+                finding.column,
+                rule.ID,
+                rule.SEVERITY,
+                finding.message,
+                format_path(finding.path),
+                finding.hint,
+                finding.redact_from,
+            )
+        )
+        snippets[finding.line] = document.source_line(finding.line)
+    # A line that holds a secret is masked whichever diagnostic shows it.
+    for diagnostic in diagnostics:
+        if diagnostic.redact_from is not None:
+            snippets[diagnostic.line] = _mask(snippets[diagnostic.line], diagnostic.redact_from)
+    diagnostics.sort()
+    status: FileStatus = "invalid" if any(d.severity == "error" for d in diagnostics) else "valid"
+    return FileResult(document.path, status, tuple(diagnostics), snippets)
+
+
+def lint_target(target: Target, settings: Settings) -> FileResult:
+    path, display = target
+    return lint_document(load_file(Path(path), display, settings.load_limits), settings)
+
+
+def available_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _lint_chunk(chunk: list[Target], settings: Settings) -> list[FileResult]:
+    return [lint_target(target, settings) for target in chunk]
+
+
+def lint_targets(targets: Sequence[Target], settings: Settings, jobs: int = 0) -> LintResult:
+    """Lint every target; ``jobs`` processes (0: one per core) once there are enough files."""
+    jobs = jobs or available_cores()
+    if jobs <= 1 or len(targets) < PARALLEL_THRESHOLD:
+        return LintResult(tuple(_lint_chunk(list(targets), settings)))
+    size = max(1, len(targets) // (jobs * 4))
+    chunks = [list(targets[i : i + size]) for i in range(0, len(targets), size)]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        results = pool.map(_lint_chunk, chunks, [settings] * len(chunks))
+        return LintResult(tuple(r for chunk in results for r in chunk))
+
+
+def _display(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in CONFIG_SUFFIXES and p.is_file())
+
+
+def collect_targets(paths: Sequence[str], cwd: Path, root: Path) -> list[Target]:
+    """Files to lint. No paths: the configs of the repository at ``root``. A directory holding
+    config directories: its configs. Any other directory: every YAML file under it. A file: as
+    given (pre-commit passes only config paths)."""
+    if not paths:
+        return [(str(p), _display(p, cwd)) for p in discover(root)]
+    targets: list[Target] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            has_config_dirs = any((path / name).is_dir() for name in CONFIG_DIRS)
+            found = discover(path) if has_config_dirs else _yaml_files(path)
+            targets.extend((str(p), _display(p, Path())) for p in found)
+        elif path.exists():
+            targets.append((given, given))
+        else:
+            raise UsageError(f"{given}: no such file or directory")
+    return targets

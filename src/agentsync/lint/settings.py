@@ -1,0 +1,86 @@
+"""Lint settings: which rules run and the platform maximums, read from the project's config.
+
+Looked up from the working directory upwards (stopping at the repository root):
+``.agent-lint.yaml`` or ``[tool.agent-lint]`` in ``pyproject.toml``::
+
+    disable: [budget-schedule]
+    max-limits: {run: 50, day: null, week: null, month: null}
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agentsync.config.loader import Limits
+from agentsync.errors import UsageError
+
+LIMIT_WINDOWS = ("run", "day", "week", "month")
+DEFAULT_MAX_LIMITS: dict[str, float | None] = {
+    "run": 50.0,
+    "day": None,
+    "week": None,
+    "month": None,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that changes what agent-lint reports."""
+
+    disable: frozenset[str] = frozenset()
+    max_limits: dict[str, float | None] = field(default_factory=lambda: dict(DEFAULT_MAX_LIMITS))
+    load_limits: Limits = field(default_factory=Limits)
+    source: str | None = None  # the file the settings came from, for messages
+
+    def with_disabled(self, rules: list[str]) -> Settings:
+        return replace(self, disable=self.disable | frozenset(rules))
+
+
+def _from_mapping(raw: Any, source: str) -> Settings:
+    if raw is None:
+        return Settings(source=source)
+    if not isinstance(raw, dict):
+        raise UsageError(f"{source}: settings must be a mapping")
+    unknown = set(raw) - {"disable", "max-limits"}
+    if unknown:
+        raise UsageError(f"{source}: unknown setting(s) {', '.join(sorted(unknown))}")
+    disable = raw.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(r, str) for r in disable):
+        raise UsageError(f"{source}: 'disable' must be a list of rule ids")
+    max_limits = dict(DEFAULT_MAX_LIMITS)
+    given = raw.get("max-limits", {})
+    if not isinstance(given, dict) or set(given) - set(LIMIT_WINDOWS):
+        raise UsageError(f"{source}: 'max-limits' takes run, day, week and month")
+    for window, value in given.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise UsageError(f"{source}: max-limits.{window} must be a number or null")
+        max_limits[window] = None if value is None else float(value)
+    return Settings(disable=frozenset(disable), max_limits=max_limits, source=source)
+
+
+def find_settings(start: Path, stop: Path | None = None) -> Settings:
+    """The settings of the nearest ``.agent-lint.yaml`` or ``pyproject.toml`` above ``start``."""
+    for directory in (start, *start.parents):
+        dotfile = directory / ".agent-lint.yaml"
+        if dotfile.is_file():
+            try:
+                raw = yaml.safe_load(dotfile.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, UnicodeDecodeError) as error:
+                raise UsageError(f"{dotfile}: cannot parse: {error}") from error
+            return _from_mapping(raw, str(dotfile))
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+                raise UsageError(f"{pyproject}: cannot parse: {error}") from error
+            if "agent-lint" in tool:
+                return _from_mapping(tool["agent-lint"], f"{pyproject} [tool.agent-lint]")
+        if directory == stop or (directory / ".git").exists():
+            break
+    return Settings()

@@ -1,0 +1,82 @@
+"""The model: the checked-in schema is generated from it, its vocabulary matches the platform
+constants, defaults are the documented ones, and the content identity is stable."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+import pytest
+
+from agentsync.config import model, platform
+from agentsync.config.identity import content_identity, parse_config
+from agentsync.config.schema import generate, load, render
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "agent-config.v1.json"
+
+
+def test_checked_in_schema_matches_the_model() -> None:
+    assert SCHEMA_FILE.read_text() == render(generate()), "run `make schema`"
+
+
+def test_runtime_schema_is_the_checked_in_one() -> None:
+    assert render(load()) == SCHEMA_FILE.read_text()
+
+
+def test_vocabulary_matches_platform_constants() -> None:
+    assert typing.get_args(model.ReactEventName) == platform.REACT_EVENTS
+    assert typing.get_args(model.MentionPlatform) == platform.MENTION_PLATFORMS
+    versions = typing.get_args(model.EllipsisBlock.model_fields["version"].annotation)
+    assert versions == platform.SUPPORTED_VERSIONS
+
+
+def test_documented_defaults() -> None:
+    config = parse_config({"ellipsis": None})
+    assert config.ellipsis.version == "v1"
+    assert config.enabled is True
+    assert config.triggers == []
+    assert config.claude.system == ""
+    assert config.ellipsis.metadata.labels == []
+    assert config.limits.run is None
+    assert config.structured_output is None
+    assert model.StructuredOutput().type == "json_schema"
+
+
+def test_null_means_default_but_not_for_required_keys() -> None:
+    assert parse_config({"claude": {"system": None}}).claude.system == ""
+    with pytest.raises(ValueError, match="schedule"):
+        parse_config({"triggers": [{"type": "cron", "schedule": None}]})
+
+
+def test_strict_types() -> None:
+    with pytest.raises(ValueError, match="enabled"):
+        parse_config({"enabled": "yes"})
+    with pytest.raises(ValueError, match="name"):
+        parse_config({"ellipsis": {"name": 5}})
+
+
+def test_open_models_pass_extra_keys_through() -> None:
+    config = parse_config(
+        {"mcp_servers": [{"name": "x", "url": "u"}], "tools": [{"type": "t", "n": 1}]}
+    )
+    assert config.mcp_servers[0].model_extra == {"url": "u"}
+
+
+def test_identity_ignores_formatting_defaults_and_metadata() -> None:
+    a = parse_config(
+        {
+            "ellipsis": {"metadata": {"labels": ["a"]}},
+            "claude": {"system": "hi"},
+            "limits": {"run": 10},
+        }
+    )
+    b = parse_config({"enabled": True, "claude": {"system": "hi"}, "limits": {"run": 10.0}})
+    assert content_identity(a) == content_identity(b)
+    assert content_identity(a).startswith("sha256:")
+
+
+def test_identity_changes_with_content() -> None:
+    a = parse_config({"claude": {"system": "hi"}})
+    b = parse_config({"claude": {"system": "hi!"}})
+    c = parse_config({"claude": {"system": "hi"}, "ellipsis": {"name": "renamed"}})
+    assert len({content_identity(a), content_identity(b), content_identity(c)}) == 3
