@@ -13,12 +13,21 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	@echo "== agent-lint on the example repository (fixtures/example-repo)"
-	-$(BIN)/agent-lint fixtures/example-repo
+	@echo "== agent-lint on the example repository: fixtures/example-repo"
+	$(BIN)/agent-lint fixtures/example-repo
+	@echo
+	@echo "== agent-lint on a few broken configs (exit status 1 is expected here)"
+	-$(BIN)/agent-lint fixtures/lint/invalid/bad-cron-range.yaml \
+		fixtures/lint/invalid/cron-unquoted-star.yaml \
+		fixtures/lint/invalid/unknown-keys.yaml \
+		fixtures/lint/invalid/yaml11-boolean.yaml \
+		fixtures/lint/invalid/secret-by-shape.yaml
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/agent-lint fixtures/example-repo
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -30,13 +30,31 @@ def test_columns_count_characters_not_bytes() -> None:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("yes", "yes"), ("no", "no"), ("on", "on"), ("off", "off"), ("y", "y"),
-        ("true", True), ("False", False), ("TRUE", True), ("~", None), ("null", None),
-        ("", None), ("0755", 755), ("0o17", 15), ("0x1F", 31), ("-12", -12), ("1.5", 1.5),
-        ("1e3", 1000.0), (".inf", math.inf), ("-.Inf", -math.inf), ("2024-01-01", "2024-01-01"),
-        ("1_000", "1_000"), ("0b11", "0b11"), ("v1", "v1"),
+        ("yes", "yes"),
+        ("no", "no"),
+        ("on", "on"),
+        ("off", "off"),
+        ("y", "y"),
+        ("true", True),
+        ("False", False),
+        ("TRUE", True),
+        ("~", None),
+        ("null", None),
+        ("", None),
+        ("0755", 755),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("-12", -12),
+        ("1.5", 1.5),
+        ("1e3", 1000.0),
+        (".inf", math.inf),
+        ("-.Inf", -math.inf),
+        ("2024-01-01", "2024-01-01"),
+        ("1_000", "1_000"),
+        ("0b11", "0b11"),
+        ("v1", "v1"),
     ],
-)  # fmt: skip
+)
 def test_plain_scalars_follow_yaml_1_2(text: str, value: object) -> None:
     assert resolve_plain(text) == value
     assert type(resolve_plain(text)) is type(value)

@@ -54,22 +54,55 @@ def test_agrees_with_pydantic_on_fixtures(path: Path) -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-2, 20) | st.sampled_from(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(-2, 20)
+    | st.sampled_from(
         ["v1", "v2", "cron", "react", "mention", "push", "github", "x", "yes", "", "4GB"]
     ),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(
-        st.sampled_from(
-            ["ellipsis", "version", "name", "type", "schedule", "events", "event", "branches",
-             "platforms", "claude", "system", "limits", "run", "day", "sandbox", "compute",
-             "cpu", "memory", "variables", "value", "triggers", "enabled", "metadata", "labels",
-             "structured_output", "json_schema", "tools", "mcp_servers", "bogus"]
-        ),
-        children,
-        max_size=4,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "ellipsis",
+                    "version",
+                    "name",
+                    "type",
+                    "schedule",
+                    "events",
+                    "event",
+                    "branches",
+                    "platforms",
+                    "claude",
+                    "system",
+                    "limits",
+                    "run",
+                    "day",
+                    "sandbox",
+                    "compute",
+                    "cpu",
+                    "memory",
+                    "variables",
+                    "value",
+                    "triggers",
+                    "enabled",
+                    "metadata",
+                    "labels",
+                    "structured_output",
+                    "json_schema",
+                    "tools",
+                    "mcp_servers",
+                    "bogus",
+                ]
+            ),
+            children,
+            max_size=4,
+        )
     ),
     max_leaves=12,
-)  # fmt: skip
+)
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])

@@ -11,9 +11,8 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from agentsync import __version__
 from agentsync.errors import AgentsyncError
@@ -22,8 +21,7 @@ from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.result import LintResult
 
 
-@dataclass(frozen=True)
-class LintArgs:
+class LintArgs(NamedTuple):
     paths: list[str]
     output_format: str
     disable: list[str]

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -54,8 +53,7 @@ _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _ELLIPSIS_LINE = re.compile(r"""^(?:ellipsis|"ellipsis"|'ellipsis')[ \t]*:""", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Bounds on what one file may cost to load."""
 
     max_bytes: int = 1024 * 1024
@@ -63,8 +61,10 @@ class Limits:
     max_alias_nodes: int = 10_000
 
 
-@dataclass(frozen=True)
-class Span:
+DEFAULT_LIMITS = Limits()
+
+
+class Span(NamedTuple):
     """Where a value sits in the source: 1-based line and column of its key and of its value."""
 
     key_line: int
@@ -74,8 +74,7 @@ class Span:
     style: str | None  # scalar style: None plain, '"', "'", '|', '>'; None for collections
 
 
-@dataclass(frozen=True)
-class LoadProblem:
+class LoadProblem(NamedTuple):
     """Something wrong with the file as YAML, found before any rule runs."""
 
     rule: str
@@ -85,17 +84,29 @@ class LoadProblem:
     hint: str | None = None
 
 
-@dataclass
 class Document:
-    """One loaded file: its text, its data, the position of every value, and load problems."""
+    """One loaded file: its text, its data, the position of every value, and load problems.
 
-    path: str
-    text: str
-    data: Any
-    spans: dict[ConfigPath, Span]
-    problems: list[LoadProblem]
-    kind: Literal["config", "ignored"]
-    loaded: bool = True  # False when the YAML could not be read at all
+    ``loaded`` is False when the YAML could not be read at all (then ``data`` is None).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        data: Any,
+        spans: dict[ConfigPath, Span],
+        problems: list[LoadProblem],
+        kind: Literal["config", "ignored"],
+        loaded: bool = True,
+    ) -> None:
+        self.path = path
+        self.text = text
+        self.data = data
+        self.spans = spans
+        self.problems = problems
+        self.kind = kind
+        self.loaded = loaded
 
     @cached_property
     def lines(self) -> list[str]:
@@ -397,7 +408,7 @@ def _unreadable(path: str, text: str, problem: LoadProblem) -> Document:
     return Document(path, text, None, {}, [problem], kind, loaded=False)
 
 
-def load_text(text: str, path: str = "<string>", limits: Limits = Limits()) -> Document:
+def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Document:
     """Load YAML text into a Document."""
     try:
         depth_problem = _check_flow_depth(text, limits)
@@ -423,7 +434,7 @@ def load_text(text: str, path: str = "<string>", limits: Limits = Limits()) -> D
     return Document(path, text, data, builder.spans, builder.problems, kind)
 
 
-def load_bytes(raw: bytes, path: str = "<bytes>", limits: Limits = Limits()) -> Document:
+def load_bytes(raw: bytes, path: str = "<bytes>", limits: Limits = DEFAULT_LIMITS) -> Document:
     """Decode UTF-8 (with or without BOM) strictly, then load."""
     if len(raw) > limits.max_bytes:
         return _too_large(path, len(raw), limits)
@@ -456,7 +467,7 @@ def _too_large(path: str, size: int, limits: Limits) -> Document:
     return Document(path, "", None, {}, [problem], "config", loaded=False)
 
 
-def load_file(file: Path, display: str | None = None, limits: Limits = Limits()) -> Document:
+def load_file(file: Path, display: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Load a file from disk; an unreadable file is a problem, not an exception."""
     path = display if display is not None else str(file)
     try:

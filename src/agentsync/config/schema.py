@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +31,10 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def _schema_path() -> Path:
-    packaged = resources.files("agentsync") / "schemas" / SCHEMA_FILENAME
-    if packaged.is_file():
-        return Path(str(packaged))
-    # A source checkout (editable install): the file lives at the repository root.
-    return Path(__file__).resolve().parents[3] / "schemas" / SCHEMA_FILENAME
+    # A wheel carries the file inside the package; a source checkout has it at the root.
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "schemas" / SCHEMA_FILENAME
+    return packaged if packaged.is_file() else package.parents[1] / "schemas" / SCHEMA_FILENAME
 
 
 @cache

@@ -75,6 +75,12 @@ class LintContext:
             for index, item in enumerate(value):
                 yield (*path, index), item
 
+    def triggers(self, kind: str) -> Iterator[tuple[ConfigPath, dict[str, Any]]]:
+        """``(path, trigger)`` of each well-formed trigger whose ``type`` is ``kind``."""
+        for path, trigger in self.items(("triggers",)):
+            if isinstance(trigger, dict) and trigger.get("type") == kind:
+                yield path, trigger
+
     def span(self, path: ConfigPath) -> Span | None:
         """The span of ``path`` or of its nearest ancestor present in the source."""
         spans = self.document.spans

@@ -1,13 +1,13 @@
 """Findings as frozen, sortable value objects with 1-based positions.
 
 A rule yields ``Finding``s (where and what); the runner adds the rule id and severity to make a
-``Diagnostic``, the only thing reporters see.
+``Diagnostic``, the only thing reporters see. NamedTuples rather than dataclasses: agent-lint's
+cold start pays for every dataclass's generated methods at import.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from agentsync.config.loader import ConfigPath
 
@@ -22,8 +22,7 @@ def format_path(path: ConfigPath) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """What a rule reports: a position, a message that says how to fix it, and a config path."""
 
     line: int
@@ -35,8 +34,7 @@ class Finding:
     redact_from: int | None = None
 
 
-@dataclass(frozen=True, order=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """A finding with its rule id and severity, as reporters print it."""
 
     line: int
@@ -45,5 +43,8 @@ class Diagnostic:
     severity: Severity
     message: str
     path: str = ""
-    hint: str | None = field(default=None, compare=False)
-    redact_from: int | None = field(default=None, compare=False)
+    hint: str | None = None
+    redact_from: int | None = None
+
+    def sort_key(self) -> tuple[int, int, str, str]:
+        return (self.line, self.column, self.rule, self.message)

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from agentsync.lint.diagnostic import Diagnostic
 
 FileStatus = Literal["valid", "invalid", "ignored"]
 
 
-@dataclass(frozen=True)
-class FileResult:
+class FileResult(NamedTuple):
     """One file's verdict. ``snippets`` maps line -> source text, with secrets already masked."""
 
     path: str
     status: FileStatus
     diagnostics: tuple[Diagnostic, ...] = ()
-    snippets: dict[int, str] = field(default_factory=dict)
+    snippets: dict[int, str] = {}  # noqa: RUF012 - never mutated after construction
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     files: int
     valid: int
     invalid: int
@@ -30,8 +27,7 @@ class Summary:
     warnings: int
 
 
-@dataclass(frozen=True)
-class LintResult:
+class LintResult(NamedTuple):
     files: tuple[FileResult, ...]
 
     @property

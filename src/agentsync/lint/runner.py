@@ -7,10 +7,8 @@ inline-suppressed rules -> attach source snippets (secrets masked).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from agentsync.config.discovery import CONFIG_DIRS, CONFIG_SUFFIXES, discover
@@ -75,7 +73,7 @@ def lint_document(document: Document, settings: Settings) -> FileResult:
     for diagnostic in diagnostics:
         if diagnostic.redact_from is not None:
             snippets[diagnostic.line] = _mask(snippets[diagnostic.line], diagnostic.redact_from)
-    diagnostics.sort()
+    diagnostics.sort(key=Diagnostic.sort_key)
     status: FileStatus = "invalid" if any(d.severity == "error" for d in diagnostics) else "valid"
     return FileResult(document.path, status, tuple(diagnostics), snippets)
 
@@ -100,6 +98,9 @@ def lint_targets(targets: Sequence[Target], settings: Settings, jobs: int = 0) -
     jobs = jobs or available_cores()
     if jobs <= 1 or len(targets) < PARALLEL_THRESHOLD:
         return LintResult(tuple(_lint_chunk(list(targets), settings)))
+    import multiprocessing  # only for large runs: the pool's imports cost a cold start ~10 ms
+    from concurrent.futures import ProcessPoolExecutor
+
     size = max(1, len(targets) // (jobs * 4))
     chunks = [list(targets[i : i + size]) for i in range(0, len(targets), size)]
     methods = multiprocessing.get_all_start_methods()
@@ -110,10 +111,8 @@ def lint_targets(targets: Sequence[Target], settings: Settings, jobs: int = 0) -
 
 
 def _display(path: Path, cwd: Path) -> str:
-    try:
-        return str(path.relative_to(cwd))
-    except ValueError:
-        return str(path)
+    """A discovered file's path relative to the working directory."""
+    return os.path.relpath(path, cwd)
 
 
 def _yaml_files(directory: Path) -> list[Path]:
@@ -132,7 +131,7 @@ def collect_targets(paths: Sequence[str], cwd: Path, root: Path) -> list[Target]
         if path.is_dir():
             has_config_dirs = any((path / name).is_dir() for name in CONFIG_DIRS)
             found = discover(path) if has_config_dirs else _yaml_files(path)
-            targets.extend((str(p), _display(p, Path())) for p in found)
+            targets.extend((str(p), _display(p, cwd)) for p in found)
         elif path.exists():
             targets.append((given, given))
         else:

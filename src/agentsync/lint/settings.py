@@ -9,10 +9,9 @@ Looked up from the working directory upwards (stopping at the repository root):
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -28,17 +27,16 @@ DEFAULT_MAX_LIMITS: dict[str, float | None] = {
 }
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything that changes what agent-lint reports."""
 
     disable: frozenset[str] = frozenset()
-    max_limits: dict[str, float | None] = field(default_factory=lambda: dict(DEFAULT_MAX_LIMITS))
-    load_limits: Limits = field(default_factory=Limits)
+    max_limits: Mapping[str, float | None] = DEFAULT_MAX_LIMITS
+    load_limits: Limits = Limits()
     source: str | None = None  # the file the settings came from, for messages
 
     def with_disabled(self, rules: list[str]) -> Settings:
-        return replace(self, disable=self.disable | frozenset(rules))
+        return self._replace(disable=self.disable | frozenset(rules))
 
 
 def _from_mapping(raw: Any, source: str) -> Settings:
@@ -75,6 +73,8 @@ def find_settings(start: Path, stop: Path | None = None) -> Settings:
             return _from_mapping(raw, str(dotfile))
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
+            import tomllib  # only when a pyproject.toml is there: keeps the cold start small
+
             try:
                 tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:

@@ -10,8 +10,7 @@ and on generated documents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from agentsync.config.loader import ConfigPath
 
@@ -36,8 +35,7 @@ _TYPE_CHECKS: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class ShapeError:
+class ShapeError(NamedTuple):
     """One way a value does not fit the schema.
 
     ``expected`` holds the JSON types (kind ``type``), the allowed values (``enum``,

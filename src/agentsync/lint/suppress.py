@@ -9,17 +9,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _DIRECTIVE = re.compile(
     r"#\s*agent-lint:\s*(disable|disable-file)\s*=\s*([\w\-]+(?:\s*,\s*[\w\-]+)*)"
 )
 
 
-@dataclass(frozen=True)
-class Suppressions:
-    whole_file: frozenset[str] = frozenset()
-    by_line: dict[int, frozenset[str]] = field(default_factory=dict)
+class Suppressions(NamedTuple):
+    whole_file: frozenset[str]
+    by_line: dict[int, frozenset[str]]
 
     def silences(self, rule: str, line: int) -> bool:
         rules = self.whole_file | self.by_line.get(line, frozenset())

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from agentsync.lint.reporters.base import Reporter
@@ -35,7 +34,7 @@ def as_json(result: LintResult) -> dict[str, Any]:
             }
             for file in result.files
         ],
-        "summary": asdict(result.summary),
+        "summary": result.summary._asdict(),
     }
 
 

@@ -55,9 +55,7 @@ def glob_problem(pattern: str) -> str | None:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for trigger_path, trigger in ctx.items(("triggers",)):
-        if not isinstance(trigger, dict) or trigger.get("type") != "react":
-            continue
+    for trigger_path, _ in ctx.triggers("react"):
         for event_path, event in ctx.items((*trigger_path, "events")):
             if not isinstance(event, dict) or event.get("branches") is None:
                 continue

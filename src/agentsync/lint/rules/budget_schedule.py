@@ -30,9 +30,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         return
     fires = 0.0
     first_path = None
-    for trigger_path, trigger in ctx.items(("triggers",)):
-        if not isinstance(trigger, dict) or trigger.get("type") != "cron":
-            continue
+    for trigger_path, trigger in ctx.triggers("cron"):
         schedule = trigger.get("schedule")
         if not isinstance(schedule, str):
             continue

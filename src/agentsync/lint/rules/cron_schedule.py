@@ -21,9 +21,7 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for trigger_path, trigger in ctx.items(("triggers",)):
-        if not isinstance(trigger, dict) or trigger.get("type") != "cron":
-            continue
+    for trigger_path, trigger in ctx.triggers("cron"):
         schedule = trigger.get("schedule")
         if not isinstance(schedule, str):
             continue

@@ -94,7 +94,9 @@ def schema_problems(schema: Any) -> list[tuple[tuple[Any, ...], str]]:
         from jsonschema import Draft202012Validator
         from jsonschema.exceptions import relevance
 
-        validator = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+        validator = Draft202012Validator(  # exactly what check_schema builds
+            Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
         errors = sorted(validator.iter_errors(schema), key=relevance)
         _CACHE[key] = [
             (tuple(e.absolute_path), _message(e.absolute_path, e.message)) for e in errors[:1]

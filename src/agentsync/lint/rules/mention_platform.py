@@ -17,9 +17,7 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for trigger_path, trigger in ctx.items(("triggers",)):
-        if not isinstance(trigger, dict) or trigger.get("type") != "mention":
-            continue
+    for trigger_path, _ in ctx.triggers("mention"):
         for item_path, platform in ctx.items((*trigger_path, "platforms")):
             if not isinstance(platform, str) or platform in MENTION_PLATFORMS:
                 continue

@@ -17,9 +17,7 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for trigger_path, trigger in ctx.items(("triggers",)):
-        if not isinstance(trigger, dict) or trigger.get("type") != "react":
-            continue
+    for trigger_path, _ in ctx.triggers("react"):
         for event_path, event in ctx.items((*trigger_path, "events")):
             name = event.get("event") if isinstance(event, dict) else None
             if not isinstance(name, str) or name in REACT_EVENTS:

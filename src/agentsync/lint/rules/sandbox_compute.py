@@ -8,8 +8,8 @@ duration (``90s``, ``30m``, ``2h``, ``1h30m``) or a number of seconds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import TypeGuard
+from collections.abc import Callable, Iterator
+from typing import NamedTuple, TypeGuard
 
 from agentsync.config.platform import (
     CPU_MAX,
@@ -57,6 +57,36 @@ def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+class _Quantity(NamedTuple):
+    """A compute key given as a quantity with units: how to read it and its allowed range."""
+
+    key: str
+    read: Callable[[str | int | float], float | None]
+    kind: str  # "size" or "duration", for messages
+    low: float
+    low_inclusive: bool
+    high: float
+    range_text: str
+    example: str
+
+
+_QUANTITIES = (
+    _Quantity(
+        "memory", memory_mb, "size", MEMORY_MIN_MB, True, MEMORY_MAX_MB, "512MB-64GB",
+        "a size such as 512MB, 4GB or 2Gi, or a number of megabytes",
+    ),
+    _Quantity(
+        "timeout", timeout_seconds, "duration", 0, False, TIMEOUT_MAX_SECONDS, "(0 to 24h]",
+        "a duration such as 90s, 30m, 2h or 1h30m, or a number of seconds",
+    ),
+)  # fmt: skip
+
+
+def _in_range(value: float, spec: _Quantity) -> bool:
+    above_low = value >= spec.low if spec.low_inclusive else value > spec.low
+    return above_low and value <= spec.high
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     base = ("sandbox", "compute")
     compute = ctx.mapping(base)
@@ -66,31 +96,20 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             (*base, "cpu"),
             f"sandbox.compute.cpu {cpu:g} is out of range {CPU_MIN:g}-{CPU_MAX:g}; {_NOT_CLAMPED}",
         )
-    memory = compute.get("memory")
-    if isinstance(memory, str) or _is_number(memory):
-        megabytes = memory_mb(memory)
-        if megabytes is None:
+    for spec in _QUANTITIES:
+        value = compute.get(spec.key)
+        if not isinstance(value, str) and not _is_number(value):
+            continue  # absent, or the type rule reports it
+        amount = spec.read(value)
+        where = f"sandbox.compute.{spec.key}"
+        if amount is None:
             yield ctx.finding(
-                (*base, "memory"),
-                f"sandbox.compute.memory {memory!r} is not a size",
-                "write a size such as 512MB, 4GB or 2Gi, or a number of megabytes",
+                (*base, spec.key),
+                f"{where} {value!r} is not a {spec.kind}",
+                f"write {spec.example}",
             )
-        elif not MEMORY_MIN_MB <= megabytes <= MEMORY_MAX_MB:
+        elif not _in_range(amount, spec):
             yield ctx.finding(
-                (*base, "memory"),
-                f"sandbox.compute.memory {memory} is out of range 512MB-64GB; {_NOT_CLAMPED}",
-            )
-    timeout = compute.get("timeout")
-    if isinstance(timeout, str) or _is_number(timeout):
-        seconds = timeout_seconds(timeout)
-        if seconds is None:
-            yield ctx.finding(
-                (*base, "timeout"),
-                f"sandbox.compute.timeout {timeout!r} is not a duration",
-                "write a duration such as 90s, 30m, 2h or 1h30m, or a number of seconds",
-            )
-        elif not 0 < seconds <= TIMEOUT_MAX_SECONDS:
-            yield ctx.finding(
-                (*base, "timeout"),
-                f"sandbox.compute.timeout {timeout} is out of range (0 to 24h]; {_NOT_CLAMPED}",
+                (*base, spec.key),
+                f"{where} {value} is out of range {spec.range_text}; {_NOT_CLAMPED}",
             )

@@ -1,0 +1,66 @@
+"""A Markdown section for a GitHub job summary (``--summary-file "$GITHUB_STEP_SUMMARY"``).
+
+A heading, the counts, then a table of diagnostics; or one line saying every config is valid.
+Cell text is escaped so a message cannot break the table or turn into markup. The table stops
+at ``MAX_ROWS``: GitHub drops a step summary above 1 MiB, and the annotations and the SARIF
+file carry every diagnostic anyway.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agentsync.lint.reporters.base import Reporter
+from agentsync.lint.reporters.text import TextReporter
+from agentsync.lint.result import LintResult
+
+MAX_ROWS = 500
+
+# Backslash-escape what GitHub Markdown would read as markup inside a table cell: emphasis,
+# links, inline HTML and entities, code spans, strikethrough and the cell separator itself.
+_MARKUP = re.compile(r"([\\`*_\[\]<>&|~])")
+
+
+def escape_cell(text: str) -> str:
+    """Text safe inside one table cell: markup escaped, line breaks as ``<br>``."""
+    escaped = _MARKUP.sub(r"\\\1", text)
+    return "<br>".join(escaped.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def counts_line(result: LintResult) -> str:
+    s = result.summary
+    if s.files and not s.errors and not s.warnings:
+        checked = s.files - s.ignored
+        ignored = f", {s.ignored} ignored (no ellipsis: block)" if s.ignored else ""
+        prefix = "all " if checked > 1 else ""
+        return f"{prefix}{_plural(checked, 'config')} valid{ignored}"
+    return TextReporter._summary(result)
+
+
+class MarkdownReporter(Reporter):
+    def report(self, result: LintResult) -> None:
+        lines = ["## agent-lint", "", escape_cell(counts_line(result)), ""]
+        rows = [(file, d) for file in result.files for d in file.diagnostics]
+        if rows:
+            lines.append("| Location | Severity | Rule | Message |")
+            lines.append("| --- | --- | --- | --- |")
+            for file, d in rows[:MAX_ROWS]:
+                message = f"{d.message}\nhint: {d.hint}" if d.hint else d.message
+                cells = (
+                    f"{file.path}:{d.line}:{d.column}",
+                    d.severity,
+                    d.rule,
+                    message,
+                )
+                lines.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
+            if len(rows) > MAX_ROWS:
+                lines.append("")
+                lines.append(
+                    f"{len(rows) - MAX_ROWS} more not shown; see the annotations or the SARIF file."
+                )
+            lines.append("")
+        self.stream.write("\n".join(lines))

@@ -1,0 +1,246 @@
+"""agent-lint end to end through ``main()``: formats, exit codes, rule selection, discovery."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agentsync.cli import lint as lint_cli
+from agentsync.cli.lint import main
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+INVALID = FIXTURES / "lint" / "invalid"
+VALID = FIXTURES / "lint" / "valid"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_text_output_is_exact(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "agents" / "a.yaml",
+        'ellipsis:\n  version: v1\ntriggers:\n  - type: cron\n    schedule: "0 25 * * *"\n'
+        "claude:\n  system: hi\n",
+    )
+    code, out, _ = run(capsys, str(config))
+    assert code == 1
+    assert out == (
+        f"{config}:5:18: error: invalid schedule '0 25 * * *': hour 25 is out of range 0-23"
+        " [cron-schedule]\n"
+        ' 5 |     schedule: "0 25 * * *"\n'
+        "   |                  ^~\n"
+        "1 error, 0 warnings in 1 config (1 invalid)\n"
+    )
+
+
+def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "--format",
+        "json",
+        str(INVALID / "bad-version.yaml"),
+        str(VALID / "warnings-only.yaml"),
+        str(FIXTURES / "lint" / "ignored" / "not-an-agent.yaml"),
+    )
+    assert code == 1
+    report = json.loads(out)
+    assert set(report) == {"files", "summary"}
+    assert report["summary"] == {
+        "files": 3,
+        "valid": 1,
+        "invalid": 1,
+        "ignored": 1,
+        "errors": 1,
+        "warnings": 3,
+    }
+    first = report["files"][0]
+    assert first["path"] == str(INVALID / "bad-version.yaml")
+    assert first["status"] == "invalid"
+    assert first["diagnostics"] == [
+        {
+            "rule": "version",
+            "severity": "error",
+            "message": "ellipsis.version is 'v2', which is not supported; the supported "
+            "version is v1",
+            "line": 2,
+            "column": 12,
+            "path": "ellipsis.version",
+        }
+    ]
+    assert [f["status"] for f in report["files"]] == ["invalid", "valid", "ignored"]
+
+
+def test_warnings_alone_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(VALID / "warnings-only.yaml"))
+    assert code == 0
+    assert "warning:" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--disable", "nope"], "unknown rule 'nope'"),
+        (["does/not/exist.yaml"], "does/not/exist.yaml: no such file or directory"),
+    ],
+)
+def test_usage_errors_exit_two(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+
+
+def test_bad_flag_exits_two(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--format", "xml"])
+    assert exit_info.value.code == 2
+
+
+def test_disable_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--disable", "version", str(INVALID / "bad-version.yaml"))
+    assert code == 0
+    assert "1 config valid" in out
+
+
+def _git_repo(path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    return path
+
+
+def test_pyproject_settings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _git_repo(tmp_path)
+    write(repo / "pyproject.toml", '[tool.agent-lint]\ndisable = ["limits-order"]\n')
+    write(
+        repo / "agents" / "a.yaml", "claude: {system: hi}\nellipsis: {}\nlimits: {run: 5, day: 1}\n"
+    )
+    monkeypatch.chdir(repo)
+    code, out, _ = run(capsys)
+    assert code == 0
+    assert "limits-order" not in out
+    assert "budget" not in out
+
+
+def test_dotfile_settings_change_the_maximums(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _git_repo(tmp_path)
+    write(repo / ".agent-lint.yaml", "max-limits: {run: 100}\n")
+    write(repo / "agents" / "a.yaml", "ellipsis: {}\nclaude: {system: hi}\nlimits: {run: 80}\n")
+    monkeypatch.chdir(repo)
+    assert run(capsys)[1] == "1 config valid\n"
+    write(repo / ".agent-lint.yaml", "max-limits: {run: 60}\n")
+    assert "clamped to $60 [limits-clamped]" in run(capsys)[1]
+
+
+def test_bad_settings_file_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _git_repo(tmp_path)
+    write(repo / ".agent-lint.yaml", "disable: version\n")
+    monkeypatch.chdir(repo)
+    code, _, err = run(capsys)
+    assert code == 2
+    assert "'disable' must be a list of rule ids" in err
+
+
+def test_no_path_discovers_from_the_git_root(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _git_repo(tmp_path)
+    write(repo / "agents" / "ok.yaml", "ellipsis: {}\nclaude: {system: hi}\n")
+    write(
+        repo / ".ellipsis" / "deep" / "er" / "bad.yml",
+        "ellipsis: {version: v9}\nclaude: {system: x}\n",
+    )
+    write(repo / "ellipsis" / "notes.yaml", "notes: not an agent\n")
+    write(repo / "other" / "agents.yaml", "ellipsis: {version: v9}\n")
+    write(repo / "src" / "agents" / "x.yaml", "ellipsis: {version: v9}\n")
+    monkeypatch.chdir(repo / "src")
+    code, out, _ = run(capsys, "--format", "json")
+    assert code == 1
+    paths = {f["path"]: f["status"] for f in json.loads(out)["files"]}
+    assert paths == {
+        "../.ellipsis/deep/er/bad.yml": "invalid",
+        "../agents/ok.yaml": "valid",
+        "../ellipsis/notes.yaml": "ignored",
+    }
+
+
+def test_no_configs_found(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(_git_repo(tmp_path))
+    assert run(capsys) == (0, "no agent configs found\n", "")
+
+
+def test_secrets_are_never_printed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    token = "ghp_" + "a1B2c3D4e5" * 4
+    config = write(
+        tmp_path / "a.yaml",
+        f"ellipsis: {{}}\nclaude: {{system: hi}}\nsandbox:\n  variables:\n"
+        f"    - {{name: GH, value: {token}}}\n    - name: DB_PASSWORD\n      value: hunter2\n",
+    )
+    for fmt in lint_cli.REPORTERS:
+        code, out, err = run(capsys, "--format", fmt, str(config))
+        assert code == 1
+        assert token not in out + err
+        assert "hunter2" not in out + err
+        assert "hardcoded-secret" in out
+
+
+def test_color_only_on_a_terminal_without_no_color() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert lint_cli._use_color(Terminal(), {}) is True
+    assert lint_cli._use_color(Terminal(), {"NO_COLOR": "1"}) is False
+    assert lint_cli._use_color(io.StringIO(), {}) is False
+
+
+def test_parallel_run_matches_serial(tmp_path: Path) -> None:
+    from agentsync.lint.runner import collect_targets, lint_targets
+    from agentsync.lint.settings import Settings
+
+    sources = sorted((FIXTURES / "lint").rglob("*.yaml"))
+    for index in range(300):
+        source = sources[index % len(sources)]
+        (tmp_path / f"{index:03d}-{source.name}").write_bytes(source.read_bytes())
+    targets = collect_targets([str(tmp_path)], tmp_path, tmp_path)
+    assert lint_targets(targets, Settings(), jobs=2) == lint_targets(targets, Settings(), jobs=1)
+
+
+def test_internal_error_is_a_message_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("agentsync.lint.runner.lint_targets", broken)
+    code, _, err = run(capsys, str(VALID / "complete.yaml"))
+    assert code == 2
+    assert "internal error: RuntimeError: boom" in err
+    assert "Traceback" not in err
+
+
+def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--list-rules")
+    assert code == 0
+    assert "cron-schedule" in out
+    assert "hardcoded-secret" in out
