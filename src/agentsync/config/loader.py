@@ -82,6 +82,7 @@ class LoadProblem(NamedTuple):
     column: int
     message: str
     hint: str | None = None
+    path: ConfigPath = ()  # the config path it concerns, when there is one
 
 
 class Document:
@@ -188,9 +189,11 @@ class _Builder:
         self._alias_depth = 0
         self._overflowed = False
 
-    def problem(self, rule: str, node: Node, message: str, hint: str | None = None) -> None:
+    def problem(
+        self, rule: str, node: Node, message: str, hint: str | None = None, path: ConfigPath = ()
+    ) -> None:
         mark = node.start_mark
-        self.problems.append(LoadProblem(rule, mark.line + 1, mark.column + 1, message, hint))
+        self.problems.append(LoadProblem(rule, mark.line + 1, mark.column + 1, message, hint, path))
 
     def build(self, node: Node, path: ConfigPath, key: Node | None, depth: int) -> Any:
         mark = node.start_mark
@@ -303,6 +306,7 @@ class _Builder:
                     key_node,
                     f"duplicate key {key!r} (first defined on line {first})",
                     "YAML keeps only one of them; delete or merge the duplicate",
+                    (*path, key),
                 )
                 continue
             key_nodes[key] = key_node

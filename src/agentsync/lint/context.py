@@ -47,7 +47,9 @@ class LintContext:
         """The loader's problems that belong to ``rule``."""
         for problem in self.document.problems:
             if problem.rule == rule:
-                yield Finding(problem.line, problem.column, problem.message, hint=problem.hint)
+                yield Finding(
+                    problem.line, problem.column, problem.message, problem.path, problem.hint
+                )
 
     def shape_errors_of(self, *kinds: str) -> Iterator[ShapeError]:
         return (error for error in self.shape_errors if error.kind in kinds)
