@@ -8,7 +8,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentsync.config.loader import load_bytes, load_text
+from agentsync.config.loader import load_bytes, load_text, resolve_plain
 from agentsync.config.platform import MENTION_PLATFORMS, REACT_EVENTS
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
@@ -168,10 +168,22 @@ configs = st.fixed_dictionaries(
 )
 
 
+class Yaml12Dumper(yaml.SafeDumper):
+    """PyYAML writes YAML 1.1: it would leave e.g. ``0E0`` unquoted, a float in YAML 1.2."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if not isinstance(resolve_plain(value), str) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+Yaml12Dumper.add_representer(str, _represent_str)
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(configs)
 def test_configs_generated_from_the_model_have_no_errors(config: dict[str, Any]) -> None:
-    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    text = yaml.dump(config, Dumper=Yaml12Dumper, allow_unicode=True, sort_keys=False)
     result = lint_document(load_text(text, "generated.yaml"), SETTINGS)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     assert errors == [], text
