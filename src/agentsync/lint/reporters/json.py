@@ -10,8 +10,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.base import Reporter
 from agentsync.lint.result import LintResult
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    """One diagnostic in the contract's shape (also the control plane's 422 ``detail`` items)."""
+    return {
+        "rule": d.rule,
+        "severity": d.severity,
+        "message": d.message,
+        "line": d.line,
+        "column": d.column,
+        "path": d.path,
+    }
 
 
 def as_json(result: LintResult) -> dict[str, Any]:
@@ -20,17 +33,7 @@ def as_json(result: LintResult) -> dict[str, Any]:
             {
                 "path": file.path,
                 "status": file.status,
-                "diagnostics": [
-                    {
-                        "rule": d.rule,
-                        "severity": d.severity,
-                        "message": d.message,
-                        "line": d.line,
-                        "column": d.column,
-                        "path": d.path,
-                    }
-                    for d in file.diagnostics
-                ],
+                "diagnostics": [diagnostic_json(d) for d in file.diagnostics],
             }
             for file in result.files
         ],

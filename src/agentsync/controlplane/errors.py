@@ -1,0 +1,75 @@
+"""Errors of the control plane, shared by the server (which maps them to statuses) and the
+client (which raises them from responses).
+
+    ControlPlaneError         any failed call; ``status``, ``detail``, ``request_id``
+    ├── NotFound              404
+    ├── Conflict              409 (e.g. an Idempotency-Key reused for another request)
+    ├── Invalid               422; ``detail`` is a list of diagnostics or a message
+    ├── BudgetExceeded        402; ``detail`` names the cap
+    ├── Unauthorized          401
+    └── Unavailable           the server could not be reached, or kept failing (5xx/429)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentsync.errors import AgentsyncError
+
+
+class ControlPlaneError(AgentsyncError):
+    status = 500
+
+    def __init__(self, detail: Any, *, status: int | None = None, request_id: str | None = None):
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        self.request_id = request_id
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        if isinstance(self.detail, list):
+            lines = [
+                f"{d.get('path') or '-'}: {d.get('message')} [{d.get('rule')}]"
+                if isinstance(d, dict)
+                else str(d)
+                for d in self.detail
+            ]
+            text = "invalid config:\n  " + "\n  ".join(lines)
+        else:
+            text = str(self.detail)
+        suffix = f" (HTTP {self.status}, request {self.request_id})" if self.request_id else ""
+        return text + suffix
+
+
+class NotFound(ControlPlaneError):
+    status = 404
+
+
+class Conflict(ControlPlaneError):
+    status = 409
+
+
+class Invalid(ControlPlaneError):
+    status = 422
+
+
+class BudgetExceeded(ControlPlaneError):
+    status = 402
+
+
+class Unauthorized(ControlPlaneError):
+    status = 401
+
+
+class Unavailable(ControlPlaneError):
+    status = 503
+
+
+BY_STATUS: dict[int, type[ControlPlaneError]] = {
+    401: Unauthorized,
+    402: BudgetExceeded,
+    404: NotFound,
+    409: Conflict,
+    422: Invalid,
+}

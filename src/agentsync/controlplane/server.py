@@ -1,0 +1,115 @@
+"""Assembling and serving the local control plane: store + vault + runner + app + uvicorn.
+
+``build`` is what tests and ``agent control-plane serve`` share; ``LocalServer`` runs it on a
+loopback port in a background thread (for tests, benchmarks and the demo in ``make run``).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+from fastapi import FastAPI
+
+from agentsync.controlplane.app import create_app
+from agentsync.controlplane.runners import DryRunRunner, Runner
+from agentsync.controlplane.service import ControlPlane, ServerSettings
+from agentsync.controlplane.store import SQLiteStore
+from agentsync.controlplane.vault import Vault
+
+
+@dataclass
+class ServerConfig:
+    """Everything ``agent control-plane serve`` takes."""
+
+    db: str = ":memory:"
+    api_tokens: list[str] = field(default_factory=list)
+    cli_tokens: list[str] = field(default_factory=list)
+    runner: Runner = field(default_factory=DryRunRunner)
+    max_run_limit: float | None = 50.0
+    key_file: Path | None = None  # default: next to the database, or in a temp dir
+
+    def vault_key_file(self) -> Path:
+        if self.key_file is not None:
+            return self.key_file
+        if self.db == ":memory:":
+            import tempfile
+
+            return Path(tempfile.mkdtemp(prefix="agentsync-")) / "vault.key"
+        return Path(self.db).with_suffix(".key")
+
+
+def build(config: ServerConfig) -> tuple[FastAPI, ControlPlane]:
+    store = SQLiteStore(config.db)
+    control_plane = ControlPlane(
+        store,
+        settings=ServerSettings(max_run_limit=config.max_run_limit),
+        runner=config.runner,
+        vault=Vault.from_environment_or_file(config.vault_key_file()),
+    )
+    app = create_app(control_plane, api_tokens=config.api_tokens, cli_tokens=config.cli_tokens)
+    return app, control_plane
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalServer:
+    """The control plane on ``http://127.0.0.1:<port>`` in a background thread."""
+
+    def __init__(self, config: ServerConfig, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app, self.control_plane = build(config)
+        self.host = host
+        self.port = port or free_port(host)
+        self._server = uvicorn.Server(
+            uvicorn.Config(self.app, host=host, port=self.port, log_level="warning", lifespan="off")
+        )
+        self._thread = threading.Thread(target=self._server.run, name="control-plane", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> LocalServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the local control plane did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self.control_plane.close()
+        self.control_plane.store.close()
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def serve(config: ServerConfig, host: str, port: int) -> None:
+    """Run in the foreground until interrupted."""
+    app, control_plane = build(config)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        control_plane.close()
+        control_plane.store.close()

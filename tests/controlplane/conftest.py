@@ -1,0 +1,80 @@
+"""A real control plane on a loopback port for each test, and HTTP clients for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from agentsync.controlplane.server import LocalServer, ServerConfig
+
+API_KEY = "test-api-key-0123456789"
+USER_TOKEN = "test-user-token-0123456789"
+
+VALID_YAML = """\
+ellipsis:
+  version: v1
+  name: Nightly audit
+triggers:
+  - type: cron
+    schedule: "0 3 * * *"
+claude:
+  system: Audit the dependencies.
+limits:
+  run: 5
+"""
+
+
+def server_config(tmp_path: Path, **overrides: object) -> ServerConfig:
+    config = ServerConfig(
+        db=str(tmp_path / "control-plane.db"),
+        api_tokens=[API_KEY],
+        cli_tokens=[USER_TOKEN],
+        key_file=tmp_path / "vault.key",
+    )
+    for name, value in overrides.items():
+        setattr(config, name, value)
+    return config
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LocalServer]:
+    with LocalServer(server_config(tmp_path)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    """One server for a whole module, for tests that only read or are independent."""
+    with LocalServer(server_config(tmp_path_factory.mktemp("shared"))) as running:
+        yield running
+
+
+@pytest.fixture
+def api(server: LocalServer) -> Iterator[httpx.Client]:
+    """Authenticated with the API key (runs record source: api)."""
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def user(server: LocalServer) -> Iterator[httpx.Client]:
+    """Authenticated with the user token (runs record source: cli)."""
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {USER_TOKEN}"}, timeout=10
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def config_id(api: httpx.Client) -> str:
+    response = api.put(
+        "/v1/sync/configs",
+        json={"repository": "acme/app", "path": "agents/audit.yaml", "yaml": VALID_YAML},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
