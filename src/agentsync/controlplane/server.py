@@ -1,7 +1,9 @@
-"""Assembling and serving the local control plane: store + vault + runner + app + uvicorn.
+"""Assembling and serving the local control plane: store + vault + runner + app + uvicorn,
+and the cron scheduler beside them.
 
 ``build`` is what tests and ``agent control-plane serve`` share; ``LocalServer`` runs it on a
 loopback port in a background thread (for tests, benchmarks and the demo in ``make run``).
+Both ``LocalServer`` and ``serve`` start the cron scheduler with the server and stop it first.
 """
 
 from __future__ import annotations
@@ -9,15 +11,19 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import uvicorn
 from fastapi import FastAPI
 
 from agentsync.controlplane.app import create_app
 from agentsync.controlplane.runners import DryRunRunner, Runner
+from agentsync.controlplane.scheduler import CronScheduler
 from agentsync.controlplane.service import ControlPlane, ServerSettings
 from agentsync.controlplane.store import SQLiteStore
 from agentsync.controlplane.vault import Vault
@@ -33,6 +39,9 @@ class ServerConfig:
     runner: Runner = field(default_factory=DryRunRunner)
     max_run_limit: float | None = 50.0
     key_file: Path | None = None  # default: next to the database, or in a temp dir
+    account_budget_usd: float | None = None  # per calendar month (UTC); None: no budget
+    cron_interval: float | None = 1.0  # seconds between cron ticks; None: no cron thread
+    clock: Callable[[], datetime] | None = None  # UTC "now" for runs, budgets, cron (tests)
 
     def vault_key_file(self) -> Path:
         if self.key_file is not None:
@@ -48,12 +57,20 @@ def build(config: ServerConfig) -> tuple[FastAPI, ControlPlane]:
     store = SQLiteStore(config.db)
     control_plane = ControlPlane(
         store,
-        settings=ServerSettings(max_run_limit=config.max_run_limit),
+        settings=ServerSettings(
+            max_run_limit=config.max_run_limit, account_budget_usd=config.account_budget_usd
+        ),
         runner=config.runner,
         vault=Vault.from_environment_or_file(config.vault_key_file()),
+        clock=config.clock,
     )
     app = create_app(control_plane, api_tokens=config.api_tokens, cli_tokens=config.cli_tokens)
     return app, control_plane
+
+
+def build_scheduler(config: ServerConfig, control_plane: ControlPlane) -> CronScheduler:
+    """The cron scheduler of ``control_plane`` (not started); ticks use its clock."""
+    return CronScheduler(control_plane, interval=config.cron_interval or 1.0)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -67,6 +84,8 @@ class LocalServer:
 
     def __init__(self, config: ServerConfig, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app, self.control_plane = build(config)
+        self.scheduler = build_scheduler(config, self.control_plane)
+        self._cron = config.cron_interval is not None
         self.host = host
         self.port = port or free_port(host)
         self._server = uvicorn.Server(
@@ -85,16 +104,20 @@ class LocalServer:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError("the local control plane did not start")
             time.sleep(0.01)
+        if self._cron:
+            self.scheduler.start()
         return self
 
     def stop(self) -> None:
+        self.scheduler.stop()
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self.control_plane.close()
         self.control_plane.store.close()
 
-    def __enter__(self) -> LocalServer:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(
         self,
@@ -108,8 +131,12 @@ class LocalServer:
 def serve(config: ServerConfig, host: str, port: int) -> None:
     """Run in the foreground until interrupted."""
     app, control_plane = build(config)
+    scheduler = build_scheduler(config, control_plane)
+    if config.cron_interval is not None:
+        scheduler.start()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
+        scheduler.stop()
         control_plane.close()
         control_plane.store.close()

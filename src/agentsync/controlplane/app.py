@@ -1,0 +1,480 @@
+"""The local control plane's HTTP surface: the platform's ``/v1`` API on a ``ControlPlane``.
+
+Every response carries ``X-Request-ID``; every error is ``{"detail": ...}`` (a string, or a list
+of diagnostics with status 422). Every ``/v1`` route needs a configured Bearer token; a run's
+``source`` comes from the kind of token (API key: ``api``, user token: ``cli``), never from the
+request body. Request bodies are capped. POSTs honour ``Idempotency-Key``: a repeated key with
+the same request returns the first response; with a different request, 409.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from agentsync import __version__
+from agentsync.config.schema import load as load_schema
+from agentsync.controlplane.errors import ControlPlaneError, Unauthorized
+from agentsync.controlplane.records import FINAL_STATUSES, AgentConfigRecord, Run, new_id
+from agentsync.controlplane.service import (
+    Budget,
+    ControlPlane,
+    ReplayRequest,
+    StartRunRequest,
+    Usage,
+    VariableInfo,
+)
+
+MAX_BODY_BYTES = 1024 * 1024
+HEARTBEAT_SECONDS = 20.0
+WS_CLOSE_NORMAL, WS_CLOSE_BAD_CREDENTIALS, WS_CLOSE_NOT_ALLOWED = 1000, 4401, 4403
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class RequestIdAndLimits:
+    """ASGI middleware: an ``X-Request-ID`` on every response, and a cap on request bodies."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_id("req")
+        scope.setdefault("state", {})["request_id"] = request_id
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_bytes:
+                raise _BodyTooLarge
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        length = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            await self._too_large(send_with_id)
+            return
+        try:
+            await self.app(scope, limited_receive, send_with_id)
+        except _BodyTooLarge:
+            await self._too_large(send_with_id)
+
+    async def _too_large(self, send: Callable[[Message], Awaitable[None]]) -> None:
+        response = JSONResponse(
+            {"detail": f"request body is over the {self.max_body_bytes}-byte limit"}, 413
+        )
+        await response({"type": "http"}, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+Source = Literal["api", "cli"]
+
+
+class Credentials:
+    """Accepted Bearer tokens: API keys (runs record ``api``) and user tokens (``cli``)."""
+
+    def __init__(self, api_tokens: Sequence[str], cli_tokens: Sequence[str]) -> None:
+        if not api_tokens and not cli_tokens:
+            raise ValueError("at least one token is required")
+        self._tokens: list[tuple[str, Source]] = [(t, "api") for t in api_tokens]
+        self._tokens += [(t, "cli") for t in cli_tokens]
+
+    def source_of(self, authorization: str | None) -> tuple[Source, str] | None:
+        """``(source, scope)`` for a valid ``Authorization`` header, else None."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        found: Source | None = None
+        for candidate, source in self._tokens:  # compare with every token: constant time
+            if hmac.compare_digest(candidate.encode(), token.strip().encode()):
+                found = source
+        if found is None:
+            return None
+        return found, hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+class Caller(BaseModel):
+    source: Source
+    scope: str
+
+
+class SyncPutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    repository: str = Field(min_length=1)
+    path: str = Field(min_length=1)
+    yaml: str
+    commit: str | None = None
+
+
+class MoveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(min_length=1)
+
+
+class SyncErrorRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str
+    commit: str | None = None
+    diagnostics: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class RepositoryState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    commit: str = Field(min_length=1)
+
+
+class VariableValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: StrictStr
+    value: StrictStr = Field(json_schema_extra={"writeOnly": True})
+
+
+class VariablesPut(BaseModel):
+    """``PUT /v1/sandboxes/variables``: set each variable; values are write-only."""
+
+    model_config = ConfigDict(extra="forbid")
+    variables: list[VariableValue]
+
+
+class VariableList(BaseModel):
+    variables: list[VariableInfo]
+
+
+class RunList(BaseModel):
+    runs: list[Run]
+
+
+class ConfigList(BaseModel):
+    configs: list[AgentConfigRecord]
+
+
+class SyncConfigList(BaseModel):
+    configs: list[AgentConfigRecord]
+    next_cursor: str | None
+
+
+async def _caller(request: Request) -> Caller:
+    credentials: Credentials = request.app.state.credentials
+    found = credentials.source_of(request.headers.get("authorization"))
+    if found is None:
+        raise Unauthorized("missing or invalid bearer token")
+    return Caller(source=found[0], scope=found[1])
+
+
+# Module level, so FastAPI can resolve the (postponed) annotation by name.
+Authenticated = Annotated[Caller, Depends(_caller)]
+
+
+def _fingerprint(request: Request, body: bytes) -> str:
+    return hashlib.sha256(request.method.encode() + request.url.path.encode() + body).hexdigest()
+
+
+def create_app(
+    control_plane: ControlPlane,
+    *,
+    api_tokens: Sequence[str] = (),
+    cli_tokens: Sequence[str] = (),
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The ASGI app over ``control_plane``."""
+    credentials = Credentials(api_tokens, cli_tokens)
+    app = FastAPI(title="agentsync local control plane", version=__version__)
+    idempotency_locks: dict[str, threading.Lock] = {}
+
+    app.state.credentials = credentials
+    app.add_middleware(RequestIdAndLimits, max_body_bytes=max_body_bytes)
+
+    @app.exception_handler(ControlPlaneError)
+    async def control_plane_error(request: Request, error: ControlPlaneError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse({"detail": error.detail}, error.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        detail = [
+            {
+                "rule": "request",
+                "severity": "error",
+                "message": str(e.get("msg", "invalid")),
+                "line": 1,
+                "column": 1,
+                "path": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+            }
+            for e in error.errors()
+        ]
+        return JSONResponse({"detail": detail}, 422)
+
+    async def idempotent(
+        request: Request, who: Caller, compute: Callable[[], Any], status: int = 200
+    ) -> JSONResponse:
+        key = request.headers.get("idempotency-key")
+        if not key:
+            return JSONResponse(_dump(compute()), status)
+        body = await request.body()
+        fingerprint = _fingerprint(request, body)
+        lock = idempotency_locks.setdefault(f"{who.scope}:{key}", threading.Lock())
+        with lock:
+            recorded = control_plane.store.recorded_response(who.scope, key)
+            if recorded is None:
+                result = _dump(compute())
+                control_plane.store.record_response(who.scope, key, fingerprint, status, result)
+                return JSONResponse(result, status)
+        recorded_fingerprint, recorded_status, recorded_body = recorded
+        if recorded_fingerprint != fingerprint:
+            raise ControlPlaneError(
+                "Idempotency-Key was already used for a different request", status=409
+            )
+        return JSONResponse(recorded_body, recorded_status, headers={"Idempotent-Replay": "true"})
+
+    # runs --------------------------------------------------------------------------------
+
+    @app.post("/v1/agents/runs", status_code=201, response_model=Run)
+    async def start_run(request: Request, body: StartRunRequest, who: Authenticated) -> Response:
+        return await idempotent(
+            request, who, lambda: control_plane.start_run(body, who.source), 201
+        )
+
+    @app.get("/v1/agents/runs", response_model=RunList)
+    async def list_runs(
+        who: Authenticated,
+        config_id: str | None = None,
+        source: Annotated[list[str] | None, Query()] = None,
+        days: Annotated[int | None, Query(ge=0, le=3650)] = None,
+        start: str | None = None,
+        end: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    ) -> RunList:
+        runs = control_plane.list_runs(
+            config_id=config_id, sources=source or [], days=days, start=start, end=end, limit=limit
+        )
+        return RunList(runs=runs)
+
+    @app.get("/v1/agents/runs/{run_id}", response_model=Run)
+    async def get_run(run_id: str, who: Authenticated) -> Run:
+        return control_plane.get_run(run_id)
+
+    @app.post("/v1/agents/runs/{run_id}/replay", status_code=201, response_model=Run)
+    async def replay_run(
+        run_id: str, request: Request, body: ReplayRequest, who: Authenticated
+    ) -> Response:
+        return await idempotent(
+            request, who, lambda: control_plane.replay(run_id, body, who.source), 201
+        )
+
+    @app.post("/v1/agents/runs/{run_id}/cancel", response_model=Run)
+    async def cancel_run(run_id: str, request: Request, who: Authenticated) -> Response:
+        return await idempotent(request, who, lambda: control_plane.cancel(run_id))
+
+    # configs -----------------------------------------------------------------------------
+
+    @app.get("/v1/agents/configs", response_model=ConfigList)
+    async def list_configs(who: Authenticated) -> ConfigList:
+        return ConfigList(configs=control_plane.store.list_configs(limit=100_000))
+
+    @app.get("/v1/agents/configs/{config_id}", response_model=AgentConfigRecord)
+    async def get_config(config_id: str, who: Authenticated) -> AgentConfigRecord:
+        return control_plane.get_config(config_id)
+
+    # the sync API ---------------------------------------------------------------------------
+
+    @app.put("/v1/sync/configs", response_model=AgentConfigRecord)
+    async def sync_put(body: SyncPutRequest, who: Authenticated) -> JSONResponse:
+        record, created = control_plane.sync_put(body.repository, body.path, body.yaml, body.commit)
+        return JSONResponse(_dump(record), 201 if created else 200)
+
+    @app.get("/v1/sync/configs", response_model=SyncConfigList)
+    async def sync_list(
+        who: Authenticated,
+        repository: str | None = None,
+        include_deleted: bool = False,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: str | None = None,
+    ) -> SyncConfigList:
+        page = control_plane.store.list_configs(
+            repository=repository,
+            include_deleted=include_deleted,
+            limit=limit + 1,
+            after_id=cursor,
+        )
+        more = len(page) > limit
+        page = page[:limit]
+        return SyncConfigList(configs=page, next_cursor=page[-1].id if more else None)
+
+    @app.post("/v1/sync/configs/{config_id}/move", response_model=AgentConfigRecord)
+    async def sync_move(
+        config_id: str, body: MoveRequest, request: Request, who: Authenticated
+    ) -> Response:
+        return await idempotent(request, who, lambda: control_plane.sync_move(config_id, body.path))
+
+    @app.delete("/v1/sync/configs/{config_id}", response_model=AgentConfigRecord)
+    async def sync_delete(config_id: str, who: Authenticated) -> AgentConfigRecord:
+        return control_plane.sync_delete(config_id)
+
+    @app.post("/v1/sync/configs/{config_id}/restore", response_model=AgentConfigRecord)
+    async def sync_restore(config_id: str, request: Request, who: Authenticated) -> Response:
+        return await idempotent(request, who, lambda: control_plane.sync_restore(config_id))
+
+    @app.post("/v1/sync/configs/{config_id}/error", response_model=AgentConfigRecord)
+    async def sync_error(
+        config_id: str, body: SyncErrorRequest, request: Request, who: Authenticated
+    ) -> Response:
+        return await idempotent(
+            request,
+            who,
+            lambda: control_plane.sync_error(
+                config_id, body.message, body.commit, body.diagnostics
+            ),
+        )
+
+    @app.get("/v1/sync/repositories/{owner}/{name}")
+    async def repository_state(owner: str, name: str, who: Authenticated) -> dict[str, Any]:
+        repository = f"{owner}/{name}"
+        return {
+            "repository": repository,
+            "commit": control_plane.store.repository_commit(repository),
+        }
+
+    @app.put("/v1/sync/repositories/{owner}/{name}")
+    async def set_repository_state(
+        owner: str, name: str, body: RepositoryState, who: Authenticated
+    ) -> dict[str, Any]:
+        repository = f"{owner}/{name}"
+        control_plane.store.set_repository_commit(repository, body.commit)
+        return {"repository": repository, "commit": body.commit}
+
+    # sandbox variables: values go in, and never come out -----------------------------------
+
+    @app.get("/v1/sandboxes/variables", response_model=VariableList)
+    async def list_variables(who: Authenticated) -> VariableList:
+        return VariableList(variables=control_plane.list_variables())
+
+    @app.put("/v1/sandboxes/variables", response_model=VariableList)
+    async def put_variables(body: VariablesPut, who: Authenticated) -> VariableList:
+        pairs = [(v.name, v.value) for v in body.variables]
+        return VariableList(variables=control_plane.put_variables(pairs))
+
+    @app.delete("/v1/sandboxes/variables/{name}", status_code=204)
+    async def delete_variable(name: str, who: Authenticated) -> Response:
+        control_plane.delete_variable(name)
+        return Response(status_code=204)
+
+    # budget and usage -----------------------------------------------------------------------
+
+    @app.get("/v1/budget", response_model=Budget)
+    async def budget(who: Authenticated) -> Budget:
+        return control_plane.budget()
+
+    @app.get("/v1/usage", response_model=Usage)
+    async def usage(who: Authenticated, days: Annotated[int, Query(ge=1, le=366)] = 30) -> Usage:
+        return control_plane.usage(days)
+
+    # misc ---------------------------------------------------------------------------------
+
+    @app.get("/agents/schema")
+    async def schema() -> dict[str, Any]:
+        return load_schema()
+
+    @app.get("/v1/me")
+    async def me(who: Authenticated) -> dict[str, Any]:
+        return {"customer_id": control_plane.settings.customer_id, "credential": who.source}
+
+    # events ---------------------------------------------------------------------------------
+
+    async def _follow(run_id: str, after_seq: int) -> AsyncIterator[dict[str, Any] | None]:
+        """The run's events after ``after_seq``, live, until the run ends; None = heartbeat."""
+        control_plane.get_run(run_id)
+        wake = control_plane.bus.subscribe(run_id)
+        try:
+            while True:
+                wake.clear()
+                events = control_plane.store.events_after(run_id, after_seq)
+                for event in events:
+                    after_seq = event.seq
+                    yield event.model_dump()
+                if not events and control_plane.get_run(run_id).status in FINAL_STATUSES:
+                    if not control_plane.store.events_after(run_id, after_seq):
+                        return
+                    continue
+                if not events:
+                    try:
+                        await asyncio.wait_for(wake.wait(), HEARTBEAT_SECONDS)
+                    except TimeoutError:
+                        yield None
+        finally:
+            control_plane.bus.unsubscribe(run_id, wake)
+
+    @app.get("/v1/runs/{run_id}/events")
+    async def events_sse(
+        run_id: str, who: Authenticated, after_seq: Annotated[int, Query(ge=0)] = 0
+    ) -> StreamingResponse:
+        control_plane.get_run(run_id)
+
+        async def lines() -> AsyncIterator[bytes]:
+            async for event in _follow(run_id, after_seq):
+                if event is None:
+                    yield b": heartbeat\n\n"
+                else:
+                    yield f"id: {event['seq']}\ndata: {json.dumps(event)}\n\n".encode()
+
+        return StreamingResponse(
+            lines(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    @app.websocket("/v1/runs/{run_id}/stream")
+    async def events_ws(websocket: WebSocket, run_id: str, after_seq: int = 0) -> None:
+        authorization = websocket.headers.get("authorization")
+        if authorization is None and websocket.query_params.get("token"):
+            authorization = f"Bearer {websocket.query_params['token']}"
+        # Accept first: a close before the handshake is an HTTP 403, and the client could not
+        # tell bad credentials (4401) from a run it may not see (4403).
+        await websocket.accept()
+        if credentials.source_of(authorization) is None:
+            await websocket.close(WS_CLOSE_BAD_CREDENTIALS, "invalid credentials")
+            return
+        if control_plane.store.get_run(run_id) is None:
+            await websocket.close(WS_CLOSE_NOT_ALLOWED, "no such run")
+            return
+        try:
+            async for event in _follow(run_id, after_seq):
+                await websocket.send_json(event if event is not None else {"type": "heartbeat"})
+            await websocket.close(WS_CLOSE_NORMAL)
+        except WebSocketDisconnect:
+            return
+
+    return app
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return value

@@ -1,0 +1,427 @@
+"""Storage of the local control plane: configs, runs and their events, idempotency keys,
+sandbox variables (encrypted by the caller), repository sync state and cron state.
+
+``Store`` is the interface the server codes against; ``SQLiteStore`` implements it with the
+standard library (one connection, WAL, a lock: the server is one process). A later issue adds
+PostgreSQL behind the same interface.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from agentsync.controlplane.records import (
+    AgentConfigRecord,
+    Run,
+    RunEvent,
+    SyncError,
+    new_id,
+    now,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS configs (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    last_job_run_id TEXT,
+    last_synced_commit_sha TEXT,
+    last_sync_error TEXT,
+    agent_config TEXT NOT NULL,
+    repository TEXT,
+    path TEXT,
+    sha TEXT NOT NULL,
+    yaml TEXT,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    requested_limits TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS configs_by_path ON configs (repository, path)
+    WHERE repository IS NOT NULL;
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    agent_config_id TEXT,
+    source TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at DESC);
+CREATE INDEX IF NOT EXISTS runs_by_config ON runs (agent_config_id, created_at DESC);
+CREATE TABLE IF NOT EXISTS run_events (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE TABLE IF NOT EXISTS variables (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sync_repositories (
+    repository TEXT PRIMARY KEY,
+    commit_sha TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cron_state (
+    config_id TEXT NOT NULL,
+    schedule TEXT NOT NULL,
+    next_fire_at TEXT NOT NULL,
+    PRIMARY KEY (config_id, schedule)
+);
+"""
+
+
+class Store(Protocol):
+    """The storage interface of the control plane."""
+
+    def close(self) -> None: ...
+
+    # configs
+    def insert_config(self, record: AgentConfigRecord) -> None: ...
+    def replace_config(self, record: AgentConfigRecord) -> None: ...
+    def get_config(self, config_id: str) -> AgentConfigRecord | None: ...
+    def config_at(self, repository: str, path: str) -> AgentConfigRecord | None: ...
+    def list_configs(
+        self,
+        *,
+        repository: str | None = None,
+        include_deleted: bool = False,
+        limit: int = 100,
+        after_id: str | None = None,
+    ) -> list[AgentConfigRecord]: ...
+
+    # runs and events
+    def insert_run(self, run: Run) -> None: ...
+    def replace_run(self, run: Run) -> None: ...
+    def get_run(self, run_id: str) -> Run | None: ...
+    def list_runs(
+        self,
+        *,
+        config_id: str | None = None,
+        sources: Sequence[str] = (),
+        start: str | None = None,
+        end: str | None = None,
+        limit: int = 50,
+    ) -> list[Run]: ...
+    def append_event(self, run_id: str, type_: str, data: dict[str, Any]) -> RunEvent: ...
+    def events_after(self, run_id: str, after_seq: int, limit: int = 1000) -> list[RunEvent]: ...
+
+    # idempotency
+    def recorded_response(self, scope: str, key: str) -> tuple[str, int, Any] | None: ...
+    def record_response(
+        self, scope: str, key: str, fingerprint: str, status: int, body: Any
+    ) -> None: ...
+
+    # sandbox variables (values arrive encrypted)
+    def put_variable(self, name: str, encrypted: bytes) -> None: ...
+    def get_variable(self, name: str) -> bytes | None: ...
+    def list_variables(self) -> list[dict[str, str]]: ...
+    def delete_variable(self, name: str) -> bool: ...
+
+    # sync and cron state
+    def repository_commit(self, repository: str) -> str | None: ...
+    def set_repository_commit(self, repository: str, commit: str) -> None: ...
+    def cron_next_fire(self, config_id: str, schedule: str) -> str | None: ...
+    def set_cron_next_fire(self, config_id: str, schedule: str, next_fire_at: str) -> None: ...
+    def forget_cron(self, config_id: str) -> None: ...
+    def cron_entries(self) -> list[tuple[str, str, str]]: ...
+    def forget_cron_schedule(self, config_id: str, schedule: str) -> None: ...
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+class SQLiteStore:
+    """``Store`` on one SQLite file (``:memory:`` for a throwaway server)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        if str(path) != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # configs ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _config_row(record: AgentConfigRecord) -> dict[str, Any]:
+        row = record.model_dump()
+        row["agent_config"] = _json(record.agent_config)
+        row["last_sync_error"] = _json(
+            record.last_sync_error.model_dump() if record.last_sync_error else None
+        )
+        row["requested_limits"] = _json(record.requested_limits)
+        return row
+
+    @staticmethod
+    def _config_record(row: sqlite3.Row) -> AgentConfigRecord:
+        data = dict(row)
+        data["agent_config"] = json.loads(data["agent_config"])
+        error = data.pop("last_sync_error")
+        data["last_sync_error"] = SyncError(**json.loads(error)) if error else None
+        limits = data.pop("requested_limits")
+        data["requested_limits"] = json.loads(limits) if limits else None
+        data["deleted"] = bool(data["deleted"])
+        data["enabled"] = bool(data["enabled"])
+        return AgentConfigRecord(**data)
+
+    def insert_config(self, record: AgentConfigRecord) -> None:
+        row = self._config_row(record)
+        columns = ", ".join(row)
+        marks = ", ".join(f":{c}" for c in row)
+        with self._transaction() as db:
+            db.execute(f"INSERT INTO configs ({columns}) VALUES ({marks})", row)
+
+    def replace_config(self, record: AgentConfigRecord) -> None:
+        row = self._config_row(record)
+        assignments = ", ".join(f"{c} = :{c}" for c in row if c != "id")
+        with self._transaction() as db:
+            db.execute(f"UPDATE configs SET {assignments} WHERE id = :id", row)
+
+    def get_config(self, config_id: str) -> AgentConfigRecord | None:
+        rows = self._query("SELECT * FROM configs WHERE id = ?", (config_id,))
+        return self._config_record(rows[0]) if rows else None
+
+    def config_at(self, repository: str, path: str) -> AgentConfigRecord | None:
+        rows = self._query(
+            "SELECT * FROM configs WHERE repository = ? AND path = ?", (repository, path)
+        )
+        return self._config_record(rows[0]) if rows else None
+
+    def list_configs(
+        self,
+        *,
+        repository: str | None = None,
+        include_deleted: bool = False,
+        limit: int = 100,
+        after_id: str | None = None,
+    ) -> list[AgentConfigRecord]:
+        clauses, params = ["1 = 1"], []
+        if repository is not None:
+            clauses.append("repository = ?")
+            params.append(repository)
+        if not include_deleted:
+            clauses.append("deleted = 0")
+        if after_id is not None:
+            clauses.append("id > ?")
+            params.append(after_id)
+        sql = f"SELECT * FROM configs WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
+        return [self._config_record(r) for r in self._query(sql, [*params, limit])]
+
+    # runs and events ----------------------------------------------------------------------
+
+    def insert_run(self, run: Run) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO runs (id, created_at, agent_config_id, source, body) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (run.id, run.created_at, run.agent_config_id, run.source, run.model_dump_json()),
+            )
+
+    def replace_run(self, run: Run) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE runs SET body = ? WHERE id = ?", (run.model_dump_json(), run.id))
+
+    def get_run(self, run_id: str) -> Run | None:
+        rows = self._query("SELECT body FROM runs WHERE id = ?", (run_id,))
+        return Run.model_validate_json(rows[0]["body"]) if rows else None
+
+    def list_runs(
+        self,
+        *,
+        config_id: str | None = None,
+        sources: Sequence[str] = (),
+        start: str | None = None,
+        end: str | None = None,
+        limit: int = 50,
+    ) -> list[Run]:
+        clauses, params = ["1 = 1"], []
+        if config_id is not None:
+            clauses.append("agent_config_id = ?")
+            params.append(config_id)
+        if sources:
+            clauses.append(f"source IN ({', '.join('?' for _ in sources)})")
+            params.extend(sources)
+        if start is not None:
+            clauses.append("created_at >= ?")
+            params.append(start)
+        if end is not None:
+            clauses.append("created_at <= ?")
+            params.append(end)
+        sql = (
+            f"SELECT body FROM runs WHERE {' AND '.join(clauses)} "
+            "ORDER BY created_at DESC, id DESC LIMIT ?"
+        )
+        return [Run.model_validate_json(r["body"]) for r in self._query(sql, [*params, limit])]
+
+    def append_event(self, run_id: str, type_: str, data: dict[str, Any]) -> RunEvent:
+        created_at = now()
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            seq = int(row[0])
+            db.execute(
+                "INSERT INTO run_events (run_id, seq, type, data, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (run_id, seq, type_, _json(data), created_at),
+            )
+        return RunEvent(seq=seq, type=type_, data=data, created_at=created_at)  # type: ignore[arg-type]
+
+    def events_after(self, run_id: str, after_seq: int, limit: int = 1000) -> list[RunEvent]:
+        rows = self._query(
+            "SELECT seq, type, data, created_at FROM run_events "
+            "WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (run_id, after_seq, limit),
+        )
+        return [
+            RunEvent(
+                seq=r["seq"], type=r["type"], data=json.loads(r["data"]), created_at=r["created_at"]
+            )
+            for r in rows
+        ]
+
+    # idempotency ------------------------------------------------------------------------
+
+    def recorded_response(self, scope: str, key: str) -> tuple[str, int, Any] | None:
+        rows = self._query(
+            "SELECT fingerprint, status, body FROM idempotency WHERE scope = ? AND key = ?",
+            (scope, key),
+        )
+        if not rows:
+            return None
+        return rows[0]["fingerprint"], rows[0]["status"], json.loads(rows[0]["body"])
+
+    def record_response(
+        self, scope: str, key: str, fingerprint: str, status: int, body: Any
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO idempotency (scope, key, fingerprint, status, body, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (scope, key, fingerprint, status, _json(body), now()),
+            )
+
+    # sandbox variables ------------------------------------------------------------------
+
+    def put_variable(self, name: str, encrypted: bytes) -> None:
+        stamp = now()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO variables (name, value, created_at, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                "updated_at = excluded.updated_at",
+                (name, encrypted, stamp, stamp),
+            )
+
+    def get_variable(self, name: str) -> bytes | None:
+        rows = self._query("SELECT value FROM variables WHERE name = ?", (name,))
+        return bytes(rows[0]["value"]) if rows else None
+
+    def list_variables(self) -> list[dict[str, str]]:
+        rows = self._query("SELECT name, created_at, updated_at FROM variables ORDER BY name")
+        return [dict(r) for r in rows]
+
+    def delete_variable(self, name: str) -> bool:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM variables WHERE name = ?", (name,)).rowcount > 0
+
+    # sync and cron state ------------------------------------------------------------------
+
+    def repository_commit(self, repository: str) -> str | None:
+        rows = self._query(
+            "SELECT commit_sha FROM sync_repositories WHERE repository = ?", (repository,)
+        )
+        return str(rows[0]["commit_sha"]) if rows else None
+
+    def set_repository_commit(self, repository: str, commit: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO sync_repositories (repository, commit_sha, updated_at) "
+                "VALUES (?, ?, ?) ON CONFLICT (repository) DO UPDATE SET "
+                "commit_sha = excluded.commit_sha, updated_at = excluded.updated_at",
+                (repository, commit, now()),
+            )
+
+    def cron_next_fire(self, config_id: str, schedule: str) -> str | None:
+        rows = self._query(
+            "SELECT next_fire_at FROM cron_state WHERE config_id = ? AND schedule = ?",
+            (config_id, schedule),
+        )
+        return str(rows[0]["next_fire_at"]) if rows else None
+
+    def set_cron_next_fire(self, config_id: str, schedule: str, next_fire_at: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO cron_state (config_id, schedule, next_fire_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (config_id, schedule) DO UPDATE SET "
+                "next_fire_at = excluded.next_fire_at",
+                (config_id, schedule, next_fire_at),
+            )
+
+    def forget_cron(self, config_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM cron_state WHERE config_id = ?", (config_id,))
+
+    def cron_entries(self) -> list[tuple[str, str, str]]:
+        """Every stored ``(config_id, schedule, next_fire_at)``."""
+        rows = self._query(
+            "SELECT config_id, schedule, next_fire_at FROM cron_state ORDER BY config_id, schedule"
+        )
+        return [(r["config_id"], r["schedule"], r["next_fire_at"]) for r in rows]
+
+    def forget_cron_schedule(self, config_id: str, schedule: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM cron_state WHERE config_id = ? AND schedule = ?", (config_id, schedule)
+            )
+
+
+def new_config_id() -> str:
+    return new_id("agent")
+
+
+def new_run_id() -> str:
+    return new_id("runs")
