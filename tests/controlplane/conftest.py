@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from agentsync.controlplane.runners import RunContext, RunOutcome
 from agentsync.controlplane.server import LocalServer, ServerConfig
 
 API_KEY = "test-api-key-0123456789"
@@ -78,3 +80,32 @@ def config_id(api: httpx.Client) -> str:
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
+
+
+class SteppedRunner:
+    """Emits deltas one at a time, released by the test: a run that is really live."""
+
+    name = "stepped"
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+        self.release = threading.Semaphore(0)
+
+    def execute(self, context: RunContext) -> RunOutcome:
+        for index in range(self.steps):
+            if not self.release.acquire(timeout=10) or context.cancelled.is_set():
+                return RunOutcome("cancelled", "cancelled by request")
+            context.emit("message.delta", {"content": f"part {index}"})
+        return RunOutcome("completed", output="done")
+
+
+@pytest.fixture
+def stepped(tmp_path: Path) -> Iterator[tuple[LocalServer, SteppedRunner, httpx.Client]]:
+    runner = SteppedRunner(steps=6)
+    with (
+        LocalServer(server_config(tmp_path, runner=runner)) as running,
+        httpx.Client(
+            base_url=running.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
+        ) as client,
+    ):
+        yield running, runner, client

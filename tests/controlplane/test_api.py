@@ -4,10 +4,7 @@ replay semantics, the config read side, the sync API, idempotency and event stre
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,10 +12,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from agentsync.controlplane.runners import RunContext, RunOutcome
 from agentsync.controlplane.server import LocalServer
 
-from .conftest import API_KEY, VALID_YAML, server_config
+from .conftest import API_KEY, VALID_YAML, SteppedRunner
 
 
 def wait_for_status(api: httpx.Client, run_id: str, timeout: float = 10) -> dict[str, Any]:
@@ -261,7 +257,7 @@ def test_config_record_shape(api: httpx.Client, config_id: str) -> None:
     assert set(record) >= {
         "id", "customer_id", "created_at", "updated_at", "deleted", "last_job_run_id",
         "last_synced_commit_sha", "last_sync_error", "agent_config", "repository", "path",
-        "sha", "yaml", "enabled",
+        "sha", "yaml", "enabled", "agent_config_source_details", "edited_by", "sync_error",
     }  # fmt: skip
     assert record["agent_config"]["enabled"] is True  # normalized: defaults filled in
     assert record["sha"].startswith("sha256:")
@@ -301,7 +297,9 @@ def test_sync_lifecycle(api: httpx.Client, config_id: str) -> None:
         f"/v1/sync/configs/{config_id}/error",
         json={"message": "invalid", "commit": "c3", "diagnostics": [{"rule": "version"}]},
     ).json()
-    assert error["last_sync_error"]["commit"] == "c3"
+    assert error["last_sync_error"] == "invalid"
+    assert error["sync_error"]["commit"] == "c3"
+    assert error["sync_error"]["diagnostics"] == [{"rule": "version"}]
     assert error["agent_config"] == updated.json()["agent_config"]  # last good stays in force
     moved = api.post(f"/v1/sync/configs/{config_id}/move", json={"path": "agents/moved.yaml"})
     assert moved.json()["path"] == "agents/moved.yaml"
@@ -381,35 +379,6 @@ def test_schema_and_me(server: LocalServer, api: httpx.Client) -> None:
 
 
 # event streams ---------------------------------------------------------------------------------
-
-
-class SteppedRunner:
-    """Emits deltas one at a time, released by the test: a run that is really live."""
-
-    name = "stepped"
-
-    def __init__(self, steps: int) -> None:
-        self.steps = steps
-        self.release = threading.Semaphore(0)
-
-    def execute(self, context: RunContext) -> RunOutcome:
-        for index in range(self.steps):
-            if not self.release.acquire(timeout=10) or context.cancelled.is_set():
-                return RunOutcome("cancelled", "cancelled by request")
-            context.emit("message.delta", {"content": f"part {index}"})
-        return RunOutcome("completed", output="done")
-
-
-@pytest.fixture
-def stepped(tmp_path: Path) -> Iterator[tuple[LocalServer, SteppedRunner, httpx.Client]]:
-    runner = SteppedRunner(steps=6)
-    with (
-        LocalServer(server_config(tmp_path, runner=runner)) as running,
-        httpx.Client(
-            base_url=running.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
-        ) as client,
-    ):
-        yield running, runner, client
 
 
 def _ws_url(server: LocalServer, run_id: str, after_seq: int) -> str:

@@ -125,10 +125,12 @@ def test_budget_without_an_account_budget(start: Start, clock: Clock) -> None:
     assert api.get("/v1/budget").json() == {
         "period": "month",
         "window": {"start": "2030-03-01T00:00:00.000000Z", "end": "2030-04-01T00:00:00.000000Z"},
-        "budget_usd": None,
+        "budget_usd": 0.0,
         "spent_usd": 0.015,
-        "remaining_usd": None,
-        "fraction_used": None,
+        "remaining_usd": 0.0,
+        "fraction_used": 0.0,
+        "limited": False,
+        "pause_at_limit": False,
     }
 
 
@@ -147,6 +149,8 @@ def test_budget_counts_this_month_only(start: Start, clock: Clock) -> None:
         "spent_usd": 0.25,
         "remaining_usd": 0.75,
         "fraction_used": 0.25,
+        "limited": True,
+        "pause_at_limit": True,
     }
 
 
@@ -162,14 +166,27 @@ def test_usage_per_day(start: Start, clock: Clock) -> None:
     spend(api, INLINE, 2_000)
     clock.moment = MONDAY
     spend(api, INLINE, 500)
-    assert api.get("/v1/usage", params={"days": 3}).json() == {
-        "days": [
-            {"date": "2030-01-05", "spent_usd": 0.03, "runs": 2},
-            {"date": "2030-01-06", "spent_usd": 0.0, "runs": 0},
-            {"date": "2030-01-07", "spent_usd": 0.005, "runs": 1},
-        ],
-        "total_usd": 0.035,
-    }
+    usage = api.get("/v1/usage", params={"days": 3}).json()
+    assert usage["days"] == [
+        {"date": "2030-01-05", "spent_usd": 0.03, "runs": 2},
+        {"date": "2030-01-06", "spent_usd": 0.0, "runs": 0},
+        {"date": "2030-01-07", "spent_usd": 0.005, "runs": 1},
+    ]
+    assert usage["total_usd"] == 0.035
+    # the platform dashboard's shape, over the same days; the prior period is the 3 days before
+    assert (usage["period_start"], usage["period_end"]) == ("2030-01-05", "2030-01-07")
+    assert (usage["total_cost_millicents"], usage["prior_total_cost_millicents"]) == (3500, 9000)
+    assert [p["cost_tokens_millicents"] for p in usage["daily"]] == [3000, 0, 500]
+    assert usage["by_model"] == [
+        {
+            "model_id": "default",
+            "tokens": 0,
+            "cost_tokens_millicents": 3500,
+            "cost_sandbox_cpu_millicents": 0,
+            "cost_sandbox_memory_millicents": 0,
+            "cost_fee_millicents": 0,
+        }
+    ]
     assert api.get("/v1/usage", params={"days": 1}).json()["days"] == [
         {"date": "2030-01-07", "spent_usd": 0.005, "runs": 1}
     ]

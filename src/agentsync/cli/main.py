@@ -7,6 +7,7 @@ import sys
 import click
 
 from agentsync import __version__
+from agentsync.cli.run import COMMANDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +22,10 @@ def schema() -> None:
     from agentsync.config.schema import generate, render
 
     click.echo(render(generate()), nl=False)
+
+
+for command in COMMANDS:  # agent run, agent config, agent control-plane
+    cli.add_command(command)
 
 
 def main() -> int:

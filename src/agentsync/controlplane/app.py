@@ -13,8 +13,10 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
@@ -25,7 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agentsync import __version__
 from agentsync.config.schema import load as load_schema
-from agentsync.controlplane.errors import ControlPlaneError, Unauthorized
+from agentsync.controlplane import cli_frames
+from agentsync.controlplane.errors import ControlPlaneError, Invalid, NotFound, Unauthorized
 from agentsync.controlplane.records import FINAL_STATUSES, AgentConfigRecord, Run, new_id
 from agentsync.controlplane.service import (
     Budget,
@@ -36,7 +39,9 @@ from agentsync.controlplane.service import (
     VariableInfo,
 )
 
+LOG = logging.getLogger("agentsync.controlplane")
 MAX_BODY_BYTES = 1024 * 1024
+MAX_LIST_LIMIT = 1000  # larger limits are clamped, as the platform CLI sends any number
 HEARTBEAT_SECONDS = 20.0
 WS_CLOSE_NORMAL, WS_CLOSE_BAD_CREDENTIALS, WS_CLOSE_NOT_ALLOWED = 1000, 4401, 4403
 
@@ -68,8 +73,12 @@ class RequestIdAndLimits:
                 raise _BodyTooLarge
             return message
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
@@ -83,6 +92,12 @@ class RequestIdAndLimits:
             await self.app(scope, limited_receive, send_with_id)
         except _BodyTooLarge:
             await self._too_large(send_with_id)
+        except Exception:  # the boundary: a bug is a JSON 500 that keeps its request id
+            LOG.exception("unhandled error serving %s %s", scope["method"], scope["path"],
+                          extra={"request_id": request_id})  # fmt: skip
+            if not started:
+                detail = {"detail": "internal error", "request_id": request_id}
+                await JSONResponse(detail, 500)({"type": "http"}, _no_body, send_with_id)
 
     async def _too_large(self, send: Callable[[Message], Awaitable[None]]) -> None:
         response = JSONResponse(
@@ -207,7 +222,8 @@ def create_app(
     """The ASGI app over ``control_plane``."""
     credentials = Credentials(api_tokens, cli_tokens)
     app = FastAPI(title="agentsync local control plane", version=__version__)
-    idempotency_locks: dict[str, threading.Lock] = {}
+    # A fixed set of locks, striped by key: bounded memory however many keys arrive.
+    idempotency_locks = [threading.Lock() for _ in range(64)]
 
     app.state.credentials = credentials
     app.add_middleware(RequestIdAndLimits, max_body_bytes=max_body_bytes)
@@ -240,7 +256,7 @@ def create_app(
             return JSONResponse(_dump(compute()), status)
         body = await request.body()
         fingerprint = _fingerprint(request, body)
-        lock = idempotency_locks.setdefault(f"{who.scope}:{key}", threading.Lock())
+        lock = idempotency_locks[hash((who.scope, key)) % len(idempotency_locks)]
         with lock:
             recorded = control_plane.store.recorded_response(who.scope, key)
             if recorded is None:
@@ -270,10 +286,15 @@ def create_app(
         days: Annotated[int | None, Query(ge=0, le=3650)] = None,
         start: str | None = None,
         end: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+        limit: Annotated[int, Query(ge=1)] = 50,
     ) -> RunList:
         runs = control_plane.list_runs(
-            config_id=config_id, sources=source or [], days=days, start=start, end=end, limit=limit
+            config_id=config_id,
+            sources=source or [],
+            days=days,
+            start=parse_instant(start, "start", end_of_day=False),
+            end=parse_instant(end, "end", end_of_day=True),
+            limit=min(limit, MAX_LIST_LIMIT),
         )
         return RunList(runs=runs)
 
@@ -381,10 +402,10 @@ def create_app(
         pairs = [(v.name, v.value) for v in body.variables]
         return VariableList(variables=control_plane.put_variables(pairs))
 
-    @app.delete("/v1/sandboxes/variables/{name}", status_code=204)
-    async def delete_variable(name: str, who: Authenticated) -> Response:
+    @app.delete("/v1/sandboxes/variables/{name}", response_model=VariableList)
+    async def delete_variable(name: str, who: Authenticated) -> VariableList:
         control_plane.delete_variable(name)
-        return Response(status_code=204)
+        return VariableList(variables=control_plane.list_variables())
 
     # budget and usage -----------------------------------------------------------------------
 
@@ -404,12 +425,56 @@ def create_app(
 
     @app.get("/v1/me")
     async def me(who: Authenticated) -> dict[str, Any]:
-        return {"customer_id": control_plane.settings.customer_id, "credential": who.source}
+        """Who the credential is; the platform CLI builds its links from ``customer_login``."""
+        settings = control_plane.settings
+        return {
+            "customer_id": settings.customer_id,
+            "customer_login": settings.customer_login,
+            "user_id": None,
+            "gh_user": None,
+            "api_key_id": f"key_{who.scope}" if who.source == "api" else None,
+            "sandbox_id": None,
+            "credential": who.source,
+        }
+
+    @app.get("/v1/agents/templates")
+    async def list_templates(who: Authenticated) -> dict[str, Any]:
+        return {"templates": [template_json(slug, t) for slug, t in templates().items()]}
+
+    @app.get("/v1/agents/templates/{slug}")
+    async def get_template(slug: str, who: Authenticated) -> dict[str, Any]:
+        if slug not in templates():
+            raise NotFound(f"template {slug!r} not found")
+        return template_json(slug, templates()[slug])
+
+    def templates() -> Mapping[str, dict[str, Any]]:
+        return control_plane.settings.templates
+
+    # Platform routes the local control plane cannot serve answer with a clear message for
+    # the platform CLI, and stay out of the OpenAPI document (not part of this server's API).
+    @app.post("/v1/agents/configs", status_code=405, include_in_schema=False)
+    async def create_config(who: Authenticated) -> JSONResponse:
+        detail = (
+            "the local control plane syncs configs from git: commit the file under agents/ "
+            "and run `agent sync apply` (no pull request is opened here)"
+        )
+        return JSONResponse({"detail": detail}, 405, headers={"Allow": "GET"})
+
+    @app.post("/v1/cli-auth/start", status_code=501, include_in_schema=False)
+    @app.post("/v1/cli-auth/poll", status_code=501, include_in_schema=False)
+    async def cli_auth() -> JSONResponse:
+        raise ControlPlaneError(
+            "the local control plane has no device login: export ELLIPSIS_API_TOKEN with one of "
+            "the server's --token/--cli-token values",
+            status=501,
+        )
 
     # events ---------------------------------------------------------------------------------
 
-    async def _follow(run_id: str, after_seq: int) -> AsyncIterator[dict[str, Any] | None]:
-        """The run's events after ``after_seq``, live, until the run ends; None = heartbeat."""
+    async def _follow(run_id: str, after_seq: int) -> AsyncIterator[tuple[str, Any]]:
+        """The run's log after ``after_seq``, live, until the run ends, as tagged items:
+        ``("event", event)``, ``("heartbeat", None)`` after 20 s of quiet, and ``("wake", None)``
+        when the run changed without logging (a status change)."""
         control_plane.get_run(run_id)
         wake = control_plane.bus.subscribe(run_id)
         try:
@@ -418,16 +483,18 @@ def create_app(
                 events = control_plane.store.events_after(run_id, after_seq)
                 for event in events:
                     after_seq = event.seq
-                    yield event.model_dump()
-                if not events and control_plane.get_run(run_id).status in FINAL_STATUSES:
+                    yield "event", event.model_dump()
+                if events:
+                    continue
+                if control_plane.get_run(run_id).status in FINAL_STATUSES:
                     if not control_plane.store.events_after(run_id, after_seq):
                         return
                     continue
-                if not events:
-                    try:
-                        await asyncio.wait_for(wake.wait(), HEARTBEAT_SECONDS)
-                    except TimeoutError:
-                        yield None
+                try:
+                    await asyncio.wait_for(wake.wait(), HEARTBEAT_SECONDS)
+                    yield "wake", None
+                except TimeoutError:
+                    yield "heartbeat", None
         finally:
             control_plane.bus.unsubscribe(run_id, wake)
 
@@ -438,10 +505,10 @@ def create_app(
         control_plane.get_run(run_id)
 
         async def lines() -> AsyncIterator[bytes]:
-            async for event in _follow(run_id, after_seq):
-                if event is None:
+            async for kind, event in _follow(run_id, after_seq):
+                if kind == "heartbeat":
                     yield b": heartbeat\n\n"
-                else:
+                elif kind == "event":
                     yield f"id: {event['seq']}\ndata: {json.dumps(event)}\n\n".encode()
 
         return StreamingResponse(
@@ -455,21 +522,48 @@ def create_app(
         authorization = websocket.headers.get("authorization")
         if authorization is None and websocket.query_params.get("token"):
             authorization = f"Bearer {websocket.query_params['token']}"
+        cli = cli_frames.wants_cli_frames(
+            websocket.headers.get("user-agent"), websocket.query_params
+        )
         # Accept first: a close before the handshake is an HTTP 403, and the client could not
-        # tell bad credentials (4401) from a run it may not see (4403).
+        # tell bad credentials from a run it may not see.
         await websocket.accept()
         if credentials.source_of(authorization) is None:
-            await websocket.close(WS_CLOSE_BAD_CREDENTIALS, "invalid credentials")
+            code = cli_frames.CLOSE_POLICY_VIOLATION if cli else WS_CLOSE_BAD_CREDENTIALS
+            await websocket.close(code, "invalid credentials")
             return
         if control_plane.store.get_run(run_id) is None:
-            await websocket.close(WS_CLOSE_NOT_ALLOWED, "no such run")
+            if cli:
+                await websocket.send_json(cli_frames.error_frame(f"run {run_id} not found"))
+                await websocket.close(WS_CLOSE_NORMAL)
+            else:
+                await websocket.close(WS_CLOSE_NOT_ALLOWED, "no such run")
             return
         try:
-            async for event in _follow(run_id, after_seq):
-                await websocket.send_json(event if event is not None else {"type": "heartbeat"})
+            if cli:
+                await _stream_cli_frames(websocket, run_id, after_seq)
+            else:
+                async for kind, event in _follow(run_id, after_seq):
+                    if kind == "event":
+                        await websocket.send_json(event)
+                    elif kind == "heartbeat":
+                        await websocket.send_json({"type": "heartbeat"})
             await websocket.close(WS_CLOSE_NORMAL)
         except WebSocketDisconnect:
             return
+
+    async def _stream_cli_frames(websocket: WebSocket, run_id: str, after_seq: int) -> None:
+        status = control_plane.get_run(run_id).status
+        await websocket.send_json(cli_frames.status_frame(status))
+        async for kind, event in _follow(run_id, after_seq):
+            current = control_plane.get_run(run_id).status
+            if current != status or kind == "heartbeat":
+                status = current
+                await websocket.send_json(cli_frames.status_frame(status))
+            if kind == "event":
+                for frame in cli_frames.output_frames(event):
+                    await websocket.send_json(frame)
+        await websocket.send_json(cli_frames.done_frame(control_plane.get_run(run_id)))
 
     return app
 
@@ -478,3 +572,37 @@ def _dump(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     return value
+
+
+def template_json(slug: str, template: dict[str, Any]) -> dict[str, Any]:
+    """A template in the platform's ``AgentTemplate`` shape."""
+    import yaml
+
+    block = template.get("ellipsis") or {}
+    return {
+        "slug": slug,
+        "name": block.get("name", slug),
+        "description": block.get("description", ""),
+        "tags": list((block.get("metadata") or {}).get("labels", [])),
+        "summary": block.get("description", ""),
+        "use_case": block.get("description", ""),
+        "yaml": yaml.safe_dump(template, sort_keys=False),
+    }
+
+
+def parse_instant(text: str | None, name: str, *, end_of_day: bool) -> str | None:
+    """An ISO 8601 date or datetime (any offset) as the API's UTC timestamp; 422 otherwise.
+    A bare date means the start of that day, or its end for ``end``."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            moment = day + timedelta(days=1, microseconds=-1) if end_of_day else day
+        else:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    except ValueError:
+        raise Invalid(f"{name} must be an ISO 8601 date or date-time, got {text!r}") from None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

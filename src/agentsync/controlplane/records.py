@@ -11,7 +11,7 @@ import string
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 RunStatus = Literal[
     "scheduled", "creating_sandbox", "running", "completed", "error", "cancelled", "stopped"
@@ -102,7 +102,6 @@ class AgentConfigRecord(_Record):
     deleted: bool = False
     last_job_run_id: str | None = None
     last_synced_commit_sha: str | None = None
-    last_sync_error: SyncError | None = None
     agent_config: dict[str, Any]
     # Ours: where it came from and what it is.
     repository: str | None = None
@@ -111,3 +110,22 @@ class AgentConfigRecord(_Record):
     yaml: str | None = None
     enabled: bool = True
     requested_limits: dict[str, float | None] | None = None  # set when limits were clamped
+    sync_error: SyncError | None = None  # the last sync error in full, with its diagnostics
+    edited_by: dict[str, Any] | None = None  # the platform's last editor; none locally
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def last_sync_error(self) -> str | None:
+        """The platform's field: the last sync error's message (details in ``sync_error``)."""
+        return self.sync_error.message if self.sync_error else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def agent_config_source_details(self) -> dict[str, Any] | None:
+        """The platform's field for where the config comes from (``HEAD``: the default branch)."""
+        if self.path is None:
+            return None
+        return {"repo_id": None, "repository": self.repository, "path": self.path, "branch": "HEAD"}
+
+
+DERIVED_CONFIG_FIELDS = frozenset({"last_sync_error", "agent_config_source_details"})

@@ -60,21 +60,45 @@ from agentsync.controlplane.validation import (
 )
 from agentsync.controlplane.vault import Vault, VaultError
 
+
+def _template(name: str, description: str, system: str, labels: list[str]) -> dict[str, Any]:
+    return {
+        "ellipsis": {
+            "version": "v1",
+            "name": name,
+            "description": description,
+            "metadata": {"labels": labels},
+        },
+        "claude": {"system": system},
+    }
+
+
 BUILTIN_TEMPLATES: Mapping[str, dict[str, Any]] = {
-    "pr-review": {
-        "ellipsis": {"version": "v1", "name": "Pull request review"},
-        "claude": {"system": "Review the pull request. Report only problems you can point to."},
-    },
-    "issue-triage": {
-        "ellipsis": {"version": "v1", "name": "Issue triage"},
-        "claude": {"system": "Label the issue by area and severity; ask for a reproduction."},
-    },
+    "welcome-to-ellipsis": _template(
+        "Welcome to Ellipsis",
+        "A first agent: says hello and describes the repository.",
+        "Say hello, then describe the repository in three sentences.",
+        ["starter"],
+    ),
+    "pr-review": _template(
+        "Pull request review",
+        "Reviews a pull request and reports problems it can point to.",
+        "Review the pull request. Report only problems you can point to.",
+        ["review"],
+    ),
+    "issue-triage": _template(
+        "Issue triage",
+        "Labels new issues by area and severity.",
+        "Label the issue by area and severity; ask for a reproduction.",
+        ["triage"],
+    ),
 }
 
 
 @dataclass(frozen=True)
 class ServerSettings:
     customer_id: str = "cust_local"
+    customer_login: str = "local"
     max_run_limit: float | None = 50.0
     templates: Mapping[str, dict[str, Any]] = field(default_factory=lambda: BUILTIN_TEMPLATES)
     workers: int = 8
@@ -121,14 +145,20 @@ class BudgetWindow(BaseModel):
 
 
 class Budget(BaseModel):
-    """``GET /v1/budget``: the account's spend in the current calendar month (UTC)."""
+    """``GET /v1/budget``: the account's spend in the current calendar month (UTC).
+
+    The numbers are always numbers (the platform CLI formats them); ``limited`` says whether an
+    account budget is set at all (without one, budget/remaining/fraction are 0).
+    """
 
     period: Literal["month"] = "month"
     window: BudgetWindow
-    budget_usd: float | None
+    budget_usd: float
     spent_usd: float
-    remaining_usd: float | None  # never below 0
-    fraction_used: float | None  # spent / budget; may pass 1; 1 for a budget of 0
+    remaining_usd: float  # never below 0
+    fraction_used: float  # spent / budget; may pass 1; 1 for a budget of 0
+    limited: bool
+    pause_at_limit: bool  # runs are refused (402) once the budget is spent
 
 
 class UsageDay(BaseModel):
@@ -137,11 +167,44 @@ class UsageDay(BaseModel):
     runs: int
 
 
+class UsageDailyPoint(BaseModel):
+    """One day in the platform's usage dashboard shape (token split unknown locally: 0)."""
+
+    date: str
+    tokens: int
+    tokens_input: int = 0
+    tokens_output: int = 0
+    tokens_cache_read: int = 0
+    tokens_cache_creation: int = 0
+    cost_tokens_millicents: int
+    cost_sandbox_cpu_millicents: int
+    cost_sandbox_memory_millicents: int
+    cost_fee_millicents: int
+
+
+class ModelUsage(BaseModel):
+    model_id: str
+    tokens: int
+    cost_tokens_millicents: int
+    cost_sandbox_cpu_millicents: int
+    cost_sandbox_memory_millicents: int
+    cost_fee_millicents: int
+
+
 class Usage(BaseModel):
-    """``GET /v1/usage``: spend per UTC day, oldest first, today last, days without runs too."""
+    """``GET /v1/usage``: spend per UTC day over ``days`` days, oldest first, days without runs
+    too, in our summary (``days``, ``total_usd``) and the platform dashboard's shape."""
 
     days: list[UsageDay]
     total_usd: float
+    period_start: str
+    period_end: str
+    total_tokens: int
+    total_cost_millicents: int
+    prior_total_tokens: int
+    prior_total_cost_millicents: int
+    daily: list[UsageDailyPoint]
+    by_model: list[ModelUsage]
 
 
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -208,6 +271,17 @@ def _window(window: str, moment: datetime) -> tuple[datetime, datetime]:
 
 
 _THIS = {"day": "today", "week": "this week", "month": "this month"}
+
+
+def _cost_split(runs: list[Run]) -> dict[str, int]:
+    """Tokens and each kind of cost, summed over ``runs``."""
+    return {
+        "tokens": sum(r.tokens_total for r in runs),
+        "cost_tokens_millicents": sum(r.cost_tokens for r in runs),
+        "cost_sandbox_cpu_millicents": sum(r.cost_sandbox_cpu for r in runs),
+        "cost_sandbox_memory_millicents": sum(r.cost_sandbox_memory for r in runs),
+        "cost_fee_millicents": sum(r.cost_fee for r in runs),
+    }
 
 
 def _usd(millicents: int) -> float:
@@ -296,7 +370,7 @@ class ControlPlane:
                     "enabled": valid.model.enabled,
                     "deleted": False,
                     "last_synced_commit_sha": commit,
-                    "last_sync_error": None,
+                    "sync_error": None,
                     "requested_limits": requested,
                 }
             )
@@ -333,7 +407,7 @@ class ControlPlane:
         error = SyncError(
             message=message, commit=commit, diagnostics=diagnostics, created_at=self._now()
         )
-        return self._update_config(config_id, last_sync_error=error)
+        return self._update_config(config_id, sync_error=error)
 
     # runs ---------------------------------------------------------------------------------
 
@@ -482,6 +556,7 @@ class ControlPlane:
                 return current
             run = current.model_copy(update={"status": status, "updated_at": self._now()})
             self.store.replace_run(run)
+        self.bus.publish(run.id)  # stream readers report status changes
         return run
 
     def _finish(self, run: Run, outcome: RunOutcome) -> Run:
@@ -575,36 +650,55 @@ class ControlPlane:
         start, end = _window("month", self.clock())
         spent = sum(r.cost_millicents for r in self._runs_between(start, end))
         budget = self.settings.account_budget_usd
-        remaining = fraction = None
+        remaining = fraction = 0.0
         if budget is not None:
             cap = _millicents(budget)
             remaining = _usd(max(cap - spent, 0))
             fraction = spent / cap if cap else 1.0
         return Budget(
             window=BudgetWindow(start=_stamp(start), end=_stamp(end)),
-            budget_usd=budget,
+            budget_usd=budget or 0.0,
             spent_usd=_usd(spent),
             remaining_usd=remaining,
             fraction_used=fraction,
+            limited=budget is not None,
+            pause_at_limit=budget is not None,
         )
 
     def usage(self, days: int) -> Usage:
         """Spend per UTC day over the last ``days`` days, today included."""
         today, tomorrow = _window("day", self.clock())
         first = today - timedelta(days=days - 1)
-        spent: dict[str, int] = {}
-        count: dict[str, int] = {}
-        for run in self._runs_between(first, tomorrow):
-            date = run.created_at[:10]
-            spent[date] = spent.get(date, 0) + run.cost_millicents
-            count[date] = count.get(date, 0) + 1
+        runs = self._runs_between(first, tomorrow)
+        prior = self._runs_between(first - timedelta(days=days), first)
+        by_day: dict[str, list[Run]] = {}
+        by_model: dict[str, list[Run]] = {}
+        for run in runs:
+            by_day.setdefault(run.created_at[:10], []).append(run)
+            model = (run.config_snapshot.get("claude") or {}).get("model") or "default"
+            by_model.setdefault(model, []).append(run)
         dates = [(first + timedelta(days=n)).date().isoformat() for n in range(days)]
         return Usage(
             days=[
-                UsageDay(date=d, spent_usd=_usd(spent.get(d, 0)), runs=count.get(d, 0))
+                UsageDay(
+                    date=d,
+                    spent_usd=_usd(sum(r.cost_millicents for r in by_day.get(d, []))),
+                    runs=len(by_day.get(d, [])),
+                )
                 for d in dates
             ],
-            total_usd=_usd(sum(spent.values())),
+            total_usd=_usd(sum(r.cost_millicents for r in runs)),
+            period_start=dates[0],
+            period_end=dates[-1],
+            total_tokens=sum(r.tokens_total for r in runs),
+            total_cost_millicents=sum(r.cost_millicents for r in runs),
+            prior_total_tokens=sum(r.tokens_total for r in prior),
+            prior_total_cost_millicents=sum(r.cost_millicents for r in prior),
+            daily=[UsageDailyPoint(date=d, **_cost_split(by_day.get(d, []))) for d in dates],
+            by_model=[
+                ModelUsage(model_id=model, **_cost_split(group))
+                for model, group in sorted(by_model.items())
+            ],
         )
 
     # sandbox variables --------------------------------------------------------------------

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agentsync.controlplane.records import (
+    DERIVED_CONFIG_FIELDS,
     AgentConfigRecord,
     Run,
     RunEvent,
-    SyncError,
     new_id,
     now,
 )
@@ -34,14 +34,15 @@ CREATE TABLE IF NOT EXISTS configs (
     deleted INTEGER NOT NULL DEFAULT 0,
     last_job_run_id TEXT,
     last_synced_commit_sha TEXT,
-    last_sync_error TEXT,
+    sync_error TEXT,
     agent_config TEXT NOT NULL,
     repository TEXT,
     path TEXT,
     sha TEXT NOT NULL,
     yaml TEXT,
     enabled INTEGER NOT NULL DEFAULT 1,
-    requested_limits TEXT
+    requested_limits TEXT,
+    edited_by TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS configs_by_path ON configs (repository, path)
     WHERE repository IS NOT NULL;
@@ -187,22 +188,17 @@ class SQLiteStore:
 
     @staticmethod
     def _config_row(record: AgentConfigRecord) -> dict[str, Any]:
-        row = record.model_dump()
-        row["agent_config"] = _json(record.agent_config)
-        row["last_sync_error"] = _json(
-            record.last_sync_error.model_dump() if record.last_sync_error else None
-        )
-        row["requested_limits"] = _json(record.requested_limits)
+        row = record.model_dump(exclude=set(DERIVED_CONFIG_FIELDS))
+        for column in ("agent_config", "sync_error", "requested_limits", "edited_by"):
+            row[column] = _json(row[column])
         return row
 
     @staticmethod
     def _config_record(row: sqlite3.Row) -> AgentConfigRecord:
         data = dict(row)
         data["agent_config"] = json.loads(data["agent_config"])
-        error = data.pop("last_sync_error")
-        data["last_sync_error"] = SyncError(**json.loads(error)) if error else None
-        limits = data.pop("requested_limits")
-        data["requested_limits"] = json.loads(limits) if limits else None
+        for column in ("sync_error", "requested_limits", "edited_by"):
+            data[column] = json.loads(data[column]) if data[column] else None
         data["deleted"] = bool(data["deleted"])
         data["enabled"] = bool(data["enabled"])
         return AgentConfigRecord(**data)

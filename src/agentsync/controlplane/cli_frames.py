@@ -1,0 +1,56 @@
+"""The platform CLI's stream dialect on ``/v1/runs/{id}/stream``.
+
+The platform's own ``agent`` CLI (the "runs" generation, ``User-Agent: ellipsis-cli/<version>``)
+speaks a frame protocol of its own rather than the run's event log:
+
+    {"type": "status", "status", "ts"}              on connect, on each change, as keepalive
+    {"type": "stdout" | "stderr", "data", "seq", "ts"}   output; ``seq`` is the event log's
+    {"type": "done", "status", "exit_status"}       the run is over (its status sets the exit code)
+    {"type": "error", "message"}                    the stream cannot be served
+
+and 1008 for bad credentials. The server serves this dialect to that client (or to anyone
+asking with ``?protocol=frames``) and the documented event frames to everyone else; both read
+the same log and resume with ``after_seq``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from agentsync.controlplane.records import Run, now
+
+CLI_USER_AGENT_PREFIX = "ellipsis-cli/"
+CLOSE_POLICY_VIOLATION = 1008  # the CLI's "bad credentials"
+
+
+def wants_cli_frames(user_agent: str | None, query: Mapping[str, str]) -> bool:
+    return query.get("protocol") == "frames" or (user_agent or "").startswith(CLI_USER_AGENT_PREFIX)
+
+
+def status_frame(status: str) -> dict[str, Any]:
+    return {"type": "status", "status": status, "ts": now()}
+
+
+def output_frames(event: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The output frames of one logged event (status changes and the end are sent apart)."""
+    data = event.get("data") or {}
+    kind = event["type"]
+    if kind == "message.delta":
+        text = str(data.get("content", ""))
+        stream = "stdout"
+    elif kind == "tool.call":
+        text, stream = f"-> {data.get('name', 'tool')}\n", "stderr"
+    elif kind == "tool.result":
+        text, stream = f"<- {data.get('name', 'tool')}\n", "stderr"
+    else:
+        return []
+    return [{"type": stream, "data": text, "seq": event["seq"], "ts": event["created_at"]}]
+
+
+def done_frame(run: Run) -> dict[str, Any]:
+    return {"type": "done", "status": run.status, "exit_status": run.status_reason}
+
+
+def error_frame(message: str) -> dict[str, Any]:
+    return {"type": "error", "message": message}
