@@ -22,6 +22,9 @@ run: $(STAMP)
 		fixtures/lint/invalid/unknown-keys.yaml \
 		fixtures/lint/invalid/yaml11-boolean.yaml \
 		fixtures/lint/invalid/secret-by-shape.yaml
+	@echo
+	@echo "== the local control plane, driven with agent run"
+	scripts/demo-control-plane.sh
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench

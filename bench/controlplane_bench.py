@@ -116,7 +116,10 @@ def bench_resume(server: LocalServer, api: httpx.Client, disconnects: int) -> st
     while not finished:
         after = seen[-1] if seen else 0
         budget = rng.randint(1, 40) if drops < disconnects else 10**9
-        with connect(_ws_url(server, run["id"], after), additional_headers=HEADERS) as socket:
+        # max_queue=None: a client that hangs up early still reads the server's close frame
+        # behind the frames it did not consume (with a bounded queue it would wait 10 s).
+        url = _ws_url(server, run["id"], after)
+        with connect(url, additional_headers=HEADERS, max_queue=None) as socket:
             try:
                 for _ in range(budget):
                     frame = json.loads(socket.recv(timeout=30))

@@ -468,3 +468,23 @@ def test_cancel_a_live_run(stepped: tuple[LocalServer, SteppedRunner, httpx.Clie
     assert final["status"] == "cancelled"
     events = api.get(f"/v1/runs/{run['id']}/events").text
     assert '"type": "run.cancelled"' in events
+
+
+def test_a_reader_that_leaves_a_quiet_run_is_released_at_once(
+    stepped: tuple[LocalServer, SteppedRunner, httpx.Client],
+) -> None:
+    server, runner, api = stepped
+    run = api.post("/v1/agents/runs", json={"template_id": "pr-review"}).json()
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    bus = server.control_plane.bus
+    with connect(_ws_url(server, run["id"], 0), additional_headers=headers) as socket:
+        assert json.loads(socket.recv(timeout=5))["type"] == "run.started"
+        assert bus.subscribers(run["id"]) == 1
+    # The run is quiet (no event for 20 s would pass before a send could notice the client
+    # left), yet its follower is gone as soon as the client closes.
+    deadline = time.monotonic() + 2
+    while bus.subscribers(run["id"]):
+        assert time.monotonic() < deadline, "the stream kept following a client that left"
+        time.sleep(0.01)
+    runner.release.release(6)
+    assert wait_for_status(api, run["id"])["status"] == "completed"

@@ -115,7 +115,7 @@ def event_text(event: RunEvent) -> str:
     """``seq type: text``: what happened, in a line a person reads."""
     data = event.data
     if isinstance(data.get("content"), str):
-        text = data["content"]
+        text = data["content"].rstrip("\n")  # the line ends here already
     elif event.type in ("run.completed", "run.failed", "run.cancelled"):
         text = str(data.get("status_reason") or data.get("status") or "")
     elif "name" in data:

@@ -10,6 +10,7 @@ the same request returns the first response; with a different request, 409.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -519,9 +520,8 @@ def create_app(
 
     @app.websocket("/v1/runs/{run_id}/stream")
     async def events_ws(websocket: WebSocket, run_id: str, after_seq: int = 0) -> None:
+        # Credentials only in the header: a token in the URL would end up in access logs.
         authorization = websocket.headers.get("authorization")
-        if authorization is None and websocket.query_params.get("token"):
-            authorization = f"Bearer {websocket.query_params['token']}"
         cli = cli_frames.wants_cli_frames(
             websocket.headers.get("user-agent"), websocket.query_params
         )
@@ -539,18 +539,21 @@ def create_app(
             else:
                 await websocket.close(WS_CLOSE_NOT_ALLOWED, "no such run")
             return
-        try:
-            if cli:
-                await _stream_cli_frames(websocket, run_id, after_seq)
-            else:
-                async for kind, event in _follow(run_id, after_seq):
-                    if kind == "event":
-                        await websocket.send_json(event)
-                    elif kind == "heartbeat":
-                        await websocket.send_json({"type": "heartbeat"})
-            await websocket.close(WS_CLOSE_NORMAL)
-        except WebSocketDisconnect:
-            return
+        sender = (
+            _stream_cli_frames(websocket, run_id, after_seq)
+            if cli
+            else (_stream_events(websocket, run_id, after_seq))
+        )
+        if await _until_disconnect(websocket, sender):
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the client just left
+                await websocket.close(WS_CLOSE_NORMAL)
+
+    async def _stream_events(websocket: WebSocket, run_id: str, after_seq: int) -> None:
+        async for kind, event in _follow(run_id, after_seq):
+            if kind == "event":
+                await websocket.send_json(event)
+            elif kind == "heartbeat":
+                await websocket.send_json({"type": "heartbeat"})
 
     async def _stream_cli_frames(websocket: WebSocket, run_id: str, after_seq: int) -> None:
         status = control_plane.get_run(run_id).status
@@ -566,6 +569,30 @@ def create_app(
         await websocket.send_json(cli_frames.done_frame(control_plane.get_run(run_id)))
 
     return app
+
+
+async def _until_disconnect(websocket: WebSocket, sender: Awaitable[None]) -> bool:
+    """Run ``sender`` while reading the socket, so a client's close is answered at once (a
+    handler that only sends would leave it hanging until its next send). True when the sender
+    finished; False when the client went away first."""
+
+    async def receive_until_disconnect() -> None:
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass  # clients send nothing we act on
+
+    sending = asyncio.ensure_future(sender)
+    receiving = asyncio.ensure_future(receive_until_disconnect())
+    done, pending = await asyncio.wait({sending, receiving}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    if sending in done:
+        try:
+            sending.result()
+        except WebSocketDisconnect:
+            return False
+        return True
+    return False
 
 
 def _dump(value: Any) -> Any:

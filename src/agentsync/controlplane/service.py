@@ -232,6 +232,11 @@ class EventBus:
             if not waiters:
                 self._waiters.pop(run_id, None)
 
+    def subscribers(self, run_id: str) -> int:
+        """How many readers follow the run (a reader that left must not linger)."""
+        with self._lock:
+            return len(self._waiters.get(run_id, ()))
+
     def publish(self, run_id: str) -> None:
         with self._lock:
             waiters = list(self._waiters.get(run_id, ()))
