@@ -23,8 +23,8 @@ run: $(STAMP)
 		fixtures/lint/invalid/yaml11-boolean.yaml \
 		fixtures/lint/invalid/secret-by-shape.yaml
 	@echo
-	@echo "== the local control plane, driven with agent run"
-	scripts/demo-control-plane.sh
+	@echo "== the sync engine and agent run on the local control plane"
+	scripts/demo.sh
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench

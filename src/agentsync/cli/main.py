@@ -8,6 +8,7 @@ import click
 
 from agentsync import __version__
 from agentsync.cli.run import COMMANDS
+from agentsync.cli.sync import sync_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +27,7 @@ def schema() -> None:
 
 for command in COMMANDS:  # agent run, agent config, agent control-plane
     cli.add_command(command)
+cli.add_command(sync_group)
 
 
 def main() -> int:

@@ -27,7 +27,8 @@ class ValidConfig(NamedTuple):
     identity: str
 
 
-def _check(document: Document) -> ValidConfig:
+def validate_document(document: Document) -> ValidConfig:
+    """Validate a loaded document; a 422 ``Invalid`` with diagnostics when it is not valid."""
     if document.kind == "ignored":
         raise Invalid("not an agent config: the document has no top-level 'ellipsis:' mapping")
     result = lint_document(document, _SETTINGS)
@@ -40,7 +41,7 @@ def _check(document: Document) -> ValidConfig:
 
 def validate_yaml(text: str, path: str = "<request>") -> ValidConfig:
     """Validate a config file's text."""
-    return _check(load_text(text, path))
+    return validate_document(load_text(text, path))
 
 
 def parse_yaml_mapping(text: str, what: str) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def validate_data(data: Any) -> ValidConfig:
     """Validate a config given as data (JSON)."""
     if not isinstance(data, dict):
         raise Invalid("config must be a JSON object")
-    return _check(Document("<request>", "", data, {}, [], "config"))
+    return validate_document(Document("<request>", "", data, {}, [], "config"))
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

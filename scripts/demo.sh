@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The main job, end to end on the embedded local control plane (loopback, temporary files):
+# plan and apply the example repository, break one config (keep-last-good), delete one
+# (soft-delete), then start a run of a synced config and watch it.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$root/.venv/bin"
+work="$(mktemp -d)"
+port=$("$bin/python" -c 'from agentsync.controlplane.server import free_port; print(free_port())')
+token="demo-$RANDOM$RANDOM"
+export ELLIPSIS_API_BASE_URL="http://127.0.0.1:$port" ELLIPSIS_API_TOKEN="$token"
+export ELLIPSIS_CONFIG_DIR="$work/ellipsis" XDG_STATE_HOME="$work/state"
+AGENTSYNC_CONTROL_PLANE_TOKENS="$token" "$bin/agent" control-plane serve --port "$port" \
+  --db "$work/control-plane.db" --runner command \
+  --command "sh -c 'cat >/dev/null; echo reading the repository...; echo all good'" \
+  >"$work/server.log" 2>&1 &
+server=$!
+stop() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
+trap stop EXIT
+for _ in $(seq 100); do
+  "$bin/python" -c "import httpx; httpx.get('$ELLIPSIS_API_BASE_URL/agents/schema')" 2>/dev/null \
+    && break
+  sleep 0.1
+done
+
+step() { printf '\n== %s\n' "$*"; }
+repo="$work/example-repo"
+cp -r "$root/fixtures/example-repo" "$repo"
+git() { command git -C "$repo" -c user.name=demo -c user.email=demo@example.com "$@"; }
+git init -q -b main && git add -A && git commit -q -m "agents"
+sync() { "$bin/agent" sync "$@" "$repo" --repository acme/example; }
+
+step "local control plane on $ELLIPSIS_API_BASE_URL"
+step "agent sync plan"
+sync plan || true
+step "agent sync apply --yes"
+sync apply --yes
+
+step "break agents/nightly-audit.yaml (an unquoted */15 cron) and commit"
+sed -i 's|schedule: "30 2 \* \* 1-5"|schedule: */15 * * * *|' "$repo/agents/nightly-audit.yaml"
+git commit -q -am "break the nightly audit"
+sync plan || true
+sync apply --yes
+step "agent sync status: the last good config stays in force"
+sync status
+
+step "delete agents/docs-helper.yaml and commit"
+git rm -q agents/docs-helper.yaml && git commit -q -m "retire the docs helper"
+sync apply --yes
+sync status
+
+step "store the LINEAR_API_KEY sandbox variable the release-notes agent names (encrypted at rest)"
+"$bin/python" - <<'PY'
+import os, httpx
+response = httpx.put(
+    os.environ["ELLIPSIS_API_BASE_URL"] + "/v1/sandboxes/variables",
+    headers={"Authorization": "Bearer " + os.environ["ELLIPSIS_API_TOKEN"]},
+    json={"variables": [{"name": "LINEAR_API_KEY", "value": "lin_demo_not_a_real_key"}]},
+)
+response.raise_for_status()
+print("stored:", ", ".join(v["name"] for v in response.json()["variables"]))
+PY
+
+step "agent run start --config <release-notes> --watch"
+config=$("$bin/agent" config list --json | "$bin/python" -c \
+  'import json,sys; print(next(c["id"] for c in json.load(sys.stdin) if c["path"] == "agents/release-notes.yaml"))')
+"$bin/agent" run start --config "$config" --prompt "Draft notes for the demo." --watch
+step "agent run list"
+"$bin/agent" run list

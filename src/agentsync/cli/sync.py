@@ -1,0 +1,164 @@
+"""``agent sync plan|apply|status``: parse flags, build the source and client, call the engine,
+print with ``sync.report``. No sync logic lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from agentsync.cli.run import ApiGroup, client_from_environment
+
+if TYPE_CHECKING:
+    from agentsync.sync.sources.git import LocalGitSource
+    from agentsync.sync.state import SyncState
+
+F = TypeVar("F", bound=Callable[..., None])
+
+_PathArg = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+def _source(path: Path, ref: str, repository: str | None, working_tree: bool) -> LocalGitSource:
+    from agentsync.sync.sources.git import LocalGitSource
+
+    return LocalGitSource(path, ref=ref, working_tree=working_tree, repository=repository)
+
+
+def _state(state_file: Path | None) -> SyncState:
+    from agentsync.sync.state import SyncState, default_state_file
+
+    return SyncState(state_file or default_state_file())
+
+
+_source_options = [
+    click.argument("path", type=_PathArg, default=".", required=False),
+    click.option("--ref", default="HEAD", show_default=True, help="The commit to sync."),
+    click.option("--repository", metavar="OWNER/NAME", help="Default: from the origin remote."),
+    click.option(
+        "--working-tree", is_flag=True, help="Use the checkout as it is, uncommitted changes too."
+    ),
+    click.option(
+        "--state-file", type=click.Path(path_type=Path), help="Where orphan errors are kept."
+    ),
+]
+
+
+def source_options(function: F) -> F:
+    for option in reversed(_source_options):
+        function = option(function)
+    return function
+
+
+@click.group("sync", cls=ApiGroup)
+def sync_group() -> None:
+    """Reconcile a repository's configs with the control plane."""
+
+
+@sync_group.command("plan")
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0: no changes, 1: error, 2: changes pending."
+)
+@click.option("--allow-mass-delete", is_flag=True, help="Do not block on mass deletion.")
+def sync_plan(
+    path: Path,
+    ref: str,
+    repository: str | None,
+    working_tree: bool,
+    state_file: Path | None,
+    as_json: bool,
+    detailed_exitcode: bool,
+    allow_mass_delete: bool,
+) -> None:
+    """Show what apply would change, without changing anything."""
+    from agentsync.sync import report
+    from agentsync.sync.engine import plan_sync
+
+    source = _source(path, ref, repository, working_tree)
+    run = plan_sync(source, client_from_environment(), allow_mass_delete=allow_mass_delete)
+    if as_json:
+        click.echo(json.dumps(report.plan_json(run.plan, run.snapshot.ref), indent=2))
+    else:
+        click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
+    if run.plan.blocked:
+        raise SystemExit(1)
+    if detailed_exitcode and run.plan.changes_pending:
+        raise SystemExit(2)
+
+
+@sync_group.command("apply")
+@source_options
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking (CI).")
+@click.option("--force", is_flag=True, help="Apply a non-default branch or an older commit.")
+@click.option("--allow-mass-delete", is_flag=True, help="Allow deleting over half the configs.")
+def sync_apply(
+    path: Path,
+    ref: str,
+    repository: str | None,
+    working_tree: bool,
+    state_file: Path | None,
+    yes: bool,
+    force: bool,
+    allow_mass_delete: bool,
+) -> None:
+    """Apply the plan: creates, updates, moves, restores, errors and soft-deletes."""
+    from agentsync.sync import report
+    from agentsync.sync.apply import apply_plan
+    from agentsync.sync.engine import check_order, plan_sync
+
+    client = client_from_environment()
+    source = _source(path, ref, repository, working_tree)
+    run = plan_sync(source, client, allow_mass_delete=allow_mass_delete)
+    click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
+    if not force:
+        check_order(source, client, run.snapshot)
+    writes = run.plan.writes
+    if not yes and writes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("not a terminal: pass --yes to apply without confirmation")
+        click.confirm(f"Apply {len(writes)} change(s)?", abort=True)
+    state = _state(state_file)
+    if sys.stdout.isatty() and writes:
+        with click.progressbar(length=len(writes), label="Applying") as bar:
+            result = apply_plan(run.plan, client, state, progress=lambda _: bar.update(1))
+    else:
+        result = apply_plan(run.plan, client, state)
+    for action, error in result.failed:
+        click.echo(f"failed: {action.kind} {action.path}: {error}", err=True)
+    click.echo(
+        f"Applied {len(result.done)} of {len(writes)} change(s) to {run.plan.repository} at "
+        f"{run.plan.commit[:12]}"
+        + ("." if result.ok else f"; {len(result.failed)} failed (re-run to retry).")
+    )
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@sync_group.command("status")
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def sync_status(
+    path: Path,
+    ref: str,
+    repository: str | None,
+    working_tree: bool,
+    state_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Each config's state: last good identity and commit, last error, deleted; orphans too."""
+    from agentsync.sync import report
+    from agentsync.sync.engine import read_actual
+
+    name = repository or _source(path, ref, None, working_tree).snapshot().repository
+    rows = report.status_rows(
+        read_actual(client_from_environment(), name), _state(state_file).orphans(name)
+    )
+    if as_json:
+        click.echo(json.dumps({"repository": name, "configs": rows}, indent=2))
+    else:
+        click.echo(report.status_text(name, rows), nl=False)

@@ -1,0 +1,87 @@
+"""Applying a plan through the control plane client: one write per change, none for the rest.
+
+Each write carries an ``Idempotency-Key`` derived from repository, commit, path and action, so
+a retried or re-run apply of the same commit never does the same work twice. The repository's
+last applied commit is recorded only when every write succeeded: a failed apply never blocks a
+later retry of the same commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import NamedTuple
+
+from agentsync.controlplane.client import Client
+from agentsync.controlplane.errors import ControlPlaneError
+from agentsync.errors import AgentsyncError
+from agentsync.sync.model import Action, Plan
+from agentsync.sync.state import SyncState
+
+
+class SyncBlocked(AgentsyncError):
+    """The plan must not be applied (see its reasons)."""
+
+
+class ApplyResult(NamedTuple):
+    done: tuple[Action, ...]
+    failed: tuple[tuple[Action, str], ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def idempotency_key(repository: str, commit: str, action: Action) -> str:
+    material = "\0".join([repository, commit, action.path, action.kind, action.from_path or ""])
+    return "sync-" + hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
+def _write(client: Client, plan: Plan, action: Action) -> None:
+    key = idempotency_key(plan.repository, plan.commit, action)
+    if action.kind in ("create", "update", "restore"):
+        client.put_config(
+            plan.repository, action.path, action.text or "", plan.commit, idempotency_key=key
+        )
+    elif action.kind == "move":
+        client.move_config(action.config_id or "", action.path, idempotency_key=key)
+    elif action.kind == "keep-last-good":
+        client.record_sync_error(
+            action.config_id or "",
+            f"{action.path} is invalid at {plan.commit[:12]}; the last good config stays in force",
+            plan.commit,
+            list(action.diagnostics),
+            idempotency_key=key,
+        )
+    elif action.kind == "soft-delete":
+        client.delete_config(action.config_id or "", idempotency_key=key)
+
+
+def apply_plan(
+    plan: Plan,
+    client: Client,
+    state: SyncState,
+    *,
+    progress: Callable[[Action], None] | None = None,
+) -> ApplyResult:
+    """Execute every write of ``plan``; record orphans and, on success, the applied commit."""
+    if plan.blocked:
+        raise SyncBlocked("refusing to apply: " + "; ".join(plan.blocked))
+    done: list[Action] = []
+    failed: list[tuple[Action, str]] = []
+    for action in plan.writes:
+        try:
+            _write(client, plan, action)
+        except ControlPlaneError as error:
+            failed.append((action, str(error)))
+        else:
+            done.append(action)
+        if progress is not None:
+            progress(action)
+    orphans = {a.path: list(a.diagnostics) for a in plan.actions if a.kind == "orphan-error"}
+    state.set_orphans(plan.repository, plan.commit, orphans)
+    if not failed:
+        client.set_repository_commit(plan.repository, plan.commit)
+    state.record_apply(plan.repository, plan.commit, "applied" if not failed else "failed")
+    state.save()
+    return ApplyResult(tuple(done), tuple(failed))

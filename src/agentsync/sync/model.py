@@ -1,0 +1,80 @@
+"""The sync engine's values: what a source reads, what the plan proposes, what apply did."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NamedTuple
+
+FileStatus = Literal["valid", "invalid", "ignored"]
+ActionKind = Literal[
+    "create",
+    "update",
+    "unchanged",
+    "restore",
+    "move",
+    "keep-last-good",
+    "orphan-error",
+    "soft-delete",
+    "ignore",
+]
+WRITES: frozenset[str] = frozenset(
+    {"create", "update", "restore", "move", "keep-last-good", "soft-delete"}
+)
+
+
+class Snapshot(NamedTuple):
+    """A repository's config files at one commit, as a source read them.
+
+    ``files`` maps repository-relative paths (``/`` separators) under the config directories to
+    their raw bytes. ``complete`` is False when the source could not read the whole tree (a
+    truncated GitHub tree, say): then nothing may be deleted on its word.
+    """
+
+    repository: str  # owner/name
+    commit: str  # the commit's full sha ("<sha>+worktree" for an uncommitted working tree)
+    ref: str  # what was asked for: a branch, a tag, a sha, HEAD
+    default_branch: str | None  # the repository's default branch, when the source knows it
+    on_default_branch: bool  # the commit is the default branch's head
+    files: dict[str, bytes]
+    complete: bool = True
+
+
+class DesiredFile(NamedTuple):
+    """One config file after validation with the platform's rules."""
+
+    path: str
+    status: FileStatus
+    text: str
+    identity: str | None = None  # content identity, for valid files
+    agent_config: dict[str, Any] | None = None  # normalized, for valid files
+    diagnostics: tuple[dict[str, Any], ...] = ()  # errors, for invalid files
+
+
+class Action(NamedTuple):
+    """One step of a plan, keyed by (repository, path)."""
+
+    kind: ActionKind
+    path: str
+    config_id: str | None = None
+    from_path: str | None = None  # for moves
+    identity: str | None = None
+    diff: tuple[tuple[str, Any, Any], ...] = ()  # (field path, before, after), for updates
+    diagnostics: tuple[dict[str, Any], ...] = ()  # for keep-last-good and orphan errors
+    text: str | None = None  # the YAML to write, for create/update/restore
+
+
+class Plan(NamedTuple):
+    repository: str
+    commit: str
+    actions: tuple[Action, ...]
+    blocked: tuple[str, ...] = ()  # reasons apply must not run (mass delete, incomplete read)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for action in self.actions if action.kind == kind)
+
+    @property
+    def writes(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.kind in WRITES)
+
+    @property
+    def changes_pending(self) -> bool:
+        return any(a.kind in WRITES or a.kind == "orphan-error" for a in self.actions)

@@ -1,0 +1,161 @@
+"""Plans and sync status as people and programs read them: text (like ``terraform plan``) and
+JSON. The plan itself is built elsewhere; this module only turns it into text.
+
+Text symbols: ``+`` create, ``~`` update (with a field-level diff), ``>`` move, ``^`` restore,
+``!`` error (keep-last-good or orphan, with the file's diagnostics), ``-`` delete; unchanged
+and ignored files are counted, not listed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agentsync.controlplane.records import AgentConfigRecord
+from agentsync.sync.model import Action, Plan
+
+_SYMBOLS = {
+    "create": "+",
+    "update": "~",
+    "move": ">",
+    "restore": "^",
+    "keep-last-good": "!",
+    "orphan-error": "!",
+    "soft-delete": "-",
+}
+_LABELS = {
+    "create": "create",
+    "update": "update",
+    "move": "move (same agent)",
+    "restore": "restore (re-added after a delete)",
+    "keep-last-good": "invalid: the last good config stays in force",
+    "orphan-error": "invalid new file: no agent is created",
+    "soft-delete": "soft-delete (its cron schedule stops)",
+}
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _diagnostic_line(path: str, item: dict[str, Any]) -> str:
+    return (
+        f"{path}:{item.get('line', 1)}:{item.get('column', 1)}: {item.get('message')} "
+        f"[{item.get('rule')}]"
+    )
+
+
+def _action_lines(action: Action) -> list[str]:
+    target = action.path if action.from_path is None else f"{action.from_path} -> {action.path}"
+    agent = f" ({action.config_id})" if action.config_id else ""
+    lines = [f"  {_SYMBOLS[action.kind]} {target}: {_LABELS[action.kind]}{agent}"]
+    for field, before, after in action.diff:
+        lines.append(f"      {field}: {_short(before)} -> {_short(after)}")
+    for item in action.diagnostics:
+        lines.append("      " + _diagnostic_line(action.path, item))
+    return lines
+
+
+def plan_text(plan: Plan, ref: str | None = None) -> str:
+    where = f" ({ref})" if ref else ""
+    lines = [f"Plan for {plan.repository} at {plan.commit[:12]}{where}:"]
+    listed = [a for a in plan.actions if a.kind in _SYMBOLS]
+    for action in listed:
+        lines += _action_lines(action)
+    unchanged, ignored = plan.count("unchanged"), plan.count("ignore")
+    lines.append(f"  = {unchanged} unchanged, {ignored} ignored (no ellipsis: block)")
+    counts = [
+        f"{plan.count(kind)} to {verb}"
+        for kind, verb in (
+            ("create", "create"),
+            ("update", "update"),
+            ("move", "move"),
+            ("restore", "restore"),
+            ("soft-delete", "delete"),
+        )
+        if plan.count(kind)
+    ]
+    errors = plan.count("keep-last-good") + plan.count("orphan-error")
+    if errors:
+        counts.append(f"{errors} invalid")
+    lines.append("Summary: " + (", ".join(counts) if counts else "no changes") + ".")
+    for reason in plan.blocked:
+        lines.append(f"Blocked: {reason}")
+    return "\n".join(lines) + "\n"
+
+
+def plan_json(plan: Plan, ref: str | None = None) -> dict[str, Any]:
+    return {
+        "repository": plan.repository,
+        "commit": plan.commit,
+        "ref": ref,
+        "blocked": list(plan.blocked),
+        "changes_pending": plan.changes_pending,
+        "actions": [
+            {
+                "kind": a.kind,
+                "path": a.path,
+                "config_id": a.config_id,
+                "from_path": a.from_path,
+                "identity": a.identity,
+                "diff": [{"field": f, "before": b, "after": v} for f, b, v in a.diff],
+                "diagnostics": list(a.diagnostics),
+            }
+            for a in plan.actions
+        ],
+        "summary": {kind: plan.count(kind) for kind in sorted({a.kind for a in plan.actions})},
+    }
+
+
+def status_rows(
+    configs: list[AgentConfigRecord], orphans: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each config's state (and each orphan error) for ``agent sync status``."""
+    rows = [
+        {
+            "path": c.path,
+            "config_id": c.id,
+            "state": "deleted" if c.deleted else ("error" if c.sync_error else "ok"),
+            "identity": c.sha,
+            "commit": c.last_synced_commit_sha,
+            "last_error": c.sync_error.message if c.sync_error else None,
+            "diagnostics": c.sync_error.diagnostics if c.sync_error else [],
+        }
+        for c in configs
+    ]
+    rows += [
+        {
+            "path": path,
+            "config_id": None,
+            "state": "orphan",
+            "identity": None,
+            "commit": orphan["commit"],
+            "last_error": "invalid new file: no agent was created",
+            "diagnostics": orphan["diagnostics"],
+        }
+        for path, orphan in orphans.items()
+    ]
+    return sorted(rows, key=lambda row: str(row["path"]))
+
+
+def status_text(repository: str, rows: list[dict[str, Any]]) -> str:
+    header = ("PATH", "STATE", "CONFIG", "IDENTITY", "COMMIT", "LAST ERROR")
+    table = [
+        (
+            str(r["path"]),
+            r["state"],
+            r["config_id"] or "-",
+            (r["identity"] or "-").removeprefix("sha256:")[:12],
+            (r["commit"] or "-")[:12],
+            r["last_error"] or "",
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in [header, *table]) for i in range(len(header))]
+    lines = [f"Sync status of {repository}:"]
+    for row in [header, *table]:
+        lines.append(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return "\n".join(lines) + "\n"

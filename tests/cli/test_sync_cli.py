@@ -1,0 +1,145 @@
+"""``agent sync plan|apply|status`` through the real ``agent`` executable, against the real local
+control plane and a real git repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agentsync.controlplane.server import LocalServer
+from tests.controlplane.conftest import API_KEY, server_config
+
+AGENT = str(Path(sys.executable).parent / "agent")
+GOOD = "ellipsis: {version: v1}\nclaude:\n  system: Review the diff.\n"
+OTHER = "ellipsis: {version: v1}\nclaude:\n  system: Triage the issue.\n"
+THIRD = "ellipsis: {version: v1}\nclaude:\n  system: Draft release notes.\n"
+BAD = "ellipsis: {version: v2}\nclaude:\n  system: Review the diff.\n"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LocalServer]:
+    with LocalServer(server_config(tmp_path)) as running:
+        yield running
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "remote", "add", "origin", "https://github.com/acme/app.git")
+    return root
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def commit(root: Path, files: dict[str, str | None]) -> None:
+    for path, text in files.items():
+        if text is None:
+            (root / path).unlink()
+        else:
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(text)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "change")
+
+
+def agent(server: LocalServer, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "ELLIPSIS_API_BASE_URL": server.url,
+        "ELLIPSIS_API_TOKEN": API_KEY,
+        "ELLIPSIS_CONFIG_DIR": str(tmp_path / "ellipsis"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    return subprocess.run(
+        [AGENT, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_plan_apply_status(server: LocalServer, repo: Path, tmp_path: Path) -> None:
+    commit(repo, {"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
+    plan = agent(server, tmp_path, "sync", "plan", str(repo), "--detailed-exitcode")
+    assert plan.returncode == 2, plan.stderr
+    assert "Plan for acme/app at" in plan.stdout
+    assert "+ agents/a.yaml: create" in plan.stdout
+    assert "Summary: 3 to create." in plan.stdout
+
+    refused = agent(server, tmp_path, "sync", "apply", str(repo))
+    assert refused.returncode == 2
+    assert "pass --yes" in refused.stderr
+
+    applied = agent(server, tmp_path, "sync", "apply", str(repo), "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert "Applied 3 of 3 change(s) to acme/app" in applied.stdout
+
+    unchanged = agent(server, tmp_path, "sync", "plan", str(repo), "--detailed-exitcode")
+    assert unchanged.returncode == 0
+    assert "= 3 unchanged" in unchanged.stdout
+
+    commit(repo, {"agents/a.yaml": BAD, "agents/c.yaml": None, "agents/new.yaml": BAD})
+    broken = agent(server, tmp_path, "sync", "plan", str(repo), "--json")
+    actions = {a["path"]: a["kind"] for a in json.loads(broken.stdout)["actions"]}
+    assert actions == {
+        "agents/a.yaml": "keep-last-good",
+        "agents/b.yaml": "unchanged",
+        "agents/c.yaml": "soft-delete",
+        "agents/new.yaml": "orphan-error",
+    }
+    text = agent(server, tmp_path, "sync", "plan", str(repo)).stdout
+    assert "! agents/a.yaml: invalid: the last good config stays in force" in text
+    assert "agents/a.yaml:1:21: ellipsis.version is 'v2'" in text
+    assert "- agents/c.yaml: soft-delete" in text
+    assert agent(server, tmp_path, "sync", "apply", str(repo), "--yes").returncode == 0
+
+    status = agent(server, tmp_path, "sync", "status", str(repo), "--json")
+    rows = {row["path"]: row for row in json.loads(status.stdout)["configs"]}
+    assert rows["agents/a.yaml"]["state"] == "error"
+    assert rows["agents/a.yaml"]["diagnostics"][0]["rule"] == "version"
+    assert rows["agents/b.yaml"]["state"] == "ok"
+    assert rows["agents/c.yaml"]["state"] == "deleted"
+    assert rows["agents/new.yaml"]["state"] == "orphan"
+    human = agent(server, tmp_path, "sync", "status", str(repo)).stdout
+    assert "Sync status of acme/app:" in human
+    assert "orphan" in human
+
+
+def test_blocked_plan_exits_one(server: LocalServer, repo: Path, tmp_path: Path) -> None:
+    commit(repo, {"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
+    assert agent(server, tmp_path, "sync", "apply", str(repo), "--yes").returncode == 0
+    commit(repo, {"agents/a.yaml": None, "agents/b.yaml": None})
+    plan = agent(server, tmp_path, "sync", "plan", str(repo))
+    assert plan.returncode == 1
+    assert "Blocked: the plan would delete 2 of 3 configs" in plan.stdout
+    apply = agent(server, tmp_path, "sync", "apply", str(repo), "--yes")
+    assert apply.returncode == 1
+    assert "refusing to apply" in apply.stderr
+    allowed = agent(server, tmp_path, "sync", "apply", str(repo), "--yes", "--allow-mass-delete")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_not_a_repository_is_a_clear_error(server: LocalServer, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = agent(server, tmp_path, "sync", "plan", str(empty))
+    assert result.returncode == 1
+    assert result.stderr.startswith("agent: ")
+    assert "Traceback" not in result.stderr

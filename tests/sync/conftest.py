@@ -1,0 +1,7 @@
+"""The sync tests run against the same real local control plane as the control plane tests."""
+
+from __future__ import annotations
+
+from tests.controlplane.conftest import server
+
+__all__ = ["server"]

@@ -1,0 +1,251 @@
+"""The sync engine end to end: real git repositories in temp dirs, the real local control plane
+on loopback, the real client. Counts HTTP calls to prove the cost rules."""
+
+from __future__ import annotations
+
+import subprocess
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from agentsync.controlplane.client import Client
+from agentsync.controlplane.server import LocalServer
+from agentsync.sync.apply import SyncBlocked
+from agentsync.sync.engine import apply_sync, plan_sync
+from agentsync.sync.sources.git import LocalGitSource
+from agentsync.sync.state import SyncState
+from tests.controlplane.conftest import API_KEY
+
+REPO = "acme/app"
+GOOD = "ellipsis: {version: v1}\nclaude:\n  system: Review the diff.\n"
+OTHER = "ellipsis: {version: v1}\nclaude:\n  system: Triage the issue.\n"
+THIRD = "ellipsis: {version: v1}\nclaude:\n  system: Draft the release notes.\n"
+BAD = "ellipsis: {version: v2}\nclaude:\n  system: Review the diff.\n"
+
+
+class Git:
+    """A real repository on the default branch ``main``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True)
+        self.run("init", "-q", "-b", "main")
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=self.root,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout.strip()
+
+    def commit(self, files: dict[str, str | None], message: str = "change") -> str:
+        for path, text in files.items():
+            target = self.root / path
+            if text is None:
+                target.unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+        self.run("add", "-A")
+        self.run("commit", "-q", "--allow-empty", "-m", message)
+        return self.run("rev-parse", "HEAD")
+
+
+class CountingTransport(httpx.HTTPTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: Counter[str] = Counter()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls[request.method] += 1
+        return super().handle_request(request)
+
+
+@pytest.fixture
+def git(tmp_path: Path) -> Git:
+    return Git(tmp_path / "repo")
+
+
+@pytest.fixture
+def counted(server: LocalServer) -> Iterator[tuple[Client, CountingTransport]]:
+    transport = CountingTransport()
+    with Client(server.url, API_KEY, transport=transport) as client:
+        yield client, transport
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> SyncState:
+    return SyncState(tmp_path / "state.json")
+
+
+def source(git: Git, ref: str = "HEAD") -> LocalGitSource:
+    return LocalGitSource(git.root, ref=ref, repository=REPO)
+
+
+def configs(client: Client, *, deleted: bool = False) -> dict[str, str]:
+    return {
+        c.path or "": c.id
+        for c in client.iter_sync_configs(repository=REPO, include_deleted=deleted)
+    }
+
+
+def writes(transport: CountingTransport) -> int:
+    return sum(n for method, n in transport.calls.items() if method != "GET")
+
+
+def test_apply_creates_and_a_second_apply_writes_nothing(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, transport = counted
+    git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "README.md": "docs"})
+    run = apply_sync(source(git), client, state)
+    assert run.result is not None
+    assert run.result.ok
+    assert sorted(configs(client)) == ["agents/a.yaml", "agents/b.yaml"]
+    transport.calls.clear()
+    again = apply_sync(source(git), client, state)
+    assert again.plan.writes == ()
+    # one listing page, one read of the last applied commit, one write of it: no config writes
+    assert writes(transport) == 1  # PUT /v1/sync/repositories (the commit, unchanged)
+    assert transport.calls["GET"] == 2
+
+
+def test_keep_last_good_then_fix(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, _ = counted
+    git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER})
+    apply_sync(source(git), client, state)
+    config_id = configs(client)["agents/a.yaml"]
+    broken = git.commit({"agents/a.yaml": BAD})
+    run = apply_sync(source(git), client, state)
+    assert [a.kind for a in run.plan.writes] == ["keep-last-good"]
+    record = client.get_config(config_id)
+    assert record.agent_config["claude"]["system"] == "Review the diff."  # last good, in force
+    assert record.sync_error is not None
+    assert record.sync_error.commit == broken
+    assert record.sync_error.diagnostics[0]["rule"] == "version"
+    assert apply_sync(source(git), client, state).plan.writes == ()  # recorded once
+    git.commit({"agents/a.yaml": GOOD})
+    fixed = apply_sync(source(git), client, state)
+    assert [a.kind for a in fixed.plan.writes] == ["update"]
+    assert client.get_config(config_id).sync_error is None
+
+
+def test_orphan_errors_live_in_the_engine_state(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, _ = counted
+    git.commit({"agents/a.yaml": GOOD, "agents/new.yaml": BAD})
+    apply_sync(source(git), client, state)
+    assert list(configs(client)) == ["agents/a.yaml"]  # no agent for the invalid new file
+    assert list(state.orphans(REPO)) == ["agents/new.yaml"]
+    assert (
+        SyncState(state.path).orphans(REPO)["agents/new.yaml"]["diagnostics"][0]["rule"]
+        == "version"
+    )
+    git.commit({"agents/new.yaml": OTHER})
+    apply_sync(source(git), client, state)
+    assert state.orphans(REPO) == {}
+    assert sorted(configs(client)) == ["agents/a.yaml", "agents/new.yaml"]
+
+
+def test_rename_keeps_the_agent_and_rename_plus_edit_does_not(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, _ = counted
+    git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
+    apply_sync(source(git), client, state)
+    before = configs(client)
+    git.commit({"agents/a.yaml": None, ".ellipsis/renamed.yaml": GOOD})
+    run = apply_sync(source(git), client, state)
+    assert [a.kind for a in run.plan.writes] == ["move"]
+    assert configs(client)[".ellipsis/renamed.yaml"] == before["agents/a.yaml"]
+    git.commit({"agents/b.yaml": None, "agents/b2.yaml": OTHER + "enabled: false\n"})
+    run = apply_sync(source(git), client, state)
+    assert sorted(a.kind for a in run.plan.writes) == ["create", "soft-delete"]
+    assert configs(client)["agents/b2.yaml"] != before["agents/b.yaml"]
+
+
+def test_added_removed_readded_is_restored_with_the_same_agent(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, _ = counted
+    git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
+    apply_sync(source(git), client, state)
+    config_id = configs(client)["agents/a.yaml"]
+    git.commit({"agents/a.yaml": None})
+    apply_sync(source(git), client, state)
+    assert client.get_config(config_id).deleted is True
+    git.commit({"agents/a.yaml": GOOD})
+    run = apply_sync(source(git), client, state)
+    assert [a.kind for a in run.plan.writes] == ["restore"]
+    assert client.get_config(config_id).deleted is False
+
+
+def test_older_commits_and_other_branches_are_refused_unless_forced(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, _ = counted
+    old = git.commit({"agents/a.yaml": GOOD})
+    new = git.commit({"agents/a.yaml": OTHER})
+    apply_sync(source(git), client, state)
+    git.run("checkout", "-q", "-b", "feature", old)
+    with pytest.raises(SyncBlocked, match="not the head of main"):
+        apply_sync(source(git, "HEAD"), client, state)
+    git.run("checkout", "-q", "main")
+    git.run("branch", "-f", "rewind", old)
+    git.run("update-ref", "refs/heads/main", old)  # main moved back: an out-of-order delivery
+    with pytest.raises(SyncBlocked, match="older than the last applied"):
+        apply_sync(source(git, "main"), client, state)
+    assert client.get_repository_commit(REPO) == new
+    forced = apply_sync(source(git, "main"), client, state, force=True)
+    assert forced.result is not None
+    assert forced.result.ok
+    assert client.get_repository_commit(REPO) == old
+
+
+def test_mass_delete_is_blocked_before_any_write(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, transport = counted
+    git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
+    apply_sync(source(git), client, state)
+    fourth = GOOD.replace("Review the diff.", "Summarise the incidents.")
+    git.commit({"agents/a.yaml": None, "agents/b.yaml": None, "agents/d.yaml": fourth})
+    transport.calls.clear()
+    with pytest.raises(SyncBlocked, match="would delete 2 of 3"):
+        apply_sync(source(git), client, state)
+    assert writes(transport) == 0
+    assert len(configs(client)) == 3
+    run = apply_sync(source(git), client, state, allow_mass_delete=True)
+    assert sorted(a.kind for a in run.plan.writes) == ["create", "soft-delete", "soft-delete"]
+
+
+def test_plan_makes_no_writes(git: Git, counted: tuple[Client, CountingTransport]) -> None:
+    client, transport = counted
+    git.commit({"agents/a.yaml": GOOD})
+    run = plan_sync(source(git), client)
+    assert [a.kind for a in run.plan.actions] == ["create"]
+    assert writes(transport) == 0
+
+
+def test_idempotency_keys_make_a_rerun_safe(
+    git: Git, server: LocalServer, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, _ = counted
+    git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
+    apply_sync(source(git), client, state)
+    git.commit({"agents/a.yaml": None, ".agents/a.yaml": GOOD})
+    run = plan_sync(source(git), client)
+    from agentsync.sync.apply import apply_plan
+
+    apply_plan(run.plan, client, state)
+    apply_plan(run.plan, client, state)  # the same plan again: the server replays the move
+    assert list(configs(client, deleted=True)).count(".agents/a.yaml") == 1
