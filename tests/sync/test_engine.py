@@ -111,8 +111,8 @@ def test_apply_creates_and_a_second_apply_writes_nothing(
     transport.calls.clear()
     again = apply_sync(source(git), client, state)
     assert again.plan.writes == ()
-    # one listing page, one read of the last applied commit, one write of it: no config writes
-    assert writes(transport) == 1  # PUT /v1/sync/repositories (the commit, unchanged)
+    # one listing page and one read of the last applied commit: no writes at all
+    assert writes(transport) == 0
     assert transport.calls["GET"] == 2
 
 

@@ -115,8 +115,7 @@ def sync_apply(
     source = _source(path, ref, repository, working_tree)
     run = plan_sync(source, client, allow_mass_delete=allow_mass_delete)
     click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
-    if not force:
-        check_order(source, client, run.snapshot)
+    last = None if force else check_order(source, client, run.snapshot)
     writes = run.plan.writes
     if not yes and writes:
         if not sys.stdin.isatty():
@@ -125,9 +124,11 @@ def sync_apply(
     state = _state(state_file)
     if sys.stdout.isatty() and writes:
         with click.progressbar(length=len(writes), label="Applying") as bar:
-            result = apply_plan(run.plan, client, state, progress=lambda _: bar.update(1))
+            result = apply_plan(
+                run.plan, client, state, last_applied=last, progress=lambda _: bar.update(1)
+            )
     else:
-        result = apply_plan(run.plan, client, state)
+        result = apply_plan(run.plan, client, state, last_applied=last)
     for action, error in result.failed:
         click.echo(f"failed: {action.kind} {action.path}: {error}", err=True)
     click.echo(

@@ -62,9 +62,11 @@ def apply_plan(
     client: Client,
     state: SyncState,
     *,
+    last_applied: str | None = None,
     progress: Callable[[Action], None] | None = None,
 ) -> ApplyResult:
-    """Execute every write of ``plan``; record orphans and, on success, the applied commit."""
+    """Execute every write of ``plan``; record orphans and, on success, the applied commit
+    (unless ``last_applied`` says the control plane has it already: a no-op writes nothing)."""
     if plan.blocked:
         raise SyncBlocked("refusing to apply: " + "; ".join(plan.blocked))
     done: list[Action] = []
@@ -80,7 +82,7 @@ def apply_plan(
             progress(action)
     orphans = {a.path: list(a.diagnostics) for a in plan.actions if a.kind == "orphan-error"}
     state.set_orphans(plan.repository, plan.commit, orphans)
-    if not failed:
+    if not failed and last_applied != plan.commit:
         client.set_repository_commit(plan.repository, plan.commit)
     state.record_apply(plan.repository, plan.commit, "applied" if not failed else "failed")
     state.save()

@@ -62,8 +62,9 @@ def plan_sync(source: HistorySource, client: Client, *, allow_mass_delete: bool 
     return SyncRun(snapshot, desired, plan)
 
 
-def check_order(source: HistorySource, client: Client, snapshot: Snapshot) -> None:
-    """Refuse a sync that is not of the default branch, or of an older commit."""
+def check_order(source: HistorySource, client: Client, snapshot: Snapshot) -> str | None:
+    """Refuse a sync that is not of the default branch, or of an older commit; return the
+    last applied commit."""
     if not snapshot.on_default_branch:
         branch = snapshot.default_branch or "the default branch"
         raise SyncBlocked(
@@ -76,6 +77,7 @@ def check_order(source: HistorySource, client: Client, snapshot: Snapshot) -> No
             f"{snapshot.commit[:12]} is older than the last applied commit {last[:12]}: "
             "refusing to roll configs back (--force to apply anyway)"
         )
+    return last
 
 
 def apply_sync(
@@ -88,7 +90,6 @@ def apply_sync(
     progress: Callable[[Action], None] | None = None,
 ) -> SyncRun:
     run = plan_sync(source, client, allow_mass_delete=allow_mass_delete)
-    if not force:
-        check_order(source, client, run.snapshot)
-    result = apply_plan(run.plan, client, state, progress=progress)
+    last = None if force else check_order(source, client, run.snapshot)
+    result = apply_plan(run.plan, client, state, last_applied=last, progress=progress)
     return run._replace(result=result)
