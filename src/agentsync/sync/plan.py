@@ -118,6 +118,13 @@ def make_plan(
         _file_action(file, by_path.get(path), moves.get(path))
         for path, file in sorted(desired.items())
     ]
+    # A moved config that carried a sync error (its file was broken, then renamed back to the
+    # last good content) is also rewritten, which clears the error in the same apply.
+    actions += [
+        Action("update", path, record.id, identity=desired[path].identity, text=desired[path].text)
+        for path, record in sorted(moves.items())
+        if record.sync_error is not None
+    ]
     deletes = [
         Action("soft-delete", path, record.id)
         for path, record in sorted(vanished.items())

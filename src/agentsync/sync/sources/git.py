@@ -1,0 +1,306 @@
+"""Reading a snapshot from a local git repository, through the ``git`` command line.
+
+This module owns :class:`LocalGitSource` and :class:`SourceError`, the error every source
+raises. The source reads the config files (see ``agentsync.config.discovery``) either
+
+* **committed** (the default): as stored in the commit ``ref`` resolves to. The tree is listed
+  once (``git ls-tree``) and every blob is read by a single ``git cat-file --batch`` process, so
+  the number of ``git`` processes does not grow with the number of files; or
+* **from the working tree** (``working_tree=True``): tracked and untracked-but-not-ignored
+  files as they are on disk, deleted files skipped. The snapshot's commit is
+  ``<HEAD sha>+worktree`` and it is never on the default branch.
+
+Only regular files are read (modes ``100644`` and ``100755``): symlinks and submodules under a
+config directory are ignored, in both modes, so a link can never pull a file from outside the
+repository into a snapshot.
+
+The repository's name is the ``repository`` argument when given, else ``owner/name`` parsed
+from the ``origin`` remote's URL, else ``local/<directory name>``. The default branch is taken
+from ``origin/HEAD``, else (bare repositories) ``HEAD``, else ``init.defaultBranch``, ``main``
+or ``master``, whichever exists first as a local branch; else it is unknown (``None``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from agentsync.config.discovery import CONFIG_DIRS, is_config_path
+from agentsync.errors import AgentsyncError
+from agentsync.sync.model import Snapshot
+
+WORKTREE_SUFFIX = "+worktree"
+_REGULAR_MODES = frozenset({"100644", "100755"})
+# git@github.com:owner/name.git (scp-like syntax: no scheme, a colon before the path)
+_SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^/].*)$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class SourceError(AgentsyncError):
+    """A source could not read the repository: a missing ref, no access, a broken remote."""
+
+
+def parse_remote_url(url: str) -> str | None:
+    """``owner/name`` from a remote URL whose path is exactly two segments, else None.
+
+    Accepts ``https://host/owner/name(.git)``, ``ssh://git@host(:port)/owner/name(.git)``,
+    ``git://host/owner/name(.git)`` and ``git@host:owner/name(.git)``. Credentials in the URL
+    are never looked at. Local paths and ``file://`` URLs give None.
+    """
+    url = url.strip()
+    if "://" in url:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https", "ssh", "git", "git+ssh", "ssh+git"}:
+            return None
+        path = parts.path
+    else:
+        match = _SCP_LIKE.match(url)
+        if match is None:
+            return None
+        path = match["path"]
+    segments = [s for s in path.strip("/").split("/") if s]
+    if len(segments) != 2:
+        return None
+    owner, name = segments
+    name = name.removesuffix(".git")
+    if not (_SEGMENT.match(owner) and _SEGMENT.match(name)) or name in {".", ".."}:
+        return None
+    return f"{owner}/{name}"
+
+
+class LocalGitSource:
+    """A repository's config files at ``ref`` (or in its working tree), read with ``git``."""
+
+    def __init__(
+        self,
+        path: Path,
+        ref: str = "HEAD",
+        working_tree: bool = False,
+        repository: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.ref = ref
+        self.working_tree = working_tree
+        self.repository = repository
+
+    def __repr__(self) -> str:
+        return (
+            f"LocalGitSource(path={str(self.path)!r}, ref={self.ref!r}, "
+            f"working_tree={self.working_tree!r}, repository={self.repository!r})"
+        )
+
+    # -- the Source protocol -------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        root, bare = self._locate()
+        if self.working_tree:
+            if bare:
+                raise SourceError(f"{self.path} is a bare repository: it has no working tree")
+            head = self._resolve(root, "HEAD")
+            if self.ref != "HEAD" and self._resolve(root, self.ref) != head:
+                raise SourceError(
+                    f"the working tree of {self.path} is not at {self.ref!r}: check it out, "
+                    "or read the committed tree instead"
+                )
+            commit = head + WORKTREE_SUFFIX
+            files = self._read_working_tree(root)
+        else:
+            commit = self._resolve(root, self.ref)
+            files = self._read_commit(root, commit)
+        default_branch, default_head = self._default_branch(root, bare)
+        on_default = not self.working_tree and default_head == commit
+        return Snapshot(
+            repository=self.repository or self._repository_name(root, bare),
+            commit=commit,
+            ref=self.ref,
+            default_branch=default_branch,
+            on_default_branch=on_default,
+            files=files,
+        )
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """True when commit ``older`` is ``newer`` or one of its ancestors.
+
+        A working-tree commit (``<sha>+worktree``) compares as the commit it is based on.
+        """
+        root, _ = self._locate()
+        older_sha = self._resolve(root, older.removesuffix(WORKTREE_SUFFIX))
+        newer_sha = self._resolve(root, newer.removesuffix(WORKTREE_SUFFIX))
+        result = self._run(root, ["merge-base", "--is-ancestor", older_sha, newer_sha], check=False)
+        if result.returncode in (0, 1):
+            return result.returncode == 0
+        raise SourceError(
+            f"git merge-base failed in {self.path}: {_stderr(result) or result.returncode}"
+        )
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _read_commit(self, root: Path, commit: str) -> dict[str, bytes]:
+        listing = self._run(
+            root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", *CONFIG_DIRS]
+        ).stdout
+        shas: dict[str, str] = {}  # path -> blob sha
+        for record in listing.split(b"\0"):
+            if not record:
+                continue
+            meta, _, raw_path = record.partition(b"\t")
+            mode, kind, sha = meta.decode("ascii").split(" ")
+            path = raw_path.decode("utf-8", errors="surrogateescape")
+            if kind == "blob" and mode in _REGULAR_MODES and is_config_path(path):
+                shas[path] = sha
+        blobs = self._cat_blobs(root, sorted(set(shas.values())))
+        return {path: blobs[shas[path]] for path in sorted(shas)}
+
+    def _cat_blobs(self, root: Path, shas: Sequence[str]) -> dict[str, bytes]:
+        """Every blob in ``shas``, read by one ``git cat-file --batch`` process."""
+        if not shas:
+            return {}
+        request = "".join(f"{sha}\n" for sha in shas).encode("ascii")
+        out = self._run(root, ["cat-file", "--batch"], stdin=request).stdout
+        blobs: dict[str, bytes] = {}
+        position = 0
+        for sha in shas:
+            end = out.index(b"\n", position)
+            header = out[position:end].decode("ascii").split(" ")
+            if len(header) != 3 or header[0] != sha or header[1] != "blob":
+                raise SourceError(f"git cat-file could not read blob {sha} in {self.path}")
+            size = int(header[2])
+            blobs[sha] = out[end + 1 : end + 1 + size]
+            position = end + 1 + size + 1  # the contents are followed by a newline
+        return blobs
+
+    def _read_working_tree(self, root: Path) -> dict[str, bytes]:
+        listing = self._run(
+            root,
+            ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *CONFIG_DIRS],
+        ).stdout
+        real_root = root.resolve()
+        files: dict[str, bytes] = {}
+        for raw_path in sorted(set(listing.split(b"\0")) - {b""}):
+            path = raw_path.decode("utf-8", errors="surrogateescape")
+            if not is_config_path(path):
+                continue
+            full = root / path
+            try:
+                info = full.lstat()
+                # A symlinked directory on the way must not lead out of the repository.
+                if not stat.S_ISREG(info.st_mode) or not full.resolve().is_relative_to(real_root):
+                    continue
+                files[path] = full.read_bytes()
+            except FileNotFoundError:
+                continue  # deleted in the working tree
+            except OSError as e:
+                raise SourceError(f"cannot read {path} in {root}: {e.strerror or e}") from e
+        return files
+
+    # -- names and refs ------------------------------------------------------------------------
+
+    def _locate(self) -> tuple[Path, bool]:
+        """The directory to run git in, and whether the repository is bare."""
+        if not self.path.is_dir():
+            raise SourceError(f"not a git repository: {self.path} is not a directory")
+        result = self._run(self.path, ["rev-parse", "--is-bare-repository"], check=False)
+        if result.returncode != 0:
+            raise SourceError(f"not a git repository: {self.path}")
+        if result.stdout.strip() == b"true":
+            return self.path, True
+        top = self._run(self.path, ["rev-parse", "--show-toplevel"], check=False)
+        if top.returncode != 0:
+            raise SourceError(f"not a git repository: {self.path} ({_stderr(top)})")
+        return Path(os.fsdecode(top.stdout.rstrip(b"\n"))), False
+
+    def _resolve(self, root: Path, ref: str) -> str:
+        """The full sha of the commit ``ref`` names."""
+        if not ref or ref.startswith("-"):
+            raise SourceError(f"unknown ref {ref!r} in {self.path}")
+        result = self._run(
+            root, ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False
+        )
+        if result.returncode != 0:
+            raise SourceError(f"unknown ref {ref!r} in {self.path}: no such commit")
+        return result.stdout.decode("ascii").strip()
+
+    def _branch_head(self, root: Path, branch: str) -> str | None:
+        """The head of the local branch, else of ``origin``'s (a detached CI checkout)."""
+        for ref in (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"):
+            result = self._run(
+                root, ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False
+            )
+            if result.returncode == 0:
+                return result.stdout.decode("ascii").strip()
+        return None
+
+    def _default_branch(self, root: Path, bare: bool) -> tuple[str | None, str | None]:
+        """The default branch's name and head, either None when unknown."""
+        remote_head = self._output(
+            root, ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]
+        )
+        if remote_head and remote_head.startswith("origin/"):
+            branch = remote_head.removeprefix("origin/")
+            return branch, self._branch_head(root, branch)
+        if bare:
+            head = self._output(root, ["symbolic-ref", "--quiet", "--short", "HEAD"])
+            if head:
+                return head, self._branch_head(root, head)
+        configured = self._output(root, ["config", "--get", "init.defaultBranch"])
+        for candidate in (configured, "main", "master"):
+            sha = self._branch_head(root, candidate) if candidate else None
+            if sha is not None:
+                return candidate, sha
+        return None, None
+
+    def _repository_name(self, root: Path, bare: bool) -> str:
+        url = self._output(root, ["remote", "get-url", "origin"])
+        if url:
+            parsed = parse_remote_url(url)
+            if parsed:
+                return parsed
+        name = root.resolve().name
+        return f"local/{name.removesuffix('.git') if bare else name}"
+
+    # -- running git ---------------------------------------------------------------------------
+
+    def _output(self, root: Path, args: Sequence[str]) -> str | None:
+        """Stripped stdout of a git command that may fail; None when it does or prints nothing."""
+        result = self._run(root, args, check=False)
+        text = result.stdout.decode("utf-8", errors="replace").strip()
+        return text if result.returncode == 0 and text else None
+
+    def _run(
+        self,
+        cwd: Path,
+        args: Sequence[str],
+        *,
+        stdin: bytes | None = None,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess[bytes]:
+        command = ["git", "-C", str(cwd), *args]
+        try:
+            result = subprocess.run(
+                command,
+                input=stdin,
+                capture_output=True,
+                env=_git_environment(),
+                check=False,
+            )
+        except FileNotFoundError as e:
+            raise SourceError("git is not installed (or not on PATH)") from e
+        except OSError as e:
+            raise SourceError(f"cannot run git in {cwd}: {e.strerror or e}") from e
+        if check and result.returncode != 0:
+            raise SourceError(f"git {args[0]} failed in {self.path}: {_stderr(result)}")
+        return result
+
+
+def _git_environment() -> dict[str, str]:
+    """The caller's environment, with git's messages untranslated and never a prompt."""
+    return {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+
+
+def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
+    return result.stderr.decode("utf-8", errors="replace").strip()
