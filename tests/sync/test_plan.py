@@ -242,3 +242,13 @@ def test_field_diff() -> None:
         ("d", None, True),
         ("l[0].n", "x", "y"),
     )
+
+
+def test_a_move_of_a_config_with_a_sync_error_also_clears_it() -> None:
+    error = SyncError(message="x", commit="c", diagnostics=[{"rule": "version"}], created_at="t")
+    broken = record("agents/old.yaml", GOOD, error=error)
+    plan = make_plan(REPO, "c" * 40, desired({"agents/new.yaml": GOOD}), [broken])
+    assert [(a.kind, a.path, a.config_id) for a in plan.actions] == [
+        ("move", "agents/new.yaml", broken.id),
+        ("update", "agents/new.yaml", broken.id),
+    ]

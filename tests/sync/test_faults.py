@@ -1,0 +1,119 @@
+"""Fault injection: the engine converges through an unreliable network.
+
+A real reverse proxy on loopback sits between the client and the real local control plane and,
+for about 30% of the calls (a seeded RNG picks them), answers 500, or 429 with
+``Retry-After: 0``, without forwarding; or forwards and then resets the connection before
+answering, so the write happens but the client never learns. Every commit of a repository's
+history is applied until an apply succeeds; the control plane, read through a fault-free client,
+must then hold exactly what the repository says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from agentsync.controlplane.client import Client
+from agentsync.controlplane.errors import ControlPlaneError
+from agentsync.controlplane.server import LocalServer
+from agentsync.sync.engine import apply_sync
+from agentsync.sync.sources.git import LocalGitSource
+from agentsync.sync.state import SyncState
+from tests.controlplane.conftest import API_KEY
+from tests.sync.support import FAULTS, INVALID_TEXTS, Expected, FaultProxy, Git, valid_text
+
+REPO = "acme/app"
+MAX_APPLIES = 10
+
+
+@pytest.fixture
+def direct(server: LocalServer) -> Iterator[Client]:
+    """Fault-free, for reading what the control plane holds."""
+    with Client(server.url, API_KEY) as client:
+        yield client
+
+
+def converge(source: LocalGitSource, client: Client, state: SyncState) -> int:
+    """Apply until an apply succeeds; return the number of applies it took."""
+    failures: list[str] = []
+    for attempt in range(1, MAX_APPLIES + 1):
+        try:
+            run = apply_sync(source, client, state)
+        except ControlPlaneError as error:  # the listing or the final commit write gave up
+            failures.append(str(error))
+            continue
+        assert run.result is not None
+        if run.result.ok:
+            return attempt
+        failures.extend(message for _, message in run.result.failed)
+    pytest.fail(f"no apply succeeded in {MAX_APPLIES} attempts: {failures}")
+
+
+@pytest.mark.parametrize("seed", [7, 2024])
+def test_apply_converges_through_injected_faults(
+    seed: int, tmp_path: Path, server: LocalServer, direct: Client
+) -> None:
+    git = Git(tmp_path / "repo")
+    source = LocalGitSource(git.root, repository=REPO)
+    state = SyncState(tmp_path / "state.json")
+    expected = Expected()
+    applies: list[int] = []
+    content = iter(range(1000))
+
+    with (
+        FaultProxy(server.url, seed=seed, fault_rate=0.3) as proxy,
+        Client(proxy.url, API_KEY, sleep=lambda _: None) as client,
+    ):
+
+        def commit(files: Mapping[str, str | None], message: str) -> None:
+            head = git.commit(files, message)
+            for path, text in files.items():
+                if text is None:
+                    del expected.files[path]
+                else:
+                    expected.files[path] = text
+            applies.append(converge(source, client, state))
+            expected.applied()
+            expected.check(direct, REPO, state=SyncState(state.path), commit=head)
+
+        def ids(*paths: str) -> list[str | None]:
+            return [expected.configs[path].id for path in paths]
+
+        paths = [f"agents/c{n:02}.yaml" for n in range(20)]
+        commit({path: valid_text(next(content)) for path in paths} | {"README.md": "hi"}, "add")
+        commit({path: valid_text(next(content)) for path in paths[:5]}, "edit five")
+        commit(
+            {paths[5]: INVALID_TEXTS[0], paths[6]: INVALID_TEXTS[1], paths[7]: INVALID_TEXTS[2]}
+            | {"agents/new.yaml": INVALID_TEXTS[0]},
+            "break three, add a broken one",
+        )
+        assert all(expected.configs[path].error for path in paths[5:8])
+        assert sorted(state.orphans(REPO)) == ["agents/new.yaml"]
+        commit(
+            {path: valid_text(next(content)) for path in [paths[5], paths[6], "agents/new.yaml"]},
+            "fix two, and the new one",
+        )
+        assert state.orphans(REPO) == {}
+        before = ids(*paths[8:12])
+        renamed = [".ellipsis/r08.yaml", ".agents/r09.yaml", "agents/sub/r10.yml"]
+        moves = dict(zip(paths[8:11], renamed, strict=True))
+        commit(
+            dict.fromkeys(paths[8:12])  # removed
+            | {new: expected.files[old] for old, new in moves.items()}
+            | {"agents/r11.yaml": valid_text(next(content))},
+            "rename three, rename and edit one",
+        )
+        assert ids(*renamed) == before[:3]  # the same agents
+        assert ids("agents/r11.yaml") != [before[3]]  # a new agent; the old one is deleted
+        assert expected.configs[paths[11]].deleted
+        deleted = ids(paths[12])
+        commit(dict.fromkeys(paths[12:16]), "delete four")  # None: removed
+        commit({paths[12]: valid_text(next(content)), paths[16]: valid_text(next(content))}, "add")
+        assert ids(paths[12]) == deleted  # restored, not recreated
+
+    # Faults of every kind happened, and some writes took effect unbeknown to the client.
+    assert all(proxy.injected[kind] > 0 for kind in FAULTS), proxy.injected
+    assert proxy.dropped_writes > 0
+    assert len(applies) == 7
