@@ -3,7 +3,6 @@ on loopback, the real client. Counts HTTP calls to prove the cost rules."""
 
 from __future__ import annotations
 
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,43 +17,13 @@ from agentsync.sync.engine import apply_sync, plan_sync
 from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
 from tests.controlplane.conftest import API_KEY
+from tests.sync.support import Git
 
 REPO = "acme/app"
 GOOD = "ellipsis: {version: v1}\nclaude:\n  system: Review the diff.\n"
 OTHER = "ellipsis: {version: v1}\nclaude:\n  system: Triage the issue.\n"
 THIRD = "ellipsis: {version: v1}\nclaude:\n  system: Draft the release notes.\n"
 BAD = "ellipsis: {version: v2}\nclaude:\n  system: Review the diff.\n"
-
-
-class Git:
-    """A real repository on the default branch ``main``."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True)
-        self.run("init", "-q", "-b", "main")
-
-    def run(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-            cwd=self.root,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return done.stdout.strip()
-
-    def commit(self, files: dict[str, str | None], message: str = "change") -> str:
-        for path, text in files.items():
-            target = self.root / path
-            if text is None:
-                target.unlink()
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text)
-        self.run("add", "-A")
-        self.run("commit", "-q", "--allow-empty", "-m", message)
-        return self.run("rev-parse", "HEAD")
 
 
 class CountingTransport(httpx.HTTPTransport):
