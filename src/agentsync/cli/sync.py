@@ -3,17 +3,19 @@ print with ``sync.report``. No sync logic lives here."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from agentsync.cli.run import ApiGroup, client_from_environment
 
 if TYPE_CHECKING:
+    from agentsync.sync.model import Plan
     from agentsync.sync.sources.git import LocalGitSource
     from agentsync.sync.state import SyncState
 
@@ -108,27 +110,42 @@ def sync_apply(
 ) -> None:
     """Apply the plan: creates, updates, moves, restores, errors and soft-deletes."""
     from agentsync.sync import report
-    from agentsync.sync.apply import apply_plan
-    from agentsync.sync.engine import check_order, plan_sync
+    from agentsync.sync.engine import apply_run, plan_sync
 
     client = client_from_environment()
     source = _source(path, ref, repository, working_tree)
     run = plan_sync(source, client, allow_mass_delete=allow_mass_delete)
     click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
-    last = None if force else check_order(source, client, run.snapshot)
     writes = run.plan.writes
-    if not yes and writes:
+
+    def confirm(plan: Plan) -> None:
+        if yes or not plan.writes:
+            return
         if not sys.stdin.isatty():
             raise click.UsageError("not a terminal: pass --yes to apply without confirmation")
-        click.confirm(f"Apply {len(writes)} change(s)?", abort=True)
+        click.confirm(f"Apply {len(plan.writes)} change(s)?", abort=True)
+
     state = _state(state_file)
-    if sys.stdout.isatty() and writes:
-        with click.progressbar(length=len(writes), label="Applying") as bar:
-            result = apply_plan(
-                run.plan, client, state, last_applied=last, progress=lambda _: bar.update(1)
-            )
-    else:
-        result = apply_plan(run.plan, client, state, last_applied=last)
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
+
+        def progress(_: object) -> None:  # the bar opens at the first write, after confirm
+            if not bars:
+                bar = click.progressbar(length=len(writes), label="Applying")
+                bars.append(stack.enter_context(bar))
+            bars[0].update(1)
+
+        run = apply_run(
+            run,
+            source,
+            client,
+            state,
+            force=force,
+            confirm=confirm,
+            progress=progress if sys.stdout.isatty() else None,
+        )
+    result = run.result
+    assert result is not None  # apply_run always sets it
     for action, error in result.failed:
         click.echo(f"failed: {action.kind} {action.path}: {error}", err=True)
     click.echo(
@@ -155,7 +172,7 @@ def sync_status(
     from agentsync.sync import report
     from agentsync.sync.engine import read_actual
 
-    name = repository or _source(path, ref, None, working_tree).snapshot().repository
+    name = repository or _source(path, ref, None, working_tree).repository_name()
     rows = report.status_rows(
         read_actual(client_from_environment(), name), _state(state_file).orphans(name)
     )

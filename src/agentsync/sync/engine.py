@@ -80,6 +80,25 @@ def check_order(source: HistorySource, client: Client, snapshot: Snapshot) -> st
     return last
 
 
+def apply_run(
+    run: SyncRun,
+    source: HistorySource,
+    client: Client,
+    state: SyncState,
+    *,
+    force: bool = False,
+    confirm: Callable[[Plan], None] | None = None,
+    progress: Callable[[Action], None] | None = None,
+) -> SyncRun:
+    """Apply a planned run: the order guards (unless ``force``), then ``confirm`` (which may
+    raise to stop), then the writes."""
+    last = None if force else check_order(source, client, run.snapshot)
+    if confirm is not None:
+        confirm(run.plan)
+    result = apply_plan(run.plan, client, state, last_applied=last, progress=progress)
+    return run._replace(result=result)
+
+
 def apply_sync(
     source: HistorySource,
     client: Client,
@@ -89,7 +108,6 @@ def apply_sync(
     allow_mass_delete: bool = False,
     progress: Callable[[Action], None] | None = None,
 ) -> SyncRun:
+    """Plan and apply in one go (callers that show the plan first use ``apply_run``)."""
     run = plan_sync(source, client, allow_mass_delete=allow_mass_delete)
-    last = None if force else check_order(source, client, run.snapshot)
-    result = apply_plan(run.plan, client, state, last_applied=last, progress=progress)
-    return run._replace(result=result)
+    return apply_run(run, source, client, state, force=force, progress=progress)

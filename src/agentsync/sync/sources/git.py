@@ -96,6 +96,10 @@ class LocalGitSource:
 
     # -- the Source protocol -------------------------------------------------------------------
 
+    def repository_name(self) -> str:
+        """``owner/name``: as given, else from the origin remote, else ``local/<directory>``."""
+        return self.repository or self._repository_name(*self._locate())
+
     def snapshot(self) -> Snapshot:
         root, bare = self._locate()
         if self.working_tree:
