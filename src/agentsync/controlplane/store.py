@@ -21,7 +21,6 @@ from agentsync.controlplane.records import (
     AgentConfigRecord,
     Run,
     RunEvent,
-    new_id,
     now,
 )
 
@@ -413,11 +412,3 @@ class SQLiteStore:
             db.execute(
                 "DELETE FROM cron_state WHERE config_id = ? AND schedule = ?", (config_id, schedule)
             )
-
-
-def new_config_id() -> str:
-    return new_id("agent")
-
-
-def new_run_id() -> str:
-    return new_id("runs")
