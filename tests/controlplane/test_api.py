@@ -3,6 +3,7 @@ replay semantics, the config read side, the sync API, idempotency and event stre
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Any
@@ -488,3 +489,29 @@ def test_a_reader_that_leaves_a_quiet_run_is_released_at_once(
         time.sleep(0.01)
     runner.release.release(6)
     assert wait_for_status(api, run["id"])["status"] == "completed"
+
+
+def test_every_stream_ends_with_the_final_event(
+    server: LocalServer, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader must never see a finished run whose log has not ended: the run's final state
+    and its final event are stored together. Slow event writes widen any gap between the two
+    (were they stored apart, a reader would close the stream before the final event)."""
+    store = server.control_plane.store
+    append = store.append_event
+
+    def slow_append(run_id: str, type_: str, data: dict[str, Any]) -> Any:
+        time.sleep(0.05)
+        return append(run_id, type_, data)
+
+    monkeypatch.setattr(store, "append_event", slow_append)
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    for _ in range(3):
+        run = api.post("/v1/agents/runs", json={"template_id": "pr-review"}).json()
+        with connect(_ws_url(server, run["id"], 0), additional_headers=headers) as socket:
+            frames = []
+            with contextlib.suppress(ConnectionClosed):
+                while True:
+                    frames.append(json.loads(socket.recv(timeout=5)))
+        assert [f["type"] for f in frames][-1:] == ["run.completed"], frames
+        assert [f["seq"] for f in frames] == list(range(1, len(frames) + 1))

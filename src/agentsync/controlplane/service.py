@@ -570,13 +570,14 @@ class ControlPlane:
             if current.status in FINAL_STATUSES:
                 return current
             final = current.model_copy(update={**outcome._asdict(), "updated_at": self._now()})
-            self.store.replace_run(final)
+            event = {"completed": "run.completed", "cancelled": "run.cancelled"}.get(
+                final.status, "run.failed"
+            )
+            data = {"status": final.status, "status_reason": final.status_reason}
+            self.store.finish_run(final, event, data)  # state and final event: one transaction
             if final.agent_config_id and self.store.get_config(final.agent_config_id):
                 self._update_config(final.agent_config_id, last_job_run_id=final.id)
-        event = {"completed": "run.completed", "cancelled": "run.cancelled"}.get(
-            final.status, "run.failed"
-        )
-        self.emit(final.id, event, {"status": final.status, "status_reason": final.status_reason})
+        self.bus.publish(final.id)
         self._cancel.pop(final.id, None)
         return final
 

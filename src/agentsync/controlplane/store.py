@@ -124,6 +124,7 @@ class Store(Protocol):
         limit: int = 50,
     ) -> list[Run]: ...
     def append_event(self, run_id: str, type_: str, data: dict[str, Any]) -> RunEvent: ...
+    def finish_run(self, run: Run, type_: str, data: dict[str, Any]) -> RunEvent: ...
     def events_after(self, run_id: str, after_seq: int, limit: int = 1000) -> list[RunEvent]: ...
 
     # idempotency
@@ -292,17 +293,29 @@ class SQLiteStore:
         return [Run.model_validate_json(r["body"]) for r in self._query(sql, [*params, limit])]
 
     def append_event(self, run_id: str, type_: str, data: dict[str, Any]) -> RunEvent:
-        created_at = now()
         with self._transaction() as db:
-            row = db.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE run_id = ?", (run_id,)
-            ).fetchone()
-            seq = int(row[0])
-            db.execute(
-                "INSERT INTO run_events (run_id, seq, type, data, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (run_id, seq, type_, _json(data), created_at),
-            )
+            return self._insert_event(db, run_id, type_, data)
+
+    def finish_run(self, run: Run, type_: str, data: dict[str, Any]) -> RunEvent:
+        """Store a run's final state and its final event in one transaction: a reader never
+        sees a finished run whose log has not ended, or the reverse."""
+        with self._transaction() as db:
+            db.execute("UPDATE runs SET body = ? WHERE id = ?", (run.model_dump_json(), run.id))
+            return self._insert_event(db, run.id, type_, data)
+
+    @staticmethod
+    def _insert_event(
+        db: sqlite3.Connection, run_id: str, type_: str, data: dict[str, Any]
+    ) -> RunEvent:
+        created_at = now()
+        row = db.execute(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        seq = int(row[0])
+        db.execute(
+            "INSERT INTO run_events (run_id, seq, type, data, created_at) VALUES (?, ?, ?, ?, ?)",
+            (run_id, seq, type_, _json(data), created_at),
+        )
         return RunEvent(seq=seq, type=type_, data=data, created_at=created_at)  # type: ignore[arg-type]
 
     def events_after(self, run_id: str, after_seq: int, limit: int = 1000) -> list[RunEvent]:
