@@ -568,6 +568,9 @@ def create_app(
                     await websocket.send_json(frame)
         await websocket.send_json(cli_frames.done_frame(control_plane.get_run(run_id)))
 
+    from agentsync.controlplane.dialects import dialect_router  # imports this module
+
+    app.include_router(dialect_router(control_plane))
     return app
 
 

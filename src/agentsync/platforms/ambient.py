@@ -1,0 +1,100 @@
+"""Ambient agents (seed 004): ``POST /agent/run`` -> ``{run_id, state}``, ``GET /agent/runs``
+(``limit`` 1-500, ``cursor``, filters, newest first) and ``GET /agent/runs/{runId}``.
+
+The seed has no cancel: ``cancel`` raises ``Unsupported``. The list's response body is not in
+the seed; this adapter reads ``{"runs": [...], "page_info": {"has_next_page", "next_cursor"}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from agentsync.platforms.base import Http
+from agentsync.platforms.errors import InvalidInput, Unsupported
+from agentsync.platforms.model import NormalizedRun, Platform, normalize
+
+MAX_PAGE = 500
+SOURCES = ("LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT")
+FILTERS = ("config_name", "model_id", "creator", "source", "created_after", "created_before")
+
+
+def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
+    return NormalizedRun(
+        id=data["run_id"],
+        platform="ambient",
+        status=normalize("ambient", data["state"]),
+        native_status=data["state"],
+        created_at=data.get("created_at"),
+        started_at=data.get("started_at"),
+        links={
+            k: data[k]
+            for k in ("title", "source", "session_id", "session_link")
+            if data.get(k) is not None
+        },
+    )
+
+
+def _params(filters: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(filters) - set(FILTERS))
+    if unknown:
+        raise InvalidInput(f"unknown filters for ambient runs: {', '.join(unknown)}")
+    params: dict[str, Any] = {}
+    for name, value in filters.items():
+        if value is None:
+            continue
+        if name == "source" and value not in SOURCES:
+            raise InvalidInput(f"source must be one of {', '.join(SOURCES)}, got {value!r}")
+        if name.startswith("created_"):
+            if not isinstance(value, datetime) or value.tzinfo is None:
+                raise InvalidInput(f"{name} must be a datetime with a time zone")
+            value = value.isoformat()
+        params[name] = value
+    return params
+
+
+class AmbientAdapter:
+    platform: Platform = "ambient"
+
+    def __init__(self, http: Http) -> None:
+        self.http = http
+
+    def start(self, prompt: str, *, title: str | None = None, team: bool = False) -> NormalizedRun:
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InvalidInput("a prompt is required")
+        body: dict[str, Any] = {"prompt": prompt, "team": team}
+        if title is not None:
+            body["title"] = title
+        created = self.http.call("POST", "/agent/run", json=body)
+        return self.get(created["run_id"])
+
+    def get(self, run_id: str) -> NormalizedRun:
+        if not run_id:
+            raise InvalidInput("a run id is required")
+        return to_normalized(
+            self.http.call("GET", f"/agent/runs/{quote(run_id, safe='')}", retry=True)
+        )
+
+    def list(self, *, limit: int = 100, **filters: Any) -> Iterator[NormalizedRun]:
+        params = _params(filters)
+        cursor: str | None = None
+        left = limit
+        while left > 0:
+            page = self.http.call(
+                "GET",
+                "/agent/runs",
+                params={**params, "limit": min(left, MAX_PAGE), "cursor": cursor},
+                retry=True,
+            )
+            for item in page["runs"][:left]:
+                yield to_normalized(item)
+                left -= 1
+            info = page.get("page_info") or {}
+            cursor = info.get("next_cursor")
+            if not info.get("has_next_page") or not cursor:
+                return
+
+    def cancel(self, run_id: str) -> NormalizedRun:
+        raise Unsupported("ambient agents (004) have no cancel in their API")

@@ -1,0 +1,134 @@
+"""Agent deployments (seed 001): ``POST /v1/agent-deployments/{deployment_id}/runs``.
+
+Every create carries an ``Idempotency-Key`` (given, or a fresh UUID), the same on every retry,
+so a retried create never starts a second run. ``envs`` are write-only: they go in the request
+body and nowhere else (not in a ``repr``, a log record or an error message).
+
+The seed documents only the create; ``get``, ``list`` and ``cancel`` use the local control
+plane's additions (``GET .../runs``, ``GET .../runs/{run_id}``, ``POST .../{run_id}/cancel``).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from agentsync.platforms.base import Http
+from agentsync.platforms.errors import InvalidInput
+from agentsync.platforms.model import NormalizedRun, Platform, normalize
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+PAGE_SIZE = 100
+
+
+def _check(input: Any, envs: Any, retain_on_failure: Any, retention_seconds: Any) -> None:
+    if input is not None and not isinstance(input, Mapping):
+        raise InvalidInput(f"input must be an object, not {type(input).__name__}")
+    if retain_on_failure is not None and not isinstance(retain_on_failure, bool):
+        raise InvalidInput("retain_on_failure must be true, false or omitted")
+    if retention_seconds is not None and (
+        isinstance(retention_seconds, bool)
+        or not isinstance(retention_seconds, int)
+        or retention_seconds < 1
+    ):
+        raise InvalidInput(f"retention_seconds must be an integer >= 1, got {retention_seconds!r}")
+    if envs is None:
+        return
+    if not isinstance(envs, Mapping):
+        raise InvalidInput("envs must be an object of names to string values")
+    for name, value in envs.items():  # messages name the variable, never its value
+        if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+            raise InvalidInput(f"envs: {name!r} is not an environment variable name")
+        if not isinstance(value, str):
+            raise InvalidInput(f"envs: the value of {name} must be a string")
+        if "\0" in value:
+            raise InvalidInput(f"envs: the value of {name} holds a NUL character")
+
+
+def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
+    return NormalizedRun(
+        id=data["id"],
+        platform="deployments",
+        status=normalize("deployments", data["status"]),
+        native_status=data["status"],
+        created_at=data.get("created_at"),
+        started_at=data.get("started_at"),
+        completed_at=data.get("completed_at"),
+        output=data.get("output_manifest") or None,
+        failure_reason=data.get("failure_reason"),
+        exit_code=data.get("exit_code"),
+        links={
+            k: data.get(k)
+            for k in ("deployment_id", "version_id", "sandbox_id", "idempotency_key")
+            if data.get(k) is not None
+        },
+    )
+
+
+class DeploymentsAdapter:
+    """Runs of one agent deployment."""
+
+    platform: Platform = "deployments"
+
+    def __init__(self, http: Http, deployment_id: str) -> None:
+        if not deployment_id:
+            raise InvalidInput("a deployment id is required")
+        self.http = http
+        self.deployment_id = deployment_id
+
+    @property
+    def _runs(self) -> str:
+        return f"/v1/agent-deployments/{quote(self.deployment_id, safe='')}/runs"
+
+    def start(
+        self,
+        input: Mapping[str, Any] | None = None,
+        *,
+        version_id: str | None = None,
+        envs: Mapping[str, str] | None = None,
+        retain_on_failure: bool | None = None,
+        retention_seconds: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> NormalizedRun:
+        _check(input, envs, retain_on_failure, retention_seconds)
+        body: dict[str, Any] = {"input": dict(input or {})}
+        for name, value in (
+            ("version_id", version_id),
+            ("envs", dict(envs) if envs is not None else None),
+            ("retain_on_failure", retain_on_failure),
+            ("retention_seconds", retention_seconds),
+        ):
+            if value is not None:
+                body[name] = value
+        key = idempotency_key or str(uuid.uuid4())
+        data = self.http.call(
+            "POST", self._runs, json=body, headers={"Idempotency-Key": key}, retry=True
+        )
+        return to_normalized(data)
+
+    def get(self, run_id: str) -> NormalizedRun:
+        return to_normalized(
+            self.http.call("GET", f"{self._runs}/{quote(run_id, safe='')}", retry=True)
+        )
+
+    def list(self, *, limit: int = 100, **filters: Any) -> Iterator[NormalizedRun]:
+        if filters:
+            raise InvalidInput(f"unknown filters for deployment runs: {', '.join(sorted(filters))}")
+        cursor: str | None = None
+        left = limit
+        while left > 0:
+            params = {"limit": min(left, PAGE_SIZE), "cursor": cursor}
+            page = self.http.call("GET", self._runs, params=params, retry=True)
+            for item in page["runs"][:left]:
+                yield to_normalized(item)
+                left -= 1
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+
+    def cancel(self, run_id: str) -> NormalizedRun:
+        path = f"{self._runs}/{quote(run_id, safe='')}/cancel"
+        return to_normalized(self.http.call("POST", path))

@@ -1,0 +1,111 @@
+"""One shape for a run on any platform, and each platform's native statuses mapped onto it.
+
+Every table maps *every* native status of its platform (a test checks the enums below); a
+status a platform adds later is refused loudly by ``normalize`` rather than guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal[
+    "queued",
+    "starting",
+    "running",
+    "waiting_for_input",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "timed_out",
+]
+Platform = Literal["ellipsis", "deployments", "threads", "ambient"]
+FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "timed_out"})
+
+EllipsisStatus = Literal[
+    "scheduled", "creating_sandbox", "running", "completed", "error", "cancelled", "stopped"
+]
+DeploymentStatus = Literal[
+    "queued", "starting", "installing", "running", "succeeded", "failed", "cancelled", "timed_out"
+]
+ThreadStatus = Literal["running", "completed", "failed", "cancelled", "waiting_for_input"]
+AmbientState = Literal["QUEUED", "PENDING", "CLAIMED", "INPROGRESS", "SUCCEEDED", "FAILED"]
+
+NATIVE_STATUSES: Mapping[Platform, tuple[str, ...]] = {
+    "ellipsis": get_args(EllipsisStatus),
+    "deployments": get_args(DeploymentStatus),
+    "threads": get_args(ThreadStatus),
+    "ambient": get_args(AmbientState),
+}
+
+STATUS_TABLES: Mapping[Platform, Mapping[str, Status]] = {
+    "ellipsis": {
+        "scheduled": "queued",
+        "creating_sandbox": "starting",
+        "running": "running",
+        "completed": "succeeded",
+        "error": "failed",
+        "cancelled": "cancelled",
+        "stopped": "failed",  # stopped by limits.run: over budget, not timed out
+    },
+    "deployments": {
+        "queued": "queued",
+        "starting": "starting",
+        "installing": "starting",
+        "running": "running",
+        "succeeded": "succeeded",
+        "failed": "failed",
+        "cancelled": "cancelled",
+        "timed_out": "timed_out",
+    },
+    "threads": {
+        "running": "running",
+        "completed": "succeeded",
+        "failed": "failed",
+        "cancelled": "cancelled",
+        "waiting_for_input": "waiting_for_input",
+    },
+    "ambient": {
+        "QUEUED": "queued",
+        "PENDING": "starting",
+        "CLAIMED": "starting",
+        "INPROGRESS": "running",
+        "SUCCEEDED": "succeeded",
+        "FAILED": "failed",
+    },
+}
+
+
+def normalize(platform: Platform, native_status: str) -> Status:
+    """``native_status`` of ``platform`` as a normalized status; ``ValueError`` if unknown."""
+    try:
+        return STATUS_TABLES[platform][native_status]
+    except KeyError:
+        raise ValueError(f"unknown {platform} run status {native_status!r}") from None
+
+
+class NormalizedRun(BaseModel):
+    """A run as every adapter returns it. Times are RFC 3339 strings as the platform sent them;
+    ``links`` holds related ids and URLs (thread, deployment, trace, session...)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    platform: Platform
+    status: Status
+    native_status: str
+    created_at: str | None = None
+    started_at: str | None = None
+    completed_at: str | None = None
+    cost_usd: float | None = None
+    tokens: int | None = None
+    output: Any = None
+    failure_reason: str | None = None
+    exit_code: int | None = None
+    links: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
