@@ -218,3 +218,25 @@ def test_idempotency_keys_make_a_rerun_safe(
     apply_plan(run.plan, client, state)
     apply_plan(run.plan, client, state)  # the same plan again: the server replays the move
     assert list(configs(client, deleted=True)).count(".agents/a.yaml") == 1
+
+
+def test_the_engine_state_keeps_every_sync_error(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, _ = counted
+    git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER})
+    apply_sync(source(git), client, state)
+    broken = git.commit({"agents/a.yaml": BAD, "agents/new.yaml": BAD})
+    apply_sync(source(git), client, state)
+    errors = SyncState(state.path).errors(REPO)
+    assert {path: e["kind"] for path, e in errors.items()} == {
+        "agents/a.yaml": "keep-last-good",
+        "agents/new.yaml": "orphan-error",
+    }
+    assert errors["agents/a.yaml"]["commit"] == broken
+    git.commit({"README.md": "unrelated"})
+    apply_sync(source(git), client, state)  # still broken: the error keeps its first commit
+    assert SyncState(state.path).errors(REPO)["agents/a.yaml"]["commit"] == broken
+    git.commit({"agents/a.yaml": GOOD, "agents/new.yaml": None})
+    apply_sync(source(git), client, state)
+    assert SyncState(state.path).errors(REPO) == {}

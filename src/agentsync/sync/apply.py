@@ -80,8 +80,17 @@ def apply_plan(
             done.append(action)
         if progress is not None:
             progress(action)
-    orphans = {a.path: list(a.diagnostics) for a in plan.actions if a.kind == "orphan-error"}
-    state.set_orphans(plan.repository, plan.commit, orphans)
+    # Every sync error of this commit: orphans, and configs kept at their last good version
+    # (newly, or still: the same error again plans as "unchanged", diagnostics and all).
+    errors = {
+        a.path: (
+            "orphan-error" if a.kind == "orphan-error" else "keep-last-good",
+            list(a.diagnostics),
+        )
+        for a in plan.actions
+        if a.diagnostics
+    }
+    state.set_errors(plan.repository, plan.commit, errors)
     if not failed and last_applied != plan.commit:
         client.set_repository_commit(plan.repository, plan.commit)
     state.record_apply(plan.repository, plan.commit, "applied" if not failed else "failed")

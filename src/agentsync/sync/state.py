@@ -1,9 +1,11 @@
 """The sync engine's own state: what the control plane has no place for.
 
 The real API cannot hold an *orphan* error (a new file that is invalid: no config exists to
-attach it to), so the engine keeps those here, per repository and path, with the commit and
-diagnostics, and shows them in ``plan`` and ``status``. The CLI keeps this state in a JSON file
-(written atomically); the service (a later issue) keeps it in its database.
+attach it to), so the engine keeps its sync errors here, per repository and path, with their
+kind (``orphan-error`` or ``keep-last-good``), commit and diagnostics: orphans are shown in
+``plan`` and ``status`` from here; keep-last-good errors are also on the control plane. The
+CLI keeps this state in a JSON file (written atomically); the service (a later issue) keeps it
+in its database.
 """
 
 from __future__ import annotations
@@ -41,23 +43,34 @@ class SyncState:
 
     def _repository(self, repository: str) -> dict[str, Any]:
         repositories: dict[str, Any] = self._data.setdefault("repositories", {})
-        entry: dict[str, Any] = repositories.setdefault(repository, {"orphans": {}})
+        entry: dict[str, Any] = repositories.setdefault(repository, {"errors": {}})
         return entry
 
-    def orphans(self, repository: str) -> dict[str, dict[str, Any]]:
-        """Path -> {"commit", "diagnostics", "recorded_at"} of the repository's orphan errors."""
-        return dict(self._repository(repository).get("orphans", {}))
+    def errors(self, repository: str) -> dict[str, dict[str, Any]]:
+        """Path -> {"kind", "commit", "diagnostics", "recorded_at"}: the repository's sync
+        errors as of its last apply."""
+        return dict(self._repository(repository).get("errors", {}))
 
-    def set_orphans(
-        self, repository: str, commit: str, orphans: dict[str, list[dict[str, Any]]]
+    def orphans(self, repository: str) -> dict[str, dict[str, Any]]:
+        """The sync errors of new invalid files (no config holds them)."""
+        return {
+            path: error
+            for path, error in self.errors(repository).items()
+            if error["kind"] == "orphan-error"
+        }
+
+    def set_errors(
+        self, repository: str, commit: str, errors: dict[str, tuple[str, list[dict[str, Any]]]]
     ) -> None:
-        """Replace the repository's orphan errors with those of ``commit``."""
-        previous = self.orphans(repository)
-        self._repository(repository)["orphans"] = {
+        """Replace the repository's sync errors with those of ``commit`` (path -> (kind,
+        diagnostics)); an error that did not change keeps the commit that introduced it."""
+        previous = self.errors(repository)
+        self._repository(repository)["errors"] = {
             path: previous[path]
-            if path in previous and previous[path]["diagnostics"] == diagnostics
-            else {"commit": commit, "diagnostics": diagnostics, "recorded_at": now()}
-            for path, diagnostics in orphans.items()
+            if path in previous
+            and (previous[path]["kind"], previous[path]["diagnostics"]) == (kind, diagnostics)
+            else {"kind": kind, "commit": commit, "diagnostics": diagnostics, "recorded_at": now()}
+            for path, (kind, diagnostics) in errors.items()
         }
 
     def record_apply(self, repository: str, commit: str, outcome: str) -> None:
