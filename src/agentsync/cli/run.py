@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -26,6 +26,7 @@ import click
 
 from agentsync.controlplane.errors import ControlPlaneError, Invalid
 from agentsync.errors import AgentsyncError, UsageError
+from agentsync.tables import text_table
 
 if TYPE_CHECKING:
     from agentsync.controlplane.client import Client
@@ -100,15 +101,6 @@ def _usd(millicents: int) -> str:
 
 def _time(stamp: str) -> str:
     return stamp.replace("T", " ")[:19]
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    rows = [header, *rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
 
 
 def event_text(event: RunEvent) -> str:
@@ -187,7 +179,7 @@ class Printer:
             return
         header = ("ID", "STATUS", "SOURCE", "CONFIG", "CREATED", "COST")
         self._line(
-            _table(
+            text_table(
                 header,
                 (
                     (
@@ -212,7 +204,7 @@ class Printer:
             return
         header = ("ID", "NAME", "SOURCE", "ENABLED", "UPDATED", "SYNC")
         self._line(
-            _table(
+            text_table(
                 header,
                 (
                     (

@@ -13,6 +13,7 @@ from typing import Any
 
 from agentsync.controlplane.records import AgentConfigRecord
 from agentsync.sync.model import Action, Plan
+from agentsync.tables import text_table
 
 _SYMBOLS = {
     "create": "+",
@@ -152,10 +153,4 @@ def status_text(repository: str, rows: list[dict[str, Any]]) -> str:
         )
         for r in rows
     ]
-    widths = [max(len(row[i]) for row in [header, *table]) for i in range(len(header))]
-    lines = [f"Sync status of {repository}:"]
-    for row in [header, *table]:
-        lines.append(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-    return "\n".join(lines) + "\n"
+    return f"Sync status of {repository}:\n{text_table(header, table)}\n"
