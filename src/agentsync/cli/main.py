@@ -8,6 +8,7 @@ import click
 
 from agentsync import __version__
 from agentsync.cli.run import COMMANDS
+from agentsync.cli.serve import serve_group, worker_command
 from agentsync.cli.sync import sync_group
 
 
@@ -28,6 +29,8 @@ def schema() -> None:
 for command in COMMANDS:  # agent run, agent config, agent control-plane
     cli.add_command(command)
 cli.add_command(sync_group)
+cli.add_command(serve_group)
+cli.add_command(worker_command)
 
 
 def main() -> int:

@@ -4,8 +4,8 @@ The real API cannot hold an *orphan* error (a new file that is invalid: no confi
 attach it to), so the engine keeps its sync errors here, per repository and path, with their
 kind (``orphan-error`` or ``keep-last-good``), commit and diagnostics: orphans are shown in
 ``plan`` and ``status`` from here; keep-last-good errors are also on the control plane. The
-CLI keeps this state in a JSON file (written atomically); the service (a later issue) keeps it
-in its database.
+CLI keeps this state in a JSON file (written atomically); the service keeps it in its database
+(a subclass that overrides ``_load`` and ``save``).
 """
 
 from __future__ import annotations
@@ -34,12 +34,17 @@ class SyncState:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._data: dict[str, Any] = {"repositories": {}}
-        if path.exists():
-            try:
-                self._data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
-                raise StateError(f"{path}: cannot read the sync state: {error}") from error
+        self._data: dict[str, Any] = self._load()
+
+    def _load(self) -> dict[str, Any]:
+        """The stored state (a subclass may keep it elsewhere: it overrides this and ``save``)."""
+        if not self.path.exists():
+            return {"repositories": {}}
+        try:
+            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise StateError(f"{self.path}: cannot read the sync state: {error}") from error
+        return data
 
     def _repository(self, repository: str) -> dict[str, Any]:
         repositories: dict[str, Any] = self._data.setdefault("repositories", {})

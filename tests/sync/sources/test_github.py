@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.sync.sources import Source
 from agentsync.sync.sources.git import SourceError
-from agentsync.sync.sources.github import GitHubSource
+from agentsync.sync.sources.github import GitHubError, GitHubSource
 
 from .conftest import GITHUB_FIXTURES, FakeGitHub
 
@@ -166,6 +166,49 @@ def test_github_app_installation(fake_github: FakeGitHub) -> None:
     assert "installation 42" in repr(app)
 
 
+# -- commit order ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("older", "newer", "expected"),
+    [
+        (MAIN, FEATURE, True),  # compare status "ahead"
+        (MAIN, MAIN, True),  # "identical"
+        (FEATURE, MAIN, False),  # "behind"
+        (FEATURE, MONOREPO, False),  # "diverged"
+        (f"{MAIN}+worktree", FEATURE, True),  # a local preview compares as its base commit
+    ],
+)
+def test_is_ancestor(fake: FakeGitHub, older: str, newer: str, expected: bool) -> None:
+    assert source(fake).is_ancestor(older, newer) is expected
+
+    # One call, without reading the repository first; one commit per page of the comparison.
+    base = older.removesuffix("+worktree")
+    assert fake.paths() == [f"GET {R}/compare/{base}...{newer}?page=1&per_page=1"]
+
+
+def test_is_ancestor_of_an_unknown_commit(fake: FakeGitHub) -> None:
+    with pytest.raises(GitHubError) as caught:
+        source(fake).is_ancestor("f" * 40, MAIN)
+
+    assert str(caught.value) == (
+        f"GitHub answered HTTP 404 while reading the comparison {'f' * 40}...{MAIN} of {REPO} "
+        f"from {fake.base_url}: it does not exist, or the credentials (token) cannot see it"
+    )
+    assert caught.value.status == 404
+    assert caught.value.retryable is False
+
+
+def test_an_unexpected_comparison_status(fake: FakeGitHub) -> None:
+    fake.routes[f"GET {R}/compare/{MAIN}...{FEATURE}"] = {
+        "status": 200,
+        "body": {"status": "sideways"},
+    }
+
+    with pytest.raises(GitHubError, match="as 'sideways', not one of ahead"):
+        source(fake).is_ancestor(MAIN, FEATURE)
+
+
 # -- errors ---------------------------------------------------------------------------------------
 
 
@@ -175,6 +218,8 @@ def test_bad_credentials(fake: FakeGitHub) -> None:
         source(fake, token=wrong).snapshot()
 
     message = str(caught.value)
+    assert isinstance(caught.value, GitHubError)
+    assert (caught.value.status, caught.value.retryable) == (401, False)
     assert "rejected the credentials (token) with HTTP 401" in message
     assert f"reading the repository of {REPO}" in message
     assert wrong not in message
@@ -248,6 +293,8 @@ def test_a_server_error_is_retried_then_reported(fake: FakeGitHub, retries: int)
         f"of {REPO} from {fake.base_url}"
     )
     assert fake.paths().count(f"GET {R}/commits/main?page=1") == 1 + retries
+    assert isinstance(caught.value, GitHubError)
+    assert caught.value.retryable is True
 
 
 def test_an_empty_repository(fake: FakeGitHub) -> None:
@@ -278,6 +325,8 @@ def test_connection_refused() -> None:
     with pytest.raises(SourceError, match="cannot reach GitHub") as caught:
         GitHubSource(REPO, token=TOKEN, base_url=base_url, retries=0).snapshot()
     assert TOKEN not in str(caught.value)
+    assert isinstance(caught.value, GitHubError)
+    assert caught.value.retryable is True
 
 
 def test_the_token_stays_out_of_repr() -> None:

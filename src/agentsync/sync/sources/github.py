@@ -20,8 +20,15 @@ config files that were listed and is marked ``complete=False``, so nothing is de
 word. As with :mod:`~agentsync.sync.sources.git`, only regular files are read: symlinks and
 submodules are ignored.
 
-Every PyGithub or connection error becomes a :class:`SourceError` naming the HTTP status and
-what was being read. The token never appears in a message or a ``repr``.
+:meth:`GitHubSource.is_ancestor` orders two commits with one ``GET
+/repos/{owner}/{repo}/compare/{older}...{newer}``, so the sync engine can refuse a rollback.
+
+Every PyGithub or connection error becomes a :class:`GitHubError` (a :class:`SourceError`)
+naming the HTTP status and what was being read or written, and saying whether trying again later
+may help (``retryable``: 5xx, 429, rate limits, connection failures) or not (401, 403, 404,
+422...). The token never appears in a message or a ``repr``. :meth:`GitHubSource.client` and
+:meth:`GitHubSource.call` let the service (:mod:`agentsync.service.github`) make other calls
+with the same authentication, retries and errors.
 """
 
 from __future__ import annotations
@@ -42,11 +49,12 @@ from github.GithubException import (
     RateLimitExceededException,
     UnknownObjectException,
 )
-from urllib3.exceptions import MaxRetryError, ResponseError
+from requests.exceptions import ReadTimeout
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 
 from agentsync.config.discovery import is_config_path
 from agentsync.sync.model import Snapshot
-from agentsync.sync.sources.git import SourceError
+from agentsync.sync.sources.git import WORKTREE_SUFFIX, SourceError
 
 T = TypeVar("T")
 
@@ -55,6 +63,21 @@ _REGULAR_MODES = frozenset({"100644", "100755"})
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 # Wait out a rate limit only when the reset is this close; otherwise fail and let sync retry.
 _MAX_RATE_LIMIT_WAIT = 60.0
+_RETRIED_METHODS = frozenset({"GET", "HEAD"})
+_TOO_MANY = re.compile(r"too many (\d{3}) error responses")
+# What GitHub's compare says of older...newer when older is newer or one of its ancestors.
+_ANCESTOR_STATUSES = {"ahead": True, "identical": True, "behind": False, "diverged": False}
+
+
+class GitHubError(SourceError):
+    """A GitHub call failed. ``status`` is the HTTP status (None: no answer); ``retryable`` says
+    whether the same call may succeed later (server errors, rate limits, the network) or will
+    fail again until someone acts (bad credentials, no access, a missing object, bad input)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
 
 
 class GitHubSource:
@@ -72,15 +95,15 @@ class GitHubSource:
         retries: int = 3,
     ) -> None:
         if not _REPOSITORY.match(repository) or {".", ".."} & set(repository.split("/")):
-            raise SourceError(f"not a GitHub repository name (owner/name): {repository!r}")
+            raise GitHubError(f"not a GitHub repository name (owner/name): {repository!r}")
         if token is not None and app_auth is not None:
-            raise SourceError("give a GitHub token or GitHub App credentials, not both")
+            raise GitHubError("give a GitHub token or GitHub App credentials, not both")
         if token is not None and not token.strip():
-            raise SourceError("the GitHub token is empty")
+            raise GitHubError("the GitHub token is empty")
         if urlsplit(base_url).scheme not in ("http", "https"):
-            raise SourceError(f"the GitHub API URL must start with https:// : {base_url!r}")
+            raise GitHubError(f"the GitHub API URL must start with https:// : {base_url!r}")
         if ref is not None and not ref.strip():
-            raise SourceError("the ref to read is empty")
+            raise GitHubError("the ref to read is empty")
         self.repository = repository
         self.ref = ref
         self.base_url = base_url.rstrip("/")
@@ -91,7 +114,7 @@ class GitHubSource:
         if app_auth is not None:
             app_id, private_key, installation_id = app_auth
             if not (isinstance(app_id, int) and isinstance(installation_id, int)):
-                raise SourceError(
+                raise GitHubError(
                     "GitHub App credentials are (app id, private key, installation id)"
                 )
             _check_private_key(private_key)
@@ -105,37 +128,124 @@ class GitHubSource:
     # -- the Source protocol -------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        with Github(
-            auth=self._auth(),
-            base_url=self.base_url,
-            timeout=self.timeout,
-            user_agent="agentsync",
-            retry=GithubRetry(total=self.retries, max_rate_limit_wait=_MAX_RATE_LIMIT_WAIT),
-            # Reads are made one after another, as GitHub asks; no extra pause between them.
-            seconds_between_requests=None,
-        ) as client:
+        with self.client() as client:
             try:
                 return self._read(client)
             except BadAttributeException as e:
-                raise SourceError(
+                raise GitHubError(
                     f"GitHub sent an unexpected payload while reading {self.repository} "
                     f"from {self.base_url}"
                 ) from e
 
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """True when commit ``older`` is ``newer`` or one of its ancestors (one compare call).
+
+        A working-tree commit (``<sha>+worktree``, from a local preview) compares as the commit
+        it is based on.
+        """
+        older, newer = older.removesuffix(WORKTREE_SUFFIX), newer.removesuffix(WORKTREE_SUFFIX)
+        with self.client(lazy=True) as client:
+            repo = client.get_repo(self.repository)
+            # One commit per page: only the status is read, not the commits in between.
+            status = self.call(
+                f"the comparison {older}...{newer}",
+                lambda: repo.compare(older, newer, comparison_commits_per_page=1).status,
+            )
+        if status not in _ANCESTOR_STATUSES:
+            raise GitHubError(
+                f"GitHub compared {older}...{newer} in {self.repository} as {status!r}, "
+                "not one of ahead, identical, behind or diverged"
+            )
+        return _ANCESTOR_STATUSES[status]
+
+    # -- a client, and calls made with it -------------------------------------------------------
+
+    def client(
+        self, *, lazy: bool = False, per_page: int = 30, seconds_between_writes: float = 1.0
+    ) -> Github:
+        """A PyGithub client with this source's credentials, timeout and retries; close it
+        (``with source.client() as client:``).
+
+        Only reads are retried: a write GitHub made but answered with an error would be made
+        twice (two comments). Writes are spaced by ``seconds_between_writes``, as GitHub asks
+        of integrations. A ``lazy`` client makes no request until an object's attributes are
+        read, so reading them goes inside :meth:`call`.
+        """
+        retry = GithubRetry(
+            total=self.retries,
+            max_rate_limit_wait=_MAX_RATE_LIMIT_WAIT,
+            allowed_methods=_RETRIED_METHODS,
+        )
+        return Github(
+            auth=self._auth(),
+            base_url=self.base_url,
+            timeout=self.timeout,
+            user_agent="agentsync",
+            retry=retry,
+            # Calls are made one after another, as GitHub asks; no extra pause between them.
+            seconds_between_requests=None,
+            seconds_between_writes=seconds_between_writes or None,
+            per_page=per_page,
+            lazy=lazy,
+        )
+
+    def call(
+        self,
+        what: str,
+        operation: Callable[[], T],
+        *,
+        ref: str | None = None,
+        verb: str = "reading",
+    ) -> T:
+        """``operation()``, with PyGithub's and the network's errors turned into a GitHubError
+        that says it happened while ``verb`` ``what`` (``reading``/``the repository``).
+
+        ``ref`` names the ref being resolved, so that GitHub's 404/422 reads "unknown ref".
+        """
+        where = f"while {verb} {what} {'of' if verb == 'reading' else 'in'} {self.repository}"
+        try:
+            return operation()
+        except GithubException as e:
+            raise GitHubError(
+                self._redact(self._explain(e, where, ref)),
+                status=e.status,
+                retryable=_retryable(e),
+            ) from e
+        except BadAttributeException as e:
+            raise GitHubError(
+                f"GitHub sent an unexpected payload {where} from {self.base_url}"
+            ) from e
+        except OSError as e:  # requests' ConnectionError, Timeout, RetryError are OSErrors
+            reason = _exhausted_retries(e)
+            status = None
+            if reason is not None:
+                message = f"GitHub kept failing ({reason}) {where} from {self.base_url}"
+                found = _TOO_MANY.search(reason)
+                status = int(found.group(1)) if found else None
+            elif _timed_out(e):
+                message = (
+                    f"GitHub did not answer within {self.timeout} s {where} from {self.base_url}"
+                )
+            else:
+                message = f"cannot reach GitHub at {self.base_url} ({type(e).__name__}) {where}"
+            raise GitHubError(self._redact(message), status=status, retryable=True) from e
+
+    # -- reading a snapshot ---------------------------------------------------------------------
+
     def _read(self, client: Github) -> Snapshot:
-        repo = self._call("the repository", lambda: client.get_repo(self.repository))
+        repo = self.call("the repository", lambda: client.get_repo(self.repository))
         default_branch = repo.default_branch
         ref = self.ref or default_branch
-        commit = self._call(f"ref {ref!r}", lambda: repo.get_commit(ref), ref=ref)
+        commit = self.call(f"ref {ref!r}", lambda: repo.get_commit(ref), ref=ref)
         if ref == default_branch:
             on_default = True
         else:
-            head = self._call(
+            head = self.call(
                 f"the head of the default branch {default_branch!r}",
                 lambda: repo.get_git_ref(f"heads/{default_branch}"),
             )
             on_default = head.object.sha == commit.sha
-        tree = self._call(
+        tree = self.call(
             f"the tree of commit {commit.sha}",
             lambda: repo.get_git_tree(commit.commit.tree.sha, recursive=True),
         )
@@ -148,8 +258,8 @@ class GitHubSource:
         }
         blobs: dict[str, bytes] = {}
         for sha in sorted(set(wanted.values())):
-            blob = self._call(f"blob {sha}", partial(repo.get_git_blob, sha))
-            blobs[sha] = _decode(blob.content, blob.encoding, sha)
+            blob = self.call(f"blob {sha}", partial(repo.get_git_blob, sha))
+            blobs[sha] = decode_blob(blob.content, blob.encoding, sha)
         return Snapshot(
             repository=self.repository,
             commit=commit.sha,
@@ -177,27 +287,9 @@ class GitHubSource:
             return f"GitHub App {self._app_auth[0]}, installation {self._app_auth[2]}"
         return "anonymous"
 
-    def _call(self, what: str, read: Callable[[], T], *, ref: str | None = None) -> T:
-        """``read()``, with PyGithub's and the network's errors turned into a SourceError.
-
-        ``ref`` names the ref being resolved, so that GitHub's 404/422 reads "unknown ref".
-        """
-        try:
-            return read()
-        except GithubException as e:
-            raise SourceError(self._redact(self._explain(e, what, ref))) from e
-        except OSError as e:  # requests' ConnectionError, Timeout, RetryError are OSErrors
-            where = f"while reading {what} of {self.repository}"
-            reason = _exhausted_retries(e)
-            if reason is not None:
-                message = f"GitHub kept failing ({reason}) {where} from {self.base_url}"
-            else:
-                message = f"cannot reach GitHub at {self.base_url} ({type(e).__name__}) {where}"
-            raise SourceError(self._redact(message)) from e
-
-    def _explain(self, error: GithubException, what: str, ref: str | None) -> str:
+    def _explain(self, error: GithubException, where: str, ref: str | None) -> str:
         status, detail = error.status, _github_message(error)
-        where = f"while reading {what} of {self.repository} from {self.base_url}"
+        where = f"{where} from {self.base_url}"
         auth = self._auth_description()
         if isinstance(error, BadCredentialsException) or status == 401:
             return f"GitHub rejected the credentials ({auth}) with HTTP 401 {where}"
@@ -231,6 +323,12 @@ def _github_message(error: GithubException) -> str:
     return "no message"
 
 
+def _retryable(error: GithubException) -> bool:
+    """Whether the same call may succeed later: a server error or a rate limit, not a refusal."""
+    status = error.status
+    return isinstance(error, RateLimitExceededException) or status == 429 or status >= 500
+
+
 def _exhausted_retries(error: OSError) -> str | None:
     """Why retries ran out (``too many 502 error responses``), for requests' RetryError."""
     cause = error.args[0] if error.args else None
@@ -239,15 +337,23 @@ def _exhausted_retries(error: OSError) -> str | None:
     return None
 
 
-def _decode(content: str, encoding: str, sha: str) -> bytes:
+def _timed_out(error: OSError) -> bool:
+    """Whether GitHub was reached but did not answer in time (possibly after retries)."""
+    cause = error.args[0] if error.args else None
+    exhausted = isinstance(cause, MaxRetryError) and isinstance(cause.reason, ReadTimeoutError)
+    return isinstance(error, ReadTimeout) or exhausted
+
+
+def decode_blob(content: str, encoding: str, sha: str) -> bytes:
+    """A blob's bytes from the blob API's ``content`` and ``encoding``."""
     if encoding == "base64":
         try:
             return base64.b64decode(content)
         except (binascii.Error, ValueError) as e:
-            raise SourceError(f"GitHub sent blob {sha} with broken base64 content") from e
+            raise GitHubError(f"GitHub sent blob {sha} with broken base64 content") from e
     if encoding in ("utf-8", "utf8"):
         return content.encode("utf-8")
-    raise SourceError(f"GitHub sent blob {sha} in an unknown encoding {encoding!r}")
+    raise GitHubError(f"GitHub sent blob {sha} in an unknown encoding {encoding!r}")
 
 
 def _check_private_key(private_key: str) -> None:
@@ -255,4 +361,4 @@ def _check_private_key(private_key: str) -> None:
     try:
         jwt.encode({"iss": "check"}, private_key, algorithm="RS256")
     except (jwt.PyJWTError, ValueError, TypeError) as e:
-        raise SourceError("the GitHub App private key is not a valid PEM RSA private key") from e
+        raise GitHubError("the GitHub App private key is not a valid PEM RSA private key") from e

@@ -1,0 +1,354 @@
+"""``agent serve`` (webhook endpoint + workers), ``agent serve status``, ``agent serve retry``
+and ``agent worker``: parse flags and environment, open the store, call ``agentsync.service``.
+
+Secrets never come from flags: the webhook secret from ``AGENTSYNC_WEBHOOK_SECRET`` (or
+``--webhook-secret-file``), GitHub credentials from ``AGENTSYNC_GITHUB_TOKEN`` or
+``AGENTSYNC_GITHUB_APP_ID`` with a private key file, the control plane's token as for
+``agent sync`` (``ELLIPSIS_API_TOKEN``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+import click
+
+from agentsync.cli.run import ApiGroup, client_from_environment
+from agentsync.errors import UsageError
+from agentsync.tables import text_table
+
+if TYPE_CHECKING:
+    from agentsync.service.github import Credentials
+    from agentsync.service.logs import Redactor
+    from agentsync.service.queue import ServiceStatus, ServiceStore
+    from agentsync.service.worker import JobHandler, WorkerSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def default_database() -> str:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return str(Path(base) / "agentsync" / "service.db")
+
+
+def _open_store(database: str) -> ServiceStore:
+    from agentsync.service.stores import open_store
+
+    return open_store(database)
+
+
+_database_option = click.option(
+    "--database",
+    default=default_database,
+    show_default="$XDG_STATE_HOME/agentsync/service.db",
+    help="A SQLite file, or a postgresql://user@host/db URL (password from PGPASSWORD or "
+    "~/.pgpass, or in the URL).",
+)
+
+_worker_options = [
+    _database_option,
+    click.option(
+        "--github-api-url",
+        envvar="AGENTSYNC_GITHUB_API_URL",
+        default="https://api.github.com",
+        show_default=True,
+        help="GitHub's REST API (GitHub Enterprise: https://HOST/api/v3).",
+    ),
+    click.option(
+        "--github-app-key-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="AGENTSYNC_GITHUB_APP_KEY_FILE",
+        help="The GitHub App's private key (PEM); the app id is AGENTSYNC_GITHUB_APP_ID.",
+    ),
+    click.option(
+        "--resync-interval",
+        type=click.FloatRange(min=0),
+        default=3600.0,
+        show_default=True,
+        help="Seconds between full resyncs of every known repository (0: never).",
+    ),
+    click.option("--lease-seconds", type=click.FloatRange(min=1), default=60.0, show_default=True),
+    click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True),
+    click.option(
+        "--log-level",
+        type=click.Choice(["debug", "info", "warning", "error"]),
+        default="info",
+        show_default=True,
+    ),
+]
+
+
+class WorkerSetup(NamedTuple):
+    """What ``agent serve`` and ``agent worker`` share: where the queue is, how to reach
+    GitHub, and how workers behave."""
+
+    database: str
+    github_api_url: str
+    github_app_key_file: Path | None
+    resync_interval: float
+    lease_seconds: float
+    max_attempts: int
+    log_level: str
+
+    def settings(self) -> WorkerSettings:
+        from agentsync.service.worker import WorkerSettings
+
+        return WorkerSettings(
+            lease_seconds=self.lease_seconds,
+            max_attempts=self.max_attempts,
+            resync_interval=self.resync_interval or None,
+        )
+
+    def start(
+        self, redactor_secrets: tuple[bytes, ...] = ()
+    ) -> tuple[ServiceStore, Callable[[], JobHandler]]:
+        """Logging, credentials and the store; a factory of job handlers."""
+        redactor = _logging(self.log_level)
+        redactor.add(redactor_secrets)
+        handlers = _job_handlers(self.github_api_url, self.github_app_key_file, redactor)
+        store = _open_store(self.database)
+        return store, lambda: handlers(store)
+
+
+def worker_options(function: F) -> F:
+    """The options of :class:`WorkerSetup`, passed to ``function`` as ``setup``."""
+
+    @functools.wraps(function)
+    def with_setup(**values: Any) -> Any:
+        fields = {name: values.pop(name) for name in WorkerSetup._fields}
+        return function(setup=WorkerSetup(**fields), **values)
+
+    wrapped: F = with_setup  # type: ignore[assignment]
+    for option in reversed(_worker_options):
+        wrapped = option(wrapped)
+    return wrapped
+
+
+def github_credentials(app_key_file: Path | None) -> Credentials:
+    """GitHub App credentials (``AGENTSYNC_GITHUB_APP_ID`` and the key file) or a token
+    (``AGENTSYNC_GITHUB_TOKEN``): exactly one of them."""
+    from agentsync.service.github import AppCredentials, TokenCredentials
+
+    app_id = os.environ.get("AGENTSYNC_GITHUB_APP_ID", "").strip()
+    token = os.environ.get("AGENTSYNC_GITHUB_TOKEN", "").strip()
+    if app_id and token:
+        raise UsageError("set AGENTSYNC_GITHUB_APP_ID or AGENTSYNC_GITHUB_TOKEN, not both")
+    if token:
+        return TokenCredentials(token)
+    if not app_id:
+        raise UsageError(
+            "no GitHub credentials: set AGENTSYNC_GITHUB_APP_ID and --github-app-key-file (a "
+            "GitHub App: check runs and comments), or AGENTSYNC_GITHUB_TOKEN (comments only)"
+        )
+    if not app_id.isdigit():
+        raise UsageError(f"AGENTSYNC_GITHUB_APP_ID must be a number, not {app_id!r}")
+    if app_key_file is None:
+        raise UsageError("a GitHub App needs its private key: --github-app-key-file PATH")
+    try:
+        private_key = app_key_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"{app_key_file}: cannot read the GitHub App key: {error}") from error
+    return AppCredentials(int(app_id), private_key)
+
+
+def _job_handlers(
+    github_api_url: str, github_app_key_file: Path | None, redactor: Redactor
+) -> Callable[[ServiceStore], JobHandler]:
+    """A factory of job handlers (one per worker thread: each has its own HTTP clients)."""
+    from agentsync.service.github import AppCredentials
+    from agentsync.service.jobs import JobRunner
+
+    credentials = github_credentials(github_app_key_file)
+    redactor.add(
+        [credentials.private_key if isinstance(credentials, AppCredentials) else credentials.token]
+    )
+    redactor.add([os.environ.get("ELLIPSIS_API_TOKEN", "")])
+    client_from_environment().close()  # fail now, not at the first job, without a token
+    writes_pause = float(os.environ.get("AGENTSYNC_GITHUB_WRITE_PAUSE", "1.0"))
+
+    def build(store: ServiceStore) -> JobHandler:
+        return JobRunner(
+            store,
+            credentials,
+            client_from_environment(),
+            github_api_url,
+            seconds_between_writes=writes_pause,
+        )
+
+    return build
+
+
+def _logging(level: str) -> Redactor:
+    from agentsync.service.logs import Redactor, configure
+
+    redactor = Redactor()
+    configure(redactor, level=getattr(logging, level.upper()))
+    return redactor
+
+
+@click.group("serve", cls=ApiGroup, invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option(
+    "--webhook-secret-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file with the webhook secret (a second line: the previous secret, while "
+    "rotating). Default: AGENTSYNC_WEBHOOK_SECRET.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker threads in this process (0 with PostgreSQL and separate `agent worker`s).",
+)
+@worker_options
+@click.pass_context
+def serve_group(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    webhook_secret_file: Path | None,
+    workers: int,
+    setup: WorkerSetup,
+) -> None:
+    """Run the webhook-driven sync service (subcommands: status, retry)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from agentsync.service.server import ServeOptions, serve
+    from agentsync.service.signature import load_secrets
+
+    secrets = load_secrets(webhook_secret_file)
+    store, handlers = setup.start(secrets.values)
+    options = ServeOptions(host=host, port=port, workers=workers, worker=setup.settings())
+    serve(store, secrets, handlers, options)
+
+
+@click.group("worker", cls=ApiGroup, invoke_without_command=True)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@worker_options
+def worker_command(threads: int, setup: WorkerSetup) -> None:
+    """Work the queue of a shared (PostgreSQL) service database."""
+    from agentsync.service.server import work
+
+    store, handlers = setup.start()
+    work(store, handlers, setup.settings(), threads)
+
+
+def _ago(stamp: float | None, now: float) -> str:
+    if stamp is None:
+        return "-"
+    seconds = max(0, int(now - stamp))
+    if seconds < 120:
+        return f"{seconds}s ago"
+    if seconds < 7200:
+        return f"{seconds // 60}m ago"
+    return f"{seconds // 3600}h ago"
+
+
+def _status_text(status: ServiceStatus, now: float) -> str:
+    states = ", ".join(f"{state} {count}" for state, count in status.jobs_by_state.items())
+    age = status.oldest_queued_age
+    lines = [
+        f"jobs: {states}",
+        f"queue depth: {status.queue_depth} due"
+        + (f" (oldest queued {int(age)}s)" if age is not None else ""),
+        f"deliveries stored: {status.deliveries}",
+        "",
+    ]
+    if status.repositories:
+        lines.append(
+            text_table(
+                ["REPOSITORY", "LAST SYNC", "COMMIT", "OUTCOME", "INSTALLATION"],
+                [
+                    [
+                        r.repository,
+                        _ago(r.last_sync_at, now),
+                        (r.last_sync_commit or "-")[:12],
+                        r.last_sync_outcome or "-",
+                        str(r.installation_id or "-"),
+                    ]
+                    for r in status.repositories
+                ],
+            )
+        )
+    else:
+        lines.append("no repositories yet")
+    lines.append("")
+    if status.dead:
+        lines.append(f"dead letters ({len(status.dead)}; `agent serve retry ID` requeues one):")
+        lines.append(
+            text_table(
+                ["ID", "KIND", "REPOSITORY", "ATTEMPTS", "FAILED", "LAST ERROR"],
+                [
+                    [
+                        str(job.id),
+                        job.kind,
+                        job.repository,
+                        str(job.attempts),
+                        _ago(job.updated_at, now),
+                        " ".join((job.last_error or "").split())[:100],
+                    ]
+                    for job in status.dead
+                ],
+            )
+        )
+    else:
+        lines.append("no dead letters")
+    return "\n".join(lines)
+
+
+@serve_group.command("status")
+@_database_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--dead-limit", type=click.IntRange(min=0), default=20, show_default=True)
+def status_command(database: str, as_json: bool, dead_limit: int) -> None:
+    """Queue depth, jobs by state, repositories and dead letters."""
+    if "://" not in database and not Path(database).exists():
+        raise UsageError(f"no service database at {database} (is `agent serve` using another?)")
+    store = _open_store(database)
+    try:
+        status = store.status(dead_limit=dead_limit)
+    finally:
+        store.close()
+    now = time.time()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "jobs_by_state": status.jobs_by_state,
+                    "queue_depth": status.queue_depth,
+                    "oldest_queued_age": status.oldest_queued_age,
+                    "deliveries": status.deliveries,
+                    "repositories": [r._asdict() for r in status.repositories],
+                    "dead": [
+                        {k: v for k, v in job._asdict().items() if k != "payload"}
+                        for job in status.dead
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(_status_text(status, now))
+
+
+@serve_group.command("retry")
+@_database_option
+@click.argument("job_id", type=int)
+def retry_command(database: str, job_id: int) -> None:
+    """Give a dead-letter job another round."""
+    store = _open_store(database)
+    try:
+        if not store.requeue_dead(job_id):
+            raise UsageError(f"job {job_id} is not a dead letter")
+    finally:
+        store.close()
+    click.echo(f"job {job_id} queued again")

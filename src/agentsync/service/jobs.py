@@ -1,0 +1,121 @@
+"""What each job does (the worker's handler).
+
+- ``push`` and ``resync``: reconcile the repository's default branch with the control plane
+  through the sync engine (:func:`~agentsync.sync.engine.plan_sync` and
+  :func:`~agentsync.sync.engine.apply_run`), reading the branch head and its whole tree from
+  GitHub *now* (level-triggered: a duplicate or late delivery converges on the newest commit,
+  and a commit older than the last applied one is refused by the engine). The engine's state
+  (sync errors, last apply) lives in the service database.
+- ``pull_request``: lint the configs the pull request changes at its current head and report
+  on GitHub (:func:`~agentsync.service.github.report_pull_request`).
+
+A refused sync (older commit, mass delete, incomplete tree) is a :class:`PermanentJobError`:
+retrying cannot help, so the job goes straight to the dead letters with the reason. A sync
+whose writes partly failed raises a retryable :class:`JobError` (the next attempt re-plans).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agentsync.errors import AgentsyncError
+from agentsync.service.queue import SYNC_KINDS, Job, ServiceStore
+
+if TYPE_CHECKING:
+    from agentsync.controlplane.client import Client
+    from agentsync.service.github import Credentials
+
+
+class JobError(AgentsyncError):
+    """A job failed; ``retryable`` tells the worker whether to try again."""
+
+    retryable = True
+
+
+class PermanentJobError(JobError):
+    retryable = False
+
+
+class JobRunner:
+    """Runs jobs with one set of GitHub credentials and one control-plane client."""
+
+    def __init__(
+        self,
+        store: ServiceStore,
+        credentials: Credentials,
+        client: Client,
+        github_api_url: str,
+        *,
+        seconds_between_writes: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.credentials = credentials
+        self.client = client
+        self.github_api_url = github_api_url
+        self.seconds_between_writes = seconds_between_writes
+
+    def __call__(self, job: Job) -> str:
+        installation_id = self._installation(job)
+        self.store.remember_repository(job.repository, installation_id)
+        if job.kind in SYNC_KINDS:
+            return self.sync(job.repository, installation_id)
+        number = job.payload.get("number")
+        if not isinstance(number, int):
+            raise PermanentJobError(f"job {job.id} has no pull request number")
+        return self.report(job.repository, number, installation_id)
+
+    def _installation(self, job: Job) -> int | None:
+        installation = job.payload.get("installation_id")
+        if isinstance(installation, int):
+            return installation
+        known = {
+            r.repository: r.installation_id for r in self.store.status(dead_limit=0).repositories
+        }
+        return known.get(job.repository)
+
+    def sync(self, repository: str, installation_id: int | None) -> str:
+        from agentsync.service.github import github_source
+        from agentsync.service.sync_state import StoredSyncState
+        from agentsync.sync.apply import SyncBlocked
+        from agentsync.sync.engine import apply_run, plan_sync
+
+        source = github_source(
+            self.credentials,
+            repository,
+            installation_id=installation_id,
+            base_url=self.github_api_url,
+        )
+        state = StoredSyncState(self.store, repository)
+        try:
+            run = plan_sync(source, self.client)
+            run = apply_run(run, source, self.client, state)
+        except SyncBlocked as error:
+            self.store.record_sync(repository, None, "blocked")
+            raise PermanentJobError(str(error)) from error
+        assert run.result is not None  # apply_run always applies
+        commit = run.snapshot.commit
+        if not run.result.ok:
+            self.store.record_sync(repository, commit, "failed")
+            failures = "; ".join(f"{a.path}: {why}" for a, why in run.result.failed[:5])
+            raise JobError(
+                f"{len(run.result.failed)} of {len(run.plan.writes)} writes failed at "
+                f"{commit[:12]}: {failures}"
+            )
+        outcome = "applied" if run.plan.writes else "unchanged"
+        self.store.record_sync(repository, commit, outcome)
+        return outcome
+
+    def report(self, repository: str, number: int, installation_id: int | None) -> str:
+        from agentsync.service.github import report_pull_request
+
+        report = report_pull_request(
+            self.credentials,
+            repository,
+            number,
+            installation_id=installation_id,
+            base_url=self.github_api_url,
+            seconds_between_writes=self.seconds_between_writes,
+        )
+        if report.state != "open":
+            return "closed"
+        return "clean" if report.errors == 0 else "reported"

@@ -1,0 +1,111 @@
+"""Assembling and running ``agent serve`` and ``agent worker``.
+
+``agent serve`` runs the webhook app under uvicorn and, beside it, ``workers`` worker threads
+(one by default: with SQLite that is the whole service). ``agent worker`` runs worker threads
+only, against a shared PostgreSQL database. Both stop cleanly on SIGINT/SIGTERM: the workers
+finish the job in hand (or leave it to lease expiry if killed).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+
+import uvicorn
+
+from agentsync.service.metrics import Metrics
+from agentsync.service.queue import ServiceStore
+from agentsync.service.signature import WebhookSecrets
+from agentsync.service.webhook import MAX_BODY_BYTES, create_app
+from agentsync.service.worker import JobHandler, Worker, WorkerSettings
+
+log = logging.getLogger("agentsync.service")
+
+
+@dataclass
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    max_body_bytes: int = MAX_BODY_BYTES
+
+
+def start_workers(
+    store: ServiceStore,
+    handler_factory: Callable[[], JobHandler],
+    metrics: Metrics,
+    settings: WorkerSettings,
+    count: int,
+    stop: threading.Event,
+    wakeup: threading.Event,
+) -> list[threading.Thread]:
+    """``count`` worker threads, each with its own handler (its own HTTP clients)."""
+    threads = []
+    for number in range(count):
+        worker = Worker(store, handler_factory(), metrics, settings, wakeup=wakeup)
+        thread = threading.Thread(target=worker.run, args=(stop,), name=f"worker-{number}")
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def serve(
+    store: ServiceStore,
+    secrets: WebhookSecrets,
+    handler_factory: Callable[[], JobHandler],
+    options: ServeOptions,
+) -> None:
+    """The web endpoint and ``options.workers`` worker threads, until interrupted."""
+    metrics = Metrics(store)
+    stop, wakeup = threading.Event(), threading.Event()
+    app = create_app(
+        store, secrets, metrics, max_body_bytes=options.max_body_bytes, on_queued=wakeup.set
+    )
+    threads = start_workers(
+        store, handler_factory, metrics, options.worker, options.workers, stop, wakeup
+    )
+    config = uvicorn.Config(
+        app, host=options.host, port=options.port, log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    log.info(f"serving webhooks on http://{options.host}:{options.port}/webhooks/github")
+    try:
+        server.run()
+    finally:
+        stop.set()
+        wakeup.set()
+        for thread in threads:
+            thread.join()
+        store.close()
+
+
+def work(
+    store: ServiceStore,
+    handler_factory: Callable[[], JobHandler],
+    settings: WorkerSettings,
+    count: int,
+) -> None:
+    """``count`` worker threads until SIGINT/SIGTERM."""
+    metrics = Metrics(store)
+    stop, wakeup = threading.Event(), threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping: finishing the jobs in hand")
+        stop.set()
+        wakeup.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    threads = start_workers(store, handler_factory, metrics, settings, count, stop, wakeup)
+    try:
+        while any(thread.is_alive() for thread in threads):
+            for thread in threads:
+                thread.join(timeout=0.5)
+    finally:
+        stop.set()
+        store.close()

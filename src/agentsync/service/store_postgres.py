@@ -1,0 +1,570 @@
+"""The service's store on PostgreSQL (psycopg 3): for ``agent worker`` processes on many
+machines sharing one queue.
+
+Each thread has its own connection (autocommit, explicit transactions). Times default to the
+database server's clock, so workers whose clocks drift still agree on leases.
+
+Per-repository exclusivity: every transition of a job to ``running`` happens in a claim
+transaction that holds the repository's transaction-scoped advisory lock
+(``pg_try_advisory_xact_lock``; a claimer that cannot take it skips the repository) and, after
+taking it, checks with a fresh statement (a new snapshot: it sees every claim committed before
+the lock was released) that no job of the repository holds an unexpired lease. A heartbeat
+takes the same lock (waiting for it) and reads the clock after it, so it cannot extend a lease
+that a concurrent claim has just seen expire.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow, dict_row
+from psycopg.types.json import Jsonb
+
+from agentsync.service.queue import (
+    JOB_STATES,
+    Delivery,
+    Job,
+    JobState,
+    NewJob,
+    RepositoryInfo,
+    ServiceStatus,
+)
+from agentsync.service.stores import (
+    SCHEMA_VERSION,
+    StoreError,
+    clip_error,
+    coalesce_key,
+    redact_url,
+)
+
+CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
+# Advisory lock keys (pg_advisory_xact_lock(int, int)): the first number is agentsync's.
+LOCK_SPACE = 0x61676E74
+SCHEMA_LOCK = 0  # second number of the DDL lock; repository locks use hashtext(repository)
+REPOSITORY_LOCK_SPACE = LOCK_SPACE + 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (
+    delivery_id text PRIMARY KEY,
+    event text NOT NULL,
+    action text,
+    repository text,
+    body bytea NOT NULL,
+    received_at double precision NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind text NOT NULL,
+    repository text NOT NULL,
+    payload jsonb NOT NULL,
+    coalesce_key text,
+    state text NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    delivery_id text,
+    last_error text,
+    outcome text,
+    coalesced_into bigint,
+    lease_owner text,
+    lease_expires_at double precision,
+    run_after double precision NOT NULL,
+    created_at double precision NOT NULL,
+    updated_at double precision NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_active ON jobs (id) WHERE state IN ('queued', 'running');
+CREATE INDEX IF NOT EXISTS jobs_running ON jobs (repository) WHERE state = 'running';
+CREATE INDEX IF NOT EXISTS jobs_by_repository ON jobs (repository, state, coalesce_key);
+CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (updated_at) WHERE state = 'dead';
+CREATE TABLE IF NOT EXISTS repositories (
+    repository text PRIMARY KEY,
+    installation_id bigint,
+    last_sync_at double precision,
+    last_sync_commit text,
+    last_sync_outcome text,
+    last_resync_at double precision,
+    created_at double precision NOT NULL,
+    updated_at double precision NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sync_states (
+    repository text PRIMARY KEY,
+    data jsonb NOT NULL,
+    updated_at double precision NOT NULL
+);
+"""
+
+# ``now`` as given, else the server's clock at the start of the statement.
+NOW = "coalesce(%(now)s::float8, extract(epoch FROM statement_timestamp())::float8)"
+CLAIMABLE = """
+    state IN ('queued', 'running')
+    AND ((state = 'queued' AND run_after <= %(now)s)
+         OR (state = 'running' AND lease_expires_at <= %(now)s))
+"""
+CANDIDATE = f"""
+SELECT repository FROM jobs
+WHERE {CLAIMABLE}
+  AND repository <> ALL(%(skipped)s::text[])
+  AND repository NOT IN (
+    SELECT repository FROM jobs WHERE state = 'running' AND lease_expires_at > %(now)s
+  )
+ORDER BY id LIMIT 1
+"""
+LEASED = """
+SELECT 1 FROM jobs
+WHERE repository = %(repository)s AND state = 'running' AND lease_expires_at > %(now)s
+LIMIT 1
+"""
+OLDEST_OF_REPOSITORY = f"""
+SELECT id, state, coalesce_key FROM jobs
+WHERE repository = %(repository)s AND {CLAIMABLE}
+ORDER BY id LIMIT 1 FOR UPDATE
+"""
+NEWEST_OF_GROUP = """
+SELECT id FROM jobs
+WHERE repository = %(repository)s AND coalesce_key = %(key)s AND state = 'queued'
+  AND run_after <= %(now)s
+ORDER BY id DESC LIMIT 1 FOR UPDATE
+"""
+RETIRE_OLDER = """
+UPDATE jobs SET state = 'done', outcome = 'coalesced', coalesced_into = %(id)s,
+    updated_at = %(now)s
+WHERE repository = %(repository)s AND coalesce_key = %(key)s AND state = 'queued'
+  AND id < %(id)s
+"""
+TAKE = """
+UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = %(worker)s,
+    lease_expires_at = %(now)s + %(lease)s, updated_at = %(now)s
+WHERE id = %(id)s RETURNING *
+"""
+HOLDS_LEASE = f"""
+id = %(id)s AND state = 'running' AND lease_owner = %(worker)s AND lease_expires_at > {NOW}
+"""
+INSERT_JOB = f"""
+INSERT INTO jobs (kind, repository, payload, coalesce_key, state, delivery_id, run_after,
+                  created_at, updated_at)
+VALUES (%(kind)s, %(repository)s, %(payload)s, %(key)s, 'queued', %(delivery_id)s, {NOW}, {NOW},
+        {NOW})
+RETURNING id
+"""
+
+
+def _job(row: DictRow) -> Job:
+    return Job(
+        id=row["id"],
+        kind=row["kind"],
+        repository=row["repository"],
+        payload=row["payload"],
+        state=row["state"],
+        attempts=row["attempts"],
+        delivery_id=row["delivery_id"],
+        last_error=row["last_error"],
+        lease_owner=row["lease_owner"],
+        lease_expires_at=row["lease_expires_at"],
+        run_after=row["run_after"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _job_params(job: NewJob, delivery_id: str | None, now: float | None) -> dict[str, Any]:
+    return {
+        "kind": job.kind,
+        "repository": job.repository,
+        "payload": Jsonb(job.payload),
+        "key": coalesce_key(job),
+        "delivery_id": delivery_id,
+        "now": now,
+    }
+
+
+def _url_password(url: str) -> str:
+    """The password in ``url`` (authority or ``password=`` parameter), read leniently: the URL
+    may be too broken for libpq to parse, and its error message must not show it either."""
+    try:
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+    except ValueError:
+        return ""
+    return parts.password or query.get("password", "")
+
+
+class PostgresServiceStore:
+    """``ServiceStore`` on the PostgreSQL database at ``url`` (its tables are created if
+    missing, under a lock, so several processes may open it at once)."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._redacted = redact_url(url)
+        self._password = _url_password(url)
+        try:
+            params = conninfo_to_dict(url)
+        except psycopg.Error as error:
+            raise StoreError(f"{self._redacted}: {self._scrub(error)}") from error
+        self._password = str(params.get("password") or "")
+        self._connect_options: dict[str, Any] = {"application_name": "agentsync"}
+        if "connect_timeout" not in params:
+            self._connect_options["connect_timeout"] = CONNECT_TIMEOUT
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection[DictRow]] = []
+        self._guard = threading.Lock()
+        self._closed = False
+        try:
+            self._create_schema()
+        except BaseException:
+            self.close()
+            raise
+
+    def _create_schema(self) -> None:
+        with self._transaction() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, SCHEMA_LOCK))
+            cursor.execute(SCHEMA)
+            cursor.execute("SELECT max(version) AS version FROM schema_version")
+            version = self._one(cursor)["version"]
+            if version is None:
+                cursor.execute(
+                    "INSERT INTO schema_version (version) VALUES (%s)", (SCHEMA_VERSION,)
+                )
+            elif version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self._redacted}: the database has schema version {version}; this "
+                    f"agentsync knows version {SCHEMA_VERSION} (upgrade agentsync)"
+                )
+
+    # connections -------------------------------------------------------------------------
+
+    def _scrub(self, error: BaseException) -> str:
+        """The error's message, the password masked wherever it appears."""
+        message = str(error).strip()
+        return message.replace(self._password, "***") if self._password else message
+
+    def _connection(self) -> psycopg.Connection[DictRow]:
+        connection: psycopg.Connection[DictRow] | None = getattr(self._local, "connection", None)
+        if connection is not None and not connection.closed:
+            return connection
+        with self._guard:
+            if self._closed:
+                raise StoreError(f"{self._redacted}: the store is closed")
+            if connection is not None:  # broken: the server restarted or dropped it
+                self._connections.remove(connection)
+                connection.close()
+            try:
+                connection = psycopg.connect(
+                    self._url, autocommit=True, row_factory=dict_row, **self._connect_options
+                )
+            except psycopg.Error as error:
+                raise StoreError(
+                    f"cannot connect to {self._redacted}: {self._scrub(error)}"
+                ) from error
+            self._connections.append(connection)
+        self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Cursor[DictRow]]:
+        """A cursor in one transaction."""
+        connection = self._connection()
+        try:
+            with connection.transaction(), connection.cursor() as cursor:
+                yield cursor
+        except psycopg.Error as error:
+            raise StoreError(f"{self._redacted}: {self._scrub(error)}") from error
+
+    @contextmanager
+    def _autocommit(self) -> Iterator[psycopg.Cursor[DictRow]]:
+        """A cursor whose every statement is its own transaction (one round trip each)."""
+        connection = self._connection()
+        try:
+            with connection.cursor() as cursor:
+                yield cursor
+        except psycopg.Error as error:
+            raise StoreError(f"{self._redacted}: {self._scrub(error)}") from error
+
+    @staticmethod
+    def _one(cursor: psycopg.Cursor[DictRow]) -> DictRow:
+        row = cursor.fetchone()
+        if row is None:
+            raise StoreError("the database returned no row where one was expected")
+        return row
+
+    def close(self) -> None:
+        with self._guard:
+            self._closed = True
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+    def ping(self) -> None:
+        with self._autocommit() as cursor:
+            cursor.execute("SELECT 1 FROM schema_version")
+
+    # deliveries and jobs -------------------------------------------------------------------
+
+    def accept_delivery(self, delivery: Delivery, job: NewJob | None) -> bool:
+        params: dict[str, Any] = {
+            f"delivery_{name}": value for name, value in delivery._asdict().items()
+        } | {"now": None}
+        insert_delivery = f"""
+            INSERT INTO deliveries (delivery_id, event, action, repository, body, received_at)
+            VALUES (%(delivery_delivery_id)s, %(delivery_event)s, %(delivery_action)s,
+                    %(delivery_repository)s, %(delivery_body)s, {NOW})
+            ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id
+        """
+        if job is not None:
+            # One statement (one transaction, one round trip): the job is inserted only
+            # when the delivery was.
+            params |= _job_params(job, delivery.delivery_id, None)
+            insert_delivery = f"""
+                WITH delivery AS ({insert_delivery})
+                INSERT INTO jobs (kind, repository, payload, coalesce_key, state, delivery_id,
+                                  run_after, created_at, updated_at)
+                SELECT %(kind)s, %(repository)s, %(payload)s, %(key)s, 'queued', delivery_id,
+                       {NOW}, {NOW}, {NOW}
+                FROM delivery
+                RETURNING id
+            """
+        with self._autocommit() as cursor:
+            cursor.execute(insert_delivery, params)
+            return cursor.fetchone() is not None
+
+    def enqueue(self, job: NewJob, *, now: float | None = None) -> int:
+        with self._autocommit() as cursor:
+            cursor.execute(INSERT_JOB, _job_params(job, None, now))
+            job_id: int = self._one(cursor)["id"]
+        return job_id
+
+    def claim(
+        self, worker_id: str, lease_seconds: float, *, now: float | None = None
+    ) -> Job | None:
+        with self._transaction() as cursor:
+            cursor.execute(f"SELECT {NOW} AS now", {"now": now})
+            at: float = self._one(cursor)["now"]
+            skipped: list[str] = []
+            while True:
+                cursor.execute(CANDIDATE, {"now": at, "skipped": skipped})
+                row = cursor.fetchone()
+                if row is None:
+                    return None
+                repository: str = row["repository"]
+                cursor.execute(
+                    "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s)) AS locked",
+                    (REPOSITORY_LOCK_SPACE, repository),
+                )
+                if self._one(cursor)["locked"]:
+                    job = self._claim_in(cursor, repository, worker_id, lease_seconds, at)
+                    if job is not None:
+                        return job
+                skipped.append(repository)
+
+    def _claim_in(
+        self,
+        cursor: psycopg.Cursor[DictRow],
+        repository: str,
+        worker_id: str,
+        lease_seconds: float,
+        now: float,
+    ) -> Job | None:
+        """Claim the oldest claimable job of ``repository``, whose lock this transaction
+        holds; None if another worker's claim (committed since the candidate was read)
+        holds it now."""
+        group: dict[str, Any] = {"repository": repository, "now": now}
+        cursor.execute(LEASED, group)
+        if cursor.fetchone() is not None:
+            return None
+        cursor.execute(OLDEST_OF_REPOSITORY, group)
+        chosen = cursor.fetchone()
+        if chosen is None:
+            return None
+        if chosen["coalesce_key"] is not None:
+            group["key"] = chosen["coalesce_key"]
+            if chosen["state"] == "queued":
+                cursor.execute(NEWEST_OF_GROUP, group)
+                chosen = self._one(cursor)
+            cursor.execute(RETIRE_OLDER, group | {"id": chosen["id"]})
+        cursor.execute(
+            TAKE, {"id": chosen["id"], "worker": worker_id, "lease": lease_seconds, "now": now}
+        )
+        return _job(self._one(cursor))
+
+    def heartbeat(
+        self, job_id: int, worker_id: str, lease_seconds: float, *, now: float | None = None
+    ) -> bool:
+        with self._transaction() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(repository)) FROM jobs WHERE id = %s",
+                (REPOSITORY_LOCK_SPACE, job_id),
+            )
+            if cursor.fetchone() is None:
+                return False
+            cursor.execute(
+                f"UPDATE jobs SET lease_expires_at = {NOW} + %(lease)s, updated_at = {NOW} "
+                f"WHERE {HOLDS_LEASE}",
+                {"id": job_id, "worker": worker_id, "lease": lease_seconds, "now": now},
+            )
+            return cursor.rowcount == 1
+
+    def complete(
+        self, job_id: int, worker_id: str, outcome: str, *, now: float | None = None
+    ) -> bool:
+        with self._autocommit() as cursor:
+            cursor.execute(
+                "UPDATE jobs SET state = 'done', outcome = %(outcome)s, lease_owner = NULL, "
+                f"lease_expires_at = NULL, updated_at = {NOW} WHERE {HOLDS_LEASE}",
+                {"id": job_id, "worker": worker_id, "outcome": outcome, "now": now},
+            )
+            return cursor.rowcount == 1
+
+    def fail(
+        self,
+        job_id: int,
+        worker_id: str,
+        error: str,
+        *,
+        retry_in: float | None,
+        now: float | None = None,
+    ) -> JobState | None:
+        state: JobState = "dead" if retry_in is None else "queued"
+        with self._autocommit() as cursor:
+            cursor.execute(
+                "UPDATE jobs SET state = %(state)s, last_error = %(error)s, "
+                f"run_after = {NOW} + %(retry_in)s, lease_owner = NULL, "
+                f"lease_expires_at = NULL, updated_at = {NOW} WHERE {HOLDS_LEASE}",
+                {
+                    "id": job_id,
+                    "worker": worker_id,
+                    "state": state,
+                    "error": clip_error(error),
+                    "retry_in": retry_in or 0.0,
+                    "now": now,
+                },
+            )
+            return state if cursor.rowcount == 1 else None
+
+    def requeue_dead(self, job_id: int, *, now: float | None = None) -> bool:
+        with self._autocommit() as cursor:
+            cursor.execute(
+                f"UPDATE jobs SET state = 'queued', attempts = 0, run_after = {NOW}, "
+                f"updated_at = {NOW} WHERE id = %(id)s AND state = 'dead'",
+                {"id": job_id, "now": now},
+            )
+            return cursor.rowcount == 1
+
+    def get_job(self, job_id: int) -> Job | None:
+        with self._autocommit() as cursor:
+            cursor.execute("SELECT * FROM jobs WHERE id = %s", (job_id,))
+            row = cursor.fetchone()
+        return None if row is None else _job(row)
+
+    # repositories --------------------------------------------------------------------------
+
+    def remember_repository(
+        self, repository: str, installation_id: int | None, *, now: float | None = None
+    ) -> None:
+        with self._autocommit() as cursor:
+            cursor.execute(
+                "INSERT INTO repositories (repository, installation_id, created_at, updated_at) "
+                f"VALUES (%(repository)s, %(installation_id)s, {NOW}, {NOW}) "
+                "ON CONFLICT (repository) DO UPDATE SET installation_id = "
+                "coalesce(excluded.installation_id, repositories.installation_id), "
+                "updated_at = excluded.updated_at",
+                {"repository": repository, "installation_id": installation_id, "now": now},
+            )
+
+    def record_sync(
+        self, repository: str, commit: str | None, outcome: str, *, now: float | None = None
+    ) -> None:
+        with self._autocommit() as cursor:
+            cursor.execute(
+                "INSERT INTO repositories (repository, last_sync_at, last_sync_commit, "
+                "last_sync_outcome, created_at, updated_at) "
+                f"VALUES (%(repository)s, {NOW}, %(commit)s, %(outcome)s, {NOW}, {NOW}) "
+                "ON CONFLICT (repository) DO UPDATE SET last_sync_at = excluded.last_sync_at, "
+                "last_sync_commit = excluded.last_sync_commit, "
+                "last_sync_outcome = excluded.last_sync_outcome, updated_at = excluded.updated_at",
+                {"repository": repository, "commit": commit, "outcome": outcome, "now": now},
+            )
+
+    def due_resyncs(self, interval: float, *, now: float | None = None) -> list[str]:
+        with self._transaction() as cursor:
+            cursor.execute(f"SELECT {NOW} AS now", {"now": now})
+            at: float = self._one(cursor)["now"]
+            # A row another caller holds is skipped (that caller enqueues it); one it updated
+            # since this statement's snapshot is re-checked against its new last_resync_at.
+            cursor.execute(
+                "SELECT repository FROM repositories AS r "
+                "WHERE (last_resync_at IS NULL OR last_resync_at <= %(since)s) AND NOT EXISTS ("
+                "  SELECT 1 FROM jobs WHERE jobs.repository = r.repository "
+                "  AND state = 'queued' AND coalesce_key = 'sync'"
+                ") ORDER BY repository FOR UPDATE SKIP LOCKED",
+                {"since": at - interval},
+            )
+            due: list[str] = [row["repository"] for row in cursor.fetchall()]
+            if due:
+                cursor.execute(
+                    "UPDATE repositories SET last_resync_at = %(now)s, updated_at = %(now)s "
+                    "WHERE repository = ANY(%(due)s)",
+                    {"now": at, "due": due},
+                )
+                cursor.executemany(
+                    INSERT_JOB, [_job_params(NewJob("resync", name, {}), None, at) for name in due]
+                )
+        return due
+
+    def load_sync_state(self, repository: str) -> dict[str, Any] | None:
+        with self._autocommit() as cursor:
+            cursor.execute("SELECT data FROM sync_states WHERE repository = %s", (repository,))
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        data: dict[str, Any] = row["data"]
+        return data
+
+    def save_sync_state(self, repository: str, data: dict[str, Any]) -> None:
+        with self._autocommit() as cursor:
+            cursor.execute(
+                "INSERT INTO sync_states (repository, data, updated_at) "
+                "VALUES (%(repository)s, %(data)s, extract(epoch FROM statement_timestamp())) "
+                "ON CONFLICT (repository) DO UPDATE SET data = excluded.data, "
+                "updated_at = excluded.updated_at",
+                {"repository": repository, "data": Jsonb(data)},
+            )
+
+    def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus:
+        with self._transaction() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cursor.execute(f"SELECT {NOW} AS now", {"now": now})
+            at: float = self._one(cursor)["now"]
+            cursor.execute("SELECT state, count(*) AS count FROM jobs GROUP BY state")
+            counts = {row["state"]: row["count"] for row in cursor.fetchall()}
+            cursor.execute(
+                "SELECT count(*) AS depth, min(created_at) AS oldest FROM jobs "
+                "WHERE state = 'queued' AND run_after <= %s",
+                (at,),
+            )
+            queued = self._one(cursor)
+            cursor.execute(
+                "SELECT * FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC "
+                "LIMIT %s",
+                (dead_limit,),
+            )
+            dead = [_job(row) for row in cursor.fetchall()]
+            cursor.execute(
+                "SELECT repository, installation_id, last_sync_at, last_sync_commit, "
+                "last_sync_outcome, last_resync_at FROM repositories ORDER BY repository"
+            )
+            repositories = [RepositoryInfo(**row) for row in cursor.fetchall()]
+            cursor.execute("SELECT count(*) AS count FROM deliveries")
+            deliveries: int = self._one(cursor)["count"]
+        oldest = queued["oldest"]
+        return ServiceStatus(
+            jobs_by_state={state: counts.get(state, 0) for state in JOB_STATES},
+            queue_depth=queued["depth"],
+            oldest_queued_age=None if oldest is None else max(0.0, at - oldest),
+            dead=dead,
+            repositories=repositories,
+            deliveries=deliveries,
+        )

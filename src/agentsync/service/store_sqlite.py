@@ -1,0 +1,478 @@
+"""The service's store on one SQLite file: the default, for a single ``agent serve`` process
+(the web endpoint and its worker thread), and safe for a few processes on one machine.
+
+WAL mode with ``synchronous=NORMAL``: a committed transaction survives ``kill -9`` of the
+process (not a power cut). Each thread has its own connection; every write is one ``BEGIN
+IMMEDIATE`` transaction, which holds SQLite's single write lock, so a claim is atomic across
+threads and processes without any further locking.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from agentsync.service.queue import (
+    JOB_STATES,
+    Delivery,
+    Job,
+    JobState,
+    NewJob,
+    RepositoryInfo,
+    ServiceStatus,
+)
+from agentsync.service.stores import (
+    SCHEMA_VERSION,
+    StoreError,
+    clip_error,
+    coalesce_key,
+    dump_payload,
+)
+
+BUSY_TIMEOUT = 30.0  # seconds a statement waits for another connection's write lock
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS deliveries (
+        delivery_id TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        action TEXT,
+        repository TEXT,
+        body BLOB NOT NULL,
+        received_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        coalesce_key TEXT,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        delivery_id TEXT,
+        last_error TEXT,
+        outcome TEXT,
+        coalesced_into INTEGER,
+        lease_owner TEXT,
+        lease_expires_at REAL,
+        run_after REAL NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS jobs_active ON jobs (id) WHERE state IN ('queued', 'running')",
+    "CREATE INDEX IF NOT EXISTS jobs_running ON jobs (repository) WHERE state = 'running'",
+    "CREATE INDEX IF NOT EXISTS jobs_by_repository ON jobs (repository, state, coalesce_key)",
+    "CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (updated_at) WHERE state = 'dead'",
+    """CREATE TABLE IF NOT EXISTS repositories (
+        repository TEXT PRIMARY KEY,
+        installation_id INTEGER,
+        last_sync_at REAL,
+        last_sync_commit TEXT,
+        last_sync_outcome TEXT,
+        last_resync_at REAL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS sync_states (
+        repository TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+)
+
+# A job is claimable when due (queued) or abandoned (running, lease expired), and its
+# repository has no job under an unexpired lease.
+CLAIMABLE = """
+    state IN ('queued', 'running')
+    AND ((state = 'queued' AND run_after <= :now)
+         OR (state = 'running' AND lease_expires_at <= :now))
+"""
+CANDIDATE = f"""
+SELECT * FROM jobs
+WHERE {CLAIMABLE}
+  AND repository NOT IN (
+    SELECT repository FROM jobs WHERE state = 'running' AND lease_expires_at > :now
+  )
+ORDER BY id LIMIT 1
+"""
+NEWEST_OF_GROUP = """
+SELECT * FROM jobs
+WHERE repository = :repository AND coalesce_key = :key AND state = 'queued'
+  AND run_after <= :now
+ORDER BY id DESC LIMIT 1
+"""
+RETIRE_OLDER = """
+UPDATE jobs SET state = 'done', outcome = 'coalesced', coalesced_into = :id, updated_at = :now
+WHERE repository = :repository AND coalesce_key = :key AND state = 'queued' AND id < :id
+"""
+TAKE = """
+UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = :worker,
+    lease_expires_at = :now + :lease, updated_at = :now
+WHERE id = :id RETURNING *
+"""
+HOLDS_LEASE = "id = :id AND state = 'running' AND lease_owner = :worker AND lease_expires_at > :now"
+INSERT_JOB = """
+INSERT INTO jobs (kind, repository, payload, coalesce_key, state, delivery_id, run_after,
+                  created_at, updated_at)
+VALUES (:kind, :repository, :payload, :key, 'queued', :delivery_id, :now, :now, :now)
+"""
+
+
+def _clock(now: float | None) -> float:
+    return time.time() if now is None else now
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(
+        id=row["id"],
+        kind=row["kind"],
+        repository=row["repository"],
+        payload=json.loads(row["payload"]),
+        state=row["state"],
+        attempts=row["attempts"],
+        delivery_id=row["delivery_id"],
+        last_error=row["last_error"],
+        lease_owner=row["lease_owner"],
+        # Floats, always: SQLite may hand back a whole number as an int.
+        lease_expires_at=None
+        if row["lease_expires_at"] is None
+        else float(row["lease_expires_at"]),
+        run_after=float(row["run_after"]),
+        created_at=float(row["created_at"]),
+        updated_at=float(row["updated_at"]),
+    )
+
+
+def _job_params(job: NewJob, delivery_id: str | None, now: float) -> dict[str, Any]:
+    return {
+        "kind": job.kind,
+        "repository": job.repository,
+        "payload": dump_payload(job.payload),
+        "key": coalesce_key(job),
+        "delivery_id": delivery_id,
+        "now": now,
+    }
+
+
+def _enable_wal(db: sqlite3.Connection, path: Path) -> None:
+    """Switch the file to WAL (once: the mode is persistent). The switch needs an exclusive
+    lock and does not wait for it, so processes opening a new file at once retry."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            (mode,) = db.execute("PRAGMA journal_mode=WAL").fetchone()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+            continue
+        if mode != "wal":
+            raise StoreError(f"{path}: SQLite cannot use WAL mode here (journal mode {mode})")
+        return
+
+
+class SQLiteServiceStore:
+    """``ServiceStore`` on the SQLite file at ``path`` (created, with its directory, if
+    missing)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        self._writer = threading.Lock()
+        self._closed = False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"{path}: cannot create the database directory: {error}") from error
+        try:
+            self._create_schema()
+        except BaseException:
+            self.close()
+            raise
+
+    def _create_schema(self) -> None:
+        with self._transaction() as db:
+            for statement in SCHEMA:
+                db.execute(statement)
+            row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+            if row[0] is None:
+                db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif row[0] > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: the database has schema version {row[0]}; this agentsync "
+                    f"knows version {SCHEMA_VERSION} (upgrade agentsync)"
+                )
+
+    # connections -------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(f"{self.path}: the store is closed")
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is not None:
+            return db
+        try:
+            db = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path}: cannot open the SQLite database: {error}") from error
+        try:
+            db.row_factory = sqlite3.Row
+            _enable_wal(db, self.path)
+            db.execute("PRAGMA synchronous=NORMAL")
+        except BaseException as error:
+            db.close()
+            if isinstance(error, sqlite3.Error):
+                raise StoreError(
+                    f"{self.path}: cannot open the SQLite database: {error}"
+                ) from error
+            raise
+        with self._guard:
+            if self._closed:
+                db.close()
+                raise StoreError(f"{self.path}: the store is closed")
+            self._connections.append(db)
+        self._local.db = db
+        return db
+
+    @contextmanager
+    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        """One transaction: ``IMMEDIATE`` takes the write lock up front (no upgrade deadlock);
+        ``DEFERRED`` is a consistent read."""
+        db = self._connection()
+        # Writers of this process queue on a lock, handed over at once, rather than on
+        # SQLite's busy handler, which sleeps in steps of up to 100 ms (the webhook's p99).
+        with self._writer if mode == "IMMEDIATE" else nullcontext():
+            try:
+                db.execute(f"BEGIN {mode}")
+                try:
+                    yield db
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as error:
+                raise StoreError(f"{self.path}: {error}") from error
+
+    def close(self) -> None:
+        with self._guard:
+            self._closed = True
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+
+    def ping(self) -> None:
+        with self._transaction("DEFERRED") as db:
+            db.execute("SELECT 1 FROM schema_version").fetchall()
+
+    # deliveries and jobs -------------------------------------------------------------------
+
+    def accept_delivery(self, delivery: Delivery, job: NewJob | None) -> bool:
+        with self._transaction() as db:
+            now = time.time()
+            inserted = db.execute(
+                "INSERT INTO deliveries (delivery_id, event, action, repository, body, "
+                "received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+                (*delivery, now),
+            ).rowcount
+            if inserted and job is not None:
+                db.execute(INSERT_JOB, _job_params(job, delivery.delivery_id, now))
+        return bool(inserted)
+
+    def enqueue(self, job: NewJob, *, now: float | None = None) -> int:
+        with self._transaction() as db:
+            rows = db.execute(INSERT_JOB + " RETURNING id", _job_params(job, None, _clock(now)))
+            (job_id,) = rows.fetchall()[0]
+        return int(job_id)
+
+    def claim(
+        self, worker_id: str, lease_seconds: float, *, now: float | None = None
+    ) -> Job | None:
+        with self._transaction() as db:
+            at = _clock(now)  # read once the write lock is held: a late clock is safe
+            chosen = db.execute(CANDIDATE, {"now": at}).fetchone()
+            if chosen is None:
+                return None
+            key = chosen["coalesce_key"]
+            if key is not None:
+                group = {"repository": chosen["repository"], "key": key, "now": at}
+                if chosen["state"] == "queued":
+                    chosen = db.execute(NEWEST_OF_GROUP, group).fetchone()
+                db.execute(RETIRE_OLDER, group | {"id": chosen["id"]})
+            rows = db.execute(
+                TAKE, {"id": chosen["id"], "worker": worker_id, "lease": lease_seconds, "now": at}
+            ).fetchall()
+        return _job(rows[0])
+
+    def heartbeat(
+        self, job_id: int, worker_id: str, lease_seconds: float, *, now: float | None = None
+    ) -> bool:
+        with self._transaction() as db:
+            at = _clock(now)
+            changed = db.execute(
+                "UPDATE jobs SET lease_expires_at = :now + :lease, updated_at = :now "
+                f"WHERE {HOLDS_LEASE}",
+                {"id": job_id, "worker": worker_id, "lease": lease_seconds, "now": at},
+            ).rowcount
+        return changed == 1
+
+    def complete(
+        self, job_id: int, worker_id: str, outcome: str, *, now: float | None = None
+    ) -> bool:
+        with self._transaction() as db:
+            changed = db.execute(
+                "UPDATE jobs SET state = 'done', outcome = :outcome, lease_owner = NULL, "
+                f"lease_expires_at = NULL, updated_at = :now WHERE {HOLDS_LEASE}",
+                {"id": job_id, "worker": worker_id, "outcome": outcome, "now": _clock(now)},
+            ).rowcount
+        return changed == 1
+
+    def fail(
+        self,
+        job_id: int,
+        worker_id: str,
+        error: str,
+        *,
+        retry_in: float | None,
+        now: float | None = None,
+    ) -> JobState | None:
+        state: JobState = "dead" if retry_in is None else "queued"
+        with self._transaction() as db:
+            at = _clock(now)
+            changed = db.execute(
+                "UPDATE jobs SET state = :state, last_error = :error, run_after = :run_after, "
+                "lease_owner = NULL, lease_expires_at = NULL, updated_at = :now "
+                f"WHERE {HOLDS_LEASE}",
+                {
+                    "id": job_id,
+                    "worker": worker_id,
+                    "state": state,
+                    "error": clip_error(error),
+                    "run_after": at + (retry_in or 0.0),
+                    "now": at,
+                },
+            ).rowcount
+        return state if changed == 1 else None
+
+    def requeue_dead(self, job_id: int, *, now: float | None = None) -> bool:
+        with self._transaction() as db:
+            at = _clock(now)
+            changed = db.execute(
+                "UPDATE jobs SET state = 'queued', attempts = 0, run_after = ?, updated_at = ? "
+                "WHERE id = ? AND state = 'dead'",
+                (at, at, job_id),
+            ).rowcount
+        return changed == 1
+
+    def get_job(self, job_id: int) -> Job | None:
+        with self._transaction("DEFERRED") as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return None if row is None else _job(row)
+
+    # repositories --------------------------------------------------------------------------
+
+    def remember_repository(
+        self, repository: str, installation_id: int | None, *, now: float | None = None
+    ) -> None:
+        with self._transaction() as db:
+            at = _clock(now)
+            db.execute(
+                "INSERT INTO repositories (repository, installation_id, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (repository) DO UPDATE SET "
+                "installation_id = coalesce(excluded.installation_id, installation_id), "
+                "updated_at = excluded.updated_at",
+                (repository, installation_id, at, at),
+            )
+
+    def record_sync(
+        self, repository: str, commit: str | None, outcome: str, *, now: float | None = None
+    ) -> None:
+        with self._transaction() as db:
+            at = _clock(now)
+            db.execute(
+                "INSERT INTO repositories (repository, last_sync_at, last_sync_commit, "
+                "last_sync_outcome, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (repository) DO UPDATE SET last_sync_at = excluded.last_sync_at, "
+                "last_sync_commit = excluded.last_sync_commit, "
+                "last_sync_outcome = excluded.last_sync_outcome, updated_at = excluded.updated_at",
+                (repository, at, commit, outcome, at, at),
+            )
+
+    def due_resyncs(self, interval: float, *, now: float | None = None) -> list[str]:
+        with self._transaction() as db:
+            at = _clock(now)
+            due = [
+                row[0]
+                for row in db.execute(
+                    "SELECT repository FROM repositories AS r "
+                    "WHERE (last_resync_at IS NULL OR last_resync_at <= ?) AND NOT EXISTS ("
+                    "  SELECT 1 FROM jobs WHERE jobs.repository = r.repository "
+                    "  AND state = 'queued' AND coalesce_key = 'sync'"
+                    ") ORDER BY repository",
+                    (at - interval,),
+                )
+            ]
+            for repository in due:
+                db.execute(INSERT_JOB, _job_params(NewJob("resync", repository, {}), None, at))
+                db.execute(
+                    "UPDATE repositories SET last_resync_at = ?, updated_at = ? "
+                    "WHERE repository = ?",
+                    (at, at, repository),
+                )
+        return due
+
+    def load_sync_state(self, repository: str) -> dict[str, Any] | None:
+        with self._transaction("DEFERRED") as db:
+            row = db.execute(
+                "SELECT data FROM sync_states WHERE repository = ?", (repository,)
+            ).fetchone()
+        if row is None:
+            return None
+        data: dict[str, Any] = json.loads(row[0])
+        return data
+
+    def save_sync_state(self, repository: str, data: dict[str, Any]) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO sync_states (repository, data, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (repository) DO UPDATE SET data = excluded.data, "
+                "updated_at = excluded.updated_at",
+                (repository, json.dumps(data, sort_keys=True), time.time()),
+            )
+
+    def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus:
+        with self._transaction("DEFERRED") as db:
+            at = _clock(now)
+            counts = dict(db.execute("SELECT state, count(*) FROM jobs GROUP BY state").fetchall())
+            depth, oldest = db.execute(
+                "SELECT count(*), min(created_at) FROM jobs "
+                "WHERE state = 'queued' AND run_after <= ?",
+                (at,),
+            ).fetchone()
+            dead = db.execute(
+                "SELECT * FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?",
+                (dead_limit,),
+            ).fetchall()
+            repositories = db.execute(
+                "SELECT repository, installation_id, last_sync_at, last_sync_commit, "
+                "last_sync_outcome, last_resync_at FROM repositories ORDER BY repository"
+            ).fetchall()
+            (deliveries,) = db.execute("SELECT count(*) FROM deliveries").fetchone()
+        return ServiceStatus(
+            jobs_by_state={state: counts.get(state, 0) for state in JOB_STATES},
+            queue_depth=depth,
+            oldest_queued_age=None if oldest is None else max(0.0, at - oldest),
+            dead=[_job(row) for row in dead],
+            repositories=[RepositoryInfo(*row) for row in repositories],
+            deliveries=deliveries,
+        )

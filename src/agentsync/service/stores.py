@@ -1,0 +1,84 @@
+"""Opening the service's database, and what its two backends share.
+
+:func:`open_store` picks the backend from the address: ``postgresql://`` and ``postgres://``
+URLs open :class:`~agentsync.service.store_postgres.PostgresServiceStore`, anything else is the
+path of a SQLite file (:class:`~agentsync.service.store_sqlite.SQLiteServiceStore`). Every
+problem opening or reaching the database is a :class:`StoreError` whose message never holds the
+password of the URL.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from agentsync.errors import AgentsyncError
+from agentsync.service.queue import SYNC_KINDS, NewJob, ServiceStore
+
+SCHEMA_VERSION = 1
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+MAX_ERROR_CHARS = 4000  # a job's last_error is a message, not a log
+
+
+class StoreError(AgentsyncError):
+    """The service database cannot be opened or reached."""
+
+
+def open_store(database: str | Path) -> ServiceStore:
+    """The store at ``database``: a PostgreSQL URL or a SQLite file path."""
+    text = str(database)
+    if urlsplit(text).scheme in POSTGRES_SCHEMES:
+        try:
+            from agentsync.service.store_postgres import PostgresServiceStore
+        except ImportError as error:
+            raise StoreError(
+                f"PostgreSQL support needs psycopg (pip install 'agentsync[server]'): {error}"
+            ) from error
+        return PostgresServiceStore(text)
+    from agentsync.service.store_sqlite import SQLiteServiceStore
+
+    return SQLiteServiceStore(Path(database))
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (in the authority or a ``password=`` parameter) masked."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if parts.password is not None:
+            userinfo, _, hostinfo = netloc.rpartition("@")
+            user = userinfo.partition(":")[0]
+            netloc = f"{user}:***@{hostinfo}"
+        query = parts.query
+        if "password" in query.lower():
+            query = urlencode(
+                [
+                    (key, "***" if key.lower() == "password" else value)
+                    for key, value in parse_qsl(query, keep_blank_values=True)
+                ],
+                safe="*",
+            )
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+    except ValueError:
+        return "<an invalid database URL>"
+
+
+def coalesce_key(job: NewJob) -> str | None:
+    """The group of queued jobs a claim of ``job`` retires the older of: every sync job of a
+    repository, or the jobs of one pull request; None for a job that coalesces with nothing."""
+    if job.kind in SYNC_KINDS:
+        return "sync"
+    number = job.payload.get("number")
+    if job.kind == "pull_request" and number is not None:
+        return f"pull_request:{number}"
+    return None
+
+
+def dump_payload(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True)
+
+
+def clip_error(error: str) -> str:
+    return error if len(error) <= MAX_ERROR_CHARS else error[: MAX_ERROR_CHARS - 1] + "…"

@@ -1,0 +1,177 @@
+"""The service's HTTP surface (Starlette): ``POST /webhooks/github``, ``/healthz``,
+``/readyz`` and ``/metrics``.
+
+A delivery is answered only after it is durable. In order:
+
+1. the body is read up to ``max_body_bytes`` (413 beyond);
+2. ``X-Hub-Signature-256`` is verified against the secrets (401, nothing stored, when missing
+   or wrong; SHA-1 signatures do not count);
+3. ``X-GitHub-Event`` and ``X-GitHub-Delivery`` must be present and the body a JSON object
+   (``application/json``, or GitHub's form encoding with a ``payload`` field) (400 otherwise);
+4. the delivery and its job (see :mod:`~agentsync.service.events`) are stored in one
+   transaction (:meth:`ServiceStore.accept_delivery`), then the answer is 202 (200 for a
+   delivery id seen before: nothing is stored twice).
+
+Every answer is JSON. Nothing here talks to GitHub or the control plane: the answer takes one
+local transaction, well under GitHub's 10 s.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from agentsync.service.events import PayloadError, route
+from agentsync.service.metrics import CONTENT_TYPE, Metrics
+from agentsync.service.queue import Delivery, ServiceStore
+from agentsync.service.signature import WebhookSecrets
+
+log = logging.getLogger("agentsync.service.webhook")
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # GitHub caps payloads at 25 MB; config pushes are far smaller
+_MAX_HEADER_LENGTH = 200
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _payload(body: bytes, content_type: str) -> Any:
+    """The JSON payload of a delivery, in either of GitHub's content types."""
+    if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        fields = parse_qs(body.decode("utf-8"), strict_parsing=True)
+        if len(fields.get("payload", [])) != 1:
+            raise ValueError("a form-encoded delivery needs exactly one payload field")
+        return json.loads(fields["payload"][0])
+    return json.loads(body)
+
+
+def _header(request: Request, name: str) -> str | None:
+    value = request.headers.get(name, "").strip()
+    if not value or len(value) > _MAX_HEADER_LENGTH or not value.isprintable():
+        return None
+    return value
+
+
+def create_app(
+    store: ServiceStore,
+    secrets: WebhookSecrets,
+    metrics: Metrics,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    on_queued: Callable[[], None] | None = None,
+) -> Starlette:
+    """The app; ``on_queued`` is called after a job is stored (to wake this process's
+    workers)."""
+
+    def refuse(status: int, event: str, outcome: str, detail: str) -> JSONResponse:
+        metrics.deliveries.labels(event=event, outcome=outcome).inc()
+        return JSONResponse({"detail": detail}, status)
+
+    async def github_webhook(request: Request) -> Response:
+        started = time.perf_counter()
+        event_header = _header(request, "x-github-event")
+        event = event_header or "unknown"
+        try:
+            body = await _read_body(request, max_body_bytes)
+        except _TooLarge:
+            return refuse(413, event, "too_large", f"the body is over {max_body_bytes} bytes")
+        except ClientDisconnect:
+            return refuse(400, event, "disconnected", "the client went away mid-body")
+        if not secrets.verify(body, request.headers.get("x-hub-signature-256")):
+            log.warning("refused a delivery: bad or missing signature", extra={"event": event})
+            return refuse(401, event, "bad_signature", "missing or invalid X-Hub-Signature-256")
+        delivery_id = _header(request, "x-github-delivery")
+        if event_header is None or delivery_id is None:
+            return refuse(
+                400, event, "bad_request", "X-GitHub-Event and X-GitHub-Delivery are required"
+            )
+        try:
+            payload = _payload(body, request.headers.get("content-type", "application/json"))
+            routing = route(event, payload)
+        except (ValueError, UnicodeDecodeError) as error:
+            return refuse(400, event, "bad_payload", f"the body is not a JSON payload: {error}")
+        except PayloadError as error:
+            return refuse(400, event, "bad_payload", str(error))
+        delivery = Delivery(delivery_id, event, routing.action, routing.repository, body)
+        try:
+            fresh = await run_in_threadpool(store.accept_delivery, delivery, routing.job)
+        except Exception:
+            metrics.errors.labels(where="accept_delivery").inc()
+            log.exception(
+                "could not store a delivery", extra={"delivery": delivery_id, "event": event}
+            )
+            return refuse(503, event, "store_error", "the delivery could not be stored; retry")
+        outcome = ("queued" if routing.job else "ignored") if fresh else "duplicate"
+        if outcome == "queued" and on_queued is not None:
+            on_queued()
+        metrics.deliveries.labels(event=event, outcome=outcome).inc()
+        log.info(
+            routing.reason if fresh else "duplicate delivery: already stored",
+            extra={
+                "delivery": delivery_id,
+                "event": event,
+                "action": routing.action,
+                "repository": routing.repository,
+                "outcome": outcome,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return JSONResponse(
+            {"delivery": delivery_id, "outcome": outcome, "reason": routing.reason},
+            202 if fresh else 200,
+        )
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            await run_in_threadpool(store.ping)
+        except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+            return JSONResponse(
+                {"status": "unavailable", "detail": f"the database: {type(error).__name__}"}, 503
+            )
+        return JSONResponse({"status": "ready"})
+
+    async def prometheus(request: Request) -> Response:
+        body = await run_in_threadpool(metrics.render)
+        return Response(body, media_type=CONTENT_TYPE)
+
+    async def internal_error(request: Request, error: Exception) -> Response:
+        metrics.errors.labels(where="http").inc()
+        return JSONResponse({"detail": "internal error (logged)"}, 500)
+
+    return Starlette(
+        exception_handlers={Exception: internal_error},
+        routes=[
+            Route("/webhooks/github", github_webhook, methods=["POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", prometheus),
+        ],
+    )

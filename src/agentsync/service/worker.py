@@ -1,0 +1,193 @@
+"""The worker loop: claim a job, keep its lease alive, run it, record the outcome.
+
+A worker is a thread in ``agent serve`` (SQLite) or an ``agent worker`` process (PostgreSQL;
+any number, on any machine). Each pass it also asks the store for due periodic resyncs, which
+the store enqueues once per repository however many workers ask.
+
+Failures retry with capped exponential backoff and full jitter; an error that says it is
+permanent (``retryable = False``, e.g. a refused sync or a 404 from GitHub), or a job that has
+used ``max_attempts`` claims, goes to the dead-letter state that ``agent serve status`` lists.
+A job whose worker dies keeps its lease until it expires, then another worker claims it again
+(counting an attempt).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Self
+
+from agentsync.service.metrics import Metrics
+from agentsync.service.queue import SYNC_KINDS, Job, ServiceStore
+
+log = logging.getLogger("agentsync.service.worker")
+
+JobHandler = Callable[[Job], str]  # runs one job; its outcome word ("applied", "reported"...)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    lease_seconds: float = 60.0
+    poll_interval: float = 0.25  # seconds between claims when the queue is empty
+    max_attempts: int = 5
+    backoff_base: float = 2.0  # seconds before the first retry
+    backoff_cap: float = 300.0
+    resync_interval: float | None = 3600.0  # None: no periodic resync
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def retry_delay(attempts: int, settings: WorkerSettings, rng: random.Random) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2 ** (attempts - 1))], at least 0.1 s."""
+    ceiling = min(settings.backoff_cap, settings.backoff_base * 2 ** max(attempts - 1, 0))
+    return max(0.1, rng.uniform(0, ceiling))
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Errors say so with a ``retryable`` attribute; anything else is assumed transient."""
+    return bool(getattr(error, "retryable", True))
+
+
+class _Heartbeat:
+    """Extends a job's lease every third of the lease while the job runs."""
+
+    def __init__(self, store: ServiceStore, job: Job, worker_id: str, lease: float) -> None:
+        self.store, self.job, self.worker_id, self.lease = store, job, worker_id, lease
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{job.id}", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.lease / 3):
+            try:
+                if not self.store.heartbeat(self.job.id, self.worker_id, self.lease):
+                    self.lost = True
+                    log.warning(
+                        "lost the lease of a running job",
+                        extra={"job": self.job.id, "repository": self.job.repository},
+                    )
+                    return
+            except Exception:
+                log.warning("heartbeat failed", exc_info=True, extra={"job": self.job.id})
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class Worker:
+    def __init__(
+        self,
+        store: ServiceStore,
+        handle: JobHandler,
+        metrics: Metrics,
+        settings: WorkerSettings | None = None,
+        *,
+        worker_id: str | None = None,
+        rng: random.Random | None = None,
+        wakeup: threading.Event | None = None,
+    ) -> None:
+        self.store = store
+        # Set by the webhook app of the same process when it queues a job: no poll delay.
+        self.wakeup = wakeup or threading.Event()
+        self.handle = handle
+        self.metrics = metrics
+        self.settings = settings or WorkerSettings()
+        self.worker_id = worker_id or default_worker_id()
+        self.rng = rng or random.Random()
+        self._last_resync_check = 0.0
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until ``stop`` is set (set ``wakeup`` too, to end a wait at once); a store
+        failure is logged and retried after a pause."""
+        log.info("worker started", extra={"worker": self.worker_id})
+        while not stop.is_set():
+            try:
+                self.schedule_resyncs()
+                job = self.run_once()
+            except Exception:
+                self.metrics.errors.labels(where="worker_loop").inc()
+                log.exception("worker loop error", extra={"worker": self.worker_id})
+                job = None
+            if job is None:
+                self.wakeup.wait(self.settings.poll_interval)
+                self.wakeup.clear()
+        log.info("worker stopped", extra={"worker": self.worker_id})
+
+    def schedule_resyncs(self) -> None:
+        interval = self.settings.resync_interval
+        now = time.time()
+        if interval is None or now - self._last_resync_check < min(interval, 60.0) / 2:
+            return
+        self._last_resync_check = now
+        for repository in self.store.due_resyncs(interval):
+            log.info("periodic resync queued", extra={"repository": repository})
+
+    def run_once(self) -> Job | None:
+        """Claim one due job and run it; the job, or None when nothing was due."""
+        job = self.store.claim(self.worker_id, self.settings.lease_seconds)
+        if job is None:
+            return None
+        context: dict[str, object] = {
+            "job": job.id,
+            "kind": job.kind,
+            "repository": job.repository,
+            "delivery": job.delivery_id,
+            "attempt": job.attempts,
+            "worker": self.worker_id,
+        }
+        log.info("job started", extra=context)
+        started = time.perf_counter()
+        with _Heartbeat(self.store, job, self.worker_id, self.settings.lease_seconds):
+            try:
+                outcome = self.handle(job)
+            except Exception as error:  # noqa: BLE001 - every failure is recorded on the job
+                self._failed(job, error, context, time.perf_counter() - started)
+                return job
+        duration = time.perf_counter() - started
+        histogram = (
+            self.metrics.sync_duration if job.kind in SYNC_KINDS else self.metrics.report_duration
+        )
+        histogram.observe(duration)
+        if self.store.complete(job.id, self.worker_id, outcome):
+            self.metrics.jobs.labels(kind=job.kind, outcome=outcome).inc()
+            log.info(
+                "job done",
+                extra={**context, "outcome": outcome, "duration_ms": round(duration * 1000)},
+            )
+        else:
+            log.warning("job finished after its lease was taken over", extra=context)
+        return job
+
+    def _failed(
+        self, job: Job, error: Exception, context: dict[str, object], duration: float
+    ) -> None:
+        message = " ".join(f"{type(error).__name__}: {error}".split())[:2000]
+        retryable = is_retryable(error) and job.attempts < self.settings.max_attempts
+        delay = retry_delay(job.attempts, self.settings, self.rng) if retryable else None
+        state = self.store.fail(job.id, self.worker_id, message, retry_in=delay)
+        outcome = "retry" if state == "queued" else "dead" if state == "dead" else "lease_lost"
+        self.metrics.jobs.labels(kind=job.kind, outcome=outcome).inc()
+        self.metrics.errors.labels(where=job.kind).inc()
+        log.warning(
+            "job failed",
+            extra={
+                **context,
+                "outcome": outcome,
+                "error": message,
+                "duration_ms": round(duration * 1000),
+            },
+        )

@@ -1,0 +1,180 @@
+"""A throwaway PostgreSQL server for the tests: ``initdb`` into a fresh directory, ``postgres``
+on 127.0.0.1 and a free port, databases created on demand, an immediate shutdown at the end.
+
+The server binaries come from ``$AGENTSYNC_PG_BINDIR``, else the ``pgserver`` package (a dev
+dependency that bundles them: only its files are used, none of its code), else ``pg_config
+--bindir``, else ``PATH``. PostgreSQL refuses to run as root: under root the server runs as
+``nobody``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Self
+
+STARTUP_TIMEOUT = 30.0  # seconds
+INITDB_OPTIONS = ("-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
+
+
+class PostgresUnavailable(RuntimeError):
+    """No PostgreSQL server binaries, or the server would not start."""
+
+
+def _has_server(bindir: Path) -> bool:
+    return (bindir / "initdb").is_file() and (bindir / "postgres").is_file()
+
+
+def find_bindir() -> Path:
+    """The directory holding ``initdb`` and ``postgres`` (see the module docstring)."""
+    tried: list[str] = []
+    configured = os.environ.get("AGENTSYNC_PG_BINDIR")
+    if configured:
+        if _has_server(Path(configured)):
+            return Path(configured)
+        tried.append(f"$AGENTSYNC_PG_BINDIR={configured}")
+    spec = importlib.util.find_spec("pgserver")
+    if spec is not None and spec.origin is not None:
+        bundled = Path(spec.origin).parent / "pginstall" / "bin"
+        if _has_server(bundled):
+            return bundled
+        tried.append(str(bundled))
+    else:
+        tried.append("the pgserver package (not installed)")
+    pg_config = shutil.which("pg_config")
+    if pg_config is not None:
+        result = subprocess.run(
+            [pg_config, "--bindir"], check=False, capture_output=True, text=True
+        )
+        if result.returncode == 0 and _has_server(Path(result.stdout.strip())):
+            return Path(result.stdout.strip())
+        tried.append(f"pg_config --bindir ({result.stdout.strip()})")
+    initdb = shutil.which("initdb")
+    if initdb is not None and _has_server(Path(initdb).parent):
+        return Path(initdb).parent
+    tried.append("PATH")
+    raise PostgresUnavailable(
+        "no PostgreSQL server binaries (initdb, postgres) found; tried "
+        + ", ".join(tried)
+        + ". Install the dev dependencies (they include pgserver) or set AGENTSYNC_PG_BINDIR."
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class PostgresServer:
+    """One PostgreSQL cluster in a temporary directory; use as a context manager."""
+
+    def __init__(self, bindir: Path | None = None) -> None:
+        self.bindir = bindir or find_bindir()
+        self.port = _free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="agentsync-pg-"))
+        self.data = self.directory / "data"
+        self.log = self.directory / "postgres.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._as: dict[str, Any] = {}
+        if os.geteuid() == 0:  # postgres refuses to run as root
+            nobody = pwd.getpwnam("nobody")
+            self._as = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+            os.chown(self.directory, nobody.pw_uid, nobody.pw_gid)
+        self.directory.chmod(0o755)
+
+    @property
+    def admin_url(self) -> str:
+        return self.url("postgres")
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        """Initialize and start the cluster; on failure nothing is left behind."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        initdb = subprocess.run(
+            [str(self.bindir / "initdb"), "-D", str(self.data), *INITDB_OPTIONS],
+            check=False,
+            capture_output=True,
+            text=True,
+            **self._as,
+        )
+        if initdb.returncode != 0:
+            raise PostgresUnavailable(f"initdb failed:\n{initdb.stdout}{initdb.stderr}")
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "port": str(self.port),
+            "unix_socket_directories": str(self.directory),
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "max_connections": "200",
+            "shared_buffers": "32MB",
+        }
+        command = [str(self.bindir / "postgres"), "-D", str(self.data)]
+        for name, value in settings.items():
+            command += ["-c", f"{name}={value}"]
+        with self.log.open("wb") as log:
+            self._process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, **self._as
+            )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise PostgresUnavailable(f"postgres exited:\n{self.log.read_text()}")
+            ready = subprocess.run(
+                [str(self.bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
+                check=False,
+                capture_output=True,
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise PostgresUnavailable(f"postgres did not start in time:\n{self.log.read_text()}")
+
+    def create_database(self) -> str:
+        """A fresh, empty database; its URL."""
+        import psycopg
+
+        name = f"test_{uuid.uuid4().hex}"
+        with psycopg.connect(self.admin_url, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGQUIT)  # immediate shutdown
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

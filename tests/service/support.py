@@ -1,0 +1,186 @@
+"""Shared by the service tests: the webhook app on a loopback port in a thread, and signed
+deliveries built from the recorded payloads in ``fixtures/webhooks``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+import uvicorn
+
+from agentsync.controlplane.server import free_port
+from agentsync.service.metrics import Metrics
+from agentsync.service.queue import ServiceStore
+from agentsync.service.signature import WebhookSecrets, sign
+from agentsync.service.webhook import MAX_BODY_BYTES, create_app
+
+SECRET = b"webhook-secret-for-tests-0123456789"
+
+
+class WebhookServer:
+    """``create_app`` under uvicorn on ``http://127.0.0.1:<port>`` in a background thread."""
+
+    def __init__(
+        self,
+        store: ServiceStore,
+        secrets: WebhookSecrets | None = None,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.store = store
+        self.metrics = Metrics(store)
+        app = create_app(
+            store, secrets or WebhookSecrets([SECRET]), self.metrics, max_body_bytes=max_body_bytes
+        )
+        self.port = free_port()
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, lifespan="off")
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            assert time.monotonic() < deadline, "the webhook app did not start"
+            assert self._thread.is_alive(), "the webhook app stopped"
+            time.sleep(0.01)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+def delivery_headers(
+    event: str, body: bytes, *, delivery: str | None = None, secret: bytes = SECRET
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "GitHub-Hookshot/test",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+        "X-Hub-Signature-256": sign(secret, body),
+    }
+
+
+def deliver(
+    client: httpx.Client,
+    event: str,
+    data: dict[str, Any],
+    *,
+    delivery: str | None = None,
+    secret: bytes = SECRET,
+) -> httpx.Response:
+    body = json.dumps(data).encode()
+    headers = delivery_headers(event, body, delivery=delivery, secret=secret)
+    return client.post("/webhooks/github", content=body, headers=headers)
+
+
+# -- agent serve and agent worker as real processes -------------------------------------------
+
+AGENT = Path(sys.executable).with_name("agent")
+
+
+class ServiceProcess:
+    """``agent serve`` (or ``agent worker``) as a child process, JSON logs in ``log_file``."""
+
+    def __init__(
+        self,
+        command: str,
+        database: str,
+        log_file: Path,
+        env: dict[str, str],
+        *extra: str,
+    ) -> None:
+        self.command = command
+        self.log_file = log_file
+        self.port = free_port() if command == "serve" else None
+        args = [str(AGENT), command, "--database", database, *extra]
+        if self.port is not None:
+            args += ["--port", str(self.port)]
+        self.args = args
+        self.env = {**os.environ, **env}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        with self.log_file.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.args, stdout=log, stderr=subprocess.STDOUT, env=self.env
+            )
+        if self.port is not None:
+            deadline = time.monotonic() + 30
+            while True:
+                assert self.process.poll() is None, f"agent serve exited: {self.logs_text()}"
+                try:
+                    if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "agent serve did not start"
+                time.sleep(0.05)
+        else:
+            wait_for(lambda: any(e.get("message") == "worker started" for e in self.logs()))
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup of any kind."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def logs_text(self) -> str:
+        return self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
+
+    def logs(self) -> list[dict[str, Any]]:
+        """The JSON log lines (anything else in the file fails the test)."""
+        entries = []
+        for line in self.logs_text().splitlines():
+            if line.strip():
+                entries.append(json.loads(line))
+        return entries
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
+        time.sleep(0.05)

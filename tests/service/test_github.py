@@ -1,0 +1,695 @@
+"""The service's GitHub side against a stateful fake GitHub (real git repositories, loopback).
+
+Each test pushes commits to a repository the fake hosts, opens a pull request, runs the report
+and reads back what GitHub would hold: the check run and its annotations, the comments, and the
+exact requests made.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from agentsync.lint.diagnostic import Diagnostic
+from agentsync.lint.result import FileResult, LintResult
+from agentsync.service.github import (
+    MARKER,
+    AppCredentials,
+    ChangedFile,
+    GitHubClient,
+    GitHubError,
+    PullRequestReport,
+    TokenCredentials,
+    comment_body,
+    github_source,
+    lint_files,
+    report_pull_request,
+)
+from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
+
+REPO = "octo-org/agents-repo"
+R = f"/repos/{REPO}"
+TOKEN = "ghp_test0123456789abcdefSECRET"
+APP_ID = 123
+INSTALLATION = 42
+VALID = (
+    "ellipsis:\n  version: v1\n  name: Nightly audit\ntriggers:\n  - type: cron\n"
+    '    schedule: "0 3 * * *"\nclaude:\n  system: Audit the dependencies.\n'
+)
+# type at 3:9 (ellipsis.name is a list); unknown-key at 9:3 ('sytem', with a hint).
+BROKEN = VALID.replace("Nightly audit", "[not, a, string]") + "  sytem: Review.\n"
+# budget-schedule (a warning) at 6:15: 24 runs a day, but limits allow 2.
+WARNED = VALID.replace("0 3 * * *", "0 * * * *") + "limits:\n  run: 10\n  day: 20\n"
+
+
+def many_unknown_keys(count: int) -> str:
+    """A config with ``count`` unknown-key errors (and no other problem)."""
+    return VALID + "".join(f"bogus{i}: 1\n" for i in range(count))
+
+
+@pytest.fixture(scope="module")
+def app_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def app(app_key: rsa.RSAPrivateKey) -> AppCredentials:
+    pem = app_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return AppCredentials(APP_ID, pem)
+
+
+@pytest.fixture
+def fake(tmp_path: Path, app_key: rsa.RSAPrivateKey) -> Iterator[FakeGitHub]:
+    with FakeGitHub(tmp_path, token=TOKEN) as server:
+        server.install_app(APP_ID, app_key.public_key(), INSTALLATION)
+        yield server
+
+
+@pytest.fixture
+def repo(fake: FakeGitHub) -> FakeRepo:
+    return fake.create_repo(REPO, {"agents/review.yaml": VALID, "README.md": "# agents\n"})
+
+
+def as_app(fake: FakeGitHub, app: AppCredentials, number: int = 7) -> PullRequestReport:
+    return report_pull_request(
+        app,
+        REPO,
+        number,
+        installation_id=INSTALLATION,
+        base_url=fake.url,
+        retries=0,
+        seconds_between_writes=0,
+    )
+
+
+def as_token(fake: FakeGitHub, number: int = 7, token: str = TOKEN) -> PullRequestReport:
+    return report_pull_request(
+        TokenCredentials(token),
+        REPO,
+        number,
+        base_url=fake.url,
+        retries=0,
+        seconds_between_writes=0,
+    )
+
+
+# -- a pull request with a broken config ----------------------------------------------------------
+
+
+def test_a_broken_config_gets_a_failed_check_run_and_a_comment(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    head = repo.commit(
+        {"agents/broken.yaml": BROKEN, "agents/review.yaml": WARNED, "x.txt": "x"},
+        branch="feature",
+    )
+    fake.open_pull_request(repo, 7, "feature")
+
+    report = as_app(fake, app)
+
+    assert report == PullRequestReport(
+        REPO, 7, head, "open", 2, 2, 1, report.check_run_id, report.comment_id, "created"
+    )  # fmt: skip
+    # Exactly these calls: the token, the pull request, its files, two blobs, the check run,
+    # the comments (none of ours yet), the new comment.
+    assert fake.paths() == [
+        f"POST /app/installations/{INSTALLATION}/access_tokens",
+        f"GET {R}/pulls/7",
+        f"GET {R}/pulls/7/files",
+        *sorted(f"GET {R}/git/blobs/{sha}" for sha in blob_shas(repo, "feature")),
+        f"POST {R}/check-runs",
+        f"GET {R}/issues/7/comments",
+        f"POST {R}/issues/7/comments",
+    ]
+
+    (run,) = fake.check_runs_on(REPO, head)
+    assert run["id"] == report.check_run_id
+    assert (run["name"], run["status"], run["conclusion"]) == ("agent-lint", "completed", "failure")
+    assert run["output"]["title"] == "2 errors, 1 warning in 2 changed configs"
+    assert head in run["output"]["summary"]
+    assert [(a["path"], a["title"], a["annotation_level"]) for a in run["annotations"]] == [
+        ("agents/broken.yaml", "type", "failure"),
+        ("agents/broken.yaml", "unknown-key", "failure"),
+        ("agents/review.yaml", "budget-schedule", "warning"),
+    ]
+    assert run["annotations"][1] == {
+        "path": "agents/broken.yaml",
+        "start_line": 9,
+        "end_line": 9,
+        "start_column": 3,
+        "end_column": 3,
+        "annotation_level": "failure",
+        "message": "unknown key 'sytem' in claude: did you mean 'system'?",
+        "title": "unknown-key",
+        "raw_details": "hint: keys allowed here: model, system",
+    }
+    assert "raw_details" not in run["annotations"][0]  # no hint
+
+    (comment,) = fake.comments_on(REPO, 7)
+    assert comment["id"] == report.comment_id
+    body = comment["body"]
+    assert body.startswith(MARKER)
+    assert f"**2 errors, 1 warning in 2 changed configs** at `{head}`." in body
+    assert (
+        "| agents/broken.yaml:9:3 | error | unknown-key | unknown key 'sytem' in claude: did you "
+        "mean 'system'?<br>hint: keys allowed here: model, system |"
+    ) in body
+    assert "| agents/broken.yaml:3:9 | error | type | ellipsis.name must be a string" in body
+    assert "| agents/review.yaml:6:15 | warning | budget-schedule |" in body
+    assert comment["user"]["type"] == "Bot"
+
+
+def blob_shas(repo: FakeRepo, branch: str) -> set[str]:
+    """The blob shas of the config files that ``branch`` changes (what the report fetches)."""
+    listing = git(repo.path, "diff", "--name-only", f"main...{branch}").decode().split()
+    configs = [p for p in listing if p.startswith("agents/")]
+    return {git(repo.path, "rev-parse", f"{branch}:{p}").decode().strip() for p in configs}
+
+
+@pytest.mark.parametrize("problems", [50, 51, 149])
+def test_annotations_go_fifty_per_request(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials, problems: int
+) -> None:
+    head = repo.commit({"agents/many.yaml": many_unknown_keys(problems)}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+
+    report = as_app(fake, app)
+
+    assert report.errors == problems
+    requests = fake.requests_to("POST", f"{R}/check-runs") + fake.requests_to(
+        "PATCH", rf"{R}/check-runs/\d+"
+    )
+    assert len(requests) == math.ceil(problems / 50)
+    batches = [r.json["output"]["annotations"] for r in requests]
+    assert all(len(batch) <= 50 for batch in batches)
+    assert [len(b) for b in batches[:-1]] == [50] * (len(batches) - 1)
+    # Every update repeats the title and the summary, as GitHub requires.
+    outputs = {(r.json["output"]["title"], r.json["output"]["summary"]) for r in requests}
+    assert len(outputs) == 1
+    (run,) = fake.check_runs_on(REPO, head)
+    assert len(run["annotations"]) == run["output"]["annotations_count"] == problems
+    lines = [a["start_line"] for a in run["annotations"]]
+    assert lines == sorted(lines)  # in file order, none lost or repeated
+    assert len(set(lines)) == problems
+
+
+# -- one comment, updated in place ----------------------------------------------------------------
+
+
+def test_the_comment_is_created_once_then_updated_in_place(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    first = repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    fake.post_comment(REPO, 7, "Looks good to me")  # someone else's comment stays alone
+
+    created = as_app(fake, app)
+    second = repo.commit({"agents/broken.yaml": VALID}, branch="feature")  # push a fix
+    updated = as_app(fake, app)
+    unchanged = as_app(fake, app)
+
+    assert created.comment == "created"
+    assert updated.comment == "updated"
+    assert unchanged.comment == "unchanged"
+    assert created.comment_id == updated.comment_id == unchanged.comment_id
+    assert len(fake.requests_to("POST", rf"{R}/issues/7/comments")) == 1
+    assert len(fake.requests_to("PATCH", rf"{R}/issues/comments/\d+")) == 1
+    comments = fake.comments_on(REPO, 7)
+    ours = [c for c in comments if c["body"].startswith(MARKER)]
+    assert len(comments) == 2
+    assert len(ours) == 1
+    assert f"`{second}`" in ours[0]["body"]
+    assert first not in ours[0]["body"]
+    assert "The changed config is valid" in ours[0]["body"]
+    # One check run per head.
+    assert [r["conclusion"] for r in fake.check_runs_on(REPO, first)] == ["failure"]
+    assert len(fake.check_runs_on(REPO, second)) == 2  # the report ran twice on it
+
+
+def test_our_comment_is_found_on_a_later_page(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    for i in range(120):
+        fake.post_comment(REPO, 7, f"comment {i}")
+    as_app(fake, app)
+
+    report = as_app(fake, app, number=7)
+
+    assert report.comment == "unchanged"
+    assert fake.requests[-1].path == f"{R}/issues/7/comments"
+    assert fake.requests[-1].query == {"per_page": "100", "page": "2"}
+    assert len(fake.comments_on(REPO, 7)) == 121
+
+
+def test_token_credentials_post_only_the_comment(fake: FakeGitHub, repo: FakeRepo) -> None:
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+
+    report = as_token(fake)
+
+    assert report.check_run_id is None
+    assert report.comment == "created"
+    assert not [p for p in fake.paths() if "check-runs" in p or "/app/" in p]
+    assert {r.authorization for r in fake.requests} == {f"token {TOKEN}"}
+    (comment,) = fake.comments_on(REPO, 7)
+    assert comment["user"]["type"] == "User"
+    assert "unknown-key" in comment["body"]
+
+
+def test_a_clean_pull_request(fake: FakeGitHub, repo: FakeRepo, app: AppCredentials) -> None:
+    repo.commit({"agents/old.yaml": "ellipsis: {version: v1, name: Old, enabled: false}\n"})
+    repo.commit(
+        {
+            "agents/a.yaml": VALID.replace("Nightly audit", "A"),
+            ".agents/b.yml": VALID.replace("Nightly audit", "B"),
+            "agents/old.yaml": None,
+        },
+        branch="feature",
+    )
+    fake.open_pull_request(repo, 7, "feature")
+
+    report = as_app(fake, app)
+
+    assert (report.files_linted, report.errors, report.warnings) == (2, 0, 0)
+    (run,) = fake.check_runs_on(REPO)
+    assert run["conclusion"] == "success"
+    assert run["output"]["title"] == "all 2 changed configs are valid"
+    assert run["annotations"] == []
+    (comment,) = fake.comments_on(REPO, 7)
+    assert "All 2 changed configs are valid" in comment["body"]
+    assert "1 removed config not checked" in comment["body"]
+    assert "| Location |" not in comment["body"]
+
+
+def test_a_renamed_config_is_linted_at_its_new_path(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    repo.commit({"agents/review.yaml": None, "ellipsis/review.yaml": VALID}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+
+    with GitHubClient(app, installation_id=INSTALLATION, base_url=fake.url, retries=0) as github:
+        changed = github.changed_config_files(REPO, 7)
+
+    assert changed == [
+        ChangedFile(
+            "ellipsis/review.yaml", "renamed", changed[0].sha, "agents/review.yaml", VALID.encode()
+        )
+    ]
+
+
+# -- no config changed ----------------------------------------------------------------------------
+
+
+def test_no_config_change_gets_a_neutral_check_run_and_no_comment(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    head = repo.commit(
+        {"README.md": "# changed\n", "docs/agents/x.yaml": "x: 1\n"}, branch="feature"
+    )
+    fake.open_pull_request(repo, 7, "feature")
+
+    report = as_app(fake, app)
+
+    assert (report.files_linted, report.comment, report.comment_id) == (0, "none", None)
+    (run,) = fake.check_runs_on(REPO, head)
+    assert (run["conclusion"], run["output"]["title"]) == ("neutral", "no agent config changed")
+    assert fake.comments_on(REPO, 7) == []
+    assert not fake.requests_to("GET", rf"{R}/git/blobs/.*")
+
+
+def test_no_config_change_updates_a_previous_comment(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    as_token(fake)
+    repo.commit({"agents/broken.yaml": None}, branch="feature")  # the config is dropped
+
+    report = as_token(fake)
+
+    assert report.comment == "updated"
+    (comment,) = fake.comments_on(REPO, 7)
+    assert "No agent config changed" in comment["body"]
+
+
+def test_a_closed_pull_request_is_left_alone(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    head = repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature").state = "closed"
+
+    report = as_app(fake, app)
+
+    assert (report.head_sha, report.state, report.comment) == (head, "closed", "none")
+    assert fake.paths()[1:] == [f"GET {R}/pulls/7"]
+
+
+def test_the_head_is_read_when_the_job_runs(fake: FakeGitHub, repo: FakeRepo) -> None:
+    """Level-triggered: a push after the webhook is what gets reported."""
+    stale = repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    webhook = webhook_payload("pull_request.opened", REPO, sha=stale, branch="feature")
+    fresh = repo.commit({"agents/broken.yaml": VALID}, branch="feature")
+
+    with GitHubClient(TokenCredentials(TOKEN), base_url=fake.url) as github:
+        head = github.pull_request_head(REPO, webhook["number"])
+
+    assert webhook["pull_request"]["head"]["sha"] == stale
+    assert head == (fresh, "open", "main")
+
+
+def test_many_changed_files_are_read_page_by_page(fake: FakeGitHub, repo: FakeRepo) -> None:
+    files: dict[str, str | bytes | None] = {f"docs/{i}.md": f"{i}\n" for i in range(150)}
+    files["agents/zz.yaml"] = BROKEN
+    repo.commit(files, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+
+    with GitHubClient(TokenCredentials(TOKEN), base_url=fake.url) as github:
+        changed = github.changed_config_files(REPO, 7)
+
+    assert [f.path for f in changed] == ["agents/zz.yaml"]
+    pages = fake.requests_to("GET", rf"{R}/pulls/7/files")
+    assert [r.query for r in pages] == [{"per_page": "100"}, {"per_page": "100", "page": "2"}]
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+def test_bad_credentials_are_permanent(fake: FakeGitHub, repo: FakeRepo) -> None:
+    wrong = "ghp_wrong0123456789abcdefSECRET"
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+
+    with pytest.raises(GitHubError) as caught:
+        as_token(fake, token=wrong)
+
+    error = caught.value
+    assert (error.status, error.retryable) == (401, False)
+    assert str(error) == (
+        "GitHub rejected the credentials (token) with HTTP 401 while reading pull request #7 "
+        f"of {REPO} from {fake.url}"
+    )
+    assert wrong not in str(error)
+    assert wrong not in repr(error)
+
+
+def test_an_unknown_installation_is_permanent(fake: FakeGitHub, app: AppCredentials) -> None:
+    with pytest.raises(GitHubError) as caught:
+        report_pull_request(app, REPO, 7, installation_id=99, base_url=fake.url, retries=0)
+
+    assert (caught.value.status, caught.value.retryable) == (404, False)
+    assert "BEGIN" not in str(caught.value)
+
+
+def test_a_missing_pull_request_is_permanent(fake: FakeGitHub, repo: FakeRepo) -> None:
+    with pytest.raises(GitHubError, match=r"HTTP 404 while reading pull request #8") as caught:
+        as_token(fake, number=8)
+
+    assert caught.value.retryable is False
+
+
+def test_server_errors_are_retryable(fake: FakeGitHub, repo: FakeRepo) -> None:
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    fake.fail_next(f"{R}/pulls/7/files", times=5, status=502)
+
+    with pytest.raises(GitHubError) as caught:
+        as_token(fake)
+
+    error = caught.value
+    assert error.retryable is True
+    assert str(error) == (
+        "GitHub kept failing (too many 502 error responses) while reading the files of pull "
+        f"request #7 of {REPO} from {fake.url}"
+    )
+    assert TOKEN not in str(error)
+    assert fake.comments_on(REPO, 7) == []
+
+
+def test_a_failed_write_is_retryable_and_a_retry_does_not_duplicate_the_comment(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    as_app(fake, app)
+    repo.commit({"agents/broken.yaml": VALID}, branch="feature")
+    fake.fail_next(f"{R}/check-runs", status=500, method="POST")  # writes are not retried
+
+    with pytest.raises(GitHubError) as caught:
+        as_app(fake, app)
+    retried = as_app(fake, app)  # the worker's next attempt
+
+    assert (caught.value.status, caught.value.retryable) == (500, True)
+    assert "HTTP 500 while creating check run 'agent-lint' on" in str(caught.value)
+    assert retried.comment == "updated"
+    assert len(fake.comments_on(REPO, 7)) == 1
+
+
+def test_a_transient_error_is_retried_within_the_call(fake: FakeGitHub, repo: FakeRepo) -> None:
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    fake.fail_next(f"{R}/pulls/7", status=502)
+
+    report = report_pull_request(TokenCredentials(TOKEN), REPO, 7, base_url=fake.url, retries=1)
+
+    assert report.comment == "created"
+    assert fake.paths()[:2] == [f"GET {R}/pulls/7", f"GET {R}/pulls/7"]
+
+
+def test_a_rate_limit_is_retryable(fake: FakeGitHub, repo: FakeRepo) -> None:
+    fake.open_pull_request(repo, 7, "main")
+    fake.fail_next(f"{R}/pulls/7", status=429)
+
+    with pytest.raises(GitHubError) as caught:
+        as_token(fake)
+
+    assert (caught.value.status, caught.value.retryable) == (429, True)
+
+
+def test_an_unreachable_github_is_retryable() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    with pytest.raises(GitHubError, match="cannot reach GitHub") as caught:
+        report_pull_request(
+            TokenCredentials(TOKEN), REPO, 7, base_url=f"http://127.0.0.1:{port}", retries=0
+        )
+
+    assert caught.value.retryable is True
+    assert TOKEN not in str(caught.value)
+
+
+def test_app_credentials_need_an_installation(app: AppCredentials) -> None:
+    with pytest.raises(GitHubError, match="needs an installation id") as caught:
+        github_source(app, REPO)
+    assert caught.value.retryable is False
+
+
+def test_secrets_stay_out_of_reprs(app: AppCredentials) -> None:
+    token_client = GitHubClient(TokenCredentials(TOKEN))
+    app_client = GitHubClient(app, installation_id=INSTALLATION)
+
+    assert TOKEN not in repr(token_client)
+    assert "PRIVATE KEY" not in repr(app_client)
+    assert repr(app_client) == (
+        "GitHubClient(credentials=AppCredentials(app_id=123), installation_id=42, "
+        "base_url='https://api.github.com')"
+    )
+    assert "installation 42" in repr(app_client.source(REPO))
+
+
+# -- commit order through the compare API ---------------------------------------------------------
+
+
+def test_is_ancestor(fake: FakeGitHub, repo: FakeRepo, app: AppCredentials) -> None:
+    base = repo.head()
+    ahead = repo.commit({"agents/a.yaml": VALID}, branch="feature")
+    newer_main = repo.commit({"README.md": "newer\n"})
+    source = github_source(app, REPO, installation_id=INSTALLATION, base_url=fake.url)
+
+    assert source.is_ancestor(base, ahead) is True  # ahead
+    assert source.is_ancestor(ahead, ahead) is True  # identical
+    assert source.is_ancestor(ahead, base) is False  # behind
+    assert source.is_ancestor(ahead, newer_main) is False  # diverged
+    compares = fake.requests_to("GET", rf"{R}/compare/.*")
+    assert compares[0].path == f"{R}/compare/{base}...{ahead}"
+    assert len(compares) == 4
+
+
+# -- the report's text ----------------------------------------------------------------------------
+
+
+def test_lint_files_lints_bytes_in_path_order() -> None:
+    result = lint_files({"agents/b.yaml": BROKEN.encode(), "agents/a.yaml": VALID.encode()})
+
+    assert [(f.path, f.status) for f in result.files] == [
+        ("agents/a.yaml", "valid"),
+        ("agents/b.yaml", "invalid"),
+    ]
+
+
+def test_a_huge_report_fits_in_a_comment() -> None:
+    diagnostic = Diagnostic(1, 1, "unknown-key", "error", "x" * 500, hint="h" * 200)
+    result = LintResult((FileResult("agents/a.yaml", "invalid", (diagnostic,) * 1000),))
+
+    body = comment_body(result, "f" * 40)
+
+    assert len(body) <= 65536
+    shown = body.count("| agents/a.yaml:1:1 |")
+    assert 0 < shown < 1000
+    assert body.endswith(f"{1000 - shown} more problems not shown.")
+
+
+def test_markup_in_messages_is_escaped() -> None:
+    diagnostic = Diagnostic(2, 4, "unknown-key", "warning", "key <b>|x|</b> `y`", hint="*z*")
+    result = LintResult((FileResult("agents/a.yaml", "valid", (diagnostic,)),))
+
+    body = comment_body(result, "f" * 40)
+
+    row = next(line for line in body.splitlines() if line.startswith("| agents/"))
+    assert row == (
+        r"| agents/a.yaml:2:4 | warning | unknown-key | key \<b\>\|x\|\</b\> \`y\`<br>hint: \*z\* |"
+    )
+    assert "0 errors, 1 warning in 1 changed config" in body
+
+
+# -- the fake itself ------------------------------------------------------------------------------
+
+
+def test_the_fake_refuses_what_github_refuses(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    """More than 50 annotations, or columns across lines, are GitHub's 422s."""
+    import httpx
+
+    token = _installation_token(fake, app)
+    annotation: dict[str, Any] = {
+        "path": "agents/a.yaml",
+        "start_line": 1,
+        "end_line": 2,
+        "annotation_level": "failure",
+        "message": "m",
+    }
+    output = {"title": "t", "summary": "s"}
+    bodies: list[dict[str, Any]] = [
+        {"output": {**output, "annotations": [annotation | {"end_line": 1}] * 51}},
+        {"output": {**output, "annotations": [annotation | {"start_column": 1}]}},
+        {"output": {"title": "t", "annotations": []}},
+    ]
+    for body in bodies:
+        response = httpx.post(
+            f"{fake.url}{R}/check-runs",
+            json={"name": "agent-lint", "head_sha": repo.head(), **body},
+            headers={"Authorization": f"token {token}"},
+        )
+        assert response.status_code == 422, body
+    response = httpx.post(
+        f"{fake.url}{R}/check-runs",
+        json={"name": "agent-lint", "head_sha": repo.head()},
+        headers={"Authorization": f"token {TOKEN}"},
+    )
+    assert response.status_code == 403  # check runs are for Apps only
+
+
+def _installation_token(fake: FakeGitHub, app: AppCredentials) -> str:
+    import httpx
+    import jwt
+
+    assertion = jwt.encode({"iss": str(APP_ID)}, app.private_key, algorithm="RS256")
+    response = httpx.post(
+        f"{fake.url}/app/installations/{INSTALLATION}/access_tokens",
+        headers={"Authorization": f"Bearer {assertion}"},
+    )
+    assert response.status_code == 201
+    token: str = response.json()["token"]
+    return token
+
+
+def test_webhook_payloads_are_filled_for_a_repository() -> None:
+    push = webhook_payload("push", "acme/configs", sha="a" * 40, before="b" * 40, branch="dev")
+    sync = webhook_payload(
+        "pull_request.synchronize", "acme/configs", sha="c" * 40, number=12, branch="topic"
+    )
+    app_less = webhook_payload("ping", "acme/configs", installation_id=None)
+
+    assert (push["ref"], push["before"], push["after"]) == ("refs/heads/dev", "b" * 40, "a" * 40)
+    assert push["head_commit"]["id"] == push["commits"][0]["id"] == "a" * 40
+    assert push["repository"]["full_name"] == "acme/configs"
+    assert push["installation"]["id"] == 42
+    assert (sync["action"], sync["number"], sync["after"]) == ("synchronize", 12, "c" * 40)
+    pull = sync["pull_request"]
+    assert (pull["number"], pull["head"]["sha"], pull["head"]["ref"]) == (12, "c" * 40, "topic")
+    assert pull["url"].endswith("/repos/acme/configs/pulls/12")
+    assert pull["base"]["ref"] == "main"
+    assert "installation" not in app_less
+    assert not re.search(r"octo-org|agents-repo", str(push) + str(sync))
+
+
+def test_a_listing_cut_at_githubs_limit_is_said(
+    fake: FakeGitHub, repo: FakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub lists at most 3000 files of a pull request (here 5, for speed)."""
+    import agentsync.service.github
+    import tests.service.fake_github
+
+    monkeypatch.setattr(tests.service.fake_github, "MAX_LISTED_FILES", 5)
+    monkeypatch.setattr(agentsync.service.github, "MAX_LISTED_FILES", 5)
+    repo.commit({f"agents/{i}.yaml": VALID.replace("audit", str(i)) for i in range(8)}, branch="f")
+    fake.open_pull_request(repo, 7, "f")
+
+    report = as_token(fake)
+
+    assert report.files_linted == 5
+    (comment,) = fake.comments_on(REPO, 7)
+    assert "GitHub lists at most 5 files of a pull request" in comment["body"]
+
+
+def test_the_fake_serves_snapshots_and_pushes(fake: FakeGitHub, repo: FakeRepo) -> None:
+    """A sync's reads (repository, commit, default head, tree, blobs) see each push."""
+    source = GitHubClient(TokenCredentials(TOKEN), base_url=fake.url).source(REPO)
+    first = source.snapshot()
+    pushed = repo.commit({"ellipsis/nightly.yml": WARNED, "agents/review.yaml": None})
+    feature = repo.commit({"agents/x.yaml": BROKEN}, branch="feature")
+
+    second = source.snapshot()
+    on_feature = GitHubClient(TokenCredentials(TOKEN), base_url=fake.url).source(REPO, "feature")
+
+    assert (first.commit, first.files) == (
+        repo.head("main~1"),
+        {"agents/review.yaml": VALID.encode()},
+    )
+    assert (second.commit, second.on_default_branch) == (pushed, True)
+    assert second.files == {"ellipsis/nightly.yml": WARNED.encode()}
+    snapshot = on_feature.snapshot()
+    assert (snapshot.commit, snapshot.on_default_branch) == (feature, False)
+    assert set(snapshot.files) == {"agents/x.yaml", "ellipsis/nightly.yml"}
+
+
+def test_a_slow_github_times_out_as_retryable(fake: FakeGitHub, repo: FakeRepo) -> None:
+    fake.open_pull_request(repo, 7, "main")
+    fake.add_latency(1.5, f"{R}/pulls/7")
+
+    with (
+        GitHubClient(TokenCredentials(TOKEN), base_url=fake.url, timeout=1, retries=0) as github,
+        pytest.raises(
+            GitHubError, match=r"did not answer within 1 s while reading pull request #7"
+        ) as caught,
+    ):
+        github.pull_request_head(REPO, 7)
+
+    assert (caught.value.status, caught.value.retryable) == (None, True)

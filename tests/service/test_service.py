@@ -1,0 +1,388 @@
+"""``agent serve`` and ``agent worker`` end to end, as real processes: a fake GitHub over real
+git repositories, the local control plane, SQLite or a real PostgreSQL server, all on
+loopback. Each test delivers signed webhooks and reads back what the control plane and GitHub
+hold."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from agentsync.controlplane.client import Client
+from agentsync.controlplane.server import LocalServer
+from agentsync.service.github import MARKER
+from agentsync.service.store_sqlite import SQLiteServiceStore
+from tests.controlplane.conftest import API_KEY, server_config
+from tests.service.fake_github import FakeGitHub, FakeRepo, webhook_payload
+from tests.service.support import AGENT, SECRET, ServiceProcess, deliver, wait_for
+
+REPO = "octo-org/agents-repo"
+TOKEN = "ghp_service_test_0123456789SECRET"
+APP_ID = 321
+INSTALLATION = 42
+
+
+def config(name: str, system: str = "Review the change.") -> str:
+    return f"ellipsis:\n  version: v1\n  name: {name}\nclaude:\n  system: {system}\n"
+
+
+BROKEN = "ellipsis:\n  version: v1\n  name: [not, a, string]\nclaude:\n  sytem: Review.\n"
+
+
+@pytest.fixture(scope="module")
+def app_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def github(tmp_path: Path, app_key: rsa.RSAPrivateKey) -> Iterator[FakeGitHub]:
+    with FakeGitHub(tmp_path / "github", token=TOKEN) as fake:
+        fake.install_app(APP_ID, app_key.public_key(), INSTALLATION)
+        yield fake
+
+
+@pytest.fixture
+def control_plane(tmp_path: Path) -> Iterator[LocalServer]:
+    with LocalServer(server_config(tmp_path, cron_interval=None)) as running:
+        yield running
+
+
+@pytest.fixture
+def cp(control_plane: LocalServer) -> Iterator[Client]:
+    with Client(control_plane.url, API_KEY) as client:
+        yield client
+
+
+@pytest.fixture
+def env(
+    tmp_path: Path, github: FakeGitHub, control_plane: LocalServer, app_key: rsa.RSAPrivateKey
+) -> dict[str, str]:
+    """A GitHub App (check runs and comments)."""
+    key_file = tmp_path / "app-key.pem"
+    key_file.write_bytes(
+        app_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return {
+        "AGENTSYNC_WEBHOOK_SECRET": SECRET.decode(),
+        "AGENTSYNC_GITHUB_APP_ID": str(APP_ID),
+        "AGENTSYNC_GITHUB_APP_KEY_FILE": str(key_file),
+        "AGENTSYNC_GITHUB_API_URL": github.url,
+        "AGENTSYNC_GITHUB_WRITE_PAUSE": "0",
+        "ELLIPSIS_API_BASE_URL": control_plane.url,
+        "ELLIPSIS_API_TOKEN": API_KEY,
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    return str(tmp_path / "service.db")
+
+
+def serve(
+    tmp_path: Path, database: str, env: dict[str, str], *extra: str, log: str = "serve.log"
+) -> ServiceProcess:
+    return ServiceProcess("serve", database, tmp_path / log, env, "--resync-interval", "0", *extra)
+
+
+def synced(cp: Client, repository: str, commit: str) -> bool:
+    return cp.get_repository_commit(repository) == commit
+
+
+def live_configs(cp: Client, repository: str) -> dict[str, str]:
+    """path -> name of the repository's live configs on the control plane."""
+    return {
+        record.path or "": record.agent_config["ellipsis"]["name"]
+        for record in cp.iter_sync_configs(repository=repository)
+    }
+
+
+def push(client: httpx.Client, repo: FakeRepo, sha: str, **options: str) -> httpx.Response:
+    response = deliver(client, "push", webhook_payload("push", repo.full_name, sha=sha), **options)
+    assert response.status_code in (200, 202), response.text
+    return response
+
+
+def test_a_push_syncs_the_default_branch_and_a_broken_file_keeps_the_last_good_config(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    repo = github.create_repo(REPO, {"agents/a.yaml": config("A"), "agents/b.yaml": config("B")})
+    with serve(tmp_path, database, env) as service, httpx.Client(base_url=service.url) as http:
+        push(http, repo, repo.head())
+        wait_for(lambda: synced(cp, REPO, repo.head()), what="the first sync")
+        assert live_configs(cp, REPO) == {"agents/a.yaml": "A", "agents/b.yaml": "B"}
+
+        head = repo.commit({"agents/a.yaml": config("A2"), "agents/b.yaml": BROKEN})
+        push(http, repo, head)
+        wait_for(lambda: synced(cp, REPO, head), what="the second sync")
+        configs = {r.path: r for r in cp.iter_sync_configs(repository=REPO)}
+        assert configs["agents/a.yaml"].agent_config["ellipsis"]["name"] == "A2"
+        assert configs["agents/b.yaml"].agent_config["ellipsis"]["name"] == "B"  # last good
+        assert configs["agents/b.yaml"].sync_error
+    status = json.loads(
+        subprocess.run(
+            [str(AGENT), "serve", "status", "--database", database, "--json"],
+            capture_output=True, text=True, check=True, env={**env},
+        ).stdout
+    )  # fmt: skip
+    assert status["jobs_by_state"]["done"] == 2
+    [repository] = status["repositories"]
+    assert repository["last_sync_commit"] == head
+    assert repository["last_sync_outcome"] == "applied"
+
+
+def test_out_of_order_and_duplicate_pushes_end_on_the_newest_commit(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    repo = github.create_repo(REPO, {"agents/a.yaml": config("A0")})
+    commits = [repo.commit({"agents/a.yaml": config(f"A{n}")}) for n in range(1, 6)]
+    deliveries = [(sha, f"delivery-{n}") for n, sha in enumerate(commits)]
+    order = deliveries + deliveries[:2]  # two replays
+    random.Random(7).shuffle(order)
+    with serve(tmp_path, database, env) as service, httpx.Client(base_url=service.url) as http:
+        for sha, delivery in order:
+            push(http, repo, sha, delivery=delivery)
+        wait_for(lambda: synced(cp, REPO, commits[-1]), what="the newest commit")
+        wait_for(lambda: SQLiteServiceStore(Path(database)).status().queue_depth == 0)
+    assert live_configs(cp, REPO) == {"agents/a.yaml": "A5"}
+    store = SQLiteServiceStore(Path(database))
+    assert store.status().deliveries == 5  # replays stored once
+    assert store.status().jobs_by_state["dead"] == 0
+
+
+def test_a_delivery_acknowledged_right_before_kill_9_is_not_lost(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    repo = github.create_repo(REPO, {"agents/a.yaml": config("A")})
+    service = serve(tmp_path, database, env, "--workers", "0").start()
+    with httpx.Client(base_url=service.url) as http:
+        assert push(http, repo, repo.head()).status_code == 202
+    service.kill()  # right after the 202: no shutdown of any kind
+    with serve(tmp_path, database, env):
+        wait_for(lambda: synced(cp, REPO, repo.head()), what="the sync after a restart")
+    assert live_configs(cp, REPO) == {"agents/a.yaml": "A"}
+
+
+def test_a_worker_killed_mid_job_leaves_it_to_be_retried(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    repo = github.create_repo(REPO, {f"agents/a{n}.yaml": config(f"A{n}") for n in range(3)})
+    github.add_latency(0.4)  # every GitHub call is slow: the job is mid-way for seconds
+    first = serve(tmp_path, database, env, "--lease-seconds", "2", log="first.log").start()
+    with httpx.Client(base_url=first.url) as http:
+        push(http, repo, repo.head())
+    wait_for(lambda: any(e.get("message") == "job started" for e in first.logs()))
+    first.kill()
+    assert not synced(cp, REPO, repo.head())
+    github.add_latency(0)
+    with serve(tmp_path, database, env, "--lease-seconds", "2", log="second.log") as second:
+        wait_for(lambda: synced(cp, REPO, repo.head()), what="the retried job")
+        done = [e for e in second.logs() if e.get("message") == "job done"]
+    assert done[0]["attempt"] == 2
+    assert len(live_configs(cp, REPO)) == 3
+
+
+def test_a_pull_request_that_breaks_a_config_gets_a_check_run_and_one_comment(
+    tmp_path: Path, github: FakeGitHub, env: dict[str, str], database: str
+) -> None:
+    repo = github.create_repo(REPO, {"agents/a.yaml": config("A")})
+    broken = repo.commit({"agents/a.yaml": BROKEN}, branch="feature")
+    github.open_pull_request(repo, 7, "feature")
+    with serve(tmp_path, database, env) as service, httpx.Client(base_url=service.url) as http:
+        opened = webhook_payload("pull_request.opened", REPO, sha=broken, branch="feature")
+        assert deliver(http, "pull_request", opened).status_code == 202
+        wait_for(lambda: github.comments_on(REPO, 7), what="the comment")
+        [check] = github.check_runs_on(REPO, broken)
+        assert check["name"] == "agent-lint"
+        assert check["conclusion"] == "failure"
+        annotations = check["annotations"]
+        assert {(a["path"], a["start_line"], a["title"]) for a in annotations} >= {
+            ("agents/a.yaml", 3, "type"),
+            ("agents/a.yaml", 5, "unknown-key"),
+        }
+        [comment] = github.comments_on(REPO, 7)
+        assert MARKER in comment["body"]
+        assert "agents/a.yaml:3" in comment["body"]
+        assert broken[:7] in comment["body"]
+
+        fixed = repo.commit({"agents/a.yaml": config("A fixed")}, branch="feature")
+        synchronize = webhook_payload(
+            "pull_request.synchronize", REPO, sha=fixed, before=broken, branch="feature"
+        )
+        assert deliver(http, "pull_request", synchronize).status_code == 202
+        wait_for(lambda: github.check_runs_on(REPO, fixed), what="the second check run")
+        wait_for(lambda: MARKER in github.comments_on(REPO, 7)[0]["body"] and fixed[:7] in
+                 github.comments_on(REPO, 7)[0]["body"], what="the updated comment")  # fmt: skip
+    [comment] = github.comments_on(REPO, 7)  # updated in place, never a second one
+    assert "valid" in comment["body"]
+    assert github.check_runs_on(REPO, fixed)[0]["conclusion"] == "success"
+
+
+def test_token_credentials_report_with_the_comment_alone(
+    tmp_path: Path, github: FakeGitHub, env: dict[str, str], database: str
+) -> None:
+    token_env = {k: v for k, v in env.items() if not k.startswith("AGENTSYNC_GITHUB_APP")}
+    token_env["AGENTSYNC_GITHUB_TOKEN"] = TOKEN
+    repo = github.create_repo(REPO, {"agents/a.yaml": config("A")})
+    broken = repo.commit({"agents/a.yaml": BROKEN}, branch="feature")
+    github.open_pull_request(repo, 7, "feature")
+    with (
+        serve(tmp_path, database, token_env) as service,
+        httpx.Client(base_url=service.url) as http,
+    ):
+        payload = webhook_payload(
+            "pull_request.opened", REPO, sha=broken, branch="feature", installation_id=None
+        )
+        deliver(http, "pull_request", payload)
+        wait_for(lambda: github.comments_on(REPO, 7), what="the comment")
+    assert github.check_runs_on(REPO) == []
+    assert TOKEN not in service.logs_text()
+
+
+def test_a_job_that_cannot_succeed_is_a_dead_letter_in_status_and_can_be_retried(
+    tmp_path: Path, github: FakeGitHub, env: dict[str, str], database: str
+) -> None:
+    missing = webhook_payload("push", "octo-org/no-such-repo", sha="a" * 40)
+    with serve(tmp_path, database, env) as service, httpx.Client(base_url=service.url) as http:
+        deliver(http, "push", missing)
+        wait_for(lambda: SQLiteServiceStore(Path(database)).status().dead, what="a dead letter")
+    text = subprocess.run(
+        [str(AGENT), "serve", "status", "--database", database],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "dead letters (1" in text
+    assert "octo-org/no-such-repo" in text
+    assert "404" in text
+    job_id = SQLiteServiceStore(Path(database)).status().dead[0].id
+    retried = subprocess.run(
+        [str(AGENT), "serve", "retry", "--database", database, str(job_id)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert retried.returncode == 0, retried.stderr
+    assert SQLiteServiceStore(Path(database)).status().jobs_by_state["queued"] == 1
+
+
+def test_a_periodic_resync_repairs_drift(
+    tmp_path: Path,
+    github: FakeGitHub,
+    cp: Client,
+    control_plane: LocalServer,
+    env: dict[str, str],
+    database: str,
+) -> None:
+    repo = github.create_repo(REPO, {"agents/a.yaml": config("A")})
+    with (
+        ServiceProcess(
+            "serve", database, tmp_path / "serve.log", env, "--resync-interval", "1"
+        ) as service,
+        httpx.Client(base_url=service.url) as http,
+    ):
+        push(http, repo, repo.head())
+        wait_for(lambda: synced(cp, REPO, repo.head()))
+        [record] = list(cp.iter_sync_configs(repository=REPO))
+        cp.delete_config(record.id)  # drift: someone deleted it behind the repository's back
+        assert live_configs(cp, REPO) == {}
+        wait_for(lambda: live_configs(cp, REPO) == {"agents/a.yaml": "A"}, what="the resync")
+    assert any(e.get("kind") == "resync" for e in service.logs())
+
+
+def test_the_service_refuses_to_start_without_a_secret_or_credentials(
+    tmp_path: Path, env: dict[str, str], database: str
+) -> None:
+    cases = {
+        "AGENTSYNC_WEBHOOK_SECRET": "refusing to start without a webhook secret",
+        "AGENTSYNC_GITHUB_APP_ID": "no GitHub credentials",
+        "ELLIPSIS_API_TOKEN": "no API token",
+    }
+    for variable, message in cases.items():
+        without = {k: v for k, v in env.items() if k != variable}
+        result = subprocess.run(
+            [str(AGENT), "serve", "--database", database, "--port", "0"],
+            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **without},
+            timeout=30, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2, (variable, result.stderr)
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_no_secret_reaches_the_logs(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    repo = github.create_repo(REPO, {"agents/a.yaml": config("A")})
+    with (
+        serve(tmp_path, database, env, "--log-level", "debug") as service,
+        httpx.Client(base_url=service.url) as http,
+    ):
+        push(http, repo, repo.head())
+        deliver(http, "push", webhook_payload("push", REPO), secret=b"forged-secret-0123456")
+        wait_for(lambda: synced(cp, REPO, repo.head()))
+    text = service.logs_text()
+    assert text  # the service did log
+    private_key = Path(env["AGENTSYNC_GITHUB_APP_KEY_FILE"]).read_text()
+    for secret in (SECRET.decode(), API_KEY, TOKEN, private_key.splitlines()[1]):
+        assert secret not in text
+    assert all(isinstance(entry, dict) for entry in service.logs())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PostgreSQL binaries for Linux")
+def test_two_workers_on_postgresql_never_sync_one_repository_at_once(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], postgres_url: str
+) -> None:
+    repos = [
+        github.create_repo(f"octo-org/repo-{n}", {"agents/a.yaml": config(f"R{n}")})
+        for n in range(3)
+    ]
+    github.add_latency(0.02)
+    web = ServiceProcess(
+        "serve", postgres_url, tmp_path / "web.log", env, "--workers", "0",
+        "--resync-interval", "0",
+    )  # fmt: skip
+    workers = [
+        ServiceProcess("worker", postgres_url, tmp_path / f"worker-{n}.log", env,
+                       "--resync-interval", "0")
+        for n in range(2)
+    ]  # fmt: skip
+    with web, workers[0], workers[1], httpx.Client(base_url=web.url) as http:
+        heads: dict[str, str] = {}
+        for round_ in range(4):
+            for repo in repos:
+                heads[repo.full_name] = repo.commit(
+                    {"agents/a.yaml": config(f"{repo.full_name} {round_}")}
+                )
+                push(http, repo, heads[repo.full_name])
+        for repo in repos:
+            wait_for(lambda repo=repo: synced(cp, repo.full_name, heads[repo.full_name]),
+                     timeout=60, what=f"{repo.full_name} synced")  # fmt: skip
+    intervals: dict[str, list[tuple[str, str, str]]] = {}
+    for worker in workers:
+        started: dict[int, str] = {}
+        for entry in worker.logs():
+            if entry.get("message") == "job started":
+                started[entry["job"]] = entry["ts"]
+            elif entry.get("message") in ("job done", "job failed"):
+                intervals.setdefault(entry["repository"], []).append(
+                    (started[entry["job"]], entry["ts"], worker.log_file.name)
+                )
+    assert sum(len(v) for v in intervals.values()) >= 3
+    assert {name for spans in intervals.values() for *_, name in spans} == {
+        "worker-0.log", "worker-1.log"
+    }, "both workers took jobs"  # fmt: skip
+    for repository, spans in intervals.items():
+        spans.sort()
+        for (_, end, _), (start, _, _) in itertools.pairwise(spans):
+            assert end <= start, f"two syncs of {repository} overlapped"

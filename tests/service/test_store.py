@@ -1,0 +1,696 @@
+"""The service's durable queue and state, on both backends: a SQLite file and a real
+PostgreSQL server (``postgres_url``: a fresh database per test).
+
+Opening (errors without passwords, schema versions, a dropped connection), then semantics
+(dedupe, order, serialization per repository, coalescing, leases and fencing, retries and dead
+jobs, periodic resyncs, status, the sync engine's state), then real concurrency: worker threads
+and processes that must never run two jobs of one repository at once, processes creating the
+schema or asking for resyncs at once, and a worker killed with SIGKILL whose job another worker
+takes over once its lease expires.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from agentsync.controlplane.client import Client
+from agentsync.controlplane.server import LocalServer
+from agentsync.service.queue import Delivery, NewJob, ServiceStore
+from agentsync.service.store_postgres import PostgresServiceStore
+from agentsync.service.store_sqlite import SQLiteServiceStore
+from agentsync.service.stores import StoreError, open_store, redact_url
+from agentsync.service.sync_state import StoredSyncState
+from agentsync.sync.apply import apply_plan
+from agentsync.sync.model import Action, Plan
+from tests.controlplane.conftest import API_KEY, server
+from tests.postgres import PostgresServer
+from tests.sync.support import valid_text
+
+__all__ = ["server"]
+
+T = 1_700_000_000.0  # a fixed "now" for the tests that drive the clock
+LEASE = 1000.0  # seconds: longer than any test that drives the clock
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The address of an empty service database of each backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "service.db")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def store(database: str) -> Iterator[ServiceStore]:
+    opened = open_store(database)
+    yield opened
+    opened.close()
+
+
+def push(repository: str, **payload: Any) -> NewJob:
+    return NewJob("push", repository, payload)
+
+
+def pull_request(repository: str, number: int, **payload: Any) -> NewJob:
+    return NewJob("pull_request", repository, {"number": number, **payload})
+
+
+def delivery(delivery_id: str, repository: str = "acme/app") -> Delivery:
+    return Delivery(delivery_id, "push", None, repository, b'{"ref": "refs/heads/main"}')
+
+
+# opening ----------------------------------------------------------------------------------
+
+
+def test_open_store_picks_the_backend(tmp_path: Path, postgres_url: str) -> None:
+    sqlite = open_store(tmp_path / "nested" / "service.db")
+    postgres = open_store(postgres_url.replace("postgresql://", "postgres://"))
+    try:
+        assert isinstance(sqlite, SQLiteServiceStore)
+        assert isinstance(postgres, PostgresServiceStore)
+        sqlite.ping()
+        postgres.ping()
+    finally:
+        sqlite.close()
+        postgres.close()
+
+
+def test_reopening_keeps_the_data(database: str) -> None:
+    first = open_store(database)
+    job_id = first.enqueue(push("acme/app"))
+    first.close()
+    second = open_store(database)
+    try:
+        job = second.get_job(job_id)
+        assert job is not None
+        assert job.state == "queued"
+    finally:
+        second.close()
+
+
+def test_unusable_sqlite_path_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StoreError, match="cannot create the database directory"):
+        open_store(blocker / "service.db")
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match=r"corrupt\.db"):
+        open_store(corrupt)
+
+
+def test_a_newer_schema_is_refused(database: str) -> None:
+    open_store(database).close()
+    if database.startswith("postgresql://"):
+        with psycopg.connect(database, autocommit=True) as connection:
+            connection.execute("UPDATE schema_version SET version = version + 1")
+    else:
+        with sqlite3.connect(database) as connection:
+            connection.execute("UPDATE schema_version SET version = version + 1")
+        connection.close()
+    with pytest.raises(StoreError, match="upgrade agentsync"):
+        open_store(database)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://agent:s3cret-pw@127.0.0.1:1/service",  # nothing listens on port 1
+        "postgres://agent:s3cret-pw@127.0.0.1:not-a-port/service",
+        "postgresql://agent@127.0.0.1:1/service?password=s3cret-pw&sslmode=disable",
+    ],
+)
+def test_postgres_errors_never_show_the_password(url: str) -> None:
+    with pytest.raises(StoreError) as raised:
+        open_store(url)
+    message = str(raised.value)
+    assert "s3cret-pw" not in message
+    assert "127.0.0.1" in message
+    assert "***" in message
+
+
+def test_redact_url() -> None:
+    assert redact_url("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert redact_url("postgresql://u@h/db?password=pw&x=1") == (
+        "postgresql://u@h/db?password=***&x=1"
+    )
+    assert redact_url("postgresql://h/db") == "postgresql://h/db"
+
+
+# deliveries -------------------------------------------------------------------------------
+
+
+def test_accept_delivery_dedupes(store: ServiceStore) -> None:
+    assert store.accept_delivery(delivery("d-1"), push("acme/app", after="abc"))
+    assert not store.accept_delivery(delivery("d-1"), push("acme/app", after="abc"))
+    status = store.status()
+    assert status.deliveries == 1
+    assert status.jobs_by_state == {"queued": 1, "running": 0, "done": 0, "dead": 0}
+    job = store.claim("w1", LEASE)
+    assert job is not None
+    assert (job.kind, job.repository, job.payload) == ("push", "acme/app", {"after": "abc"})
+    assert job.delivery_id == "d-1"
+    assert job.attempts == 1
+
+
+def test_accept_delivery_without_a_job_stores_only_the_delivery(store: ServiceStore) -> None:
+    assert store.accept_delivery(Delivery("d-ping", "ping", None, None, b"{}"), None)
+    assert not store.accept_delivery(Delivery("d-ping", "ping", None, None, b"{}"), None)
+    status = store.status()
+    assert status.deliveries == 1
+    assert sum(status.jobs_by_state.values()) == 0
+    assert store.claim("w1", LEASE) is None
+
+
+def test_concurrent_duplicate_deliveries_are_accepted_once(store: ServiceStore) -> None:
+    results: list[bool] = []
+    start = threading.Barrier(8)
+
+    def accept() -> None:
+        start.wait()
+        results.append(store.accept_delivery(delivery("d-dup"), push("acme/app")))
+
+    threads = [threading.Thread(target=accept) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]
+    assert store.status().jobs_by_state["queued"] == 1
+
+
+# claiming ---------------------------------------------------------------------------------
+
+
+def test_claim_takes_the_oldest_due_job(store: ServiceStore) -> None:
+    first = store.enqueue(push("acme/one"), now=T)
+    second = store.enqueue(push("acme/two"), now=T + 1)
+    later = store.enqueue(push("acme/three"), now=T + 100)  # run_after = T + 100
+    assert store.claim("w", LEASE, now=T - 1) is None  # nothing due yet
+    claimed = [store.claim("w", LEASE, now=T + 2) for _ in range(3)]
+    assert [job.id if job else None for job in claimed] == [first, second, None]
+    job = store.claim("w", LEASE, now=T + 100)
+    assert job is not None
+    assert job.id == later
+    assert job.state == "running"
+    assert job.lease_owner == "w"
+    assert job.lease_expires_at == pytest.approx(T + 100 + LEASE)
+
+
+def test_one_repository_runs_one_job_at_a_time(store: ServiceStore) -> None:
+    a1 = store.enqueue(pull_request("acme/a", 1), now=T)
+    a2 = store.enqueue(pull_request("acme/a", 2), now=T + 1)
+    b1 = store.enqueue(pull_request("acme/b", 1), now=T + 2)
+    first = store.claim("w1", LEASE, now=T + 3)
+    second = store.claim("w2", LEASE, now=T + 3)
+    assert (first and first.id, second and second.id) == (a1, b1)
+    assert store.claim("w3", LEASE, now=T + 3) is None  # acme/a is busy
+    assert store.complete(a1, "w1", "linted", now=T + 4)
+    third = store.claim("w3", LEASE, now=T + 5)
+    assert third is not None
+    assert third.id == a2
+
+
+def test_claiming_a_sync_job_coalesces_the_other_queued_sync_jobs(store: ServiceStore) -> None:
+    s1 = store.enqueue(push("acme/a", after="1"), now=T)
+    pr = store.enqueue(pull_request("acme/a", 7), now=T + 1)
+    s2 = store.enqueue(push("acme/a", after="2"), now=T + 2)
+    s3 = store.enqueue(NewJob("resync", "acme/a", {}), now=T + 3)
+    other = store.enqueue(push("acme/b", after="9"), now=T + 4)
+    job = store.claim("w", LEASE, now=T + 5)
+    assert job is not None
+    assert job.id == s3  # the newest of the group: it reads the branch head when it runs
+    for retired in (s1, s2):
+        found = store.get_job(retired)
+        assert found is not None
+        assert (found.state, found.attempts) == ("done", 0)
+    for untouched in (pr, other):
+        found = store.get_job(untouched)
+        assert found is not None
+        assert found.state == "queued"
+    assert store.complete(s3, "w", "applied", now=T + 6)
+    next_job = store.claim("w", LEASE, now=T + 7)
+    assert next_job is not None
+    assert next_job.id == pr  # a pull-request job is not a sync job
+
+
+def test_claiming_a_pull_request_job_coalesces_that_pull_request_only(
+    store: ServiceStore,
+) -> None:
+    old = store.enqueue(pull_request("acme/a", 5, head="1"), now=T)
+    other_pr = store.enqueue(pull_request("acme/a", 6, head="x"), now=T + 1)
+    new = store.enqueue(pull_request("acme/a", 5, head="2"), now=T + 2)
+    sync = store.enqueue(push("acme/a"), now=T + 3)
+    elsewhere = store.enqueue(pull_request("acme/b", 5, head="y"), now=T + 4)
+    job = store.claim("w", LEASE, now=T + 5)
+    assert job is not None
+    assert (job.id, job.payload["head"]) == (new, "2")
+    states = {}
+    for job_id in (old, other_pr, sync, elsewhere):
+        found = store.get_job(job_id)
+        assert found is not None
+        states[job_id] = found.state
+    assert states == {old: "done", other_pr: "queued", sync: "queued", elsewhere: "queued"}
+
+
+def test_a_job_not_yet_due_is_coalesced_by_a_newer_one(store: ServiceStore) -> None:
+    retried = store.enqueue(push("acme/a"), now=T)
+    job = store.claim("w", LEASE, now=T)
+    assert job is not None
+    assert store.fail(retried, "w", "boom", retry_in=600, now=T + 1) == "queued"
+    fresh = store.enqueue(push("acme/a"), now=T + 2)
+    job = store.claim("w", LEASE, now=T + 3)
+    assert job is not None
+    assert job.id == fresh
+    found = store.get_job(retried)
+    assert found is not None
+    assert found.state == "done"
+
+
+# leases -----------------------------------------------------------------------------------
+
+
+def test_an_expired_lease_is_claimed_again(store: ServiceStore) -> None:
+    job_id = store.enqueue(push("acme/a"), now=T)
+    first = store.claim("w1", 10, now=T)
+    assert first is not None
+    assert first.attempts == 1
+    assert store.claim("w2", 10, now=T + 9) is None
+    assert store.heartbeat(job_id, "w1", 10, now=T + 9)  # now leased until T + 19
+    assert store.claim("w2", 10, now=T + 15) is None
+    second = store.claim("w2", 10, now=T + 20)
+    assert second is not None
+    assert (second.id, second.attempts, second.lease_owner) == (job_id, 2, "w2")
+
+
+def test_fencing_the_old_owner_changes_nothing(store: ServiceStore) -> None:
+    job_id = store.enqueue(push("acme/a"), now=T)
+    assert store.claim("old", 10, now=T) is not None
+    taken = store.claim("new", 10, now=T + 11)
+    assert taken is not None
+    before = store.get_job(job_id)
+    assert not store.complete(job_id, "old", "applied", now=T + 12)
+    assert store.fail(job_id, "old", "boom", retry_in=5, now=T + 12) is None
+    assert store.fail(job_id, "old", "boom", retry_in=None, now=T + 12) is None
+    assert not store.heartbeat(job_id, "old", 10, now=T + 12)
+    assert store.get_job(job_id) == before
+    assert store.heartbeat(job_id, "new", 10, now=T + 12)
+    assert store.complete(job_id, "new", "applied", now=T + 13)
+    done = store.get_job(job_id)
+    assert done is not None
+    assert (done.state, done.lease_owner, done.lease_expires_at) == ("done", None, None)
+    assert not store.complete(job_id, "new", "applied", now=T + 14)  # only once
+
+
+def test_an_expired_lease_no_longer_fences_in(store: ServiceStore) -> None:
+    job_id = store.enqueue(push("acme/a"), now=T)
+    assert store.claim("w", 10, now=T) is not None
+    assert not store.heartbeat(job_id, "w", 10, now=T + 10)
+    assert not store.complete(job_id, "w", "applied", now=T + 11)
+
+
+def test_fail_with_a_retry_requeues_the_job(store: ServiceStore) -> None:
+    job_id = store.enqueue(push("acme/a"), now=T)
+    assert store.claim("w", LEASE, now=T) is not None
+    assert store.fail(job_id, "w", "control plane 503", retry_in=60, now=T + 1) == "queued"
+    assert store.claim("w", LEASE, now=T + 2) is None
+    assert store.status(now=T + 2).queue_depth == 0
+    again = store.claim("w", LEASE, now=T + 61)
+    assert again is not None
+    assert (again.id, again.attempts, again.last_error) == (job_id, 2, "control plane 503")
+
+
+def test_fail_without_a_retry_kills_the_job_until_requeued(store: ServiceStore) -> None:
+    job_id = store.enqueue(push("acme/a"), now=T)
+    assert store.claim("w", LEASE, now=T) is not None
+    assert store.fail(job_id, "w", "x" * 10_000, retry_in=None, now=T + 1) == "dead"
+    assert store.claim("w", LEASE, now=T + 1000) is None
+    status = store.status(now=T + 2)
+    assert status.jobs_by_state["dead"] == 1
+    assert [job.id for job in status.dead] == [job_id]
+    assert status.dead[0].last_error is not None
+    assert len(status.dead[0].last_error) <= 4000  # a message, not a log
+    assert not store.requeue_dead(job_id + 1000)
+    assert store.requeue_dead(job_id, now=T + 3)
+    assert not store.requeue_dead(job_id, now=T + 3)
+    requeued = store.get_job(job_id)
+    assert requeued is not None
+    assert (requeued.state, requeued.attempts) == ("queued", 0)
+    again = store.claim("w", LEASE, now=T + 4)
+    assert again is not None
+    assert (again.id, again.attempts) == (job_id, 1)
+
+
+def test_dead_jobs_are_listed_newest_first(store: ServiceStore) -> None:
+    ids = []
+    for n in range(3):
+        job_id = store.enqueue(push(f"acme/r{n}"), now=T)
+        assert store.claim("w", LEASE, now=T) is not None
+        assert store.fail(job_id, "w", f"error {n}", retry_in=None, now=T + n) == "dead"
+        ids.append(job_id)
+    assert [job.id for job in store.status(dead_limit=2).dead] == [ids[2], ids[1]]
+
+
+# repositories and resyncs -----------------------------------------------------------------
+
+
+def test_due_resyncs_enqueue_each_repository_once(store: ServiceStore) -> None:
+    store.remember_repository("acme/a", 11, now=T)
+    store.remember_repository("acme/b", 12, now=T)
+    store.remember_repository("acme/c", None, now=T)
+    store.enqueue(push("acme/c"), now=T)  # a queued sync job: no resync needed
+    assert store.due_resyncs(3600, now=T) == ["acme/a", "acme/b"]
+    assert store.due_resyncs(3600, now=T + 1) == []
+    while (job := store.claim("w", LEASE, now=T + 2)) is not None:
+        assert store.complete(job.id, "w", "applied", now=T + 2)
+    assert store.due_resyncs(3600, now=T + 3599) == ["acme/c"]
+    assert store.due_resyncs(3600, now=T + 3600) == ["acme/a", "acme/b"]
+
+
+def test_due_resyncs_from_many_threads(store: ServiceStore) -> None:
+    repositories = [f"acme/r{n:02}" for n in range(20)]
+    for repository in repositories:
+        store.remember_repository(repository, 1)
+    results: list[list[str]] = []
+    start = threading.Barrier(6)
+
+    def resync() -> None:
+        start.wait()
+        results.append(store.due_resyncs(3600))
+
+    threads = [threading.Thread(target=resync) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(name for result in results for name in result) == repositories
+    assert store.status().jobs_by_state["queued"] == len(repositories)
+
+
+def test_repositories_in_status(store: ServiceStore) -> None:
+    store.remember_repository("acme/a", 11, now=T)
+    store.remember_repository("acme/a", None, now=T + 1)  # refreshed: the id stays
+    store.record_sync("acme/a", "abc123", "applied", now=T + 2)
+    store.record_sync("acme/new", None, "failed", now=T + 3)
+    store.due_resyncs(60, now=T + 4)
+    a, new = store.status(now=T + 5).repositories
+    assert a == ("acme/a", 11, T + 2, "abc123", "applied", T + 4)
+    assert new == ("acme/new", None, T + 3, None, "failed", T + 4)
+
+
+def test_status_counts(store: ServiceStore) -> None:
+    empty = store.status()
+    assert (empty.queue_depth, empty.oldest_queued_age, empty.deliveries) == (0, None, 0)
+    assert store.accept_delivery(delivery("d-1", "acme/a"), push("acme/a"))
+    store.enqueue(push("acme/b"), now=T)
+    store.enqueue(push("acme/c"), now=T + 50)
+    store.enqueue(push("acme/d"), now=T + 10_000)  # not due at T + 100
+    running = store.claim("w", LEASE, now=T + 100)
+    assert running is not None
+    assert running.repository == "acme/b"
+    status = store.status(now=T + 100)
+    assert status.jobs_by_state == {"queued": 3, "running": 1, "done": 0, "dead": 0}
+    assert status.queue_depth == 1  # acme/c; acme/a's job is due only at the wall clock
+    assert status.oldest_queued_age == pytest.approx(50)
+    assert status.deliveries == 1
+    assert status.dead == []
+
+
+# the sync engine's state ------------------------------------------------------------------
+
+
+def test_sync_state_round_trip(store: ServiceStore) -> None:
+    assert store.load_sync_state("acme/a") is None
+    store.save_sync_state("acme/a", {"errors": {"a.yaml": {"kind": "orphan-error"}}})
+    store.save_sync_state("acme/a", {"errors": {}, "last_apply": {"commit": "c2"}})
+    store.save_sync_state("acme/b", {"errors": {}})
+    assert store.load_sync_state("acme/a") == {"errors": {}, "last_apply": {"commit": "c2"}}
+    assert store.load_sync_state("acme/b") == {"errors": {}}
+
+
+def test_stored_sync_state_with_a_real_apply(store: ServiceStore, server: LocalServer) -> None:
+    diagnostics = ({"message": "name is required", "path": "ellipsis.name"},)
+    plan = Plan(
+        "acme/app",
+        "c" * 40,
+        (
+            Action("create", ".ellipsis/agents/good.yaml", text=valid_text(1)),
+            Action("orphan-error", ".ellipsis/agents/bad.yaml", diagnostics=diagnostics),
+        ),
+    )
+    other = StoredSyncState(store, "acme/other")
+    other.record_apply("acme/other", "d" * 40, "applied")
+    other.save()
+    with Client(server.url, API_KEY) as client:
+        result = apply_plan(plan, client, StoredSyncState(store, "acme/app"))
+    assert result.ok
+    reloaded = StoredSyncState(store, "acme/app")
+    assert list(reloaded.orphans("acme/app")) == [".ellipsis/agents/bad.yaml"]
+    orphan = reloaded.orphans("acme/app")[".ellipsis/agents/bad.yaml"]
+    assert (orphan["commit"], orphan["diagnostics"]) == ("c" * 40, list(diagnostics))
+    last = reloaded.last_apply("acme/app")
+    assert last is not None
+    assert (last["commit"], last["outcome"]) == ("c" * 40, "applied")
+    # Each state saves its own repository only: acme/other's entry is untouched.
+    assert reloaded.last_apply("acme/other") is None
+    other_again = StoredSyncState(store, "acme/other")
+    other_last = other_again.last_apply("acme/other")
+    assert other_last is not None
+    assert other_last["commit"] == "d" * 40
+    assert StoredSyncState(store, "acme/never").errors("acme/never") == {}
+
+
+# real processes ---------------------------------------------------------------------------
+
+
+def _work(store: ServiceStore, worker_id: str, journal: str, deadline: float) -> None:
+    """A worker: claim, "work" a few ms, complete, until the queue is drained, writing
+    (job, repository, start, end) of every job it ran to ``journal``."""
+    with open(journal, "w", encoding="utf-8") as out:
+        while time.monotonic() < deadline:
+            job = store.claim(worker_id, LEASE)
+            if job is None:
+                counts = store.status().jobs_by_state
+                if counts["queued"] == 0 and counts["running"] == 0:
+                    break
+                time.sleep(0.002)
+                continue
+            start = time.monotonic()
+            time.sleep(0.004)
+            end = time.monotonic()
+            out.write(json.dumps([job.id, job.repository, start, end]) + "\n")
+            assert store.complete(job.id, worker_id, "applied")
+
+
+def _worker_process(database: str, worker_id: str, journal: str, deadline: float) -> None:
+    store = open_store(database)
+    _work(store, worker_id, journal, deadline)
+    store.close()
+
+
+class Workload:
+    """60 jobs over 5 repositories: pull requests (none coalesce) and a few pushes."""
+
+    repositories = tuple(f"acme/r{n}" for n in range(5))
+
+    def __init__(self, store: ServiceStore, tmp_path: Path, workers: int) -> None:
+        self.store = store
+        self.pull_requests: set[int] = set()
+        self.pushes: set[int] = set()
+        for n in range(60):
+            repository = self.repositories[n % 5]
+            if n % 6 == 5:
+                self.pushes.add(store.enqueue(push(repository, n=n)))
+            else:
+                self.pull_requests.add(store.enqueue(pull_request(repository, n)))
+        self.journals = [tmp_path / f"worker-{n}.jsonl" for n in range(workers)]
+        self.deadline = time.monotonic() + 30
+
+    def check(self) -> None:
+        """Every job done exactly once (a push possibly coalesced instead), by more than one
+        worker, and never two jobs of one repository at once."""
+        runs = [
+            json.loads(line) for path in self.journals for line in path.read_text().splitlines()
+        ]
+        ran = Counter(job_id for job_id, *_ in runs)
+        assert ran
+        assert max(ran.values()) == 1  # no job ran twice
+        assert self.pull_requests <= set(ran)
+        assert set(ran) <= self.pull_requests | self.pushes
+        for job_id in self.pull_requests | self.pushes:
+            job = self.store.get_job(job_id)
+            assert job is not None
+            assert job.state == "done"
+            assert job.attempts == (1 if job_id in ran else 0)
+        assert sum(1 for path in self.journals if path.read_text()) > 1
+        for repository in self.repositories:
+            intervals = sorted((start, end) for _, name, start, end in runs if name == repository)
+            for (_, end), (start, _) in itertools.pairwise(intervals):
+                assert end <= start, f"two jobs of {repository} ran at once"
+
+
+def test_worker_processes_serialize_each_repository(database: str, tmp_path: Path) -> None:
+    store = open_store(database)
+    workload = Workload(store, tmp_path, workers=4)
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(
+            target=_worker_process,
+            args=(database, f"worker-{n}", str(journal), workload.deadline),
+        )
+        for n, journal in enumerate(workload.journals)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=40)
+    assert [process.exitcode for process in processes] == [0, 0, 0, 0]
+    workload.check()
+    store.close()
+
+
+def test_worker_threads_share_one_store(store: ServiceStore, tmp_path: Path) -> None:
+    workload = Workload(store, tmp_path, workers=4)
+    threads = [
+        threading.Thread(target=_work, args=(store, f"thread-{n}", str(journal), workload.deadline))
+        for n, journal in enumerate(workload.journals)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=40)
+    workload.check()
+
+
+def test_a_dropped_connection_is_reopened(postgres_server: PostgresServer) -> None:
+    store = open_store(postgres_server.create_database())
+    store.ping()
+    with psycopg.connect(postgres_server.admin_url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'agentsync'"
+        )
+    with pytest.raises(StoreError, match="terminating connection"):
+        store.ping()
+    store.ping()
+    assert store.enqueue(push("acme/a")) == 1
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.ping()
+
+
+OPEN_SCRIPT = """
+import sys, time
+from agentsync.service.queue import NewJob
+from agentsync.service.stores import open_store
+while time.time() < float(sys.argv[2]):
+    time.sleep(0.001)
+store = open_store(sys.argv[1])
+store.enqueue(NewJob("push", "acme/a", {}))
+store.close()
+"""
+
+
+def test_processes_create_the_schema_at_once(database: str) -> None:
+    start = time.time() + 1.0  # once every process is up
+    processes = [
+        subprocess.Popen([sys.executable, "-c", OPEN_SCRIPT, database, str(start)])
+        for _ in range(4)
+    ]
+    assert [process.wait(timeout=30) for process in processes] == [0, 0, 0, 0]
+    store = open_store(database)
+    assert store.status().jobs_by_state["queued"] == 4
+    store.close()
+
+
+RESYNC_SCRIPT = """
+import json, sys, time
+from agentsync.service.stores import open_store
+store = open_store(sys.argv[1])
+while time.time() < float(sys.argv[2]):
+    time.sleep(0.001)
+print(json.dumps(store.due_resyncs(3600)))
+store.close()
+"""
+
+
+def test_due_resyncs_from_many_processes(database: str) -> None:
+    store = open_store(database)
+    repositories = [f"acme/r{n:02}" for n in range(30)]
+    for repository in repositories:
+        store.remember_repository(repository, 1)
+    start = time.time() + 1.5  # once every process is up
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", RESYNC_SCRIPT, database, str(start)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=30)[0] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0]
+    enqueued = [name for output in outputs for name in json.loads(output)]
+    assert sorted(enqueued) == repositories
+    assert store.status().jobs_by_state["queued"] == len(repositories)
+    store.close()
+
+
+DOOMED_SCRIPT = """
+import sys, time
+from agentsync.service.stores import open_store
+store = open_store(sys.argv[1])
+job = store.claim("doomed", float(sys.argv[2]))
+print(job.id if job else "none", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_killed_workers_job_is_taken_over(database: str) -> None:
+    store = open_store(database)
+    job_id = store.enqueue(push("acme/a"))
+    lease = 1.0
+    doomed = subprocess.Popen(
+        [sys.executable, "-c", DOOMED_SCRIPT, database, str(lease)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert doomed.stdout is not None
+    assert doomed.stdout.readline().strip() == str(job_id)
+    claimed_by = time.time()
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=10)
+    doomed.stdout.close()
+    running = store.get_job(job_id)  # the claim was committed before the kill
+    assert running is not None
+    assert (running.state, running.lease_owner, running.attempts) == ("running", "doomed", 1)
+    taken = None
+    deadline = time.monotonic() + 10
+    while taken is None and time.monotonic() < deadline:
+        taken = store.claim("survivor", LEASE)
+        time.sleep(0.05)
+    assert taken is not None
+    assert time.time() - claimed_by >= lease - 0.1
+    assert (taken.id, taken.attempts, taken.lease_owner) == (job_id, 2, "survivor")
+    assert store.complete(job_id, "survivor", "applied")
+    done = store.get_job(job_id)
+    assert done is not None
+    assert done.state == "done"
+    store.close()
