@@ -46,8 +46,11 @@ def test_deployments_start_get_list_cancel(
     server, runner, _ = stepped
     with Http(server.url, API_KEY) as http:
         adapter = DeploymentsAdapter(http, "dep_9")
-        run = adapter.start({"task": "x"}, retention_seconds=60)
+        run = adapter.start({"task": "x"}, retention_seconds=60, retain_on_failure=True)
         assert run.platform == "deployments"
+        assert run.native["mode"] == "job"
+        assert run.native["input"] == {"task": "x"}
+        assert (run.native["retention_seconds"], run.native["retain_on_failure"]) == (60, True)
         assert run.status in {"queued", "starting", "running"}
         assert adapter.get(run.id).id == run.id
         other = adapter.start({"task": "y"})
@@ -71,6 +74,11 @@ def test_threads_start_get_list_cancel(
         assert runs[0].status == "running"
         listed = list(adapter.list(limit=10))
         assert [r.id for r in listed] == [r.id for r in runs[::-1]]
+        assert {"total_input_tokens", "total_output_tokens", "total_cost_usd"} <= set(
+            listed[0].native
+        )
+        assert listed[0].tokens == 0
+        assert listed[0].cost_usd == 0.0
         assert [r.id for r in adapter.list(limit=2)] == [r.id for r in runs[::-1][:2]]
         assert len(list(adapter.list(thread_id="thr_a"))) == 3
         assert list(adapter.list(thread_id="thr_b")) == []
@@ -82,24 +90,20 @@ def test_threads_start_get_list_cancel(
         assert error.value.status == 409
 
 
-def test_threads_list_follows_before_cursor_across_pages(
-    http: Http, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("agentsync.platforms.threads.PAGE_SIZE", 2)
+def test_threads_list_follows_before_cursor_across_pages(http: Http) -> None:
     adapter = ThreadsAdapter(http)
     ids = [adapter.start("t").id for _ in range(5)]
-    assert [r.id for r in adapter.list(limit=100)] == ids[::-1]
+    assert [r.id for r in adapter.list(limit=100, page_size=2)] == ids[::-1]
 
 
-def test_ambient_start_get_list(http: Http, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("agentsync.platforms.ambient.MAX_PAGE", 2)
+def test_ambient_start_get_list(http: Http) -> None:
     adapter = AmbientAdapter(http)
     runs = [adapter.start(f"Do thing {n}", title=f"Thing {n}") for n in range(3)]
     assert runs[0].links["title"] == "Thing 0"
     done = until(lambda: (r := adapter.get(runs[0].id)).final and r)
     assert done.status == "succeeded"
     assert done.native_status == "SUCCEEDED"
-    assert [r.id for r in adapter.list(limit=10)] == [r.id for r in runs[::-1]]
+    assert [r.id for r in adapter.list(limit=10, page_size=2)] == [r.id for r in runs[::-1]]
     assert [r.id for r in adapter.list(limit=10, source="API")] == [r.id for r in runs[::-1]]
     with pytest.raises(Unsupported):
         adapter.cancel(runs[0].id)
@@ -144,8 +148,17 @@ def test_ambient_validates_locally() -> None:
             adapter.start("  ")
         with pytest.raises(InvalidInput, match="source must be one of"):
             list(adapter.list(source="EMAIL"))
-        with pytest.raises(InvalidInput, match="time zone"):
+        with pytest.raises(InvalidInput, match="with an offset"):
             list(adapter.list(created_after=datetime(2024, 1, 1)))
+        with pytest.raises(InvalidInput, match="with an offset"):
+            list(adapter.list(created_before="2024-01-01T00:00:00"))
+        with pytest.raises(InvalidInput, match="created_after: not an RFC 3339 date-time"):
+            list(adapter.list(created_after="yesterday"))
+        with pytest.raises(InvalidInput, match="created_after: not an RFC 3339 date-time"):
+            list(adapter.list(created_after="2024-01-01"))
+        for bad in (0, 501):
+            with pytest.raises(InvalidInput, match=f"page size must be 1-500, got {bad}"):
+                list(adapter.list(page_size=bad))
         with pytest.raises(InvalidInput, match="unknown filters"):
             list(adapter.list(colour="red"))
 

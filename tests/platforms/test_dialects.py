@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from agentsync.controlplane.dialects import inputs_of
+from agentsync.controlplane.runners import RunContext, RunOutcome
 from agentsync.controlplane.server import LocalServer
-from tests.controlplane.conftest import SteppedRunner
+from tests.controlplane.conftest import API_KEY, SteppedRunner, server_config
 from tests.platforms.conftest import until
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -27,6 +31,7 @@ LIST_ITEM_FIELDS = {
     "created_at", "completed_at", "failed_at", "created_by_user_id", "created_by_user_name",
     "created_by_email",
 }  # fmt: skip
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
 AMBIENT_STATES = {"QUEUED", "PENDING", "CLAIMED", "INPROGRESS", "SUCCEEDED", "FAILED"}
 
 
@@ -250,3 +255,76 @@ def test_004_list_pages_newest_first_and_filters(api: httpx.Client) -> None:
     assert api.get("/agent/runs", params={"limit": 501}).status_code == 422
     assert api.get("/agent/runs", params={"created_after": "yesterday"}).status_code == 422
     assert api.get("/agent/runs/missing").status_code == 404
+
+
+# 003: interactive input, and the event stream's types -----------------------------------------
+
+
+class AskingRunner:
+    """Asks for input once, then completes with the answer as its output."""
+
+    name = "asking"
+
+    def __init__(self) -> None:
+        self.server: LocalServer | None = None
+
+    def execute(self, context: RunContext) -> RunOutcome:
+        assert self.server is not None
+        context.emit("tool.call", {"name": "deploy"})
+        answer = inputs_of(self.server.control_plane).ask(context, "Deploy?", timeout=10)
+        context.emit("tool.result", {"name": "deploy", "answer": answer})
+        return RunOutcome("completed", output=f"answer: {answer}")
+
+
+def test_003_input_is_taken_only_while_waiting_for_input(tmp_path: Path) -> None:
+    runner = AskingRunner()
+    server = LocalServer(server_config(tmp_path, runner=runner))
+    runner.server = server
+    with server, httpx.Client(base_url=server.url, headers=AUTH, timeout=10) as api:
+        run_id = api.post("/v1/threads/t/runs", json={}).json()["run_id"]
+        until(lambda: api.get(f"/v1/runs/{run_id}").json()["status"] == "waiting_for_input")
+        listed = api.get("/v1/runs", params={"status": "waiting_for_input"}).json()
+        assert [r["run_id"] for r in listed] == [run_id]
+        assert api.get("/v1/threads/t/runs").json()[0]["status"] == "waiting_for_input"
+        too_big = api.post(f"/v1/runs/{run_id}/input", json={"content": "x" * (32 * 1024 + 1)})
+        assert too_big.status_code == 422
+        exactly = api.post(f"/v1/runs/{run_id}/input", json={"content": "y" * 32 * 1024})
+        assert exactly.status_code == 200
+        assert exactly.json() == {"ok": True}
+        until(lambda: api.get(f"/v1/runs/{run_id}").json()["status"] == "completed")
+        late = api.post(f"/v1/runs/{run_id}/input", json={"content": "again"})
+        assert late.status_code == 409
+        assert api.post(f"/v1/runs/{run_id}/input", json={}).status_code == 422
+        stream = api.get(f"/v1/runs/{run_id}/events", headers={"Accept": "text/event-stream"})
+        resumed = api.get(f"/v1/runs/{run_id}/events", params={"after_seq": 3}).text
+    frames = [
+        json.loads(line[6:]) for line in stream.text.splitlines() if line.startswith("data: ")
+    ]
+    assert [f["type"] for f in frames] == [
+        "run.started", "tool.call", "run.waiting_for_input", "tool.result", "run.completed"
+    ]  # fmt: skip
+    assert all(set(f) == {"seq", "type", "data", "created_at"} for f in frames)
+    assert [f["seq"] for f in frames] == [1, 2, 3, 4, 5]
+    assert frames[2]["data"] == {"content": "Deploy?"}
+    assert [
+        json.loads(line[6:])["seq"] for line in resumed.splitlines() if line[:6] == "data: "
+    ] == [4, 5]
+
+
+# 004: every filter, and the limit's bounds ------------------------------------------------------
+
+
+def test_004_filters_by_config_name_model_and_creator(api: httpx.Client) -> None:
+    run_id = api.post("/agent/run", json={"prompt": "p"}).json()["run_id"]
+    creator = api.get(f"/v1/agents/runs/{run_id}").json()["metadata"]["created_by"]
+    runs = api.get("/agent/runs").json()["runs"]
+    assert [r["run_id"] for r in runs] == [run_id]
+    assert len(api.get("/agent/runs", params={"config_name": "ambient agent"}).json()["runs"]) == 1
+    assert api.get("/agent/runs", params={"config_name": "other"}).json()["runs"] == []
+    assert api.get("/agent/runs", params={"model_id": "no-such-model"}).json()["runs"] == []
+    assert api.get("/agent/runs", params={"creator": "user_nobody"}).json()["runs"] == []
+    assert len(api.get("/agent/runs", params={"creator": creator}).json()["runs"]) == 1
+    assert api.get("/agent/runs", params={"limit": 500}).status_code == 200
+    assert api.get("/agent/runs", params={"limit": 1}).status_code == 200
+    assert api.get("/agent/runs", params={"cursor": "nope"}).status_code == 422
+    assert api.get("/agent/runs", params={"source": "EMAIL"}).status_code == 422

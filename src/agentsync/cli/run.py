@@ -3,7 +3,9 @@
 Each command parses its options, calls ``agentsync.controlplane.client.Client`` (settings from
 ``ELLIPSIS_API_BASE_URL`` / ``ELLIPSIS_API_TOKEN``, else ``$ELLIPSIS_CONFIG_DIR/config.json``, the
 platform CLI's file) and prints through a ``Printer``: readable lines and tables by default, JSON
-with ``--json`` (NDJSON when watching).
+with ``--json`` (NDJSON when watching). With ``--platform NAME`` (or ``$AGENTSYNC_PLATFORM``) the
+``run`` commands drive that platform profile's adapter instead and print normalized runs: see
+``agentsync.cli.platforms``.
 
 Exit status: 0 success (with ``--watch``: the run completed), 1 the run ended otherwise or the
 API refused the call, 2 usage, 3 a bug, 130 interrupted. Errors are one line on stderr, with the
@@ -18,12 +20,16 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from agentsync.cli import platforms
+from agentsync.cli.output import Output
+from agentsync.cli.platforms import event_text
 from agentsync.controlplane.errors import ControlPlaneError, Invalid
 from agentsync.errors import AgentsyncError, UsageError
 from agentsync.tables import text_table
@@ -103,33 +109,8 @@ def _time(stamp: str) -> str:
     return stamp.replace("T", " ")[:19]
 
 
-def event_text(event: RunEvent) -> str:
-    """``seq type: text``: what happened, in a line a person reads."""
-    data = event.data
-    if isinstance(data.get("content"), str):
-        text = data["content"].rstrip("\n")  # the line ends here already
-    elif event.type in ("run.completed", "run.failed", "run.cancelled"):
-        text = str(data.get("status_reason") or data.get("status") or "")
-    elif "name" in data:
-        rest = {k: v for k, v in data.items() if k != "name"}
-        text = f"{data['name']} {json.dumps(rest, sort_keys=True)}" if rest else str(data["name"])
-    else:
-        text = json.dumps(data, sort_keys=True)
-    return f"{event.seq} {event.type}: {text}"
-
-
-class Printer:
-    """The only place that writes: readable text, or JSON (one object per line when watching)."""
-
-    def __init__(self, as_json: bool, stream: IO[str] | None = None) -> None:
-        self.as_json = as_json
-        self.stream = stream
-
-    def _line(self, text: str) -> None:
-        click.echo(text, file=self.stream)
-
-    def _json(self, value: Any, *, compact: bool = False) -> None:
-        self._line(json.dumps(value, indent=None if compact else 2))
+class Printer(Output):
+    """The only place that writes Ellipsis runs, configs and events."""
 
     def run(self, run: Run) -> None:
         if self.as_json:
@@ -249,12 +230,9 @@ def _config_name(record: AgentConfigRecord) -> str:
 
 
 def client_from_environment() -> Client:
-    from agentsync.controlplane.client import Client, config_file, load_settings
+    from agentsync.platforms.driver import ellipsis_client
 
-    settings = load_settings()
-    if settings.token is None:
-        raise UsageError(f'no API token: set ELLIPSIS_API_TOKEN, or "token" in {config_file()}')
-    return Client(settings.base_url, settings.token)
+    return ellipsis_client()
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -316,6 +294,39 @@ def _metadata(ctx: click.Context, param: click.Parameter, values: Sequence[str])
     return pairs
 
 
+def _env_pairs(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> dict[str, str] | None:
+    """``--env KEY=VALUE``s; a message never repeats what was given (it may be a secret)."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter("expected KEY=VALUE (the text given is not shown)", ctx, param)
+        pairs[key] = item
+    return pairs or None
+
+
+def _json_object(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        data = json.loads(value)
+    except ValueError as error:
+        raise click.BadParameter(f"not JSON: {error}", ctx, param) from None
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"must be a JSON object, not {type(data).__name__}", ctx, param)
+    return data
+
+
+def _refuse_without_platform(options: dict[str, Any]) -> None:
+    """Options that only a ``--platform`` takes, given without one."""
+    given = sorted(n for n, v in options.items() if v is not None and v != () and v != {})
+    if given:
+        flags = ", ".join(platforms.flag(n) for n in given)
+        raise UsageError(f"{flags}: Ellipsis runs take no such option; give --platform NAME")
+
+
 def _split_tokens(values: Sequence[str], variable: str) -> list[str]:
     tokens = [t for v in values for t in v.split(",")]
     tokens += os.environ.get(variable, "").split(",")
@@ -350,18 +361,38 @@ _watch_option = click.option(
 )
 
 
+_platform_option = click.option(
+    "-P",
+    "--platform",
+    metavar="NAME",
+    envvar="AGENTSYNC_PLATFORM",
+    help="Drive this platform profile (platforms.toml; $AGENTSYNC_PLATFORM) and print "
+    "normalized runs. Default: Ellipsis, as configured by ELLIPSIS_API_*.",
+)
+_deployment_option = click.option(
+    "--deployment", metavar="ID", help="Agent deployments: the deployment (else the profile's)."
+)
+SOURCES = ("react", "manual", "api", "cli", "mention", "cron")
+
+
 @click.group("run", cls=ApiGroup)
 def run_group() -> None:
-    """Start, watch, list, replay and cancel runs."""
+    """Start, watch, list, replay and cancel runs, on Ellipsis or any --platform."""
 
 
 @run_group.command("start")
+@_platform_option
 @click.option("-c", "--config", "config_id", metavar="ID", help="A saved config's id.")
 @click.option("-f", "--config-file", type=_PathArg, help="A config file, sent inline.")
 @click.option("-t", "--template", "template_id", metavar="SLUG", help="A template.")
 @click.option("-o", "--config-override", metavar="YAML", help="A partial config merged on top.")
 @click.option("--config-override-file", type=_PathArg, help="The override, from a file.")
-@click.option("-p", "--prompt", metavar="TEXT", help="Appended to the config's system prompt.")
+@click.option(
+    "-p",
+    "--prompt",
+    metavar="TEXT",
+    help="Appended to the config's system prompt; ambient: the prompt.",
+)
 @click.option(
     "-m",
     "--metadata",
@@ -370,9 +401,39 @@ def run_group() -> None:
     callback=_metadata,
     help="Recorded on the run (repeatable).",
 )
+@_deployment_option
+@click.option("--version-id", metavar="ID", help="Deployments: the version to run.")
+@click.option(
+    "--input",
+    "input_object",
+    metavar="JSON",
+    callback=_json_object,
+    help="Deployments: the run's input, a JSON object passed verbatim.",
+)
+@click.option(
+    "--env",
+    "envs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_env_pairs,
+    help="Deployments: a variable for the agent (repeatable; write-only, never shown).",
+)
+@click.option(
+    "--retain-on-failure/--no-retain-on-failure",
+    default=None,
+    help="Deployments: keep a failed run's sandbox.",
+)
+@click.option("--retention-seconds", type=int, metavar="N", help="Deployments: retention (>= 1).")
+@click.option("--idempotency-key", metavar="KEY", help="Deployments: the create's key.")
+@click.option("--thread", "thread_id", metavar="ID", help="Threads: the thread to run in.")
+@click.option("--route-id", metavar="ID", help="Threads: the provider route (model).")
+@click.option("--persona-id", metavar="KEY@VERSION", help="Threads: the persona.")
+@click.option("--title", metavar="TEXT", help="Ambient: the run's title.")
+@click.option("--team", is_flag=True, default=None, help="Ambient: visible to the whole team.")
 @_watch_option
 @_json_option
 def run_start(
+    platform: str | None,
     config_id: str | None,
     config_file: Path | None,
     template_id: str | None,
@@ -380,14 +441,56 @@ def run_start(
     config_override_file: Path | None,
     prompt: str | None,
     metadata: dict[str, str],
+    deployment: str | None,
+    version_id: str | None,
+    input_object: dict[str, Any] | None,
+    envs: dict[str, str] | None,
+    retain_on_failure: bool | None,
+    retention_seconds: int | None,
+    idempotency_key: str | None,
+    thread_id: str | None,
+    route_id: str | None,
+    persona_id: str | None,
+    title: str | None,
+    team: bool | None,
     watch: bool,
     as_json: bool,
 ) -> None:
-    """Start a run from a saved config (-c), a config file (-f) or a template (-t)."""
-    if sum(x is not None for x in (config_id, config_file, template_id)) != 1:
-        raise click.UsageError("give exactly one of -c/--config, -f/--config-file, -t/--template")
+    """Start a run: on Ellipsis from a saved config (-c), a config file (-f) or a template (-t);
+    on a --platform with that platform's options."""
+    others = {
+        "version_id": version_id,
+        "input": input_object,
+        "envs": envs,
+        "retain_on_failure": retain_on_failure,
+        "retention_seconds": retention_seconds,
+        "idempotency_key": idempotency_key,
+        "thread_id": thread_id,
+        "route_id": route_id,
+        "persona_id": persona_id,
+        "title": title,
+        "team": team,
+    }
     config = read_config_file(config_file) if config_file is not None else None
     override = override_yaml(config_override, config_override_file)
+    if platform is not None:
+        ellipsis = {
+            "config_id": config_id,
+            "config": config,
+            "template_id": template_id,
+            "config_override_yaml": override,
+            "prompt": prompt,
+            "metadata": metadata,
+        }
+        _exit_unless_zero(
+            platforms.start(
+                platform, deployment, {**ellipsis, **others}, watch=watch, as_json=as_json
+            )
+        )
+        return
+    _refuse_without_platform({**others, "deployment": deployment})
+    if sum(x is not None for x in (config_id, config_file, template_id)) != 1:
+        raise click.UsageError("give exactly one of -c/--config, -f/--config-file, -t/--template")
     with client_from_environment() as client:
         run = client.start_run(
             config_id=config_id,
@@ -402,10 +505,18 @@ def run_start(
 
 @run_group.command("get")
 @click.argument("run_id", metavar="ID")
+@_platform_option
+@_deployment_option
 @_watch_option
 @_json_option
-def run_get(run_id: str, watch: bool, as_json: bool) -> None:
+def run_get(
+    run_id: str, platform: str | None, deployment: str | None, watch: bool, as_json: bool
+) -> None:
     """Show a run, or follow it with --watch."""
+    if platform is not None:
+        _exit_unless_zero(platforms.get(platform, deployment, run_id, watch=watch, as_json=as_json))
+        return
+    _refuse_without_platform({"deployment": deployment})
     with client_from_environment() as client:
         _exit_unless_zero(
             show_or_watch(client, client.get_run(run_id), Printer(as_json), watch=watch)
@@ -413,30 +524,83 @@ def run_get(run_id: str, watch: bool, as_json: bool) -> None:
 
 
 @run_group.command("list")
+@_platform_option
+@_deployment_option
 @click.option("-c", "--config-id", metavar="ID", help="Only this config's runs.")
 @click.option(
     "-s",
     "--source",
     "sources",
     multiple=True,
-    type=click.Choice(["react", "manual", "api", "cli", "mention", "cron"]),
-    help="Only runs from this source (repeatable).",
+    metavar="SOURCE",
+    help=f"Only runs from this source: {', '.join(SOURCES)} (repeatable); "
+    "ambient: LINEAR, API, SLACK, LOCAL or SCHEDULED_AGENT.",
 )
 @click.option("-d", "--days", type=click.IntRange(0, 3650), help="Only the last N days.")
 @click.option("--start", metavar="TIME", help="Created at or after (RFC 3339).")
 @click.option("--end", metavar="TIME", help="Created before (RFC 3339).")
+@click.option("--thread", "thread_id", metavar="ID", help="Threads: only this thread's runs.")
+@click.option("--status", metavar="STATUS", help="Threads: running, completed, failed...")
+@click.option("--config-name", metavar="NAME", help="Ambient: only this agent config's runs.")
+@click.option("--model-id", metavar="ID", help="Ambient: only runs of this model.")
+@click.option("--creator", metavar="UID", help="Ambient: only runs this user or account created.")
+@click.option("--created-after", metavar="TIME", help="Ambient: created after (RFC 3339).")
+@click.option("--created-before", metavar="TIME", help="Ambient: created before (RFC 3339).")
 @click.option("-l", "--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option(
+    "--page-size", type=int, metavar="N", help="With --platform: runs per request (its bound)."
+)
 @_json_option
 def run_list(
+    platform: str | None,
+    deployment: str | None,
     config_id: str | None,
     sources: tuple[str, ...],
     days: int | None,
     start: str | None,
     end: str | None,
+    thread_id: str | None,
+    status: str | None,
+    config_name: str | None,
+    model_id: str | None,
+    creator: str | None,
+    created_after: str | None,
+    created_before: str | None,
     limit: int,
+    page_size: int | None,
     as_json: bool,
 ) -> None:
     """List recent runs, newest first."""
+    others = {
+        "thread_id": thread_id,
+        "status": status,
+        "config_name": config_name,
+        "model_id": model_id,
+        "creator": creator,
+        "created_after": created_after,
+        "created_before": created_before,
+    }
+    if platform is not None:
+        ellipsis = {
+            "config_id": config_id,
+            "sources": sources,
+            "days": days,
+            "start": start,
+            "end": end,
+        }
+        platforms.list_runs(
+            platform,
+            deployment,
+            {**ellipsis, **others},
+            limit=limit,
+            page_size=page_size,
+            as_json=as_json,
+        )
+        return
+    _refuse_without_platform({**others, "deployment": deployment, "page_size": page_size})
+    unknown = [s for s in sources if s not in SOURCES]
+    if unknown:
+        raise UsageError(f"--source: {unknown[0]!r} is not one of {', '.join(SOURCES)}")
     with client_from_environment() as client:
         runs = client.list_runs(
             config_id=config_id, sources=sources, days=days, start=start, end=end, limit=limit
@@ -446,6 +610,7 @@ def run_list(
 
 @run_group.command("replay")
 @click.argument("run_id", metavar="ID")
+@_platform_option
 @click.option("-c", "--config-id", metavar="ID", help="Use this config instead of the snapshot.")
 @click.option("-o", "--config-override", metavar="YAML", help="A partial config merged on top.")
 @click.option("--config-override-file", type=_PathArg, help="The override, from a file.")
@@ -454,6 +619,7 @@ def run_list(
 @_json_option
 def run_replay(
     run_id: str,
+    platform: str | None,
     config_id: str | None,
     config_override: str | None,
     config_override_file: Path | None,
@@ -461,8 +627,12 @@ def run_replay(
     watch: bool,
     as_json: bool,
 ) -> None:
-    """Run a run again, from its config snapshot unless -c is given."""
+    """Run a run again, from its config snapshot unless -c is given (Ellipsis only)."""
     override = override_yaml(config_override, config_override_file)
+    if platform is not None:
+        options = {"config_id": config_id, "config_override_yaml": override, "prompt": prompt}
+        _exit_unless_zero(platforms.replay(platform, run_id, options, watch=watch, as_json=as_json))
+        return
     with client_from_environment() as client:
         run = client.replay_run(
             run_id, config_id=config_id, config_override_yaml=override, prompt=prompt
@@ -472,11 +642,32 @@ def run_replay(
 
 @run_group.command("cancel")
 @click.argument("run_id", metavar="ID")
-def run_cancel(run_id: str) -> None:
+@_platform_option
+@_deployment_option
+@_json_option
+def run_cancel(run_id: str, platform: str | None, deployment: str | None, as_json: bool) -> None:
     """Ask a run to stop."""
+    if platform is not None:
+        platforms.cancel(platform, deployment, run_id, as_json=as_json)
+        return
+    _refuse_without_platform({"deployment": deployment})
     with client_from_environment() as client:
         run = client.cancel_run(run_id)
-    Printer(False).started(run)
+    if as_json:
+        Printer(True).run(run)
+    else:
+        Printer(False).started(run)
+
+
+@run_group.command("input")
+@click.argument("run_id", metavar="ID")
+@click.argument("text", metavar="TEXT")
+@_platform_option
+@_json_option
+def run_input(run_id: str, text: str, platform: str | None, as_json: bool) -> None:
+    """Answer a run waiting for input (threads platforms); TEXT "-" reads standard input."""
+    content = sys.stdin.read() if text == "-" else text
+    platforms.send_input(platform or "ellipsis", run_id, content, as_json=as_json)
 
 
 @click.group("config", cls=ApiGroup)

@@ -559,10 +559,11 @@ def create_app(
         status = control_plane.get_run(run_id).status
         await websocket.send_json(cli_frames.status_frame(status))
         async for kind, event in _follow(run_id, after_seq):
-            current = control_plane.get_run(run_id).status
-            if current != status or kind == "heartbeat":
-                status = current
-                await websocket.send_json(cli_frames.status_frame(status))
+            if cli_frames.may_change_status(kind, event):
+                current = control_plane.get_run(run_id).status
+                if current != status or kind == "heartbeat":
+                    status = current
+                    await websocket.send_json(cli_frames.status_frame(status))
             if kind == "event":
                 for frame in cli_frames.output_frames(event):
                     await websocket.send_json(frame)

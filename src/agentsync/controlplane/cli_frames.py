@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agentsync.controlplane.records import Run, now
+from agentsync.controlplane.records import FINAL_EVENTS, Run, now
 
 CLI_USER_AGENT_PREFIX = "ellipsis-cli/"
 CLOSE_POLICY_VIOLATION = 1008  # the CLI's "bad credentials"
+STATUS_EVENTS = frozenset({"run.started", *FINAL_EVENTS})  # logged right after a status change
 
 
 def wants_cli_frames(user_agent: str | None, query: Mapping[str, str]) -> bool:
@@ -30,6 +31,13 @@ def wants_cli_frames(user_agent: str | None, query: Mapping[str, str]) -> bool:
 
 def status_frame(status: str) -> dict[str, Any]:
     return {"type": "status", "status": status, "ts": now()}
+
+
+def may_change_status(kind: str, event: Mapping[str, Any] | None) -> bool:
+    """Whether the stream should read the run's status again: on a wake-up or a heartbeat (a
+    status change logs nothing; a heartbeat is answered with a status frame), or an event the
+    service logs at a status change. Output events leave it as it was."""
+    return kind != "event" or (event is not None and event["type"] in STATUS_EVENTS)
 
 
 def output_frames(event: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -185,8 +185,17 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, seconds)
 
 
-def _retryable(status: int) -> bool:
+def retryable(status: int) -> bool:
+    """Whether an answer with this status is worth another attempt (429 and 5xx)."""
     return status == 429 or status >= 500
+
+
+def retry_delay(attempt: int, retry_after: float | None, rng: random.Random) -> float:
+    """Seconds before attempt ``attempt + 1``: the server's ``Retry-After`` if it sent one, else
+    full jitter over ``min(RETRY_CAP, RETRY_BASE * 2**attempt)``."""
+    if retry_after is not None:
+        return retry_after
+    return rng.uniform(0.0, min(RETRY_CAP, RETRY_BASE * 2**attempt))
 
 
 def _maybe_sent(error: httpx.TransportError) -> bool:
@@ -194,7 +203,7 @@ def _maybe_sent(error: httpx.TransportError) -> bool:
     return not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
-def _detail_and_request_id(response: httpx.Response) -> tuple[Any, str | None]:
+def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
     """The message of an error response, and its request id (header, else body)."""
     request_id = response.headers.get("x-request-id")
     try:
@@ -301,7 +310,7 @@ class Client:
     def _error(
         self, response: httpx.Response, kind: type[ControlPlaneError] | None = None
     ) -> ControlPlaneError:
-        detail, request_id = _detail_and_request_id(response)
+        detail, request_id = error_detail(response)
         if isinstance(detail, str):
             detail = self._redact(detail)
         kind = kind or BY_STATUS.get(response.status_code, ControlPlaneError)
@@ -318,11 +327,6 @@ class Client:
                 status=response.status_code,
                 request_id=response.headers.get("x-request-id"),
             ) from error
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after
-        return self._random.uniform(0.0, min(RETRY_CAP, RETRY_BASE * 2**attempt))
 
     def _call(
         self,
@@ -364,7 +368,7 @@ class Client:
             else:
                 if response.is_success:
                     return self._parse(response, parse)
-                if not _retryable(response.status_code):
+                if not retryable(response.status_code):
                     raise self._error(response)
                 failure = self._error(response, Unavailable)
                 ambiguous = ambiguous or response.status_code >= 500
@@ -373,7 +377,7 @@ class Client:
                 )
             if attempt >= self.max_retries:
                 raise _giving_up(failure, f"gave up after {attempt + 1} attempts")
-            delay = self._delay(attempt, retry_after)
+            delay = retry_delay(attempt, retry_after, self._random)
             if delay > self.max_retry_after:
                 raise _giving_up(failure, f"gave up: the server asks to wait {delay:.0f}s")
             self._sleep(delay)
@@ -701,7 +705,7 @@ class Client:
                 connection = self._open_stream(run_id, position.seq)
             except InvalidStatus as refused:
                 status = refused.response.status_code
-                if not _retryable(status):
+                if not retryable(status):
                     self._handshake_refused(run_id, status)
                     yield from self._follow_without_websocket(run_id, position.seq)
                     return
@@ -748,10 +752,10 @@ class Client:
                 ) as response:
                     if not response.is_success:
                         response.read()
-                        if not _retryable(response.status_code):
+                        if not retryable(response.status_code):
                             raise self._error(response)
                     else:
-                        for data in _sse_data(response.iter_lines()):
+                        for data in sse_data(response.iter_lines()):
                             position.saw_frame(self._clock())
                             event = _event_from_frame(data) if data is not None else None
                             if event is not None and event.seq > position.seq:
@@ -793,7 +797,7 @@ def _raise_for_close(code: int | None, reason: str, run_id: str) -> None:
         raise ControlPlaneError(reason or f"not allowed to follow run {run_id}", status=403)
 
 
-def _sse_data(lines: Iterator[str]) -> Iterator[str | None]:
+def sse_data(lines: Iterator[str]) -> Iterator[str | None]:
     """The ``data`` of each server-sent event; None for every other line (comments too)."""
     data: list[str] = []
     for line in lines:

@@ -15,15 +15,21 @@ it created (``metadata["dialect"]``); any other id is a 404. Auth is the ``/v1``
 
 **envs** (001) are write-only: they are not stored (not in the run, its metadata, its events or
 the idempotency record), never returned and never logged. They are held in memory until the
-run's runner starts and then merged into its environment (``_EnvsRunner``); a server restart
+run's runner starts and then merged into its environment (``_DialectRunner``); a server restart
 before then drops them. The idempotency fingerprint leaves them out, so a retry that differs
 only in ``envs`` replays the first response.
+
+**Interactive input** (003): an in-process runner asks with ``inputs_of(control_plane).ask``;
+the run then logs ``run.waiting_for_input``, shows ``waiting_for_input`` in the threads dialect
+until ``POST /v1/runs/{id}/input`` answers (409 at any other time), and the runner gets the
+content. The content is handed over in memory, never stored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -93,13 +99,56 @@ def deployment_status(run: Run) -> DeploymentStatus:
 # envs: into the runner's environment, nowhere else --------------------------------------------
 
 
-class _EnvsRunner:
+class Inputs:
+    """Runs waiting for interactive input, and the answers handed to them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[str, queue.Queue[str]] = {}
+
+    def ask(self, context: RunContext, question: str, timeout: float) -> str | None:
+        """Log ``run.waiting_for_input`` and wait for the answer; None after ``timeout``
+        seconds or once the run is cancelled."""
+        answers: queue.Queue[str] = queue.Queue(maxsize=1)
+        run_id = context.run.id
+        with self._lock:
+            self._waiting[run_id] = answers
+        try:
+            context.emit("run.waiting_for_input", {"content": question})
+            for _ in range(max(1, round(timeout / 0.05))):
+                if context.cancelled.is_set():
+                    return None
+                try:
+                    return answers.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+            return None
+        finally:
+            with self._lock:
+                self._waiting.pop(run_id, None)
+
+    def waiting(self, run_id: str) -> bool:
+        with self._lock:
+            return run_id in self._waiting
+
+    def answer(self, run_id: str, content: str) -> bool:
+        """Hand ``content`` to the run; False when it is not waiting."""
+        with self._lock:
+            answers = self._waiting.pop(run_id, None)
+        if answers is None:
+            return False
+        answers.put(content)
+        return True
+
+
+class _DialectRunner:
     """Wraps the control plane's runner: merges a run's pending ``envs`` (found by the opaque
-    ``metadata["envs_ref"]``) into its environment, and forgets them."""
+    ``metadata["envs_ref"]``) into its environment, and forgets them; holds the ``Inputs``."""
 
     def __init__(self, inner: Runner) -> None:
         self.inner = inner
         self.name = inner.name
+        self.inputs = Inputs()
         self._lock = threading.Lock()
         self._pending: dict[str, dict[str, str]] = {}
 
@@ -120,13 +169,18 @@ class _EnvsRunner:
         return self.inner.execute(context)
 
     def __repr__(self) -> str:
-        return f"_EnvsRunner({self.inner!r})"  # never the values
+        return f"_DialectRunner({self.inner!r})"  # never the values
 
 
-def _envs_runner(control_plane: ControlPlane) -> _EnvsRunner:
-    if not isinstance(control_plane.runner, _EnvsRunner):
-        control_plane.runner = _EnvsRunner(control_plane.runner)
+def _dialect_runner(control_plane: ControlPlane) -> _DialectRunner:
+    if not isinstance(control_plane.runner, _DialectRunner):
+        control_plane.runner = _DialectRunner(control_plane.runner)
     return control_plane.runner
+
+
+def inputs_of(control_plane: ControlPlane) -> Inputs:
+    """Where in-process runners of ``control_plane`` ask for interactive input."""
+    return _dialect_runner(control_plane).inputs
 
 
 # wire models ----------------------------------------------------------------------------------
@@ -323,7 +377,8 @@ def _page(runs: list[Run], cursor: str | None, limit: int) -> tuple[list[Run], s
 def dialect_router(control_plane: ControlPlane) -> APIRouter:
     """The dialect routes over ``control_plane``."""
     router = APIRouter()
-    envs_runner = _envs_runner(control_plane)
+    envs_runner = _dialect_runner(control_plane)
+    inputs = envs_runner.inputs
     locks = [threading.Lock() for _ in range(64)]
 
     def runs_of(dialect: Dialect, keep: Callable[[Run], bool] = lambda _: True) -> list[Run]:
@@ -472,9 +527,14 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
 
     # threads (003) -------------------------------------------------------------------------
 
+    def thread_status(run: Run) -> ThreadStatus:
+        if run.status == "running" and inputs.waiting(run.id):
+            return "waiting_for_input"
+        return _THREAD_STATUS[run.status]
+
     def list_item(run: Run) -> RunListItem:
         started, completed = _times(control_plane, run.id)
-        status = _THREAD_STATUS[run.status]
+        status = thread_status(run)
         return RunListItem(
             run_id=run.id,
             org_id=run.customer_id,
@@ -532,7 +592,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
     ) -> list[ThreadRunItem]:
         runs = runs_of("threads", lambda r: r.metadata.get("thread_id") == thread_id)
         return [
-            ThreadRunItem(run_id=r.id, status=_THREAD_STATUS[r.status], created_at=r.created_at)
+            ThreadRunItem(run_id=r.id, status=thread_status(r), created_at=r.created_at)
             for r in runs[:limit]
         ]
 
@@ -547,7 +607,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         if before is not None:
             runs, _ = _page(runs, before, len(runs))
         if status is not None:
-            runs = [r for r in runs if _THREAD_STATUS[r.status] == status]
+            runs = [r for r in runs if thread_status(r) == status]
         return [list_item(r) for r in runs[:limit]]
 
     @router.get(
@@ -560,7 +620,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
             org_id=run.customer_id,
             thread_id=run.metadata.get("thread_id"),
             created_by_user_id=run.metadata.get("created_by"),
-            status=_THREAD_STATUS[run.status],
+            status=thread_status(run),
             created_at=run.created_at,
             trace_id=run.metadata.get("trace_id"),
         )
@@ -576,8 +636,9 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         run = run_of("threads", run_id)
         if len(body.content.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
             raise Invalid(f"content is over the {MAX_INPUT_BYTES}-byte limit")
-        # Local runners never wait for input, so this is always the answer for now.
-        raise Conflict(f"run {run_id} is {_THREAD_STATUS[run.status]}, not waiting_for_input")
+        if not inputs.answer(run_id, body.content):
+            raise Conflict(f"run {run_id} is {thread_status(run)}, not waiting_for_input")
+        return Ok()
 
     # ambient agents (004) ------------------------------------------------------------------
 

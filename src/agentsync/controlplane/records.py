@@ -22,6 +22,7 @@ EventType = Literal[
     "message.delta",
     "tool.call",
     "tool.result",
+    "run.waiting_for_input",  # the threads dialect (003): see ``dialects.Inputs``
     "run.completed",
     "run.failed",
     "run.cancelled",

@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import quote
 
 from agentsync.platforms.base import Http
+from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, Unsupported
-from agentsync.platforms.model import NormalizedRun, Platform, normalize
+from agentsync.platforms.model import NormalizedRun, Platform, normalize, present
 
 MAX_PAGE = 500
 SOURCES = ("LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT")
@@ -29,12 +30,24 @@ def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
         native_status=data["state"],
         created_at=data.get("created_at"),
         started_at=data.get("started_at"),
-        links={
-            k: data[k]
-            for k in ("title", "source", "session_id", "session_link")
-            if data.get(k) is not None
-        },
+        links=present(data, ("title", "source", "session_id", "session_link")),
+        native=present(data, ("prompt", "updated_at")),
     )
+
+
+def parse_rfc3339(value: str | datetime, name: str) -> datetime:
+    """An RFC 3339 date-time (with a time and an offset), or a datetime with a time zone."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is None or len(value) <= 10:
+            raise InvalidInput(f"{name}: not an RFC 3339 date-time: {value!r}")
+        value = moment
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidInput(f"{name} must be an RFC 3339 date-time with an offset, e.g. Z")
+    return value
 
 
 def _params(filters: Mapping[str, Any]) -> dict[str, Any]:
@@ -48,9 +61,7 @@ def _params(filters: Mapping[str, Any]) -> dict[str, Any]:
         if name == "source" and value not in SOURCES:
             raise InvalidInput(f"source must be one of {', '.join(SOURCES)}, got {value!r}")
         if name.startswith("created_"):
-            if not isinstance(value, datetime) or value.tzinfo is None:
-                raise InvalidInput(f"{name} must be a datetime with a time zone")
-            value = value.isoformat()
+            value = parse_rfc3339(value, name).isoformat()
         params[name] = value
     return params
 
@@ -77,7 +88,10 @@ class AmbientAdapter:
             self.http.call("GET", f"/agent/runs/{quote(run_id, safe='')}", retry=True)
         )
 
-    def list(self, *, limit: int = 100, **filters: Any) -> Iterator[NormalizedRun]:
+    def list(
+        self, *, limit: int = 100, page_size: int | None = None, **filters: Any
+    ) -> Iterator[NormalizedRun]:
+        size = page_size_for(page_size, limit, MAX_PAGE)
         params = _params(filters)
         cursor: str | None = None
         left = limit
@@ -85,7 +99,7 @@ class AmbientAdapter:
             page = self.http.call(
                 "GET",
                 "/agent/runs",
-                params={**params, "limit": min(left, MAX_PAGE), "cursor": cursor},
+                params={**params, "limit": min(left, size), "cursor": cursor},
                 retry=True,
             )
             for item in page["runs"][:left]:

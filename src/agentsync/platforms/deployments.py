@@ -17,11 +17,13 @@ from typing import Any
 from urllib.parse import quote
 
 from agentsync.platforms.base import Http
+from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput
-from agentsync.platforms.model import NormalizedRun, Platform, normalize
+from agentsync.platforms.model import NormalizedRun, Platform, normalize, present
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-PAGE_SIZE = 100
+MAX_PAGE = 1000  # the local control plane's bound: the seed has no list
+FILTERS: tuple[str, ...] = ()
 
 
 def _check(input: Any, envs: Any, retain_on_failure: Any, retention_seconds: Any) -> None:
@@ -60,11 +62,11 @@ def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
         output=data.get("output_manifest") or None,
         failure_reason=data.get("failure_reason"),
         exit_code=data.get("exit_code"),
-        links={
-            k: data.get(k)
-            for k in ("deployment_id", "version_id", "sandbox_id", "idempotency_key")
-            if data.get(k) is not None
-        },
+        links=present(data, ("deployment_id", "version_id", "sandbox_id", "idempotency_key")),
+        native=present(
+            data,
+            ("mode", "process_id", "retain_on_failure", "retention_seconds", "input", "updated_at"),
+        ),
     )
 
 
@@ -114,13 +116,16 @@ class DeploymentsAdapter:
             self.http.call("GET", f"{self._runs}/{quote(run_id, safe='')}", retry=True)
         )
 
-    def list(self, *, limit: int = 100, **filters: Any) -> Iterator[NormalizedRun]:
+    def list(
+        self, *, limit: int = 100, page_size: int | None = None, **filters: Any
+    ) -> Iterator[NormalizedRun]:
+        size = page_size_for(page_size, limit, MAX_PAGE)
         if filters:
             raise InvalidInput(f"unknown filters for deployment runs: {', '.join(sorted(filters))}")
         cursor: str | None = None
         left = limit
         while left > 0:
-            params = {"limit": min(left, PAGE_SIZE), "cursor": cursor}
+            params = {"limit": min(left, size), "cursor": cursor}
             page = self.http.call("GET", self._runs, params=params, retry=True)
             for item in page["runs"][:left]:
                 yield to_normalized(item)

@@ -1,9 +1,10 @@
 """Errors of the platform adapters.
 
 PlatformError          base (an ``AgentsyncError``: the user can act on it)
-├── InvalidInput       refused locally, before any request was sent
-├── Unsupported        the platform has no such operation (e.g. cancelling on seed 004)
-└── PlatformHTTPError  the platform answered with an error status; ``status``, ``detail``
+├── InvalidInput       refused locally, before any request was sent (exit 2, like usage)
+├── Unsupported        the platform has no such operation, e.g. cancelling on seed 004 (exit 2)
+└── PlatformHTTPError  the platform answered with an error status (``status``, ``detail``), or
+                       could not be reached (``status`` 0)
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ class PlatformError(AgentsyncError):
 class InvalidInput(PlatformError):
     """The request was refused locally; nothing was sent."""
 
+    exit_code = 2
+
 
 class Unsupported(PlatformError):
     """The platform's API has no such operation."""
+
+    exit_code = 2
 
 
 class PlatformHTTPError(PlatformError):
@@ -31,4 +36,16 @@ class PlatformHTTPError(PlatformError):
         self.detail = detail
         self.request_id = request_id
         suffix = f", request {request_id}" if request_id else ""
-        super().__init__(f"{detail} (HTTP {status}{suffix})")
+        where = f"HTTP {status}{suffix}" if status else "no answer"
+        super().__init__(f"{_describe(detail)} ({where})")
+
+
+def _describe(detail: Any) -> str:
+    """A validation error list (``[{"loc": [...], "msg": ...}]``) as ``where: why; ...``."""
+    if isinstance(detail, list) and all(isinstance(d, dict) and "msg" in d for d in detail):
+        parts = []
+        for item in detail:
+            where = ".".join(str(p) for p in item.get("loc") or () if p != "body")
+            parts.append(f"{where}: {item['msg']}" if where else str(item["msg"]))
+        return "; ".join(parts)
+    return str(detail)

@@ -1,4 +1,5 @@
-"""One shape for a run on any platform, and each platform's native statuses mapped onto it.
+"""One shape for a run on any platform (``NormalizedRun``) and for an event of its live log
+(``Event``), and each platform's native statuses mapped onto the normalized ones.
 
 Every table maps *every* native status of its platform (a test checks the enums below); a
 status a platform adds later is refused loudly by ``normalize`` rather than guessed.
@@ -88,7 +89,8 @@ def normalize(platform: Platform, native_status: str) -> Status:
 
 class NormalizedRun(BaseModel):
     """A run as every adapter returns it. Times are RFC 3339 strings as the platform sent them;
-    ``links`` holds related ids and URLs (thread, deployment, trace, session...)."""
+    ``links`` holds related ids and URLs (thread, deployment, trace, session...); ``native``
+    the platform's other fields, as sent (usage details, mode, process id, retention...)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -105,7 +107,24 @@ class NormalizedRun(BaseModel):
     failure_reason: str | None = None
     exit_code: int | None = None
     links: dict[str, Any] = Field(default_factory=dict)
+    native: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def final(self) -> bool:
         return self.status in FINAL
+
+
+class Event(BaseModel):
+    """One entry of a run's live log, from a platform that streams (``seq`` orders and resumes)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    type: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    created_at: str | None = None
+
+
+def present(data: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The fields of ``data`` among ``names`` that are there and not None."""
+    return {name: data[name] for name in names if data.get(name) is not None}

@@ -1,21 +1,47 @@
 """Threads (seed 003): ``POST /v1/threads/{thread_id}/runs`` -> ``{run_id, trace_id}``;
 ``GET /v1/runs`` (``limit``, ``before`` cursor, ``status``), ``GET /v1/runs/{run_id}``,
-``POST /v1/runs/{run_id}:cancel`` and ``POST /v1/runs/{run_id}/input`` (at most 32 KB).
+``POST /v1/runs/{run_id}:cancel``, ``POST /v1/runs/{run_id}/input`` (at most 32 KB) and the
+server-sent events of ``GET /v1/runs/{run_id}/events``, resumed with ``after_seq``.
+
+Usage (tokens, cost) comes only with the global list's items: the detail has none.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any, get_args
 from urllib.parse import quote
 
-from agentsync.platforms.base import Http
-from agentsync.platforms.errors import InvalidInput
-from agentsync.platforms.model import NormalizedRun, Platform, ThreadStatus, normalize
+from pydantic import ValidationError
 
+from agentsync.controlplane.client import retryable
+from agentsync.platforms.base import Http
+from agentsync.platforms.base import page_size as page_size_for
+from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
+from agentsync.platforms.model import (
+    Event,
+    NormalizedRun,
+    Platform,
+    ThreadStatus,
+    normalize,
+    present,
+)
+
+USAGE = (
+    "total_input_tokens",
+    "total_output_tokens",
+    "total_cost_usd",
+    "duration_ms",
+    "cache_hit_rate",
+    "credits_used",
+)
+CREATOR = ("created_by_user_id", "created_by_user_name", "created_by_email")
 MAX_INPUT_BYTES = 32 * 1024
-PAGE_SIZE = 100
+MAX_PAGE = 1000  # the local control plane's bound: the seed gives none
+FILTERS = ("status", "thread_id")
 STATUSES = get_args(ThreadStatus)
+FINAL_EVENTS = frozenset({"run.completed", "run.failed", "run.cancelled"})
 
 
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
@@ -33,12 +59,24 @@ def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
         completed_at=data.get("completed_at") or data.get("failed_at"),
         cost_usd=data.get("total_cost_usd"),
         tokens=tokens,
-        links={
-            k: data[k]
-            for k in ("thread_id", "trace_id", "org_id", "persona_id", "model")
-            if data.get(k) is not None
-        },
+        links=present(data, ("thread_id", "trace_id", "org_id", "persona_id", "model")),
+        native=present(data, USAGE + CREATOR),
     )
+
+
+def _event(data: str) -> Event | None:
+    """The event in one ``data:`` payload; None for keepalive text without a ``seq``."""
+    try:
+        frame = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(frame, dict) or "seq" not in frame:
+        return None
+    try:
+        return Event.model_validate(frame)
+    except ValidationError as error:
+        summary = str(error).splitlines()[0]
+        raise PlatformError(f"unexpected event on the run stream: {summary}") from error
 
 
 def _id(run_id: str) -> str:
@@ -65,10 +103,13 @@ class ThreadsAdapter:
     def get(self, run_id: str) -> NormalizedRun:
         return to_normalized(self.http.call("GET", f"/v1/runs/{_id(run_id)}", retry=True))
 
-    def list(self, *, limit: int = 100, **filters: Any) -> Iterator[NormalizedRun]:
+    def list(
+        self, *, limit: int = 100, page_size: int | None = None, **filters: Any
+    ) -> Iterator[NormalizedRun]:
         """Newest first. Filters: ``status``, and ``thread_id`` (one page of that thread: the
         seed gives its list no cursor)."""
-        unknown = sorted(set(filters) - {"status", "thread_id"})
+        size = page_size_for(page_size, limit, MAX_PAGE)
+        unknown = sorted(set(filters) - set(FILTERS))
         if unknown:
             raise InvalidInput(f"unknown filters for thread runs: {', '.join(unknown)}")
         status, thread_id = filters.get("status"), filters.get("thread_id")
@@ -85,19 +126,47 @@ class ThreadsAdapter:
         before: str | None = None
         left = limit
         while left > 0:
-            size = min(left, PAGE_SIZE)
-            params = {"limit": size, "before": before, "status": status}
+            asked = min(left, size)
+            params = {"limit": asked, "before": before, "status": status}
             page = self.http.call("GET", "/v1/runs", params=params, retry=True)
             for item in page[:left]:
                 yield to_normalized(item)
                 left -= 1
-            if len(page) < size:
+            if len(page) < asked:
                 return
             before = page[-1]["run_id"]
 
     def cancel(self, run_id: str) -> NormalizedRun:
         self.http.call("POST", f"/v1/runs/{_id(run_id)}:cancel")
         return self.get(run_id)
+
+    def events(self, run_id: str, after_seq: int = 0) -> Iterator[Event]:
+        """The run's events after ``after_seq``, live, until its final event. A dropped
+        connection (or a 429/5xx) is resumed from the last ``seq`` seen, with the retry policy's
+        backoff, at most ``max_retries`` times in a row without a new event."""
+        path = f"/v1/runs/{_id(run_id)}/events"
+        seq, failures = after_seq, 0
+        while True:
+            try:
+                for data in self.http.sse(path, {"after_seq": seq}):
+                    event = _event(data)
+                    if event is None or event.seq <= seq:
+                        continue
+                    seq, failures = event.seq, 0
+                    yield event
+                    if event.type in FINAL_EVENTS:
+                        return
+                if self.get(run_id).final:  # ended without its final event: nothing more
+                    return
+            except PlatformHTTPError as error:
+                if error.status and not retryable(error.status):
+                    raise
+            if failures >= self.http.max_retries:
+                raise PlatformHTTPError(
+                    0, f"the event stream of run {run_id} broke {failures + 1} times in a row"
+                )
+            self.http.pause(failures)
+            failures += 1
 
     def send_input(self, run_id: str, content: str) -> None:
         """Answer a run that is ``waiting_for_input``."""
