@@ -133,6 +133,11 @@ def test_a_push_syncs_the_default_branch_and_a_broken_file_keeps_the_last_good_c
         assert configs["agents/a.yaml"].agent_config["ellipsis"]["name"] == "A2"
         assert configs["agents/b.yaml"].agent_config["ellipsis"]["name"] == "B"  # last good
         assert configs["agents/b.yaml"].sync_error
+        wait_for(lambda: 'outcome="applied"} 2.0' in http.get("/metrics").text)
+        metrics = http.get("/metrics").text
+        assert 'agentsync_jobs_finished_total{kind="push",outcome="applied"} 2.0' in metrics
+        assert "agentsync_sync_duration_seconds_count 2.0" in metrics
+        assert 'agentsync_jobs{state="done"} 2.0' in metrics
     status = json.loads(
         subprocess.run(
             [str(AGENT), "serve", "status", "--database", database, "--json"],
@@ -386,3 +391,17 @@ def test_two_workers_on_postgresql_never_sync_one_repository_at_once(
         spans.sort()
         for (_, end, _), (start, _, _) in itertools.pairwise(spans):
             assert end <= start, f"two syncs of {repository} overlapped"
+
+
+def test_a_new_installation_syncs_its_repositories_without_waiting_for_a_push(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    repo = github.create_repo(REPO, {"agents/a.yaml": config("A")})
+    with serve(tmp_path, database, env) as service, httpx.Client(base_url=service.url) as http:
+        response = deliver(http, "installation", webhook_payload("installation", REPO))
+        assert response.status_code == 202
+        assert response.json()["outcome"] == "queued"
+        wait_for(lambda: synced(cp, REPO, repo.head()), what="the first sync")
+    assert live_configs(cp, REPO) == {"agents/a.yaml": "A"}
+    [known] = SQLiteServiceStore(Path(database)).status().repositories
+    assert known.installation_id == INSTALLATION

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,9 +122,9 @@ def test_a_newer_schema_is_refused(database: str) -> None:
         with psycopg.connect(database, autocommit=True) as connection:
             connection.execute("UPDATE schema_version SET version = version + 1")
     else:
-        with sqlite3.connect(database) as connection:
-            connection.execute("UPDATE schema_version SET version = version + 1")
-        connection.close()
+        with sqlite3.connect(database) as db:
+            db.execute("UPDATE schema_version SET version = version + 1")
+        db.close()
     with pytest.raises(StoreError, match="upgrade agentsync"):
         open_store(database)
 
@@ -431,6 +431,126 @@ def test_status_counts(store: ServiceStore) -> None:
     assert status.oldest_queued_age == pytest.approx(50)
     assert status.deliveries == 1
     assert status.dead == []
+
+
+# pruning and large tables ----------------------------------------------------------------
+
+WEEK = 7 * 86400.0
+
+
+def test_prune_deletes_old_finished_rows_only(store: ServiceStore) -> None:
+    # accept_delivery stamps deliveries (and their jobs) with the wall clock: W and after.
+    w = time.time()
+    for name in ("done", "dead", "running", "c1", "c2", "queued"):
+        repository = "acme/c" if name in ("c1", "c2") else f"acme/{name}"
+        assert store.accept_delivery(delivery(f"d-{name}", repository), push(repository))
+    assert store.accept_delivery(Delivery("d-ping", "ping", None, None, b"{}"), None)
+    claimed = {}
+    for _ in range(4):  # the oldest first: done, dead, running, then c2 (retiring c1)
+        job = store.claim("w", 2 * WEEK, now=w + 10)
+        assert job is not None
+        claimed[job.repository] = job.id
+    c1 = claimed["acme/c"] - 1
+    assert store.complete(claimed["acme/done"], "w", "applied", now=w + 20)
+    assert store.fail(claimed["acme/dead"], "w", "refused", retry_in=None, now=w + 20) == "dead"
+    assert store.complete(claimed["acme/c"], "w", "applied", now=w + WEEK + 2000)  # young
+
+    assert store.prune(WEEK, now=w + WEEK - 100) == 0  # everything is younger than a week
+    assert not store.accept_delivery(delivery("d-done", "acme/done"), push("acme/done"))
+
+    # Older than a week at w + WEEK + 1000: done and c1 (coalesced into c2) with the
+    # deliveries of done, c1, c2 (its job is done, however young) and the ping.
+    assert store.prune(WEEK, now=w + WEEK + 1000) == 2 + 4
+    assert store.get_job(claimed["acme/done"]) is None
+    assert store.get_job(c1) is None
+    for kept in ("dead", "running", "c"):
+        assert store.get_job(claimed[f"acme/{kept}"]) is not None
+    status = store.status()
+    assert status.jobs_by_state == {"queued": 1, "running": 1, "done": 1, "dead": 1}
+    assert status.deliveries == 3  # those of the dead, running and queued jobs
+    assert store.prune(WEEK, now=w + WEEK + 1000) == 0
+
+    # A delivery id is remembered for the retention (and while its job is pending or dead):
+    # once pruned, a redelivery is accepted again and queues a new job.
+    assert store.accept_delivery(delivery("d-done", "acme/done"), push("acme/done"))
+    assert not store.accept_delivery(delivery("d-dead", "acme/dead"), push("acme/dead"))
+    assert not store.accept_delivery(delivery("d-queued", "acme/queued"), push("acme/queued"))
+    assert store.status().jobs_by_state["queued"] == 2
+
+
+def test_prune_deletes_in_batches(store: ServiceStore) -> None:
+    w = time.time()
+    for n in range(7):
+        assert store.accept_delivery(delivery(f"d-{n}", f"acme/r{n}"), push(f"acme/r{n}"))
+    while (job := store.claim("w", LEASE, now=w + 10)) is not None:
+        if job.repository == "acme/r3":  # a dead letter among them keeps its delivery
+            assert store.fail(job.id, "w", "refused", retry_in=None, now=w + 10) == "dead"
+        else:  # the same time for all: batches must not stop at ties
+            assert store.complete(job.id, "w", "applied", now=w + 10)
+    assert store.prune(WEEK, now=w + WEEK + 100, batch=2) == 6 + 6
+    status = store.status()
+    assert status.jobs_by_state == {"queued": 0, "running": 0, "done": 0, "dead": 1}
+    assert status.deliveries == 1
+
+
+def _insert_done_jobs(database: str, count: int, at: float) -> None:
+    """``count`` done jobs and their deliveries, at ``at``, in one statement each."""
+    jobs = (
+        "INSERT INTO jobs (kind, repository, payload, coalesce_key, state, attempts, "
+        "delivery_id, outcome, run_after, created_at, updated_at) "
+        "SELECT 'push', 'acme/r' || (i % 100), '{{}}', 'sync', 'done', 1, 'd-' || i, 'applied', "
+        "{at}, {at}, {at} FROM {series}"
+    )
+    deliveries = (
+        "INSERT INTO deliveries (delivery_id, event, repository, body, received_at) "
+        "SELECT 'd-' || i, 'push', 'acme/r' || (i % 100), {body}, {at} FROM {series}"
+    )
+    if database.startswith("postgresql://"):
+        series = f"generate_series(1, {count}) AS i"
+        with psycopg.connect(database, autocommit=True) as connection:
+            connection.execute(jobs.format(at=at, series=series).encode())
+            body = "'\\x7b7d'::bytea"
+            connection.execute(deliveries.format(at=at, series=series, body=body).encode())
+        return
+    series = (
+        "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+        f"WHERE i < {count}) SELECT i FROM n)"
+    )
+    with sqlite3.connect(database) as db:
+        db.execute(jobs.format(at=at, series=series))
+        db.execute(deliveries.format(at=at, series=series, body="x'7b7d'"))
+    db.close()
+
+
+def _fastest(call: Callable[[], object], times: int = 3) -> float:
+    best = float("inf")
+    for _ in range(times):
+        started = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def test_status_claim_and_prune_with_many_done_jobs(store: ServiceStore, database: str) -> None:
+    """Sanity bounds (generous: CI machines are slow), not a benchmark."""
+    _insert_done_jobs(database, 20_000, T)
+    status = store.status()
+    assert status.jobs_by_state["done"] == 20_000
+    assert status.deliveries == 20_000
+    assert _fastest(store.status) < 0.2
+    for n in range(3):
+        store.enqueue(pull_request("acme/r1", n))
+
+    def claim_and_complete() -> None:
+        job = store.claim("w", LEASE)
+        assert job is not None
+        assert store.complete(job.id, "w", "reported")
+
+    assert _fastest(claim_and_complete) < 0.2
+    started = time.perf_counter()
+    assert store.prune(WEEK, now=T + WEEK + 1) == 40_000
+    assert time.perf_counter() - started < 5
+    assert store.status().jobs_by_state["done"] == 3
 
 
 # the sync engine's state ------------------------------------------------------------------

@@ -75,6 +75,13 @@ _worker_options = [
         help="Seconds between full resyncs of every known repository (0: never).",
     ),
     click.option("--lease-seconds", type=click.FloatRange(min=1), default=60.0, show_default=True),
+    click.option(
+        "--retention-days",
+        type=click.FloatRange(min=0),
+        default=7.0,
+        show_default=True,
+        help="Finished jobs and old deliveries are pruned after this long (0: never).",
+    ),
     click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True),
     click.option(
         "--log-level",
@@ -94,6 +101,7 @@ class WorkerSetup(NamedTuple):
     github_app_key_file: Path | None
     resync_interval: float
     lease_seconds: float
+    retention_days: float
     max_attempts: int
     log_level: str
 
@@ -104,6 +112,7 @@ class WorkerSetup(NamedTuple):
             lease_seconds=self.lease_seconds,
             max_attempts=self.max_attempts,
             resync_interval=self.resync_interval or None,
+            retention=self.retention_days * 86400 or None,
         )
 
     def start(

@@ -5,6 +5,9 @@ to the job to enqueue, or the reason there is none.
   job holds no file list: the worker reads the branch head and its whole tree when it runs.
 - ``pull_request`` opened / synchronize / reopened -> a ``pull_request`` job for that number;
   the worker reads the pull request's current head when it runs.
+- ``installation`` created and ``installation_repositories`` added -> an ``installation`` job
+  that schedules a first sync of each repository the App can now read (a new installation
+  syncs without waiting for a push).
 - anything else (``ping``, other branches, other actions, other events) -> no job.
 
 A payload without what the event needs (``repository.full_name``, ``pull_request.number``...)
@@ -69,6 +72,8 @@ def route(event: str, payload: Any) -> Routing:
         return _push(payload, action)
     if event == "pull_request":
         return _pull_request(payload, action)
+    if (event, action) in (("installation", "created"), ("installation_repositories", "added")):
+        return _installation_job(payload, action, event)
     return Routing(repository, action, None, f"{event} events need no work")
 
 
@@ -103,3 +108,27 @@ def _pull_request(payload: dict[str, Any], action: str | None) -> Routing:
         },
     )
     return Routing(repository, action, job, "lint the pull request")
+
+
+def _installation_job(payload: dict[str, Any], action: str | None, event: str) -> Routing:
+    installation = _installation(payload)
+    if installation is None:
+        raise PayloadError("the payload has no installation.id")
+    listed = payload.get("repositories" if event == "installation" else "repositories_added")
+    if not isinstance(listed, list):
+        raise PayloadError(f"{event} {action} lists no repositories")
+    repositories = sorted(
+        {
+            r["full_name"]
+            for r in listed
+            if isinstance(r, dict) and isinstance(r.get("full_name"), str)
+        }
+    )
+    if not repositories:
+        return Routing(None, action, None, f"{event} {action} lists no repository")
+    job = NewJob(
+        "installation",
+        f"installation/{installation}",
+        {"installation_id": installation, "repositories": repositories},
+    )
+    return Routing(None, action, job, f"schedule a first sync of {len(repositories)} repositories")

@@ -8,6 +8,8 @@
   (sync errors, last apply) lives in the service database.
 - ``pull_request``: lint the configs the pull request changes at its current head and report
   on GitHub (:func:`~agentsync.service.github.report_pull_request`).
+- ``installation``: remember each repository a new installation can read and queue its first
+  sync (a ``resync`` job per repository).
 
 A refused sync (older commit, mass delete, incomplete tree) is a :class:`PermanentJobError`:
 retrying cannot help, so the job goes straight to the dead letters with the reason. A sync
@@ -19,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agentsync.errors import AgentsyncError
-from agentsync.service.queue import SYNC_KINDS, Job, ServiceStore
+from agentsync.service.queue import SYNC_KINDS, Job, NewJob, ServiceStore
 
 if TYPE_CHECKING:
     from agentsync.controlplane.client import Client
@@ -56,6 +58,8 @@ class JobRunner:
 
     def __call__(self, job: Job) -> str:
         installation_id = self._installation(job)
+        if job.kind == "installation":
+            return self.install(job.payload.get("repositories", []), installation_id)
         self.store.remember_repository(job.repository, installation_id)
         if job.kind in SYNC_KINDS:
             return self.sync(job.repository, installation_id)
@@ -64,14 +68,18 @@ class JobRunner:
             raise PermanentJobError(f"job {job.id} has no pull request number")
         return self.report(job.repository, number, installation_id)
 
-    def _installation(self, job: Job) -> int | None:
+    @staticmethod
+    def _installation(job: Job) -> int | None:
+        """The GitHub App installation the job acts as: every job's payload names it (resyncs
+        carry the one the repository was last seen with); None with token credentials."""
         installation = job.payload.get("installation_id")
-        if isinstance(installation, int):
-            return installation
-        known = {
-            r.repository: r.installation_id for r in self.store.status(dead_limit=0).repositories
-        }
-        return known.get(job.repository)
+        return installation if isinstance(installation, int) else None
+
+    def install(self, repositories: list[str], installation_id: int | None) -> str:
+        for repository in repositories:
+            self.store.remember_repository(repository, installation_id)
+            self.store.enqueue(NewJob("resync", repository, {"installation_id": installation_id}))
+        return "scheduled"
 
     def sync(self, repository: str, installation_id: int | None) -> str:
         from agentsync.service.github import github_source

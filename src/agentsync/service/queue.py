@@ -16,13 +16,21 @@ also retires every *older* queued sync job of that repository (state ``done``, o
 ``coalesced``, ``coalesced_into`` set); a pull-request job likewise retires older queued jobs of
 the same pull request (payload key ``number``). When the oldest due job has such a group, the
 claim hands out the group's *newest* due job (whose payload is the latest) and retires the rest.
+
+Nothing is kept forever: :meth:`ServiceStore.prune` (each worker calls it every ten minutes)
+deletes ``done`` jobs and deliveries older than the retention. Dead jobs, unfinished jobs and
+the deliveries of either are kept whatever their age, so a delivery id is deduplicated for at
+least the retention after it was received (and for as long as its job is pending or dead); a
+redelivery of an id pruned since is accepted again and queues a new job, which is harmless:
+sync jobs read the branch head when they run and pull-request jobs the head of the pull
+request. ``coalesced_into`` is a plain number, not a foreign key: it may name a pruned job.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple, Protocol
 
-JobKind = Literal["push", "pull_request", "resync"]
+JobKind = Literal["push", "pull_request", "resync", "installation"]
 JobState = Literal["queued", "running", "done", "dead"]
 JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "dead")
 SYNC_KINDS: frozenset[str] = frozenset({"push", "resync"})
@@ -72,12 +80,17 @@ class RepositoryInfo(NamedTuple):
 
 
 class ServiceStatus(NamedTuple):
+    """A snapshot for ``/metrics`` and ``agent serve status``. Counts are exact and read
+    through indexes; ``done`` jobs and ``deliveries`` are what :meth:`ServiceStore.prune` has
+    left (about the retention's worth), so reading them costs in proportion to that window,
+    never to the service's whole history."""
+
     jobs_by_state: dict[str, int]  # every JobState, zeros included
     queue_depth: int  # queued jobs that are due now
     oldest_queued_age: float | None  # seconds
     dead: list[Job]  # newest first, at most ``dead_limit``
     repositories: list[RepositoryInfo]
-    deliveries: int
+    deliveries: int  # stored deliveries: those not yet pruned
 
 
 class ServiceStore(Protocol):
@@ -157,6 +170,14 @@ class ServiceStore(Protocol):
         ...
 
     def save_sync_state(self, repository: str, data: dict[str, Any]) -> None: ...
+
+    def prune(self, older_than: float, *, now: float | None = None, batch: int = 5000) -> int:
+        """Delete ``done`` jobs last updated more than ``older_than`` seconds ago, and
+        deliveries received that long ago whose job (if any) is done or pruned: never a dead,
+        queued or running job, nor the delivery of one. Deletes ``batch`` rows at a time, each
+        batch its own short transaction (webhooks and claims get in between); the number of
+        rows (jobs and deliveries) deleted."""
+        ...
 
     def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus: ...
 

@@ -11,6 +11,9 @@ taking it, checks with a fresh statement (a new snapshot: it sees every claim co
 the lock was released) that no job of the repository holds an unexpired lease. A heartbeat
 takes the same lock (waiting for it) and reads the clock after it, so it cannot extend a lease
 that a concurrent claim has just seen expire.
+
+:meth:`~PostgresServiceStore.prune` deletes in batches, each one statement (one short
+transaction); rows another pruner has locked are skipped.
 """
 
 from __future__ import annotations
@@ -81,6 +84,13 @@ CREATE INDEX IF NOT EXISTS jobs_active ON jobs (id) WHERE state IN ('queued', 'r
 CREATE INDEX IF NOT EXISTS jobs_running ON jobs (repository) WHERE state = 'running';
 CREATE INDEX IF NOT EXISTS jobs_by_repository ON jobs (repository, state, coalesce_key);
 CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (updated_at) WHERE state = 'dead';
+-- prune() (the oldest done jobs) and status() (counting them).
+CREATE INDEX IF NOT EXISTS jobs_done ON jobs (updated_at) WHERE state = 'done';
+-- prune(): whether a delivery's job is still kept.
+CREATE INDEX IF NOT EXISTS jobs_kept_delivery ON jobs (delivery_id)
+    WHERE state IN ('queued', 'running', 'dead');
+-- prune() (the oldest deliveries) and status() (the smallest index to count).
+CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at);
 CREATE TABLE IF NOT EXISTS repositories (
     repository text PRIMARY KEY,
     installation_id bigint,
@@ -150,6 +160,40 @@ INSERT INTO jobs (kind, repository, payload, coalesce_key, state, delivery_id, r
 VALUES (%(kind)s, %(repository)s, %(payload)s, %(key)s, 'queued', %(delivery_id)s, {NOW}, {NOW},
         {NOW})
 RETURNING id
+"""
+
+# One batch of prune(): the oldest prunable rows from ``since`` on (the newest time of the
+# previous batch: rows before it that are kept are not read again), deleted.
+PRUNE_JOBS = """
+DELETE FROM jobs WHERE id IN (
+    SELECT id FROM jobs
+    WHERE state = 'done' AND updated_at >= %(since)s AND updated_at < %(cutoff)s
+    ORDER BY updated_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
+) RETURNING updated_at AS at
+"""
+PRUNE_DELIVERIES = """
+DELETE FROM deliveries WHERE delivery_id IN (
+    SELECT delivery_id FROM deliveries AS d
+    WHERE received_at >= %(since)s AND received_at < %(cutoff)s AND NOT EXISTS (
+        SELECT 1 FROM jobs WHERE jobs.delivery_id = d.delivery_id
+        AND state IN ('queued', 'running', 'dead')
+    )
+    ORDER BY received_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
+) RETURNING received_at AS at
+"""
+# status(), every count through a partial index (the active jobs' through jobs_active).
+ACTIVE_STATES = ("queued", "running")
+STATUS_ACTIVE = """
+SELECT count(*) FILTER (WHERE state = 'queued') AS queued,
+       count(*) FILTER (WHERE state = 'running') AS running,
+       count(*) FILTER (WHERE state = 'queued' AND run_after <= %(now)s) AS depth,
+       min(created_at) FILTER (WHERE state = 'queued' AND run_after <= %(now)s) AS oldest
+FROM jobs WHERE state IN ('queued', 'running')
+"""
+STATUS_FINISHED = """
+SELECT (SELECT count(*) FROM jobs WHERE state = 'done') AS done,
+       (SELECT count(*) FROM jobs WHERE state = 'dead') AS dead,
+       (SELECT count(*) FROM deliveries) AS deliveries
 """
 
 
@@ -495,23 +539,26 @@ class PostgresServiceStore:
             # A row another caller holds is skipped (that caller enqueues it); one it updated
             # since this statement's snapshot is re-checked against its new last_resync_at.
             cursor.execute(
-                "SELECT repository FROM repositories AS r "
+                "SELECT repository, installation_id FROM repositories AS r "
                 "WHERE (last_resync_at IS NULL OR last_resync_at <= %(since)s) AND NOT EXISTS ("
                 "  SELECT 1 FROM jobs WHERE jobs.repository = r.repository "
                 "  AND state = 'queued' AND coalesce_key = 'sync'"
                 ") ORDER BY repository FOR UPDATE SKIP LOCKED",
                 {"since": at - interval},
             )
-            due: list[str] = [row["repository"] for row in cursor.fetchall()]
+            rows = cursor.fetchall()
+            due: list[str] = [row["repository"] for row in rows]
             if due:
                 cursor.execute(
                     "UPDATE repositories SET last_resync_at = %(now)s, updated_at = %(now)s "
                     "WHERE repository = ANY(%(due)s)",
                     {"now": at, "due": due},
                 )
-                cursor.executemany(
-                    INSERT_JOB, [_job_params(NewJob("resync", name, {}), None, at) for name in due]
-                )
+                jobs = [
+                    NewJob("resync", row["repository"], {"installation_id": row["installation_id"]})
+                    for row in rows
+                ]
+                cursor.executemany(INSERT_JOB, [_job_params(job, None, at) for job in jobs])
         return due
 
     def load_sync_state(self, repository: str) -> dict[str, Any] | None:
@@ -533,19 +580,40 @@ class PostgresServiceStore:
                 {"repository": repository, "data": Jsonb(data)},
             )
 
+    def prune(self, older_than: float, *, now: float | None = None, batch: int = 5000) -> int:
+        with self._autocommit() as cursor:
+            cursor.execute(
+                f"SELECT {NOW} - %(older_than)s AS cutoff", {"now": now, "older_than": older_than}
+            )
+            params: dict[str, Any] = {"cutoff": self._one(cursor)["cutoff"], "batch": batch}
+            return sum(
+                self._prune(cursor, statement, params)
+                for statement in (PRUNE_JOBS, PRUNE_DELIVERIES)
+            )
+
+    @staticmethod
+    def _prune(cursor: psycopg.Cursor[DictRow], statement: str, params: dict[str, Any]) -> int:
+        """Run one of the ``PRUNE_*`` batches (each its own transaction) until one deletes
+        less than a batch."""
+        deleted = 0
+        since = float("-inf")
+        while True:
+            cursor.execute(statement, params | {"since": since})
+            times: list[float] = [row["at"] for row in cursor.fetchall()]
+            deleted += len(times)
+            if len(times) < params["batch"]:
+                return deleted
+            since = max(times)
+
     def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus:
         with self._transaction() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             cursor.execute(f"SELECT {NOW} AS now", {"now": now})
             at: float = self._one(cursor)["now"]
-            cursor.execute("SELECT state, count(*) AS count FROM jobs GROUP BY state")
-            counts = {row["state"]: row["count"] for row in cursor.fetchall()}
-            cursor.execute(
-                "SELECT count(*) AS depth, min(created_at) AS oldest FROM jobs "
-                "WHERE state = 'queued' AND run_after <= %s",
-                (at,),
-            )
-            queued = self._one(cursor)
+            cursor.execute(STATUS_ACTIVE, {"now": at})
+            active = self._one(cursor)
+            cursor.execute(STATUS_FINISHED)
+            finished = self._one(cursor)
             cursor.execute(
                 "SELECT * FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC "
                 "LIMIT %s",
@@ -557,14 +625,15 @@ class PostgresServiceStore:
                 "last_sync_outcome, last_resync_at FROM repositories ORDER BY repository"
             )
             repositories = [RepositoryInfo(**row) for row in cursor.fetchall()]
-            cursor.execute("SELECT count(*) AS count FROM deliveries")
-            deliveries: int = self._one(cursor)["count"]
-        oldest = queued["oldest"]
+        oldest = active["oldest"]
         return ServiceStatus(
-            jobs_by_state={state: counts.get(state, 0) for state in JOB_STATES},
-            queue_depth=queued["depth"],
+            jobs_by_state={
+                state: (active if state in ACTIVE_STATES else finished)[state]
+                for state in JOB_STATES
+            },
+            queue_depth=active["depth"],
             oldest_queued_age=None if oldest is None else max(0.0, at - oldest),
             dead=dead,
             repositories=repositories,
-            deliveries=deliveries,
+            deliveries=finished["deliveries"],
         )

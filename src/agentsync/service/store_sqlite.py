@@ -5,6 +5,9 @@ WAL mode with ``synchronous=NORMAL``: a committed transaction survives ``kill -9
 process (not a power cut). Each thread has its own connection; every write is one ``BEGIN
 IMMEDIATE`` transaction, which holds SQLite's single write lock, so a claim is atomic across
 threads and processes without any further locking.
+
+:meth:`~SQLiteServiceStore.prune` deletes in batches, one write transaction each, so the
+webhook's writes wait for one batch at most.
 """
 
 from __future__ import annotations
@@ -69,6 +72,15 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS jobs_running ON jobs (repository) WHERE state = 'running'",
     "CREATE INDEX IF NOT EXISTS jobs_by_repository ON jobs (repository, state, coalesce_key)",
     "CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (updated_at) WHERE state = 'dead'",
+    # Partial indexes only: one on all jobs by state would lure the planner (which has no
+    # statistics unless ANALYZE ran) away from the ones above in the claim's queries.
+    # prune() (the oldest done jobs) and status() (counting them: state makes it covering).
+    "CREATE INDEX IF NOT EXISTS jobs_done ON jobs (state, updated_at) WHERE state = 'done'",
+    # prune(): whether a delivery's job is still kept.
+    """CREATE INDEX IF NOT EXISTS jobs_kept_delivery ON jobs (delivery_id)
+        WHERE state IN ('queued', 'running', 'dead')""",
+    # prune() (the oldest deliveries) and status() (the smallest index to count).
+    "CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at)",
     """CREATE TABLE IF NOT EXISTS repositories (
         repository TEXT PRIMARY KEY,
         installation_id INTEGER,
@@ -121,6 +133,39 @@ INSERT_JOB = """
 INSERT INTO jobs (kind, repository, payload, coalesce_key, state, delivery_id, run_after,
                   created_at, updated_at)
 VALUES (:kind, :repository, :payload, :key, 'queued', :delivery_id, :now, :now, :now)
+"""
+# One batch of prune(): the oldest prunable rows from ``:since`` on (the newest time of the
+# previous batch: rows before it that are kept are not read again), deleted.
+PRUNE_JOBS = """
+DELETE FROM jobs WHERE id IN (
+    SELECT id FROM jobs WHERE state = 'done' AND updated_at >= :since AND updated_at < :cutoff
+    ORDER BY updated_at LIMIT :batch
+) RETURNING updated_at
+"""
+PRUNE_DELIVERIES = """
+DELETE FROM deliveries WHERE delivery_id IN (
+    SELECT delivery_id FROM deliveries AS d
+    WHERE received_at >= :since AND received_at < :cutoff AND NOT EXISTS (
+        SELECT 1 FROM jobs WHERE jobs.delivery_id = d.delivery_id
+        AND state IN ('queued', 'running', 'dead')
+    )
+    ORDER BY received_at LIMIT :batch
+) RETURNING received_at
+"""
+
+# status(), every count through a partial index (the active jobs' through jobs_active).
+ACTIVE_STATES = ("queued", "running")
+STATUS_ACTIVE = """
+SELECT count(*) FILTER (WHERE state = 'queued') AS queued,
+       count(*) FILTER (WHERE state = 'running') AS running,
+       count(*) FILTER (WHERE state = 'queued' AND run_after <= :now) AS depth,
+       min(created_at) FILTER (WHERE state = 'queued' AND run_after <= :now) AS oldest
+FROM jobs WHERE state IN ('queued', 'running')
+"""
+STATUS_FINISHED = """
+SELECT (SELECT count(*) FROM jobs WHERE state = 'done') AS done,
+       (SELECT count(*) FROM jobs WHERE state = 'dead') AS dead,
+       (SELECT count(*) FROM deliveries) AS deliveries
 """
 
 
@@ -412,9 +457,9 @@ class SQLiteServiceStore:
         with self._transaction() as db:
             at = _clock(now)
             due = [
-                row[0]
+                (row[0], row[1])
                 for row in db.execute(
-                    "SELECT repository FROM repositories AS r "
+                    "SELECT repository, installation_id FROM repositories AS r "
                     "WHERE (last_resync_at IS NULL OR last_resync_at <= ?) AND NOT EXISTS ("
                     "  SELECT 1 FROM jobs WHERE jobs.repository = r.repository "
                     "  AND state = 'queued' AND coalesce_key = 'sync'"
@@ -422,14 +467,15 @@ class SQLiteServiceStore:
                     (at - interval,),
                 )
             ]
-            for repository in due:
-                db.execute(INSERT_JOB, _job_params(NewJob("resync", repository, {}), None, at))
+            for repository, installation_id in due:
+                job = NewJob("resync", repository, {"installation_id": installation_id})
+                db.execute(INSERT_JOB, _job_params(job, None, at))
                 db.execute(
                     "UPDATE repositories SET last_resync_at = ?, updated_at = ? "
                     "WHERE repository = ?",
                     (at, at, repository),
                 )
-        return due
+        return [repository for repository, _ in due]
 
     def load_sync_state(self, repository: str) -> dict[str, Any] | None:
         with self._transaction("DEFERRED") as db:
@@ -450,15 +496,27 @@ class SQLiteServiceStore:
                 (repository, json.dumps(data, sort_keys=True), time.time()),
             )
 
+    def prune(self, older_than: float, *, now: float | None = None, batch: int = 5000) -> int:
+        params = {"cutoff": _clock(now) - older_than, "batch": batch}
+        return self._prune(PRUNE_JOBS, params) + self._prune(PRUNE_DELIVERIES, params)
+
+    def _prune(self, statement: str, params: dict[str, float]) -> int:
+        """Run one of the ``PRUNE_*`` batches until one deletes less than a batch."""
+        deleted = 0
+        since = float("-inf")
+        while True:
+            with self._transaction() as db:
+                times = [row[0] for row in db.execute(statement, params | {"since": since})]
+            deleted += len(times)
+            if len(times) < params["batch"]:
+                return deleted
+            since = max(times)
+
     def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus:
         with self._transaction("DEFERRED") as db:
             at = _clock(now)
-            counts = dict(db.execute("SELECT state, count(*) FROM jobs GROUP BY state").fetchall())
-            depth, oldest = db.execute(
-                "SELECT count(*), min(created_at) FROM jobs "
-                "WHERE state = 'queued' AND run_after <= ?",
-                (at,),
-            ).fetchone()
+            active = db.execute(STATUS_ACTIVE, {"now": at}).fetchone()
+            finished = db.execute(STATUS_FINISHED).fetchone()
             dead = db.execute(
                 "SELECT * FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?",
                 (dead_limit,),
@@ -467,12 +525,15 @@ class SQLiteServiceStore:
                 "SELECT repository, installation_id, last_sync_at, last_sync_commit, "
                 "last_sync_outcome, last_resync_at FROM repositories ORDER BY repository"
             ).fetchall()
-            (deliveries,) = db.execute("SELECT count(*) FROM deliveries").fetchone()
+        oldest = active["oldest"]
         return ServiceStatus(
-            jobs_by_state={state: counts.get(state, 0) for state in JOB_STATES},
-            queue_depth=depth,
+            jobs_by_state={
+                state: (active if state in ACTIVE_STATES else finished)[state]
+                for state in JOB_STATES
+            },
+            queue_depth=active["depth"],
             oldest_queued_age=None if oldest is None else max(0.0, at - oldest),
             dead=[_job(row) for row in dead],
             repositories=[RepositoryInfo(*row) for row in repositories],
-            deliveries=deliveries,
+            deliveries=finished["deliveries"],
         )

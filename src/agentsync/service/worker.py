@@ -2,7 +2,9 @@
 
 A worker is a thread in ``agent serve`` (SQLite) or an ``agent worker`` process (PostgreSQL;
 any number, on any machine). Each pass it also asks the store for due periodic resyncs, which
-the store enqueues once per repository however many workers ask.
+the store enqueues once per repository however many workers ask, and every ten minutes it
+prunes done jobs and deliveries older than the retention (a week by default), so the tables
+(and ``status()``, which counts them) stay the size of that window.
 
 Failures retry with capped exponential backoff and full jitter; an error that says it is
 permanent (``retryable = False``, e.g. a refused sync or a 404 from GitHub), or a job that has
@@ -30,6 +32,7 @@ from agentsync.service.queue import SYNC_KINDS, Job, ServiceStore
 log = logging.getLogger("agentsync.service.worker")
 
 JobHandler = Callable[[Job], str]  # runs one job; its outcome word ("applied", "reported"...)
+PRUNE_INTERVAL = 600.0  # seconds between one worker's prunes
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class WorkerSettings:
     backoff_base: float = 2.0  # seconds before the first retry
     backoff_cap: float = 300.0
     resync_interval: float | None = 3600.0  # None: no periodic resync
+    retention: float | None = 7 * 86400.0  # seconds to keep done jobs, deliveries; None: forever
 
 
 def default_worker_id() -> str:
@@ -109,6 +113,7 @@ class Worker:
         self.worker_id = worker_id or default_worker_id()
         self.rng = rng or random.Random()
         self._last_resync_check = 0.0
+        self._last_prune = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set (set ``wakeup`` too, to end a wait at once); a store
@@ -117,6 +122,7 @@ class Worker:
         while not stop.is_set():
             try:
                 self.schedule_resyncs()
+                self.prune()
                 job = self.run_once()
             except Exception:
                 self.metrics.errors.labels(where="worker_loop").inc()
@@ -135,6 +141,24 @@ class Worker:
         self._last_resync_check = now
         for repository in self.store.due_resyncs(interval):
             log.info("periodic resync queued", extra={"repository": repository})
+
+    def prune(self) -> None:
+        retention = self.settings.retention
+        now = time.time()
+        if retention is None or now - self._last_prune < PRUNE_INTERVAL:
+            return
+        self._last_prune = now
+        started = time.perf_counter()
+        pruned = self.store.prune(retention)
+        log.log(
+            logging.INFO if pruned else logging.DEBUG,
+            "pruned %d old jobs and deliveries",
+            pruned,
+            extra={
+                "duration_ms": round((time.perf_counter() - started) * 1000),
+                "worker": self.worker_id,
+            },
+        )
 
     def run_once(self) -> Job | None:
         """Claim one due job and run it; the job, or None when nothing was due."""
@@ -158,10 +182,10 @@ class Worker:
                 self._failed(job, error, context, time.perf_counter() - started)
                 return job
         duration = time.perf_counter() - started
-        histogram = (
-            self.metrics.sync_duration if job.kind in SYNC_KINDS else self.metrics.report_duration
-        )
-        histogram.observe(duration)
+        if job.kind in SYNC_KINDS:
+            self.metrics.sync_duration.observe(duration)
+        elif job.kind == "pull_request":
+            self.metrics.report_duration.observe(duration)
         if self.store.complete(job.id, self.worker_id, outcome):
             self.metrics.jobs.labels(kind=job.kind, outcome=outcome).inc()
             log.info(
