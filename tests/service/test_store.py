@@ -814,3 +814,33 @@ def test_a_killed_workers_job_is_taken_over(database: str) -> None:
     assert done is not None
     assert done.state == "done"
     store.close()
+
+
+def test_postgres_tells_listeners_of_every_queued_job(postgres_url: str) -> None:
+    listener_store, other_process = open_store(postgres_url), open_store(postgres_url)
+    woken = threading.Semaphore(0)
+    stop = threading.Event()
+    listener = threading.Thread(target=listener_store.listen, args=(woken.release, stop))
+    listener.start()
+    try:
+        assert woken.acquire(timeout=5)  # once on connecting: jobs queued while no one listened
+        other_process.enqueue(push("acme/app"))
+        assert woken.acquire(timeout=5)
+        other_process.accept_delivery(delivery("d-1"), push("acme/other"))
+        assert woken.acquire(timeout=5)
+        other_process.accept_delivery(delivery("d-2"), None)  # no job: no wake-up
+        assert not woken.acquire(timeout=1.5)
+    finally:
+        stop.set()
+        listener.join(timeout=5)
+        listener_store.close()
+        other_process.close()
+    assert not listener.is_alive()
+
+
+def test_sqlite_listen_returns_at_once(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "service.db")
+    started = time.monotonic()
+    store.listen(lambda: None, threading.Event())
+    assert time.monotonic() - started < 1
+    store.close()

@@ -28,6 +28,8 @@ request. ``coalesced_into`` is a plain number, not a foreign key: it may name a 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any, Literal, NamedTuple, Protocol
 
 JobKind = Literal["push", "pull_request", "resync", "installation"]
@@ -180,6 +182,11 @@ class ServiceStore(Protocol):
         ...
 
     def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus: ...
+
+    def listen(self, wake: Callable[[], None], stop: threading.Event) -> None:
+        """Call ``wake`` whenever any process queues a job, until ``stop`` is set (run it in a
+        thread). A store that cannot be told returns at once: workers then poll."""
+        ...
 
     def ping(self) -> None:
         """Raise if the database cannot be reached (for ``/readyz``)."""

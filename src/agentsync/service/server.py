@@ -44,13 +44,19 @@ def start_workers(
     stop: threading.Event,
     wakeup: threading.Event,
 ) -> list[threading.Thread]:
-    """``count`` worker threads, each with its own handler (its own HTTP clients)."""
+    """``count`` worker threads, each with its own handler (its own HTTP clients), woken by
+    ``wakeup``, which the store's job notifications set."""
     threads = []
     for number in range(count):
         worker = Worker(store, handler_factory(), metrics, settings, wakeup=wakeup)
         thread = threading.Thread(target=worker.run, args=(stop,), name=f"worker-{number}")
         thread.start()
         threads.append(thread)
+    if count:
+        listener = threading.Thread(
+            target=store.listen, args=(wakeup.set, stop), name="job-notifications", daemon=True
+        )
+        listener.start()
     return threads
 
 

@@ -12,14 +12,16 @@ the lock was released) that no job of the repository holds an unexpired lease. A
 takes the same lock (waiting for it) and reads the clock after it, so it cannot extend a lease
 that a concurrent claim has just seen expire.
 
-:meth:`~PostgresServiceStore.prune` deletes in batches, each one statement (one short
+Workers learn of new jobs at once through ``LISTEN``/``NOTIFY`` (:meth:`listen`), not only by
+polling. :meth:`~PostgresServiceStore.prune` deletes in batches, each one statement (one short
 transaction); rows another pruner has locked are skipped.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -51,6 +53,8 @@ CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
 LOCK_SPACE = 0x61676E74
 SCHEMA_LOCK = 0  # second number of the DDL lock; repository locks use hashtext(repository)
 REPOSITORY_LOCK_SPACE = LOCK_SPACE + 1
+
+log = logging.getLogger("agentsync.service.store")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL);
@@ -106,7 +110,15 @@ CREATE TABLE IF NOT EXISTS sync_states (
     data jsonb NOT NULL,
     updated_at double precision NOT NULL
 );
+CREATE OR REPLACE FUNCTION agentsync_notify_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('agentsync_jobs', '');
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER jobs_queued AFTER INSERT ON jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION agentsync_notify_jobs();
 """
+JOBS_CHANNEL = "agentsync_jobs"  # NOTIFYed on commit of every insert into jobs
 
 # ``now`` as given, else the server's clock at the start of the statement.
 NOW = "coalesce(%(now)s::float8, extract(epoch FROM statement_timestamp())::float8)"
@@ -345,6 +357,23 @@ class PostgresServiceStore:
     def ping(self) -> None:
         with self._autocommit() as cursor:
             cursor.execute("SELECT 1 FROM schema_version")
+
+    def listen(self, wake: Callable[[], None], stop: threading.Event) -> None:
+        """Call ``wake`` whenever a job is queued (``LISTEN``: a trigger notifies on every
+        insert into jobs), until ``stop`` is set; a lost connection is reopened."""
+        while not stop.is_set():
+            try:
+                with psycopg.connect(
+                    self._url, autocommit=True, **self._connect_options
+                ) as connection:
+                    connection.execute(f"LISTEN {JOBS_CHANNEL}")
+                    wake()  # jobs queued while no one listened
+                    while not stop.is_set():
+                        for _ in connection.notifies(timeout=1.0, stop_after=1):
+                            wake()
+            except psycopg.Error as error:
+                log.warning(f"job notifications lost ({self._scrub(error)}); retrying")
+                stop.wait(1.0)
 
     # deliveries and jobs -------------------------------------------------------------------
 

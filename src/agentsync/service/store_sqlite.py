@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -315,6 +315,10 @@ class SQLiteServiceStore:
             for db in self._connections:
                 db.close()
             self._connections.clear()
+
+    def listen(self, wake: Callable[[], None], stop: threading.Event) -> None:
+        """SQLite cannot tell other processes: returns at once (in ``agent serve`` the webhook
+        app wakes its own workers; other processes poll)."""
 
     def ping(self) -> None:
         with self._transaction("DEFERRED") as db:
