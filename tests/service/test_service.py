@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer
+from agentsync.controlplane.server import LocalServer, free_port
 from agentsync.service.github import MARKER
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from tests.controlplane.conftest import API_KEY, server_config
@@ -357,10 +357,11 @@ def test_two_workers_on_postgresql_never_sync_one_repository_at_once(
         "serve", postgres_url, tmp_path / "web.log", env, "--workers", "0",
         "--resync-interval", "0",
     )  # fmt: skip
+    metrics_port = free_port()
     workers = [
         ServiceProcess("worker", postgres_url, tmp_path / f"worker-{n}.log", env,
-                       "--resync-interval", "0")
-        for n in range(2)
+                       "--resync-interval", "0", *extra)
+        for n, extra in enumerate([["--metrics-port", str(metrics_port)], []])
     ]  # fmt: skip
     with web, workers[0], workers[1], httpx.Client(base_url=web.url) as http:
         heads: dict[str, str] = {}
@@ -373,6 +374,9 @@ def test_two_workers_on_postgresql_never_sync_one_repository_at_once(
         for repo in repos:
             wait_for(lambda repo=repo: synced(cp, repo.full_name, heads[repo.full_name]),
                      timeout=60, what=f"{repo.full_name} synced")  # fmt: skip
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+        assert "agentsync_jobs_finished_total{" in metrics  # this worker's own counters
+        assert 'agentsync_jobs{state="queued"}' in metrics  # and the shared queue
     intervals: dict[str, list[tuple[str, str, str]]] = {}
     for worker in workers:
         started: dict[int, str] = {}

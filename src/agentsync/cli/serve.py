@@ -242,13 +242,22 @@ def serve_group(
 
 @click.group("worker", cls=ApiGroup, invoke_without_command=True)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--metrics-host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    help="Serve this worker's Prometheus metrics on http://HOST:PORT/metrics (default: none).",
+)
 @worker_options
-def worker_command(threads: int, setup: WorkerSetup) -> None:
+def worker_command(
+    threads: int, metrics_host: str, metrics_port: int | None, setup: WorkerSetup
+) -> None:
     """Work the queue of a shared (PostgreSQL) service database."""
     from agentsync.service.server import work
 
     store, handlers = setup.start()
-    work(store, handlers, setup.settings(), threads)
+    address = None if metrics_port is None else (metrics_host, metrics_port)
+    work(store, handlers, setup.settings(), threads, address)
 
 
 def _ago(stamp: float | None, now: float) -> str:

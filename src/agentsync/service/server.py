@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 import uvicorn
+from prometheus_client import start_http_server
 
 from agentsync.service.metrics import Metrics
 from agentsync.service.queue import ServiceStore
@@ -95,10 +96,16 @@ def work(
     handler_factory: Callable[[], JobHandler],
     settings: WorkerSettings,
     count: int,
+    metrics_address: tuple[str, int] | None = None,
 ) -> None:
-    """``count`` worker threads until SIGINT/SIGTERM."""
+    """``count`` worker threads until SIGINT/SIGTERM; with ``metrics_address``, this
+    process's metrics on ``http://HOST:PORT/metrics``."""
     metrics = Metrics(store)
     stop, wakeup = threading.Event(), threading.Event()
+    if metrics_address is not None:
+        host, port = metrics_address
+        server, _ = start_http_server(port, host, registry=metrics.registry)
+        log.info(f"metrics on http://{host}:{server.server_port}/metrics")
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         log.info("stopping: finishing the jobs in hand")
