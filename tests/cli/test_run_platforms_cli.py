@@ -234,6 +234,16 @@ def test_cancel_a_live_run_then_watch_exits_1(env: Env, platform: str) -> None:
     assert watched.stdout.splitlines()[-1].startswith(f"{run_id} cancelled (")
 
 
+@pytest.mark.parametrize("platform", ["deploy", "ambient"])
+def test_watching_a_finished_run_on_a_polled_platform_asks_once(env: Env, platform: str) -> None:
+    run_id = json.loads(start(env, platform, "go", "-w", "--json").stdout.splitlines()[-1])["id"]
+    before = len(env.requests)
+    watched = env("run", "get", run_id, "-P", platform, "-w")
+    assert watched.exit_code == 0, watched.output
+    assert len(env.requests) == before + 1  # the get; watch adds nothing for a final run
+    assert watched.stdout.splitlines()[-1].startswith(f"{run_id} succeeded (")
+
+
 def test_ambient_has_no_cancel_and_no_input(env: Env) -> None:
     run_id = json.loads(start(env, "ambient", "go", "--json").stdout)["id"]
     cancel = env("run", "cancel", run_id, "--platform", "ambient")
@@ -302,9 +312,11 @@ def test_threads_input_only_while_waiting_for_input(env: Env) -> None:
     watched = env("run", "get", run_id, "--platform", "threads", "--watch")
     assert watched.exit_code == 0
     assert any("run.waiting_for_input: Proceed?" in line for line in watched.stdout.splitlines())
+    before = len(env.requests)
     again = env("run", "input", run_id, "more", "--platform", "threads")
     assert again.exit_code == 1
-    assert "is completed, not waiting_for_input (HTTP 409" in one_error_line(again)
+    assert "is completed, not waiting_for_input: input not sent" in one_error_line(again)
+    assert env.requests[before:] == [f"GET /v1/runs/{run_id}"]  # the content was not sent
     rows = env.server.control_plane.store.events_after(run_id, 0)
     assert all("yes, go on" not in json.dumps(e.data) for e in rows)
 
@@ -366,6 +378,11 @@ def test_deployments_fields_reach_the_platform(env: Env) -> None:
         (["start", "-P", "ambient", "-p", "x", "--thread", "t"],
          "--thread: not an option of start on a ambient platform"),
         (["start", "-P", "ambient", "-p", " "], "a prompt is required"),
+        (["start", "-P", "deploy", "--retention-seconds", str(2**63)], "at most 2^63-1"),
+        (["start", "-P", "deploy", "--version-id", ""], "version_id must be a non-empty string"),
+        (["start", "-P", "threads", "--thread", "t", "--persona-id", "coder"],
+         "persona_id must be persona_key@version"),
+        (["list", "-P", "ambient", "--creator", ""], "creator must be a non-empty string"),
         (["start", "-P", "threads"], "--thread: required to start a run on a threads platform"),
         (["start", "-P", "ambient"], "--prompt: required to start a run on a ambient platform"),
         (["start", "-P", "elli", "-t", "a", "-c", "b"],

@@ -192,7 +192,7 @@ def _follow(adapter: Adapter, run: NormalizedRun, out: RunPrinter) -> int:
 
     out.status(run)
     final = run
-    for update in watch(adapter, run.id):
+    for update in watch(adapter, run.id, initial=run):
         if isinstance(update, NormalizedRun):
             final = update
             if not update.final:

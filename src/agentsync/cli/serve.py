@@ -82,7 +82,7 @@ _worker_options = [
         show_default=True,
         help="Finished jobs and old deliveries are pruned after this long (0: never).",
     ),
-    click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True),
+    click.option("--max-attempts", type=click.IntRange(min=1), default=8, show_default=True),
     click.option(
         "--log-level",
         type=click.Choice(["debug", "info", "warning", "error"]),

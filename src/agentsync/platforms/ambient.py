@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from agentsync.platforms.base import Http
+from agentsync.platforms.base import Http, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, Unsupported
 from agentsync.platforms.model import NormalizedRun, Platform, normalize, present
@@ -23,6 +23,12 @@ FILTERS = ("config_name", "model_id", "creator", "source", "created_after", "cre
 
 
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
+    """A run as seed 004's detail shows it; a ``PlatformError`` for anything else."""
+    with reading("ambient", "a run"):
+        return _to_normalized(data)
+
+
+def _to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
     return NormalizedRun(
         id=data["run_id"],
         platform="ambient",
@@ -58,6 +64,8 @@ def _params(filters: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in filters.items():
         if value is None:
             continue
+        if not isinstance(value, str | datetime) or value == "":
+            raise InvalidInput(f"{name} must be a non-empty string")
         if name == "source" and value not in SOURCES:
             raise InvalidInput(f"source must be one of {', '.join(SOURCES)}, got {value!r}")
         if name.startswith("created_"):
@@ -75,11 +83,20 @@ class AmbientAdapter:
     def start(self, prompt: str, *, title: str | None = None, team: bool = False) -> NormalizedRun:
         if not isinstance(prompt, str) or not prompt.strip():
             raise InvalidInput("a prompt is required")
+        if title is not None and not isinstance(title, str):
+            raise InvalidInput("title must be a string")
+        if not isinstance(team, bool):
+            raise InvalidInput("team must be true or false")
         body: dict[str, Any] = {"prompt": prompt, "team": team}
         if title is not None:
             body["title"] = title
         created = self.http.call("POST", "/agent/run", json=body)
-        return self.get(created["run_id"])
+        with reading("ambient", "the created run"):
+            run_id = created["run_id"]
+            normalize("ambient", created["state"])
+            if not isinstance(run_id, str) or not run_id:
+                raise TypeError(f"run_id is {run_id!r}, not an id")
+        return self.get(run_id)
 
     def get(self, run_id: str) -> NormalizedRun:
         if not run_id:
@@ -102,12 +119,14 @@ class AmbientAdapter:
                 params={**params, "limit": min(left, size), "cursor": cursor},
                 retry=True,
             )
-            for item in page["runs"][:left]:
-                yield to_normalized(item)
+            with reading("ambient", "a list of runs"):
+                runs = [to_normalized(item) for item in page["runs"]]
+                info = page.get("page_info") or {}
+                more, cursor = bool(info.get("has_next_page")), info.get("next_cursor")
+            for run in runs[:left]:
+                yield run
                 left -= 1
-            info = page.get("page_info") or {}
-            cursor = info.get("next_cursor")
-            if not info.get("has_next_page") or not cursor:
+            if not more or not cursor:
                 return
 
     def cancel(self, run_id: str) -> NormalizedRun:

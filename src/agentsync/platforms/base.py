@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
@@ -32,7 +33,7 @@ from agentsync.controlplane.client import (
     retryable,
     sse_data,
 )
-from agentsync.platforms.errors import InvalidInput, PlatformHTTPError
+from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
 from agentsync.platforms.model import Event, NormalizedRun, Platform
 
 STREAM_READ_TIMEOUT = 60.0  # seconds without a byte (servers send heartbeats) before giving up
@@ -50,6 +51,31 @@ def page_size(requested: int | None, limit: int, maximum: int) -> int:
     if not 1 <= requested <= maximum:
         raise InvalidInput(f"page size must be 1-{maximum}, got {requested}")
     return requested
+
+
+@contextmanager
+def reading(platform: Platform, what: str) -> Iterator[None]:
+    """Turn an answer that is not what the platform documents (a missing field, a wrong type,
+    a status outside its enum) into one clear ``PlatformError`` rather than a crash."""
+    try:
+        yield
+    except PlatformError:
+        raise
+    except KeyError as error:
+        raise PlatformError(
+            f"unexpected answer from the {platform} platform ({what}): no field {error}"
+        ) from error
+    except (IndexError, TypeError, ValueError, AttributeError) as error:
+        why = " ".join(str(error).split())[:300] or type(error).__name__
+        raise PlatformError(
+            f"unexpected answer from the {platform} platform ({what}): {why}"
+        ) from error
+
+
+def expect_ok(platform: Platform, what: str, answer: Any) -> None:
+    """A ``{"ok": true}`` answer; a ``PlatformError`` for anything else."""
+    if not isinstance(answer, dict) or answer.get("ok") is not True:
+        raise PlatformError(f"the {platform} platform did not confirm {what}: {answer!r:.200}")
 
 
 class Adapter(Protocol):

@@ -10,23 +10,38 @@ plane's additions (``GET .../runs``, ``GET .../runs/{run_id}``, ``POST .../{run_
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from agentsync.platforms.base import Http
+from agentsync.platforms.base import Http, reading
 from agentsync.platforms.base import page_size as page_size_for
-from agentsync.platforms.errors import InvalidInput
+from agentsync.platforms.errors import InvalidInput, PlatformHTTPError
 from agentsync.platforms.model import NormalizedRun, Platform, normalize, present
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_PAGE = 1000  # the local control plane's bound: the seed has no list
+MAX_RETENTION = 2**63 - 1  # integer<int64>
 FILTERS: tuple[str, ...] = ()
 
 
-def _check(input: Any, envs: Any, retain_on_failure: Any, retention_seconds: Any) -> None:
+def _check(
+    input: Any,
+    envs: Any,
+    retain_on_failure: Any,
+    retention_seconds: Any,
+    version_id: Any,
+    idempotency_key: Any,
+) -> None:
+    if version_id is not None and (not isinstance(version_id, str) or not version_id):
+        raise InvalidInput("version_id must be a non-empty string or omitted")
+    if idempotency_key is not None and (
+        not isinstance(idempotency_key, str) or not idempotency_key.strip()
+    ):
+        raise InvalidInput("the Idempotency-Key must be a non-empty string or omitted")
     if input is not None and not isinstance(input, Mapping):
         raise InvalidInput(f"input must be an object, not {type(input).__name__}")
     if retain_on_failure is not None and not isinstance(retain_on_failure, bool):
@@ -34,9 +49,11 @@ def _check(input: Any, envs: Any, retain_on_failure: Any, retention_seconds: Any
     if retention_seconds is not None and (
         isinstance(retention_seconds, bool)
         or not isinstance(retention_seconds, int)
-        or retention_seconds < 1
+        or not 1 <= retention_seconds <= MAX_RETENTION
     ):
-        raise InvalidInput(f"retention_seconds must be an integer >= 1, got {retention_seconds!r}")
+        raise InvalidInput(
+            f"retention_seconds must be an integer >= 1 (at most 2^63-1), got {retention_seconds!r}"
+        )
     if envs is None:
         return
     if not isinstance(envs, Mapping):
@@ -50,7 +67,25 @@ def _check(input: Any, envs: Any, retain_on_failure: Any, retention_seconds: Any
             raise InvalidInput(f"envs: the value of {name} holds a NUL character")
 
 
+def _redacted(error: PlatformHTTPError, secrets: Iterable[str]) -> PlatformHTTPError:
+    """``error`` without any of ``secrets`` (the envs' values) in its message."""
+    values = sorted({s for s in secrets if s}, key=len, reverse=True)
+    if not any(value in str(error) for value in values):
+        return error
+    detail = error.detail if isinstance(error.detail, str) else json.dumps(error.detail)
+    for value in values:
+        detail = detail.replace(value, "***")
+        detail = detail.replace(json.dumps(value)[1:-1], "***")
+    return PlatformHTTPError(error.status, detail, error.request_id)
+
+
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
+    """A run as seed 001's response shows it; a ``PlatformError`` for anything else."""
+    with reading("deployments", "an agent run"):
+        return _to_normalized(data)
+
+
+def _to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
     return NormalizedRun(
         id=data["id"],
         platform="deployments",
@@ -95,7 +130,7 @@ class DeploymentsAdapter:
         retention_seconds: int | None = None,
         idempotency_key: str | None = None,
     ) -> NormalizedRun:
-        _check(input, envs, retain_on_failure, retention_seconds)
+        _check(input, envs, retain_on_failure, retention_seconds, version_id, idempotency_key)
         body: dict[str, Any] = {"input": dict(input or {})}
         for name, value in (
             ("version_id", version_id),
@@ -106,15 +141,21 @@ class DeploymentsAdapter:
             if value is not None:
                 body[name] = value
         key = idempotency_key or str(uuid.uuid4())
-        data = self.http.call(
-            "POST", self._runs, json=body, headers={"Idempotency-Key": key}, retry=True
-        )
+        try:
+            data = self.http.call(
+                "POST", self._runs, json=body, headers={"Idempotency-Key": key}, retry=True
+            )
+        except PlatformHTTPError as error:  # a server may echo the body in its error
+            raise _redacted(error, (envs or {}).values()) from None
         return to_normalized(data)
 
+    def _run(self, run_id: str) -> str:
+        if not run_id:
+            raise InvalidInput("a run id is required")
+        return f"{self._runs}/{quote(run_id, safe='')}"
+
     def get(self, run_id: str) -> NormalizedRun:
-        return to_normalized(
-            self.http.call("GET", f"{self._runs}/{quote(run_id, safe='')}", retry=True)
-        )
+        return to_normalized(self.http.call("GET", self._run(run_id), retry=True))
 
     def list(
         self, *, limit: int = 100, page_size: int | None = None, **filters: Any
@@ -127,13 +168,13 @@ class DeploymentsAdapter:
         while left > 0:
             params = {"limit": min(left, size), "cursor": cursor}
             page = self.http.call("GET", self._runs, params=params, retry=True)
-            for item in page["runs"][:left]:
+            with reading("deployments", "a list of runs"):
+                items, cursor = list(page["runs"][:left]), page.get("next_cursor")
+            for item in items:
                 yield to_normalized(item)
                 left -= 1
-            cursor = page.get("next_cursor")
             if not cursor:
                 return
 
     def cancel(self, run_id: str) -> NormalizedRun:
-        path = f"{self._runs}/{quote(run_id, safe='')}/cancel"
-        return to_normalized(self.http.call("POST", path))
+        return to_normalized(self.http.call("POST", f"{self._run(run_id)}/cancel"))

@@ -9,6 +9,7 @@ Usage (tokens, cost) comes only with the global list's items: the detail has non
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, get_args
 from urllib.parse import quote
@@ -16,7 +17,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from agentsync.controlplane.client import retryable
-from agentsync.platforms.base import Http
+from agentsync.platforms.base import Http, expect_ok, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
 from agentsync.platforms.model import (
@@ -42,10 +43,27 @@ MAX_PAGE = 1000  # the local control plane's bound: the seed gives none
 FILTERS = ("status", "thread_id")
 STATUSES = get_args(ThreadStatus)
 FINAL_EVENTS = frozenset({"run.completed", "run.failed", "run.cancelled"})
+EVENT_TYPES = (  # the seed's primary event types; others are passed through as they come
+    "run.started",
+    "message.delta",
+    "tool.call",
+    "tool.result",
+    "run.waiting_for_input",
+    "run.completed",
+    "run.failed",
+    "run.cancelled",
+)
+PERSONA = re.compile(r"[^@\s]+@[^@\s]+")  # persona_key@version
 
 
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
-    """A run from the detail or a list item (list items carry cost, tokens and times)."""
+    """A run from the detail or a list item; a ``PlatformError`` for anything else."""
+    with reading("threads", "a run"):
+        return _to_normalized(data)
+
+
+def _to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
+    """List items of the global list also carry cost, tokens, duration and times."""
     status = data["status"]
     tokens = data.get("total_input_tokens")
     if tokens is not None:
@@ -96,9 +114,23 @@ class ThreadsAdapter:
     ) -> NormalizedRun:
         if not thread_id:
             raise InvalidInput("a thread id is required")
+        for name, value in (("route_id", route_id), ("persona_id", persona_id)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidInput(f"{name} must be a string")
+        if persona_id and not PERSONA.fullmatch(persona_id):
+            raise InvalidInput(
+                f"persona_id must be persona_key@version (e.g. coder@2), got {persona_id!r}"
+            )
         body = {k: v for k, v in (("route_id", route_id), ("persona_id", persona_id)) if v}
         created = self.http.call("POST", f"/v1/threads/{quote(thread_id, safe='')}/runs", json=body)
-        return self.get(created["run_id"])
+        with reading("threads", "the created run"):
+            run_id, trace_id = created["run_id"], created["trace_id"]
+            if not isinstance(run_id, str) or not run_id:
+                raise TypeError(f"run_id is {run_id!r}, not an id")
+        run = self.get(run_id)
+        if trace_id and "trace_id" not in run.links:  # the create's answer has it for sure
+            run = run.model_copy(update={"links": {**run.links, "trace_id": trace_id}})
+        return run
 
     def get(self, run_id: str) -> NormalizedRun:
         return to_normalized(self.http.call("GET", f"/v1/runs/{_id(run_id)}", retry=True))
@@ -119,9 +151,10 @@ class ThreadsAdapter:
             return
         if thread_id is not None:
             path = f"/v1/threads/{quote(thread_id, safe='')}/runs"
-            for item in self.http.call("GET", path, params={"limit": limit}, retry=True):
-                if status is None or item["status"] == status:
-                    yield to_normalized({**item, "thread_id": thread_id})
+            items = self.http.call("GET", path, params={"limit": limit}, retry=True)
+            with reading("threads", "a thread's runs"):
+                runs = [to_normalized({**item, "thread_id": thread_id}) for item in items]
+            yield from [r for r in runs if status is None or r.native_status == status][:limit]
             return
         before: str | None = None
         left = limit
@@ -129,15 +162,18 @@ class ThreadsAdapter:
             asked = min(left, size)
             params = {"limit": asked, "before": before, "status": status}
             page = self.http.call("GET", "/v1/runs", params=params, retry=True)
-            for item in page[:left]:
-                yield to_normalized(item)
+            with reading("threads", "a list of runs"):
+                runs = [to_normalized(item) for item in page]
+            for run in runs[:left]:
+                yield run
                 left -= 1
-            if len(page) < asked:
+            if len(runs) < asked:
                 return
-            before = page[-1]["run_id"]
+            before = runs[-1].id
 
     def cancel(self, run_id: str) -> NormalizedRun:
-        self.http.call("POST", f"/v1/runs/{_id(run_id)}:cancel")
+        answer = self.http.call("POST", f"/v1/runs/{_id(run_id)}:cancel")
+        expect_ok("threads", f"the cancel of run {run_id}", answer)
         return self.get(run_id)
 
     def events(self, run_id: str, after_seq: int = 0) -> Iterator[Event]:
@@ -169,8 +205,20 @@ class ThreadsAdapter:
             failures += 1
 
     def send_input(self, run_id: str, content: str) -> None:
-        """Answer a run that is ``waiting_for_input``."""
-        size = len(content.encode("utf-8", "surrogatepass"))
+        """Answer a run that is ``waiting_for_input``: the content (at most 32 KB of UTF-8) is
+        checked, then the run's status (one ``GET``), and only then is the content sent."""
+        if not isinstance(content, str):
+            raise InvalidInput("input content must be text")
+        try:
+            size = len(content.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise InvalidInput("input content is not valid UTF-8 text") from None
         if size > MAX_INPUT_BYTES:
             raise InvalidInput(f"input is {size} bytes; the limit is {MAX_INPUT_BYTES} (32 KB)")
-        self.http.call("POST", f"/v1/runs/{_id(run_id)}/input", json={"content": content})
+        run = self.get(run_id)
+        if run.native_status != "waiting_for_input":
+            raise PlatformError(
+                f"run {run_id} is {run.native_status}, not waiting_for_input: input not sent"
+            )
+        answer = self.http.call("POST", f"/v1/runs/{_id(run_id)}/input", json={"content": content})
+        expect_ok("threads", f"the input to run {run_id}", answer)

@@ -5,6 +5,11 @@
 a dropped connection), else the run each time its status changes, found by polling ``get`` with
 exponential backoff (``POLL_FIRST`` doubling to ``POLL_CAP`` seconds, back to the first after a
 change): one request per poll interval at most. The last item is always the run, final.
+
+``initial`` is the run as the caller last fetched it (``start`` and ``get`` both return one):
+polling then waits an interval before its first request instead of asking again at once, an
+``initial`` already final ends the watch without a request, and only changes from it are
+yielded.
 """
 
 from __future__ import annotations
@@ -29,7 +34,11 @@ def poll_delays(first: float = POLL_FIRST, cap: float = POLL_CAP) -> Iterator[fl
 
 
 def watch(
-    adapter: Adapter, run_id: str, *, sleep: Callable[[float], None] = time.sleep
+    adapter: Adapter,
+    run_id: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    initial: NormalizedRun | None = None,
 ) -> Iterator[Update]:
     """The run's events or status changes, then the final run."""
     if isinstance(adapter, Streaming):
@@ -42,6 +51,12 @@ def watch(
         return
     last: str | None = None
     delays = poll_delays()
+    if initial is not None:
+        if initial.final:
+            yield initial
+            return
+        last = initial.native_status
+        sleep(next(delays))
     while True:
         run = adapter.get(run_id)
         if run.final:

@@ -39,8 +39,8 @@ PRUNE_INTERVAL = 600.0  # seconds between one worker's prunes
 class WorkerSettings:
     lease_seconds: float = 60.0
     poll_interval: float = 0.25  # seconds between claims when the queue is empty
-    max_attempts: int = 5
-    backoff_base: float = 2.0  # seconds before the first retry
+    max_attempts: int = 8  # claims, then a dead letter: retries spread over up to ten minutes
+    backoff_base: float = 5.0  # the first retry waits up to this; each next one, twice as long
     backoff_cap: float = 300.0
     resync_interval: float | None = 3600.0  # None: no periodic resync
     retention: float | None = 7 * 86400.0  # seconds to keep done jobs, deliveries; None: forever
