@@ -328,3 +328,19 @@ def test_004_filters_by_config_name_model_and_creator(api: httpx.Client) -> None
     assert api.get("/agent/runs", params={"limit": 1}).status_code == 200
     assert api.get("/agent/runs", params={"cursor": "nope"}).status_code == 422
     assert api.get("/agent/runs", params={"source": "EMAIL"}).status_code == 422
+
+
+def test_004_list_limit_defaults_to_20(api: httpx.Client) -> None:
+    ids = [api.post("/agent/run", json={"prompt": f"p{n}"}).json()["run_id"] for n in range(21)]
+    page = api.get("/agent/runs").json()
+    assert [r["run_id"] for r in page["runs"]] == ids[::-1][:20]
+    assert page["page_info"]["has_next_page"] is True
+    rest = api.get("/agent/runs", params={"cursor": page["page_info"]["next_cursor"]}).json()
+    assert [r["run_id"] for r in rest["runs"]] == ids[:1]
+
+
+def test_003_thread_list_honours_limit(api: httpx.Client) -> None:
+    ids = [api.post("/v1/threads/t9/runs", json={}).json()["run_id"] for _ in range(3)]
+    items = api.get("/v1/threads/t9/runs", params={"limit": 2}).json()
+    assert [i["run_id"] for i in items] == ids[::-1][:2]
+    assert api.get("/v1/threads/t9/runs", params={"limit": 0}).status_code == 422

@@ -1,6 +1,7 @@
 """The worker loop on a real SQLite store, with plain handler functions instead of GitHub: a
 job run to done, a permanent error dead at once, a transient one retried with growing backoff
-until ``max_attempts``, and the periodic prune of old jobs."""
+until ``max_attempts``, a lost lease stopping the handler before its next write, a job whose
+workers keep dying sent to the dead letters, and the periodic prune of old jobs."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def old_done_job(store: SQLiteServiceStore, repository: str) -> int:
 def test_a_job_runs_to_done(store: PruneRecorder) -> None:
     ran: list[Job] = []
 
-    def handle(job: Job) -> str:
+    def handle(job: Job, check_lease: Callable[[], None]) -> str:
         ran.append(job)
         return "applied"
 
@@ -109,7 +110,7 @@ def test_a_job_runs_to_done(store: PruneRecorder) -> None:
 
 
 def test_a_permanent_error_is_dead_at_once(store: PruneRecorder) -> None:
-    def handle(job: Job) -> str:
+    def handle(job: Job, check_lease: Callable[[], None]) -> str:
         raise PermanentJobError("refused: the commit is older than the last applied one")
 
     metrics = Metrics()
@@ -129,7 +130,7 @@ def test_a_permanent_error_is_dead_at_once(store: PruneRecorder) -> None:
 def test_a_transient_error_retries_with_backoff_then_dies(store: PruneRecorder) -> None:
     calls: list[int] = []
 
-    def handle(job: Job) -> str:
+    def handle(job: Job, check_lease: Callable[[], None]) -> str:
         calls.append(job.attempts)
         raise RuntimeError("control plane 503")
 
@@ -168,7 +169,7 @@ def test_the_worker_prunes_every_ten_minutes(store: PruneRecorder) -> None:
     first = old_done_job(store, "acme/a")
     worker = Worker(
         store,
-        lambda job: "applied",
+        lambda job, check_lease: "applied",
         Metrics(),
         dataclasses.replace(FAST, retention=WEEK),
         worker_id="w",
@@ -183,3 +184,60 @@ def test_the_worker_prunes_every_ten_minutes(store: PruneRecorder) -> None:
     worker.prune()
     assert store.prunes == [WEEK, WEEK]
     assert store.get_job(second) is None
+
+
+class FailingHeartbeats(SQLiteServiceStore):
+    """Heartbeats raise, as in a database outage; everything else works."""
+
+    def heartbeat(
+        self, job_id: int, worker_id: str, lease_seconds: float, *, now: float | None = None
+    ) -> bool:
+        raise OSError("the database is unreachable")
+
+
+def test_a_worker_that_cannot_renew_its_lease_stops_before_its_next_write(
+    tmp_path: Path,
+) -> None:
+    store = FailingHeartbeats(tmp_path / "service.db")
+    writes: list[float] = []
+
+    def handle(job: Job, check_lease: Callable[[], None]) -> str:
+        for _ in range(100):  # a long job: one write every 50 ms
+            check_lease()
+            writes.append(time.monotonic())
+            time.sleep(0.05)
+        return "applied"
+
+    job_id = store.enqueue(NewJob("push", "acme/a", {}))
+    settings = dataclasses.replace(FAST, lease_seconds=1.0)
+    started = time.monotonic()
+    Worker(store, handle, Metrics(), settings, worker_id="w").run_once()
+    assert writes
+    assert writes[-1] - started < 1.0  # no write after the lease would have expired
+    assert len(writes) < 100
+    # Meanwhile another worker could claim it, and the first one changed nothing.
+    time.sleep(max(0.0, started + 1.05 - time.monotonic()))
+    taken = store.claim("w2", 30)
+    assert taken is not None
+    assert (taken.id, taken.attempts) == (job_id, 2)
+    store.close()
+
+
+def test_a_job_whose_workers_keep_dying_becomes_a_dead_letter(store: PruneRecorder) -> None:
+    job_id = store.enqueue(NewJob("push", "acme/a", {}))
+    for attempt in range(FAST.max_attempts):  # each claimer dies: the lease just expires
+        claimed = store.claim(f"dead-{attempt}", 0.01)
+        assert claimed is not None
+        time.sleep(0.02)
+    ran: list[int] = []
+
+    def handle(job: Job, check_lease: Callable[[], None]) -> str:
+        ran.append(job.id)
+        return "applied"
+
+    assert Worker(store, handle, Metrics(), FAST, worker_id="w").run_once() is not None
+    dead = store.get_job(job_id)
+    assert dead is not None
+    assert dead.state == "dead"
+    assert dead.last_error == f"LeaseLost: claimed {FAST.max_attempts + 1} times without finishing"
+    assert ran == []

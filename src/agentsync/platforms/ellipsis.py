@@ -131,6 +131,8 @@ class EllipsisAdapter:
             end = last
 
     def cancel(self, run_id: str) -> NormalizedRun:
+        if not run_id:
+            raise InvalidInput("a run id is required")
         return to_normalized(self.client.cancel_run(run_id))
 
     def replay(

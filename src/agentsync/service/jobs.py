@@ -18,6 +18,7 @@ whose writes partly failed raises a retryable :class:`JobError` (the next attemp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from agentsync.errors import AgentsyncError
@@ -56,16 +57,19 @@ class JobRunner:
         self.github_api_url = github_api_url
         self.seconds_between_writes = seconds_between_writes
 
-    def __call__(self, job: Job) -> str:
+    def __call__(self, job: Job, check_lease: Callable[[], None]) -> str:
+        """Run ``job``; ``check_lease`` raises once the job's lease is lost, and is called
+        before writes."""
         installation_id = self._installation(job)
         if job.kind == "installation":
             return self.install(job.payload.get("repositories", []), installation_id)
         self.store.remember_repository(job.repository, installation_id)
         if job.kind in SYNC_KINDS:
-            return self.sync(job.repository, installation_id)
+            return self.sync(job.repository, installation_id, check_lease)
         number = job.payload.get("number")
         if not isinstance(number, int):
             raise PermanentJobError(f"job {job.id} has no pull request number")
+        check_lease()
         return self.report(job.repository, number, installation_id)
 
     @staticmethod
@@ -81,7 +85,12 @@ class JobRunner:
             self.store.enqueue(NewJob("resync", repository, {"installation_id": installation_id}))
         return "scheduled"
 
-    def sync(self, repository: str, installation_id: int | None) -> str:
+    def sync(
+        self,
+        repository: str,
+        installation_id: int | None,
+        check_lease: Callable[[], None] = lambda: None,
+    ) -> str:
         from agentsync.service.github import github_source
         from agentsync.service.sync_state import StoredSyncState
         from agentsync.sync.apply import SyncBlocked
@@ -96,7 +105,10 @@ class JobRunner:
         state = StoredSyncState(self.store, repository)
         try:
             run = plan_sync(source, self.client)
-            run = apply_run(run, source, self.client, state)
+            check_lease()
+            # Checked after each write: a lost lease stops the apply before the next one, and
+            # before the applied commit and the sync errors are recorded.
+            run = apply_run(run, source, self.client, state, progress=lambda _: check_lease())
         except SyncBlocked as error:
             self.store.record_sync(repository, None, "blocked")
             raise PermanentJobError(str(error)) from error

@@ -44,11 +44,19 @@ from agentsync.service.stores import (
     SCHEMA_VERSION,
     StoreError,
     clip_error,
+    close_ended_threads,
     coalesce_key,
     redact_url,
 )
 
 CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
+DEFAULT_CONNECTION_SETTINGS = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "options": "-c statement_timeout=60000",  # ms; prune batches and claims take far less
+}
 # Advisory lock keys (pg_advisory_xact_lock(int, int)): the first number is agentsync's.
 LOCK_SPACE = 0x61676E74
 SCHEMA_LOCK = 0  # second number of the DDL lock; repository locks use hashtext(repository)
@@ -265,8 +273,13 @@ class PostgresServiceStore:
         self._connect_options: dict[str, Any] = {"application_name": "agentsync"}
         if "connect_timeout" not in params:
             self._connect_options["connect_timeout"] = CONNECT_TIMEOUT
+        # A silently dropped connection must fail, not hang a worker or the webhook.
+        for name, value in DEFAULT_CONNECTION_SETTINGS.items():
+            if name not in params:
+                self._connect_options[name] = value
         self._local = threading.local()
-        self._connections: list[psycopg.Connection[DictRow]] = []
+        # One connection per live thread: a thread's is closed once the thread has ended.
+        self._connections: dict[threading.Thread, psycopg.Connection[DictRow]] = {}
         self._guard = threading.Lock()
         self._closed = False
         try:
@@ -306,8 +319,9 @@ class PostgresServiceStore:
             if self._closed:
                 raise StoreError(f"{self._redacted}: the store is closed")
             if connection is not None:  # broken: the server restarted or dropped it
-                self._connections.remove(connection)
+                self._connections.pop(threading.current_thread(), None)
                 connection.close()
+            close_ended_threads(self._connections)
             try:
                 connection = psycopg.connect(
                     self._url, autocommit=True, row_factory=dict_row, **self._connect_options
@@ -316,7 +330,7 @@ class PostgresServiceStore:
                 raise StoreError(
                     f"cannot connect to {self._redacted}: {self._scrub(error)}"
                 ) from error
-            self._connections.append(connection)
+            self._connections[threading.current_thread()] = connection
         self._local.connection = connection
         return connection
 
@@ -350,7 +364,7 @@ class PostgresServiceStore:
     def close(self) -> None:
         with self._guard:
             self._closed = True
-            for connection in self._connections:
+            for connection in self._connections.values():
                 connection.close()
             self._connections.clear()
 

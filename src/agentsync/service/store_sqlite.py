@@ -34,6 +34,7 @@ from agentsync.service.stores import (
     SCHEMA_VERSION,
     StoreError,
     clip_error,
+    close_ended_threads,
     coalesce_key,
     dump_payload,
 )
@@ -229,7 +230,8 @@ class SQLiteServiceStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        # One connection per live thread: a thread's is closed once the thread has ended.
+        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
         self._guard = threading.Lock()
         self._writer = threading.Lock()
         self._closed = False
@@ -285,7 +287,8 @@ class SQLiteServiceStore:
             if self._closed:
                 db.close()
                 raise StoreError(f"{self.path}: the store is closed")
-            self._connections.append(db)
+            close_ended_threads(self._connections)
+            self._connections[threading.current_thread()] = db
         self._local.db = db
         return db
 
@@ -312,7 +315,7 @@ class SQLiteServiceStore:
     def close(self) -> None:
         with self._guard:
             self._closed = True
-            for db in self._connections:
+            for db in self._connections.values():
                 db.close()
             self._connections.clear()
 

@@ -10,8 +10,9 @@ password of the URL.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from agentsync.errors import AgentsyncError
@@ -82,3 +83,17 @@ def dump_payload(payload: dict[str, Any]) -> str:
 
 def clip_error(error: str) -> str:
     return error if len(error) <= MAX_ERROR_CHARS else error[: MAX_ERROR_CHARS - 1] + "…"
+
+
+class _Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+Connection = TypeVar("Connection", bound=_Closeable)
+
+
+def close_ended_threads(connections: dict[threading.Thread, Connection]) -> None:
+    """Close (and forget) the connections of threads that have ended: stores keep one
+    connection per thread, and heartbeat and scrape threads come and go."""
+    for thread in [thread for thread in connections if not thread.is_alive()]:
+        connections.pop(thread).close()

@@ -10,7 +10,9 @@ Failures retry with capped exponential backoff and full jitter; an error that sa
 permanent (``retryable = False``, e.g. a refused sync or a 404 from GitHub), or a job that has
 used ``max_attempts`` claims, goes to the dead-letter state that ``agent serve status`` lists.
 A job whose worker dies keeps its lease until it expires, then another worker claims it again
-(counting an attempt).
+(counting an attempt); a job claimed more than ``max_attempts`` times (its workers keep dying)
+is a dead letter. A worker that can no longer renew its lease stops before its next write
+(:class:`LeaseLost`), so a job taken over by another worker is never written by two.
 """
 
 from __future__ import annotations
@@ -26,12 +28,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Self
 
+from agentsync.errors import AgentsyncError
 from agentsync.service.metrics import Metrics
 from agentsync.service.queue import SYNC_KINDS, Job, ServiceStore
 
 log = logging.getLogger("agentsync.service.worker")
 
-JobHandler = Callable[[Job], str]  # runs one job; its outcome word ("applied", "reported"...)
+# Runs one job, calling its second argument before each write (it raises LeaseLost once the
+# lease is gone); returns the outcome word ("applied", "reported"...).
+JobHandler = Callable[[Job, Callable[[], None]], str]
 PRUNE_INTERVAL = 600.0  # seconds between one worker's prunes
 
 
@@ -61,25 +66,47 @@ def is_retryable(error: BaseException) -> bool:
     return bool(getattr(error, "retryable", True))
 
 
-class _Heartbeat:
-    """Extends a job's lease every third of the lease while the job runs."""
+class LeaseLost(AgentsyncError):
+    """The worker no longer holds the job's lease: it must stop writing (another worker may
+    be running the job already)."""
 
-    def __init__(self, store: ServiceStore, job: Job, worker_id: str, lease: float) -> None:
+
+class _Heartbeat:
+    """Extends a job's lease every third of the lease while the job runs, and tells whether
+    the lease is still held: not if a heartbeat was refused, nor once the lease would have
+    expired since the last heartbeat that succeeded (heartbeats that fail, say in a database
+    outage, do not count)."""
+
+    def __init__(
+        self, store: ServiceStore, job: Job, worker_id: str, lease: float, claimed_at: float
+    ) -> None:
         self.store, self.job, self.worker_id, self.lease = store, job, worker_id, lease
-        self.lost = False
+        self._refused = False
+        # Local monotonic deadline, from before the claim: never later than the store's own.
+        self._deadline = claimed_at + lease
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"lease-{job.id}", daemon=True)
 
+    def held(self) -> bool:
+        return not self._refused and time.monotonic() < self._deadline
+
+    def check(self) -> None:
+        """Raise :class:`LeaseLost` unless the lease is held (called before each write)."""
+        if not self.held():
+            raise LeaseLost(f"job {self.job.id} lost its lease: stopping before the next write")
+
     def _beat(self) -> None:
         while not self._stop.wait(self.lease / 3):
+            asked_at = time.monotonic()
             try:
                 if not self.store.heartbeat(self.job.id, self.worker_id, self.lease):
-                    self.lost = True
+                    self._refused = True
                     log.warning(
                         "lost the lease of a running job",
                         extra={"job": self.job.id, "repository": self.job.repository},
                     )
                     return
+                self._deadline = asked_at + self.lease
             except Exception:
                 log.warning("heartbeat failed", exc_info=True, extra={"job": self.job.id})
 
@@ -162,6 +189,7 @@ class Worker:
 
     def run_once(self) -> Job | None:
         """Claim one due job and run it; the job, or None when nothing was due."""
+        claimed_at = time.monotonic()
         job = self.store.claim(self.worker_id, self.settings.lease_seconds)
         if job is None:
             return None
@@ -173,11 +201,17 @@ class Worker:
             "attempt": job.attempts,
             "worker": self.worker_id,
         }
+        if job.attempts > self.settings.max_attempts:
+            # Claimed again and again: its workers died (or lost the lease) every time.
+            error = LeaseLost(f"claimed {job.attempts} times without finishing")
+            self._failed(job, error, context, 0.0)
+            return job
         log.info("job started", extra=context)
         started = time.perf_counter()
-        with _Heartbeat(self.store, job, self.worker_id, self.settings.lease_seconds):
+        lease = _Heartbeat(self.store, job, self.worker_id, self.settings.lease_seconds, claimed_at)
+        with lease:
             try:
-                outcome = self.handle(job)
+                outcome = self.handle(job, lease.check)
             except Exception as error:  # noqa: BLE001 - every failure is recorded on the job
                 self._failed(job, error, context, time.perf_counter() - started)
                 return job
