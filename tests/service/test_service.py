@@ -409,3 +409,16 @@ def test_a_new_installation_syncs_its_repositories_without_waiting_for_a_push(
     assert live_configs(cp, REPO) == {"agents/a.yaml": "A"}
     [known] = SQLiteServiceStore(Path(database)).status().repositories
     assert known.installation_id == INSTALLATION
+
+
+def test_an_uninstalled_repository_is_forgotten(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    repo = github.create_repo(REPO, {"agents/a.yaml": config("A")})
+    with serve(tmp_path, database, env) as service, httpx.Client(base_url=service.url) as http:
+        push(http, repo, repo.head())
+        wait_for(lambda: synced(cp, REPO, repo.head()))
+        assert [r.repository for r in SQLiteServiceStore(Path(database)).status().repositories]
+        removed = webhook_payload("installation", REPO) | {"action": "deleted"}
+        assert deliver(http, "installation", removed).json()["outcome"] == "queued"
+        wait_for(lambda: not SQLiteServiceStore(Path(database)).status().repositories)

@@ -844,3 +844,25 @@ def test_sqlite_listen_returns_at_once(tmp_path: Path) -> None:
     store.listen(lambda: None, threading.Event())
     assert time.monotonic() - started < 1
     store.close()
+
+
+def test_forgotten_and_blocked_repositories_are_not_resynced(store: ServiceStore) -> None:
+    for repository in ("acme/kept", "acme/gone", "acme/blocked"):
+        store.remember_repository(repository, 42, now=100.0)
+    store.save_sync_state("acme/gone", {"errors": {}})
+    store.record_sync("acme/blocked", None, "blocked", now=100.0)
+    store.forget_repository("acme/gone")
+    store.forget_repository("acme/never-known")  # no error
+    assert store.load_sync_state("acme/gone") is None
+    assert sorted(r.repository for r in store.status().repositories) == [
+        "acme/blocked",
+        "acme/kept",
+    ]
+    assert store.due_resyncs(60.0, now=1000.0) == ["acme/kept"]
+    job = store.claim("w", 30)
+    assert job is not None
+    assert (job.kind, job.repository, job.payload) == (
+        "resync",
+        "acme/kept",
+        {"installation_id": 42},
+    )

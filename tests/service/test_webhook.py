@@ -208,7 +208,9 @@ def test_health_readiness_and_metrics(client: httpx.Client) -> None:
     deliver(client, "push", push(), secret=b"wrong-secret-0123456789")
     text = client.get("/metrics").text
     assert 'agentsync_webhook_deliveries_total{event="push",outcome="queued"} 1.0' in text
-    assert 'agentsync_webhook_deliveries_total{event="push",outcome="bad_signature"} 1.0' in text
+    assert (
+        'agentsync_webhook_deliveries_total{event="unverified",outcome="bad_signature"} 1.0' in text
+    )
     assert 'agentsync_jobs{state="queued"} 1.0' in text
     assert "agentsync_queue_depth 1.0" in text
 
@@ -234,8 +236,26 @@ def test_logs_are_json_with_the_delivery_and_never_a_secret(
     assert queued[0]["repository"] == repository_name()
     assert queued[0]["outcome"] == "queued"
     assert queued[0]["event"] == "push"
-    assert any("bad or missing signature" in line["message"] for line in lines)
+    assert any("refused a delivery: bad signature" in line["message"] for line in lines)
     text = logs.getvalue()
     for secret in (SECRET, PREVIOUS):
         assert secret.decode() not in text
     assert sign(SECRET, b"") not in text
+
+
+def test_unsigned_requests_cannot_grow_the_metrics(client: httpx.Client) -> None:
+    for n in range(50):
+        client.post("/webhooks/github", content=b"{}", headers={"X-GitHub-Event": f"made-up-{n}"})
+    text = client.get("/metrics").text
+    assert "made-up" not in text
+    assert 'event="unverified",outcome="bad_signature"} 50.0' in text
+
+
+def test_a_signed_but_absurdly_nested_body_is_400(
+    client: httpx.Client, store: SQLiteServiceStore
+) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = client.post("/webhooks/github", content=body, headers=delivery_headers("push", body))
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+    assert store.status().deliveries == 0

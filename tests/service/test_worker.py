@@ -241,3 +241,29 @@ def test_a_job_whose_workers_keep_dying_becomes_a_dead_letter(store: PruneRecord
     assert dead.state == "dead"
     assert dead.last_error == f"LeaseLost: claimed {FAST.max_attempts + 1} times without finishing"
     assert ran == []
+
+
+def test_heartbeat_threads_do_not_leak_database_connections(postgres_url: str) -> None:
+    import psycopg
+
+    from agentsync.service.stores import open_store
+
+    store = open_store(postgres_url)
+
+    def handle(job: Job, check_lease: Callable[[], None]) -> str:
+        time.sleep(0.25)  # long enough for two heartbeats, each on the job's own thread
+        return "applied"
+
+    settings = dataclasses.replace(FAST, lease_seconds=0.3)
+    worker = Worker(store, handle, Metrics(), settings, worker_id="w")
+    for n in range(12):
+        store.enqueue(NewJob("push", f"acme/r{n}", {}))
+        assert worker.run_once() is not None
+    with psycopg.connect(postgres_url) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE application_name = 'agentsync' AND datname = current_database()"
+        ).fetchone()
+    store.close()
+    assert row is not None
+    assert row[0] <= 3  # this thread's, and at most the last heartbeat threads' (not 12+)

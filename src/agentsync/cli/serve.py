@@ -52,6 +52,18 @@ _database_option = click.option(
     "~/.pgpass, or in the URL).",
 )
 
+_subcommand_database_option = click.option(
+    "--database", help="The service database (default: `agent serve`'s --database)."
+)
+
+
+def _existing(database: str) -> str:
+    """``database``, if it is a URL or a file that exists (never create an empty one)."""
+    if "://" not in database and not Path(database).exists():
+        raise UsageError(f"no service database at {database} (is `agent serve` using another?)")
+    return database
+
+
 _worker_options = [
     _database_option,
     click.option(
@@ -167,6 +179,19 @@ def github_credentials(app_key_file: Path | None) -> Credentials:
     return AppCredentials(int(app_id), private_key)
 
 
+def _seconds(variable: str, *, default: float) -> float:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 3600:
+        raise UsageError(f"{variable} must be a number of seconds (0 to 3600), not {value!r}")
+    return seconds
+
+
 def _job_handlers(
     github_api_url: str, github_app_key_file: Path | None, redactor: Redactor
 ) -> Callable[[ServiceStore], JobHandler]:
@@ -180,7 +205,7 @@ def _job_handlers(
     )
     redactor.add([os.environ.get("ELLIPSIS_API_TOKEN", "")])
     client_from_environment().close()  # fail now, not at the first job, without a token
-    writes_pause = float(os.environ.get("AGENTSYNC_GITHUB_WRITE_PAUSE", "1.0"))
+    writes_pause = _seconds("AGENTSYNC_GITHUB_WRITE_PAUSE", default=1.0)
 
     def build(store: ServiceStore) -> JobHandler:
         return JobRunner(
@@ -230,6 +255,7 @@ def serve_group(
 ) -> None:
     """Run the webhook-driven sync service (subcommands: status, retry)."""
     if ctx.invoked_subcommand is not None:
+        ctx.obj = setup.database  # `agent serve --database X status` reads X
         return
     from agentsync.service.server import ServeOptions, serve
     from agentsync.service.signature import load_secrets
@@ -324,13 +350,15 @@ def _status_text(status: ServiceStatus, now: float) -> str:
 
 
 @serve_group.command("status")
-@_database_option
+@_subcommand_database_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--dead-limit", type=click.IntRange(min=0), default=20, show_default=True)
-def status_command(database: str, as_json: bool, dead_limit: int) -> None:
+@click.pass_obj
+def status_command(
+    group_database: str, database: str | None, as_json: bool, dead_limit: int
+) -> None:
     """Queue depth, jobs by state, repositories and dead letters."""
-    if "://" not in database and not Path(database).exists():
-        raise UsageError(f"no service database at {database} (is `agent serve` using another?)")
+    database = _existing(database or group_database)
     store = _open_store(database)
     try:
         status = store.status(dead_limit=dead_limit)
@@ -359,11 +387,12 @@ def status_command(database: str, as_json: bool, dead_limit: int) -> None:
 
 
 @serve_group.command("retry")
-@_database_option
+@_subcommand_database_option
 @click.argument("job_id", type=int)
-def retry_command(database: str, job_id: int) -> None:
+@click.pass_obj
+def retry_command(group_database: str, database: str | None, job_id: int) -> None:
     """Give a dead-letter job another round."""
-    store = _open_store(database)
+    store = _open_store(_existing(database or group_database))
     try:
         if not store.requeue_dead(job_id):
             raise UsageError(f"job {job_id} is not a dead letter")

@@ -27,6 +27,12 @@ class ControlPlaneError(AgentsyncError):
         self.request_id = request_id
         super().__init__(self._message())
 
+    @property
+    def retryable(self) -> bool:
+        """Whether the same call may succeed later: a server error, a rate limit, or no answer
+        (the service's workers retry these and dead-letter the rest)."""
+        return self.status >= 500 or self.status == 429
+
     def _message(self) -> str:
         if isinstance(self.detail, list):
             lines = [

@@ -5,9 +5,10 @@ to the job to enqueue, or the reason there is none.
   job holds no file list: the worker reads the branch head and its whole tree when it runs.
 - ``pull_request`` opened / synchronize / reopened -> a ``pull_request`` job for that number;
   the worker reads the pull request's current head when it runs.
-- ``installation`` created and ``installation_repositories`` added -> an ``installation`` job
-  that schedules a first sync of each repository the App can now read (a new installation
-  syncs without waiting for a push).
+- ``installation`` created or deleted, ``installation_repositories`` added or removed, and
+  ``repository`` deleted, archived or renamed -> an ``installation`` job: the repositories the
+  service can now read get a first sync at once (without waiting for a push); those it can no
+  longer read are forgotten (no more periodic resyncs of them).
 - anything else (``ping``, other branches, other actions, other events) -> no job.
 
 A payload without what the event needs (``repository.full_name``, ``pull_request.number``...)
@@ -22,6 +23,17 @@ from agentsync.errors import AgentsyncError
 from agentsync.service.queue import NewJob
 
 PULL_REQUEST_ACTIONS = frozenset({"opened", "synchronize", "reopened"})
+MEMBERSHIP_CHANGES = frozenset(
+    {
+        ("installation", "created"),
+        ("installation", "deleted"),
+        ("installation_repositories", "added"),
+        ("installation_repositories", "removed"),
+        ("repository", "deleted"),
+        ("repository", "archived"),
+        ("repository", "renamed"),
+    }
+)
 _ZERO_SHA = "0" * 40
 
 
@@ -72,8 +84,8 @@ def route(event: str, payload: Any) -> Routing:
         return _push(payload, action)
     if event == "pull_request":
         return _pull_request(payload, action)
-    if (event, action) in (("installation", "created"), ("installation_repositories", "added")):
-        return _installation_job(payload, action, event)
+    if (event, action) in MEMBERSHIP_CHANGES:
+        return _membership(event, payload, action)
     return Routing(repository, action, None, f"{event} events need no work")
 
 
@@ -110,25 +122,43 @@ def _pull_request(payload: dict[str, Any], action: str | None) -> Routing:
     return Routing(repository, action, job, "lint the pull request")
 
 
-def _installation_job(payload: dict[str, Any], action: str | None, event: str) -> Routing:
-    installation = _installation(payload)
-    if installation is None:
-        raise PayloadError("the payload has no installation.id")
-    listed = payload.get("repositories" if event == "installation" else "repositories_added")
-    if not isinstance(listed, list):
-        raise PayloadError(f"{event} {action} lists no repositories")
-    repositories = sorted(
+def _names(items: Any) -> list[str]:
+    if not isinstance(items, list):
+        return []
+    return sorted(
         {
             r["full_name"]
-            for r in listed
+            for r in items
             if isinstance(r, dict) and isinstance(r.get("full_name"), str)
         }
     )
-    if not repositories:
-        return Routing(None, action, None, f"{event} {action} lists no repository")
+
+
+def _membership(event: str, payload: dict[str, Any], action: str | None) -> Routing:
+    """Repositories the service gains or loses: an ``installation`` job."""
+    added: list[str] = []
+    removed: list[str] = []
+    if event == "installation":
+        (added if action == "created" else removed).extend(_names(payload.get("repositories")))
+    elif event == "installation_repositories":
+        added = _names(payload.get("repositories_added"))
+        removed = _names(payload.get("repositories_removed"))
+    else:  # repository deleted, archived or renamed
+        full_name = _text(payload, "repository", "full_name")
+        removed = [full_name]
+        if action == "renamed":
+            old = _field(payload, "changes", "repository", "name", "from")
+            if not isinstance(old, str) or not old:
+                raise PayloadError("changes.repository.name.from is not a non-empty string")
+            removed = [f"{full_name.split('/')[0]}/{old}"]
+            added = [full_name]
+    if not added and not removed:
+        return Routing(None, action, None, f"{event} {action} names no repository")
+    installation = _installation(payload)
     job = NewJob(
         "installation",
         f"installation/{installation}",
-        {"installation_id": installation, "repositories": repositories},
+        {"installation_id": installation, "added": added, "removed": removed},
     )
-    return Routing(None, action, job, f"schedule a first sync of {len(repositories)} repositories")
+    reason = f"sync {len(added)} new and forget {len(removed)} repositories"
+    return Routing(None, action, job, reason)

@@ -8,8 +8,8 @@
   (sync errors, last apply) lives in the service database.
 - ``pull_request``: lint the configs the pull request changes at its current head and report
   on GitHub (:func:`~agentsync.service.github.report_pull_request`).
-- ``installation``: remember each repository a new installation can read and queue its first
-  sync (a ``resync`` job per repository).
+- ``installation``: remember each repository the service can now read and queue its first
+  sync (a ``resync`` job each); forget those it can no longer read.
 
 A refused sync (older commit, mass delete, incomplete tree) is a :class:`PermanentJobError`:
 retrying cannot help, so the job goes straight to the dead letters with the reason. A sync
@@ -62,7 +62,9 @@ class JobRunner:
         before writes."""
         installation_id = self._installation(job)
         if job.kind == "installation":
-            return self.install(job.payload.get("repositories", []), installation_id)
+            return self.membership(
+                job.payload.get("added", []), job.payload.get("removed", []), installation_id
+            )
         self.store.remember_repository(job.repository, installation_id)
         if job.kind in SYNC_KINDS:
             return self.sync(job.repository, installation_id, check_lease)
@@ -79,8 +81,10 @@ class JobRunner:
         installation = job.payload.get("installation_id")
         return installation if isinstance(installation, int) else None
 
-    def install(self, repositories: list[str], installation_id: int | None) -> str:
-        for repository in repositories:
+    def membership(self, added: list[str], removed: list[str], installation_id: int | None) -> str:
+        for repository in removed:
+            self.store.forget_repository(repository)
+        for repository in added:
             self.store.remember_repository(repository, installation_id)
             self.store.enqueue(NewJob("resync", repository, {"installation_id": installation_id}))
         return "scheduled"

@@ -3,8 +3,9 @@
 Every record carries ``ts``, ``level``, ``logger`` and ``message``, plus the context fields
 passed through ``extra=`` (``delivery``, ``event``, ``repository``, ``job``, ``kind``,
 ``outcome``, ``duration_ms``, ...). The :class:`Redactor` replaces every registered secret
-(webhook secrets, GitHub and control-plane tokens) with ``***`` in the final line, whatever
-path it took to get there, and ``envs`` values never reach a log: no code logs a config body.
+(webhook secrets, GitHub and control-plane tokens, the GitHub App key line by line) with
+``***`` in the final line, whatever path it took to get there, JSON-escaped or not. Config
+bodies (and so any ``envs`` they hold) are never logged.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ CONTEXT_FIELDS = (
     "error",
 )
 _MIN_SECRET_LENGTH = 6  # shorter strings would mangle ordinary words
+_MIN_LINE_LENGTH = 16  # a line of a multi-line secret, e.g. 64 base64 characters of a PEM key
 
 
 class Redactor:
@@ -42,10 +44,16 @@ class Redactor:
         self.add(secrets)
 
     def add(self, secrets: Iterable[str | bytes]) -> None:
+        """Register secrets: each as written and as JSON escapes it (the line is JSON), and
+        each line of a multi-line secret (a PEM key) on its own."""
         for secret in secrets:
             text = secret.decode("utf-8", "replace") if isinstance(secret, bytes) else secret
-            if len(text) >= _MIN_SECRET_LENGTH and text not in self._secrets:
-                self._secrets.append(text)
+            lines = [line.strip() for line in text.splitlines()]
+            forms = [text, *(line for line in lines if len(line) >= _MIN_LINE_LENGTH)]
+            for form in forms:
+                for variant in (form, json.dumps(form, ensure_ascii=False)[1:-1]):
+                    if len(variant) >= _MIN_SECRET_LENGTH and variant not in self._secrets:
+                        self._secrets.append(variant)
         self._secrets.sort(key=len, reverse=True)  # a longer secret first if one contains another
 
     def __call__(self, text: str) -> str:

@@ -156,13 +156,19 @@ class ServiceStore(Protocol):
         """Record (or refresh) a repository the service has heard of, for periodic resyncs."""
         ...
 
+    def forget_repository(self, repository: str) -> None:
+        """Stop resyncing a repository the service can no longer read (uninstalled, deleted,
+        renamed away): its row and its sync state go; its jobs stay."""
+        ...
+
     def record_sync(
         self, repository: str, commit: str | None, outcome: str, *, now: float | None = None
     ) -> None: ...
 
     def due_resyncs(self, interval: float, *, now: float | None = None) -> list[str]:
         """Enqueue a ``resync`` job for every known repository not resynced for ``interval``
-        seconds (and with no queued sync job), atomically with marking it, so several
+        seconds (and with no queued sync job; not one whose last sync was refused, which
+        waits for a push), atomically with marking it, so several
         processes calling this at once enqueue each repository once; the repositories
         enqueued."""
         ...

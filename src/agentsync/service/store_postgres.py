@@ -561,6 +561,11 @@ class PostgresServiceStore:
                 {"repository": repository, "installation_id": installation_id, "now": now},
             )
 
+    def forget_repository(self, repository: str) -> None:
+        with self._transaction() as cursor:
+            cursor.execute("DELETE FROM repositories WHERE repository = %s", (repository,))
+            cursor.execute("DELETE FROM sync_states WHERE repository = %s", (repository,))
+
     def record_sync(
         self, repository: str, commit: str | None, outcome: str, *, now: float | None = None
     ) -> None:
@@ -583,7 +588,8 @@ class PostgresServiceStore:
             # since this statement's snapshot is re-checked against its new last_resync_at.
             cursor.execute(
                 "SELECT repository, installation_id FROM repositories AS r "
-                "WHERE (last_resync_at IS NULL OR last_resync_at <= %(since)s) AND NOT EXISTS ("
+                "WHERE (last_resync_at IS NULL OR last_resync_at <= %(since)s) "
+                "AND coalesce(last_sync_outcome, '') <> 'blocked' AND NOT EXISTS ("
                 "  SELECT 1 FROM jobs WHERE jobs.repository = r.repository "
                 "  AND state = 'queued' AND coalesce_key = 'sync'"
                 ") ORDER BY repository FOR UPDATE SKIP LOCKED",

@@ -446,6 +446,11 @@ class SQLiteServiceStore:
                 (repository, installation_id, at, at),
             )
 
+    def forget_repository(self, repository: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM repositories WHERE repository = ?", (repository,))
+            db.execute("DELETE FROM sync_states WHERE repository = ?", (repository,))
+
     def record_sync(
         self, repository: str, commit: str | None, outcome: str, *, now: float | None = None
     ) -> None:
@@ -467,7 +472,8 @@ class SQLiteServiceStore:
                 (row[0], row[1])
                 for row in db.execute(
                     "SELECT repository, installation_id FROM repositories AS r "
-                    "WHERE (last_resync_at IS NULL OR last_resync_at <= ?) AND NOT EXISTS ("
+                    "WHERE (last_resync_at IS NULL OR last_resync_at <= ?) "
+                    "AND coalesce(last_sync_outcome, '') <> 'blocked' AND NOT EXISTS ("
                     "  SELECT 1 FROM jobs WHERE jobs.repository = r.repository "
                     "  AND state = 'queued' AND coalesce_key = 'sync'"
                     ") ORDER BY repository",

@@ -5,7 +5,8 @@ A delivery is answered only after it is durable. In order:
 
 1. the body is read up to ``max_body_bytes`` (413 beyond);
 2. ``X-Hub-Signature-256`` is verified against the secrets (401, nothing stored, when missing
-   or wrong; SHA-1 signatures do not count);
+   or wrong; SHA-1 signatures do not count; a request without one is refused before its body
+   is read, and no unverified header ever becomes a metric label);
 3. ``X-GitHub-Event`` and ``X-GitHub-Delivery`` must be present and the body a JSON object
    (``application/json``, or GitHub's form encoding with a ``payload`` field) (400 otherwise);
 4. the delivery and its job (see :mod:`~agentsync.service.events`) are stored in one
@@ -94,17 +95,23 @@ def create_app(
 
     async def github_webhook(request: Request) -> Response:
         started = time.perf_counter()
-        event_header = _header(request, "x-github-event")
-        event = event_header or "unknown"
+        # Until the signature checks out, nothing from the request names a metric label.
+        unverified = "unverified"
+        signature = request.headers.get("x-hub-signature-256")
+        if not signature or not signature.startswith("sha256="):
+            log.warning("refused a delivery: no X-Hub-Signature-256")
+            return refuse(401, unverified, "bad_signature", "missing X-Hub-Signature-256")
         try:
             body = await _read_body(request, max_body_bytes)
         except _TooLarge:
-            return refuse(413, event, "too_large", f"the body is over {max_body_bytes} bytes")
+            return refuse(413, unverified, "too_large", f"the body is over {max_body_bytes} bytes")
         except ClientDisconnect:
-            return refuse(400, event, "disconnected", "the client went away mid-body")
-        if not secrets.verify(body, request.headers.get("x-hub-signature-256")):
-            log.warning("refused a delivery: bad or missing signature", extra={"event": event})
-            return refuse(401, event, "bad_signature", "missing or invalid X-Hub-Signature-256")
+            return refuse(400, unverified, "disconnected", "the client went away mid-body")
+        if not secrets.verify(body, signature):
+            log.warning("refused a delivery: bad signature")
+            return refuse(401, unverified, "bad_signature", "invalid X-Hub-Signature-256")
+        event_header = _header(request, "x-github-event")
+        event = event_header or "unknown"
         delivery_id = _header(request, "x-github-delivery")
         if event_header is None or delivery_id is None:
             return refuse(
@@ -115,6 +122,8 @@ def create_app(
             routing = route(event, payload)
         except (ValueError, UnicodeDecodeError) as error:
             return refuse(400, event, "bad_payload", f"the body is not a JSON payload: {error}")
+        except RecursionError:
+            return refuse(400, event, "bad_payload", "the body is nested too deeply")
         except PayloadError as error:
             return refuse(400, event, "bad_payload", str(error))
         delivery = Delivery(delivery_id, event, routing.action, routing.repository, body)
