@@ -7,11 +7,17 @@ the test (:meth:`FakeGitHub.open_pull_request`); their files are ``git diff --na
 base...head``. Comments and check runs are kept in memory, and every request is recorded
 (:attr:`FakeGitHub.requests`) for assertions.
 
+Who a request is from matters as on GitHub: ``GET /app`` (with the App's JWT) names the App, ``GET
+/user`` (with the token) the token's user; a comment made with an installation token is the App's
+bot user's (``<slug>[bot]``, type ``Bot``), one made with the token is the token's user's, and only
+its author may edit a comment. Check runs belong to the App that made them (``app.id``) and are
+listed per commit (``GET /repos/{o}/{r}/commits/{ref}/check-runs``).
+
 Responses are the recorded payloads in ``fixtures/github/`` with their values filled in (see its
 README), so they have GitHub's shapes. Authentication is checked as GitHub does: a token, or an
 installation token obtained with a JWT signed by the App's key. Faults can be injected: the next
-N requests to a path answer a 5xx (:meth:`FakeGitHub.fail_next`), or every answer is delayed
-(:meth:`FakeGitHub.add_latency`).
+N requests to a path (or a path pattern) answer a 5xx (:meth:`FakeGitHub.fail_next`), or every
+answer is delayed (:meth:`FakeGitHub.add_latency`).
 
 :func:`webhook_payload` fills the recorded webhook payloads in ``fixtures/webhooks/``.
 """
@@ -28,6 +34,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -161,9 +168,16 @@ class Request(NamedTuple):
 @dataclass
 class _Fault:
     method: str | None
-    path: str
+    path: str | re.Pattern[str]
     remaining: int
     status: int
+
+    def matches(self, request: Request) -> bool:
+        if self.method not in (None, request.method):
+            return False
+        if isinstance(self.path, re.Pattern):
+            return self.path.fullmatch(request.path) is not None
+        return self.path == request.path
 
 
 @dataclass
@@ -188,7 +202,10 @@ _REPO = r"/repos/(?P<repo>[^/]+/[^/]+)"
 _Handler = Callable[["FakeGitHub", Request, FakeRepo | None, dict[str, str]], _Reply]
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"/app/installations/(?P<installation>\d+)/access_tokens"), "_token"),
+    ("GET", re.compile(r"/app"), "_app"),
+    ("GET", re.compile(r"/user"), "_user"),
     ("GET", re.compile(rf"{_REPO}"), "_repository"),
+    ("GET", re.compile(rf"{_REPO}/commits/(?P<ref>.+)/check-runs"), "_list_check_runs"),
     ("GET", re.compile(rf"{_REPO}/commits/(?P<ref>.+)"), "_commit"),
     ("GET", re.compile(rf"{_REPO}/git/ref/heads/(?P<branch>.+)"), "_branch_ref"),
     ("GET", re.compile(rf"{_REPO}/git/trees/(?P<sha>[^/]+)"), "_tree"),
@@ -207,9 +224,10 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 class FakeGitHub:
     """GitHub's REST API for the repositories a test creates; a context manager.
 
-    ``token``: the one personal access token accepted (``Authorization: token ...``).
-    :meth:`install_app` adds a GitHub App whose installations get tokens. With neither, requests
-    need no credentials. ``root`` holds the repositories (default: a temporary directory).
+    ``token``: the one personal access token accepted (``Authorization: token ...``), the token
+    of :attr:`token_login` (``user.json``'s user). :meth:`install_app` adds a GitHub App whose
+    installations get tokens. With neither, requests need no credentials. ``root`` holds the
+    repositories (default: a temporary directory).
     """
 
     def __init__(self, root: Path | None = None, *, token: str | None = None) -> None:
@@ -218,6 +236,8 @@ class FakeGitHub:
         self.token = token
         self.app_id: int | None = None
         self.app_public_key: Any = None
+        self.app_slug = "agentsync"
+        self.token_login: str = json.loads((GITHUB_FIXTURES / "user.json").read_text())["login"]
         self.installations: set[int] = set()
         self.installation_tokens: dict[str, int] = {}  # token -> installation id
         self.repos: dict[str, FakeRepo] = {}
@@ -253,11 +273,14 @@ class FakeGitHub:
 
     # -- what a test sets up ---------------------------------------------------------------------
 
-    def install_app(self, app_id: int, public_key: Any, *installation_ids: int) -> None:
+    def install_app(
+        self, app_id: int, public_key: Any, *installation_ids: int, slug: str = "agentsync"
+    ) -> None:
         """Accept JWTs issued by ``app_id`` signed with the key of ``public_key``, and hand
-        out tokens for ``installation_ids``."""
+        out tokens for ``installation_ids``; the App's bot user is ``{slug}[bot]``."""
         self.app_id = app_id
         self.app_public_key = public_key
+        self.app_slug = slug
         self.installations.update(installation_ids)
 
     def create_repo(
@@ -293,18 +316,27 @@ class FakeGitHub:
         return pull
 
     def fail_next(
-        self, path: str, times: int = 1, *, status: int = 502, method: str | None = None
+        self,
+        path: str | re.Pattern[str],
+        times: int = 1,
+        *,
+        status: int = 502,
+        method: str | None = None,
     ) -> None:
-        """The next ``times`` requests to ``path`` (no query string; any method unless given)
-        answer ``status``, before authentication, as GitHub's front end would."""
+        """The next ``times`` requests to ``path`` (no query string, or a compiled pattern the
+        whole path matches; any method unless given) answer ``status``, before
+        authentication, as GitHub's front end would."""
         self._faults.append(_Fault(method, path, times, status))
 
     def add_latency(self, seconds: float, path: str | None = None) -> None:
         """Delay every answer (or those to ``path``) by ``seconds``."""
         self._latency[path] = seconds
 
-    def post_comment(self, repo: str, number: int, body: str) -> int:
-        """A comment someone else wrote on pull request ``number``; its id."""
+    def post_comment(
+        self, repo: str, number: int, body: str, *, user: Mapping[str, Any] | None = None
+    ) -> int:
+        """A comment written on pull request ``number`` by ``user`` (a user payload; default:
+        someone else, the pull request's author); its id."""
         hosted = self.repos[repo]
         pull = self._pull_request(hosted, str(number))
         comment_id = self._new_id()
@@ -314,9 +346,56 @@ class FakeGitHub:
             {"1146825746": str(comment_id), "/issues/7": f"/issues/{pull.number}"}
             | {"/pull/7": f"/pull/{pull.number}"},
         )
-        payload.update(id=comment_id, body=body, user=self._shape("pull.json", hosted)["user"])
+        author = dict(user) if user is not None else self._shape("pull.json", hosted)["user"]
+        now = _now()
+        payload.update(id=comment_id, body=body, user=author, created_at=now, updated_at=now)
         self.comments[comment_id] = {**payload, "repository": repo}
         return comment_id
+
+    def bot_user(self) -> dict[str, Any]:
+        """The App's bot user (``{slug}[bot]``, type ``Bot``), as a comment's ``user``."""
+        user: dict[str, Any] = self._fixture("issue-comment.json")["user"]
+        login = f"{self.app_slug}[bot]"
+        user.update(
+            login=login,
+            url=f"{self.url}/users/{login.replace('[', '%5B').replace(']', '%5D')}",
+            html_url=f"https://github.com/apps/{self.app_slug}",
+        )
+        return user
+
+    def user(self, login: str | None = None) -> dict[str, Any]:
+        """User ``login`` (default: the token's, :attr:`token_login`), as a comment's ``user``:
+        ``user.json``'s simple-user fields."""
+        login = login or self.token_login
+        full = self._fixture("user.json")
+        simple = ("login", "id", "node_id", "avatar_url", "url", "html_url", "type", "site_admin")
+        user = {key: full[key] for key in simple}
+        if login != full["login"]:
+            user["id"] = zlib.crc32(login.encode())  # another user, the same id each time
+        user.update(
+            login=login, url=f"{self.url}/users/{login}", html_url=f"https://github.com/{login}"
+        )
+        return user
+
+    def add_check_run(
+        self,
+        repo: str,
+        sha: str,
+        *,
+        app_id: int,
+        slug: str,
+        name: str = "agent-lint",
+        conclusion: str = "success",
+    ) -> int:
+        """A completed check run another App (``app_id``) made on ``sha``; its id."""
+        hosted = self.repos[repo]
+        run_id = self._new_check_run(hosted, sha, name, app_id, slug)
+        self._apply_check_run(
+            run_id,
+            {"status": "completed", "conclusion": conclusion}
+            | {"output": {"title": f"{slug} says {conclusion}", "summary": "Not ours."}},
+        )
+        return run_id
 
     # -- what a test inspects --------------------------------------------------------------------
 
@@ -358,8 +437,7 @@ class FakeGitHub:
 
     def _fault(self, request: Request) -> _Reply | None:
         for fault in self._faults:
-            matches = fault.path == request.path and fault.method in (None, request.method)
-            if matches and fault.remaining:
+            if fault.matches(request) and fault.remaining:
                 fault.remaining -= 1
                 return _Reply(fault.status, {"message": "Server Error"})
         return None
@@ -373,7 +451,11 @@ class FakeGitHub:
             try:
                 if handler == "_token":
                     return self._token(request, params)
+                if handler == "_app":
+                    return self._app(request)
                 self._authenticate(request)
+                if handler == "_user":
+                    return self._user(request)
                 repo = self.repos.get(params.pop("repo", ""))
                 if repo is None:
                     raise _HTTPError(404, "Not Found")
@@ -394,11 +476,36 @@ class FakeGitHub:
     def _is_installation(self, request: Request) -> bool:
         return (request.authorization or "").partition(" ")[2] in self.installation_tokens
 
+    def _author(self, request: Request, repo: FakeRepo) -> dict[str, Any]:
+        """Who a write is from: the App's bot user for an installation token, else the token's
+        user (or, when the fake checks no credentials, the pull request's author)."""
+        if self._is_installation(request):
+            return self.bot_user()
+        if self.token is not None:
+            return self.user()
+        user: dict[str, Any] = self._shape("pull.json", repo)["user"]
+        return user
+
+    def _check_jwt(self, request: Request) -> None:
+        """A JWT signed by the installed App's key, as ``/app`` endpoints require."""
+        scheme, _, token = (request.authorization or "").partition(" ")
+        try:
+            claims = jwt.decode(token, self.app_public_key, algorithms=["RS256"])
+        except (jwt.PyJWTError, ValueError, TypeError):
+            raise _HTTPError(401, "A JSON web token could not be decoded") from None
+        if scheme.lower() != "bearer" or str(claims.get("iss")) != str(self.app_id):
+            raise _HTTPError(401, "'Issuer' claim ('iss') must be an Integer")
+
     def _new_id(self) -> int:
         self._next_id += 1
         return self._next_id
 
     # -- payloads: the recorded shapes, filled ---------------------------------------------------
+
+    def _fixture(self, name: str) -> Any:
+        """The recorded payload ``name`` with its URLs on this server."""
+        text = (GITHUB_FIXTURES / name).read_text()
+        return json.loads(text.replace(RECORDED_API, self.url))
 
     def _shape(self, name: str, repo: FakeRepo, values: Mapping[str, str] | None = None) -> Any:
         """The recorded payload ``name`` for ``repo``: its URLs on this server, its repository's
@@ -447,14 +554,26 @@ class FakeGitHub:
 
     # -- handlers --------------------------------------------------------------------------------
 
+    def _app(self, request: Request) -> _Reply:
+        """``GET /app``: the App the JWT was issued by."""
+        self._check_jwt(request)
+        payload = self._fixture("app.json")
+        payload.update(id=self.app_id, slug=self.app_slug, name=self.app_slug)
+        payload["html_url"] = f"https://github.com/apps/{self.app_slug}"
+        return _Reply(200, payload)
+
+    def _user(self, request: Request) -> _Reply:
+        """``GET /user``: the token's user; an installation token is no user (403)."""
+        if self._is_installation(request):
+            raise _HTTPError(403, "Resource not accessible by integration")
+        if self.token is None:
+            raise _HTTPError(401, "Requires authentication")
+        payload = self._fixture("user.json")
+        payload.update(self.user())
+        return _Reply(200, payload)
+
     def _token(self, request: Request, params: dict[str, str]) -> _Reply:
-        scheme, _, token = (request.authorization or "").partition(" ")
-        try:
-            claims = jwt.decode(token, self.app_public_key, algorithms=["RS256"])
-        except (jwt.PyJWTError, ValueError, TypeError):
-            raise _HTTPError(401, "A JSON web token could not be decoded") from None
-        if scheme.lower() != "bearer" or str(claims.get("iss")) != str(self.app_id):
-            raise _HTTPError(401, "'Issuer' claim ('iss') must be an Integer")
+        self._check_jwt(request)
         installation = int(params["installation"])
         if installation not in self.installations:
             raise _HTTPError(404, "Not Found")
@@ -626,8 +745,9 @@ class FakeGitHub:
         files = self._diff(repo, self._pull_request(repo, params["number"]))
         return self._paginated(request, files)
 
-    def _paginated(self, request: Request, items: list[Any]) -> _Reply:
-        """One page of ``items`` with GitHub's ``Link`` header (``per_page``, ``page``)."""
+    def _paginated(self, request: Request, items: list[Any], key: str | None = None) -> _Reply:
+        """One page of ``items`` with GitHub's ``Link`` header (``per_page``, ``page``); under
+        ``key``, with ``total_count``, when the endpoint wraps its list in an object."""
         per_page = max(1, min(int(request.query.get("per_page", 30)), MAX_PER_PAGE))
         page = max(1, int(request.query.get("page", 1)))
         last = max(1, -(-len(items) // per_page))
@@ -646,7 +766,10 @@ class FakeGitHub:
         if page > 1:
             links += [link(1, "first"), link(page - 1, "prev")]
         headers = {"Link": ", ".join(links)} if links else {}
-        return _Reply(200, items[(page - 1) * per_page : page * per_page], headers)
+        listed = items[(page - 1) * per_page : page * per_page]
+        if key is None:
+            return _Reply(200, listed, headers)
+        return _Reply(200, {"total_count": len(items), key: listed}, headers)
 
     # -- comments ----------------------------------------------------------------------------------
 
@@ -658,18 +781,19 @@ class FakeGitHub:
         return self._paginated(request, listed)
 
     def _create_comment(self, request: Request, repo: FakeRepo, params: dict[str, str]) -> _Reply:
-        comment_id = self.post_comment(repo.full_name, int(params["number"]), _body_text(request))
-        comment = self.comments[comment_id]
-        now = _now()
-        comment.update(created_at=now, updated_at=now)
-        if self._is_installation(request):  # the App's bot wrote it, not a user
-            comment["user"] = self._shape("issue-comment.json", repo)["user"]
-        return _Reply(201, _without_repository(comment))
+        body = _body_text(request)
+        author = self._author(request, repo)  # the App's bot, or the token's user
+        comment_id = self.post_comment(repo.full_name, int(params["number"]), body, user=author)
+        return _Reply(201, _without_repository(self.comments[comment_id]))
 
     def _edit_comment(self, request: Request, repo: FakeRepo, params: dict[str, str]) -> _Reply:
         comment = self.comments.get(int(params["id"]))
         if comment is None or comment["repository"] != repo.full_name:
             raise _HTTPError(404, "Not Found")
+        if comment["user"]["login"] != self._author(request, repo)["login"]:
+            # The strict view: only its author edits a comment (on GitHub an installation token
+            # gets this 403; a maintainer's token could edit it, under the maintainer's name).
+            raise _HTTPError(403, "Resource not accessible by integration")
         comment.update(body=_body_text(request), updated_at=_now())
         return _Reply(200, _without_repository(comment))
 
@@ -683,10 +807,20 @@ class FakeGitHub:
             raise _HTTPError(422, 'Invalid request.\n\n"name" and "head_sha" are required.')
         sha = self._resolve(repo, body["head_sha"], status=422)
         _check_run_fields(body)
+        assert self.app_id is not None  # an installation token implies an App
+        run_id = self._new_check_run(repo, sha, body["name"], self.app_id, self.app_slug)
+        if "status" not in body:
+            self.check_runs[run_id].update(status="queued", completed_at=None)
+        return _Reply(201, self._apply_check_run(run_id, body))
+
+    def _new_check_run(self, repo: FakeRepo, sha: str, name: str, app_id: int, slug: str) -> int:
+        """A new check run ``name`` of App ``app_id`` on ``sha``, in progress, no output yet."""
         run_id = self._new_id()
         payload = self._shape(
             "check-run.json", repo, {RECORDED_HEAD: sha, "check-runs/4": f"check-runs/{run_id}"}
         )
+        payload["app"].update(id=app_id, slug=slug, name=slug)
+        payload["app"]["html_url"] = f"https://github.com/apps/{slug}"
         payload["pull_requests"] = [
             {
                 **payload["pull_requests"][0],
@@ -696,18 +830,48 @@ class FakeGitHub:
             for p in repo.pulls.values()
             if p.state == "open" and repo.head(p.head) == sha
         ]
-        now = _now()
         payload.update(
             id=run_id,
-            name=body["name"],
-            status=body.get("status", "queued"),
-            conclusion=body.get("conclusion"),
-            started_at=now,
-            completed_at=now if body.get("status") == "completed" else None,
-            output={**payload["output"], "title": None, "summary": None, "annotations_count": 0},
+            name=name,
+            status="in_progress",
+            conclusion=None,
+            started_at=_now(),
+            completed_at=None,
+            output={
+                **payload["output"],
+                "title": None,
+                "summary": None,
+                "text": None,
+                "annotations_count": 0,
+            },
         )
         self.check_runs[run_id] = {**payload, "repository": repo.full_name, "annotations": []}
-        return _Reply(201, self._apply_check_run(run_id, body))
+        return run_id
+
+    def _list_check_runs(self, request: Request, repo: FakeRepo, params: dict[str, str]) -> _Reply:
+        """``GET .../commits/{ref}/check-runs``: newest first; ``check_name``, ``status``,
+        ``app_id`` and ``filter`` (``latest``, the default: only each App's newest run of a
+        name; or ``all``) as GitHub takes them."""
+        sha = self._resolve(repo, params["ref"], status=422)
+        query = request.query
+        runs = sorted(self.check_runs_on(repo.full_name, sha), key=lambda r: -r["id"])
+        runs = [
+            r
+            for r in runs
+            if query.get("check_name", r["name"]) == r["name"]
+            and query.get("status", r["status"]) == r["status"]
+            and query.get("app_id", str(r["app"]["id"])) == str(r["app"]["id"])
+        ]
+        if query.get("filter", "latest") == "latest":
+            seen: set[tuple[int, str]] = set()
+            newest = []
+            for run in runs:
+                if (run["app"]["id"], run["name"]) not in seen:
+                    seen.add((run["app"]["id"], run["name"]))
+                    newest.append(run)
+            runs = newest
+        listed = [_without_repository(r) for r in runs]
+        return self._paginated(request, listed, "check_runs")
 
     def _update_check_run(self, request: Request, repo: FakeRepo, params: dict[str, str]) -> _Reply:
         if not self._is_installation(request):
@@ -725,6 +889,10 @@ class FakeGitHub:
         for key in ("name", "status", "conclusion", "details_url", "external_id"):
             if key in body:
                 run[key] = body[key]
+        if (body.get("status") == "completed" or body.get("conclusion")) and not run[
+            "completed_at"
+        ]:
+            run.update(status="completed", completed_at=_now())  # a conclusion completes it
         output = body.get("output")
         if output is not None:
             annotations = output.get("annotations", [])
@@ -733,7 +901,7 @@ class FakeGitHub:
                 {k: output[k] for k in ("title", "summary", "text") if k in output}
             )
             run["output"]["annotations_count"] = len(run["annotations"])
-        return {k: v for k, v in run.items() if k not in ("repository", "annotations")}
+        return _without_repository(run)
 
     # -- HTTP --------------------------------------------------------------------------------------
 
@@ -831,8 +999,9 @@ def _body_text(request: Request) -> str:
     return body
 
 
-def _without_repository(comment: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in comment.items() if k != "repository"}
+def _without_repository(payload: dict[str, Any]) -> dict[str, Any]:
+    """A comment or check run as GitHub serves it: without the fake's own bookkeeping."""
+    return {k: v for k, v in payload.items() if k not in ("repository", "annotations")}
 
 
 def _now() -> str:

@@ -120,19 +120,25 @@ def test_a_broken_config_gets_a_failed_check_run_and_a_comment(
     report = as_app(fake, app)
 
     assert report == PullRequestReport(
-        REPO, 7, head, "open", 2, 2, 1, report.check_run_id, report.comment_id, "created"
+        REPO, 7, head, "open", 2, 2, 1, report.check_run_id, report.comment_id, "created",
+        "created",
     )  # fmt: skip
-    # Exactly these calls: the token, the pull request, its files, two blobs, the check run,
-    # the comments (none of ours yet), the new comment.
+    # Exactly these calls: the token, the pull request, its files, two blobs, our check runs on
+    # the head (none yet), the new check run, who we are (the App's slug), the comments (none
+    # of ours yet), the new comment.
     assert fake.paths() == [
         f"POST /app/installations/{INSTALLATION}/access_tokens",
         f"GET {R}/pulls/7",
         f"GET {R}/pulls/7/files",
         *sorted(f"GET {R}/git/blobs/{sha}" for sha in blob_shas(repo, "feature")),
+        f"GET {R}/commits/{head}/check-runs",
         f"POST {R}/check-runs",
+        "GET /app",
         f"GET {R}/issues/7/comments",
         f"POST {R}/issues/7/comments",
     ]
+    assert fake.requests[-5].query == {"check_name": "agent-lint", "per_page": "100"}
+    assert fake.requests[-3].authorization.startswith("Bearer ")  # type: ignore[union-attr]
 
     (run,) = fake.check_runs_on(REPO, head)
     assert run["id"] == report.check_run_id
@@ -168,7 +174,7 @@ def test_a_broken_config_gets_a_failed_check_run_and_a_comment(
     ) in body
     assert "| agents/broken.yaml:3:9 | error | type | ellipsis.name must be a string" in body
     assert "| agents/review.yaml:6:15 | warning | budget-schedule |" in body
-    assert comment["user"]["type"] == "Bot"
+    assert (comment["user"]["login"], comment["user"]["type"]) == ("agentsync[bot]", "Bot")
 
 
 def blob_shas(repo: FakeRepo, branch: str) -> set[str]:
@@ -233,9 +239,13 @@ def test_the_comment_is_created_once_then_updated_in_place(
     assert f"`{second}`" in ours[0]["body"]
     assert first not in ours[0]["body"]
     assert "The changed config is valid" in ours[0]["body"]
-    # One check run per head.
+    # One check run per head, even for a head reported twice.
     assert [r["conclusion"] for r in fake.check_runs_on(REPO, first)] == ["failure"]
-    assert len(fake.check_runs_on(REPO, second)) == 2  # the report ran twice on it
+    assert [r["conclusion"] for r in fake.check_runs_on(REPO, second)] == ["success"]
+    assert (updated.check_run, unchanged.check_run) == ("created", "unchanged")
+    assert updated.check_run_id == unchanged.check_run_id
+    # Who we are is asked once per client (one report), not once per comment page.
+    assert len(fake.requests_to("GET", "/app")) == 3
 
 
 def test_our_comment_is_found_on_a_later_page(
@@ -253,6 +263,76 @@ def test_our_comment_is_found_on_a_later_page(
     assert fake.requests[-1].path == f"{R}/issues/7/comments"
     assert fake.requests[-1].query == {"per_page": "100", "page": "2"}
     assert len(fake.comments_on(REPO, 7)) == 121
+    assert len(fake.requests_to("GET", "/app")) == 2  # once per report, not per page
+
+
+def test_a_marker_comment_by_someone_else_is_not_ours(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    """Anyone can start a comment with the marker: only ours (by our bot) is edited."""
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    forged = f"{MARKER}\n## agent-lint\n\nAll good, merge away!"
+    by_someone = fake.post_comment(REPO, 7, forged)  # the pull request's author
+    by_a_user_named_like_us = fake.post_comment(REPO, 7, forged, user=fake.user("agentsync"))
+    by_another_app = fake.post_comment(REPO, 7, forged, user=fake.bot_user() | {"login": "x[bot]"})
+    # The token's user is not the App's bot either (a user, not a Bot).
+    by_our_token_user = fake.post_comment(REPO, 7, forged, user=fake.user())
+
+    created = as_app(fake, app)
+    repo.commit({"agents/broken.yaml": VALID}, branch="feature")
+    updated = as_app(fake, app)
+
+    assert (created.comment, updated.comment) == ("created", "updated")
+    assert created.comment_id == updated.comment_id
+    assert created.comment_id not in (by_someone, by_a_user_named_like_us, by_another_app)
+    for forged_id in (by_someone, by_a_user_named_like_us, by_another_app, by_our_token_user):
+        assert fake.comments[forged_id]["body"] == forged  # left alone
+    ours = fake.comments[created.comment_id]  # type: ignore[index]
+    assert (ours["user"]["login"], ours["user"]["type"]) == ("agentsync[bot]", "Bot")
+    assert "The changed config is valid" in ours["body"]
+    assert len(fake.comments_on(REPO, 7)) == 5
+    assert len(fake.requests_to("PATCH", rf"{R}/issues/comments/\d+")) == 1
+
+
+def test_with_a_token_our_comment_is_the_token_users(fake: FakeGitHub, repo: FakeRepo) -> None:
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    forged = f"{MARKER}\nnothing to see"
+    by_someone = fake.post_comment(REPO, 7, forged)
+    by_the_bot = fake.post_comment(REPO, 7, forged, user=fake.bot_user())
+    for i in range(110):  # ours lands on the second page
+        fake.post_comment(REPO, 7, f"comment {i}")
+
+    created = as_token(fake)
+    repo.commit({"agents/broken.yaml": VALID}, branch="feature")
+    updated = as_token(fake)
+
+    assert (created.comment, updated.comment) == ("created", "updated")
+    assert created.comment_id == updated.comment_id
+    assert fake.comments[by_someone]["body"] == fake.comments[by_the_bot]["body"] == forged
+    ours = fake.comments[created.comment_id]  # type: ignore[index]
+    assert (ours["user"]["login"], ours["user"]["type"]) == (fake.token_login, "User")
+    assert fake.requests_to("GET", "/user")[0].authorization == f"token {TOKEN}"
+    assert len(fake.requests_to("GET", "/user")) == 2  # once per report
+    pages = [r.query.get("page") for r in fake.requests_to("GET", rf"{R}/issues/7/comments")]
+    assert pages == [None, "2", None, "2"]
+
+
+def test_who_we_are_is_asked_once_per_client(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    fake.open_pull_request(repo, 8, "feature")
+
+    with GitHubClient(app, installation_id=INSTALLATION, base_url=fake.url, retries=0) as github:
+        first = github.report_pull_request(REPO, 7)
+        second = github.report_pull_request(REPO, 8)
+        again = github.report_pull_request(REPO, 7)
+
+    assert (first.comment, second.comment, again.comment) == ("created", "created", "unchanged")
+    assert len(fake.requests_to("GET", "/app")) == 1
 
 
 def test_token_credentials_post_only_the_comment(fake: FakeGitHub, repo: FakeRepo) -> None:
@@ -261,12 +341,12 @@ def test_token_credentials_post_only_the_comment(fake: FakeGitHub, repo: FakeRep
 
     report = as_token(fake)
 
-    assert report.check_run_id is None
+    assert (report.check_run_id, report.check_run) == (None, "none")
     assert report.comment == "created"
-    assert not [p for p in fake.paths() if "check-runs" in p or "/app/" in p]
+    assert not [p for p in fake.paths() if "check-runs" in p or "/app" in p]
     assert {r.authorization for r in fake.requests} == {f"token {TOKEN}"}
     (comment,) = fake.comments_on(REPO, 7)
-    assert comment["user"]["type"] == "User"
+    assert (comment["user"]["login"], comment["user"]["type"]) == (fake.token_login, "User")
     assert "unknown-key" in comment["body"]
 
 
@@ -457,6 +537,158 @@ def test_a_failed_write_is_retryable_and_a_retry_does_not_duplicate_the_comment(
     assert "HTTP 500 while creating check run 'agent-lint' on" in str(caught.value)
     assert retried.comment == "updated"
     assert len(fake.comments_on(REPO, 7)) == 1
+    assert len(fake.check_runs_on(REPO, retried.head_sha)) == 1
+
+
+# -- one check run per head, whatever the retries --------------------------------------------------
+
+
+def test_a_retry_after_the_check_run_does_not_add_another(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    """The check run is made, then the comment fails: the job's retry finds our run."""
+    head = repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    fake.fail_next(f"{R}/issues/7/comments", status=502, method="POST")
+
+    with pytest.raises(GitHubError) as caught:
+        as_app(fake, app)
+    retried = as_app(fake, app)  # the worker's next attempt
+    again = as_app(fake, app)
+
+    assert (caught.value.status, caught.value.retryable) == (502, True)
+    assert (retried.check_run, retried.comment) == ("unchanged", "created")
+    assert (again.check_run, again.comment) == ("unchanged", "unchanged")
+    (run,) = fake.check_runs_on(REPO, head)
+    assert run["id"] == retried.check_run_id == again.check_run_id
+    assert [(a["start_line"], a["title"]) for a in run["annotations"]] == [
+        (3, "type"),
+        (9, "unknown-key"),
+    ]
+    assert run["output"]["annotations_count"] == 2
+    assert len(fake.requests_to("POST", f"{R}/check-runs")) == 1
+    assert not fake.requests_to("PATCH", rf"{R}/check-runs/\d+")
+    assert len(fake.comments_on(REPO, 7)) == 1
+
+
+def test_a_retry_between_annotation_batches_sends_the_missing_ones(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    head = repo.commit({"agents/many.yaml": many_unknown_keys(149)}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    fake.fail_next(re.compile(rf"{R}/check-runs/\d+"), status=502, method="PATCH")
+
+    with pytest.raises(GitHubError, match=r"HTTP 502 while updating check run \d+ "):
+        as_app(fake, app)  # the run holds the first 50 annotations
+    retried = as_app(fake, app)
+
+    assert retried.check_run == "resumed"
+    (run,) = fake.check_runs_on(REPO, head)
+    lines = [a["start_line"] for a in run["annotations"]]
+    assert len(lines) == len(set(lines)) == run["output"]["annotations_count"] == 149
+    assert lines == sorted(lines)  # none lost or repeated
+    patches = fake.requests_to("PATCH", rf"{R}/check-runs/{run['id']}")
+    assert [len(r.json["output"]["annotations"]) for r in patches] == [50, 50, 49]  # 1st failed
+    assert as_app(fake, app).check_run == "unchanged"
+
+
+def test_another_apps_check_run_is_not_ours(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    head = repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    theirs = fake.add_check_run(REPO, head, app_id=999, slug="impostor", conclusion="success")
+
+    first = as_app(fake, app)
+    second = as_app(fake, app)
+
+    assert (first.check_run, second.check_run) == ("created", "unchanged")
+    assert first.check_run_id == second.check_run_id != theirs
+    runs = {r["id"]: r for r in fake.check_runs_on(REPO, head)}
+    assert runs[theirs]["conclusion"] == "success"  # left alone
+    assert runs[first.check_run_id]["conclusion"] == "failure"
+    assert runs[first.check_run_id]["app"]["id"] == APP_ID
+
+
+def test_a_changed_result_for_the_same_head(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new linter, say, between two reports on one head. A run without annotations is
+    rewritten in place; one with annotations cannot lose them, so a new run supersedes it."""
+    import agentsync.service.github as service_github
+
+    head = repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    lint = service_github.lint_files
+    monkeypatch.setattr(
+        service_github, "lint_files", lambda files: lint({p: VALID.encode() for p in files})
+    )
+    clean = as_app(fake, app)  # no annotations
+    monkeypatch.setattr(service_github, "lint_files", lint)
+    broken = as_app(fake, app)  # rewritten in place, with its annotations
+    monkeypatch.setattr(
+        service_github, "lint_files", lambda files: lint({p: WARNED.encode() for p in files})
+    )
+    warned = as_app(fake, app)  # the annotations would be stale: a new run
+
+    assert (clean.check_run, broken.check_run, warned.check_run) == (
+        "created",
+        "updated",
+        "created",
+    )
+    assert clean.check_run_id == broken.check_run_id != warned.check_run_id
+    old, new = sorted(fake.check_runs_on(REPO, head), key=lambda r: r["id"])
+    assert (old["conclusion"], old["output"]["annotations_count"]) == ("failure", 2)
+    assert old["output"]["title"] == "2 errors, 0 warnings in 1 changed config"
+    assert (new["conclusion"], new["output"]["annotations_count"]) == ("success", 1)
+    assert [a["title"] for a in new["annotations"]] == ["budget-schedule"]
+    # What GitHub shows: the newest run of ours, the accurate one.
+    listed = httpx_get(fake, app, f"{R}/commits/{head}/check-runs")
+    assert [r["id"] for r in listed["check_runs"]] == [new["id"]]
+    assert as_app(fake, app).check_run == "unchanged"
+
+
+def httpx_get(fake: FakeGitHub, app: AppCredentials, path: str) -> Any:
+    import httpx
+
+    response = httpx.get(
+        f"{fake.url}{path}",
+        headers={"Authorization": f"token {_installation_token(fake, app)}"},
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+# -- secrets ---------------------------------------------------------------------------------------
+
+
+def test_a_hardcoded_secret_never_reaches_github(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    api_key = "sk-live-" + "Zq7Xw9Vb2Nm4Kp6Lr8Ts" * 2
+    password = "hunter2-correct-horse"
+    config = (
+        VALID
+        + "sandbox:\n  variables:\n"
+        + f"    - name: API_KEY\n      value: {api_key}\n"
+        + f'    - {{name: DB_PASSWORD, value: "{password}"}}\n'
+    )
+    head = repo.commit({"agents/leaky.yaml": config}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+
+    report = as_app(fake, app)
+
+    assert report.errors == 2
+    (run,) = fake.check_runs_on(REPO, head)
+    assert [a["title"] for a in run["annotations"]] == ["hardcoded-secret"] * 2
+    assert "API_KEY has an inline secret value" in run["annotations"][0]["message"]
+    (comment,) = fake.comments_on(REPO, 7)
+    assert "hardcoded-secret" in comment["body"]
+    shown = [run["name"], run["output"], run["annotations"], comment["body"]]
+    sent = [r.json for r in fake.requests if r.json is not None]  # every body sent to GitHub
+    for secret in (api_key, password, api_key[:16], password[:8]):
+        assert secret not in repr(shown)
+        assert secret not in repr(sent)
 
 
 def test_a_transient_error_is_retried_within_the_call(fake: FakeGitHub, repo: FakeRepo) -> None:

@@ -9,12 +9,18 @@ installation (:func:`github_source`), and the pull-request report (:class:`GitHu
    (level-triggered: the webhook's copy may be stale);
 2. ``GET /repos/{o}/{r}/pulls/{n}/files``, every page: the changed config files (GitHub lists at
    most 3000), then ``GET /repos/{o}/{r}/git/blobs/{sha}`` once per distinct blob to lint;
-3. with GitHub App credentials only, one check run ``agent-lint`` on the head: ``POST
-   /repos/{o}/{r}/check-runs`` with the first 50 annotations, then ``PATCH
-   /repos/{o}/{r}/check-runs/{id}`` for each next 50 (GitHub takes at most 50 a request);
-4. one pull-request comment, found by :data:`MARKER` in ``GET
-   /repos/{o}/{r}/issues/{n}/comments`` and edited in place (``PATCH
-   /repos/{o}/{r}/issues/comments/{id}``), or else created (``POST
+3. with GitHub App credentials only, one check run ``agent-lint`` on the head. Our App's latest
+   ``agent-lint`` run on that sha is looked up first (``GET
+   /repos/{o}/{r}/commits/{sha}/check-runs?check_name=agent-lint``, runs of other Apps
+   ignored), so that a retried job does not add a second run (see
+   :meth:`GitHubClient.upsert_check_run`). A new run is ``POST /repos/{o}/{r}/check-runs`` with
+   the first 50 annotations, then ``PATCH /repos/{o}/{r}/check-runs/{id}`` for each next 50
+   (GitHub takes at most 50 a request, and adds each request's to the earlier ones);
+4. one pull-request comment: ours is the first in ``GET /repos/{o}/{r}/issues/{n}/comments``
+   that starts with :data:`MARKER` *and* was written by us, the App's bot user
+   (``<slug>[bot]``, the slug read once with ``GET /app``) or the token's user (``GET
+   /user``): a comment anyone else wrote is never ours, whatever it says. It is edited in place
+   (``PATCH /repos/{o}/{r}/issues/comments/{id}``), or else created (``POST
    /repos/{o}/{r}/issues/{n}/comments``); never created for a pull request that changes no
    config file to lint.
 
@@ -31,7 +37,9 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Literal, NamedTuple, Self
 
-from github import Github
+from github import Auth, Github
+from github.CheckRun import CheckRun
+from github.IssueComment import IssueComment
 from github.Repository import Repository
 
 from agentsync.config.discovery import is_config_path
@@ -54,6 +62,7 @@ __all__ = [
     "MARKER",
     "AppCredentials",
     "ChangedFile",
+    "CheckRunAction",
     "CommentAction",
     "Credentials",
     "GitHubClient",
@@ -101,6 +110,8 @@ class TokenCredentials:
 
 Credentials = AppCredentials | TokenCredentials
 CommentAction = Literal["created", "updated", "unchanged", "none"]
+# created: a new run; updated: our run rewritten in place; resumed: its missing annotations added
+CheckRunAction = Literal["created", "updated", "resumed", "unchanged", "none"]
 
 
 class PullRequestHead(NamedTuple):
@@ -132,6 +143,7 @@ class PullRequestReport(NamedTuple):
     check_run_id: int | None
     comment_id: int | None
     comment: CommentAction
+    check_run: CheckRunAction = "none"
 
 
 def github_source(
@@ -209,6 +221,7 @@ class GitHubClient:
         self.retries = retries
         self.seconds_between_writes = seconds_between_writes
         self._sessions: dict[str, _Session] = {}
+        self._login: str | None = None  # who our comments are by, asked once
 
     def __repr__(self) -> str:
         return (
@@ -258,6 +271,39 @@ class GitHubClient:
             self._sessions[repository] = _Session(source, client, client.get_repo(repository))
         return self._sessions[repository]
 
+    def login(self, repository: str) -> str:
+        """Who our comments are by: the App's bot user ``<slug>[bot]`` (``GET /app``, with the
+        App's JWT) or the token's user (``GET /user``). Asked once per client; ``repository``
+        only picks the session (and names it in an error)."""
+        if self._login is None:
+            session = self._session(repository)
+            credentials = self.credentials
+            if isinstance(credentials, AppCredentials):
+                self._login = f"{self._app_slug(session, credentials)}[bot]"
+            else:
+                self._login = session.source.call(
+                    "the token's user (GET /user)", lambda: session.client.get_user().login
+                )
+        return self._login
+
+    @staticmethod
+    def _app_slug(session: _Session, credentials: AppCredentials) -> str:
+        # GET /app takes the App's JWT, not the installation token the session holds: the same
+        # requester (base URL, timeout, retries) with the App's own authentication.
+        jwt_auth = Auth.AppAuth(credentials.app_id, credentials.private_key)
+        requester = session.client.requester.withAuth(jwt_auth)
+        try:
+            _, app = session.source.call(
+                f"GitHub App {credentials.app_id} (GET /app)",
+                lambda: requester.requestJsonAndCheck("GET", "/app"),
+            )
+        finally:
+            requester.close()
+        slug = app.get("slug") if isinstance(app, dict) else None
+        if not isinstance(slug, str) or not slug:
+            raise GitHubError(f"GitHub sent no slug for GitHub App {credentials.app_id} (GET /app)")
+        return slug
+
     # -- reading a pull request ------------------------------------------------------------------
 
     def pull_request_head(self, repository: str, number: int) -> PullRequestHead:
@@ -301,10 +347,105 @@ class GitHubClient:
 
     # -- writing the report ----------------------------------------------------------------------
 
+    def upsert_check_run(
+        self, repository: str, head_sha: str, result: LintResult, *, notes: Sequence[str] = ()
+    ) -> tuple[int, CheckRunAction]:
+        """Leave one accurate ``agent-lint`` check run of ours on ``head_sha``; its id and what
+        was done.
+
+        Check runs cannot be deleted, and an update *adds* its annotations to the run's, so a
+        run's annotations can be completed but never corrected. Hence, after looking up our
+        App's latest ``agent-lint`` run on the sha (other Apps' runs are not ours):
+
+        - none: create one (:meth:`create_check_run`);
+        - the same conclusion, title, summary and text, and every annotation: ``unchanged``,
+          no write (a retry after the run was made, e.g. when the comment failed);
+        - the same output but fewer annotations: ``resumed``, the missing ones sent (an
+          attempt failed between batches). The report is deterministic for a sha and output,
+          so the run's ``annotations_count`` annotations are the first that many of ours;
+        - another output, and no annotation yet: ``updated`` in place with the new output,
+          conclusion and annotations (nothing stale to remove);
+        - another output with annotations (or more than ours): ``created`` anew, since its
+          annotations would be wrong. GitHub shows the newest run of a name per App on a sha,
+          so this one supersedes the stale one. Only a changed result for the same sha comes
+          here: a new version of the linter, or a pull request whose base changed.
+        """
+        if not self.checks_enabled:
+            raise GitHubError("only a GitHub App can create check runs, not a token")
+        session = self._session(repository)
+        output = check_run_output(result, head_sha, notes)
+        annotations = check_run_annotations(result)
+        conclusion = check_run_conclusion(result)
+        run = self._our_check_run(session, head_sha)
+        if run is None:
+            return self.create_check_run(repository, head_sha, result, notes=notes), "created"
+        sent = run.output.annotations_count or 0
+        same = (
+            run.status == "completed"
+            and run.conclusion == conclusion
+            and (run.output.title, run.output.summary) == (output["title"], output["summary"])
+            and (run.output.text or "") == output.get("text", "")
+        )
+        if same and sent == len(annotations):
+            return run.id, "unchanged"
+        if same and sent < len(annotations):
+            self._annotate(session, run, output, annotations, sent)
+            return run.id, "resumed"
+        if sent == 0:
+            first = annotations[:ANNOTATIONS_PER_REQUEST]
+            session.source.call(
+                f"check run {run.id}",
+                partial(
+                    run.edit,
+                    status="completed",
+                    conclusion=conclusion,
+                    output={**output, "annotations": first},
+                ),
+                verb="updating",
+            )
+            self._annotate(session, run, output, annotations, len(first))
+            return run.id, "updated"
+        return self.create_check_run(repository, head_sha, result, notes=notes), "created"
+
+    def _our_check_run(self, session: _Session, head_sha: str) -> CheckRun | None:
+        """Our App's latest ``agent-lint`` check run on ``head_sha``, if any."""
+        assert isinstance(self.credentials, AppCredentials)
+        app_id = self.credentials.app_id
+        commit = session.repo.get_commit(head_sha)  # lazy: no request
+        runs = session.source.call(
+            f"the {CHECK_NAME!r} check runs on {head_sha}",
+            lambda: [
+                run
+                for run in commit.get_check_runs(check_name=CHECK_NAME)
+                if run.name == CHECK_NAME and run.app is not None and run.app.id == app_id
+            ],
+        )
+        return max(runs, key=lambda run: run.id, default=None)
+
+    def _annotate(
+        self,
+        session: _Session,
+        run: CheckRun,
+        output: Mapping[str, Any],
+        annotations: Sequence[dict[str, Any]],
+        start: int,
+    ) -> None:
+        """Add ``annotations[start:]`` to ``run``, :data:`ANNOTATIONS_PER_REQUEST` an update
+        (each repeating the output's title and summary, as GitHub requires)."""
+        total = len(annotations)
+        for first in range(start, total, ANNOTATIONS_PER_REQUEST):
+            batch = list(annotations[first : first + ANNOTATIONS_PER_REQUEST])
+            session.source.call(
+                f"check run {run.id} (annotations {first + 1}-{first + len(batch)} of {total})",
+                partial(run.edit, output={**output, "annotations": batch}),
+                verb="updating",
+            )
+
     def create_check_run(
         self, repository: str, head_sha: str, result: LintResult, *, notes: Sequence[str] = ()
     ) -> int:
-        """Create the completed ``agent-lint`` check run on ``head_sha``; its id.
+        """Create a completed ``agent-lint`` check run on ``head_sha``, whatever runs the sha
+        has already (:meth:`upsert_check_run` looks first); its id.
 
         The first :data:`ANNOTATIONS_PER_REQUEST` annotations go with the create, the rest with
         updates of as many each (repeating the output's title and summary, as GitHub requires).
@@ -329,24 +470,32 @@ class GitHubClient:
             ),
             verb="creating",
         )
-        for number, batch in enumerate(batches[1:], start=2):
-            session.source.call(
-                f"check run {run.id} (annotations batch {number} of {len(batches)})",
-                partial(run.edit, output={**output, "annotations": batch}),
-                verb="updating",
-            )
+        self._annotate(session, run, output, annotations, ANNOTATIONS_PER_REQUEST)
         return run.id
 
     def upsert_comment(
         self, repository: str, number: int, body: str, *, create: bool = True
     ) -> tuple[int | None, CommentAction]:
-        """Edit our comment on pull request ``number`` (the first one starting with
-        :data:`MARKER`) to ``body``, or create it when there is none and ``create`` is set."""
+        """Edit our comment on pull request ``number`` to ``body``, or create it when there is
+        none and ``create`` is set. Ours is the first comment that starts with :data:`MARKER`
+        and was written by us (:meth:`login`): anyone can write the marker."""
         session = self._session(repository)
+        login = self.login(repository).casefold()
+        bot = self.checks_enabled  # an App comments as its bot user, of type Bot
+
+        def is_ours(comment: IssueComment) -> bool:
+            user = comment.user
+            return (
+                user is not None
+                and user.login.casefold() == login
+                and (not bot or user.type == "Bot")
+                and comment.body.startswith(MARKER)
+            )
+
         issue = session.repo.get_issue(number)  # lazy: no request
         ours = session.source.call(
             f"the comments of pull request #{number}",
-            lambda: next((c for c in issue.get_comments() if c.body.startswith(MARKER)), None),
+            lambda: next((c for c in issue.get_comments() if is_ours(c)), None),
         )
         if ours is not None:
             if ours.body == body:
@@ -378,10 +527,12 @@ class GitHubClient:
         changed, complete = self._changed_config_files(repository, number)
         result = lint_files({f.path: f.content for f in changed if f.content is not None})
         notes = _notes(changed, complete)
-        check_run_id = (
-            self.create_check_run(repository, head.sha, result, notes=notes)
+        check_run_id: int | None
+        check_run: CheckRunAction
+        check_run_id, check_run = (
+            self.upsert_check_run(repository, head.sha, result, notes=notes)
             if self.checks_enabled
-            else None
+            else (None, "none")
         )
         body = comment_body(result, head.sha, notes)
         comment_id, action = self.upsert_comment(
@@ -399,6 +550,7 @@ class GitHubClient:
             check_run_id,
             comment_id,
             action,
+            check_run,
         )
 
 
