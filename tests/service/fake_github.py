@@ -211,6 +211,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(rf"{_REPO}/git/trees/(?P<sha>[^/]+)"), "_tree"),
     ("GET", re.compile(rf"{_REPO}/git/blobs/(?P<sha>[0-9a-f]{{40}})"), "_blob"),
     ("GET", re.compile(rf"{_REPO}/compare/(?P<base>.+?)\.\.\.(?P<head>.+)"), "_compare"),
+    ("GET", re.compile(rf"{_REPO}/contents/(?P<path>.+)"), "_contents"),
     ("GET", re.compile(rf"{_REPO}/pulls/(?P<number>\d+)"), "_pull"),
     ("GET", re.compile(rf"{_REPO}/pulls/(?P<number>\d+)/files"), "_pull_files"),
     ("GET", re.compile(rf"{_REPO}/issues/(?P<number>\d+)/comments"), "_list_comments"),
@@ -638,6 +639,29 @@ class FakeGitHub:
             "content": lines,
             "encoding": "base64",
         }
+        return _Reply(200, payload)
+
+    def _contents(self, request: Request, repo: FakeRepo, params: dict[str, str]) -> _Reply:
+        path = params["path"]
+        ref = self._resolve(repo, request.query.get("ref") or repo.default_branch)
+        try:
+            kind = git(repo.path, "cat-file", "-t", f"{ref}:{path}").decode().strip()
+            blob = git(repo.path, "rev-parse", f"{ref}:{path}").decode().strip()
+            content = git(repo.path, "cat-file", "blob", blob) if kind == "blob" else b""
+        except RuntimeError:
+            raise _HTTPError(404, "Not Found") from None
+        if kind != "blob":
+            raise _HTTPError(404, "Not Found")  # directories are not needed by the service
+        payload = self._shape(
+            "contents-file.json", repo, {"3d21ec53a331a6f037a91c368710b99387d012c1": blob}
+        )
+        name = path.rsplit("/", 1)[-1]
+        payload.update(
+            name=name,
+            path=path,
+            size=len(content),
+            content=base64.b64encode(content).decode() + "\n",
+        )
         return _Reply(200, payload)
 
     def _compare(self, request: Request, repo: FakeRepo, params: dict[str, str]) -> _Reply:

@@ -123,14 +123,17 @@ def test_a_broken_config_gets_a_failed_check_run_and_a_comment(
         REPO, 7, head, "open", 2, 2, 1, report.check_run_id, report.comment_id, "created",
         "created",
     )  # fmt: skip
-    # Exactly these calls: the token, the pull request, its files, two blobs, our check runs on
-    # the head (none yet), the new check run, who we are (the App's slug), the comments (none
-    # of ours yet), the new comment.
+    # Exactly these calls: the token, the pull request, its files, two blobs, the lint
+    # settings at the head (neither file exists), our check runs on the head (none yet), the
+    # new check run, who we are (the App's slug), the comments (none of ours yet), the new
+    # comment.
     assert fake.paths() == [
         f"POST /app/installations/{INSTALLATION}/access_tokens",
         f"GET {R}/pulls/7",
         f"GET {R}/pulls/7/files",
         *sorted(f"GET {R}/git/blobs/{sha}" for sha in blob_shas(repo, "feature")),
+        f"GET {R}/contents/.agent-lint.yaml",
+        f"GET {R}/contents/pyproject.toml",
         f"GET {R}/commits/{head}/check-runs",
         f"POST {R}/check-runs",
         "GET /app",
@@ -621,13 +624,17 @@ def test_a_changed_result_for_the_same_head(
     fake.open_pull_request(repo, 7, "feature")
     lint = service_github.lint_files
     monkeypatch.setattr(
-        service_github, "lint_files", lambda files: lint({p: VALID.encode() for p in files})
+        service_github,
+        "lint_files",
+        lambda files, settings: lint({p: VALID.encode() for p in files}, settings),
     )
     clean = as_app(fake, app)  # no annotations
     monkeypatch.setattr(service_github, "lint_files", lint)
     broken = as_app(fake, app)  # rewritten in place, with its annotations
     monkeypatch.setattr(
-        service_github, "lint_files", lambda files: lint({p: WARNED.encode() for p in files})
+        service_github,
+        "lint_files",
+        lambda files, settings: lint({p: WARNED.encode() for p in files}, settings),
     )
     warned = as_app(fake, app)  # the annotations would be stale: a new run
 
@@ -925,3 +932,49 @@ def test_a_slow_github_times_out_as_retryable(fake: FakeGitHub, repo: FakeRepo) 
         github.pull_request_head(REPO, 7)
 
     assert (caught.value.status, caught.value.retryable) == (None, True)
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {".agent-lint.yaml": "disable: [budget-schedule]\n"},
+        {"pyproject.toml": '[tool.agent-lint]\ndisable = ["budget-schedule"]\n'},
+        {  # .agent-lint.yaml wins, as in agent-lint
+            ".agent-lint.yaml": "disable: [budget-schedule]\n",
+            "pyproject.toml": '[tool.agent-lint]\ndisable = ["other"]\n',
+        },
+    ],
+)
+def test_the_repositorys_lint_settings_at_the_head_apply(
+    fake: FakeGitHub, repo: FakeRepo, files: dict[str, str]
+) -> None:
+    head = repo.commit({"agents/review.yaml": WARNED, **files}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    report = as_token(fake)
+    assert (report.head_sha, report.errors, report.warnings) == (head, 0, 0)
+    contents = fake.requests_to("GET", rf"{R}/contents/.*")
+    assert {r.query["ref"] for r in contents} == {head}
+
+
+def test_settings_only_on_the_base_branch_do_not_apply_to_the_head(
+    fake: FakeGitHub, repo: FakeRepo
+) -> None:
+    repo.commit({"agents/review.yaml": WARNED}, branch="feature")
+    repo.commit({".agent-lint.yaml": "disable: [budget-schedule]\n"})  # main moves on
+    fake.open_pull_request(repo, 7, "feature")
+    assert as_token(fake).warnings == 1
+
+
+def test_unusable_settings_at_the_head_fall_back_to_the_defaults_and_say_so(
+    fake: FakeGitHub, repo: FakeRepo
+) -> None:
+    repo.commit(
+        {"agents/review.yaml": WARNED, ".agent-lint.yaml": "disable: budget-schedule\n"},
+        branch="feature",
+    )
+    fake.open_pull_request(repo, 7, "feature")
+    report = as_token(fake)
+    assert report.warnings == 1
+    [comment] = fake.comments_on(REPO, 7)
+    assert "'disable' must be a list of rule ids" in comment["body"]
+    assert "the default settings were used" in comment["body"]

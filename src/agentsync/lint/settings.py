@@ -61,26 +61,44 @@ def _from_mapping(raw: Any, source: str) -> Settings:
     return Settings(disable=frozenset(disable), max_limits=max_limits, source=source)
 
 
+SETTINGS_FILES = (".agent-lint.yaml", "pyproject.toml")  # looked for in this order
+
+
+def parse_settings(name: str, text: str, source: str) -> Settings | None:
+    """The settings in a file named ``name`` (one of :data:`SETTINGS_FILES`) whose content is
+    ``text``; None for a ``pyproject.toml`` without ``[tool.agent-lint]``. ``source`` names
+    the file in messages."""
+    if name == ".agent-lint.yaml":
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise UsageError(f"{source}: cannot parse: {error}") from error
+        return _from_mapping(raw, source)
+    import tomllib  # only when a pyproject.toml is there: keeps the cold start small
+
+    try:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"{source}: cannot parse: {error}") from error
+    if not isinstance(tool, dict) or "agent-lint" not in tool:
+        return None
+    return _from_mapping(tool["agent-lint"], f"{source} [tool.agent-lint]")
+
+
 def find_settings(start: Path, stop: Path | None = None) -> Settings:
     """The settings of the nearest ``.agent-lint.yaml`` or ``pyproject.toml`` above ``start``."""
     for directory in (start, *start.parents):
-        dotfile = directory / ".agent-lint.yaml"
-        if dotfile.is_file():
+        for name in SETTINGS_FILES:
+            path = directory / name
+            if not path.is_file():
+                continue
             try:
-                raw = yaml.safe_load(dotfile.read_text(encoding="utf-8"))
-            except (yaml.YAMLError, UnicodeDecodeError) as error:
-                raise UsageError(f"{dotfile}: cannot parse: {error}") from error
-            return _from_mapping(raw, str(dotfile))
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            import tomllib  # only when a pyproject.toml is there: keeps the cold start small
-
-            try:
-                tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-                raise UsageError(f"{pyproject}: cannot parse: {error}") from error
-            if "agent-lint" in tool:
-                return _from_mapping(tool["agent-lint"], f"{pyproject} [tool.agent-lint]")
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as error:
+                raise UsageError(f"{path}: cannot parse: {error}") from error
+            settings = parse_settings(name, text, str(path))
+            if settings is not None:
+                return settings
         if directory == stop or (directory / ".git").exists():
             break
     return Settings()

@@ -44,11 +44,12 @@ from github.Repository import Repository
 
 from agentsync.config.discovery import is_config_path
 from agentsync.config.loader import load_bytes
+from agentsync.errors import UsageError
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.markdown import escape_cell
 from agentsync.lint.result import FileResult, LintResult
 from agentsync.lint.runner import lint_document
-from agentsync.lint.settings import Settings
+from agentsync.lint.settings import SETTINGS_FILES, Settings, parse_settings
 from agentsync.sync.sources.github import (
     DEFAULT_BASE_URL,
     GitHubError,
@@ -515,6 +516,31 @@ class GitHubClient:
         )
         return created.id, "created"
 
+    def lint_settings(self, repository: str, sha: str) -> tuple[Settings, list[str]]:
+        """The repository's agent-lint settings at ``sha`` (``.agent-lint.yaml``, else
+        ``[tool.agent-lint]`` in ``pyproject.toml``, at the root), so the check agrees with
+        agent-lint run in a checkout; and a note when the file there cannot be used (the
+        default settings are used then)."""
+        session = self._session(repository)
+        for name in SETTINGS_FILES:
+            try:
+                found = session.source.call(
+                    f"{name} at {sha[:12]}", partial(session.repo.get_contents, name, sha)
+                )
+            except GitHubError as error:
+                if error.status == 404:
+                    continue
+                raise
+            if isinstance(found, list):  # a directory of that name
+                continue
+            try:
+                settings = parse_settings(name, found.decoded_content.decode("utf-8"), name)
+            except (UsageError, UnicodeDecodeError) as error:
+                return Settings(), [f"{error}: the default settings were used."]
+            if settings is not None:
+                return settings, []
+        return Settings(), []
+
     def report_pull_request(self, repository: str, number: int) -> PullRequestReport:
         """Lint the config files pull request ``number`` changes at its current head, and report
         on GitHub: a check run (App only) and our one comment. A closed pull request is left
@@ -525,8 +551,9 @@ class GitHubClient:
                 repository, number, head.sha, head.state, 0, 0, 0, None, None, "none"
             )
         changed, complete = self._changed_config_files(repository, number)
-        result = lint_files({f.path: f.content for f in changed if f.content is not None})
-        notes = _notes(changed, complete)
+        settings, notes = self.lint_settings(repository, head.sha)
+        result = lint_files({f.path: f.content for f in changed if f.content is not None}, settings)
+        notes += _notes(changed, complete)
         check_run_id: int | None
         check_run: CheckRunAction
         check_run_id, check_run = (
