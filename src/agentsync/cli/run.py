@@ -21,7 +21,7 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -76,26 +76,39 @@ def _exit_unless_zero(code: int) -> None:
         _exit(code)
 
 
+def at_the_boundary(invoke: Callable[[], Any]) -> Any:
+    """Run a command: an error ends in one line on stderr and an exit status, never a
+    traceback."""
+    try:
+        return invoke()
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except AgentsyncError as error:
+        click.echo(f"agent: {one_line(error)}", err=True)
+        _exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("agent: interrupted", err=True)
+        _exit(EXIT_INTERRUPTED)
+    except Exception as error:  # noqa: BLE001 - the boundary: a bug is a message, not a traceback
+        click.echo(
+            f"agent: internal error: {type(error).__name__}: {' '.join(str(error).split())}",
+            err=True,
+        )
+        _exit(EXIT_BUG)
+
+
 class ApiGroup(click.Group):
     """A command group whose commands end in one line on stderr and an exit status."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except AgentsyncError as error:
-            click.echo(f"agent: {one_line(error)}", err=True)
-            _exit(error.exit_code)
-        except KeyboardInterrupt:
-            click.echo("agent: interrupted", err=True)
-            _exit(EXIT_INTERRUPTED)
-        except Exception as error:  # noqa: BLE001 - the boundary: a bug is a message, not a traceback
-            click.echo(
-                f"agent: internal error: {type(error).__name__}: {' '.join(str(error).split())}",
-                err=True,
-            )
-            _exit(EXIT_BUG)
+        return at_the_boundary(lambda: super(ApiGroup, self).invoke(ctx))
+
+
+class ApiCommand(click.Command):
+    """A top-level command that ends in one line on stderr and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return at_the_boundary(lambda: super(ApiCommand, self).invoke(ctx))
 
 
 # printing ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
-from agentsync.cli.run import ApiGroup, client_from_environment
+from agentsync.cli.run import ApiCommand, ApiGroup, client_from_environment
 from agentsync.errors import UsageError
 from agentsync.tables import text_table
 
@@ -266,7 +266,7 @@ def serve_group(
     serve(store, secrets, handlers, options)
 
 
-@click.group("worker", cls=ApiGroup, invoke_without_command=True)
+@click.command("worker", cls=ApiCommand)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--metrics-host", default="127.0.0.1", show_default=True)
 @click.option(
