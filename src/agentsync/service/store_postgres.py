@@ -32,7 +32,6 @@ from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
 from agentsync.service.queue import (
-    JOB_STATES,
     Delivery,
     Job,
     JobState,
@@ -42,11 +41,15 @@ from agentsync.service.queue import (
 )
 from agentsync.service.stores import (
     SCHEMA_VERSION,
+    STATUS_ACTIVE_TEMPLATE,
+    STATUS_FINISHED,
+    STATUS_REPOSITORIES,
     StoreError,
     clip_error,
     close_ended_threads,
     coalesce_key,
     redact_url,
+    service_status,
 )
 
 CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
@@ -201,20 +204,7 @@ DELETE FROM deliveries WHERE delivery_id IN (
     ORDER BY received_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
 ) RETURNING received_at AS at
 """
-# status(), every count through a partial index (the active jobs' through jobs_active).
-ACTIVE_STATES = ("queued", "running")
-STATUS_ACTIVE = """
-SELECT count(*) FILTER (WHERE state = 'queued') AS queued,
-       count(*) FILTER (WHERE state = 'running') AS running,
-       count(*) FILTER (WHERE state = 'queued' AND run_after <= %(now)s) AS depth,
-       min(created_at) FILTER (WHERE state = 'queued' AND run_after <= %(now)s) AS oldest
-FROM jobs WHERE state IN ('queued', 'running')
-"""
-STATUS_FINISHED = """
-SELECT (SELECT count(*) FROM jobs WHERE state = 'done') AS done,
-       (SELECT count(*) FROM jobs WHERE state = 'dead') AS dead,
-       (SELECT count(*) FROM deliveries) AS deliveries
-"""
+STATUS_ACTIVE = STATUS_ACTIVE_TEMPLATE.format(now="%(now)s")
 
 
 def _job(row: DictRow) -> Job:
@@ -669,20 +659,6 @@ class PostgresServiceStore:
                 (dead_limit,),
             )
             dead = [_job(row) for row in cursor.fetchall()]
-            cursor.execute(
-                "SELECT repository, installation_id, last_sync_at, last_sync_commit, "
-                "last_sync_outcome, last_resync_at FROM repositories ORDER BY repository"
-            )
+            cursor.execute(STATUS_REPOSITORIES)
             repositories = [RepositoryInfo(**row) for row in cursor.fetchall()]
-        oldest = active["oldest"]
-        return ServiceStatus(
-            jobs_by_state={
-                state: (active if state in ACTIVE_STATES else finished)[state]
-                for state in JOB_STATES
-            },
-            queue_depth=active["depth"],
-            oldest_queued_age=None if oldest is None else max(0.0, at - oldest),
-            dead=dead,
-            repositories=repositories,
-            deliveries=finished["deliveries"],
-        )
+        return service_status(active, finished, dead, repositories, at)

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from agentsync.service.queue import (
-    JOB_STATES,
     Delivery,
     Job,
     JobState,
@@ -32,11 +31,15 @@ from agentsync.service.queue import (
 )
 from agentsync.service.stores import (
     SCHEMA_VERSION,
+    STATUS_ACTIVE_TEMPLATE,
+    STATUS_FINISHED,
+    STATUS_REPOSITORIES,
     StoreError,
     clip_error,
     close_ended_threads,
     coalesce_key,
     dump_payload,
+    service_status,
 )
 
 BUSY_TIMEOUT = 30.0  # seconds a statement waits for another connection's write lock
@@ -154,20 +157,7 @@ DELETE FROM deliveries WHERE delivery_id IN (
 ) RETURNING received_at
 """
 
-# status(), every count through a partial index (the active jobs' through jobs_active).
-ACTIVE_STATES = ("queued", "running")
-STATUS_ACTIVE = """
-SELECT count(*) FILTER (WHERE state = 'queued') AS queued,
-       count(*) FILTER (WHERE state = 'running') AS running,
-       count(*) FILTER (WHERE state = 'queued' AND run_after <= :now) AS depth,
-       min(created_at) FILTER (WHERE state = 'queued' AND run_after <= :now) AS oldest
-FROM jobs WHERE state IN ('queued', 'running')
-"""
-STATUS_FINISHED = """
-SELECT (SELECT count(*) FROM jobs WHERE state = 'done') AS done,
-       (SELECT count(*) FROM jobs WHERE state = 'dead') AS dead,
-       (SELECT count(*) FROM deliveries) AS deliveries
-"""
+STATUS_ACTIVE = STATUS_ACTIVE_TEMPLATE.format(now=":now")
 
 
 def _clock(now: float | None) -> float:
@@ -534,19 +524,11 @@ class SQLiteServiceStore:
                 "SELECT * FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?",
                 (dead_limit,),
             ).fetchall()
-            repositories = db.execute(
-                "SELECT repository, installation_id, last_sync_at, last_sync_commit, "
-                "last_sync_outcome, last_resync_at FROM repositories ORDER BY repository"
-            ).fetchall()
-        oldest = active["oldest"]
-        return ServiceStatus(
-            jobs_by_state={
-                state: (active if state in ACTIVE_STATES else finished)[state]
-                for state in JOB_STATES
-            },
-            queue_depth=active["depth"],
-            oldest_queued_age=None if oldest is None else max(0.0, at - oldest),
-            dead=[_job(row) for row in dead],
-            repositories=[RepositoryInfo(*row) for row in repositories],
-            deliveries=finished["deliveries"],
+            repositories = db.execute(STATUS_REPOSITORIES).fetchall()
+        return service_status(
+            active,
+            finished,
+            [_job(row) for row in dead],
+            [RepositoryInfo(*row) for row in repositories],
+            at,
         )

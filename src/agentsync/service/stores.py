@@ -16,11 +16,64 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from agentsync.errors import AgentsyncError
-from agentsync.service.queue import SYNC_KINDS, NewJob, ServiceStore
+from agentsync.service.queue import (
+    JOB_STATES,
+    SYNC_KINDS,
+    Job,
+    NewJob,
+    RepositoryInfo,
+    ServiceStatus,
+    ServiceStore,
+)
 
 SCHEMA_VERSION = 1
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 MAX_ERROR_CHARS = 4000  # a job's last_error is a message, not a log
+
+
+# status(), in both backends: every count through a partial index (the active jobs' through
+# jobs_active). ``{now}`` is the backend's placeholder for the clock.
+ACTIVE_STATES = ("queued", "running")
+STATUS_ACTIVE_TEMPLATE = """
+SELECT count(*) FILTER (WHERE state = 'queued') AS queued,
+       count(*) FILTER (WHERE state = 'running') AS running,
+       count(*) FILTER (WHERE state = 'queued' AND run_after <= {now}) AS depth,
+       min(created_at) FILTER (WHERE state = 'queued' AND run_after <= {now}) AS oldest
+FROM jobs WHERE state IN ('queued', 'running')
+"""
+STATUS_FINISHED = """
+SELECT (SELECT count(*) FROM jobs WHERE state = 'done') AS done,
+       (SELECT count(*) FROM jobs WHERE state = 'dead') AS dead,
+       (SELECT count(*) FROM deliveries) AS deliveries
+"""
+STATUS_REPOSITORIES = (
+    "SELECT repository, installation_id, last_sync_at, last_sync_commit, "
+    "last_sync_outcome, last_resync_at FROM repositories ORDER BY repository"
+)
+
+
+class Row(Protocol):
+    """A result row by column name (``sqlite3.Row``, psycopg's ``dict_row``)."""
+
+    def __getitem__(self, name: str) -> Any: ...
+
+
+def service_status(
+    active: Row, finished: Row, dead: list[Job], repositories: list[RepositoryInfo], at: float
+) -> ServiceStatus:
+    """The :class:`ServiceStatus` from the rows of :data:`STATUS_ACTIVE_TEMPLATE` and
+    :data:`STATUS_FINISHED` read at ``at``."""
+    oldest = active["oldest"]
+    return ServiceStatus(
+        jobs_by_state={
+            state: (active if state in ACTIVE_STATES else finished)[state] for state in JOB_STATES
+        },
+        queue_depth=active["depth"],
+        oldest_queued_age=None if oldest is None else max(0.0, at - oldest),
+        dead=dead,
+        repositories=repositories,
+        deliveries=finished["deliveries"],
+    )
 
 
 class StoreError(AgentsyncError):
