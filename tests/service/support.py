@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -17,9 +16,8 @@ from types import TracebackType
 from typing import Any, Self
 
 import httpx
-import uvicorn
 
-from agentsync.controlplane.server import free_port
+from agentsync.controlplane.server import ThreadedServer, free_port
 from agentsync.service.metrics import Metrics
 from agentsync.service.queue import ServiceStore
 from agentsync.service.signature import WebhookSecrets, sign
@@ -43,23 +41,14 @@ class WebhookServer:
         app = create_app(
             store, secrets or WebhookSecrets([SECRET]), self.metrics, max_body_bytes=max_body_bytes
         )
-        self.port = free_port()
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, lifespan="off")
-        )
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._http = ThreadedServer(app, "the webhook app", log_config=None)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self._http.url
 
     def __enter__(self) -> Self:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            assert time.monotonic() < deadline, "the webhook app did not start"
-            assert self._thread.is_alive(), "the webhook app stopped"
-            time.sleep(0.01)
+        self._http.start()
         return self
 
     def __exit__(
@@ -68,8 +57,7 @@ class WebhookServer:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._http.stop()
 
 
 def delivery_headers(

@@ -2,7 +2,8 @@
 and the cron scheduler beside them.
 
 ``build`` is what tests and ``agent control-plane serve`` share; ``LocalServer`` runs it on a
-loopback port in a background thread (for tests, benchmarks and the demo in ``make run``).
+loopback port in a background thread (for tests, benchmarks and the demo in ``make run``),
+through a ``ThreadedServer``, which tests also use for other apps.
 Both ``LocalServer`` and ``serve`` start the cron scheduler with the server and stop it first.
 """
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import uvicorn
 from fastapi import FastAPI
@@ -79,6 +80,39 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
+class ThreadedServer:
+    """An ASGI app under uvicorn on ``http://HOST:PORT`` in a background thread (``port`` 0:
+    a free one); ``uvicorn_options`` go to ``uvicorn.Config``."""
+
+    def __init__(
+        self, app: Any, name: str, host: str = "127.0.0.1", port: int = 0, **uvicorn_options: Any
+    ) -> None:
+        self.name = name
+        self.host = host
+        self.port = port or free_port(host)
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=self.port, lifespan="off", **uvicorn_options)
+        )
+        self._thread = threading.Thread(target=self._server.run, name=name, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        """Start serving; return once the server listens (RuntimeError after 10 s)."""
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"{self.name} did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
 class LocalServer:
     """The control plane on ``http://127.0.0.1:<port>`` in a background thread."""
 
@@ -86,32 +120,24 @@ class LocalServer:
         self.app, self.control_plane = build(config)
         self.scheduler = build_scheduler(config, self.control_plane)
         self._cron = config.cron_interval is not None
-        self.host = host
-        self.port = port or free_port(host)
-        self._server = uvicorn.Server(
-            uvicorn.Config(self.app, host=host, port=self.port, log_level="warning", lifespan="off")
+        self._http = ThreadedServer(
+            self.app, "the local control plane", host, port, log_level="warning"
         )
-        self._thread = threading.Thread(target=self._server.run, name="control-plane", daemon=True)
+        self.host, self.port = host, self._http.port
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._http.url
 
     def start(self) -> LocalServer:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the local control plane did not start")
-            time.sleep(0.01)
+        self._http.start()
         if self._cron:
             self.scheduler.start()
         return self
 
     def stop(self) -> None:
         self.scheduler.stop()
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._http.stop()
         self.control_plane.close()
         self.control_plane.store.close()
 
