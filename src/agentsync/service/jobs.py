@@ -93,7 +93,7 @@ class JobRunner:
         self,
         repository: str,
         installation_id: int | None,
-        check_lease: Callable[[], None] = lambda: None,
+        check_lease: Callable[[], None],
     ) -> str:
         from agentsync.service.github import github_source
         from agentsync.service.sync_state import StoredSyncState
