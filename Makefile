@@ -1,15 +1,24 @@
 # One entry point for people and CI. Every target creates .venv first if missing.
+# Dependencies install from the lock, requirements/dev.txt (every package pinned, with hashes):
+# a new release upstream changes nothing here until `make lock-upgrade` takes it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/dev.txt
+LATEST := .venv-latest
+# The lock covers every platform (--universal) and the oldest Python the project supports.
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml requirements/tools.in --extra dev --extra server \
+	--universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock" --output-file $(LOCK)
 
-.PHONY: run test lint bench schema clean
+.PHONY: run test test-latest lint lock lock-upgrade bench schema clean
 
-$(STAMP): pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,server]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -33,6 +42,24 @@ test: $(STAMP)
 	$(BIN)/agent-lint fixtures/example-repo
 	$(BIN)/python -m pytest -q
 
+# The suite against the newest release of every dependency, in a venv of its own, so that
+# upstream drift shows before `make lock-upgrade` takes it. Not part of CI.
+test-latest:
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev,server]'
+	$(LATEST)/bin/python -m pip list --format=freeze > $(LATEST)/versions.txt
+	@echo "== versions under test: $(LATEST)/versions.txt"
+	$(LATEST)/bin/python -m pytest -q -p no:cacheprovider
+
+# Re-resolve the lock after editing pyproject.toml's dependencies: pins stay where they can.
+lock: $(STAMP)
+	$(UV_COMPILE)
+
+# Move every pin to the newest release the project's bounds allow.
+lock-upgrade: $(STAMP)
+	$(UV_COMPILE) --upgrade
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
@@ -44,4 +71,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/lint_bench.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) .mypy_cache .pytest_cache .ruff_cache

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,18 @@ from tests.postgres import PostgresServer, PostgresUnavailable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
+
+
+def run_agent(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``agent ARGS`` in a process of its own: its exit status, stdout and stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "agentsync.cli.main", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=env,
+    )
 
 
 @pytest.fixture

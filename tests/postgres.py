@@ -30,6 +30,25 @@ class PostgresUnavailable(RuntimeError):
     """No PostgreSQL server binaries, or the server would not start."""
 
 
+class RunAs:
+    """The account the server runs as: ``nobody`` under root (PostgreSQL refuses root), else
+    the current user. Holds the keyword arguments that make ``subprocess`` switch to it."""
+
+    def __init__(self) -> None:
+        self.switches = os.geteuid() == 0
+        self.popen_options: dict[str, Any] = {}
+        if self.switches:
+            nobody = pwd.getpwnam("nobody")
+            self.uid, self.gid = nobody.pw_uid, nobody.pw_gid
+            self.popen_options = {"user": self.uid, "group": self.gid, "extra_groups": []}
+
+    def give(self, path: Path) -> None:
+        """Make ``path`` (a directory this process created) the server account's."""
+        if self.switches:
+            os.chown(path, self.uid, self.gid)
+        path.chmod(0o755 if self.switches else 0o700)
+
+
 def _has_server(bindir: Path) -> bool:
     return (bindir / "initdb").is_file() and (bindir / "postgres").is_file()
 
@@ -69,6 +88,39 @@ def find_bindir() -> Path:
     )
 
 
+def readable_copy(bindir: Path, run_as: RunAs, into: Path) -> Path:
+    """``bindir`` itself when the server runs as this user; else a copy, readable by everyone,
+    of its installation (``bin`` and its siblings ``lib`` and ``share``) and of the libraries
+    a wheel vendors beside its package (auditwheel's ``<package>.libs``, which the binaries
+    find through ``$ORIGIN/../../../<package>.libs``), in the same layout under ``into``."""
+    if not run_as.switches:
+        return bindir
+    installation, package, site = bindir.parent, bindir.parent.parent, bindir.parents[2]
+    copy_site = into / "site"
+    copy_installation = copy_site / package.name / installation.name
+    for part in ("bin", "lib", "share"):
+        if (installation / part).is_dir():
+            shutil.copytree(installation / part, copy_installation / part, symlinks=True)
+    for vendored in site.glob(f"{package.name}.libs"):
+        shutil.copytree(vendored, copy_site / vendored.name, symlinks=True)
+    for path in (into, *into.rglob("*")):
+        if path.is_dir():
+            path.chmod(0o755)
+    copied = copy_installation / "bin"
+    check = subprocess.run(
+        [str(copied / "initdb"), "--version"],
+        check=False,
+        capture_output=True,
+        **run_as.popen_options,
+    )
+    if check.returncode != 0:
+        raise PostgresUnavailable(
+            f"the server account cannot run {copied / 'initdb'}: {check.stderr.decode()[:500]}"
+            " (is the temporary directory reachable by 'nobody'? set TMPDIR to one that is)"
+        )
+    return copied
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -80,18 +132,22 @@ class PostgresServer:
     """One PostgreSQL cluster in a temporary directory; use as a context manager."""
 
     def __init__(self, bindir: Path | None = None) -> None:
-        self.bindir = bindir or find_bindir()
         self.port = _free_port()
+        self._run_as = RunAs()
+        self._as = self._run_as.popen_options
+        self._installation = Path(tempfile.mkdtemp(prefix="agentsync-pgbin-"))
         self.directory = Path(tempfile.mkdtemp(prefix="agentsync-pg-"))
+        self._run_as.give(self.directory)
         self.data = self.directory / "data"
         self.log = self.directory / "postgres.log"
         self._process: subprocess.Popen[bytes] | None = None
-        self._as: dict[str, Any] = {}
-        if os.geteuid() == 0:  # postgres refuses to run as root
-            nobody = pwd.getpwnam("nobody")
-            self._as = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
-            os.chown(self.directory, nobody.pw_uid, nobody.pw_gid)
-        self.directory.chmod(0o755)
+        self._source_bindir = bindir
+        self.bindir = bindir or Path()
+
+    def _prepare_binaries(self) -> None:
+        self.bindir = readable_copy(
+            self._source_bindir or find_bindir(), self._run_as, self._installation
+        )
 
     @property
     def admin_url(self) -> str:
@@ -109,6 +165,7 @@ class PostgresServer:
             raise
 
     def _start(self) -> None:
+        self._prepare_binaries()
         initdb = subprocess.run(
             [str(self.bindir / "initdb"), "-D", str(self.data), *INITDB_OPTIONS],
             check=False,
@@ -171,6 +228,7 @@ class PostgresServer:
                 self._process.kill()
                 self._process.wait()
         shutil.rmtree(self.directory, ignore_errors=True)
+        shutil.rmtree(self._installation, ignore_errors=True)
 
     def __enter__(self) -> Self:
         self.start()

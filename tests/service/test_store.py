@@ -31,6 +31,7 @@ import pytest
 
 from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import LocalServer
+from agentsync.migrations import MigrationError
 from agentsync.service.queue import Delivery, NewJob, ServiceStore
 from agentsync.service.store_postgres import PostgresServiceStore
 from agentsync.service.store_sqlite import SQLiteServiceStore
@@ -125,7 +126,9 @@ def test_a_newer_schema_is_refused(database: str) -> None:
         with sqlite3.connect(database) as db:
             db.execute("UPDATE schema_version SET version = version + 1")
         db.close()
-    with pytest.raises(StoreError, match="upgrade agentsync"):
+    with pytest.raises(
+        MigrationError, match=r"schema version 2, newer than this agentsync's version 1"
+    ):
         open_store(database)
 
 

@@ -22,6 +22,7 @@ import click
 
 from agentsync.cli.run import ApiCommand, ApiGroup, client_from_environment
 from agentsync.errors import UsageError
+from agentsync.state_dir import state_dir
 from agentsync.tables import text_table
 
 if TYPE_CHECKING:
@@ -34,8 +35,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def default_database() -> str:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return str(Path(base) / "agentsync" / "service.db")
+    return str(state_dir() / "service.db")
 
 
 def _open_store(database: str) -> ServiceStore:
@@ -253,7 +253,7 @@ def serve_group(
     workers: int,
     setup: WorkerSetup,
 ) -> None:
-    """Run the webhook-driven sync service (subcommands: status, retry)."""
+    """Run the webhook-driven sync service (subcommands: status, retry, migrate)."""
     if ctx.invoked_subcommand is not None:
         ctx.obj = setup.database  # `agent serve --database X status` reads X
         return
@@ -384,6 +384,25 @@ def status_command(
         )
     else:
         click.echo(_status_text(status, now))
+
+
+@serve_group.command("migrate")
+@_subcommand_database_option
+@click.option(
+    "--check", is_flag=True, help="Only report: exit 0 if current, 1 if migrations are pending."
+)
+@click.pass_obj
+def migrate_command(group_database: str, database: str | None, check: bool) -> None:
+    """Apply the service database's pending schema migrations (back it up first)."""
+    from agentsync.cli.migrate import migrate_or_check
+    from agentsync.service.stores import open_store
+
+    def open_unmigrated() -> Any:
+        return open_store(_existing(database or group_database), migrate=False)
+
+    code = migrate_or_check(open_unmigrated, check, "agent serve migrate")
+    if code:
+        raise SystemExit(code)
 
 
 @serve_group.command("retry")

@@ -10,6 +10,7 @@ Both ``LocalServer`` and ``serve`` start the cron scheduler with the server and 
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -154,9 +155,16 @@ class LocalServer:
         self.stop()
 
 
+def banner(config: ServerConfig, host: str, port: int) -> str:
+    """The one line ``serve`` starts with: where to reach the server, where it keeps data."""
+    kept = "in memory: everything is lost when it stops" if config.db == ":memory:" else config.db
+    return f"agentsync control plane on http://{host}:{port} (database: {kept})"
+
+
 def serve(config: ServerConfig, host: str, port: int) -> None:
     """Run in the foreground until interrupted."""
     app, control_plane = build(config)
+    print(banner(config, host, port), file=sys.stderr, flush=True)
     scheduler = build_scheduler(config, control_plane)
     if config.cron_interval is not None:
         scheduler.start()

@@ -2,8 +2,8 @@
 sandbox variables (encrypted by the caller), repository sync state and cron state.
 
 ``Store`` is the interface the server codes against; ``SQLiteStore`` implements it with the
-standard library (one connection, WAL, a lock: the server is one process). A later issue adds
-PostgreSQL behind the same interface.
+standard library (one connection, WAL, a lock: the server is one process). Its schema is
+:mod:`agentsync.controlplane.migrations`, applied when the store opens.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from agentsync.controlplane.migrations import MIGRATIONS
 from agentsync.controlplane.records import (
     DERIVED_CONFIG_FIELDS,
     AgentConfigRecord,
@@ -23,72 +24,14 @@ from agentsync.controlplane.records import (
     RunEvent,
     now,
 )
+from agentsync.errors import AgentsyncError
+from agentsync.migrations import Migrated
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS configs (
-    id TEXT PRIMARY KEY,
-    customer_id TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    deleted INTEGER NOT NULL DEFAULT 0,
-    last_job_run_id TEXT,
-    last_synced_commit_sha TEXT,
-    sync_error TEXT,
-    agent_config TEXT NOT NULL,
-    repository TEXT,
-    path TEXT,
-    sha TEXT NOT NULL,
-    yaml TEXT,
-    enabled INTEGER NOT NULL DEFAULT 1,
-    requested_limits TEXT,
-    edited_by TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS configs_by_path ON configs (repository, path)
-    WHERE repository IS NOT NULL;
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    agent_config_id TEXT,
-    source TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at DESC);
-CREATE INDEX IF NOT EXISTS runs_by_config ON runs (agent_config_id, created_at DESC);
-CREATE TABLE IF NOT EXISTS run_events (
-    run_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    data TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (run_id, seq)
-);
-CREATE TABLE IF NOT EXISTS idempotency (
-    scope TEXT NOT NULL,
-    key TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (scope, key)
-);
-CREATE TABLE IF NOT EXISTS variables (
-    name TEXT PRIMARY KEY,
-    value BLOB NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sync_repositories (
-    repository TEXT PRIMARY KEY,
-    commit_sha TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cron_state (
-    config_id TEXT NOT NULL,
-    schedule TEXT NOT NULL,
-    next_fire_at TEXT NOT NULL,
-    PRIMARY KEY (config_id, schedule)
-);
-"""
+BUSY_TIMEOUT = 30.0  # seconds to wait for another process's write lock (e.g. a migration)
+
+
+class StoreError(AgentsyncError):
+    """The database cannot be opened."""
 
 
 class Store(Protocol):
@@ -153,21 +96,42 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
-class SQLiteStore:
+class SQLiteStore(Migrated):
     """``Store`` on one SQLite file (``:memory:`` for a throwaway server)."""
 
-    def __init__(self, path: str | Path) -> None:
+    MIGRATIONS = MIGRATIONS
+
+    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
+        """Open the database, creating it if missing, and apply pending migrations (with
+        ``migrate=False``, only :meth:`schema_status` and :meth:`migrate` may be used)."""
+        self.where = str(path)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        if str(path) != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        try:
+            if str(path) != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                str(path), timeout=BUSY_TIMEOUT, check_same_thread=False, isolation_level=None
+            )
+            self._db.row_factory = sqlite3.Row
+            if str(path) != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            if migrate:
+                self.migrate()
+        except (sqlite3.Error, OSError) as error:
+            self.close()
+            raise StoreError(f"{path}: cannot open the SQLite database: {error}") from error
+        except BaseException:
+            self.close()
+            raise
+
+    def migration_transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._transaction()
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if hasattr(self, "_db"):
+                self._db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

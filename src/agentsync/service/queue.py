@@ -32,6 +32,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple, Protocol
 
+from agentsync.migrations import SchemaStatus
+
 JobKind = Literal["push", "pull_request", "resync", "installation"]
 JobState = Literal["queued", "running", "done", "dead"]
 JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "dead")
@@ -196,6 +198,14 @@ class ServiceStore(Protocol):
 
     def ping(self) -> None:
         """Raise if the database cannot be reached (for ``/readyz``)."""
+        ...
+
+    def schema_status(self) -> SchemaStatus:
+        """The database's schema version and the migrations it lacks (nothing applied)."""
+        ...
+
+    def migrate(self) -> SchemaStatus:
+        """Apply the pending migrations under the schema lock; the status before."""
         ...
 
     def close(self) -> None: ...

@@ -31,6 +31,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
+from agentsync.migrations import Migrated
+from agentsync.service.migrations import POSTGRES_MIGRATIONS
 from agentsync.service.queue import (
     Delivery,
     Job,
@@ -40,7 +42,6 @@ from agentsync.service.queue import (
     ServiceStatus,
 )
 from agentsync.service.stores import (
-    SCHEMA_VERSION,
     STATUS_ACTIVE_TEMPLATE,
     STATUS_FINISHED,
     STATUS_REPOSITORIES,
@@ -67,68 +68,6 @@ REPOSITORY_LOCK_SPACE = LOCK_SPACE + 1
 
 log = logging.getLogger("agentsync.service.store")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL);
-CREATE TABLE IF NOT EXISTS deliveries (
-    delivery_id text PRIMARY KEY,
-    event text NOT NULL,
-    action text,
-    repository text,
-    body bytea NOT NULL,
-    received_at double precision NOT NULL
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind text NOT NULL,
-    repository text NOT NULL,
-    payload jsonb NOT NULL,
-    coalesce_key text,
-    state text NOT NULL,
-    attempts integer NOT NULL DEFAULT 0,
-    delivery_id text,
-    last_error text,
-    outcome text,
-    coalesced_into bigint,
-    lease_owner text,
-    lease_expires_at double precision,
-    run_after double precision NOT NULL,
-    created_at double precision NOT NULL,
-    updated_at double precision NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_active ON jobs (id) WHERE state IN ('queued', 'running');
-CREATE INDEX IF NOT EXISTS jobs_running ON jobs (repository) WHERE state = 'running';
-CREATE INDEX IF NOT EXISTS jobs_by_repository ON jobs (repository, state, coalesce_key);
-CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (updated_at) WHERE state = 'dead';
--- prune() (the oldest done jobs) and status() (counting them).
-CREATE INDEX IF NOT EXISTS jobs_done ON jobs (updated_at) WHERE state = 'done';
--- prune(): whether a delivery's job is still kept.
-CREATE INDEX IF NOT EXISTS jobs_kept_delivery ON jobs (delivery_id)
-    WHERE state IN ('queued', 'running', 'dead');
--- prune() (the oldest deliveries) and status() (the smallest index to count).
-CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at);
-CREATE TABLE IF NOT EXISTS repositories (
-    repository text PRIMARY KEY,
-    installation_id bigint,
-    last_sync_at double precision,
-    last_sync_commit text,
-    last_sync_outcome text,
-    last_resync_at double precision,
-    created_at double precision NOT NULL,
-    updated_at double precision NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sync_states (
-    repository text PRIMARY KEY,
-    data jsonb NOT NULL,
-    updated_at double precision NOT NULL
-);
-CREATE OR REPLACE FUNCTION agentsync_notify_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('agentsync_jobs', '');
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE TRIGGER jobs_queued AFTER INSERT ON jobs
-    FOR EACH STATEMENT EXECUTE FUNCTION agentsync_notify_jobs();
-"""
 JOBS_CHANNEL = "agentsync_jobs"  # NOTIFYed on commit of every insert into jobs
 
 # ``now`` as given, else the server's clock at the start of the statement.
@@ -247,11 +186,13 @@ def _url_password(url: str) -> str:
     return parts.password or query.get("password", "")
 
 
-class PostgresServiceStore:
+class PostgresServiceStore(Migrated):
     """``ServiceStore`` on the PostgreSQL database at ``url`` (its tables are created if
     missing, under a lock, so several processes may open it at once)."""
 
-    def __init__(self, url: str) -> None:
+    MIGRATIONS = POSTGRES_MIGRATIONS
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
         self._url = url
         self._redacted = redact_url(url)
         self._password = _url_password(url)
@@ -272,27 +213,24 @@ class PostgresServiceStore:
         self._connections: dict[threading.Thread, psycopg.Connection[DictRow]] = {}
         self._guard = threading.Lock()
         self._closed = False
-        try:
-            self._create_schema()
-        except BaseException:
-            self.close()
-            raise
+        if migrate:
+            try:
+                self.migrate()
+            except BaseException:
+                self.close()
+                raise
 
-    def _create_schema(self) -> None:
+    @property
+    def where(self) -> str:
+        return self._redacted
+
+    @contextmanager
+    def migration_transaction(self) -> Iterator[psycopg.Cursor[DictRow]]:
+        """A transaction holding the schema lock: processes opening the database at once
+        migrate it once."""
         with self._transaction() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, SCHEMA_LOCK))
-            cursor.execute(SCHEMA)
-            cursor.execute("SELECT max(version) AS version FROM schema_version")
-            version = self._one(cursor)["version"]
-            if version is None:
-                cursor.execute(
-                    "INSERT INTO schema_version (version) VALUES (%s)", (SCHEMA_VERSION,)
-                )
-            elif version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self._redacted}: the database has schema version {version}; this "
-                    f"agentsync knows version {SCHEMA_VERSION} (upgrade agentsync)"
-                )
+            yield cursor
 
     # connections -------------------------------------------------------------------------
 

@@ -17,10 +17,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from agentsync.migrations import Migrated
+from agentsync.service.migrations import SQLITE_MIGRATIONS
 from agentsync.service.queue import (
     Delivery,
     Job,
@@ -30,7 +32,6 @@ from agentsync.service.queue import (
     ServiceStatus,
 )
 from agentsync.service.stores import (
-    SCHEMA_VERSION,
     STATUS_ACTIVE_TEMPLATE,
     STATUS_FINISHED,
     STATUS_REPOSITORIES,
@@ -43,64 +44,6 @@ from agentsync.service.stores import (
 )
 
 BUSY_TIMEOUT = 30.0  # seconds a statement waits for another connection's write lock
-
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS deliveries (
-        delivery_id TEXT PRIMARY KEY,
-        event TEXT NOT NULL,
-        action TEXT,
-        repository TEXT,
-        body BLOB NOT NULL,
-        received_at REAL NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS jobs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL,
-        repository TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        coalesce_key TEXT,
-        state TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        delivery_id TEXT,
-        last_error TEXT,
-        outcome TEXT,
-        coalesced_into INTEGER,
-        lease_owner TEXT,
-        lease_expires_at REAL,
-        run_after REAL NOT NULL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS jobs_active ON jobs (id) WHERE state IN ('queued', 'running')",
-    "CREATE INDEX IF NOT EXISTS jobs_running ON jobs (repository) WHERE state = 'running'",
-    "CREATE INDEX IF NOT EXISTS jobs_by_repository ON jobs (repository, state, coalesce_key)",
-    "CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (updated_at) WHERE state = 'dead'",
-    # Partial indexes only: one on all jobs by state would lure the planner (which has no
-    # statistics unless ANALYZE ran) away from the ones above in the claim's queries.
-    # prune() (the oldest done jobs) and status() (counting them: state makes it covering).
-    "CREATE INDEX IF NOT EXISTS jobs_done ON jobs (state, updated_at) WHERE state = 'done'",
-    # prune(): whether a delivery's job is still kept.
-    """CREATE INDEX IF NOT EXISTS jobs_kept_delivery ON jobs (delivery_id)
-        WHERE state IN ('queued', 'running', 'dead')""",
-    # prune() (the oldest deliveries) and status() (the smallest index to count).
-    "CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at)",
-    """CREATE TABLE IF NOT EXISTS repositories (
-        repository TEXT PRIMARY KEY,
-        installation_id INTEGER,
-        last_sync_at REAL,
-        last_sync_commit TEXT,
-        last_sync_outcome TEXT,
-        last_resync_at REAL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS sync_states (
-        repository TEXT PRIMARY KEY,
-        data TEXT NOT NULL,
-        updated_at REAL NOT NULL
-    )""",
-)
 
 # A job is claimable when due (queued) or abandoned (running, lease expired), and its
 # repository has no job under an unexpired lease.
@@ -213,11 +156,13 @@ def _enable_wal(db: sqlite3.Connection, path: Path) -> None:
         return
 
 
-class SQLiteServiceStore:
+class SQLiteServiceStore(Migrated):
     """``ServiceStore`` on the SQLite file at ``path`` (created, with its directory, if
     missing)."""
 
-    def __init__(self, path: Path) -> None:
+    MIGRATIONS = SQLITE_MIGRATIONS
+
+    def __init__(self, path: Path, *, migrate: bool = True) -> None:
         self.path = path
         self._local = threading.local()
         # One connection per live thread: a thread's is closed once the thread has ended.
@@ -229,24 +174,21 @@ class SQLiteServiceStore:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"{path}: cannot create the database directory: {error}") from error
-        try:
-            self._create_schema()
-        except BaseException:
-            self.close()
-            raise
+        if migrate:
+            try:
+                self.migrate()
+            except BaseException:
+                self.close()
+                raise
 
-    def _create_schema(self) -> None:
-        with self._transaction() as db:
-            for statement in SCHEMA:
-                db.execute(statement)
-            row = db.execute("SELECT max(version) FROM schema_version").fetchone()
-            if row[0] is None:
-                db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            elif row[0] > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path}: the database has schema version {row[0]}; this agentsync "
-                    f"knows version {SCHEMA_VERSION} (upgrade agentsync)"
-                )
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
+    def migration_transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction: its lock makes processes opening the file at once migrate it
+        once."""
+        return self._transaction()
 
     # connections -------------------------------------------------------------------------
 

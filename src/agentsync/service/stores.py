@@ -3,8 +3,9 @@
 :func:`open_store` picks the backend from the address: ``postgresql://`` and ``postgres://``
 URLs open :class:`~agentsync.service.store_postgres.PostgresServiceStore`, anything else is the
 path of a SQLite file (:class:`~agentsync.service.store_sqlite.SQLiteServiceStore`). Every
-problem opening or reaching the database is a :class:`StoreError` whose message never holds the
-password of the URL.
+problem opening or reaching the database is a :class:`StoreError` (or, for a database that
+cannot be migrated, a :class:`~agentsync.migrations.MigrationError`) whose message never holds
+the password of the URL.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from agentsync.service.queue import (
     ServiceStore,
 )
 
-SCHEMA_VERSION = 1
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 MAX_ERROR_CHARS = 4000  # a job's last_error is a message, not a log
 
@@ -80,8 +80,10 @@ class StoreError(AgentsyncError):
     """The service database cannot be opened or reached."""
 
 
-def open_store(database: str | Path) -> ServiceStore:
-    """The store at ``database``: a PostgreSQL URL or a SQLite file path."""
+def open_store(database: str | Path, *, migrate: bool = True) -> ServiceStore:
+    """The store at ``database``: a PostgreSQL URL or a SQLite file path. Pending migrations
+    are applied unless ``migrate`` is false (then only ``schema_status`` and ``migrate`` may
+    be used)."""
     text = str(database)
     if urlsplit(text).scheme in POSTGRES_SCHEMES:
         try:
@@ -90,10 +92,10 @@ def open_store(database: str | Path) -> ServiceStore:
             raise StoreError(
                 f"PostgreSQL support needs psycopg (pip install 'agentsync[server]'): {error}"
             ) from error
-        return PostgresServiceStore(text)
+        return PostgresServiceStore(text, migrate=migrate)
     from agentsync.service.store_sqlite import SQLiteServiceStore
 
-    return SQLiteServiceStore(Path(database))
+    return SQLiteServiceStore(Path(database), migrate=migrate)
 
 
 def redact_url(url: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agentsync.service.queue import ServiceStore
-from agentsync.sync.state import SyncState
+from agentsync.sync.state import STATE_VERSION, SyncState
 
 
 class StoredSyncState(SyncState):
@@ -24,8 +24,12 @@ class StoredSyncState(SyncState):
         super().__init__(Path("<service database>", "sync-state", repository))
 
     def _load(self) -> dict[str, Any]:
+        """The repository's entry; its format moves with the database's schema migrations."""
         entry = self.store.load_sync_state(self.repository)
-        return {"repositories": {} if entry is None else {self.repository: entry}}
+        return {
+            "version": STATE_VERSION,
+            "repositories": {} if entry is None else {self.repository: entry},
+        }
 
     def save(self) -> None:
         entry = self._data.get("repositories", {}).get(self.repository)

@@ -6,6 +6,11 @@ kind (``orphan-error`` or ``keep-last-good``), commit and diagnostics: orphans a
 ``plan`` and ``status`` from here; keep-last-good errors are also on the control plane. The
 CLI keeps this state in a JSON file (written atomically); the service keeps it in its database
 (a subclass that overrides ``_load`` and ``save``).
+
+The file carries the version of its format (``"version"``). An older file is upgraded when
+it is read (:data:`STATE_UPGRADES`; written back on the next save); a newer one is refused
+with one line naming both versions, and left untouched. Every change of the format adds a
+step here and a fixture file of the previous release that ``tests/sync/test_state.py`` reads.
 """
 
 from __future__ import annotations
@@ -13,20 +18,53 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from agentsync.controlplane.records import now
 from agentsync.errors import AgentsyncError
+from agentsync.state_dir import state_dir
+
+STATE_VERSION = 1
+
+
+def _stamp_version(data: dict[str, Any]) -> dict[str, Any]:
+    """0 -> 1: agentsync 0.1.0 wrote the same shape without a version."""
+    return data
+
+
+# STATE_UPGRADES[n] turns a version-n document into version n + 1.
+STATE_UPGRADES: tuple[Callable[[dict[str, Any]], dict[str, Any]], ...] = (_stamp_version,)
 
 
 class StateError(AgentsyncError):
     """The state file exists but cannot be read."""
 
 
+def upgrade_state(data: Any, where: Path) -> dict[str, Any]:
+    """``data`` (a state document as read) in the current format; StateError if it is not a
+    state document or is newer than this agentsync."""
+    if not isinstance(data, dict) or not isinstance(data.get("repositories", {}), dict):
+        raise StateError(f"{where}: not a sync state file (expected an object of repositories)")
+    document: dict[str, Any] = data
+    version = document.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise StateError(f"{where}: the sync state has an invalid version: {version!r}")
+    if version > STATE_VERSION:
+        raise StateError(
+            f"{where}: the sync state is at version {version}, newer than this agentsync's "
+            f"version {STATE_VERSION}; upgrade agentsync"
+        )
+    for step in STATE_UPGRADES[version:]:
+        document = step(document)
+    document.setdefault("repositories", {})
+    document["version"] = STATE_VERSION
+    return document
+
+
 def default_state_file() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "agentsync" / "sync-state.json"
+    return state_dir() / "sync-state.json"
 
 
 class SyncState:
@@ -34,17 +72,16 @@ class SyncState:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._data: dict[str, Any] = self._load()
+        self._data: dict[str, Any] = upgrade_state(self._load(), path)
 
-    def _load(self) -> dict[str, Any]:
+    def _load(self) -> Any:
         """The stored state (a subclass may keep it elsewhere: it overrides this and ``save``)."""
         if not self.path.exists():
-            return {"repositories": {}}
+            return {"version": STATE_VERSION, "repositories": {}}
         try:
-            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+            return json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise StateError(f"{self.path}: cannot read the sync state: {error}") from error
-        return data
 
     def _repository(self, repository: str) -> dict[str, Any]:
         repositories: dict[str, Any] = self._data.setdefault("repositories", {})

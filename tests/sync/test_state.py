@@ -1,0 +1,85 @@
+"""The sync state file's format version: 0.1.0's file (no version) reads back unchanged and
+is written back versioned; a newer file, or one that is not a state file, is refused in one
+line and left as it was."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from agentsync.sync.state import STATE_UPGRADES, STATE_VERSION, StateError, SyncState
+from tests.conftest import FIXTURES
+
+RELEASE_0_1_0 = FIXTURES / "upgrade" / "0.1.0"
+
+
+@pytest.fixture
+def state_file(tmp_path: Path) -> Path:
+    shutil.copy(RELEASE_0_1_0 / "sync-state.json", tmp_path / "sync-state.json")
+    return tmp_path / "sync-state.json"
+
+
+def test_every_version_has_an_upgrade_step() -> None:
+    assert len(STATE_UPGRADES) == STATE_VERSION
+
+
+def test_a_0_1_0_state_file_reads_back_unchanged(state_file: Path) -> None:
+    written = json.loads(state_file.read_text())
+    assert "version" not in written
+    state = SyncState(state_file)
+    entry = written["repositories"]["acme/example"]
+    assert state.errors("acme/example") == entry["errors"]
+    assert set(state.orphans("acme/example")) == {"agents/broken-new.yaml"}
+    assert state.last_apply("acme/example") == entry["last_apply"]
+
+
+def test_a_0_1_0_state_file_is_saved_with_its_version(state_file: Path) -> None:
+    before = json.loads(state_file.read_text())
+    SyncState(state_file).save()
+    after = json.loads(state_file.read_text())
+    assert after == {**before, "version": STATE_VERSION}
+    assert (
+        SyncState(state_file).errors("acme/example")
+        == before["repositories"]["acme/example"]["errors"]
+    )
+
+
+def test_a_new_state_file_is_versioned(tmp_path: Path) -> None:
+    state = SyncState(tmp_path / "state" / "sync-state.json")
+    state.record_apply("acme/app", "c0ffee", "applied")
+    state.save()
+    saved = json.loads((tmp_path / "state" / "sync-state.json").read_text())
+    assert saved["version"] == STATE_VERSION
+
+
+def test_a_newer_state_file_is_refused_and_kept(state_file: Path) -> None:
+    newer = {"version": STATE_VERSION + 1, "repositories": {}, "something": "new"}
+    state_file.write_text(json.dumps(newer))
+    with pytest.raises(StateError) as refused:
+        SyncState(state_file)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert f"version {STATE_VERSION + 1}, newer than this agentsync's version {STATE_VERSION}" in (
+        message
+    )
+    assert json.loads(state_file.read_text()) == newer
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ("[1, 2]", "not a sync state file"),
+        ('{"repositories": []}', "not a sync state file"),
+        ('{"version": "two", "repositories": {}}', "invalid version"),
+        ('{"version": -1, "repositories": {}}', "invalid version"),
+        ("{", "cannot read the sync state"),
+    ],
+)
+def test_a_state_file_that_is_not_one_is_refused(state_file: Path, content: str, why: str) -> None:
+    state_file.write_text(content)
+    with pytest.raises(StateError, match=why):
+        SyncState(state_file)
+    assert state_file.read_text() == content
