@@ -22,6 +22,8 @@ from typing import Any, Final, Literal, NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from agentsync.config.nesting import LINE_BREAK, first_too_deep
+
 try:
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
@@ -49,7 +51,6 @@ _PLAIN = "?plain"
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _ELLIPSIS_LINE = re.compile(r"""^(?:ellipsis|"ellipsis"|'ellipsis')[ \t]*:""", re.MULTILINE)
 
 
@@ -57,7 +58,7 @@ class Limits(NamedTuple):
     """Bounds on what one file may cost to load."""
 
     max_bytes: int = 1024 * 1024
-    max_depth: int = 100
+    max_depth: int = 100  # honoured up to 500: libyaml 0.2.6 itself refuses 1000 levels
     max_alias_nodes: int = 10_000
 
 
@@ -111,7 +112,7 @@ class Document:
 
     @cached_property
     def lines(self) -> list[str]:
-        return _LINE_BREAK.split(self.text)
+        return LINE_BREAK.split(self.text)
 
     def source_line(self, line: int) -> str:
         lines = self.lines
@@ -204,13 +205,8 @@ class _Builder:
         )
         if isinstance(node, ScalarNode):
             return self._scalar(node)
-        if depth > self.limits.max_depth:
-            self.problem(
-                DOCUMENT_LIMITS,
-                node,
-                f"nesting is deeper than {self.limits.max_depth} levels",
-                "flatten the structure; no agent config needs this depth",
-            )
+        if depth >= self.limits.max_depth:  # the root collection (depth 0) is level 1
+            self.problems.append(_too_deep(mark.line + 1, mark.column + 1, self.limits))
             return None
         node_id = id(node)
         if node_id in self._active:
@@ -373,35 +369,24 @@ def _syntax_problem(error: yaml.MarkedYAMLError, lines: list[str]) -> LoadProble
     return LoadProblem(SYNTAX, line, column, f"invalid YAML: {message}")
 
 
-def _check_flow_depth(text: str, limits: Limits) -> LoadProblem | None:
-    """Bound nesting on the event stream (iterative in libyaml) before composing (recursive)."""
-    if text.count("[") + text.count("{") <= limits.max_depth:
+def _too_deep(line: int, column: int, limits: Limits) -> LoadProblem:
+    """The nesting problem, at the 1-based position of the first collection past the limit."""
+    return LoadProblem(
+        DOCUMENT_LIMITS,
+        line,
+        column,
+        f"nesting is deeper than {limits.max_depth} levels",
+        "flatten the structure; no agent config needs this depth",
+    )
+
+
+def _check_nesting(text: str, limits: Limits) -> LoadProblem | None:
+    """Bound nesting from the text alone, before libyaml reads it (see
+    :mod:`agentsync.config.nesting`: libyaml's own limits differ between its versions)."""
+    position = first_too_deep(text, limits.max_depth)
+    if position is None:
         return None
-    depth = 0
-    loader = _Loader(text)
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > limits.max_depth:
-                    line, column = (
-                        (event.start_mark.line, event.start_mark.column)
-                        if (event.start_mark)
-                        else (0, 0)
-                    )
-                    return LoadProblem(
-                        DOCUMENT_LIMITS,
-                        line + 1,
-                        column + 1,
-                        f"nesting is deeper than {limits.max_depth} levels",
-                        "flatten the structure; no agent config needs this depth",
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    finally:
-        loader.dispose()
-    return None
+    return _too_deep(position[0] + 1, position[1] + 1, limits)
 
 
 def _unreadable(path: str, text: str, problem: LoadProblem) -> Document:
@@ -414,8 +399,12 @@ def _unreadable(path: str, text: str, problem: LoadProblem) -> Document:
 
 def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Document:
     """Load YAML text into a Document."""
+    if len(text) * 4 > limits.max_bytes:  # UTF-8 takes at most 4 bytes a character
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limits.max_bytes:
+            return _too_large(path, size, limits)
     try:
-        depth_problem = _check_flow_depth(text, limits)
+        depth_problem = _check_nesting(text, limits)
         if depth_problem is not None:
             return _unreadable(path, text, depth_problem)
         loader = _Loader(text)
@@ -424,7 +413,7 @@ def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
-        return _unreadable(path, text, _syntax_problem(error, _LINE_BREAK.split(text)))
+        return _unreadable(path, text, _syntax_problem(error, LINE_BREAK.split(text)))
     except yaml.YAMLError as error:  # e.g. a reader error without a mark
         return _unreadable(path, text, LoadProblem(SYNTAX, 1, 1, f"invalid YAML: {error}"))
     if node is None:  # empty or comments only: a config with every default
