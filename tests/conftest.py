@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -15,15 +16,26 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
 
 
-def run_agent(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``agent ARGS`` in a process of its own: its exit status, stdout and stderr."""
+def run_agent(
+    *args: str, env: Mapping[str, str | None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``agent ARGS`` in a process of its own: its exit status, stdout and stderr. ``env``
+    overrides this process's environment (None unsets a variable). Use it, not click's
+    ``CliRunner``, for a command that runs while another does: ``CliRunner`` swaps the
+    process-wide ``sys.stdout``, so two at once capture each other's output."""
+    environment = dict(os.environ)
+    for name, value in (env or {}).items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
     return subprocess.run(
         [sys.executable, "-m", "agentsync.cli.main", *args],
         capture_output=True,
         text=True,
         check=False,
         timeout=60,
-        env=env,
+        env=environment,
     )
 
 

@@ -21,6 +21,7 @@ from agentsync.cli import run as run_module
 from agentsync.cli.main import cli
 from agentsync.controlplane.runners import CommandRunner, DryRunRunner, RunContext, RunOutcome
 from agentsync.controlplane.server import LocalServer, ServerConfig
+from tests.conftest import run_agent
 
 API_KEY = "cli-test-api-key-0123456789"
 USER_TOKEN = "cli-test-user-token-0123456789"
@@ -260,17 +261,19 @@ def test_cancel_a_live_run_then_watch_exits_1(tmp_path: Path) -> None:
     with start_server(tmp_path, HeldRunner()) as live:
         agent = Agent({"ELLIPSIS_API_BASE_URL": live.url, "ELLIPSIS_API_TOKEN": API_KEY})
         run_id = json.loads(agent("run", "start", "-t", "pr-review", "--json").stdout)["id"]
-        watching: list[Result] = []
-        watcher = threading.Thread(
-            target=lambda: watching.append(agent("run", "get", run_id, "-w"))
+        watching: list[subprocess.CompletedProcess[str]] = []
+        watcher = threading.Thread(  # a process of its own: see run_agent
+            target=lambda: watching.append(
+                run_agent("run", "get", run_id, "-w", env=agent.environment)
+            )
         )
         watcher.start()
         cancelled = agent("run", "cancel", run_id)
         assert cancelled.exit_code == 0
         assert cancelled.stdout.startswith(f"{run_id} ")
-        watcher.join(10)
+        watcher.join(30)
         (watched,) = watching
-        assert watched.exit_code == 1
+        assert watched.returncode == 1, watched.stderr
         assert watched.stdout.splitlines()[-1].startswith(f"{run_id} cancelled")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from agentsync.cli.main import cli
 from agentsync.controlplane.dialects import inputs_of
 from agentsync.controlplane.runners import RunContext, RunOutcome
 from agentsync.controlplane.server import LocalServer, ServerConfig
+from tests.conftest import run_agent
 
 API_KEY = "platforms-cli-key-0123456789"
 SECRET = "env-secret-value-9d8c7b"
@@ -220,17 +222,19 @@ def test_watch_exits_1_when_the_run_fails(env: Env, platform: str) -> None:
 def test_cancel_a_live_run_then_watch_exits_1(env: Env, platform: str) -> None:
     run_id = json.loads(start(env, platform, "hold-run", "--json").stdout)["id"]
     until(lambda: env.runner.environments)
-    watching: list[Result] = []
-    watcher = threading.Thread(
-        target=lambda: watching.append(env("run", "get", run_id, "-P", platform, "-w"))
+    watching: list[subprocess.CompletedProcess[str]] = []
+    watcher = threading.Thread(  # a process of its own: see run_agent
+        target=lambda: watching.append(
+            run_agent("run", "get", run_id, "-P", platform, "-w", env=env.environ)
+        )
     )
     watcher.start()
     cancelled = env("run", "cancel", run_id, "--platform", platform)
     assert cancelled.exit_code == 0, cancelled.output
     assert cancelled.stdout.startswith(f"{run_id} ")
-    watcher.join(15)
+    watcher.join(30)
     (watched,) = watching
-    assert watched.exit_code == 1, watched.output
+    assert watched.returncode == 1, watched.stderr
     assert watched.stdout.splitlines()[-1].startswith(f"{run_id} cancelled (")
 
 
