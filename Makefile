@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCKED := $(VENV)/.locked
 LOCK := requirements/dev.txt
 LATEST := .venv-latest
 # The lock covers every platform (--universal) and the oldest Python the project supports.
@@ -14,9 +15,14 @@ UV_COMPILE := $(BIN)/uv pip compile pyproject.toml requirements/tools.in --extra
 
 .PHONY: run test test-latest lint lock lock-upgrade bench schema clean
 
-$(STAMP): $(LOCK) pyproject.toml
+# The locked dependencies (uv among them), then the project itself: `make lock` needs only
+# the first, so it still runs after pyproject.toml gained a dependency the lock lacks.
+$(LOCKED): $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	touch $(LOCKED)
+
+$(STAMP): $(LOCKED) pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
 	touch $(STAMP)
@@ -36,8 +42,8 @@ run: $(STAMP)
 	scripts/demo.sh
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/agent-lint fixtures/example-repo
 	$(BIN)/python -m pytest -q
@@ -53,15 +59,15 @@ test-latest:
 	$(LATEST)/bin/python -m pytest -q -p no:cacheprovider
 
 # Re-resolve the lock after editing pyproject.toml's dependencies: pins stay where they can.
-lock: $(STAMP)
+lock: $(LOCKED)
 	$(UV_COMPILE)
 
 # Move every pin to the newest release the project's bounds allow.
-lock-upgrade: $(STAMP)
+lock-upgrade: $(LOCKED)
 	$(UV_COMPILE) --upgrade
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 
 schema: $(STAMP)

@@ -7,7 +7,8 @@ Run it once per release, with that release's code first on the path, never with 
     PYTHONPATH=/tmp/agentsync-0.1.0/src:. .venv/bin/python scripts/make_upgrade_fixtures.py \
         fixtures/upgrade/0.1.0
 
-``tests/test_upgrade.py`` opens each of them with the current code, migrates it, and checks
+``tests/controlplane/test_upgrade.py``, ``tests/service/test_upgrade.py`` and
+``tests/sync/test_state.py`` open each of them with the current code, migrate it, and check
 that every record reads back as ``expected.json`` says. The sandbox variable's value is a
 dummy; ``expected.json`` holds only its SHA-256.
 """
@@ -43,13 +44,22 @@ def _agent(*args: str, env: dict[str, str], check: bool = True) -> str:
 
 def _git(repo: Path, *args: str) -> None:
     subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=fixture", "-c", "user.email=f@example.com", *args],
+        [
+            "git",
+            "-C",
+            str(repo),
+            "-c",
+            "user.name=fixture",
+            "-c",
+            "user.email=f@example.com",
+            *args,
+        ],
         check=True,
         capture_output=True,
     )
 
 
-def _control_plane(out: Path, work: Path) -> dict[str, Any]:
+def _control_plane(out: Path, work: Path) -> None:
     """A control plane with synced, kept-last-good and soft-deleted configs, a run and its
     events, and an encrypted sandbox variable; and the sync state file of that repository."""
     from agentsync.controlplane.server import free_port
@@ -78,7 +88,7 @@ def _control_plane(out: Path, work: Path) -> dict[str, Any]:
             except httpx.TransportError:
                 time.sleep(0.05)
         _sync_history(work, env)
-        return _runs_and_variables(env)
+        _runs_and_variables(env)
     finally:
         server.terminate()
         server.wait()
@@ -103,7 +113,7 @@ def _sync_history(work: Path, env: dict[str, str]) -> None:
     _agent(*sync, env=env, check=False)
 
 
-def _runs_and_variables(env: dict[str, str]) -> dict[str, Any]:
+def _runs_and_variables(env: dict[str, str]) -> None:
     base, headers = env["ELLIPSIS_API_BASE_URL"], {"Authorization": f"Bearer {TOKEN}"}
     name, value = VARIABLE
     httpx.put(
@@ -114,7 +124,6 @@ def _runs_and_variables(env: dict[str, str]) -> dict[str, Any]:
     configs = json.loads(_agent("config", "list", "--json", env=env))
     config = next(c["id"] for c in configs if c["path"] == "agents/release-notes.yaml")
     _agent("run", "start", "--config", config, "--prompt", "Draft notes.", "--watch", env=env)
-    return {"configs_listed_by_the_cli": sorted(c["id"] for c in configs)}
 
 
 def _control_plane_expected(out: Path) -> dict[str, Any]:
@@ -135,7 +144,9 @@ def _control_plane_expected(out: Path) -> dict[str, Any]:
             c.model_dump(mode="json") for c in store.list_configs(include_deleted=True, limit=1000)
         ],
         "runs": [r.model_dump(mode="json") for r in runs],
-        "events": {r.id: [e.model_dump(mode="json") for e in store.events_after(r.id, 0)] for r in runs},
+        "events": {
+            r.id: [e.model_dump(mode="json") for e in store.events_after(r.id, 0)] for r in runs
+        },
         "variables": store.list_variables(),
         "variable_sha256": variables,
         "repository_commits": {"acme/example": store.repository_commit("acme/example")},
@@ -161,12 +172,15 @@ def _service_history(store: Any) -> None:
     dead = store.claim("worker-a", 60, now=T0 + 3)
     store.fail(dead.id, "worker-a", "control plane answered 503", retry_in=None, now=T0 + 4)
     store.enqueue(NewJob("resync", "acme/done", {"installation_id": 42}), now=T0 + 5)
+    at = "2026-11-30T00:00:00Z"
+    error = {"kind": "orphan-error", "commit": "c0ffee", "diagnostics": [], "recorded_at": at}
     store.save_sync_state(
         "acme/done",
-        {"errors": {"agents/broken.yaml": {"kind": "orphan-error", "commit": "c0ffee",
-                                           "diagnostics": [], "recorded_at": "2026-11-30T00:00:00Z"}},
-         "last_apply": {"commit": "c0ffee", "outcome": "applied", "at": "2026-11-30T00:00:00Z"}},
-    )  # fmt: skip
+        {
+            "errors": {"agents/broken.yaml": error},
+            "last_apply": {"commit": "c0ffee", "outcome": "applied", "at": at},
+        },
+    )
 
 
 def _service_expected(store: Any) -> dict[str, Any]:
@@ -228,7 +242,7 @@ def main() -> None:
         _control_plane(out, work)
         shutil.copy(work / "state" / "agentsync" / "sync-state.json", out / "sync-state.json")
     expected = {
-        "release": agentsync.__version__ if hasattr(agentsync, "__version__") else "0.1.0",
+        "release": agentsync.__version__,
         "control_plane": _control_plane_expected(out),
         "service_sqlite": _service_sqlite(out),
         "service_postgres": _service_postgres(out),

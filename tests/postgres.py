@@ -15,6 +15,7 @@ import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -103,9 +104,14 @@ def readable_copy(bindir: Path, run_as: RunAs, into: Path) -> Path:
             shutil.copytree(installation / part, copy_installation / part, symlinks=True)
     for vendored in site.glob(f"{package.name}.libs"):
         shutil.copytree(vendored, copy_site / vendored.name, symlinks=True)
-    for path in (into, *into.rglob("*")):
-        if path.is_dir():
+    for path in (into, *into.rglob("*")):  # whatever the umask: readable, runnable by all
+        if path.is_symlink():
+            continue
+        mode = path.stat().st_mode
+        if path.is_dir() or mode & stat.S_IXUSR:
             path.chmod(0o755)
+        else:
+            path.chmod(0o644)
     copied = copy_installation / "bin"
     check = subprocess.run(
         [str(copied / "initdb"), "--version"],

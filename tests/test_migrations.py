@@ -24,6 +24,7 @@ from agentsync.migrations import (
     upgrade,
 )
 from agentsync.service.migrations import POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS
+from agentsync.service.stores import open_store
 
 
 class SQLiteFile:
@@ -35,8 +36,8 @@ class SQLiteFile:
         self.db.row_factory = sqlite3.Row
 
     @contextmanager
-    def migration_transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
+    def migration_transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
         try:
             yield self.db
         except BaseException:
@@ -179,3 +180,19 @@ def test_processes_opening_a_new_postgres_database_migrate_it_once(postgres_url:
     with psycopg.connect(postgres_url) as connection:
         rows = connection.execute("SELECT version FROM schema_version").fetchall()
     assert [row[0] for row in rows] == [m.version for m in POSTGRES_MIGRATIONS]
+
+
+def test_check_reads_a_postgres_database_as_a_role_that_cannot_write(postgres_url: str) -> None:
+    open_store(postgres_url).close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("CREATE ROLE checker_role LOGIN")
+        connection.execute("GRANT SELECT ON schema_version TO checker_role")
+    reader = postgres_url.replace("postgres@", "checker_role@")
+    store = open_store(reader, migrate=False)
+    try:
+        assert store.schema_status().is_current
+    finally:
+        store.close()
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("DROP OWNED BY checker_role")
+        connection.execute("DROP ROLE checker_role")

@@ -2,6 +2,9 @@
 
     AgentsyncError        base: a problem the user can act on (exit 1 unless stated)
     ├── UsageError        bad flags, paths or settings (exit 2)
+    ├── StoreError        a database cannot be opened or reached
+    ├── MigrationError    a database cannot be brought to this release's schema (exit 2;
+    │                     in agentsync.migrations)
     └── (later issues add control-plane and sync errors here)
 
 Third-party errors are wrapped where they enter (``raise UsageError(...) from e``); the CLI's
@@ -21,3 +24,8 @@ class UsageError(AgentsyncError):
     """Bad command-line usage, paths or settings."""
 
     exit_code = 2
+
+
+class StoreError(AgentsyncError):
+    """A database (the control plane's, or the service's) cannot be opened or reached; the
+    message names it, never with its password."""

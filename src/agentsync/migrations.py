@@ -7,12 +7,13 @@ Python. A store applies what is pending when it opens; ``agent control-plane mig
 ``agent serve migrate`` do the same as an explicit step, or only report with ``--check``.
 
 The applied version is recorded in the table ``schema_version`` (one row per migration:
-``max(version)`` is the database's version; agentsync 0.1.0 reads the same table and refuses
-a database newer than itself). A database newer than the code is refused with one line that
-names both versions. Every pending migration and its record are applied in one transaction
-that holds the store's migration lock (SQLite: the write lock of ``BEGIN IMMEDIATE``;
-PostgreSQL: an advisory lock), so two processes opening one database at once migrate it once
-and a failed migration leaves the database as it was.
+``max(version)`` is the database's version; the service of agentsync 0.1.0 reads the same
+table and refuses a database newer than itself). A database newer than the code is refused
+with one line that names both versions. Every pending migration and its record are applied
+in one transaction that holds the store's migration lock (SQLite: the write lock of
+``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock), so two processes opening one database at
+once migrate it once and a failed migration leaves the database as it was. Reading the
+version (``--check``) writes nothing, so it works on a database it may not write.
 
 Why not yoyo-migrations or alembic: neither refuses a database newer than the code, both keep
 their own bookkeeping tables beside the ``schema_version`` table 0.1.0 databases already have,
@@ -82,8 +83,10 @@ class MigrationTarget(Protocol):
         """The database's name for messages (a path, or a URL without its password)."""
         ...
 
-    def migration_transaction(self) -> AbstractContextManager[Database]:
-        """One transaction holding the store's migration lock; rolled back on error."""
+    def migration_transaction(self, *, write: bool) -> AbstractContextManager[Database]:
+        """One transaction, rolled back on error. ``write``: it holds the store's migration
+        lock, to apply migrations; else it only reads (so ``--check`` works on a database
+        it may not write)."""
         ...
 
 
@@ -124,9 +127,18 @@ def check_sequence(migrations: Sequence[Migration]) -> None:
         raise ValueError(f"migrations must be numbered 1..{len(numbers)}, got {numbers}")
 
 
+def _has_version_table(db: Database) -> bool:
+    if isinstance(db, sqlite3.Connection):
+        found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        return db.execute(found).fetchone() is not None
+    row = db.execute("SELECT to_regclass('schema_version') IS NOT NULL AS found").fetchone()
+    return bool(row["found"])
+
+
 def current_version(db: Database) -> int:
-    """The database's schema version: 0 for one that has never been migrated."""
-    db.execute(VERSION_TABLE)
+    """The database's schema version, read without writing: 0 for one never migrated."""
+    if not _has_version_table(db):
+        return 0
     row = db.execute("SELECT max(version) AS version FROM schema_version").fetchone()
     return int(row["version"] or 0)
 
@@ -144,30 +156,19 @@ def _status(where: str, current: int, migrations: Sequence[Migration]) -> Schema
 
 
 def inspect(target: MigrationTarget, migrations: Sequence[Migration]) -> SchemaStatus:
-    """The database's version and pending migrations; nothing is applied (the transaction
-    that read them is rolled back)."""
+    """The database's version and pending migrations, read without writing anything."""
     check_sequence(migrations)
-    try:
-        with target.migration_transaction() as db:
-            status = _status(target.where, current_version(db), migrations)
-            raise _Inspected(status)
-    except _Inspected as inspected:
-        return inspected.status
-
-
-class _Inspected(Exception):
-    """Carries the status out of :func:`inspect`'s transaction, rolling it back."""
-
-    def __init__(self, status: SchemaStatus) -> None:
-        super().__init__(status.where)
-        self.status = status
+    with target.migration_transaction(write=False) as db:
+        return _status(target.where, current_version(db), migrations)
 
 
 def upgrade(target: MigrationTarget, migrations: Sequence[Migration]) -> SchemaStatus:
     """Apply the pending migrations in one transaction; the status before they ran."""
     check_sequence(migrations)
-    with target.migration_transaction() as db:
+    with target.migration_transaction(write=True) as db:
         status = _status(target.where, current_version(db), migrations)
+        if status.pending:
+            db.execute(VERSION_TABLE)
         for migration in status.pending:
             try:
                 migration.apply(db)

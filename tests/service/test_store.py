@@ -24,18 +24,19 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 import pytest
 
 from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import LocalServer
+from agentsync.errors import StoreError
 from agentsync.migrations import MigrationError
 from agentsync.service.queue import Delivery, NewJob, ServiceStore
 from agentsync.service.store_postgres import PostgresServiceStore
 from agentsync.service.store_sqlite import SQLiteServiceStore
-from agentsync.service.stores import StoreError, open_store, redact_url
+from agentsync.service.stores import open_store, redact_url
 from agentsync.service.sync_state import StoredSyncState
 from agentsync.sync.apply import apply_plan
 from agentsync.sync.model import Action, Plan
@@ -603,9 +604,19 @@ def test_stored_sync_state_with_a_real_apply(store: ServiceStore, server: LocalS
 # real processes ---------------------------------------------------------------------------
 
 
-def _work(store: ServiceStore, worker_id: str, journal: str, deadline: float) -> None:
-    """A worker: claim, "work" a few ms, complete, until the queue is drained, writing
-    (job, repository, start, end) of every job it ran to ``journal``."""
+class Barrier(Protocol):
+    """A ``threading.Barrier``, or a ``multiprocessing`` one."""
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+def _work(
+    store: ServiceStore, worker_id: str, journal: str, deadline: float, start: Barrier
+) -> None:
+    """A worker: once every worker is ready (so a slow start under load does not leave one
+    worker all the jobs), claim, "work" a few ms, complete, until the queue is drained,
+    writing (job, repository, start, end) of every job it ran to ``journal``."""
+    start.wait(timeout=30)
     with open(journal, "w", encoding="utf-8") as out:
         while time.monotonic() < deadline:
             job = store.claim(worker_id, LEASE)
@@ -622,9 +633,11 @@ def _work(store: ServiceStore, worker_id: str, journal: str, deadline: float) ->
             assert store.complete(job.id, worker_id, "applied")
 
 
-def _worker_process(database: str, worker_id: str, journal: str, deadline: float) -> None:
+def _worker_process(
+    database: str, worker_id: str, journal: str, deadline: float, start: Barrier
+) -> None:
     store = open_store(database)
-    _work(store, worker_id, journal, deadline)
+    _work(store, worker_id, journal, deadline, start)
     store.close()
 
 
@@ -673,10 +686,11 @@ def test_worker_processes_serialize_each_repository(database: str, tmp_path: Pat
     store = open_store(database)
     workload = Workload(store, tmp_path, workers=4)
     context = multiprocessing.get_context("spawn")
+    start = context.Barrier(len(workload.journals))
     processes = [
         context.Process(
             target=_worker_process,
-            args=(database, f"worker-{n}", str(journal), workload.deadline),
+            args=(database, f"worker-{n}", str(journal), workload.deadline, start),
         )
         for n, journal in enumerate(workload.journals)
     ]
@@ -691,8 +705,11 @@ def test_worker_processes_serialize_each_repository(database: str, tmp_path: Pat
 
 def test_worker_threads_share_one_store(store: ServiceStore, tmp_path: Path) -> None:
     workload = Workload(store, tmp_path, workers=4)
+    start = threading.Barrier(len(workload.journals))
     threads = [
-        threading.Thread(target=_work, args=(store, f"thread-{n}", str(journal), workload.deadline))
+        threading.Thread(
+            target=_work, args=(store, f"thread-{n}", str(journal), workload.deadline, start)
+        )
         for n, journal in enumerate(workload.journals)
     ]
     for thread in threads:

@@ -1,5 +1,6 @@
-"""What ``agent control-plane migrate`` and ``agent serve migrate`` share: open a store
-without migrating it, then report its schema status (``--check``) or apply what is pending.
+"""``agent control-plane migrate``, and what it shares with ``agent serve migrate``: open a
+store without migrating it, then report its schema status (``--check``) or apply what is
+pending. Also the control plane's ``--db`` option, which ``agent control-plane serve`` shares.
 
 Exit statuses: 0 when the database is current (or was just migrated), 1 when ``--check``
 finds migrations pending (it names them), 2 when the database cannot be opened or migrated
@@ -9,12 +10,14 @@ finds migrations pending (it names them), 2 when the database cannot be opened o
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 import click
 
-from agentsync.errors import AgentsyncError
+from agentsync.errors import AgentsyncError, UsageError
 from agentsync.migrations import MigrationError, SchemaStatus
+from agentsync.state_dir import state_dir
 
 EXIT_CURRENT, EXIT_PENDING = 0, 1
 
@@ -65,3 +68,37 @@ def migrate_or_check(open_unmigrated: Callable[[], Migratable], check: bool, com
         return EXIT_CURRENT if status.is_current else EXIT_PENDING
     click.echo(migrated_text(status))
     return EXIT_CURRENT
+
+
+def default_control_plane_db() -> str:
+    return str(state_dir() / "control-plane.db")
+
+
+control_plane_db_option = click.option(
+    "--db",
+    default=default_control_plane_db,
+    show_default="$XDG_STATE_HOME/agentsync/control-plane.db",
+    help="SQLite database file (its key file beside it, .key); :memory: keeps nothing.",
+)
+
+check_option = click.option(
+    "--check", is_flag=True, help="Only report: exit 0 if current, 1 if migrations are pending."
+)
+
+
+@click.command("migrate")
+@control_plane_db_option
+@check_option
+def control_plane_migrate(db: str, check: bool) -> None:
+    """Apply the database's pending schema migrations (back it up first)."""
+
+    def open_unmigrated() -> Migratable:
+        from agentsync.controlplane.store import SQLiteStore
+
+        if not Path(db).is_file():
+            raise UsageError(f"no control-plane database at {db}")
+        return SQLiteStore(db, migrate=False)
+
+    code = migrate_or_check(open_unmigrated, check, "agent control-plane migrate")
+    if code:
+        raise SystemExit(code)

@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from agentsync.cli import platforms
+from agentsync.cli.migrate import control_plane_db_option, control_plane_migrate
 from agentsync.cli.output import Output
 from agentsync.cli.platforms import event_text
 from agentsync.controlplane.errors import ControlPlaneError, Invalid
 from agentsync.errors import AgentsyncError, UsageError
-from agentsync.state_dir import state_dir
 from agentsync.tables import text_table
 
 if TYPE_CHECKING:
@@ -713,22 +713,10 @@ def control_plane_group() -> None:
     """The local control plane."""
 
 
-def default_control_plane_db() -> str:
-    return str(state_dir() / "control-plane.db")
-
-
-_db_option = click.option(
-    "--db",
-    default=default_control_plane_db,
-    show_default="$XDG_STATE_HOME/agentsync/control-plane.db",
-    help="SQLite database file (its key file beside it, .key); :memory: keeps nothing.",
-)
-
-
 @control_plane_group.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
-@_db_option
+@control_plane_db_option
 @click.option(
     "--token",
     "tokens",
@@ -809,23 +797,6 @@ def serve(
     server.serve(config, host, port)
 
 
-@control_plane_group.command("migrate")
-@_db_option
-@click.option(
-    "--check", is_flag=True, help="Only report: exit 0 if current, 1 if migrations are pending."
-)
-def control_plane_migrate(db: str, check: bool) -> None:
-    """Apply the database's pending schema migrations (back it up first)."""
-    from agentsync.cli.migrate import migrate_or_check
-
-    def open_unmigrated() -> Any:
-        from agentsync.controlplane.store import SQLiteStore
-
-        if not Path(db).is_file():
-            raise UsageError(f"no control-plane database at {db}")
-        return SQLiteStore(db, migrate=False)
-
-    _exit_unless_zero(migrate_or_check(open_unmigrated, check, "agent control-plane migrate"))
-
+control_plane_group.add_command(control_plane_migrate)
 
 COMMANDS: list[click.Command] = [run_group, config_group, control_plane_group]

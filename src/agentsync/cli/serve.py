@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
+from agentsync.cli.migrate import Migratable, check_option, migrate_or_check
 from agentsync.cli.run import ApiCommand, ApiGroup, client_from_environment
 from agentsync.errors import UsageError
 from agentsync.state_dir import state_dir
@@ -388,16 +389,13 @@ def status_command(
 
 @serve_group.command("migrate")
 @_subcommand_database_option
-@click.option(
-    "--check", is_flag=True, help="Only report: exit 0 if current, 1 if migrations are pending."
-)
+@check_option
 @click.pass_obj
 def migrate_command(group_database: str, database: str | None, check: bool) -> None:
     """Apply the service database's pending schema migrations (back it up first)."""
-    from agentsync.cli.migrate import migrate_or_check
     from agentsync.service.stores import open_store
 
-    def open_unmigrated() -> Any:
+    def open_unmigrated() -> Migratable:
         return open_store(_existing(database or group_database), migrate=False)
 
     code = migrate_or_check(open_unmigrated, check, "agent serve migrate")

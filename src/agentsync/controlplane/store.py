@@ -24,14 +24,10 @@ from agentsync.controlplane.records import (
     RunEvent,
     now,
 )
-from agentsync.errors import AgentsyncError
+from agentsync.errors import StoreError
 from agentsync.migrations import Migrated
 
 BUSY_TIMEOUT = 30.0  # seconds to wait for another process's write lock (e.g. a migration)
-
-
-class StoreError(AgentsyncError):
-    """The database cannot be opened."""
 
 
 class Store(Protocol):
@@ -125,8 +121,8 @@ class SQLiteStore(Migrated):
             self.close()
             raise
 
-    def migration_transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._transaction()
+    def migration_transaction(self, *, write: bool) -> AbstractContextManager[sqlite3.Connection]:
+        return self._transaction("IMMEDIATE" if write else "DEFERRED")
 
     def close(self) -> None:
         with self._lock:
@@ -134,15 +130,21 @@ class SQLiteStore(Migrated):
                 self._db.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        """One transaction: ``IMMEDIATE`` takes the write lock up front, ``DEFERRED`` reads.
+        SQLite's errors become a ``StoreError`` naming the database."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute(f"BEGIN {mode}")
+                try:
+                    yield self._db
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as error:
+                raise StoreError(f"{self.where}: {error}") from error
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:

@@ -31,7 +31,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
-from agentsync.migrations import Migrated
+from agentsync.errors import StoreError
+from agentsync.migrations import Migrated, MigrationError
 from agentsync.service.migrations import POSTGRES_MIGRATIONS
 from agentsync.service.queue import (
     Delivery,
@@ -45,7 +46,6 @@ from agentsync.service.stores import (
     STATUS_ACTIVE_TEMPLATE,
     STATUS_FINISHED,
     STATUS_REPOSITORIES,
-    StoreError,
     clip_error,
     close_ended_threads,
     coalesce_key,
@@ -225,12 +225,18 @@ class PostgresServiceStore(Migrated):
         return self._redacted
 
     @contextmanager
-    def migration_transaction(self) -> Iterator[psycopg.Cursor[DictRow]]:
-        """A transaction holding the schema lock: processes opening the database at once
-        migrate it once."""
-        with self._transaction() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, SCHEMA_LOCK))
-            yield cursor
+    def migration_transaction(self, *, write: bool) -> Iterator[psycopg.Cursor[DictRow]]:
+        """To write, the schema's advisory lock: processes opening the database at once
+        migrate it once. A failed migration's message is scrubbed of the password."""
+        try:
+            with self._transaction() as cursor:
+                if write:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, SCHEMA_LOCK)
+                    )
+                yield cursor
+        except MigrationError as error:
+            raise MigrationError(self._scrub(error)) from error.__cause__
 
     # connections -------------------------------------------------------------------------
 

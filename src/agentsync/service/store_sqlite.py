@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from agentsync.errors import StoreError
 from agentsync.migrations import Migrated
 from agentsync.service.migrations import SQLITE_MIGRATIONS
 from agentsync.service.queue import (
@@ -35,7 +36,6 @@ from agentsync.service.stores import (
     STATUS_ACTIVE_TEMPLATE,
     STATUS_FINISHED,
     STATUS_REPOSITORIES,
-    StoreError,
     clip_error,
     close_ended_threads,
     coalesce_key,
@@ -185,10 +185,9 @@ class SQLiteServiceStore(Migrated):
     def where(self) -> str:
         return str(self.path)
 
-    def migration_transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """A write transaction: its lock makes processes opening the file at once migrate it
-        once."""
-        return self._transaction()
+    def migration_transaction(self, *, write: bool) -> AbstractContextManager[sqlite3.Connection]:
+        """To write, SQLite's write lock: processes opening the file at once migrate it once."""
+        return self._transaction("IMMEDIATE" if write else "DEFERRED")
 
     # connections -------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from agentsync.errors import AgentsyncError
+from agentsync.errors import StoreError
 from agentsync.service.queue import (
     JOB_STATES,
     SYNC_KINDS,
@@ -74,10 +74,6 @@ def service_status(
         repositories=repositories,
         deliveries=finished["deliveries"],
     )
-
-
-class StoreError(AgentsyncError):
-    """The service database cannot be opened or reached."""
 
 
 def open_store(database: str | Path, *, migrate: bool = True) -> ServiceStore:
