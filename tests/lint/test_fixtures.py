@@ -52,4 +52,6 @@ def test_every_rule_has_an_invalid_or_warning_fixture() -> None:
     from agentsync.lint.rules import RULES
 
     covered = {entry.split("@")[0] for entries in EXPECTED.values() for entry in entries}
-    assert set(RULES) - covered == set()
+    # `internal` reports agent-lint's own failures, which no fixture should cause: its
+    # tests (test_internal.py) make a rule fail on purpose.
+    assert set(RULES) - covered == {"internal"}

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import LocalServer, free_port
 from agentsync.service.github import MARKER
 from agentsync.service.store_sqlite import SQLiteServiceStore
+from agentsync.service.stores import open_store
 from tests.controlplane.conftest import API_KEY, server_config
 from tests.service.fake_github import FakeGitHub, FakeRepo, webhook_payload
 from tests.service.support import AGENT, SECRET, ServiceProcess, deliver, wait_for
@@ -111,6 +113,19 @@ def live_configs(cp: Client, repository: str) -> dict[str, str]:
     }
 
 
+def serve_status(database: str, env: dict[str, str]) -> dict[str, Any]:
+    """What ``agent serve status --json`` says."""
+    shown = subprocess.run(
+        [str(AGENT), "serve", "status", "--database", database, "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env},
+    )
+    status: dict[str, Any] = json.loads(shown.stdout)
+    return status
+
+
 def push(client: httpx.Client, repo: FakeRepo, sha: str, **options: str) -> httpx.Response:
     response = deliver(client, "push", webhook_payload("push", repo.full_name, sha=sha), **options)
     assert response.status_code in (200, 202), response.text
@@ -138,16 +153,42 @@ def test_a_push_syncs_the_default_branch_and_a_broken_file_keeps_the_last_good_c
         assert 'agentsync_jobs_finished_total{kind="push",outcome="applied"} 2.0' in metrics
         assert "agentsync_sync_duration_seconds_count 2.0" in metrics
         assert 'agentsync_jobs{state="done"} 2.0' in metrics
-    status = json.loads(
-        subprocess.run(
-            [str(AGENT), "serve", "status", "--database", database, "--json"],
-            capture_output=True, text=True, check=True, env={**env},
-        ).stdout
-    )  # fmt: skip
+    status = serve_status(database, env)
     assert status["jobs_by_state"]["done"] == 2
     [repository] = status["repositories"]
     assert repository["last_sync_commit"] == head
     assert repository["last_sync_outcome"] == "applied"
+
+
+def test_a_push_with_poison_pills_completes_once_and_the_rest_applies(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    """Values no field can hold are the files' sync errors: the job is not retried."""
+    poison = "ellipsis: {version: v1}\nclaude:\n  system: Audit.\nlimits:\n  run: "
+    repo = github.create_repo(
+        REPO,
+        {
+            "agents/a.yaml": config("A"),
+            "agents/nan.yaml": poison + ".nan\n",
+            "agents/past-float.yaml": poison + "1" + "0" * 309 + "\n",
+            "agents/past-digits.yaml": poison + "9" * 5000 + "\n",
+        },
+    )
+    with serve(tmp_path, database, env) as service, httpx.Client(base_url=service.url) as http:
+        push(http, repo, repo.head())
+        wait_for(lambda: synced(cp, REPO, repo.head()), what="the sync")
+        assert live_configs(cp, REPO) == {"agents/a.yaml": "A"}
+    status = serve_status(database, env)
+    assert status["jobs_by_state"] == {"queued": 0, "running": 0, "done": 1, "dead": 0}
+    store = open_store(database)
+    try:
+        errors = store.load_sync_state(REPO)
+    finally:
+        store.close()
+    assert errors is not None
+    assert sorted(errors["errors"]) == [
+        "agents/nan.yaml", "agents/past-digits.yaml", "agents/past-float.yaml"
+    ]  # fmt: skip
 
 
 def test_out_of_order_and_duplicate_pushes_end_on_the_newest_commit(

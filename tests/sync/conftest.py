@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.controlplane.conftest import server
+from tests.controlplane.conftest import api, server
 
-__all__ = ["server"]
+__all__ = ["api", "server"]

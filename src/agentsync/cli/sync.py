@@ -148,9 +148,12 @@ def sync_apply(
     assert result is not None  # apply_run always sets it
     for action, error in result.failed:
         click.echo(f"failed: {action.kind} {action.path}: {error}", err=True)
+    for action, why in result.rejected:
+        click.echo(f"refused: {action.kind} {action.path}: {why} (its sync error)", err=True)
+    refused = f"; {len(result.rejected)} refused for their content" if result.rejected else ""
     click.echo(
         f"Applied {len(result.done)} of {len(writes)} change(s) to {run.plan.repository} at "
-        f"{run.plan.commit[:12]}"
+        f"{run.plan.commit[:12]}{refused}"
         + ("." if result.ok else f"; {len(result.failed)} failed (re-run to retry).")
     )
     if not result.ok:

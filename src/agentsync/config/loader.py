@@ -146,6 +146,15 @@ _NAN = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 _MAYBE_NOT_STRING = frozenset("0123456789-+.~nNtTfF")
 
 
+def _integer(text: str) -> int | float:
+    """A decimal integer. One past Python's limit for reading integers (4,300 digits) is read
+    as the float it rounds to, infinity, which no field accepts (rule ``invalid-value``)."""
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
 def resolve_plain(text: str) -> Any:
     """The value of a plain (unquoted) scalar under the YAML 1.2 core schema."""
     if text and text[0] not in _MAYBE_NOT_STRING:
@@ -155,7 +164,7 @@ def resolve_plain(text: str) -> Any:
     if text in _BOOLS:
         return _BOOLS[text]
     if _INT.match(text):
-        return int(text)
+        return _integer(text)
     if _OCT.match(text):
         return int(text, 0)
     if _HEX.match(text):
@@ -265,9 +274,13 @@ class _Builder:
         description, python_type = expected
         value: Any = resolve_plain(node.value)
         if python_type is float and type(value) is int:
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # past 10^308: infinity, which invalid-value reports
+                return float("inf") if value > 0 else float("-inf")
         if type(value) is not python_type:
-            self.problem(SYNTAX, node, f"{node.value!r} is not {description}")
+            shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+            self.problem(SYNTAX, node, f"{shown!r} is not {description}")
             return node.value
         return value
 

@@ -59,6 +59,18 @@ class Conflict(ControlPlaneError):
 class Invalid(ControlPlaneError):
     status = 422
 
+    def diagnostics(self) -> list[dict[str, Any]]:
+        """``detail`` as diagnostics: a list of them already, or one message, placed at 1:1."""
+        if isinstance(self.detail, list):
+            listed = [d for d in self.detail if isinstance(d, dict)]
+            if listed:
+                return listed
+        message = str(self.detail) if not isinstance(self.detail, list) else str(self)
+        return [
+            {"rule": "invalid", "severity": "error", "message": message, "line": 1, "column": 1,
+             "path": ""}
+        ]  # fmt: skip
+
 
 class BudgetExceeded(ControlPlaneError):
     status = 402

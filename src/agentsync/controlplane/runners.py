@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentsync.controlplane.records import Run
 from agentsync.lint.rules.sandbox_compute import timeout_seconds
+from agentsync.money import dollars, money
 
 MILLICENTS_PER_USD = 100_000
 MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin"  # the one variable a command gets unasked
@@ -299,10 +300,10 @@ class _Execution:
         self.context.emit("message.delta", {"content": line})
 
     def _over_limit_reason(self, cost: int) -> str:
-        limit = (self.context.config.get("limits") or {}).get("run")
+        limit = dollars((self.context.config.get("limits") or {}).get("run")) or 0.0
         return (
-            f"stopped by limits.run ${limit:g}: the command reported a cost of "
-            f"${cost / MILLICENTS_PER_USD:g}"
+            f"stopped by limits.run {money(limit)}: the command reported a cost of "
+            f"{money(cost / MILLICENTS_PER_USD)}"
         )
 
     def _read_stderr(self) -> None:

@@ -59,6 +59,7 @@ from agentsync.controlplane.validation import (
     validate_yaml,
 )
 from agentsync.controlplane.vault import Vault, VaultError
+from agentsync.money import money
 
 
 def _template(name: str, description: str, system: str, labels: list[str]) -> dict[str, Any]:
@@ -455,11 +456,11 @@ class ControlPlane:
             limits = (record.agent_config if record else snapshot).get("limits") or {}
             for window in ("day", "week", "month"):
                 if limits.get(window) is not None:
-                    name = f"limits.{window} ${limits[window]:g} of config {config_id}"
+                    name = f"limits.{window} {money(limits[window])} of config {config_id}"
                     caps.append((name, window, limits[window], config_id))
         budget = self.settings.account_budget_usd
         if budget is not None:
-            caps.append((f"the account budget ${budget:g} per month", "month", budget, None))
+            caps.append((f"the account budget {money(budget)} per month", "month", budget, None))
         for name, window, cap, scope in caps:
             runs = self._runs_between(*_window(window, moment), config_id=scope)
             spent = sum(r.cost_millicents for r in runs)
@@ -467,11 +468,11 @@ class ControlPlane:
                 _run_limit(r.config_snapshot) for r in runs if r.status not in FINAL_STATUSES
             )
             if spent >= _millicents(cap) or spent + reserved + expected > _millicents(cap):
-                detail = f"{name}: ${_usd(spent):.2f} spent {_THIS[window]}"
+                detail = f"{name}: ${_usd(spent):,.2f} spent {_THIS[window]}"
                 if reserved:
-                    detail += f", ${_usd(reserved):g} held by unfinished runs"
+                    detail += f", {money(_usd(reserved))} held by unfinished runs"
                 if expected:
-                    detail += f", and this run may cost up to ${_usd(expected):g} (limits.run)"
+                    detail += f", and this run may cost up to {money(_usd(expected))} (limits.run)"
                 raise BudgetExceeded(detail)
 
     def start_run(self, request: StartRunRequest, source: str) -> Run:

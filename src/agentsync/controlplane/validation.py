@@ -14,6 +14,7 @@ from agentsync.config.loader import Document, LoadProblem, load_text
 from agentsync.config.model import AgentConfig
 from agentsync.controlplane.errors import Invalid
 from agentsync.lint.reporters.json import diagnostic_json
+from agentsync.lint.rules import internal
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
 
@@ -28,15 +29,19 @@ class ValidConfig(NamedTuple):
 
 
 def validate_document(document: Document) -> ValidConfig:
-    """Validate a loaded document; a 422 ``Invalid`` with diagnostics when it is not valid."""
+    """Validate a loaded document; a 422 ``Invalid`` with diagnostics when it is not valid,
+    whatever the content (never another exception)."""
     if document.kind == "ignored":
         raise Invalid("not an agent config: the document has no top-level 'ellipsis:' mapping")
     result = lint_document(document, _SETTINGS)
     errors = [diagnostic_json(d) for d in result.diagnostics if d.severity == "error"]
     if errors:
         raise Invalid(errors)
-    model = parse_config(document.data)
-    return ValidConfig(model, normalized(model), content_identity(model))
+    try:
+        model = parse_config(document.data)
+        return ValidConfig(model, normalized(model), content_identity(model))
+    except Exception as error:
+        raise Invalid([diagnostic_json(internal.diagnostic(error))]) from error
 
 
 def validate_yaml(text: str, path: str = "<request>") -> ValidConfig:

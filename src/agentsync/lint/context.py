@@ -11,6 +11,7 @@ from agentsync.config.schema import load as load_schema
 from agentsync.lint.diagnostic import Finding
 from agentsync.lint.settings import Settings
 from agentsync.lint.shape import ShapeError, ShapeValidator
+from agentsync.money import dollars
 
 MISSING: Any = object()
 
@@ -22,7 +23,8 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, int | float):
-        return f"the number {value}"
+        text = repr(value)  # an int's repr has no digit limit below 4,300 digits (the loader's)
+        return f"the number {text}" if len(text) <= 40 else f"a number of {len(text)} digits"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the string {shown!r}"
@@ -69,6 +71,12 @@ class LintContext:
     def mapping(self, path: ConfigPath) -> dict[str, Any]:
         value = self.get(path)
         return value if isinstance(value, dict) else {}
+
+    def limit(self, window: str) -> float | None:
+        """``limits.<window>`` in dollars; None unless it is a usable amount (the type and
+        invalid-value rules report the rest: a string, a negative, NaN, infinity, 10^309)."""
+        amount = dollars(self.mapping(("limits",)).get(window))
+        return amount if amount is not None and amount >= 0 else None
 
     def items(self, path: ConfigPath) -> Iterator[tuple[ConfigPath, Any]]:
         """``(path, item)`` of each element of the list at ``path``."""

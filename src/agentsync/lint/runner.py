@@ -18,7 +18,7 @@ from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Diagnostic, Finding, format_path
 from agentsync.lint.result import FileResult, FileStatus, LintResult
 from agentsync.lint.rule import Rule
-from agentsync.lint.rules import RULES
+from agentsync.lint.rules import RULES, internal
 from agentsync.lint.settings import Settings
 from agentsync.lint.suppress import find_suppressions
 
@@ -37,7 +37,19 @@ def _mask(line: str, column: int) -> str:
 
 
 def lint_document(document: Document, settings: Settings) -> FileResult:
-    """Lint one loaded document."""
+    """Lint one loaded document. Never raises: a failure of agent-lint itself on this file is
+    the file's ``internal`` diagnostic, so the other files of a run are still checked."""
+    try:
+        return _lint_document(document, settings)
+    except Exception as error:  # noqa: BLE001 - the per-file boundary
+        return _failed(document.path, error)
+
+
+def _failed(path: str, error: Exception) -> FileResult:
+    return FileResult(path, "invalid", (internal.diagnostic(error),))
+
+
+def _lint_document(document: Document, settings: Settings) -> FileResult:
     if document.kind == "ignored":
         return FileResult(document.path, "ignored")
     ctx = LintContext(document, settings)
@@ -80,7 +92,11 @@ def lint_document(document: Document, settings: Settings) -> FileResult:
 
 def lint_target(target: Target, settings: Settings) -> FileResult:
     path, display = target
-    return lint_document(load_file(Path(path), display, settings.load_limits), settings)
+    try:
+        document = load_file(Path(path), display, settings.load_limits)
+    except Exception as error:  # noqa: BLE001 - the per-file boundary, as in lint_document
+        return _failed(display, error)
+    return lint_document(document, settings)
 
 
 def available_cores() -> int:

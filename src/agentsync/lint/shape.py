@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Literal, NamedTuple
 
 from agentsync.config.loader import ConfigPath
+from agentsync.money import MAX_AMOUNT, fits
 
 SUPPORTED_KEYWORDS = frozenset(
     {
@@ -40,7 +41,8 @@ class ShapeError(NamedTuple):
 
     ``expected`` holds the JSON types (kind ``type``), the allowed values (``enum``,
     ``discriminator``), the known keys (``unknown-key``) or the missing key (``missing-key``).
-    ``bound`` is ``(keyword, limit)`` for ``range``.
+    ``bound`` is ``(keyword, limit)`` for ``range``: ``minimum``, ``maximum``, or ``finite``
+    for a number that is not finite or is larger than any field holds.
     """
 
     path: ConfigPath
@@ -87,7 +89,9 @@ class ShapeValidator:
             for index, item in enumerate(value):
                 self._check(item, schema["items"], (*path, index), out)
         elif type(value) in (int, float):
-            if "minimum" in schema and not value >= schema["minimum"]:
+            if not fits(value):  # NaN, infinity, 10^309: no field can hold them
+                out.append(ShapeError(path, "range", value, bound=("finite", MAX_AMOUNT)))
+            elif "minimum" in schema and not value >= schema["minimum"]:
                 out.append(ShapeError(path, "range", value, bound=("minimum", schema["minimum"])))
             elif "maximum" in schema and not value <= schema["maximum"]:
                 out.append(ShapeError(path, "range", value, bound=("maximum", schema["maximum"])))

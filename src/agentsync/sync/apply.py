@@ -4,16 +4,20 @@ Each write carries an ``Idempotency-Key`` derived from repository, commit, path 
 a retried or re-run apply of the same commit never does the same work twice. The repository's
 last applied commit is recorded only when every write succeeded: a failed apply never blocks a
 later retry of the same commit.
+
+A write the control plane refuses for the file's content (a 422, which retrying cannot change)
+is not a failure of the apply: it is that file's sync error, recorded like any invalid file's
+(an orphan error, or its last good config kept), and the rest of the commit applies.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from agentsync.controlplane.client import Client
-from agentsync.controlplane.errors import ControlPlaneError
+from agentsync.controlplane.errors import ControlPlaneError, Invalid
 from agentsync.errors import AgentsyncError
 from agentsync.sync.model import Action, Plan
 from agentsync.sync.state import SyncState
@@ -26,6 +30,7 @@ class SyncBlocked(AgentsyncError):
 class ApplyResult(NamedTuple):
     done: tuple[Action, ...]
     failed: tuple[tuple[Action, str], ...]
+    rejected: tuple[tuple[Action, str], ...] = ()  # refused for their content: sync errors
 
     @property
     def ok(self) -> bool:
@@ -71,9 +76,13 @@ def apply_plan(
         raise SyncBlocked("refusing to apply: " + "; ".join(plan.blocked))
     done: list[Action] = []
     failed: list[tuple[Action, str]] = []
+    rejected: dict[str, tuple[str, list[dict[str, Any]]]] = {}
     for action in plan.writes:
         try:
             _write(client, plan, action)
+        except Invalid as error:
+            kind = "keep-last-good" if action.config_id else "orphan-error"
+            rejected[action.path] = (kind, error.diagnostics())
         except ControlPlaneError as error:
             failed.append((action, str(error)))
         else:
@@ -90,9 +99,12 @@ def apply_plan(
         for a in plan.actions
         if a.diagnostics
     }
-    state.set_errors(plan.repository, plan.commit, errors)
+    state.set_errors(plan.repository, plan.commit, errors | rejected)
     if not failed and last_applied != plan.commit:
         client.set_repository_commit(plan.repository, plan.commit)
     state.record_apply(plan.repository, plan.commit, "applied" if not failed else "failed")
     state.save()
-    return ApplyResult(tuple(done), tuple(failed))
+    refused = tuple(
+        (a, rejected[a.path][1][0]["message"]) for a in plan.writes if a.path in rejected
+    )
+    return ApplyResult(tuple(done), tuple(failed), refused)

@@ -16,6 +16,7 @@ from agentsync.lint.rules import (
     document_limits,
     duplicate_key,
     hardcoded_secret,
+    internal,
     invalid_value,
     json_schema,
     limits_clamped,
@@ -56,6 +57,7 @@ _MODULES: tuple[Rule, ...] = (
     json_schema,
     hardcoded_secret,
     budget_schedule,
+    internal,
 )
 
 RULES: dict[str, Rule] = {rule.ID: rule for rule in _MODULES}

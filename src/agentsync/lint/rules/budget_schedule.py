@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from agentsync.config.schedule import ScheduleError, parse_schedule
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.money import money
 
 ID = "budget-schedule"
 SEVERITY: Severity = "warning"
@@ -17,15 +18,8 @@ SUMMARY = "Cron schedules should fit within limits.day / limits.run"
 FROM_SCHEMA = False
 
 
-def _amount(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
 def check(ctx: LintContext) -> Iterator[Finding]:
-    limits = ctx.mapping(("limits",))
-    run, day = _amount(limits.get("run")), _amount(limits.get("day"))
+    run, day = ctx.limit("run"), ctx.limit("day")
     if not run or day is None:
         return
     fires = 0.0
@@ -44,6 +38,6 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         yield ctx.finding(
             first_path,
             f"the cron schedule can fire up to {fires:g} times a day, but limits.day "
-            f"${day:g} / limits.run ${run:g} allows only {allowed} full-cost runs",
-            f"run less often, or raise limits.day to at least ${fires * run:g}",
+            f"{money(day)} / limits.run {money(run)} allows only {allowed} full-cost runs",
+            f"run less often, or raise limits.day to at least {money(fires * run)}",
         )

@@ -1,5 +1,10 @@
 """``invalid-value``: values outside what the schema allows (an enum, a minimum or maximum)
-that no more specific rule explains, such as a negative limit."""
+that no more specific rule explains, such as a negative limit; and numbers no field can hold:
+NaN, infinity (``.inf``), or larger than 10^15 (past that a float no longer counts cents).
+
+    limits:
+      run: .inf   # invalid-value: limits.run must be a finite number of dollars
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext, describe
 from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.money import MAX_AMOUNT, money
 
 ID = "invalid-value"
 SEVERITY: Severity = "error"
@@ -17,7 +23,12 @@ FROM_SCHEMA = True
 def check(ctx: LintContext) -> Iterator[Finding]:
     for error in ctx.shape_errors_of("enum", "range"):
         where = format_path(error.path)
-        if error.bound is not None:
+        if error.bound is not None and error.bound[0] == "finite":
+            if error.path[:1] == ("limits",):
+                message = f"{where} must be a finite number of dollars, at most {money(MAX_AMOUNT)}"
+            else:
+                message = f"{where} must be a finite number, at most {MAX_AMOUNT:,}"
+        elif error.bound is not None:
             keyword, limit = error.bound
             relation = "at least" if keyword == "minimum" else "at most"
             message = f"{where} is {error.value}; it must be {relation} {limit:g}"

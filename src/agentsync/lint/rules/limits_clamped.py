@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 from agentsync.lint.settings import LIMIT_WINDOWS
+from agentsync.money import money
 
 ID = "limits-clamped"
 SEVERITY: Severity = "warning"
@@ -20,15 +21,14 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    limits = ctx.mapping(("limits",))
     for window in LIMIT_WINDOWS:
-        value, maximum = limits.get(window), ctx.settings.max_limits.get(window)
-        if maximum is None or isinstance(value, bool) or not isinstance(value, int | float):
+        value, maximum = ctx.limit(window), ctx.settings.max_limits.get(window)
+        if maximum is None or value is None:
             continue
         if value > maximum:
             yield ctx.finding(
                 ("limits", window),
-                f"limits.{window} ${value:g} is above the platform maximum; "
-                f"it will be clamped to ${maximum:g}",
+                f"limits.{window} {money(value)} is above the platform maximum; "
+                f"it will be clamped to {money(maximum)}",
                 "lower it, or raise max-limits in the agent-lint settings if your plan allows more",
             )

@@ -1,0 +1,41 @@
+"""``internal``: agent-lint itself failed on this file. The runner reports it in place of the
+file's diagnostics when loading or a rule raises, so one file can never stop a run: the other
+files are still checked, sync treats the file as invalid (its last good config stays in force),
+and the control plane answers 422. The message names the exception and where it was raised,
+never the file's content; please report it with the file, if you can share it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Diagnostic, Finding, Severity
+
+ID = "internal"
+SEVERITY: Severity = "error"
+SUMMARY = "agent-lint could not check the file"
+FROM_SCHEMA = False
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    """Nothing: the runner builds this rule's diagnostic with :func:`diagnostic`."""
+    yield from ()
+
+
+def diagnostic(error: BaseException) -> Diagnostic:
+    """The diagnostic for ``error``, raised while checking a file: its type and the place in
+    agentsync's code where it was raised (the message could quote the file)."""
+    import traceback  # only when something failed: agent-lint's cold start never pays for it
+
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return Diagnostic(
+        1,
+        1,
+        ID,
+        SEVERITY,
+        f"agent-lint could not check this file ({type(error).__name__}{where}), please report it",
+        hint="https://github.com/agentsync/agentsync/issues",
+    )

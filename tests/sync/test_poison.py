@@ -1,0 +1,179 @@
+"""Poison pills: a file whose values no field can hold (NaN, infinity, 10^309, an integer past
+Python's digit limit), or one that makes agent-lint itself fail, is an invalid file (an orphan
+error, or its last good config kept) and every other file of the commit still applies. Also
+the control plane: such content is a 422 with a diagnostic, never a 500.
+
+Real git repositories, the real local control plane on loopback, the real client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from agentsync.controlplane.client import Client
+from agentsync.controlplane.server import LocalServer
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rules import RULES
+from agentsync.sync.engine import apply_sync
+from agentsync.sync.sources.git import LocalGitSource
+from agentsync.sync.state import SyncState
+from tests.controlplane.conftest import API_KEY
+from tests.sync.support import Git, valid_text
+
+REPO = "acme/app"
+PROMPT = "ellipsis: {version: v1}\nclaude:\n  system: Audit the dependencies.\n"
+POISON = {
+    "agents/nan.yaml": PROMPT + "limits: {run: 1, day: .nan}\n",
+    "agents/inf.yaml": PROMPT + "limits:\n  run: .inf\n",
+    "agents/past-float.yaml": PROMPT + "limits:\n  run: 1" + "0" * 309 + "\n",
+    "agents/past-digits.yaml": PROMPT + "limits:\n  run: 9" + "9" * 5000 + "\n",
+    "agents/float-tag.yaml": PROMPT + "limits:\n  run: !!float 1" + "0" * 400 + "\n",
+}
+FAILS_LINT = "agents/fails-lint.yaml"
+
+
+@pytest.fixture
+def client(server: LocalServer) -> Iterator[Client]:
+    with Client(server.url, API_KEY) as client:
+        yield client
+
+
+@pytest.fixture
+def a_rule_fails_on_one_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """agent-lint itself fails on ``FAILS_LINT`` (its content says so), as a bug would."""
+    original = RULES["limits-order"].check
+
+    def check(ctx: LintContext) -> Iterator[Finding]:
+        if "fail-lint-here" in ctx.document.text:
+            raise RuntimeError("a bug in a rule")
+        yield from original(ctx)
+
+    monkeypatch.setattr(RULES["limits-order"], "check", check)
+
+
+def _paths(client: Client) -> set[str]:
+    return {c.path or "" for c in client.iter_sync_configs(repository=REPO)}
+
+
+@pytest.mark.usefixtures("a_rule_fails_on_one_file")
+def test_poison_pills_are_orphan_errors_and_the_rest_applies(
+    tmp_path: Path, client: Client
+) -> None:
+    git = Git(tmp_path / "repo")
+    files = {"agents/good-1.yaml": valid_text(1), "agents/good-2.yaml": valid_text(2), **POISON}
+    files[FAILS_LINT] = PROMPT + "# fail-lint-here\n"
+    git.commit(files)
+    state = SyncState(tmp_path / "state.json")
+    run = apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
+    assert run.result is not None
+    assert run.result.ok
+    assert _paths(client) == {"agents/good-1.yaml", "agents/good-2.yaml"}
+    orphans = state.orphans(REPO)
+    assert set(orphans) == {*POISON, FAILS_LINT}
+    for path in POISON:
+        assert [d["rule"] for d in orphans[path]["diagnostics"]] == ["invalid-value"], path
+    assert [d["rule"] for d in orphans[FAILS_LINT]["diagnostics"]] == ["internal"]
+
+
+@pytest.mark.usefixtures("a_rule_fails_on_one_file")
+def test_a_config_that_turns_poisonous_keeps_its_last_good_version(
+    tmp_path: Path, client: Client
+) -> None:
+    git = Git(tmp_path / "repo")
+    git.commit({"agents/a.yaml": valid_text(1), "agents/b.yaml": valid_text(2)})
+    state = SyncState(tmp_path / "state.json")
+    apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
+    git.commit(
+        {
+            "agents/a.yaml": POISON["agents/past-float.yaml"],
+            "agents/b.yaml": PROMPT + "# fail-lint-here\n",
+            "agents/c.yaml": valid_text(3),
+        }
+    )
+    run = apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
+    assert run.result is not None
+    assert run.result.ok
+    kinds = {a.path: a.kind for a in run.plan.actions}
+    assert kinds == {
+        "agents/a.yaml": "keep-last-good",
+        "agents/b.yaml": "keep-last-good",
+        "agents/c.yaml": "create",
+    }
+    kept = {c.path: c for c in client.iter_sync_configs(repository=REPO)}
+    assert kept["agents/a.yaml"].sync_error is not None
+    assert kept["agents/a.yaml"].agent_config["claude"]["system"] == "Carry out task number 1."
+
+
+@pytest.mark.parametrize("path", sorted(POISON))
+def test_the_control_plane_answers_422_for_poisoned_content(api: httpx.Client, path: str) -> None:
+    text = POISON[path]
+    synced = api.put("/v1/sync/configs", json={"repository": REPO, "path": path, "yaml": text})
+    assert synced.status_code == 422, synced.text
+    assert [d["rule"] for d in synced.json()["detail"]] == ["invalid-value"]
+    good = api.put(
+        "/v1/sync/configs", json={"repository": REPO, "path": "agents/a.yaml", "yaml": PROMPT}
+    )
+    assert good.status_code in (200, 201), good.text
+    override = text.split("limits:", 1)[1]
+    run = api.post(
+        "/v1/agents/runs",
+        json={"config_id": good.json()["id"], "config_override_yaml": "limits:" + override},
+    )
+    assert run.status_code == 422, run.text
+    assert [d["rule"] for d in run.json()["detail"]] == ["invalid-value"]
+
+
+@pytest.mark.usefixtures("a_rule_fails_on_one_file")
+def test_the_control_plane_answers_422_when_agent_lint_fails(api: httpx.Client) -> None:
+    synced = api.put(
+        "/v1/sync/configs",
+        json={"repository": REPO, "path": FAILS_LINT, "yaml": PROMPT + "# fail-lint-here\n"},
+    )
+    assert synced.status_code == 422, synced.text
+    (diagnostic,) = synced.json()["detail"]
+    assert diagnostic["rule"] == "internal"
+    assert "fail-lint-here" not in diagnostic["message"]
+
+
+@pytest.fixture
+def stricter_control_plane(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The control plane refuses (422) what agent-lint accepts in ``agents/refused.yaml``, as
+    a hosted platform stricter than this release's rules would."""
+    from agentsync.controlplane import service
+    from agentsync.controlplane.errors import Invalid
+
+    original = service.validate_yaml
+
+    def validate_yaml(text: str, path: str = "<request>") -> object:
+        if path == "agents/refused.yaml":
+            raise Invalid(
+                [{"rule": "platform", "severity": "error", "message": "refused by the platform",
+                  "line": 2, "column": 3, "path": "claude.system"}]
+            )  # fmt: skip
+        return original(text, path)
+
+    monkeypatch.setattr(service, "validate_yaml", validate_yaml)
+
+
+@pytest.mark.usefixtures("stricter_control_plane")
+def test_a_write_refused_for_its_content_is_the_files_sync_error(
+    tmp_path: Path, client: Client
+) -> None:
+    git = Git(tmp_path / "repo")
+    git.commit({"agents/refused.yaml": valid_text(1), "agents/fine.yaml": valid_text(2)})
+    state = SyncState(tmp_path / "state.json")
+    run = apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
+    assert run.result is not None
+    assert run.result.ok  # nothing to retry: the rest applied
+    assert [(a.path, why) for a, why in run.result.rejected] == [
+        ("agents/refused.yaml", "refused by the platform")
+    ]
+    assert _paths(client) == {"agents/fine.yaml"}
+    orphan = state.orphans(REPO)["agents/refused.yaml"]
+    assert [d["rule"] for d in orphan["diagnostics"]] == ["platform"]
+    assert client.get_repository_commit(REPO) == run.plan.commit
