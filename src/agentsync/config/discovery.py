@@ -33,11 +33,13 @@ def find_repository_root(start: Path) -> Path:
 
 
 def discover(root: Path) -> list[Path]:
-    """Config-path files under the repository ``root``, sorted."""
+    """Config-path files under the repository ``root``, sorted; never through a symbolic
+    link to a directory (``os.walk`` does not follow them). Links to files are listed, and
+    ignored when read (``agentsync.config.files``), as the sync engine ignores them."""
     found: list[Path] = []
     for name in CONFIG_DIRS:
         top = root / name
-        if not top.is_dir():
+        if top.is_symlink() or not top.is_dir():  # git stores a link, not a directory
             continue
         for directory, subdirs, files in os.walk(top):
             subdirs.sort()

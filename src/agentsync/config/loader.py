@@ -22,6 +22,7 @@ from typing import Any, Final, Literal, NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from agentsync.config.files import NotRegularFile, read_regular_file
 from agentsync.config.nesting import LINE_BREAK, first_too_deep
 
 try:
@@ -90,6 +91,7 @@ class Document:
     """One loaded file: its text, its data, the position of every value, and load problems.
 
     ``loaded`` is False when the YAML could not be read at all (then ``data`` is None).
+    ``note`` says why an ignored file was not read (a symbolic link, a FIFO).
     """
 
     def __init__(
@@ -101,8 +103,10 @@ class Document:
         problems: list[LoadProblem],
         kind: Literal["config", "ignored"],
         loaded: bool = True,
+        note: str | None = None,
     ) -> None:
         self.path = path
+        self.note = note  # why an ignored file is not a config, when it is not the content
         self.text = text
         self.data = data
         self.spans = spans
@@ -474,14 +478,16 @@ def _too_large(path: str, size: int, limits: Limits) -> Document:
 
 
 def load_file(file: Path, display: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Load a file from disk; an unreadable file is a problem, not an exception."""
+    """Load a file from disk (see :mod:`agentsync.config.files`): an unreadable file is a
+    problem, a symbolic link or a special file is ignored with a note, never an exception."""
     path = display if display is not None else str(file)
     try:
-        size = file.stat().st_size
-        if size > limits.max_bytes:
-            return _too_large(path, size, limits)
-        raw = file.read_bytes()
+        raw, size = read_regular_file(file, limits.max_bytes)
+    except NotRegularFile as skipped:
+        return Document(path, "", None, {}, [], "ignored", loaded=False, note=str(skipped))
     except OSError as error:
         problem = LoadProblem(SYNTAX, 1, 1, f"cannot read file: {error.strerror or error}")
         return Document(path, "", None, {}, [problem], "config", loaded=False)
+    if size > limits.max_bytes:
+        return _too_large(path, size, limits)
     return load_bytes(raw, path, limits)

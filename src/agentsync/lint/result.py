@@ -16,6 +16,7 @@ class FileResult(NamedTuple):
     status: FileStatus
     diagnostics: tuple[Diagnostic, ...] = ()
     snippets: dict[int, str] = {}  # noqa: RUF012 - never mutated after construction
+    note: str | None = None  # why an ignored file was not read (a symbolic link, a FIFO)
 
 
 class Summary(NamedTuple):

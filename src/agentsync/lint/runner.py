@@ -51,7 +51,7 @@ def _failed(path: str, error: Exception) -> FileResult:
 
 def _lint_document(document: Document, settings: Settings) -> FileResult:
     if document.kind == "ignored":
-        return FileResult(document.path, "ignored")
+        return FileResult(document.path, "ignored", note=document.note)
     ctx = LintContext(document, settings)
     rules = list(RULES.values()) if document.loaded else [RULES[p.rule] for p in document.problems]
     found: list[tuple[Rule, Finding]] = [
@@ -132,7 +132,13 @@ def _display(path: Path, cwd: Path) -> str:
 
 
 def _yaml_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.suffix in CONFIG_SUFFIXES and p.is_file())
+    """Every YAML file under ``directory``, never through a symlinked directory."""
+    return sorted(
+        Path(parent, name)
+        for parent, _, names in os.walk(directory)
+        for name in names
+        if name.endswith(CONFIG_SUFFIXES)
+    )
 
 
 def collect_targets(paths: Sequence[str], cwd: Path, root: Path) -> list[Target]:

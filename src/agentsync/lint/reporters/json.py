@@ -34,6 +34,7 @@ def as_json(result: LintResult) -> dict[str, Any]:
                 "path": file.path,
                 "status": file.status,
                 "diagnostics": [diagnostic_json(d) for d in file.diagnostics],
+                **({"note": file.note} if file.note else {}),
             }
             for file in result.files
         ],

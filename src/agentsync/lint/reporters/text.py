@@ -36,6 +36,8 @@ class TextReporter(Reporter):
         for file in result.files:
             for diagnostic in file.diagnostics:
                 self._diagnostic(file, diagnostic)
+            if file.note:
+                self.stream.write(self._paint(f"{file.path}: ignored: {file.note}", "dim") + "\n")
         self.stream.write(self._summary(result) + "\n")
 
     def _diagnostic(self, file: FileResult, d: Diagnostic) -> None:
@@ -67,7 +69,8 @@ class TextReporter(Reporter):
         checked = s.files - s.ignored
         if s.files == 0:
             return "no agent configs found"
-        ignored = f", {s.ignored} ignored (no ellipsis: block)" if s.ignored else ""
+        why = "see above" if any(f.note for f in result.files) else "no ellipsis: block"
+        ignored = f", {s.ignored} ignored ({why})" if s.ignored else ""
         if not s.errors and not s.warnings:
             return f"{_plural(checked, 'config')} valid{ignored}"
         return (
