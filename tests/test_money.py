@@ -19,6 +19,11 @@ from agentsync.money import MAX_AMOUNT, dollars, fits, money
         (1234.25, "$1,234.25"),
         (0.005, "$0.005"),
         (MAX_AMOUNT, "$1,000,000,000,000,000"),
+        (1440 * 0.35, "$504"),  # float noise: 503.99999999999994
+        (24 * 0.1, "$2.40"),
+        (99.9999999, "$100"),
+        (-0.5, "-$0.50"),
+        (1e-7, "$0"),
     ],
 )
 def test_money_is_printed_as_money(amount: float, printed: str) -> None:

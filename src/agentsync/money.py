@@ -4,6 +4,8 @@ printing an amount as money (``$1,000,000``, ``$0.50``)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from typing import Any
 
 # Past 10^15 a float no longer counts cents exactly; no limit or budget is that large. The
 # schema check refuses larger numbers anywhere in a config (rule ``invalid-value``).
@@ -24,10 +26,27 @@ def dollars(value: object) -> float | None:
     return float(value)
 
 
+def unfit_numbers(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The config path of every number in ``data`` that does not :func:`fit`, at any depth
+    (open mappings such as ``mcp_servers`` and ``json_schema`` included)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from unfit_numbers(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from unfit_numbers(value, (*path, index))
+    elif type(data) in (int, float) and not fits(data):
+        yield path
+
+
 def money(amount: float) -> str:
-    """``amount`` dollars as people write money: ``$1,000,000``, ``$0.50``, ``$0.005``."""
+    """``amount`` dollars as people write money: ``$1,000,000``, ``$0.50``, ``$0.005``,
+    ``-$2.50``; to the millionth of a dollar at most."""
+    if not math.isfinite(amount):
+        return f"${amount}"
+    sign, amount = ("-" if amount < 0 else ""), abs(round(amount, 6))
     if amount == int(amount):
-        return f"${int(amount):,}"
-    if round(amount, 2) == amount:
-        return f"${amount:,.2f}"
-    return f"${amount:,.6f}".rstrip("0")
+        return f"{sign}${int(amount):,}"
+    text = f"{amount:,.6f}".rstrip("0")
+    decimals = len(text.partition(".")[2])
+    return f"{sign}${text}" if decimals > 2 else f"{sign}${amount:,.2f}"

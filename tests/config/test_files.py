@@ -94,6 +94,16 @@ def test_a_link_given_by_name_is_ignored_too(hostile: Git) -> None:
     assert "3 ignored" in done.stdout
 
 
+def test_a_path_through_a_symlinked_directory_is_ignored(hostile: Git) -> None:
+    given = ("agents/linked-dir", "agents/linked-dir/secret.yaml", ".agents", ".agents/secret.yaml")
+    done = _lint(hostile.root, "--format", "json", *given)
+    assert done.returncode == 0, done.stderr
+    files = json.loads(done.stdout)["files"]
+    assert sorted(f["path"] for f in files) == sorted(given)
+    assert {f["status"] for f in files} == {"ignored"}
+    assert OUTSIDE_SECRET not in done.stdout + done.stderr
+
+
 @pytest.mark.parametrize("working_tree", [False, True])
 def test_sync_skips_exactly_what_lint_ignores_as_not_a_file(
     hostile: Git, working_tree: bool
@@ -113,3 +123,50 @@ def test_reads_stop_at_the_cap(tmp_path: Path) -> None:
 def test_a_directory_is_not_a_regular_file(tmp_path: Path) -> None:
     with pytest.raises(NotRegularFile, match="a directory"):
         read_regular_file(tmp_path, 1000)
+
+
+ODD_NAMES = {
+    "agents/new\nline.yaml": "ellipsis: {version: v2}\nclaude:\n  system: Review.\n",
+    "agents/tab\there.yaml": GOOD,
+    "agents/evil\u202egnp.yaml": "ellipsis: {version: v2}\nclaude:\n  system: Review.\n",
+    "agents/bell\a.yaml": "not: a config\n",
+}
+
+
+@pytest.fixture
+def odd(tmp_path: Path) -> Git:
+    git = Git(tmp_path / "repo")
+    git.commit(ODD_NAMES)
+    return git
+
+
+def test_lint_and_sync_agree_on_odd_names(odd: Git) -> None:
+    done = _lint(odd.root, "--format", "json")
+    linted = {f["path"]: f["status"] for f in json.loads(done.stdout)["files"]}
+    assert linted == {
+        "agents/new\nline.yaml": "invalid",
+        "agents/tab\there.yaml": "valid",
+        "agents/evil\u202egnp.yaml": "invalid",
+        "agents/bell\a.yaml": "ignored",
+    }
+    for working_tree in (False, True):
+        source = LocalGitSource(odd.root, repository="acme/app", working_tree=working_tree)
+        desired = desired_files(source.snapshot())
+        assert {path: file.status for path, file in desired.items()} == linted
+
+
+def test_odd_names_are_escaped_when_printed(odd: Git) -> None:
+    done = _lint(odd.root, "--format", "text")
+    assert "agents/new\\nline.yaml:1:21: error:" in done.stdout
+    assert "agents/evil\\u202egnp.yaml:1:21: error:" in done.stdout
+    assert "\u202e" not in done.stdout
+    assert "\a" not in done.stdout
+
+
+def test_a_symlinked_settings_file_is_not_read(hostile: Git, tmp_path: Path) -> None:
+    leaked = tmp_path / "leak.yaml"
+    leaked.write_text(f'disable: "{OUTSIDE_SECRET}\n')  # unparsable: its text would be quoted
+    (hostile.root / ".agent-lint.yaml").symlink_to(leaked)
+    done = _lint(hostile.root, "agents/good.yaml")
+    assert done.returncode == 0, done.stderr
+    assert OUTSIDE_SECRET not in done.stdout + done.stderr

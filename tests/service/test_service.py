@@ -237,6 +237,8 @@ def test_a_worker_killed_mid_job_leaves_it_to_be_retried(
     github.add_latency(0)
     with serve(tmp_path, database, env, "--lease-seconds", "2", log="second.log") as second:
         wait_for(lambda: synced(cp, REPO, repo.head()), what="the retried job")
+        # The job logs "job done" just after its last write: wait for the line too.
+        wait_for(lambda: any(e.get("message") == "job done" for e in second.logs()))
         done = [e for e in second.logs() if e.get("message") == "job done"]
     assert done[0]["attempt"] == 2
     assert len(live_configs(cp, REPO)) == 3

@@ -14,11 +14,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from agentsync.config.loader import load_text
 from agentsync.controlplane.client import Client
+from agentsync.controlplane.errors import Invalid
 from agentsync.controlplane.server import LocalServer
+from agentsync.controlplane.validation import validate_yaml
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding
 from agentsync.lint.rules import RULES
+from agentsync.lint.runner import lint_document
+from agentsync.lint.settings import Settings
 from agentsync.sync.engine import apply_sync
 from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
@@ -177,3 +182,28 @@ def test_a_write_refused_for_its_content_is_the_files_sync_error(
     orphan = state.orphans(REPO)["agents/refused.yaml"]
     assert [d["rule"] for d in orphan["diagnostics"]] == ["platform"]
     assert client.get_repository_commit(REPO) == run.plan.commit
+
+
+HOSTILE_VALUES = {
+    "cpu": "sandbox:\n  compute:\n    cpu: 1" + "0" * 400 + "\n",
+    "memory": "sandbox:\n  compute:\n    memory: 1" + "0" * 400 + "\n",
+    "timeout-string": "sandbox:\n  compute:\n    timeout: " + "9" * 5000 + "h\n",
+    "hex": "limits:\n  run: 0x" + "f" * 20000 + "\n",
+    "octal": "limits:\n  run: 0o" + "7" * 5000 + "\n",
+    "open-mapping": "mcp_servers:\n  - name: x\n    url: https://example.com\n    port: .nan\n",
+    "json-schema": "structured_output:\n  json_schema: {type: number, maximum: .inf}\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_VALUES))
+def test_lint_and_the_control_plane_agree_on_hostile_values(name: str) -> None:
+    text = PROMPT + HOSTILE_VALUES[name]
+    document = load_text(text, f"agents/{name}.yaml")
+    linted = lint_document(document, Settings())
+    errors = sorted({d.rule for d in linted.diagnostics if d.severity == "error"})
+    assert errors, linted
+    assert "internal" not in errors
+    with pytest.raises(Invalid) as refused:
+        validate_yaml(text, f"agents/{name}.yaml")
+    assert sorted({d["rule"] for d in refused.value.diagnostics()}) == errors
+    assert all(len(d.message) < 300 for d in linted.diagnostics)

@@ -15,12 +15,14 @@ CONFIG_DIRS = ("agents", ".agents", "ellipsis", ".ellipsis")
 CONFIG_SUFFIXES = (".yaml", ".yml")
 # The same rule as a regex over repository-relative paths (used by the pre-commit hook).
 CONFIG_PATH_PATTERN = r"^(agents|\.agents|ellipsis|\.ellipsis)/.*\.ya?ml$"
-_CONFIG_PATH = re.compile(CONFIG_PATH_PATTERN)
+# The same, for any name a file system allows: a newline in a name is matched, and the name
+# must end in .yaml/.yml (``$`` would also match before a final newline).
+_CONFIG_PATH = re.compile(r"(agents|\.agents|ellipsis|\.ellipsis)/.*\.ya?ml", re.DOTALL)
 
 
 def is_config_path(relative: str) -> bool:
     """True for a repository-relative path (with ``/`` separators) in a config directory."""
-    return _CONFIG_PATH.match(relative) is not None
+    return _CONFIG_PATH.fullmatch(relative) is not None
 
 
 def find_repository_root(start: Path) -> Path:

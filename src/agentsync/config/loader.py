@@ -152,7 +152,8 @@ _MAYBE_NOT_STRING = frozenset("0123456789-+.~nNtTfF")
 
 def _integer(text: str) -> int | float:
     """A decimal integer. One past Python's limit for reading integers (4,300 digits) is read
-    as the float it rounds to, infinity, which no field accepts (rule ``invalid-value``)."""
+    as the float it rounds to, infinity, which no field accepts (rule ``invalid-value``); so
+    is an octal or hexadecimal one past 64 bits (see ``resolve_plain``)."""
     try:
         return int(text)
     except ValueError:
@@ -169,10 +170,9 @@ def resolve_plain(text: str) -> Any:
         return _BOOLS[text]
     if _INT.match(text):
         return _integer(text)
-    if _OCT.match(text):
-        return int(text, 0)
-    if _HEX.match(text):
-        return int(text, 0)
+    if _OCT.match(text) or _HEX.match(text):
+        value = int(text, 0)  # no digit limit in base 8 or 16, but printing one has: past
+        return value if value.bit_length() <= 64 else float("inf")  # 64 bits, infinity
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentsync.config.platform import CPU_MAX, CPU_MIN
-from agentsync.money import MAX_AMOUNT, fits
+from agentsync.money import MAX_AMOUNT, unfit_numbers
 
 ReactEventName = Literal[
     "push",
@@ -40,16 +40,6 @@ class _Model(BaseModel):
     """Base for every config model: strict, closed, null means default."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _numbers_fit(cls, data: Any) -> Any:
-        """NaN, infinity and numbers past 10^15 fit no field (agent-lint: invalid-value)."""
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if type(value) in (int, float) and not fits(value):
-                    raise ValueError(f"{key} must be a finite number, at most {MAX_AMOUNT:,}")
-        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -247,6 +237,16 @@ class AgentConfig(_Model):
         title="Ellipsis agent config (v1)",
         json_schema_extra={"$id": "https://agentsync.dev/schemas/agent-config.v1.json"},
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_fit(cls, data: Any) -> Any:
+        """NaN, infinity and numbers past 10^15 fit no field, at any depth (agent-lint:
+        invalid-value, which checks the same)."""
+        for path in unfit_numbers(data):
+            where = ".".join(str(part) for part in path)
+            raise ValueError(f"{where} must be a finite number, at most {MAX_AMOUNT:,}")
+        return data
 
     ellipsis: EllipsisBlock = Field(
         default_factory=EllipsisBlock,

@@ -54,9 +54,13 @@ def _lint_document(document: Document, settings: Settings) -> FileResult:
         return FileResult(document.path, "ignored", note=document.note)
     ctx = LintContext(document, settings)
     rules = list(RULES.values()) if document.loaded else [RULES[p.rule] for p in document.problems]
-    found: list[tuple[Rule, Finding]] = [
-        (rule, finding) for rule in dict.fromkeys(rules) for finding in rule.check(ctx)
-    ]
+    found: list[tuple[Rule, Finding]] = []
+    failures: list[Diagnostic] = []
+    for rule in dict.fromkeys(rules):
+        try:
+            found.extend((rule, finding) for finding in rule.check(ctx))
+        except Exception as error:  # noqa: BLE001 - one rule's failure: the others still report
+            failures.append(internal.diagnostic(error))
     claimed = {f.path for rule, f in found if not rule.FROM_SCHEMA and f.path}
     suppressions = find_suppressions(document.lines) if "agent-lint:" in document.text else None
     diagnostics: list[Diagnostic] = []
@@ -85,6 +89,7 @@ def _lint_document(document: Document, settings: Settings) -> FileResult:
     for diagnostic in diagnostics:
         if diagnostic.redact_from is not None:
             snippets[diagnostic.line] = _mask(snippets[diagnostic.line], diagnostic.redact_from)
+    diagnostics.extend(failures[:1])
     diagnostics.sort(key=Diagnostic.sort_key)
     status: FileStatus = "invalid" if any(d.severity == "error" for d in diagnostics) else "valid"
     return FileResult(document.path, status, tuple(diagnostics), snippets)
@@ -141,20 +146,38 @@ def _yaml_files(directory: Path) -> list[Path]:
     )
 
 
+def _link_on_the_way(path: Path, root: Path) -> Path | None:
+    """The first symbolic link on ``path``'s way from inside the repository at ``root`` (the
+    path itself, or a directory above it); None for none, or for a path outside the
+    repository, which the user named explicitly."""
+    real_root = root.resolve()
+    link: Path | None = None
+    for step in (path, *path.parents):
+        if step.resolve() == real_root:
+            return link
+        if link is None and step.is_symlink():
+            link = step
+    return None
+
+
 def collect_targets(paths: Sequence[str], cwd: Path, root: Path) -> list[Target]:
     """Files to lint. No paths: the configs of the repository at ``root``. A directory holding
     config directories: its configs. Any other directory: every YAML file under it. A file: as
-    given (pre-commit passes only config paths)."""
+    given (pre-commit passes only config paths). A path inside the repository that is, or goes
+    through, a symbolic link is linted as that link: ignored, as sync ignores it."""
     if not paths:
         return [(str(p), _display(p, cwd)) for p in discover(root)]
     targets: list[Target] = []
     for given in paths:
         path = Path(given)
-        if path.is_dir():
+        link = _link_on_the_way(Path(os.path.abspath(cwd / path)), root)
+        if link is not None:
+            targets.append((str(link), given))
+        elif path.is_dir():
             has_config_dirs = any((path / name).is_dir() for name in CONFIG_DIRS)
             found = discover(path) if has_config_dirs else _yaml_files(path)
             targets.extend((str(p), _display(p, cwd)) for p in found)
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             targets.append((given, given))
         else:
             raise UsageError(f"{given}: no such file or directory")

@@ -86,11 +86,13 @@ def parse_settings(name: str, text: str, source: str) -> Settings | None:
 
 
 def find_settings(start: Path, stop: Path | None = None) -> Settings:
-    """The settings of the nearest ``.agent-lint.yaml`` or ``pyproject.toml`` above ``start``."""
+    """The settings of the nearest ``.agent-lint.yaml`` or ``pyproject.toml`` above ``start``.
+    A symbolic link is not a settings file (as for configs: git stores the link, and a pull
+    request must not make agent-lint read, and quote in an error, a file outside it)."""
     for directory in (start, *start.parents):
         for name in SETTINGS_FILES:
             path = directory / name
-            if not path.is_file():
+            if path.is_symlink() or not path.is_file():
                 continue
             try:
                 text = path.read_text(encoding="utf-8")

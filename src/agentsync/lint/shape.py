@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Literal, NamedTuple
 
 from agentsync.config.loader import ConfigPath
-from agentsync.money import MAX_AMOUNT, fits
+from agentsync.money import MAX_AMOUNT, fits, unfit_numbers
 
 SUPPORTED_KEYWORDS = frozenset(
     {
@@ -52,6 +52,12 @@ class ShapeError(NamedTuple):
     bound: tuple[str, float] | None = None
 
 
+def _at(data: Any, path: ConfigPath) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
 class ShapeValidator:
     """Validates plain data against one JSON Schema document."""
 
@@ -62,6 +68,13 @@ class ShapeValidator:
     def validate(self, data: Any) -> list[ShapeError]:
         errors: list[ShapeError] = []
         self._check(data, self._root, (), errors)
+        # A number no field can hold (NaN, infinity, 10^309), wherever it is, open mappings
+        # included: the model refuses the same (AgentConfig), so lint and sync agree.
+        reported = {error.path for error in errors}
+        for path in unfit_numbers(data):
+            if path not in reported:
+                value = _at(data, path)
+                errors.append(ShapeError(path, "range", value, bound=("finite", MAX_AMOUNT)))
         return errors
 
     def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
@@ -88,10 +101,8 @@ class ShapeValidator:
         elif type(value) is list and "items" in schema:
             for index, item in enumerate(value):
                 self._check(item, schema["items"], (*path, index), out)
-        elif type(value) in (int, float):
-            if not fits(value):  # NaN, infinity, 10^309: no field can hold them
-                out.append(ShapeError(path, "range", value, bound=("finite", MAX_AMOUNT)))
-            elif "minimum" in schema and not value >= schema["minimum"]:
+        elif type(value) in (int, float) and fits(value):  # the others: see validate()
+            if "minimum" in schema and not value >= schema["minimum"]:
                 out.append(ShapeError(path, "range", value, bound=("minimum", schema["minimum"])))
             elif "maximum" in schema and not value <= schema["maximum"]:
                 out.append(ShapeError(path, "range", value, bound=("maximum", schema["maximum"])))

@@ -105,6 +105,8 @@ def apply_plan(
     state.record_apply(plan.repository, plan.commit, "applied" if not failed else "failed")
     state.save()
     refused = tuple(
-        (a, rejected[a.path][1][0]["message"]) for a in plan.writes if a.path in rejected
+        (a, str(rejected[a.path][1][0].get("message", "refused")))
+        for a in plan.writes
+        if a.path in rejected
     )
     return ApplyResult(tuple(done), tuple(failed), refused)

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from agentsync.controlplane.records import AgentConfigRecord
+from agentsync.printable import printable
 from agentsync.sync.model import Action, Plan
 from agentsync.tables import text_table
 
@@ -42,13 +43,17 @@ def _short(value: Any, limit: int = 60) -> str:
 
 def _diagnostic_line(path: str, item: dict[str, Any]) -> str:
     return (
-        f"{path}:{item.get('line', 1)}:{item.get('column', 1)}: {item.get('message')} "
+        f"{printable(path)}:{item.get('line', 1)}:{item.get('column', 1)}: {item.get('message')} "
         f"[{item.get('rule')}]"
     )
 
 
 def _action_lines(action: Action) -> list[str]:
-    target = action.path if action.from_path is None else f"{action.from_path} -> {action.path}"
+    target = (
+        printable(action.path)
+        if action.from_path is None
+        else f"{printable(action.from_path)} -> {printable(action.path)}"
+    )
     agent = f" ({action.config_id})" if action.config_id else ""
     lines = [f"  {_SYMBOLS[action.kind]} {target}: {_LABELS[action.kind]}{agent}"]
     for field, before, after in action.diff:

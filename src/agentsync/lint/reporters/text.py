@@ -8,6 +8,7 @@ from __future__ import annotations
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.base import Reporter
 from agentsync.lint.result import FileResult, LintResult
+from agentsync.printable import printable
 
 _RESET = "\033[0m"
 _STYLES = {"error": "\033[1;31m", "warning": "\033[1;33m", "path": "\033[1m", "dim": "\033[2m"}
@@ -37,11 +38,12 @@ class TextReporter(Reporter):
             for diagnostic in file.diagnostics:
                 self._diagnostic(file, diagnostic)
             if file.note:
-                self.stream.write(self._paint(f"{file.path}: ignored: {file.note}", "dim") + "\n")
+                shown = f"{printable(file.path)}: ignored: {file.note}"
+                self.stream.write(self._paint(shown, "dim") + "\n")
         self.stream.write(self._summary(result) + "\n")
 
     def _diagnostic(self, file: FileResult, d: Diagnostic) -> None:
-        where = self._paint(f"{file.path}:{d.line}:{d.column}:", "path")
+        where = self._paint(f"{printable(file.path)}:{d.line}:{d.column}:", "path")
         severity = self._paint(f"{d.severity}:", d.severity)
         rule = self._paint(f"[{d.rule}]", "dim")
         lines = [f"{where} {severity} {d.message} {rule}"]
@@ -69,7 +71,15 @@ class TextReporter(Reporter):
         checked = s.files - s.ignored
         if s.files == 0:
             return "no agent configs found"
-        why = "see above" if any(f.note for f in result.files) else "no ellipsis: block"
+        not_files = sum(1 for f in result.files if f.note)
+        why = ", ".join(
+            reason
+            for count, reason in (
+                (not_files, f"{not_files} not a regular file, see above"),
+                (s.ignored - not_files, "no ellipsis: block"),
+            )
+            if count
+        )
         ignored = f", {s.ignored} ignored ({why})" if s.ignored else ""
         if not s.errors and not s.warnings:
             return f"{_plural(checked, 'config')} valid{ignored}"

@@ -13,6 +13,7 @@ from pathlib import Path
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Diagnostic, Finding, Severity
 
+_PACKAGE = Path(__file__).resolve().parents[2]  # src/agentsync
 ID = "internal"
 SEVERITY: Severity = "error"
 SUMMARY = "agent-lint could not check the file"
@@ -29,8 +30,12 @@ def diagnostic(error: BaseException) -> Diagnostic:
     agentsync's code where it was raised (the message could quote the file)."""
     import traceback  # only when something failed: agent-lint's cold start never pays for it
 
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    ours = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if _PACKAGE in Path(frame.filename).parents
+    ]
+    where = f" in {Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else ""
     return Diagnostic(
         1,
         1,

@@ -20,14 +20,16 @@ from agentsync.config.platform import (
 )
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.money import fits
 
 ID = "sandbox-compute"
 SEVERITY: Severity = "error"
 SUMMARY = "sandbox.compute must be within the platform's bounds"
 FROM_SCHEMA = False
 
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(mb|mib|mi|m|gb|gib|gi|g)?", re.IGNORECASE)
-_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", re.IGNORECASE)
+# At most 15 digits a number (MAX_AMOUNT): longer is "not a size", never an overflow.
+_SIZE = re.compile(r"(\d{1,15}(?:\.\d{1,15})?)\s*(mb|mib|mi|m|gb|gib|gi|g)?", re.IGNORECASE)
+_DURATION = re.compile(r"(?:(\d{1,15})h)?(?:(\d{1,15})m)?(?:(\d{1,15})s)?", re.IGNORECASE)
 _NOT_CLAMPED = "the platform rejects it rather than clamping it"
 
 
@@ -54,7 +56,8 @@ def timeout_seconds(value: str | float) -> float | None:
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A number this rule can judge; NaN, infinity and huge ones are invalid-value's."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and fits(value)
 
 
 class _Quantity(NamedTuple):
@@ -99,13 +102,14 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for spec in _QUANTITIES:
         value = compute.get(spec.key)
         if not isinstance(value, str) and not _is_number(value):
-            continue  # absent, or the type rule reports it
+            continue  # absent, or the type or invalid-value rule reports it
         amount = spec.read(value)
         where = f"sandbox.compute.{spec.key}"
         if amount is None:
+            shown = value if len(str(value)) <= 40 else f"{str(value)[:37]}..."
             yield ctx.finding(
                 (*base, spec.key),
-                f"{where} {value!r} is not a {spec.kind}",
+                f"{where} {shown!r} is not a {spec.kind}",
                 f"write {spec.example}",
             )
         elif not _in_range(amount, spec):
