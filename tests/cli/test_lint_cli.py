@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,21 @@ def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "cron-schedule" in out
     assert "hardcoded-secret" in out
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """``agent-lint --format json ... | head -c 10``: no traceback, no internal error."""
+    for n in range(400):  # enough output to fill any pipe buffer
+        (tmp_path / f"bad{n}.yaml").write_text("ellipsis: {version: v2}\nclaude: 5\n")
+    program = "import sys; from agentsync.cli.lint import main; sys.exit(main())"
+    with subprocess.Popen(
+        [sys.executable, "-c", program, "--format", "json", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as reader:
+        assert reader.stdout is not None
+        assert reader.stderr is not None
+        assert reader.stdout.read(10)
+        reader.stdout.close()
+        assert reader.wait(timeout=60) == 141
+        assert reader.stderr.read() == b""

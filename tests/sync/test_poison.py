@@ -8,7 +8,7 @@ Real git repositories, the real local control plane on loopback, the real client
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -145,12 +145,10 @@ def test_the_control_plane_answers_422_when_agent_lint_fails(api: httpx.Client) 
     assert "fail-lint-here" not in diagnostic["message"]
 
 
-@pytest.fixture
-def stricter_control_plane(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The control plane refuses (422) what agent-lint accepts in ``agents/refused.yaml``, as
-    a hosted platform stricter than this release's rules would."""
+def _refusing_validator() -> Callable[..., object]:
+    """The control plane's validation, refusing (422) what agent-lint accepts in
+    ``agents/refused.yaml``, as a hosted platform stricter than this release's rules would."""
     from agentsync.controlplane import service
-    from agentsync.controlplane.errors import Invalid
 
     original = service.validate_yaml
 
@@ -162,7 +160,12 @@ def stricter_control_plane(monkeypatch: pytest.MonkeyPatch) -> None:
             )  # fmt: skip
         return original(text, path)
 
-    monkeypatch.setattr(service, "validate_yaml", validate_yaml)
+    return validate_yaml
+
+
+@pytest.fixture
+def stricter_control_plane(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("agentsync.controlplane.service.validate_yaml", _refusing_validator())
 
 
 @pytest.mark.usefixtures("stricter_control_plane")
@@ -207,3 +210,25 @@ def test_lint_and_the_control_plane_agree_on_hostile_values(name: str) -> None:
         validate_yaml(text, f"agents/{name}.yaml")
     assert sorted({d["rule"] for d in refused.value.diagnostics()}) == errors
     assert all(len(d.message) < 300 for d in linted.diagnostics)
+
+
+def test_a_refused_update_keeps_the_last_good_config_with_its_error(
+    tmp_path: Path, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git = Git(tmp_path / "repo")
+    git.commit({"agents/refused.yaml": valid_text(1), "agents/fine.yaml": valid_text(2)})
+    state = SyncState(tmp_path / "state.json")
+    apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
+    monkeypatch.setattr("agentsync.controlplane.service.validate_yaml", _refusing_validator())
+    git.commit({"agents/refused.yaml": valid_text(3), "agents/fine.yaml": valid_text(4)})
+    run = apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
+    assert run.result is not None
+    assert run.result.ok
+    assert [a.path for a, _ in run.result.rejected] == ["agents/refused.yaml"]
+    kept = {c.path: c for c in client.iter_sync_configs(repository=REPO)}
+    refused = kept["agents/refused.yaml"]
+    assert refused.agent_config["ellipsis"]["name"] == "Agent 1"  # the last good version
+    assert refused.sync_error is not None
+    assert [d["rule"] for d in refused.sync_error.diagnostics] == ["platform"]
+    assert kept["agents/fine.yaml"].agent_config["ellipsis"]["name"] == "Agent 4"
+    assert state.errors(REPO)["agents/refused.yaml"]["kind"] == "keep-last-good"

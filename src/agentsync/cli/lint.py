@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple, TextIO
 
 from agentsync import __version__
+from agentsync.cli.pipes import quiet_closed_pipe
 from agentsync.errors import AgentsyncError
 from agentsync.lint import rules
 from agentsync.lint.reporters import REPORTERS
@@ -113,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return quiet_closed_pipe()
     except Exception as error:  # noqa: BLE001 - the one boundary: a bug is a message, not a traceback
         print(
             f"agent-lint: internal error: {type(error).__name__}: {error}\n"

@@ -30,6 +30,7 @@ import click
 from agentsync.cli import platforms
 from agentsync.cli.migrate import control_plane_db_option, control_plane_migrate
 from agentsync.cli.output import Output
+from agentsync.cli.pipes import quiet_closed_pipe
 from agentsync.cli.platforms import event_text
 from agentsync.controlplane.errors import ControlPlaneError, Invalid
 from agentsync.errors import AgentsyncError, UsageError
@@ -90,6 +91,8 @@ def at_the_boundary(invoke: Callable[[], Any]) -> Any:
     except KeyboardInterrupt:
         click.echo("agent: interrupted", err=True)
         _exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _exit(quiet_closed_pipe())
     except Exception as error:  # noqa: BLE001 - the boundary: a bug is a message, not a traceback
         click.echo(
             f"agent: internal error: {type(error).__name__}: {' '.join(str(error).split())}",

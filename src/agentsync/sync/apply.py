@@ -62,6 +62,19 @@ def _write(client: Client, plan: Plan, action: Action) -> None:
         client.delete_config(action.config_id or "", idempotency_key=key)
 
 
+def _refused(
+    client: Client, plan: Plan, action: Action, error: Invalid
+) -> tuple[str, list[dict[str, Any]]]:
+    """The sync error of a write refused for its content. A config that exists keeps its last
+    good version, and the control plane records why, as for a file that is invalid here."""
+    diagnostics = error.diagnostics()
+    if action.config_id is None:
+        return "orphan-error", diagnostics
+    kept = action._replace(kind="keep-last-good", diagnostics=tuple(diagnostics))
+    _write(client, plan, kept)  # a failure here is the apply's: retried like any other
+    return "keep-last-good", diagnostics
+
+
 def apply_plan(
     plan: Plan,
     client: Client,
@@ -79,14 +92,14 @@ def apply_plan(
     rejected: dict[str, tuple[str, list[dict[str, Any]]]] = {}
     for action in plan.writes:
         try:
-            _write(client, plan, action)
-        except Invalid as error:
-            kind = "keep-last-good" if action.config_id else "orphan-error"
-            rejected[action.path] = (kind, error.diagnostics())
+            try:
+                _write(client, plan, action)
+            except Invalid as error:
+                rejected[action.path] = _refused(client, plan, action, error)
+            else:
+                done.append(action)
         except ControlPlaneError as error:
             failed.append((action, str(error)))
-        else:
-            done.append(action)
         if progress is not None:
             progress(action)
     # Every sync error of this commit: orphans, and configs kept at their last good version
