@@ -437,6 +437,8 @@ def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS
         return Document(path, text, {}, {}, [], "config")
     builder = _Builder(limits)
     data = builder.build(node, (), None, 0)
+    if data is None and not builder.problems:  # "---", "null", "~": an empty file, stated
+        return Document(path, text, {}, {}, [], "config")
     if isinstance(data, dict) and "ellipsis" in data:
         kind: Literal["config", "ignored"] = "config"
     else:
