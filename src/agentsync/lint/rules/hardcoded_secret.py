@@ -1,6 +1,12 @@
 """``hardcoded-secret``: an inline ``sandbox.variables[].value`` that is a secret, because the
-name looks secret (``*_TOKEN``, ``*_KEY``, ``*SECRET*``, ``*PASSWORD*``) or the value has the
-shape of a known token (GitHub, AWS, Slack, OpenAI, Anthropic).
+name ends in a secret noun (``*_TOKEN``, ``*_KEY``, ``*_SECRET``, ``*_PASSWORD``, and the
+bare nouns) or the value has the shape of a known token (GitHub, AWS, Slack, OpenAI,
+Anthropic). A name that only mentions one is a setting, not a secret::
+
+    - name: DATABASE_PASSWORD     # hardcoded-secret
+      value: hunter2
+    - name: PASSWORD_MIN_LENGTH   # fine: a setting about passwords
+      value: "12"
 
 Drop ``value`` and the platform resolves the variable from the sandbox-variables store at run
 time. The secret itself is never printed: reporters mask it in the source snippet.
@@ -19,7 +25,9 @@ SEVERITY: Severity = "error"
 SUMMARY = "Secrets must come from the sandbox-variables store, not inline values"
 FROM_SCHEMA = False
 
-_SECRET_NAME = re.compile(r"(?:_TOKEN|_KEY)\Z|SECRET|PASSWORD", re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"(?:\A|_)(?:TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?)\Z", re.IGNORECASE
+)
 _TOKEN_SHAPES = (
     ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{22,})")),
     ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
