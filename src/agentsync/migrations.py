@@ -184,6 +184,9 @@ def upgrade(target: MigrationTarget, migrations: Sequence[Migration]) -> SchemaS
 class _MigratedStore(MigrationTarget, Protocol):
     MIGRATIONS: ClassVar[tuple[Migration, ...]]
 
+    def migrate(self) -> SchemaStatus: ...
+    def close(self) -> None: ...
+
 
 class Migrated:
     """What a store gets from naming its ``MIGRATIONS`` (it must be a
@@ -198,3 +201,14 @@ class Migrated:
     def migrate(self: _MigratedStore) -> SchemaStatus:
         """Apply the pending migrations under the store's lock; the status before."""
         return upgrade(self, self.MIGRATIONS)
+
+    def _migrate_on_open(self: _MigratedStore, migrate: bool) -> None:
+        """What a store's constructor ends with: apply what is pending (unless ``migrate`` is
+        false), closing the store if that fails."""
+        if not migrate:
+            return
+        try:
+            self.migrate()
+        except BaseException:
+            self.close()
+            raise

@@ -26,9 +26,11 @@ def dollars(value: object) -> float | None:
     return float(value)
 
 
-def unfit_numbers(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    """The config path of every number in ``data`` that does not :func:`fit`, at any depth
-    (open mappings such as ``mcp_servers`` and ``json_schema`` included)."""
+def unfit_numbers(
+    data: Any, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[Any, ...], float]]:
+    """The config path and value of every number in ``data`` that does not :func:`fit`, at
+    any depth (open mappings such as ``mcp_servers`` and ``json_schema`` included)."""
     if isinstance(data, dict):
         for key, value in data.items():
             yield from unfit_numbers(value, (*path, key))
@@ -36,7 +38,7 @@ def unfit_numbers(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple
         for index, value in enumerate(data):
             yield from unfit_numbers(value, (*path, index))
     elif type(data) in (int, float) and not fits(data):
-        yield path
+        yield path, data
 
 
 def money(amount: float) -> str:

@@ -22,6 +22,7 @@ _NOT_REGULAR = {
     stat.S_IFBLK: "a block device",
     stat.S_IFSOCK: "a socket",
 }
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)  # open() refuses a link: one system call, no race
 SYMLINK_NOTE = "a symbolic link: git stores the link, not the file it points to, so it is not read"
 
 
@@ -32,13 +33,12 @@ class NotRegularFile(Exception):
 def read_regular_file(path: Path, max_bytes: int) -> tuple[bytes, int]:
     """The first ``max_bytes + 1`` bytes of the regular file at ``path``, and its size.
     ``NotRegularFile`` for a symbolic link or a special file; ``OSError`` if unreadable."""
-    if path.is_symlink():
+    if not _NO_FOLLOW and path.is_symlink():  # no O_NOFOLLOW here: ask first
         raise NotRegularFile(SYMLINK_NOTE)
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
     try:
-        descriptor = os.open(path, flags)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NO_FOLLOW)
     except OSError as error:
-        if error.errno == errno.ELOOP:  # became a link after the check above
+        if _NO_FOLLOW and error.errno == errno.ELOOP:  # the path is a symbolic link
             raise NotRegularFile(SYMLINK_NOTE) from error
         raise
     info = os.fstat(descriptor)

@@ -243,7 +243,7 @@ class AgentConfig(_Model):
     def _numbers_fit(cls, data: Any) -> Any:
         """NaN, infinity and numbers past 10^15 fit no field, at any depth (agent-lint:
         invalid-value, which checks the same)."""
-        for path in unfit_numbers(data):
+        for path, _ in unfit_numbers(data):
             where = ".".join(str(part) for part in path)
             raise ValueError(f"{where} must be a finite number, at most {MAX_AMOUNT:,}")
         return data

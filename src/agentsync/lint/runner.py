@@ -55,12 +55,12 @@ def _lint_document(document: Document, settings: Settings) -> FileResult:
     ctx = LintContext(document, settings)
     rules = list(RULES.values()) if document.loaded else [RULES[p.rule] for p in document.problems]
     found: list[tuple[Rule, Finding]] = []
-    failures: list[Diagnostic] = []
+    failure: Diagnostic | None = None  # the first rule that failed: the others still report
     for rule in dict.fromkeys(rules):
         try:
             found.extend((rule, finding) for finding in rule.check(ctx))
-        except Exception as error:  # noqa: BLE001 - one rule's failure: the others still report
-            failures.append(internal.diagnostic(error))
+        except Exception as error:  # noqa: BLE001 - one rule's failure
+            failure = failure or internal.diagnostic(error)
     claimed = {f.path for rule, f in found if not rule.FROM_SCHEMA and f.path}
     suppressions = find_suppressions(document.lines) if "agent-lint:" in document.text else None
     diagnostics: list[Diagnostic] = []
@@ -89,7 +89,8 @@ def _lint_document(document: Document, settings: Settings) -> FileResult:
     for diagnostic in diagnostics:
         if diagnostic.redact_from is not None:
             snippets[diagnostic.line] = _mask(snippets[diagnostic.line], diagnostic.redact_from)
-    diagnostics.extend(failures[:1])
+    if failure is not None:
+        diagnostics.append(failure)
     diagnostics.sort(key=Diagnostic.sort_key)
     status: FileStatus = "invalid" if any(d.severity == "error" for d in diagnostics) else "valid"
     return FileResult(document.path, status, tuple(diagnostics), snippets)

@@ -52,12 +52,6 @@ class ShapeError(NamedTuple):
     bound: tuple[str, float] | None = None
 
 
-def _at(data: Any, path: ConfigPath) -> Any:
-    for part in path:
-        data = data[part]
-    return data
-
-
 class ShapeValidator:
     """Validates plain data against one JSON Schema document."""
 
@@ -71,9 +65,8 @@ class ShapeValidator:
         # A number no field can hold (NaN, infinity, 10^309), wherever it is, open mappings
         # included: the model refuses the same (AgentConfig), so lint and sync agree.
         reported = {error.path for error in errors}
-        for path in unfit_numbers(data):
+        for path, value in unfit_numbers(data):
             if path not in reported:
-                value = _at(data, path)
                 errors.append(ShapeError(path, "range", value, bound=("finite", MAX_AMOUNT)))
         return errors
 

@@ -213,12 +213,7 @@ class PostgresServiceStore(Migrated):
         self._connections: dict[threading.Thread, psycopg.Connection[DictRow]] = {}
         self._guard = threading.Lock()
         self._closed = False
-        if migrate:
-            try:
-                self.migrate()
-            except BaseException:
-                self.close()
-                raise
+        self._migrate_on_open(migrate)
 
     @property
     def where(self) -> str:

@@ -174,12 +174,7 @@ class SQLiteServiceStore(Migrated):
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"{path}: cannot create the database directory: {error}") from error
-        if migrate:
-            try:
-                self.migrate()
-            except BaseException:
-                self.close()
-                raise
+        self._migrate_on_open(migrate)
 
     @property
     def where(self) -> str:
