@@ -79,7 +79,8 @@ def expected_status(corpus: Path, path: str, defect: str | None) -> str:
     """The verdict the platform's rules give a corpus file.
 
     The generator labels an empty ``claude.system`` a defect even on mention-only agents, but
-    seed 002 says the prompt is "ignored for mention agents": those files are valid.
+    the platform's config reference says the prompt is "ignored for mention agents": those
+    files are valid.
     """
     if defect == "no_ellipsis_block":
         return "ignored"

@@ -5,7 +5,7 @@
     ├── StoreError        a database cannot be opened or reached
     ├── MigrationError    a database cannot be brought to this release's schema (exit 2;
     │                     in agentsync.migrations)
-    └── (later issues add control-plane and sync errors here)
+    └── (control-plane, sync and platform errors subclass it in their packages)
 
 Third-party errors are wrapped where they enter (``raise UsageError(...) from e``); the CLI's
 single boundary turns these into a message and an exit code, never a traceback.

@@ -1,5 +1,6 @@
-"""Contract tests of the adapters' side: each request is checked as the seed shows it (method,
-path, query, headers, body), and each answer is the seed's own example, parsed field by field.
+"""Contract tests of the adapters' side: each request is checked as the platform's API
+reference shows it (method, path, query, headers, body), and each answer is the reference's own
+example, parsed field by field.
 
 A recording ``httpx.MockTransport`` stands in for the platform; ``test_dialects.py`` checks the
 local server's side of the same contracts, and ``test_adapters.py`` the two together.
@@ -58,7 +59,7 @@ def query(request: httpx.Request) -> dict[str, str]:
 
 # 001: POST /v1/agent-deployments/{deployment_id}/runs ---------------------------------------
 
-# the seed's example answer, with the two required fields it leaves out (mode, status)
+# the API reference's example answer, with the two required fields it leaves out (mode, status)
 SEED_001_RUN = {
     "id": "adrun_1234abcd",
     "deployment_id": "<string>",

@@ -1,4 +1,4 @@
-"""Contract tests: each dialect endpoint, called and parsed exactly as its seed shows."""
+"""Contract tests: each dialect endpoint, called and parsed exactly as its API reference shows."""
 
 from __future__ import annotations
 

@@ -292,7 +292,7 @@ class ExpectedConfig:
 
 class Expected:
     """A pure model of one repository: its files now, and the configs the control plane must
-    hold once the current files are applied (seed 002's table, path by path)."""
+    hold once the current files are applied (the config reference's table, path by path)."""
 
     def __init__(self) -> None:
         self.files: dict[str, str] = {}

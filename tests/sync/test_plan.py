@@ -1,5 +1,6 @@
-"""The plan as a pure function: one test per row of seed 002's "Validation and sync behavior"
-table, plus renames, restores, errors that persist or clear, ordering and the delete guards."""
+"""The plan as a pure function: one test per row of the config reference's "Validation and
+sync behavior" table, plus renames, restores, errors that persist or clear, ordering and the
+delete guards."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def kinds(
     return [(a.kind, a.path) for a in plan.actions]
 
 
-# seed 002's table, row by row -------------------------------------------------------------
+# the config reference's table, row by row ------------------------------------------------
 
 
 def test_no_ellipsis_block_is_ignored() -> None:

@@ -1,6 +1,6 @@
 """The v1 agent config model: the single source of truth for the config's shape and defaults.
 
-Every field that the config reference (seed 002) names is declared here with its documented
+Every field that the platform's config reference names is declared here with its documented
 default. The JSON Schema in ``schemas/agent-config.v1.json`` is generated from these models,
 and agent-lint validates shape against that generated schema, so editing a model and running
 ``make schema`` is the one way to change what a config may contain.

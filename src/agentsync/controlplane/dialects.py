@@ -1,12 +1,12 @@
 """Other platforms' run APIs served over the local control plane's runs ("dialects"), so the
 adapters in ``agentsync.platforms`` can be tested against a real server.
 
-    deployments (seed 001)  POST /v1/agent-deployments/{deployment_id}/runs
+    deployments             POST /v1/agent-deployments/{deployment_id}/runs
                             ours: GET  .../runs, GET .../runs/{run_id}, POST .../{run_id}/cancel
-    threads (seed 003)      POST /v1/threads/{thread_id}/runs, GET /v1/threads/{thread_id}/runs,
+    threads                 POST /v1/threads/{thread_id}/runs, GET /v1/threads/{thread_id}/runs,
                             GET /v1/runs, GET /v1/runs/{run_id}, POST /v1/runs/{run_id}:cancel,
                             POST /v1/runs/{run_id}/input
-    ambient (seed 004)      POST /agent/run, GET /agent/runs, GET /agent/runs/{runId}
+    ambient                 POST /agent/run, GET /agent/runs, GET /agent/runs/{runId}
 
 Each create is a ``ControlPlane`` run of an inline config built from the request (its
 ``claude.system`` is the prompt or the input); the dialect's own fields (thread, deployment,
@@ -218,7 +218,7 @@ class DeploymentRun(BaseModel):
 
 
 class DeploymentRunList(BaseModel):
-    """Ours: the seed has no list; pages follow ``next_cursor``."""
+    """Ours: the API reference has no list; pages follow ``next_cursor``."""
 
     runs: list[DeploymentRun]
     next_cursor: str | None
@@ -487,7 +487,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         "/v1/agent-deployments/{deployment_id}/runs",
         response_model=DeploymentRunList,
         tags=["dialect: agent deployments (001)"],
-        summary="List a deployment's runs (ours: not in the seed)",
+        summary="List a deployment's runs (ours: not in its API reference)",
     )
     async def list_deployment_runs(
         deployment_id: str,
@@ -509,7 +509,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         "/v1/agent-deployments/{deployment_id}/runs/{run_id}",
         response_model=DeploymentRun,
         tags=["dialect: agent deployments (001)"],
-        summary="Get a run (ours: not in the seed)",
+        summary="Get a run (ours: not in its API reference)",
     )
     async def get_deployment_run(deployment_id: str, run_id: str, who: Authenticated) -> Any:
         return deployment_run(deployment_run_of(deployment_id, run_id))
@@ -518,7 +518,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         "/v1/agent-deployments/{deployment_id}/runs/{run_id}/cancel",
         response_model=DeploymentRun,
         tags=["dialect: agent deployments (001)"],
-        summary="Cancel a run (ours: not in the seed)",
+        summary="Cancel a run (ours: not in its API reference)",
     )
     async def cancel_deployment_run(deployment_id: str, run_id: str, who: Authenticated) -> Any:
         run = deployment_run_of(deployment_id, run_id)

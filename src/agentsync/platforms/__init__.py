@@ -3,10 +3,10 @@
 model.py        ``NormalizedRun``, ``Event`` and each platform's native-status table
 base.py         the ``Adapter`` protocol (and ``Streaming``, ``TakesInput``), the shared HTTP
 errors.py       the adapters' error tree
-ellipsis.py     Ellipsis (seed 000): ``/v1/agents/runs`` through the control plane's client
-deployments.py  agent deployments (seed 001): ``/v1/agent-deployments/{id}/runs``
-threads.py      threads (seed 003): ``/v1/threads/{id}/runs``, ``/v1/runs``, SSE events
-ambient.py      ambient agents (seed 004): ``/agent/run``, ``/agent/runs``
+ellipsis.py     Ellipsis (runs guide): ``/v1/agents/runs`` through the control plane's client
+deployments.py  agent deployments: ``/v1/agent-deployments/{id}/runs``
+threads.py      threads: ``/v1/threads/{id}/runs``, ``/v1/runs``, SSE events
+ambient.py      ambient agents: ``/agent/run``, ``/agent/runs``
 watch.py        following a run to its end: streamed where the platform streams, else polled
 profiles.py     the named platform profiles (``platforms.toml`` and the environment)
 driver.py       a profile's adapter, opened; what only some platforms can do

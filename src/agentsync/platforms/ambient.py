@@ -1,8 +1,10 @@
-"""Ambient agents (seed 004): ``POST /agent/run`` -> ``{run_id, state}``, ``GET /agent/runs``
-(``limit`` 1-500, ``cursor``, filters, newest first) and ``GET /agent/runs/{runId}``.
+"""Ambient agents, as their API reference documents them: ``POST /agent/run`` ->
+``{run_id, state}``, ``GET /agent/runs`` (``limit`` 1-500, ``cursor``, filters, newest first)
+and ``GET /agent/runs/{runId}``.
 
-The seed has no cancel: ``cancel`` raises ``Unsupported``. The list's response body is not in
-the seed; this adapter reads ``{"runs": [...], "page_info": {"has_next_page", "next_cursor"}}``.
+The API reference has no cancel: ``cancel`` raises ``Unsupported``. The list's response body is
+not in it either; this adapter reads
+``{"runs": [...], "page_info": {"has_next_page", "next_cursor"}}``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ FILTERS = ("config_name", "model_id", "creator", "source", "created_after", "cre
 
 
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
-    """A run as seed 004's detail shows it; a ``PlatformError`` for anything else."""
+    """A run as the API reference's detail shows it; a ``PlatformError`` for anything else."""
     with reading("ambient", "a run"):
         return _to_normalized(data)
 

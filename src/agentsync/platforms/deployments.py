@@ -1,10 +1,10 @@
-"""Agent deployments (seed 001): ``POST /v1/agent-deployments/{deployment_id}/runs``.
+"""Agent deployments (their API reference): ``POST /v1/agent-deployments/{deployment_id}/runs``.
 
 Every create carries an ``Idempotency-Key`` (given, or a fresh UUID), the same on every retry,
 so a retried create never starts a second run. ``envs`` are write-only: they go in the request
 body and nowhere else (not in a ``repr``, a log record or an error message).
 
-The seed documents only the create; ``get``, ``list`` and ``cancel`` use the local control
+The API reference documents only the create; ``get``, ``list`` and ``cancel`` use the local control
 plane's additions (``GET .../runs``, ``GET .../runs/{run_id}``, ``POST .../{run_id}/cancel``).
 """
 
@@ -23,7 +23,7 @@ from agentsync.platforms.errors import InvalidInput, PlatformHTTPError
 from agentsync.platforms.model import NormalizedRun, Platform, normalize, present
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-MAX_PAGE = 1000  # the local control plane's bound: the seed has no list
+MAX_PAGE = 1000  # the local control plane's bound: the API reference has no list
 MAX_RETENTION = 2**63 - 1  # integer<int64>
 FILTERS: tuple[str, ...] = ()
 
@@ -80,7 +80,7 @@ def _redacted(error: PlatformHTTPError, secrets: Iterable[str]) -> PlatformHTTPE
 
 
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
-    """A run as seed 001's response shows it; a ``PlatformError`` for anything else."""
+    """A run as the API reference's response shows it; a ``PlatformError`` for anything else."""
     with reading("deployments", "an agent run"):
         return _to_normalized(data)
 

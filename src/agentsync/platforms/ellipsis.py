@@ -1,5 +1,5 @@
-"""Ellipsis (seed 000): ``/v1/agents/runs`` through the control plane's ``Client``, behind the
-same ``Adapter`` protocol as the other platforms.
+"""Ellipsis, as the platform's runs guide documents it: ``/v1/agents/runs`` through the control
+plane's ``Client``, behind the same ``Adapter`` protocol as the other platforms.
 
 The client already owns the calls, retries, idempotency and the WebSocket stream (resumed with
 ``after_seq``); this adapter maps its records onto ``NormalizedRun``/``Event`` and pages the

@@ -2,7 +2,7 @@
 
 PlatformError          base (an ``AgentsyncError``: the user can act on it)
 ├── InvalidInput       refused locally, before any request was sent (exit 2, like usage)
-├── Unsupported        the platform has no such operation, e.g. cancelling on seed 004 (exit 2)
+├── Unsupported        the platform has no such operation, e.g. cancelling an ambient agent (exit 2)
 └── PlatformHTTPError  the platform answered with an error status (``status``, ``detail``), or
                        could not be reached (``status`` 0)
 """

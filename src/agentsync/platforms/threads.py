@@ -1,4 +1,4 @@
-"""Threads (seed 003): ``POST /v1/threads/{thread_id}/runs`` -> ``{run_id, trace_id}``;
+"""Threads (their API reference): ``POST /v1/threads/{thread_id}/runs`` -> ``{run_id, trace_id}``;
 ``GET /v1/runs`` (``limit``, ``before`` cursor, ``status``), ``GET /v1/runs/{run_id}``,
 ``POST /v1/runs/{run_id}:cancel``, ``POST /v1/runs/{run_id}/input`` (at most 32 KB) and the
 server-sent events of ``GET /v1/runs/{run_id}/events``, resumed with ``after_seq``.
@@ -39,11 +39,11 @@ USAGE = (
 )
 CREATOR = ("created_by_user_id", "created_by_user_name", "created_by_email")
 MAX_INPUT_BYTES = 32 * 1024
-MAX_PAGE = 1000  # the local control plane's bound: the seed gives none
+MAX_PAGE = 1000  # the local control plane's bound: the API reference gives none
 FILTERS = ("status", "thread_id")
 STATUSES = get_args(ThreadStatus)
 FINAL_EVENTS = frozenset({"run.completed", "run.failed", "run.cancelled"})
-EVENT_TYPES = (  # the seed's primary event types; others are passed through as they come
+EVENT_TYPES = (  # the API reference's primary event types; others are passed through as they come
     "run.started",
     "message.delta",
     "tool.call",
@@ -139,7 +139,7 @@ class ThreadsAdapter:
         self, *, limit: int = 100, page_size: int | None = None, **filters: Any
     ) -> Iterator[NormalizedRun]:
         """Newest first. Filters: ``status``, and ``thread_id`` (one page of that thread: the
-        seed gives its list no cursor)."""
+        API reference gives its list no cursor)."""
         size = page_size_for(page_size, limit, MAX_PAGE)
         unknown = sorted(set(filters) - set(FILTERS))
         if unknown:

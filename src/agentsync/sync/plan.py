@@ -1,7 +1,7 @@
 """The plan: a pure function from the desired state (the repository at a commit) and the
 actual state (the control plane's configs of that repository) to ordered actions.
 
-Seed 002's table, path by path:
+The config reference's validation and sync table, path by path:
 
 - a new valid file: ``create``; a changed content identity: ``update``; the same: ``unchanged``;
 - a valid file where a soft-deleted config was: ``restore``;
