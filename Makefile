@@ -1,15 +1,15 @@
 # One entry point for people and CI. Every target creates .venv first if missing.
-# Dependencies install from the lock, requirements/dev.txt (every package pinned, with hashes):
+# Dependencies install from the lock, requirements.txt (every package pinned, with hashes):
 # a new release upstream changes nothing here until `make lock-upgrade` takes it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCKED := $(VENV)/.locked
-LOCK := requirements/dev.txt
+LOCK := requirements.txt
 LATEST := .venv-latest
 # The lock covers every platform (--universal) and the oldest Python the project supports.
-UV_COMPILE := $(BIN)/uv pip compile pyproject.toml requirements/tools.in --extra dev --extra server \
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml requirements-tools.in --extra dev --extra server \
 	--universal --python-version 3.11 --generate-hashes --quiet \
 	--custom-compile-command "make lock" --output-file $(LOCK)
 
