@@ -673,11 +673,12 @@ class DropAfter:
         self.connection.__exit__(*exc)
 
     def recv(self, timeout: float | None = None) -> str | bytes:
-        if self.events == 0:
-            self.connection.socket.shutdown(socket.SHUT_RDWR)
+        """Deliver the Nth event and cut the connection at once, so no later one is buffered."""
         message = self.connection.recv(timeout)
         if b'"seq"' in (message if isinstance(message, bytes) else message.encode()):
             self.events -= 1
+            if self.events == 0:
+                self.connection.socket.shutdown(socket.SHUT_RDWR)
         return message
 
 
