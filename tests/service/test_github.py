@@ -755,16 +755,16 @@ def test_secrets_stay_out_of_reprs(app: AppCredentials) -> None:
 # -- commit order through the compare API ---------------------------------------------------------
 
 
-def test_is_ancestor(fake: FakeGitHub, repo: FakeRepo, app: AppCredentials) -> None:
+def test_order(fake: FakeGitHub, repo: FakeRepo, app: AppCredentials) -> None:
     base = repo.head()
     ahead = repo.commit({"agents/a.yaml": VALID}, branch="feature")
     newer_main = repo.commit({"README.md": "newer\n"})
     source = github_source(app, REPO, installation_id=INSTALLATION, base_url=fake.url)
 
-    assert source.is_ancestor(base, ahead) is True  # ahead
-    assert source.is_ancestor(ahead, ahead) is True  # identical
-    assert source.is_ancestor(ahead, base) is False  # behind
-    assert source.is_ancestor(ahead, newer_main) is False  # diverged
+    assert source.order(base, ahead) == "ahead"
+    assert source.order(ahead, ahead) == "identical"
+    assert source.order(ahead, base) == "behind"
+    assert source.order(ahead, newer_main) == "diverged"
     compares = fake.requests_to("GET", rf"{R}/compare/.*")
     assert compares[0].path == f"{R}/compare/{base}...{ahead}"
     assert len(compares) == 4

@@ -25,7 +25,7 @@ from agentsync.service.github import MARKER
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.stores import open_store
 from tests.controlplane.conftest import API_KEY, server_config
-from tests.service.fake_github import FakeGitHub, FakeRepo, webhook_payload
+from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
 from tests.service.support import AGENT, SECRET, ServiceProcess, deliver, wait_for
 
 REPO = "octo-org/agents-repo"
@@ -208,6 +208,28 @@ def test_out_of_order_and_duplicate_pushes_end_on_the_newest_commit(
     store = SQLiteServiceStore(Path(database))
     assert store.status().deliveries == 5  # replays stored once
     assert store.status().jobs_by_state["dead"] == 0
+
+
+def test_a_force_push_that_took_the_last_applied_commit_away_does_not_wedge_sync(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    repo = github.create_repo(REPO, {"agents/a.yaml": config("A0")})
+    base = repo.head()
+    vanished = repo.commit({"agents/a.yaml": config("A1")})
+    with serve(tmp_path, database, env) as service, httpx.Client(base_url=service.url) as http:
+        push(http, repo, vanished, delivery="before")
+        wait_for(lambda: synced(cp, REPO, vanished), what="the first commit")
+        git(repo.path, "reset", "-q", "--hard", base)  # the force-push
+        head = repo.commit({"agents/a.yaml": config("A2")})
+        git(repo.path, "reflog", "expire", "--expire=now", "--all")
+        git(repo.path, "gc", "-q", "--prune=now")
+        assert repo.resolve(vanished) is None  # GitHub no longer knows it
+        push(http, repo, head, delivery="after")
+        wait_for(lambda: synced(cp, REPO, head), what="the head after the force-push")
+    assert live_configs(cp, REPO) == {"agents/a.yaml": "A2"}
+    log = (tmp_path / "serve.log").read_text()
+    assert f"the last applied commit {vanished[:12]} is no longer in {REPO}" in log
+    assert SQLiteServiceStore(Path(database)).status().jobs_by_state["dead"] == 0
 
 
 def test_a_delivery_acknowledged_right_before_kill_9_is_not_lost(

@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
-from tests.controlplane.conftest import api, server
+from collections.abc import Iterator
 
-__all__ = ["api", "server"]
+import pytest
+
+from agentsync.controlplane.client import Client
+from agentsync.controlplane.server import LocalServer
+from tests.controlplane.conftest import API_KEY, api, server
+
+__all__ = ["api", "direct", "server"]
+
+
+@pytest.fixture
+def direct(server: LocalServer) -> Iterator[Client]:
+    """A client straight to the control plane (no proxy, no faults), to read what it holds."""
+    with Client(server.url, API_KEY) as client:
+        yield client

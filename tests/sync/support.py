@@ -5,14 +5,17 @@ after an apply (``Expected``)."""
 from __future__ import annotations
 
 import http.client
+import os
 import random
+import signal
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +28,7 @@ from agentsync.controlplane.client import Client
 from agentsync.controlplane.errors import Invalid
 from agentsync.controlplane.validation import validate_yaml
 from agentsync.sync.state import SyncState
+from tests.controlplane.conftest import API_KEY
 
 Fault = Literal["500", "429", "drop"]
 FAULTS: tuple[Fault, ...] = ("500", "429", "drop")
@@ -368,3 +372,64 @@ class Expected:
         if commit is not None:
             last = client.get_repository_commit(repository)
             assert last == commit, f"the last applied commit is {last}, not {commit}"
+
+
+# the CLI -----------------------------------------------------------------------------------
+
+AGENT = Path(sys.executable).parent / "agent"
+
+
+class Cli:
+    """``agent sync ...`` in a subprocess, talking to the control plane through the proxy."""
+
+    def __init__(
+        self, repo: Path, proxy: FaultProxy, tmp_path: Path, repository: str = "acme/app"
+    ) -> None:
+        self.repo = repo
+        self.repository = repository
+        self.state_file = tmp_path / "sync-state.json"
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("ELLIPSIS_")}
+        self.environ = environ | {
+            "ELLIPSIS_API_BASE_URL": proxy.url,
+            "ELLIPSIS_API_TOKEN": API_KEY,
+            "ELLIPSIS_CONFIG_DIR": str(tmp_path / "no-config"),
+        }
+
+    def args(self, command: str, *extra: str) -> list[str]:
+        return [
+            str(AGENT), "sync", command, str(self.repo), "--repository", self.repository,
+            "--state-file", str(self.state_file), *extra,
+        ]  # fmt: skip
+
+    def run(self, command: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.args(command, *extra),
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def start(
+        self, command: str, *extra: str, output: int = subprocess.PIPE
+    ) -> subprocess.Popen[str]:
+        """``agent sync COMMAND`` started, not waited for."""
+        return subprocess.Popen(
+            self.args(command, *extra), env=self.environ, stdout=output, stderr=output, text=True
+        )
+
+    def kill_apply_when(self, ready: Callable[[], bool]) -> None:
+        """Start ``apply --yes``, and SIGKILL it as soon as ``ready()``."""
+        process = self.start("apply", "--yes", output=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        try:
+            while not ready():
+                assert process.poll() is None, "the apply finished before the kill"
+                assert time.monotonic() < deadline, "the apply made no progress"
+                time.sleep(0.01)
+            os.kill(process.pid, signal.SIGKILL)
+        finally:
+            process.kill()  # a no-op when it is dead already
+            process.wait(timeout=10)
+        assert process.returncode == -signal.SIGKILL

@@ -3,6 +3,7 @@ on loopback, the real client. Counts HTTP calls to prove the cost rules."""
 
 from __future__ import annotations
 
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,6 +179,61 @@ def test_older_commits_and_other_branches_are_refused_unless_forced(
     assert forced.result is not None
     assert forced.result.ok
     assert client.get_repository_commit(REPO) == old
+
+
+def test_a_force_push_that_took_the_last_applied_commit_away_applies_the_head(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, _ = counted
+    base = git.commit({"agents/a.yaml": GOOD})
+    vanished = git.commit({"agents/a.yaml": OTHER})
+    apply_sync(source(git), client, state)
+    git.run("reset", "-q", "--hard", base)  # the force-push: main rewritten from base on
+    head = git.commit({"agents/a.yaml": THIRD})
+    git.run("reflog", "expire", "--expire=now", "--all")
+    git.run("gc", "-q", "--prune=now")
+    with pytest.raises(subprocess.CalledProcessError):
+        git.run("cat-file", "-e", vanished)  # gone from the repository
+
+    run = apply_sync(source(git), client, state)
+
+    assert run.result is not None
+    assert run.result.ok
+    assert [a.kind for a in run.plan.writes] == ["update"]
+    assert client.get_repository_commit(REPO) == head
+    assert run.warnings == (
+        (
+            f"the last applied commit {vanished[:12]} is no longer in {REPO} (was main "
+            f"force-pushed?): applying the head of main, {head[:12]}"
+        ),
+    )
+    assert apply_sync(source(git), client, state).warnings == ()  # the next sync is ordinary
+
+
+def test_a_force_push_whose_old_commit_is_still_stored_applies_the_head_with_a_warning(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, _ = counted
+    base = git.commit({"agents/a.yaml": GOOD})
+    left_behind = git.commit({"agents/a.yaml": OTHER})
+    apply_sync(source(git), client, state)
+    git.run("reset", "-q", "--hard", base)
+    head = git.commit({"agents/a.yaml": THIRD})  # diverged from the last applied commit
+
+    run = apply_sync(source(git), client, state)
+
+    assert client.get_repository_commit(REPO) == head
+    assert run.warnings == (
+        (
+            f"{head[:12]} does not descend from the last applied commit {left_behind[:12]} "
+            "(was main force-pushed?): applying the head of main"
+        ),
+    )
+    # The rollback guard still holds for a known ancestor of what was applied.
+    git.run("update-ref", "refs/heads/main", base)
+    with pytest.raises(SyncBlocked, match="older than the last applied"):
+        apply_sync(source(git, "main"), client, state)
+    assert client.get_repository_commit(REPO) == head
 
 
 def test_mass_delete_is_blocked_before_any_write(

@@ -10,7 +10,7 @@ must then hold exactly what the repository says.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -26,13 +26,6 @@ from tests.sync.support import FAULTS, INVALID_TEXTS, Expected, FaultProxy, Git,
 
 REPO = "acme/app"
 MAX_APPLIES = 10
-
-
-@pytest.fixture
-def direct(server: LocalServer) -> Iterator[Client]:
-    """Fault-free, for reading what the control plane holds."""
-    with Client(server.url, API_KEY) as client:
-        yield client
 
 
 def converge(source: LocalGitSource, client: Client, state: SyncState) -> int:

@@ -8,12 +8,7 @@ nothing.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -21,75 +16,17 @@ import pytest
 from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import LocalServer
 from agentsync.sync.state import SyncState
-from tests.controlplane.conftest import API_KEY
-from tests.sync.support import INVALID_TEXTS, Expected, FaultProxy, Git, valid_text
+from tests.sync.support import INVALID_TEXTS, Cli, Expected, FaultProxy, Git, valid_text
 
 REPO = "acme/app"
-AGENT = Path(sys.executable).parent / "agent"
 CONFIGS = 300
 SLOW_WRITE = 0.01  # seconds the proxy holds each write
-
-
-@pytest.fixture
-def direct(server: LocalServer) -> Iterator[Client]:
-    with Client(server.url, API_KEY) as client:
-        yield client
 
 
 @pytest.fixture
 def proxy(server: LocalServer) -> Iterator[FaultProxy]:
     with FaultProxy(server.url, write_delay=SLOW_WRITE) as running:
         yield running
-
-
-class Cli:
-    """``agent sync ...`` in a subprocess, talking to the control plane through the proxy."""
-
-    def __init__(self, repo: Path, proxy: FaultProxy, tmp_path: Path) -> None:
-        self.repo = repo
-        self.state_file = tmp_path / "sync-state.json"
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("ELLIPSIS_")}
-        self.environ = environ | {
-            "ELLIPSIS_API_BASE_URL": proxy.url,
-            "ELLIPSIS_API_TOKEN": API_KEY,
-            "ELLIPSIS_CONFIG_DIR": str(tmp_path / "no-config"),
-        }
-
-    def args(self, command: str, *extra: str) -> list[str]:
-        return [
-            str(AGENT), "sync", command, str(self.repo), "--repository", REPO,
-            "--state-file", str(self.state_file), *extra,
-        ]  # fmt: skip
-
-    def run(self, command: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            self.args(command, *extra),
-            env=self.environ,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    def kill_apply_when(self, ready: Callable[[], bool]) -> None:
-        """Start ``apply --yes``, and SIGKILL it as soon as ``ready()``."""
-        process = subprocess.Popen(
-            self.args("apply", "--yes"),
-            env=self.environ,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        try:
-            while not ready():
-                assert process.poll() is None, "the apply finished before the kill"
-                assert time.monotonic() < deadline, "the apply made no progress"
-                time.sleep(0.01)
-            os.kill(process.pid, signal.SIGKILL)
-        finally:
-            process.kill()  # a no-op when it is dead already
-            process.wait(timeout=10)
-        assert process.returncode == -signal.SIGKILL
 
 
 def active_count(client: Client) -> int:

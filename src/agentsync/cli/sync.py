@@ -15,6 +15,7 @@ import click
 from agentsync.cli.run import ApiGroup, client_from_environment
 
 if TYPE_CHECKING:
+    from agentsync.sync.engine import SyncRun
     from agentsync.sync.model import Plan
     from agentsync.sync.sources.git import LocalGitSource
     from agentsync.sync.state import SyncState
@@ -98,6 +99,13 @@ def sync_plan(
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking (CI).")
 @click.option("--force", is_flag=True, help="Apply a non-default branch or an older commit.")
 @click.option("--allow-mass-delete", is_flag=True, help="Allow deleting over half the configs.")
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="Wait this long for another apply with the same state file to finish.  [default: 0]",
+)
 def sync_apply(
     path: Path,
     ref: str,
@@ -107,16 +115,56 @@ def sync_apply(
     yes: bool,
     force: bool,
     allow_mass_delete: bool,
+    lock_timeout: float,
 ) -> None:
-    """Apply the plan: creates, updates, moves, restores, errors and soft-deletes."""
+    """Apply the plan: creates, updates, moves, restores, errors and soft-deletes.
+
+    One apply at a time per state file: a second one waits up to --lock-timeout, then stops.
+    """
+    from agentsync.sync.lock import apply_lock
+    from agentsync.sync.state import default_state_file
+
+    state_path = state_file or default_state_file()
+
+    def waiting(holder: str) -> None:
+        click.echo(f"waiting for another apply ({holder}) to finish...", err=True)
+
+    with apply_lock(state_path, timeout=lock_timeout, on_wait=waiting):
+        run = _plan_and_apply(
+            _source(path, ref, repository, working_tree),
+            _state(state_path),
+            yes=yes,
+            force=force,
+            allow_mass_delete=allow_mass_delete,
+        )
+    result = run.result
+    assert result is not None  # apply_run always sets it
+    for warning in run.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for action, error in result.failed:
+        click.echo(f"failed: {action.kind} {action.path}: {error}", err=True)
+    for action, why in result.rejected:
+        click.echo(f"refused: {action.kind} {action.path}: {why} (its sync error)", err=True)
+    refused = f"; {len(result.rejected)} refused for their content" if result.rejected else ""
+    click.echo(
+        f"Applied {len(result.done)} of {len(run.plan.writes)} change(s) to "
+        f"{run.plan.repository} at {run.plan.commit[:12]}{refused}"
+        + ("." if result.ok else f"; {len(result.failed)} failed (re-run to retry).")
+    )
+    if not result.ok:
+        raise SystemExit(1)
+
+
+def _plan_and_apply(
+    source: LocalGitSource, state: SyncState, *, yes: bool, force: bool, allow_mass_delete: bool
+) -> SyncRun:
+    """Plan, print the plan, confirm (unless ``yes``), apply with a progress bar on a tty."""
     from agentsync.sync import report
     from agentsync.sync.engine import apply_run, plan_sync
 
     client = client_from_environment()
-    source = _source(path, ref, repository, working_tree)
     run = plan_sync(source, client, allow_mass_delete=allow_mass_delete)
     click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
-    writes = run.plan.writes
 
     def confirm(plan: Plan) -> None:
         if yes or not plan.writes:
@@ -125,17 +173,16 @@ def sync_apply(
             raise click.UsageError("not a terminal: pass --yes to apply without confirmation")
         click.confirm(f"Apply {len(plan.writes)} change(s)?", abort=True)
 
-    state = _state(state_file)
     with contextlib.ExitStack() as stack:
         bars: list[Any] = []
 
         def progress(_: object) -> None:  # the bar opens at the first write, after confirm
             if not bars:
-                bar = click.progressbar(length=len(writes), label="Applying")
+                bar = click.progressbar(length=len(run.plan.writes), label="Applying")
                 bars.append(stack.enter_context(bar))
             bars[0].update(1)
 
-        run = apply_run(
+        return apply_run(
             run,
             source,
             client,
@@ -144,20 +191,6 @@ def sync_apply(
             confirm=confirm,
             progress=progress if sys.stdout.isatty() else None,
         )
-    result = run.result
-    assert result is not None  # apply_run always sets it
-    for action, error in result.failed:
-        click.echo(f"failed: {action.kind} {action.path}: {error}", err=True)
-    for action, why in result.rejected:
-        click.echo(f"refused: {action.kind} {action.path}: {why} (its sync error)", err=True)
-    refused = f"; {len(result.rejected)} refused for their content" if result.rejected else ""
-    click.echo(
-        f"Applied {len(result.done)} of {len(writes)} change(s) to {run.plan.repository} at "
-        f"{run.plan.commit[:12]}{refused}"
-        + ("." if result.ok else f"; {len(result.failed)} failed (re-run to retry).")
-    )
-    if not result.ok:
-        raise SystemExit(1)
 
 
 @sync_group.command("status")

@@ -14,10 +14,13 @@
 A refused sync (older commit, mass delete, incomplete tree) is a :class:`PermanentJobError`:
 retrying cannot help, so the job goes straight to the dead letters with the reason. A sync
 whose writes partly failed raises a retryable :class:`JobError` (the next attempt re-plans).
+After a force-push took the last applied commit away, the branch head applies, and the
+engine's warning is logged.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -27,6 +30,9 @@ from agentsync.service.queue import SYNC_KINDS, Job, NewJob, ServiceStore
 if TYPE_CHECKING:
     from agentsync.controlplane.client import Client
     from agentsync.service.github import Credentials
+
+
+log = logging.getLogger("agentsync.service.jobs")
 
 
 class JobError(AgentsyncError):
@@ -117,6 +123,8 @@ class JobRunner:
             self.store.record_sync(repository, None, "blocked")
             raise PermanentJobError(str(error)) from error
         assert run.result is not None  # apply_run always applies
+        for warning in run.warnings:  # a force-push: the head applied, the reason logged
+            log.warning("%s: %s", repository, warning)
         commit = run.snapshot.commit
         if not run.result.ok:
             self.store.record_sync(repository, commit, "failed")

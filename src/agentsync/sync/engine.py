@@ -6,7 +6,9 @@ paginated listing, not a call per config. Guards before any write:
 
 - only the repository's default branch syncs (``force`` overrides, e.g. for a local preview);
 - a commit older than the last applied one is refused (``force`` overrides), so out-of-order
-  runs never roll configs back;
+  runs never roll configs back. When the last applied commit is no longer in the history (a
+  force-push took it away) or the new commit does not descend from it, the engine cannot tell
+  old from new: the branch head applies, with a warning naming the commit left behind;
 - a blocked plan (incomplete read, mass delete) is refused.
 """
 
@@ -19,8 +21,9 @@ from agentsync.controlplane.client import Client
 from agentsync.controlplane.records import AgentConfigRecord
 from agentsync.sync.apply import ApplyResult, SyncBlocked, apply_plan
 from agentsync.sync.desired import desired_files
-from agentsync.sync.model import Action, DesiredFile, Plan, Snapshot
+from agentsync.sync.model import Action, CommitOrder, DesiredFile, Plan, Snapshot
 from agentsync.sync.plan import make_plan
+from agentsync.sync.sources.git import UnknownCommit
 from agentsync.sync.state import SyncState
 
 
@@ -29,7 +32,7 @@ class HistorySource(Protocol):
 
     def snapshot(self) -> Snapshot: ...
 
-    def is_ancestor(self, older: str, newer: str) -> bool: ...
+    def order(self, base: str, head: str) -> CommitOrder: ...
 
 
 class SyncRun(NamedTuple):
@@ -37,6 +40,7 @@ class SyncRun(NamedTuple):
     desired: dict[str, DesiredFile]
     plan: Plan
     result: ApplyResult | None = None
+    warnings: tuple[str, ...] = ()  # what the order guards let through, and why
 
 
 def read_actual(client: Client, repository: str, page_size: int = 100) -> list[AgentConfigRecord]:
@@ -62,22 +66,43 @@ def plan_sync(source: HistorySource, client: Client, *, allow_mass_delete: bool 
     return SyncRun(snapshot, desired, plan)
 
 
-def check_order(source: HistorySource, client: Client, snapshot: Snapshot) -> str | None:
+class Order(NamedTuple):
+    last_applied: str | None
+    warning: str | None = None
+
+
+def check_order(source: HistorySource, client: Client, snapshot: Snapshot) -> Order:
     """Refuse a sync that is not of the default branch, or of an older commit; return the
-    last applied commit."""
+    last applied commit, and a warning when the history between the two was rewritten."""
+    branch = snapshot.default_branch or "the default branch"
     if not snapshot.on_default_branch:
-        branch = snapshot.default_branch or "the default branch"
         raise SyncBlocked(
             f"{snapshot.ref} ({snapshot.commit[:12]}) is not the head of {branch}: only the "
             "default branch syncs (--force to apply anyway)"
         )
     last = client.get_repository_commit(snapshot.repository)
-    if last and last != snapshot.commit and source.is_ancestor(snapshot.commit, last):
+    if not last or last == snapshot.commit:
+        return Order(last)
+    try:
+        order = source.order(last, snapshot.commit)
+    except UnknownCommit:
+        return Order(
+            last,
+            f"the last applied commit {last[:12]} is no longer in {snapshot.repository} (was "
+            f"{branch} force-pushed?): applying the head of {branch}, {snapshot.commit[:12]}",
+        )
+    if order == "behind":
         raise SyncBlocked(
             f"{snapshot.commit[:12]} is older than the last applied commit {last[:12]}: "
             "refusing to roll configs back (--force to apply anyway)"
         )
-    return last
+    if order == "diverged":
+        return Order(
+            last,
+            f"{snapshot.commit[:12]} does not descend from the last applied commit {last[:12]} "
+            f"(was {branch} force-pushed?): applying the head of {branch}",
+        )
+    return Order(last)
 
 
 def apply_run(
@@ -92,11 +117,12 @@ def apply_run(
 ) -> SyncRun:
     """Apply a planned run: the order guards (unless ``force``), then ``confirm`` (which may
     raise to stop), then the writes."""
-    last = None if force else check_order(source, client, run.snapshot)
+    order = Order(None) if force else check_order(source, client, run.snapshot)
     if confirm is not None:
         confirm(run.plan)
-    result = apply_plan(run.plan, client, state, last_applied=last, progress=progress)
-    return run._replace(result=result)
+    result = apply_plan(run.plan, client, state, last_applied=order.last_applied, progress=progress)
+    warnings = run.warnings + ((order.warning,) if order.warning else ())
+    return run._replace(result=result, warnings=warnings)
 
 
 def apply_sync(

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal, NamedTuple
 
 FileStatus = Literal["valid", "invalid", "ignored"]
+# How commit ``head`` relates to commit ``base`` (GitHub's compare vocabulary): ``ahead`` when
+# base is one of head's ancestors, ``behind`` when head is one of base's, ``diverged`` when
+# neither is (a force-push rewrote the history between them).
+CommitOrder = Literal["identical", "ahead", "behind", "diverged"]
 ActionKind = Literal[
     "create",
     "update",

@@ -11,7 +11,7 @@ import pytest
 
 from agentsync.errors import AgentsyncError
 from agentsync.sync.sources import Source
-from agentsync.sync.sources.git import LocalGitSource, SourceError, parse_remote_url
+from agentsync.sync.sources.git import LocalGitSource, SourceError, UnknownCommit, parse_remote_url
 
 from .conftest import commit_files, git, make_repo, write_files
 
@@ -311,27 +311,27 @@ def test_a_bare_repository(tmp_path: Path, repo: Path) -> None:
         LocalGitSource(bare, working_tree=True).snapshot()
 
 
-# -- is_ancestor and errors ---------------------------------------------------------------------
+# -- order and errors ---------------------------------------------------------------------------
 
 
-def test_is_ancestor(repo: Path) -> None:
+def test_order(repo: Path) -> None:
     first = git(repo, "rev-parse", "HEAD")
     second = commit_files(repo, {"agents/b.yaml": "b\n"})
     source = LocalGitSource(repo)
 
-    assert source.is_ancestor(first, second) is True
-    assert source.is_ancestor(second, first) is False
-    assert source.is_ancestor(first, first) is True
-    assert source.is_ancestor(f"{first}+worktree", second) is True
-    assert source.is_ancestor("main~1", "main") is True
+    assert source.order(first, second) == "ahead"
+    assert source.order(second, first) == "behind"
+    assert source.order(first, first) == "identical"
+    assert source.order(f"{first}+worktree", second) == "ahead"
+    assert source.order("main~1", "main") == "ahead"
 
     git(repo, "checkout", "-q", "-b", "side", first)
     side = commit_files(repo, {"agents/c.yaml": "c\n"})
-    assert source.is_ancestor(side, second) is False
-    assert source.is_ancestor(second, side) is False
+    assert source.order(side, second) == "diverged"
+    assert source.order(second, side) == "diverged"
 
-    with pytest.raises(SourceError, match=r"unknown ref 'f{40}'"):
-        source.is_ancestor("f" * 40, second)
+    with pytest.raises(UnknownCommit, match=r"unknown ref 'f{40}'"):
+        source.order("f" * 40, second)
 
 
 @pytest.mark.parametrize("ref", ["no-such-branch", "0" * 40, "HEAD~5", "--all", ""])
@@ -363,7 +363,7 @@ def test_not_a_repository(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="not a git repository"):
         LocalGitSource(tmp_path / "missing").snapshot()
     with pytest.raises(SourceError, match="not a git repository"):
-        LocalGitSource(plain).is_ancestor("HEAD", "HEAD")
+        LocalGitSource(plain).order("HEAD", "HEAD")
 
 
 def test_git_missing(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.sync.sources import Source
-from agentsync.sync.sources.git import SourceError
+from agentsync.sync.sources.git import SourceError, UnknownCommit
 from agentsync.sync.sources.github import GitHubError, GitHubSource
 
 from .conftest import GITHUB_FIXTURES, FakeGitHub
@@ -170,33 +170,32 @@ def test_github_app_installation(fake_github: FakeGitHub) -> None:
 
 
 @pytest.mark.parametrize(
-    ("older", "newer", "expected"),
+    ("base", "head", "expected"),
     [
-        (MAIN, FEATURE, True),  # compare status "ahead"
-        (MAIN, MAIN, True),  # "identical"
-        (FEATURE, MAIN, False),  # "behind"
-        (FEATURE, MONOREPO, False),  # "diverged"
-        (f"{MAIN}+worktree", FEATURE, True),  # a local preview compares as its base commit
+        (MAIN, FEATURE, "ahead"),
+        (MAIN, MAIN, "identical"),
+        (FEATURE, MAIN, "behind"),
+        (FEATURE, MONOREPO, "diverged"),
+        (f"{MAIN}+worktree", FEATURE, "ahead"),  # a local preview compares as its base commit
     ],
 )
-def test_is_ancestor(fake: FakeGitHub, older: str, newer: str, expected: bool) -> None:
-    assert source(fake).is_ancestor(older, newer) is expected
+def test_order(fake: FakeGitHub, base: str, head: str, expected: str) -> None:
+    assert source(fake).order(base, head) == expected
 
     # One call, without reading the repository first; one commit per page of the comparison.
-    base = older.removesuffix("+worktree")
-    assert fake.paths() == [f"GET {R}/compare/{base}...{newer}?page=1&per_page=1"]
+    base = base.removesuffix("+worktree")
+    assert fake.paths() == [f"GET {R}/compare/{base}...{head}?page=1&per_page=1"]
 
 
-def test_is_ancestor_of_an_unknown_commit(fake: FakeGitHub) -> None:
-    with pytest.raises(GitHubError) as caught:
-        source(fake).is_ancestor("f" * 40, MAIN)
+def test_the_order_of_an_unknown_commit(fake: FakeGitHub) -> None:
+    with pytest.raises(UnknownCommit) as caught:
+        source(fake).order("f" * 40, MAIN)
 
-    assert str(caught.value) == (
-        f"GitHub answered HTTP 404 while reading the comparison {'f' * 40}...{MAIN} of {REPO} "
-        f"from {fake.base_url}: it does not exist, or the credentials (token) cannot see it"
+    assert str(caught.value).startswith(
+        f"unknown ref '{'f' * 40}...{MAIN}' in {REPO}: GitHub answered HTTP 404"
     )
-    assert caught.value.status == 404
-    assert caught.value.retryable is False
+    assert isinstance(caught.value.__cause__, GitHubError)
+    assert caught.value.__cause__.retryable is False
 
 
 def test_an_unexpected_comparison_status(fake: FakeGitHub) -> None:
@@ -206,7 +205,7 @@ def test_an_unexpected_comparison_status(fake: FakeGitHub) -> None:
     }
 
     with pytest.raises(GitHubError, match="as 'sideways', not one of ahead"):
-        source(fake).is_ancestor(MAIN, FEATURE)
+        source(fake).order(MAIN, FEATURE)
 
 
 # -- errors ---------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from agentsync.config.discovery import CONFIG_DIRS, is_config_path
 from agentsync.errors import AgentsyncError
-from agentsync.sync.model import Snapshot
+from agentsync.sync.model import CommitOrder, Snapshot
 
 WORKTREE_SUFFIX = "+worktree"
 _REGULAR_MODES = frozenset({"100644", "100755"})
@@ -43,6 +43,10 @@ _SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 class SourceError(AgentsyncError):
     """A source could not read the repository: a missing ref, no access, a broken remote."""
+
+
+class UnknownCommit(SourceError):
+    """A commit is not in the repository (any more: a force-push can take it away)."""
 
 
 def parse_remote_url(url: str) -> str | None:
@@ -127,15 +131,24 @@ class LocalGitSource:
             files=files,
         )
 
-    def is_ancestor(self, older: str, newer: str) -> bool:
-        """True when commit ``older`` is ``newer`` or one of its ancestors.
+    def order(self, base: str, head: str) -> CommitOrder:
+        """How commit ``head`` relates to commit ``base``; UnknownCommit if either is missing.
 
         A working-tree commit (``<sha>+worktree``) compares as the commit it is based on.
         """
         root, _ = self._locate()
-        older_sha = self._resolve(root, older.removesuffix(WORKTREE_SUFFIX))
-        newer_sha = self._resolve(root, newer.removesuffix(WORKTREE_SUFFIX))
-        result = self._run(root, ["merge-base", "--is-ancestor", older_sha, newer_sha], check=False)
+        base_sha = self._resolve(root, base.removesuffix(WORKTREE_SUFFIX))
+        head_sha = self._resolve(root, head.removesuffix(WORKTREE_SUFFIX))
+        if base_sha == head_sha:
+            return "identical"
+        if self._is_ancestor(root, base_sha, head_sha):
+            return "ahead"
+        if self._is_ancestor(root, head_sha, base_sha):
+            return "behind"
+        return "diverged"
+
+    def _is_ancestor(self, root: Path, older: str, newer: str) -> bool:
+        result = self._run(root, ["merge-base", "--is-ancestor", older, newer], check=False)
         if result.returncode in (0, 1):
             return result.returncode == 0
         raise SourceError(
@@ -226,7 +239,7 @@ class LocalGitSource:
             root, ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False
         )
         if result.returncode != 0:
-            raise SourceError(f"unknown ref {ref!r} in {self.path}: no such commit")
+            raise UnknownCommit(f"unknown ref {ref!r} in {self.path}: no such commit")
         return result.stdout.decode("ascii").strip()
 
     def _branch_head(self, root: Path, branch: str) -> str | None:

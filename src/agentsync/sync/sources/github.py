@@ -20,8 +20,8 @@ config files that were listed and is marked ``complete=False``, so nothing is de
 word. As with :mod:`~agentsync.sync.sources.git`, only regular files are read: symlinks and
 submodules are ignored.
 
-:meth:`GitHubSource.is_ancestor` orders two commits with one ``GET
-/repos/{owner}/{repo}/compare/{older}...{newer}``, so the sync engine can refuse a rollback.
+:meth:`GitHubSource.order` orders two commits with one ``GET
+/repos/{owner}/{repo}/compare/{base}...{head}``, so the sync engine can refuse a rollback.
 
 Every PyGithub or connection error becomes a :class:`GitHubError` (a :class:`SourceError`)
 naming the HTTP status and what was being read or written, and saying whether trying again later
@@ -53,8 +53,8 @@ from requests.exceptions import ReadTimeout
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 
 from agentsync.config.discovery import is_config_path
-from agentsync.sync.model import Snapshot
-from agentsync.sync.sources.git import WORKTREE_SUFFIX, SourceError
+from agentsync.sync.model import CommitOrder, Snapshot
+from agentsync.sync.sources.git import WORKTREE_SUFFIX, SourceError, UnknownCommit
 
 T = TypeVar("T")
 
@@ -66,7 +66,9 @@ _MAX_RATE_LIMIT_WAIT = 60.0
 _RETRIED_METHODS = frozenset({"GET", "HEAD"})
 _TOO_MANY = re.compile(r"too many (\d{3}) error responses")
 # What GitHub's compare says of older...newer when older is newer or one of its ancestors.
-_ANCESTOR_STATUSES = {"ahead": True, "identical": True, "behind": False, "diverged": False}
+_COMPARE_STATUSES: dict[str, CommitOrder] = {
+    "identical": "identical", "ahead": "ahead", "behind": "behind", "diverged": "diverged"
+}  # fmt: skip
 
 
 class GitHubError(SourceError):
@@ -137,26 +139,34 @@ class GitHubSource:
                     f"from {self.base_url}"
                 ) from e
 
-    def is_ancestor(self, older: str, newer: str) -> bool:
-        """True when commit ``older`` is ``newer`` or one of its ancestors (one compare call).
+    def order(self, base: str, head: str) -> CommitOrder:
+        """How commit ``head`` relates to commit ``base`` (one compare call); UnknownCommit if
+        GitHub knows either not.
 
         A working-tree commit (``<sha>+worktree``, from a local preview) compares as the commit
         it is based on.
         """
-        older, newer = older.removesuffix(WORKTREE_SUFFIX), newer.removesuffix(WORKTREE_SUFFIX)
+        base, head = base.removesuffix(WORKTREE_SUFFIX), head.removesuffix(WORKTREE_SUFFIX)
+        pair = f"{base}...{head}"
         with self.client(lazy=True) as client:
             repo = client.get_repo(self.repository)
             # One commit per page: only the status is read, not the commits in between.
-            status = self.call(
-                f"the comparison {older}...{newer}",
-                lambda: repo.compare(older, newer, comparison_commits_per_page=1).status,
-            )
-        if status not in _ANCESTOR_STATUSES:
+            try:
+                status = self.call(
+                    f"the comparison {pair}",
+                    lambda: repo.compare(base, head, comparison_commits_per_page=1).status,
+                    ref=pair,
+                )
+            except GitHubError as error:
+                if error.status in (404, 422):
+                    raise UnknownCommit(str(error)) from error
+                raise
+        if status not in _COMPARE_STATUSES:
             raise GitHubError(
-                f"GitHub compared {older}...{newer} in {self.repository} as {status!r}, "
+                f"GitHub compared {pair} in {self.repository} as {status!r}, "
                 "not one of ahead, identical, behind or diverged"
             )
-        return _ANCESTOR_STATUSES[status]
+        return _COMPARE_STATUSES[status]
 
     # -- a client, and calls made with it -------------------------------------------------------
 
