@@ -37,6 +37,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -241,6 +242,7 @@ class FakeGitHub:
         self.token_login: str = json.loads((GITHUB_FIXTURES / "user.json").read_text())["login"]
         self.installations: set[int] = set()
         self.installation_tokens: dict[str, int] = {}  # token -> installation id
+        self.token_lifetime = 3600.0  # seconds an installation token is valid, as on GitHub
         self.repos: dict[str, FakeRepo] = {}
         self.requests: list[Request] = []
         self.comments: dict[int, dict[str, Any]] = {}  # id -> payload (with "repository")
@@ -582,6 +584,8 @@ class FakeGitHub:
         self.installation_tokens[new] = installation
         payload = json.loads((GITHUB_FIXTURES / "access-token.json").read_text())
         payload["token"] = new
+        expires = datetime.now(UTC) + timedelta(seconds=self.token_lifetime)
+        payload["expires_at"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
         return _Reply(201, payload)
 
     def _repository(self, request: Request, repo: FakeRepo, params: dict[str, str]) -> _Reply:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import re
 import socket
+import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from agentsync.controlplane.client import Client
+from agentsync.controlplane.server import LocalServer
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.result import FileResult, LintResult
 from agentsync.service.github import (
@@ -33,6 +37,10 @@ from agentsync.service.github import (
     lint_files,
     report_pull_request,
 )
+from agentsync.service.jobs import JobRunner
+from agentsync.service.store_sqlite import SQLiteServiceStore
+from agentsync.sync.sources.github_tokens import InstallationTokens
+from tests.controlplane.conftest import API_KEY, server_config
 from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
 
 REPO = "octo-org/agents-repo"
@@ -60,7 +68,7 @@ def app_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # each test its own: the credentials keep their installation tokens
 def app(app_key: rsa.RSAPrivateKey) -> AppCredentials:
     pem = app_key.private_bytes(
         serialization.Encoding.PEM,
@@ -768,6 +776,104 @@ def test_order(fake: FakeGitHub, repo: FakeRepo, app: AppCredentials) -> None:
     compares = fake.requests_to("GET", rf"{R}/compare/.*")
     assert compares[0].path == f"{R}/compare/{base}...{ahead}"
     assert len(compares) == 4
+
+
+# -- what a sync costs: installation tokens and blobs --------------------------------------------
+
+
+def test_an_installation_token_serves_every_job_until_it_nears_expiry(
+    fake: FakeGitHub, repo: FakeRepo, app_key: rsa.RSAPrivateKey
+) -> None:
+    now = [datetime.now(UTC)]
+    pem = app_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    app = AppCredentials(APP_ID, pem, tokens=InstallationTokens(clock=lambda: now[0]))
+
+    def sync_reads() -> None:  # what one sync job reads: a snapshot, then the commit order
+        source = github_source(app, REPO, installation_id=INSTALLATION, base_url=fake.url)
+        snapshot = source.snapshot()
+        source.order(snapshot.commit, snapshot.commit)
+
+    def tokens_issued() -> int:
+        return len(fake.requests_to("POST", r"/app/installations/\d+/access_tokens"))
+
+    for _ in range(3):
+        sync_reads()
+    assert tokens_issued() == 1
+    now[0] += timedelta(minutes=54)  # 6 minutes left: still used
+    sync_reads()
+    assert tokens_issued() == 1
+    now[0] += timedelta(minutes=2)  # 4 minutes left: replaced before it can expire mid-job
+    fake.token_lifetime += 56 * 60  # tokens GitHub issues now last an hour on our clock
+    sync_reads()
+    assert tokens_issued() == 2
+
+    fake.installation_tokens.clear()  # revoked on GitHub's side
+    with pytest.raises(GitHubError, match="HTTP 401"):
+        sync_reads()
+    sync_reads()  # the refused token was forgotten: the next job asks for a new one
+    assert tokens_issued() == 3
+    assert "ghs_" not in repr(app) + repr(app.tokens)
+
+
+def test_a_sync_downloads_only_the_blobs_the_cache_lacks(
+    tmp_path: Path, fake: FakeGitHub, app: AppCredentials
+) -> None:
+    files = {
+        f"agents/a{n:02}.yaml": VALID.replace("Nightly audit", f"Agent {n}") for n in range(20)
+    }
+    repo = fake.create_repo(REPO, files)
+    store = SQLiteServiceStore(tmp_path / "service.db")
+    source = github_source(
+        app, REPO, installation_id=INSTALLATION, base_url=fake.url, blob_cache=store
+    )
+
+    def blob_reads() -> int:
+        return len(fake.requests_to("GET", rf"{R}/git/blobs/.*"))
+
+    first = source.snapshot()
+    assert blob_reads() == 20
+    assert source.snapshot() == first  # everything from the cache
+    assert blob_reads() == 20
+    repo.commit({"agents/a07.yaml": VALID.replace("Nightly audit", "Changed")})
+    changed = source.snapshot()
+    assert blob_reads() == 21  # the one changed file
+    assert changed.files["agents/a07.yaml"] == VALID.replace("Nightly audit", "Changed").encode()
+
+    # A cached blob that does not match its sha is never used: it is read again.
+    sha = git(repo.path, "rev-parse", "HEAD:agents/a03.yaml").decode().strip()
+    with sqlite3.connect(tmp_path / "service.db") as db:
+        db.execute("UPDATE blob_cache SET content = ? WHERE sha = ?", (b"tampered", sha))
+    db.close()
+    assert source.snapshot() == changed
+    assert blob_reads() == 22
+    store.close()
+
+
+def test_a_one_file_push_costs_five_github_calls(
+    tmp_path: Path, fake: FakeGitHub, app: AppCredentials
+) -> None:
+    files = {f"agents/a{n:02}.yaml": VALID.replace("Nightly audit", f"A{n}") for n in range(30)}
+    repo = fake.create_repo(REPO, files)
+    store = SQLiteServiceStore(tmp_path / "service.db")
+    with (
+        LocalServer(server_config(tmp_path, cron_interval=None)) as control_plane,
+        Client(control_plane.url, API_KEY) as client,
+    ):
+        runner = JobRunner(store, app, client, fake.url, seconds_between_writes=0)
+        assert runner.sync(REPO, INSTALLATION, lambda: None) == "applied"
+        for n in range(3):
+            repo.commit({f"agents/a{n:02}.yaml": VALID.replace("Nightly audit", f"B{n}")})
+            fake.requests.clear()
+            assert runner.sync(REPO, INSTALLATION, lambda: None) == "applied"
+            assert client.get_repository_commit(REPO) == repo.head()
+            # The repository, the commit, its tree, the one changed blob, the commit order.
+            assert len(fake.requests) == 5, fake.paths()
+            assert len(fake.requests_to("GET", rf"{R}/git/blobs/.*")) == 1
+    store.close()
 
 
 # -- the report's text ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import subprocess
 import sys
@@ -120,7 +121,7 @@ def serve_status(database: str, env: dict[str, str]) -> dict[str, Any]:
         capture_output=True,
         text=True,
         check=True,
-        env={**env},
+        env={**os.environ, **env},
     )
     status: dict[str, Any] = json.loads(shown.stdout)
     return status

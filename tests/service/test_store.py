@@ -33,6 +33,8 @@ from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import LocalServer
 from agentsync.errors import StoreError
 from agentsync.migrations import MigrationError
+from agentsync.service import store_postgres, store_sqlite
+from agentsync.service.migrations import SQLITE_MIGRATIONS
 from agentsync.service.queue import Delivery, NewJob, ServiceStore
 from agentsync.service.store_postgres import PostgresServiceStore
 from agentsync.service.store_sqlite import SQLiteServiceStore
@@ -127,8 +129,10 @@ def test_a_newer_schema_is_refused(database: str) -> None:
         with sqlite3.connect(database) as db:
             db.execute("UPDATE schema_version SET version = version + 1")
         db.close()
+    current = len(SQLITE_MIGRATIONS)
     with pytest.raises(
-        MigrationError, match=r"schema version 2, newer than this agentsync's version 1"
+        MigrationError,
+        match=rf"schema version {current + 1}, newer than this agentsync's version {current}",
     ):
         open_store(database)
 
@@ -495,6 +499,36 @@ def test_prune_deletes_in_batches(store: ServiceStore) -> None:
     status = store.status()
     assert status.jobs_by_state == {"queued": 0, "running": 0, "done": 0, "dead": 1}
     assert status.deliveries == 1
+
+
+# the blob cache --------------------------------------------------------------------------
+
+
+def test_the_blob_cache_keeps_blobs_by_sha_and_prunes_the_unused(
+    store: ServiceStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blobs = {f"{n:040x}": f"ellipsis: {{name: n{n}}}\n".encode() for n in range(1, 1201)}
+    assert store.cached_blobs(list(blobs)) == {}
+    store.cache_blobs(blobs)
+    store.cache_blobs({f"{1:040x}": blobs[f"{1:040x}"]})  # writing one again is fine
+    assert store.cached_blobs([*blobs, "f" * 40]) == blobs  # 1,200 shas: read in chunks
+    assert store.prune(WEEK) == 0  # all used just now
+
+    # Past the size bound, the least recently used go first.
+    size = sum(len(content) for content in blobs.values())
+    for module in (store_sqlite, store_postgres):
+        monkeypatch.setattr(module, "MAX_CACHED_BLOB_BYTES", size - 1)
+    time.sleep(0.01)
+    recent = f"{5:040x}"
+    assert store.cached_blobs([recent]) == {recent: blobs[recent]}  # a use
+    assert store.prune(WEEK) >= 1
+    kept = store.cached_blobs(list(blobs))
+    assert recent in kept
+    assert len(kept) < len(blobs)
+
+    # Unused for longer than the retention: gone.
+    assert store.prune(WEEK, now=time.time() + WEEK + 60) == len(kept)
+    assert store.cached_blobs(list(blobs)) == {}
 
 
 def _insert_done_jobs(database: str, count: int, at: float) -> None:

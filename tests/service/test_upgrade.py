@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from agentsync.service.migrations import SQLITE_MIGRATIONS
 from agentsync.service.queue import Delivery, NewJob, ServiceStore
 from agentsync.service.stores import open_store
 from tests.conftest import FIXTURES, run_agent
@@ -101,6 +102,8 @@ def test_a_0_1_0_database_takes_new_writes(release_database: tuple[str, Any]) ->
         assert store.complete(claimed.id, "worker-new", "applied", now=T0 + 21)
         store.save_sync_state("acme/new", {"errors": {}})
         assert store.load_sync_state("acme/new") == {"errors": {}}
+        store.cache_blobs({"a" * 40: b"ellipsis: {}\n"})  # the blob cache came with 0002
+        assert store.cached_blobs(["a" * 40, "b" * 40]) == {"a" * 40: b"ellipsis: {}\n"}
         assert store.requeue_dead(EXPECTED["service_sqlite"]["status"]["dead"][0]["id"])
     finally:
         store.close()
@@ -125,7 +128,7 @@ def test_serve_migrate_check_exits_0_after_the_service_opened_it(
         database += "?password=s3cret-pw"
     checked = run_agent("serve", "migrate", "--database", database, "--check")
     assert checked.returncode == 0, checked.stderr
-    assert checked.stdout.strip().endswith("schema version 1, current")
+    assert checked.stdout.strip().endswith(f"schema version {len(SQLITE_MIGRATIONS)}, current")
     assert "s3cret-pw" not in checked.stdout
     if "password" in database:
         assert "password=***" in checked.stdout
@@ -133,11 +136,14 @@ def test_serve_migrate_check_exits_0_after_the_service_opened_it(
 
 def test_serve_migrate_uses_the_serve_groups_database(release_database: tuple[str, Any]) -> None:
     database, _ = release_database
-    checked = run_agent("serve", "--database", database, "migrate", "--check")
-    assert checked.returncode == 0, checked.stderr
+    pending = run_agent("serve", "--database", database, "migrate", "--check")
+    assert pending.returncode == 1, pending.stderr
+    assert "needs 1 migration(s) to reach version 2: 0002_blob_cache" in pending.stdout
     migrated = run_agent("serve", "--database", database, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert "current; nothing to do" in migrated.stdout
+    assert run_agent("serve", "--database", database, "migrate", "--check").returncode == 0
+    again = run_agent("serve", "--database", database, "migrate")
+    assert "current; nothing to do" in again.stdout
 
 
 def test_serve_migrate_check_exits_2_when_the_database_is_unreachable() -> None:

@@ -52,10 +52,12 @@ from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import SETTINGS_FILES, Settings, parse_settings
 from agentsync.sync.sources.github import (
     DEFAULT_BASE_URL,
+    BlobCache,
     GitHubError,
     GitHubSource,
     decode_blob,
 )
+from agentsync.sync.sources.github_tokens import InstallationTokens
 
 __all__ = [
     "ANNOTATIONS_PER_REQUEST",
@@ -96,10 +98,14 @@ _TABLE_HEAD = ("| Location | Severity | Rule | Message |", "| --- | --- | --- | 
 @dataclass(frozen=True)
 class AppCredentials:
     """A GitHub App: its id and private key (PEM). Each job acts as one installation, whose id
-    comes from the webhook payload's ``installation.id``."""
+    comes from the webhook payload's ``installation.id``. Its installations' access tokens are
+    kept in memory (``tokens``) and reused by every job of the process until near expiry."""
 
     app_id: int
     private_key: str = field(repr=False)
+    tokens: InstallationTokens = field(
+        default_factory=InstallationTokens, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True)
@@ -156,11 +162,13 @@ def github_source(
     base_url: str = DEFAULT_BASE_URL,
     timeout: int = 15,
     retries: int = 3,
+    blob_cache: BlobCache | None = None,
 ) -> GitHubSource:
     """A :class:`GitHubSource` of ``repository`` as the App's ``installation_id``, or with the
-    token."""
+    token; blobs kept in ``blob_cache`` are not downloaded again."""
     token: str | None = None
     app_auth: tuple[int, str, int] | None = None
+    tokens: InstallationTokens | None = None
     if isinstance(credentials, TokenCredentials):
         token = credentials.token
     elif installation_id is None:
@@ -170,6 +178,7 @@ def github_source(
         )
     else:
         app_auth = (credentials.app_id, credentials.private_key, installation_id)
+        tokens = credentials.tokens
     return GitHubSource(
         repository,
         ref,
@@ -178,6 +187,8 @@ def github_source(
         base_url=base_url,
         timeout=timeout,
         retries=retries,
+        tokens=tokens,
+        blob_cache=blob_cache,
     )
 
 

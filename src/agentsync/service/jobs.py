@@ -111,6 +111,7 @@ class JobRunner:
             repository,
             installation_id=installation_id,
             base_url=self.github_api_url,
+            blob_cache=self.store,
         )
         state = StoredSyncState(self.store, repository)
         try:

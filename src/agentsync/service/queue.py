@@ -29,7 +29,7 @@ request. ``coalesced_into`` is a plain number, not a foreign key: it may name a 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, Literal, NamedTuple, Protocol
 
 from agentsync.migrations import SchemaStatus
@@ -181,12 +181,22 @@ class ServiceStore(Protocol):
 
     def save_sync_state(self, repository: str, data: dict[str, Any]) -> None: ...
 
+    def cached_blobs(self, shas: Collection[str]) -> dict[str, bytes]:
+        """The cached contents of those of ``shas`` (git blob shas) the cache holds; each one
+        read counts as a use (pruning keeps the recently used)."""
+        ...
+
+    def cache_blobs(self, blobs: Mapping[str, bytes]) -> None:
+        """Keep ``blobs`` (git blob sha -> content) for later syncs."""
+        ...
+
     def prune(self, older_than: float, *, now: float | None = None, batch: int = 5000) -> int:
         """Delete ``done`` jobs last updated more than ``older_than`` seconds ago, and
         deliveries received that long ago whose job (if any) is done or pruned: never a dead,
         queued or running job, nor the delivery of one. Deletes ``batch`` rows at a time, each
-        batch its own short transaction (webhooks and claims get in between); the number of
-        rows (jobs and deliveries) deleted."""
+        batch its own short transaction (webhooks and claims get in between). Cached blobs
+        unused for as long go too, then the least recently used past the cache's size bound.
+        The number of rows (jobs, deliveries and blobs) deleted."""
         ...
 
     def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus: ...

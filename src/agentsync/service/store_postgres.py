@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -43,9 +43,11 @@ from agentsync.service.queue import (
     ServiceStatus,
 )
 from agentsync.service.stores import (
+    MAX_CACHED_BLOB_BYTES,
     STATUS_ACTIVE_TEMPLATE,
     STATUS_FINISHED,
     STATUS_REPOSITORIES,
+    chunks,
     clip_error,
     close_ended_threads,
     coalesce_key,
@@ -142,6 +144,20 @@ DELETE FROM deliveries WHERE delivery_id IN (
     )
     ORDER BY received_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
 ) RETURNING received_at AS at
+"""
+PRUNE_BLOBS = """
+DELETE FROM blob_cache WHERE sha IN (
+    SELECT sha FROM blob_cache WHERE used_at >= %(since)s AND used_at < %(cutoff)s
+    ORDER BY used_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
+) RETURNING used_at AS at
+"""
+# The least recently used blobs past the cache's size bound.
+TRIM_BLOBS = """
+DELETE FROM blob_cache WHERE sha IN (
+    SELECT sha FROM (
+        SELECT sha, sum(size) OVER (ORDER BY used_at DESC, sha) AS kept FROM blob_cache
+    ) AS ranked WHERE kept > %(max_bytes)s
+)
 """
 STATUS_ACTIVE = STATUS_ACTIVE_TEMPLATE.format(now="%(now)s")
 
@@ -558,16 +574,39 @@ class PostgresServiceStore(Migrated):
                 {"repository": repository, "data": Jsonb(data)},
             )
 
+    def cached_blobs(self, shas: Collection[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        with self._autocommit() as cursor:
+            for chunk in chunks(sorted(shas)):
+                cursor.execute(
+                    "UPDATE blob_cache SET used_at = extract(epoch FROM statement_timestamp()) "
+                    "WHERE sha = ANY(%(shas)s) RETURNING sha, content",
+                    {"shas": list(chunk)},
+                )
+                found.update((row["sha"], bytes(row["content"])) for row in cursor.fetchall())
+        return found
+
+    def cache_blobs(self, blobs: Mapping[str, bytes]) -> None:
+        with self._transaction() as cursor:
+            cursor.executemany(
+                "INSERT INTO blob_cache (sha, content, size, used_at) VALUES "
+                "(%s, %s, %s, extract(epoch FROM statement_timestamp())) "
+                "ON CONFLICT (sha) DO UPDATE SET used_at = excluded.used_at",
+                [(sha, content, len(content)) for sha, content in blobs.items()],
+            )
+
     def prune(self, older_than: float, *, now: float | None = None, batch: int = 5000) -> int:
         with self._autocommit() as cursor:
             cursor.execute(
                 f"SELECT {NOW} - %(older_than)s AS cutoff", {"now": now, "older_than": older_than}
             )
             params: dict[str, Any] = {"cutoff": self._one(cursor)["cutoff"], "batch": batch}
-            return sum(
+            deleted = sum(
                 self._prune(cursor, statement, params)
-                for statement in (PRUNE_JOBS, PRUNE_DELIVERIES)
+                for statement in (PRUNE_JOBS, PRUNE_DELIVERIES, PRUNE_BLOBS)
             )
+            cursor.execute(TRIM_BLOBS, {"max_bytes": MAX_CACHED_BLOB_BYTES})
+            return deleted + cursor.rowcount
 
     @staticmethod
     def _prune(cursor: psycopg.Cursor[DictRow], statement: str, params: dict[str, Any]) -> int:

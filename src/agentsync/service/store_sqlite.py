@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,11 @@ from agentsync.service.queue import (
     ServiceStatus,
 )
 from agentsync.service.stores import (
+    MAX_CACHED_BLOB_BYTES,
     STATUS_ACTIVE_TEMPLATE,
     STATUS_FINISHED,
     STATUS_REPOSITORIES,
+    chunks,
     clip_error,
     close_ended_threads,
     coalesce_key,
@@ -98,6 +100,21 @@ DELETE FROM deliveries WHERE delivery_id IN (
     )
     ORDER BY received_at LIMIT :batch
 ) RETURNING received_at
+"""
+
+PRUNE_BLOBS = """
+DELETE FROM blob_cache WHERE sha IN (
+    SELECT sha FROM blob_cache WHERE used_at >= :since AND used_at < :cutoff
+    ORDER BY used_at LIMIT :batch
+) RETURNING used_at
+"""
+# The least recently used blobs past the cache's size bound.
+TRIM_BLOBS = """
+DELETE FROM blob_cache WHERE sha IN (
+    SELECT sha FROM (
+        SELECT sha, sum(size) OVER (ORDER BY used_at DESC, sha) AS kept FROM blob_cache
+    ) WHERE kept > :max_bytes
+)
 """
 
 STATUS_ACTIVE = STATUS_ACTIVE_TEMPLATE.format(now=":now")
@@ -435,9 +452,35 @@ class SQLiteServiceStore(Migrated):
                 (repository, json.dumps(data, sort_keys=True), time.time()),
             )
 
+    def cached_blobs(self, shas: Collection[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        with self._transaction() as db:
+            for chunk in chunks(sorted(shas)):
+                rows = db.execute(
+                    f"UPDATE blob_cache SET used_at = ? WHERE sha IN ({','.join('?' * len(chunk))})"
+                    " RETURNING sha, content",
+                    (time.time(), *chunk),
+                )
+                found.update((sha, bytes(content)) for sha, content in rows)
+        return found
+
+    def cache_blobs(self, blobs: Mapping[str, bytes]) -> None:
+        at = time.time()
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO blob_cache (sha, content, size, used_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (sha) DO UPDATE SET used_at = excluded.used_at",
+                [(sha, content, len(content), at) for sha, content in blobs.items()],
+            )
+
     def prune(self, older_than: float, *, now: float | None = None, batch: int = 5000) -> int:
         params = {"cutoff": _clock(now) - older_than, "batch": batch}
-        return self._prune(PRUNE_JOBS, params) + self._prune(PRUNE_DELIVERIES, params)
+        deleted = sum(
+            self._prune(statement, params)
+            for statement in (PRUNE_JOBS, PRUNE_DELIVERIES, PRUNE_BLOBS)
+        )
+        with self._transaction() as db:
+            return deleted + db.execute(TRIM_BLOBS, {"max_bytes": MAX_CACHED_BLOB_BYTES}).rowcount
 
     def _prune(self, statement: str, params: dict[str, float]) -> int:
         """Run one of the ``PRUNE_*`` batches until one deletes less than a batch."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -29,6 +30,10 @@ from agentsync.service.queue import (
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 MAX_ERROR_CHARS = 4000  # a job's last_error is a message, not a log
+# The blob cache: read and touched this many shas per statement; pruned of the blobs unused for
+# the retention period, then of the least recently used past this many bytes.
+BLOB_CHUNK = 500
+MAX_CACHED_BLOB_BYTES = 256 * 2**20
 
 
 # status(), in both backends: every count through a partial index (the active jobs' through
@@ -126,6 +131,11 @@ def coalesce_key(job: NewJob) -> str | None:
     if job.kind == "pull_request" and number is not None:
         return f"pull_request:{number}"
     return None
+
+
+def chunks(items: Sequence[str], size: int = BLOB_CHUNK) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def dump_payload(payload: dict[str, Any]) -> str:

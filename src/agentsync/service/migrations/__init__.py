@@ -7,5 +7,11 @@ from __future__ import annotations
 
 from agentsync.migrations import Migration, sql_file
 
-SQLITE_MIGRATIONS: tuple[Migration, ...] = (sql_file(__name__, "sqlite/0001_initial.sql"),)
-POSTGRES_MIGRATIONS: tuple[Migration, ...] = (sql_file(__name__, "postgres/0001_initial.sql"),)
+SQLITE_MIGRATIONS: tuple[Migration, ...] = (
+    sql_file(__name__, "sqlite/0001_initial.sql"),
+    sql_file(__name__, "sqlite/0002_blob_cache.sql"),
+)
+POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
+    sql_file(__name__, "postgres/0001_initial.sql"),
+    sql_file(__name__, "postgres/0002_blob_cache.sql"),
+)

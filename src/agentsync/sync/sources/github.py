@@ -10,10 +10,14 @@ REST API allows, every read a ``GET``:
    branch's name, to tell whether the commit is that branch's head;
 4. ``/repos/{owner}/{repo}/git/trees/{tree}?recursive=1``: the whole tree, in one listing;
 5. ``/repos/{owner}/{repo}/git/blobs/{sha}``: once per distinct config-file blob. Files outside
-   the config directories are never fetched, and identical files share one fetch.
+   the config directories are never fetched, and identical files share one fetch. With a
+   :class:`BlobCache` (the service keeps one in its database), only blobs it lacks are fetched:
+   a blob's sha names its content, so an entry never goes stale, and a push that changes k
+   files costs k blob reads. Each cached blob is checked against its sha before it is used.
 
 Authenticating as a GitHub App installation costs one more call (``POST
-/app/installations/{id}/access_tokens``), made by PyGithub before the first read.
+/app/installations/{id}/access_tokens``) when the installation has no token yet, or its token
+is about to expire (:mod:`~agentsync.sync.sources.github_tokens`).
 
 When GitHub truncates the recursive tree (very large repositories), the snapshot holds the
 config files that were listed and is marked ``complete=False``, so nothing is deleted on its
@@ -35,26 +39,30 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
+from datetime import UTC
 from functools import partial
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import jwt
-from github import Auth, Github, GithubException, GithubRetry
+from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
 from github.GithubException import (
     BadAttributeException,
     BadCredentialsException,
     RateLimitExceededException,
     UnknownObjectException,
 )
+from github.Repository import Repository
 from requests.exceptions import ReadTimeout
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 
 from agentsync.config.discovery import is_config_path
 from agentsync.sync.model import CommitOrder, Snapshot
 from agentsync.sync.sources.git import WORKTREE_SUFFIX, SourceError, UnknownCommit
+from agentsync.sync.sources.github_tokens import InstallationToken, InstallationTokens, TokenKey
 
 T = TypeVar("T")
 
@@ -82,6 +90,23 @@ class GitHubError(SourceError):
         self.retryable = retryable
 
 
+class BlobCache(Protocol):
+    """Blob contents by git blob sha, kept between syncs."""
+
+    def cached_blobs(self, shas: Collection[str]) -> dict[str, bytes]:
+        """The contents of those of ``shas`` that are kept."""
+        ...
+
+    def cache_blobs(self, blobs: Mapping[str, bytes]) -> None:
+        """Keep ``blobs`` (sha -> content)."""
+        ...
+
+
+def git_blob_sha(content: bytes) -> str:
+    """The sha git (and GitHub) name a blob of ``content`` by."""
+    return hashlib.sha1(b"blob %d\0%b" % (len(content), content), usedforsecurity=False).hexdigest()
+
+
 class GitHubSource:
     """A GitHub repository's config files at ``ref`` (default: the default branch's head)."""
 
@@ -95,6 +120,8 @@ class GitHubSource:
         base_url: str = DEFAULT_BASE_URL,
         timeout: int = 15,
         retries: int = 3,
+        tokens: InstallationTokens | None = None,
+        blob_cache: BlobCache | None = None,
     ) -> None:
         if not _REPOSITORY.match(repository) or {".", ".."} & set(repository.split("/")):
             raise GitHubError(f"not a GitHub repository name (owner/name): {repository!r}")
@@ -113,6 +140,8 @@ class GitHubSource:
         self.retries = retries
         self._token = token
         self._app_auth = app_auth
+        self._tokens = tokens or InstallationTokens()
+        self._blob_cache = blob_cache
         if app_auth is not None:
             app_id, private_key, installation_id = app_auth
             if not (isinstance(app_id, int) and isinstance(installation_id, int)):
@@ -216,6 +245,8 @@ class GitHubSource:
         try:
             return operation()
         except GithubException as e:
+            if e.status == 401 and self._app_auth is not None:
+                self._tokens.forget(self._token_key())  # revoked: the next call asks anew
             raise GitHubError(
                 self._redact(self._explain(e, where, ref)),
                 status=e.status,
@@ -266,10 +297,7 @@ class GitHubSource:
             and element.mode in _REGULAR_MODES
             and is_config_path(element.path)
         }
-        blobs: dict[str, bytes] = {}
-        for sha in sorted(set(wanted.values())):
-            blob = self.call(f"blob {sha}", partial(repo.get_git_blob, sha))
-            blobs[sha] = decode_blob(blob.content, blob.encoding, sha)
+        blobs = self._read_blobs(repo, set(wanted.values()))
         return Snapshot(
             repository=self.repository,
             commit=commit.sha,
@@ -280,15 +308,58 @@ class GitHubSource:
             complete=not tree.raw_data.get("truncated", False),
         )
 
+    def _read_blobs(self, repo: Repository, shas: set[str]) -> dict[str, bytes]:
+        """The contents of blobs ``shas``: from the cache when it holds them intact, else one
+        read each (then kept in the cache)."""
+        blobs: dict[str, bytes] = {}
+        if self._blob_cache is not None:
+            cached = self._blob_cache.cached_blobs(sorted(shas))
+            blobs = {sha: data for sha, data in cached.items() if git_blob_sha(data) == sha}
+        fetched: dict[str, bytes] = {}
+        for sha in sorted(shas - blobs.keys()):
+            blob = self.call(f"blob {sha}", partial(repo.get_git_blob, sha))
+            fetched[sha] = decode_blob(blob.content, blob.encoding, sha)
+        if self._blob_cache is not None and fetched:
+            self._blob_cache.cache_blobs(fetched)
+        return blobs | fetched
+
     # -- authentication and errors -------------------------------------------------------------
 
     def _auth(self) -> Auth.Auth | None:
         if self._token is not None:
             return Auth.Token(self._token)
         if self._app_auth is not None:
-            app_id, private_key, installation_id = self._app_auth
-            return Auth.AppAuth(app_id, private_key).get_installation_auth(installation_id)
+            return Auth.Token(self._tokens.get(self._token_key(), self._new_installation_token))
         return None
+
+    def _token_key(self) -> TokenKey:
+        assert self._app_auth is not None
+        return (self.base_url, self._app_auth[0], self._app_auth[2])
+
+    def _new_installation_token(self) -> InstallationToken:
+        """A new access token for the App's installation (one ``POST``)."""
+        assert self._app_auth is not None
+        app_id, private_key, installation_id = self._app_auth
+        integration = GithubIntegration(
+            auth=Auth.AppAuth(app_id, private_key),
+            base_url=self.base_url,
+            timeout=self.timeout,
+            user_agent="agentsync",
+            retry=GithubRetry(total=self.retries, max_rate_limit_wait=_MAX_RATE_LIMIT_WAIT),
+            seconds_between_requests=None,
+        )
+        try:
+            grant = self.call(
+                f"an access token for installation {installation_id}",
+                lambda: integration.get_access_token(installation_id),
+                verb="requesting",
+            )
+        finally:
+            integration.close()
+        expires_at = grant.expires_at
+        if expires_at.tzinfo is None:  # GitHub sends UTC
+            expires_at = expires_at.replace(tzinfo=UTC)
+        return InstallationToken(grant.token, expires_at)
 
     def _auth_description(self) -> str:
         if self._token is not None:
