@@ -430,6 +430,16 @@ def test_websocket_close_codes(server: LocalServer, api: httpx.Client, config_id
         assert close_code(socket) == 4403
 
 
+def test_a_server_error_closes_the_websocket_with_1011(
+    server: LocalServer, api: httpx.Client, config_id: str
+) -> None:
+    run = api.post("/v1/agents/runs", json={"config_id": config_id}).json()
+    server.control_plane.store.close()  # every read fails from now on
+    good = {"Authorization": f"Bearer {API_KEY}"}
+    with connect(_ws_url(server, run["id"], 0), additional_headers=good) as socket:
+        assert close_code(socket) == 1011
+
+
 def test_sse_resumes_with_after_seq(
     stepped: tuple[LocalServer, SteppedRunner, httpx.Client],
 ) -> None:

@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import random
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import LocalServer, free_port
@@ -408,6 +411,36 @@ def test_no_secret_reaches_the_logs(
     for secret in (SECRET.decode(), API_KEY, TOKEN, private_key.splitlines()[1]):
         assert secret not in text
     assert all(isinstance(entry, dict) for entry in service.logs())
+
+
+def test_the_log_names_paths_never_query_strings(
+    tmp_path: Path, env: dict[str, str], database: str
+) -> None:
+    secret = "query-string-secret-0123456789"
+    with serve(tmp_path, database, env) as service:
+        assert httpx.get(f"{service.url}/healthz", params={"token": secret}).status_code == 200
+        websocket = service.url.replace("http://", "ws://")
+        with pytest.raises(InvalidStatus):  # the service has no WebSocket route
+            connect(f"{websocket}/webhooks/github?token={secret}").close()
+        wait_for(lambda: any("WebSocket" in entry["message"] for entry in service.logs()))
+    messages = [entry["message"] for entry in service.logs()]
+    assert any(m.endswith(' - "WebSocket /webhooks/github" 403') for m in messages), messages
+    assert secret not in service.logs_text()
+    assert "token=" not in service.logs_text()
+
+
+def test_the_database_is_private_and_a_wider_one_is_tightened(
+    tmp_path: Path, env: dict[str, str], database: str
+) -> None:
+    SQLiteServiceStore(Path(database)).close()
+    Path(database).chmod(0o644)
+    with serve(tmp_path, database, env) as service:
+        files = [Path(database + end) for end in ("", "-wal", "-shm")]
+        assert [stat.S_IMODE(file.stat().st_mode) for file in files] == [0o600] * 3
+    warning = f"{database}: was open to its group or others (mode 0644); now 0600"
+    assert {"level": "warning", "message": warning} in [
+        {"level": entry["level"], "message": entry["message"]} for entry in service.logs()
+    ]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PostgreSQL binaries for Linux")

@@ -112,7 +112,7 @@ def test_reopening_keeps_the_data(database: str) -> None:
 def test_unusable_sqlite_path_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    with pytest.raises(StoreError, match="cannot create the database directory"):
+    with pytest.raises(StoreError, match="cannot create the database: "):
         open_store(blocker / "service.db")
     corrupt = tmp_path / "corrupt.db"
     corrupt.write_bytes(b"this is not a database" * 100)

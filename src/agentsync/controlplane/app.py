@@ -3,8 +3,15 @@
 Every response carries ``X-Request-ID``; every error is ``{"detail": ...}`` (a string, or a list
 of diagnostics with status 422). Every ``/v1`` route needs a configured Bearer token; a run's
 ``source`` comes from the kind of token (API key: ``api``, user token: ``cli``), never from the
-request body. Request bodies are capped. POSTs honour ``Idempotency-Key``: a repeated key with
-the same request returns the first response; with a different request, 409.
+request body. Request bodies are capped (413, with a ``Content-Length`` or chunked). Integer
+parameters are bounded (422 outside their range); a seq fits SQLite's integer. POSTs honour
+``Idempotency-Key``: a repeated key with the same request returns the first response; with a
+different request, 409.
+
+The run stream (``/v1/runs/{id}/stream``) closes with 1000 at the end of the run, 4401 for bad
+credentials, 4403 for a run that does not exist, 4422 for an invalid ``after_seq`` (the reason
+says why) and 1011 for an error of the server; clients of the platform CLI's dialect get 1008
+for bad credentials and an error frame for the rest (:mod:`~agentsync.controlplane.cli_frames`).
 """
 
 from __future__ import annotations
@@ -23,7 +30,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, TypeAdapter, ValidationError
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agentsync import __version__
@@ -44,11 +52,20 @@ LOG = logging.getLogger("agentsync.controlplane")
 MAX_BODY_BYTES = 1024 * 1024
 MAX_LIST_LIMIT = 1000  # larger limits are clamped, as the platform CLI sends any number
 HEARTBEAT_SECONDS = 20.0
-WS_CLOSE_NORMAL, WS_CLOSE_BAD_CREDENTIALS, WS_CLOSE_NOT_ALLOWED = 1000, 4401, 4403
+WS_CLOSE_NORMAL, WS_CLOSE_SERVER_ERROR = 1000, 1011
+WS_CLOSE_BAD_CREDENTIALS, WS_CLOSE_NOT_ALLOWED, WS_CLOSE_INVALID = 4401, 4403, 4422
+MAX_SEQ = 2**63 - 1  # SQLite's largest integer
+
+# Where to resume a run's log: the same bounds on the event stream (SSE) and the WebSocket.
+AfterSeq = Annotated[int, Query(ge=0, le=MAX_SEQ)]
+_after_seq = TypeAdapter(AfterSeq)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised while reading a body: an HTTP error, so FastAPI's body parsing passes it on."""
+
+    def __init__(self, max_body_bytes: int) -> None:
+        super().__init__(413, f"request body is over the {max_body_bytes}-byte limit")
 
 
 class RequestIdAndLimits:
@@ -71,7 +88,7 @@ class RequestIdAndLimits:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_body_bytes:
-                raise _BodyTooLarge
+                raise _BodyTooLarge(self.max_body_bytes)
             return message
 
         started = False
@@ -87,24 +104,18 @@ class RequestIdAndLimits:
 
         length = dict(scope.get("headers", [])).get(b"content-length", b"0")
         if length.isdigit() and int(length) > self.max_body_bytes:
-            await self._too_large(send_with_id)
+            too_large = _BodyTooLarge(self.max_body_bytes)
+            response = JSONResponse({"detail": too_large.detail}, too_large.status_code)
+            await response({"type": "http"}, _no_body, send_with_id)
             return
         try:
             await self.app(scope, limited_receive, send_with_id)
-        except _BodyTooLarge:
-            await self._too_large(send_with_id)
         except Exception:  # the boundary: a bug is a JSON 500 that keeps its request id
             LOG.exception("unhandled error serving %s %s", scope["method"], scope["path"],
                           extra={"request_id": request_id})  # fmt: skip
             if not started:
                 detail = {"detail": "internal error", "request_id": request_id}
                 await JSONResponse(detail, 500)({"type": "http"}, _no_body, send_with_id)
-
-    async def _too_large(self, send: Callable[[Message], Awaitable[None]]) -> None:
-        response = JSONResponse(
-            {"detail": f"request body is over the {self.max_body_bytes}-byte limit"}, 413
-        )
-        await response({"type": "http"}, _no_body, send)
 
 
 async def _no_body() -> Message:
@@ -501,7 +512,7 @@ def create_app(
 
     @app.get("/v1/runs/{run_id}/events")
     async def events_sse(
-        run_id: str, who: Authenticated, after_seq: Annotated[int, Query(ge=0)] = 0
+        run_id: str, who: Authenticated, after_seq: AfterSeq = 0
     ) -> StreamingResponse:
         control_plane.get_run(run_id)
 
@@ -519,25 +530,39 @@ def create_app(
         )
 
     @app.websocket("/v1/runs/{run_id}/stream")
-    async def events_ws(websocket: WebSocket, run_id: str, after_seq: int = 0) -> None:
+    async def events_ws(websocket: WebSocket, run_id: str) -> None:
+        # Accept first: a close before the handshake is an HTTP 403, and the client could not
+        # tell bad credentials or a bad after_seq from a run it may not see.
+        await websocket.accept()
+        try:
+            await _serve_stream(websocket, run_id)
+        except WebSocketDisconnect:
+            pass  # the client left
+        except Exception:  # the boundary: a bug closes the stream with 1011, logged once
+            LOG.exception("unhandled error streaming run %s", run_id)
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await websocket.close(WS_CLOSE_SERVER_ERROR, "internal error")
+
+    async def _serve_stream(websocket: WebSocket, run_id: str) -> None:
         # Credentials only in the header: a token in the URL would end up in access logs.
         authorization = websocket.headers.get("authorization")
         cli = cli_frames.wants_cli_frames(
             websocket.headers.get("user-agent"), websocket.query_params
         )
-        # Accept first: a close before the handshake is an HTTP 403, and the client could not
-        # tell bad credentials from a run it may not see.
-        await websocket.accept()
         if credentials.source_of(authorization) is None:
             code = cli_frames.CLOSE_POLICY_VIOLATION if cli else WS_CLOSE_BAD_CREDENTIALS
             await websocket.close(code, "invalid credentials")
             return
+        try:
+            after_seq = _after_seq.validate_python(websocket.query_params.get("after_seq", "0"))
+        except ValidationError as error:
+            reason = f"after_seq: {error.errors()[0]['msg']}"
+            await _refuse(websocket, cli, WS_CLOSE_INVALID, reason, reason)
+            return
         if control_plane.store.get_run(run_id) is None:
-            if cli:
-                await websocket.send_json(cli_frames.error_frame(f"run {run_id} not found"))
-                await websocket.close(WS_CLOSE_NORMAL)
-            else:
-                await websocket.close(WS_CLOSE_NOT_ALLOWED, "no such run")
+            await _refuse(
+                websocket, cli, WS_CLOSE_NOT_ALLOWED, "no such run", f"run {run_id} not found"
+            )
             return
         sender = (
             _stream_cli_frames(websocket, run_id, after_seq)
@@ -573,6 +598,16 @@ def create_app(
 
     app.include_router(dialect_router(control_plane))
     return app
+
+
+async def _refuse(websocket: WebSocket, cli: bool, code: int, reason: str, message: str) -> None:
+    """End a stream that cannot be served: close with ``code`` and ``reason`` (at most 123
+    bytes); the platform CLI's dialect gets an error frame with ``message``, then 1000."""
+    if cli:
+        await websocket.send_json(cli_frames.error_frame(message))
+        await websocket.close(WS_CLOSE_NORMAL)
+    else:
+        await websocket.close(code, reason)
 
 
 async def _until_disconnect(websocket: WebSocket, sender: Awaitable[None]) -> bool:
@@ -621,6 +656,18 @@ def template_json(slug: str, template: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def utc_instant(moment: datetime, name: str) -> str:
+    """``moment`` (naive: UTC) as the API's UTC timestamp; 422 when UTC cannot hold it (a time
+    near the ends of the calendar, with an offset)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise Invalid(f"{name} is out of range in UTC, got {moment.isoformat()}") from None
+    return utc.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
 def parse_instant(text: str | None, name: str, *, end_of_day: bool) -> str | None:
     """An ISO 8601 date or datetime (any offset) as the API's UTC timestamp; 422 otherwise.
     A bare date means the start of that day, or its end for ``end``."""
@@ -632,8 +679,6 @@ def parse_instant(text: str | None, name: str, *, end_of_day: bool) -> str | Non
             moment = day + timedelta(days=1, microseconds=-1) if end_of_day else day
         else:
             moment = datetime.fromisoformat(text)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
     except ValueError:
         raise Invalid(f"{name} must be an ISO 8601 date or date-time, got {text!r}") from None
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return utc_instant(moment, name)

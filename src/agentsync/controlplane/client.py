@@ -22,8 +22,9 @@ arrived: a dropped connection, a 5xx) they first look for that run among the rec
 **Watching.** ``follow_run`` reads the WebSocket ``/v1/runs/{id}/stream`` and, after a dropped
 connection, reconnects (0.5 s doubling to 8 s) from the last ``seq`` seen, so no event is lost
 or repeated; it gives up with ``Unavailable`` after ``silence_timeout`` seconds without any
-frame (heartbeats count). Close codes 4401 and 1008 raise ``Unauthorized``, 4403 a 403, and an
-``{"type": "error"}`` frame ends the stream with its message. A server without streaming (close
+frame (heartbeats count). Close codes 4401 and 1008 raise ``Unauthorized``, 4403 a 403, 4422
+``Invalid`` (an ``after_seq`` out of range), and an ``{"type": "error"}`` frame ends the stream
+with its message. A server without streaming (close
 code 1003) is read through ``follow_run_sse`` (``/v1/runs/{id}/events``), or else polled until
 the run ends.
 
@@ -59,6 +60,7 @@ from agentsync import __version__
 from agentsync.controlplane.errors import (
     BY_STATUS,
     ControlPlaneError,
+    Invalid,
     Unauthorized,
     Unavailable,
 )
@@ -89,7 +91,7 @@ POLL_INTERVAL = 1.0  # seconds between polls when the server streams nothing
 RECENT_RUNS = 50  # how far back the lookup after an ambiguous failure looks
 
 WS_CLOSE_NORMAL, WS_CLOSE_UNSUPPORTED, WS_CLOSE_POLICY = 1000, 1003, 1008
-WS_CLOSE_BAD_CREDENTIALS, WS_CLOSE_NOT_ALLOWED = 4401, 4403
+WS_CLOSE_BAD_CREDENTIALS, WS_CLOSE_NOT_ALLOWED, WS_CLOSE_INVALID = 4401, 4403, 4422
 
 T = TypeVar("T")
 _REDACTED = "***"
@@ -795,6 +797,8 @@ def _raise_for_close(code: int | None, reason: str, run_id: str) -> None:
         raise Unauthorized(reason or "the run stream refused the credentials", status=401)
     if code == WS_CLOSE_NOT_ALLOWED:
         raise ControlPlaneError(reason or f"not allowed to follow run {run_id}", status=403)
+    if code == WS_CLOSE_INVALID:
+        raise Invalid(reason or f"the stream of run {run_id} refused the request")
 
 
 def sse_data(lines: Iterator[str]) -> Iterator[str | None]:

@@ -34,14 +34,14 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from agentsync.controlplane.app import Authenticated, Caller
+from agentsync.controlplane.app import Authenticated, Caller, utc_instant
 from agentsync.controlplane.errors import Conflict, Invalid, NotFound
 from agentsync.controlplane.records import FINAL_EVENTS, Run, new_id
 from agentsync.controlplane.runners import MILLICENTS_PER_USD, RunContext, Runner, RunOutcome
@@ -339,12 +339,6 @@ def _times(control_plane: ControlPlane, run_id: str) -> tuple[str | None, str | 
         elif event.type in FINAL_EVENTS:
             completed = event.created_at
     return started, completed
-
-
-def _stamp(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _millis(start: str | None, end: str | None) -> int | None:
@@ -686,8 +680,8 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         created_after: datetime | None = None,
         created_before: datetime | None = None,
     ) -> AmbientRunList:
-        after = None if created_after is None else _stamp(created_after)
-        before = None if created_before is None else _stamp(created_before)
+        after = None if created_after is None else utc_instant(created_after, "created_after")
+        before = None if created_before is None else utc_instant(created_before, "created_before")
 
         def keep(run: Run) -> bool:
             snapshot = run.config_snapshot

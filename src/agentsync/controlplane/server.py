@@ -3,7 +3,8 @@ and the cron scheduler beside them.
 
 ``build`` is what tests and ``agent control-plane serve`` share; ``LocalServer`` runs it on a
 loopback port in a background thread (for tests, benchmarks and the demo in ``make run``),
-through a ``ThreadedServer``, which tests also use for other apps.
+through a ``ThreadedServer``, which tests also use for other apps. uvicorn's logs name a
+request's path, never its query string (:mod:`agentsync.uvicorn_logs`).
 Both ``LocalServer`` and ``serve`` start the cron scheduler with the server and stop it first.
 """
 
@@ -29,6 +30,7 @@ from agentsync.controlplane.scheduler import CronScheduler
 from agentsync.controlplane.service import ControlPlane, ServerSettings
 from agentsync.controlplane.store import SQLiteStore
 from agentsync.controlplane.vault import Vault
+from agentsync.uvicorn_logs import hide_query_strings
 
 
 @dataclass
@@ -91,6 +93,7 @@ class ThreadedServer:
         self.name = name
         self.host = host
         self.port = port or free_port(host)
+        hide_query_strings()
         self._server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=self.port, lifespan="off", **uvicorn_options)
         )
@@ -168,6 +171,7 @@ def serve(config: ServerConfig, host: str, port: int) -> None:
     scheduler = build_scheduler(config, control_plane)
     if config.cron_interval is not None:
         scheduler.start()
+    hide_query_strings()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:

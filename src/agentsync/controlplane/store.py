@@ -2,7 +2,8 @@
 sandbox variables (encrypted by the caller), repository sync state and cron state.
 
 ``Store`` is the interface the server codes against; ``SQLiteStore`` implements it with the
-standard library (one connection, WAL, a lock: the server is one process). Its schema is
+standard library (one connection, WAL, a lock: the server is one process), in a file only its
+owner may open (:mod:`agentsync.sqlite_files`). Its schema is
 :mod:`agentsync.controlplane.migrations`, applied when the store opens.
 """
 
@@ -26,6 +27,7 @@ from agentsync.controlplane.records import (
 )
 from agentsync.errors import StoreError
 from agentsync.migrations import Migrated
+from agentsync.sqlite_files import make_private
 
 BUSY_TIMEOUT = 30.0  # seconds to wait for another process's write lock (e.g. a migration)
 
@@ -104,7 +106,7 @@ class SQLiteStore(Migrated):
         self._lock = threading.RLock()
         try:
             if str(path) != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                make_private(Path(path))
             self._db = sqlite3.connect(
                 str(path), timeout=BUSY_TIMEOUT, check_same_thread=False, isolation_level=None
             )

@@ -3,7 +3,8 @@
 ``agent serve`` runs the webhook app under uvicorn and, beside it, ``workers`` worker threads
 (one by default: with SQLite that is the whole service). ``agent worker`` runs worker threads
 only, against a shared PostgreSQL database. Both stop cleanly on SIGINT/SIGTERM: the workers
-finish the job in hand (or leave it to lease expiry if killed).
+finish the job in hand (or leave it to lease expiry if killed). uvicorn's logs name a request's
+path, never its query string (:mod:`agentsync.uvicorn_logs`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from agentsync.service.queue import ServiceStore
 from agentsync.service.signature import WebhookSecrets
 from agentsync.service.webhook import MAX_BODY_BYTES, create_app
 from agentsync.service.worker import JobHandler, Worker, WorkerSettings
+from agentsync.uvicorn_logs import hide_query_strings
 
 log = logging.getLogger("agentsync.service")
 
@@ -80,6 +82,7 @@ def serve(
         app, host=options.host, port=options.port, log_config=None, access_log=False
     )
     server = uvicorn.Server(config)
+    hide_query_strings()
     log.info(f"serving webhooks on http://{options.host}:{options.port}/webhooks/github")
     try:
         server.run()

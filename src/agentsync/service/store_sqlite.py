@@ -44,6 +44,7 @@ from agentsync.service.stores import (
     dump_payload,
     service_status,
 )
+from agentsync.sqlite_files import make_private
 
 BUSY_TIMEOUT = 30.0  # seconds a statement waits for another connection's write lock
 
@@ -175,7 +176,7 @@ def _enable_wal(db: sqlite3.Connection, path: Path) -> None:
 
 class SQLiteServiceStore(Migrated):
     """``ServiceStore`` on the SQLite file at ``path`` (created, with its directory, if
-    missing)."""
+    missing; only its owner may open it: :mod:`agentsync.sqlite_files`)."""
 
     MIGRATIONS = SQLITE_MIGRATIONS
 
@@ -188,9 +189,9 @@ class SQLiteServiceStore(Migrated):
         self._writer = threading.Lock()
         self._closed = False
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_private(path)
         except OSError as error:
-            raise StoreError(f"{path}: cannot create the database directory: {error}") from error
+            raise StoreError(f"{path}: cannot create the database: {error}") from error
         self._migrate_on_open(migrate)
 
     @property

@@ -1,0 +1,67 @@
+"""The servers' SQLite files are their owner's alone (mode 0600), like the control plane's key
+file: the control plane's database holds run logs and encrypted variable values, the service's
+the webhook deliveries.
+
+:func:`make_private` runs before SQLite opens a database. It creates a missing file 0600
+(SQLite gives the ``-wal``, ``-shm`` and ``-journal`` files it makes beside it the database's
+mode), and tightens an existing database (a SQLite file, or an empty one), or one of those
+files beside it, that its group or others may read or write, with one warning line each. A file
+that is not a database is left as it is, for SQLite to refuse. The process umask is left alone:
+no other file is affected.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+LOG = logging.getLogger("agentsync.sqlite_files")
+OWNER_ONLY = 0o600
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def make_private(path: Path) -> None:
+    """Create ``path``'s directory, and the file, owner-only; or tighten the database there
+    already. OSError when the directory or the file cannot be created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY))
+    except FileExistsError:
+        if not _is_database(path):
+            return
+        for file in (path, *(path.with_name(path.name + end) for end in SQLITE_COMPANIONS)):
+            _tighten(file)
+
+
+def _is_database(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) in (b"", SQLITE_HEADER)
+    except OSError:
+        return False
+
+
+def _tighten(file: Path) -> None:
+    try:
+        status = file.stat()
+    except FileNotFoundError:
+        return
+    mode = stat.S_IMODE(status.st_mode)
+    if not stat.S_ISREG(status.st_mode) or not mode & 0o077:
+        return
+    try:
+        file.chmod(mode & 0o700)
+    except OSError as error:
+        LOG.warning(
+            "%s: its group or others may open it (mode %04o), and it cannot be made private: %s",
+            file, mode, error.strerror,
+        )  # fmt: skip
+        return
+    LOG.warning(
+        "%s: was open to its group or others (mode %04o); now %04o", file, mode, mode & 0o700
+    )
