@@ -63,10 +63,18 @@ DENIED: tuple[Denied, ...] = (
     ),
     Denied(("LUA_INIT*", "LUA_PATH*", "LUA_CPATH*"), "Lua's start-up code and module paths"),
     Denied(
-        ("GIT_SSH", "GIT_SSH_COMMAND", "GIT_PROXY_COMMAND", "GIT_EXTERNAL_DIFF", "GIT_ASKPASS"),
+        (
+            "GIT_SSH",
+            "GIT_SSH_COMMAND",
+            "GIT_PROXY_COMMAND",
+            "GIT_EXTERNAL_DIFF",
+            "GIT_ASKPASS",
+            "GIT_EDITOR",
+            "GIT_SEQUENCE_EDITOR",
+            "GIT_PAGER",
+        ),
         "git runs the command it names",
     ),
-    Denied(("GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER"), "git runs the command it names"),
     Denied(
         ("GIT_CONFIG*", "GIT_DIR", "GIT_COMMON_DIR", "GIT_EXEC_PATH", "GIT_TEMPLATE_DIR"),
         "git reads settings, programs or hooks from it (core.fsmonitor runs a command)",

@@ -17,7 +17,8 @@ it created (``metadata["dialect"]``); any other id is a 404. Auth is the ``/v1``
 the idempotency record), never returned and never logged. They are held in memory until the
 run's runner starts and then merged into its environment (``_DialectRunner``); a server restart
 before then drops them. The idempotency fingerprint leaves them out, so a retry that differs
-only in ``envs`` replays the first response.
+only in ``envs`` replays the first response. A name that is not an environment variable name,
+or that changes how a process starts (``agentsync.config.variables``), is a 422 naming it.
 
 **Interactive input** (003): an in-process runner asks with ``inputs_of(control_plane).ask``;
 the run then logs ``run.waiting_for_input``, shows ``waiting_for_input`` in the threads dialect
