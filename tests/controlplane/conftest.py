@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -72,14 +74,30 @@ def user(server: LocalServer) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture
-def config_id(api: httpx.Client) -> str:
+def sync_valid_config(api: httpx.Client) -> str:
+    """The id of ``VALID_YAML`` synced as acme/app's agents/audit.yaml."""
     response = api.put(
         "/v1/sync/configs",
         json={"repository": "acme/app", "path": "agents/audit.yaml", "yaml": VALID_YAML},
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
+
+
+@pytest.fixture
+def config_id(api: httpx.Client) -> str:
+    return sync_valid_config(api)
+
+
+def wait_for_final(api: httpx.Client, run_id: str, timeout: float = 15) -> dict[str, Any]:
+    """The run once it has ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = api.get(f"/v1/agents/runs/{run_id}").json()
+        if run["status"] in ("completed", "error", "cancelled", "stopped"):
+            return dict(run)
+        assert time.monotonic() < deadline, run
+        time.sleep(0.02)
 
 
 class SteppedRunner:

@@ -15,18 +15,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from agentsync.controlplane.server import LocalServer
 
-from .conftest import API_KEY, VALID_YAML, SteppedRunner
-
-
-def wait_for_status(api: httpx.Client, run_id: str, timeout: float = 10) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = api.get(f"/v1/agents/runs/{run_id}").json()
-        if run["status"] in ("completed", "error", "cancelled", "stopped"):
-            return dict(run)
-        assert time.monotonic() < deadline, run
-        time.sleep(0.02)
-
+from .conftest import API_KEY, VALID_YAML, SteppedRunner, wait_for_final
 
 # auth and errors ---------------------------------------------------------------------------
 
@@ -107,7 +96,7 @@ def test_run_object_and_dry_run_outcome(api: httpx.Client, config_id: str) -> No
     ).json()
     assert created["id"].startswith("runs_")
     assert created["status"] == "scheduled"
-    run = wait_for_status(api, created["id"])
+    run = wait_for_final(api, created["id"])
     assert run["status"] == "completed"
     assert run["agent_config_id"] == config_id
     assert run["metadata"] == {"sha": "abc"}
@@ -230,7 +219,7 @@ def test_replay_reuses_the_frozen_snapshot(api: httpx.Client, config_id: str) ->
 
 def test_cancel(api: httpx.Client, config_id: str) -> None:
     run = api.post("/v1/agents/runs", json={"config_id": config_id}).json()
-    wait_for_status(api, run["id"])
+    wait_for_final(api, run["id"])
     finished = api.post(f"/v1/agents/runs/{run['id']}/cancel")
     assert finished.status_code == 409
     assert "already finished" in finished.json()["detail"]
@@ -446,7 +435,7 @@ def test_sse_resumes_with_after_seq(
     _, runner, api = stepped
     run = api.post("/v1/agents/runs", json={"template_id": "pr-review"}).json()
     runner.release.release(6)
-    wait_for_status(api, run["id"])
+    wait_for_final(api, run["id"])
 
     def read(after_seq: int) -> list[dict[str, Any]]:
         with api.stream(
@@ -475,7 +464,7 @@ def test_cancel_a_live_run(stepped: tuple[LocalServer, SteppedRunner, httpx.Clie
     cancelled = api.post(f"/v1/agents/runs/{run['id']}/cancel")
     assert cancelled.status_code == 200
     runner.release.release(1)
-    final = wait_for_status(api, run["id"])
+    final = wait_for_final(api, run["id"])
     assert final["status"] == "cancelled"
     events = api.get(f"/v1/runs/{run['id']}/events").text
     assert '"type": "run.cancelled"' in events
@@ -498,7 +487,7 @@ def test_a_reader_that_leaves_a_quiet_run_is_released_at_once(
         assert time.monotonic() < deadline, "the stream kept following a client that left"
         time.sleep(0.01)
     runner.release.release(6)
-    assert wait_for_status(api, run["id"])["status"] == "completed"
+    assert wait_for_final(api, run["id"])["status"] == "completed"
 
 
 def test_every_stream_ends_with_the_final_event(

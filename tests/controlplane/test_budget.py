@@ -5,7 +5,6 @@ The server's clock is the test's, so runs land on the days the test picks."""
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ import pytest
 from agentsync.controlplane.runners import CommandRunner
 from agentsync.controlplane.server import LocalServer
 
-from .conftest import API_KEY, server_config
+from .conftest import API_KEY, server_config, wait_for_final
 
 # Reports the cost in its run's metadata; first waits for the file in ``gate``, if given.
 AGENT = r"""
@@ -88,16 +87,6 @@ def put_config(api: httpx.Client, **limits: float) -> str:
     return str(response.json()["id"])
 
 
-def wait_for(api: httpx.Client, run_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 15
-    while True:
-        run = api.get(f"/v1/agents/runs/{run_id}").json()
-        if run["status"] in ("completed", "error", "cancelled", "stopped"):
-            return dict(run)
-        assert time.monotonic() < deadline, run
-        time.sleep(0.02)
-
-
 def start_run(api: httpx.Client, body: dict[str, Any], cost: int = 0, **metadata: str) -> Any:
     body = {**body, "metadata": {"cost": str(cost), **metadata}}
     return api.post("/v1/agents/runs", json=body)
@@ -107,7 +96,7 @@ def spend(api: httpx.Client, body: dict[str, Any], cost: int) -> dict[str, Any]:
     """Start a run that costs ``cost`` millicents, and wait for it."""
     response = start_run(api, body, cost)
     assert response.status_code == 201, response.text
-    run = wait_for(api, response.json()["id"])
+    run = wait_for_final(api, response.json()["id"])
     assert (run["status"], run["cost_tokens"]) == ("completed", cost), run
     return run
 
@@ -269,7 +258,7 @@ def test_unfinished_runs_hold_their_limits_run(start: Start, tmp_path: Path) -> 
     )
     gate.touch()
     for response in held:
-        assert wait_for(api, response.json()["id"])["status"] == "completed"
+        assert wait_for_final(api, response.json()["id"])["status"] == "completed"
     spend(api, body, 0)  # the two cost nothing: their hold is released
 
 

@@ -4,7 +4,6 @@ response or a log), encrypted at rest, and resolved into a run's environment by 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 from agentsync.controlplane.runners import CommandRunner
 from agentsync.controlplane.server import LocalServer
 
-from .conftest import API_KEY, server_config
+from .conftest import API_KEY, server_config, wait_for_final
 
 SECRET = "s3cr3t-Value-9f8e7d6c"
 OTHER_SECRET = "another-Secret-0a1b2c3d"
@@ -45,16 +44,6 @@ def run_config(*names: str) -> dict[str, Any]:
         "claude": {"system": "Deploy."},
         "sandbox": {"variables": [{"name": name} for name in names]},
     }
-
-
-def wait_for(api: httpx.Client, run_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 15
-    while True:
-        run = api.get(f"/v1/agents/runs/{run_id}").json()
-        if run["status"] in ("completed", "error", "cancelled", "stopped"):
-            return dict(run)
-        assert time.monotonic() < deadline, run
-        time.sleep(0.02)
 
 
 def test_put_list_and_delete_never_show_a_value(api: httpx.Client) -> None:
@@ -132,12 +121,12 @@ def test_a_run_resolves_a_stored_variable(checked: tuple[LocalServer, httpx.Clie
     _, api = checked
     assert put(api, DEPLOY_TOKEN=SECRET).status_code == 200
     run = api.post("/v1/agents/runs", json={"config": run_config("DEPLOY_TOKEN")}).json()
-    final = wait_for(api, run["id"])
+    final = wait_for_final(api, run["id"])
     assert final["status"] == "completed", final  # `test "$DEPLOY_TOKEN" = SECRET` held
 
     assert put(api, DEPLOY_TOKEN=OTHER_SECRET).status_code == 200
     run = api.post("/v1/agents/runs", json={"config": run_config("DEPLOY_TOKEN")}).json()
-    final = wait_for(api, run["id"])
+    final = wait_for_final(api, run["id"])
     assert (final["status"], final["status_reason"]) == ("error", "command exited with code 1")
 
     for record in (
@@ -154,7 +143,7 @@ def test_a_run_whose_variable_is_missing_fails_at_once(
     _, api = checked
     config = run_config("DEPLOY_TOKEN", "SLACK_TOKEN")
     run = api.post("/v1/agents/runs", json={"config": config}).json()
-    final = wait_for(api, run["id"])
+    final = wait_for_final(api, run["id"])
     assert final["status"] == "error"
     assert final["status_reason"] == (
         "sandbox variables DEPLOY_TOKEN, SLACK_TOKEN not set: "
@@ -173,7 +162,7 @@ def test_values_are_never_logged(
     assert put(api, DEPLOY_TOKEN=SECRET).status_code == 200
     assert put(api, BAD_NAME_=SECRET + "\0").status_code == 422
     run = api.post("/v1/agents/runs", json={"config": run_config("DEPLOY_TOKEN")}).json()
-    assert wait_for(api, run["id"])["status"] == "completed"
+    assert wait_for_final(api, run["id"])["status"] == "completed"
     assert api.delete("/v1/sandboxes/variables/DEPLOY_TOKEN").status_code == 200
     assert caplog.records  # something was logged, and none of it holds the value
     assert SECRET not in caplog.text

@@ -120,6 +120,13 @@ def test_deployments_validates_locally() -> None:
             adapter.start({}, retention_seconds=True)  # type: ignore[arg-type]
         with pytest.raises(InvalidInput, match="not an environment variable name"):
             adapter.start({}, envs={"1X": "v"})
+        with pytest.raises(InvalidInput, match="envs: 'A=B' is not an environment variable"):
+            adapter.start({}, envs={"A=B": SECRET})
+        with pytest.raises(InvalidInput, match="LD_PRELOAD is refused") as error:
+            adapter.start({}, envs={"LD_PRELOAD": SECRET})
+        assert SECRET not in str(error.value)
+        with pytest.raises(InvalidInput, match="bash_env is refused like BASH_ENV"):
+            adapter.start({}, envs={"bash_env": SECRET})
         with pytest.raises(InvalidInput, match="the value of API_KEY must be a string") as error:
             adapter.start({}, envs={"API_KEY": 123})  # type: ignore[dict-item]
         with pytest.raises(InvalidInput, match="NUL") as error:

@@ -93,6 +93,11 @@ def test_001_validation(api: httpx.Client) -> None:
     assert _deployment_run(api, key="a", retention_seconds=0).status_code == 422
     assert _deployment_run(api, key="b", envs={"A": 1}).status_code == 422
     assert _deployment_run(api, key="c", envs={"1BAD": "x"}).status_code == 422
+    for key, name in enumerate(["BASH_ENV", "LD_PRELOAD", "PATH", "ld_preload", "A=B"]):
+        refused = _deployment_run(api, key=f"e{key}", envs={name: "/tmp/value-7f1c"})
+        assert refused.status_code == 422, refused.text
+        assert name in refused.text
+        assert "/tmp/value-7f1c" not in refused.text
     response = api.post(
         "/v1/agent-deployments/dep_1/runs", json={}, headers={"Idempotency-Key": "d"}
     )

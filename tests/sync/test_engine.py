@@ -108,6 +108,30 @@ def test_keep_last_good_then_fix(
     assert client.get_config(config_id).sync_error is None
 
 
+def test_a_denied_variable_keeps_the_last_good_config_and_a_new_one_is_an_orphan(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    client, _ = counted
+    git.commit({"agents/a.yaml": GOOD})
+    apply_sync(source(git), client, state)
+    config_id = configs(client)["agents/a.yaml"]
+    injected = GOOD + "sandbox:\n  variables:\n    - name: BASH_ENV\n      value: $(id)\n"
+    bad_name = GOOD + "sandbox:\n  variables:\n    - name: A=B\n      value: c\n"
+    broken = git.commit({"agents/a.yaml": injected, "agents/new.yaml": bad_name})
+    run = apply_sync(source(git), client, state)
+    kinds = {a.path: a.kind for a in run.plan.actions}
+    assert kinds == {"agents/a.yaml": "keep-last-good", "agents/new.yaml": "orphan-error"}
+    record = client.get_config(config_id)
+    assert record.agent_config["sandbox"]["variables"] == []  # the last good config, in force
+    assert record.sync_error is not None
+    assert record.sync_error.commit == broken
+    assert [d["rule"] for d in record.sync_error.diagnostics] == ["denied-variable"]
+    assert "BASH_ENV is refused" in record.sync_error.diagnostics[0]["message"]
+    orphan = state.orphans(REPO)["agents/new.yaml"]
+    assert [d["rule"] for d in orphan["diagnostics"]] == ["denied-variable"]
+    assert list(configs(client)) == ["agents/a.yaml"]
+
+
 def test_orphan_errors_live_in_the_engine_state(
     git: Git, counted: tuple[Client, CountingTransport], state: SyncState
 ) -> None:

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentsync.config.platform import CPU_MAX, CPU_MIN
+from agentsync.config.variables import NAME_PATTERN, NAME_RULE
 from agentsync.money import MAX_AMOUNT, unfit_numbers
 
 ReactEventName = Literal[
@@ -137,7 +138,11 @@ class Repository(_Model):
 class Variable(_Model):
     """An environment variable injected into the sandbox."""
 
-    name: str = Field(description="Variable name.")
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        description=f"Environment variable name: {NAME_RULE}. Names that change how a process "
+        "starts (BASH_ENV, LD_*, PATH...) are refused.",
+    )
     value: str | None = Field(
         default=None,
         description="Inline value for non-secret config; omit it to resolve the variable "

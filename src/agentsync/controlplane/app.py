@@ -185,7 +185,9 @@ class VariableValue(BaseModel):
 
 
 class VariablesPut(BaseModel):
-    """``PUT /v1/sandboxes/variables``: set each variable; values are write-only."""
+    """``PUT /v1/sandboxes/variables``: set each variable; values are write-only. A name that is
+    not an environment variable name, or that changes how a process starts (``BASH_ENV``,
+    ``LD_*``, ``PATH``...: ``agentsync.config.variables``), is refused (422)."""
 
     model_config = ConfigDict(extra="forbid")
     variables: list[VariableValue]

@@ -17,7 +17,8 @@ it created (``metadata["dialect"]``); any other id is a 404. Auth is the ``/v1``
 the idempotency record), never returned and never logged. They are held in memory until the
 run's runner starts and then merged into its environment (``_DialectRunner``); a server restart
 before then drops them. The idempotency fingerprint leaves them out, so a retry that differs
-only in ``envs`` replays the first response.
+only in ``envs`` replays the first response. A name that is not an environment variable name,
+or that changes how a process starts (``agentsync.config.variables``), is a 422 naming it.
 
 **Interactive input** (003): an in-process runner asks with ``inputs_of(control_plane).ask``;
 the run then logs ``run.waiting_for_input``, shows ``waiting_for_input`` in the threads dialect
@@ -30,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
-import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -41,6 +41,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from agentsync.config.variables import name_problem
 from agentsync.controlplane.app import Authenticated, Caller, utc_instant
 from agentsync.controlplane.errors import Conflict, Invalid, NotFound
 from agentsync.controlplane.records import FINAL_EVENTS, Run, new_id
@@ -50,7 +51,6 @@ from agentsync.controlplane.service import ControlPlane, StartRunRequest
 Dialect = Literal["deployments", "threads", "ambient"]
 MAX_INPUT_BYTES = 32 * 1024  # 003: interactive input
 MAX_LIST = 1000
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SCAN = 10_000_000  # local lists filter in Python over every run: fine for a local server
 
 DeploymentStatus = Literal[
@@ -348,6 +348,15 @@ def _millis(start: str | None, end: str | None) -> int | None:
     return round(delta.total_seconds() * 1000)
 
 
+def _check_envs(envs: dict[str, str]) -> None:
+    """A 422 naming each refused name, and each name whose value holds a NUL, never a value."""
+    problems = [f"envs: {p}" for name in sorted(envs) if (p := name_problem(name)) is not None]
+    nul = sorted(name for name, value in envs.items() if "\0" in value)
+    problems += [f"envs: the value of {name} holds a NUL character" for name in nul]
+    if problems:
+        raise Invalid("; ".join(problems)[:1000])
+
+
 def _fingerprint(request: Request, body: BaseModel) -> str:
     canonical = json.dumps(body.model_dump(mode="json", exclude={"envs"}), sort_keys=True)
     return hashlib.sha256(f"{request.method} {request.url.path} {canonical}".encode()).hexdigest()
@@ -437,9 +446,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1)],
     ) -> JSONResponse:
         envs = body.envs or {}
-        bad = sorted(n for n, v in envs.items() if not ENV_NAME.fullmatch(n) or "\0" in v)
-        if bad:  # names only: a value never appears in a message
-            raise Invalid(f"envs: invalid names or values with NUL for {', '.join(bad)[:500]}")
+        _check_envs(envs)
         scope = f"{who.scope}:deployments"
         fingerprint = _fingerprint(request, body)
         lock = locks[hash((scope, idempotency_key)) % len(locks)]

@@ -26,6 +26,7 @@ from typing import IO, Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agentsync.config.variables import name_problem
 from agentsync.controlplane.records import Run
 from agentsync.lint.rules.sandbox_compute import timeout_seconds
 from agentsync.money import dollars, money
@@ -125,10 +126,14 @@ class CommandRunner:
 
     - **stdin**: one JSON document, ``{"run": <the run>, "config": <its frozen config
       snapshot>, "prompt": <the resolved prompt>}``, then end of file.
-    - **environment**: exactly the config's ``sandbox.variables`` (inline values, or values
-      from the variables store) plus ``PATH`` set to ``MINIMAL_PATH`` unless the config names
-      ``PATH``. Nothing else of the server's environment reaches the command. It starts in the
-      server's working directory, as the leader of a new process group.
+    - **environment**: exactly the run's variables (the config's ``sandbox.variables``, inline
+      or from the variables store, and a dialect's ``envs``) plus ``PATH`` set to
+      ``MINIMAL_PATH``. Nothing else of the server's environment reaches the command. A run
+      with a variable whose name is not an environment variable name, or changes how a
+      process starts (``agentsync.config.variables``: ``BASH_ENV``, ``LD_PRELOAD``, ``PATH``...),
+      is refused before anything starts, even when such a name was stored before the control
+      plane refused it. It starts in the server's working directory, as the leader of a new
+      process group.
     - **stdout**: every line becomes a ``message.delta`` event (``{"content": line}``, newline
       included, so the deltas concatenate to the output) as soon as it is written. The run's
       ``output`` is that text, unless the command reports one.
@@ -161,6 +166,10 @@ class CommandRunner:
         self.timeout = timeout
 
     def execute(self, context: RunContext) -> RunOutcome:
+        refused = [p for name in sorted(context.environment) if (p := name_problem(name))]
+        if refused:
+            reason = "not started: variable " + "; variable ".join(refused)
+            return RunOutcome("error", _truncate(reason, 2 * _REASON_LIMIT))
         timeout = config_timeout(context.config)
         if timeout is None:
             timeout = self.timeout
@@ -171,7 +180,7 @@ class CommandRunner:
                 "prompt": context.prompt,
             }
         ).encode("utf-8")
-        environment = {"PATH": MINIMAL_PATH, **context.environment}
+        environment = {**context.environment, "PATH": MINIMAL_PATH}
         try:
             process = subprocess.Popen(
                 self.argv,

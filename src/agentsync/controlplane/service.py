@@ -18,7 +18,6 @@ the 1st. ``limits.run`` itself is enforced while the run runs (see ``runners``).
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from agentsync.config.variables import name_problem
 from agentsync.controlplane.errors import (
     BudgetExceeded,
     Conflict,
@@ -208,7 +208,6 @@ class Usage(BaseModel):
     by_model: list[ModelUsage]
 
 
-VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_VARIABLE_NAME = 256
 MAX_VARIABLE_VALUE = 64 * 1024
 
@@ -751,11 +750,9 @@ class ControlPlane:
 
 def _variable_problem(name: str, value: str, seen: set[str]) -> str | None:
     """What is wrong with one variable (never quoting its value), or None."""
-    if not VARIABLE_NAME.fullmatch(name):
-        return (
-            f"name {name[:MAX_VARIABLE_NAME]!r} is not an environment variable name: "
-            "letters, digits and _, not starting with a digit"
-        )
+    problem = name_problem(name)
+    if problem is not None:
+        return f"name {problem}"
     if len(name) > MAX_VARIABLE_NAME:
         return f"name is longer than {MAX_VARIABLE_NAME} characters"
     if name in seen:

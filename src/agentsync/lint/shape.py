@@ -10,6 +10,7 @@ and on generated documents.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, NamedTuple
 
 from agentsync.config.loader import ConfigPath
@@ -19,11 +20,13 @@ SUPPORTED_KEYWORDS = frozenset(
     {
         "$defs", "$id", "$ref", "$schema", "additionalProperties", "anyOf", "const", "default",
         "description", "discriminator", "enum", "items", "maximum", "minimum", "oneOf",
-        "properties", "required", "title", "type",
+        "pattern", "properties", "required", "title", "type",
     }
 )  # fmt: skip
 
-ShapeKind = Literal["type", "unknown-key", "missing-key", "enum", "range", "discriminator"]
+ShapeKind = Literal[
+    "type", "unknown-key", "missing-key", "enum", "range", "pattern", "discriminator"
+]
 
 _TYPE_CHECKS: dict[str, Any] = {
     "string": lambda v: type(v) is str,
@@ -40,7 +43,8 @@ class ShapeError(NamedTuple):
     """One way a value does not fit the schema.
 
     ``expected`` holds the JSON types (kind ``type``), the allowed values (``enum``,
-    ``discriminator``), the known keys (``unknown-key``) or the missing key (``missing-key``).
+    ``discriminator``), the known keys (``unknown-key``), the missing key (``missing-key``) or
+    the pattern (``pattern``).
     ``bound`` is ``(keyword, limit)`` for ``range``: ``minimum``, ``maximum``, or ``finite``
     for a number that is not finite or is larger than any field holds.
     """
@@ -50,6 +54,15 @@ class ShapeError(NamedTuple):
     value: Any = None
     expected: tuple[Any, ...] = ()
     bound: tuple[str, float] | None = None
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """``value`` matches a schema's ``pattern``, which the model anchors: ``^...$``. Its body is
+    matched against the whole value, since Python's ``$`` would also match before a final
+    newline (the model's does not)."""
+    if not (pattern.startswith("^") and pattern.endswith("$")):
+        raise ValueError(f"the schema's pattern {pattern!r} is not anchored with ^ and $")
+    return re.fullmatch(pattern[1:-1], value) is not None
 
 
 class ShapeValidator:
@@ -89,6 +102,8 @@ class ShapeValidator:
             out.append(ShapeError(path, "enum", value, (schema["const"],)))
         elif "enum" in schema and value not in schema["enum"]:
             out.append(ShapeError(path, "enum", value, tuple(schema["enum"])))
+        elif "pattern" in schema and type(value) is str and not _matches(schema["pattern"], value):
+            out.append(ShapeError(path, "pattern", value, (schema["pattern"],)))
         elif type(value) is dict:
             self._object(value, schema, path, out)
         elif type(value) is list and "items" in schema:

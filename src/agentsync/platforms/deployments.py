@@ -11,18 +11,17 @@ plane's additions (``GET .../runs``, ``GET .../runs/{run_id}``, ``POST .../{run_
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
+from agentsync.config.variables import name_problem
 from agentsync.platforms.base import Http, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, PlatformHTTPError
 from agentsync.platforms.model import NormalizedRun, Platform, normalize, present
 
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_PAGE = 1000  # the local control plane's bound: the API reference has no list
 MAX_RETENTION = 2**63 - 1  # integer<int64>
 FILTERS: tuple[str, ...] = ()
@@ -59,8 +58,11 @@ def _check(
     if not isinstance(envs, Mapping):
         raise InvalidInput("envs must be an object of names to string values")
     for name, value in envs.items():  # messages name the variable, never its value
-        if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+        if not isinstance(name, str):
             raise InvalidInput(f"envs: {name!r} is not an environment variable name")
+        problem = name_problem(name)
+        if problem is not None:
+            raise InvalidInput(f"envs: {problem}")
         if not isinstance(value, str):
             raise InvalidInput(f"envs: the value of {name} must be a string")
         if "\0" in value:

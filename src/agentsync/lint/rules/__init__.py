@@ -12,6 +12,7 @@ from agentsync.lint.rules import (
     branch_filter,
     budget_schedule,
     cron_schedule,
+    denied_variable,
     dockerfile_append,
     document_limits,
     duplicate_key,
@@ -56,6 +57,7 @@ _MODULES: tuple[Rule, ...] = (
     limits_order,
     json_schema,
     hardcoded_secret,
+    denied_variable,
     budget_schedule,
     internal,
 )
