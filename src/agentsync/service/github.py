@@ -649,8 +649,7 @@ def _problem_rows(result: LintResult) -> list[str]:
     rows = []
     for file in result.files:
         for d in file.diagnostics:
-            message = f"{d.message}\nhint: {d.hint}" if d.hint else d.message
-            cells = (f"{file.path}:{d.line}:{d.column}", d.severity, d.rule, message)
+            cells = (f"{file.path}:{d.line}:{d.column}", d.severity, d.rule, d.message_with_hint())
             rows.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
     return rows
 

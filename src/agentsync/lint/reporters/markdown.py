@@ -49,12 +49,11 @@ class MarkdownReporter(Reporter):
             lines.append("| Location | Severity | Rule | Message |")
             lines.append("| --- | --- | --- | --- |")
             for file, d in rows[:MAX_ROWS]:
-                message = f"{d.message}\nhint: {d.hint}" if d.hint else d.message
                 cells = (
                     f"{file.path}:{d.line}:{d.column}",
                     d.severity,
                     d.rule,
-                    message,
+                    d.message_with_hint(),
                 )
                 lines.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
             if len(rows) > MAX_ROWS:
