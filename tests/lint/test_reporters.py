@@ -352,14 +352,15 @@ def test_sarif_capped_log_matches_schema(
 
 def test_sarif_descriptors_have_what_github_requires() -> None:
     """GitHub's upload checks: help text, a help URI, and a friendly name that is a Pascal
-    identifier (the SARIF validator's pattern) and not the rule id."""
+    identifier (the SARIF validator's pattern) and not the rule id, even ignoring case (the
+    validator's comparison)."""
     for descriptor in as_sarif(LintResult(()))["runs"][0]["tool"]["driver"]["rules"]:
         assert descriptor["help"]["text"].strip()
         assert descriptor["help"]["markdown"].strip()
         assert descriptor["helpUri"] == (
             f"https://github.com/agentsync/agentsync/blob/main/docs/rules.md#{descriptor['id']}"
         )
-        assert descriptor["name"] != descriptor["id"]
+        assert descriptor["name"].lower() != descriptor["id"].lower()
         assert re.fullmatch(r"([A-Z][a-z0-9]+)+", descriptor["name"]), descriptor["name"]
 
 

@@ -49,8 +49,20 @@ LEVELS = ("error", "warning", "note")
 _URI_PATH_SAFE = "/!$&'()*+,;=@"
 
 
+# A one-word id would make a name that differs from it only in case, which SARIF validators
+# reject as a name identical to the id: these rules are named for what they check instead.
+_ONE_WORD_NAMES = {
+    "syntax": "YamlSyntax",
+    "type": "ValueType",
+    "version": "ConfigVersion",
+    "internal": "InternalError",
+}
+
+
 def descriptor_name(rule_id: str) -> str:
     """``cron-schedule`` -> ``CronSchedule`` (SARIF names are Pascal identifiers)."""
+    if rule_id in _ONE_WORD_NAMES:
+        return _ONE_WORD_NAMES[rule_id]
     return "".join(part.capitalize() for part in re.split(r"[-_]", rule_id))
 
 
