@@ -29,7 +29,6 @@ from urllib.parse import quote
 
 from agentsync import __version__
 from agentsync.config.discovery import git_top_level
-from agentsync.lint import ruledoc
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.base import Reporter
 from agentsync.lint.result import LintResult
@@ -67,6 +66,9 @@ def descriptor_name(rule_id: str) -> str:
 
 
 def _rule_descriptor(rule: Rule) -> dict[str, Any]:
+    # Only when SARIF is written: the other formats never pay for reading docstrings.
+    from agentsync.lint import ruledoc
+
     descriptor: dict[str, Any] = {
         "id": rule.ID,
         "name": descriptor_name(rule.ID),
@@ -93,6 +95,7 @@ class Locator:
         placed = {path: self._place(path) for path in paths}
         roots = Counter(root for _, root in placed.values() if root is not None)
         self.root = roots.most_common(1)[0][0] if roots else self.cwd
+        self._root_prefix = os.path.join(self.root, "")
         self._locations = {path: self._location(*place) for path, place in placed.items()}
 
     def location(self, path: str) -> dict[str, str]:
@@ -115,7 +118,7 @@ class Locator:
     def _location(self, absolute: str, root: str | None) -> dict[str, str]:
         if root != self.root:
             return {"uri": PurePath(absolute).as_uri()}
-        relative = PurePath(os.path.relpath(absolute, root)).as_posix()
+        relative = absolute[len(self._root_prefix) :].replace(os.sep, "/")
         return {"uri": quote(relative, safe=_URI_PATH_SAFE), "uriBaseId": SRCROOT}
 
 
