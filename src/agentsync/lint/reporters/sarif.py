@@ -31,6 +31,7 @@ from agentsync import __version__
 from agentsync.config.discovery import git_top_level
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.base import Reporter
+from agentsync.lint.reporters.text import plural
 from agentsync.lint.result import LintResult
 from agentsync.lint.rule import Rule
 from agentsync.lint.rules import RULES
@@ -91,6 +92,7 @@ class Locator:
 
     def __init__(self, paths: Iterable[str], cwd: str) -> None:
         self.cwd = os.path.realpath(cwd)
+        self._cwd_prefix = os.path.join(self.cwd, "")
         self._directories: dict[str, tuple[str, str | None]] = {}
         placed = {path: self._place(path) for path in paths}
         roots = Counter(root for _, root in placed.values() if root is not None)
@@ -111,7 +113,7 @@ class Locator:
             self._directories[directory] = (real, None if found is None else str(found))
         real, top = self._directories[directory]
         absolute = os.path.join(real, name)
-        if top is None and absolute.startswith(os.path.join(self.cwd, "")):
+        if top is None and absolute.startswith(self._cwd_prefix):
             top = self.cwd
         return absolute, top
 
@@ -136,17 +138,14 @@ def _within_cap(
 
 
 def _left_out_notification(left_out: Counter[str], total: int, cap: int) -> dict[str, Any]:
-    counts = ", ".join(
-        f"{left_out[level]:,} {level}{'' if left_out[level] == 1 else 's'}"
-        for level in LEVELS
-        if left_out[level]
-    )
+    counts = ", ".join(plural(left_out[level], level) for level in LEVELS if left_out[level])
+    dropped = sum(left_out.values())
     return {
         "level": "warning",
         "message": {
             "text": f"agent-lint found {total:,} results; GitHub code scanning accepts at most "
-            f"{cap:,} a run, so {sum(left_out.values()):,} were left out ({counts}), "
-            "keeping errors first. The text or JSON output lists every diagnostic."
+            f"{cap:,} a run, so {dropped:,} {'was' if dropped == 1 else 'were'} left out "
+            f"({counts}), keeping errors first. The text or JSON output lists every diagnostic."
         },
     }
 
