@@ -13,7 +13,7 @@ UV_COMPILE := $(BIN)/uv pip compile pyproject.toml requirements-tools.in --extra
 	--universal --python-version 3.11 --generate-hashes --quiet \
 	--custom-compile-command "make lock" --output-file $(LOCK)
 
-.PHONY: run test test-latest lint lock lock-upgrade bench schema clean
+.PHONY: run test test-latest lint lock lock-upgrade bench schema docs clean
 
 # The locked dependencies (uv among them), then the project itself: `make lock` needs only
 # the first, so it still runs after pyproject.toml gained a dependency the lock lacks.
@@ -72,6 +72,10 @@ lint: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/agent schema > schemas/agent-config.v1.json
+
+# The rules reference, from the rule modules' docstrings (a test checks it is up to date).
+docs: $(STAMP)
+	$(BIN)/python scripts/make_rules_doc.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/lint_bench.py

@@ -11,6 +11,7 @@ import importlib.resources
 import io
 import json
 import os
+import re
 import subprocess
 import types
 from pathlib import Path
@@ -20,11 +21,17 @@ import jsonschema
 import pytest
 
 from agentsync.cli import lint as cli
+from agentsync.config.discovery import git_top_level
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.reporters.github import GithubReporter, escape_data, escape_property
 from agentsync.lint.reporters.markdown import MAX_ROWS, MarkdownReporter, escape_cell
-from agentsync.lint.reporters.sarif import SarifReporter, artifact_location, as_sarif
+from agentsync.lint.reporters.sarif import (
+    MAX_RESULTS,
+    Locator,
+    SarifReporter,
+    as_sarif,
+)
 from agentsync.lint.result import FileResult, LintResult
 from agentsync.lint.rules import RULES
 
@@ -56,7 +63,17 @@ FAKE_RULES: dict[str, Any] = {
             """``unknown-key``: every key must be one the v1 schema defines; typos get a
             "did you mean".
 
-            A second paragraph that stays out of the descriptor.
+            A second paragraph: in the help, not in ``fullDescription``.
+
+            Bad::
+
+                ellipsis:
+                  enabeld: false
+
+            Fixed::
+
+                ellipsis:
+                  enabled: false
             """,
         ),
         _rule(
@@ -144,11 +161,23 @@ def check_golden(name: str, actual: str) -> None:
     assert actual == path.read_text(encoding="utf-8")
 
 
+@pytest.fixture
+def srcroot(tmp_path: Path) -> Path:
+    """A directory that git would take for a repository's top-level."""
+    (tmp_path / ".git").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("name", "result"), [("sample.sarif", sample_result()), ("valid.sarif", all_valid_result())]
+)
+def test_sarif_golden(name: str, result: LintResult, srcroot: Path) -> None:
+    check_golden(name, render(SarifReporter, result, rules=FAKE_RULES, cwd=str(srcroot)))
+
+
 @pytest.mark.parametrize(
     ("name", "reporter", "result", "kwargs"),
     [
-        ("sample.sarif", SarifReporter, sample_result(), {"rules": FAKE_RULES}),
-        ("valid.sarif", SarifReporter, all_valid_result(), {"rules": FAKE_RULES}),
         ("sample.github.txt", GithubReporter, sample_result(), {}),
         ("valid.github.txt", GithubReporter, all_valid_result(), {}),
         ("sample.md", MarkdownReporter, sample_result(), {}),
@@ -248,8 +277,109 @@ def test_sarif_unknown_rule_has_no_index() -> None:
         ("/abs/agents/a.yaml", {"uri": "file:///abs/agents/a.yaml"}),
     ],
 )
-def test_sarif_artifact_location(path: str, expected: dict[str, str]) -> None:
-    assert artifact_location(path) == expected
+def test_sarif_artifact_location(srcroot: Path, path: str, expected: dict[str, str]) -> None:
+    assert Locator([path], str(srcroot)).location(path) == expected
+
+
+def test_sarif_artifact_location_inside_the_root_given_absolute(srcroot: Path) -> None:
+    path = str(srcroot / "agents" / "a.yaml")
+    assert Locator([path], str(srcroot)).location(path) == {
+        "uri": "agents/a.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
+
+
+def test_sarif_root_is_the_one_most_files_share(tmp_path: Path) -> None:
+    """Files in two repositories: the run's %SRCROOT% is the one holding most of them; a file
+    of the other is an absolute URI, never a relative one that would point into the wrong
+    checkout."""
+    for repo in ("one", "two"):
+        (tmp_path / repo / ".git").mkdir(parents=True)
+    paths = ["one/agents/a.yaml", "two/agents/b.yaml", "two/agents/c.yaml"]
+    locator = Locator(paths, str(tmp_path))
+    assert locator.root == str(tmp_path / "two")
+    assert locator.location(paths[0]) == {"uri": (tmp_path / paths[0]).as_uri()}
+    assert locator.location(paths[2]) == {"uri": "agents/c.yaml", "uriBaseId": "%SRCROOT%"}
+
+
+def _diagnostics(count: int, severity: str, rule: str, start: int = 1) -> tuple[Diagnostic, ...]:
+    return tuple(
+        Diagnostic(line, 1, rule, severity, "m")  # type: ignore[arg-type]
+        for line in range(start, start + count)
+    )
+
+
+def test_sarif_caps_results_keeping_errors_first(srcroot: Path) -> None:
+    """GitHub rejects a run of more than 25,000 results: warnings go first, errors stay, the
+    order is kept, and a notification says how many were left out."""
+    warnings = _diagnostics(MAX_RESULTS, "warning", "limits-order")
+    errors = _diagnostics(10, "error", "unknown-key", start=MAX_RESULTS + 1)
+    result = LintResult((FileResult("agents/a.yaml", "invalid", warnings + errors),))
+    run = as_sarif(result, FAKE_RULES, str(srcroot))["runs"][0]
+    results = run["results"]
+    assert len(results) == MAX_RESULTS
+    levels = [entry["level"] for entry in results]
+    assert levels.count("error") == 10
+    assert levels[-10:] == ["error"] * 10  # the order of the diagnostics is kept
+    lines = [entry["locations"][0]["physicalLocation"]["region"]["startLine"] for entry in results]
+    assert lines == sorted(lines)
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is True
+    (notification,) = invocation["toolExecutionNotifications"]
+    assert notification["level"] == "warning"
+    assert "25,010 results" in notification["message"]["text"]
+    assert "10 were left out (10 warnings)" in notification["message"]["text"]
+
+
+def test_sarif_cap_keeps_the_first_errors_when_errors_alone_exceed_it(srcroot: Path) -> None:
+    diagnostics = _diagnostics(3, "warning", "limits-order") + _diagnostics(
+        4, "error", "unknown-key", start=4
+    )
+    result = LintResult((FileResult("agents/a.yaml", "invalid", diagnostics),))
+    run = as_sarif(result, FAKE_RULES, str(srcroot), max_results=2)["runs"][0]
+    assert [entry["level"] for entry in run["results"]] == ["error", "error"]
+    (notification,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert "5 were left out (2 errors, 3 warnings)" in notification["message"]["text"]
+
+
+def test_sarif_capped_log_matches_schema(
+    sarif_validator: jsonschema.protocols.Validator, srcroot: Path
+) -> None:
+    log = as_sarif(sample_result(), cwd=str(srcroot), max_results=1)
+    assert log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert _schema_errors(sarif_validator, log) == []
+
+
+def test_sarif_descriptors_have_what_github_requires() -> None:
+    """GitHub's upload checks: help text, a help URI, and a friendly name that is a Pascal
+    identifier (the SARIF validator's pattern) and not the rule id, even ignoring case (the
+    validator's comparison)."""
+    for descriptor in as_sarif(LintResult(()))["runs"][0]["tool"]["driver"]["rules"]:
+        assert descriptor["help"]["text"].strip()
+        assert descriptor["help"]["markdown"].strip()
+        assert descriptor["helpUri"] == (
+            f"https://github.com/agentsync/agentsync/blob/main/docs/rules.md#{descriptor['id']}"
+        )
+        assert descriptor["name"].lower() != descriptor["id"].lower()
+        assert re.fullmatch(r"([A-Z][a-z0-9]+)+", descriptor["name"]), descriptor["name"]
+
+
+def test_one_message_with_hint_in_every_single_message_format(srcroot: Path) -> None:
+    """The message and its hint, joined the same way (a line break, then ``hint:``)."""
+    result = LintResult(
+        (
+            FileResult(
+                "agents/a.yaml",
+                "invalid",
+                (Diagnostic(1, 1, "syntax", "error", "found a tab", hint="indent with spaces"),),
+            ),
+        )
+    )
+    joined = "found a tab\nhint: indent with spaces"
+    (entry,) = as_sarif(result, FAKE_RULES, str(srcroot))["runs"][0]["results"]
+    assert entry["message"]["text"] == joined
+    assert escape_data(joined) in render(GithubReporter, result)
+    assert escape_cell(joined) in render(MarkdownReporter, result)
 
 
 # --- GitHub workflow commands --------------------------------------------------------------
@@ -343,3 +473,46 @@ def test_cli_writes_sarif_and_summary(
 def test_cli_github_format_is_the_default_under_actions(repo: Path) -> None:
     args = cli.parse_args([], {"GITHUB_ACTIONS": "true"})
     assert args.output_format == "github"
+
+
+def _sarif_uris(capsys: pytest.CaptureFixture[str], args: list[str]) -> list[str]:
+    cli.main(["--format", "sarif", *args])
+    log = json.loads(capsys.readouterr().out)
+    return [
+        entry["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for entry in log["runs"][0]["results"]
+    ]
+
+
+@pytest.mark.parametrize("args", [[], ["../agents/bad.yaml"], ["../agents"], ["--jobs", "1", ".."]])
+def test_cli_sarif_from_a_subfolder_is_relative_to_the_repository_root(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    """Code scanning joins each URI to the checkout: run from a subfolder, the URI is still
+    the file's path from the repository root, so the upload finds the file to fingerprint."""
+    (repo / "docs").mkdir()
+    monkeypatch.chdir(repo / "docs")
+    uris = _sarif_uris(capsys, args)
+    assert uris == ["agents/bad.yaml"]
+    assert (repo / uris[0]).is_file()
+
+
+def test_cli_sarif_of_a_checkout_in_a_subfolder_outside_git(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run from outside any repository on a checkout below (actions/checkout with ``path:``):
+    the URIs are relative to that checkout's top-level."""
+    outside = repo.parent
+    assert git_top_level(outside) is None
+    monkeypatch.chdir(outside)
+    assert _sarif_uris(capsys, [repo.name]) == ["agents/bad.yaml"]
+
+
+def test_cli_sarif_outside_git_is_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert git_top_level(tmp_path) is None
+    (tmp_path / "agents").mkdir()
+    (tmp_path / "agents" / "bad.yaml").write_text("ellipsis: {}\nclaude: {system: hi}\nx: 1\n")
+    monkeypatch.chdir(tmp_path)
+    assert _sarif_uris(capsys, []) == ["agents/bad.yaml"]

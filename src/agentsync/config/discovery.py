@@ -25,13 +25,20 @@ def is_config_path(relative: str) -> bool:
     return _CONFIG_PATH.fullmatch(relative) is not None
 
 
-def find_repository_root(start: Path) -> Path:
-    """The nearest directory at or above ``start`` holding ``.git``; ``start`` if none."""
-    start = start.resolve()
+def git_top_level(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` holding ``.git`` (a directory, or the file
+    of a worktree or submodule): what ``git rev-parse --show-toplevel`` finds, without starting
+    git. None outside any repository."""
     for directory in (start, *start.parents):
         if (directory / ".git").exists():
             return directory
-    return start
+    return None
+
+
+def find_repository_root(start: Path) -> Path:
+    """The git top-level of ``start``; ``start`` itself outside any repository."""
+    start = start.resolve()
+    return git_top_level(start) or start
 
 
 def discover(root: Path) -> list[Path]:

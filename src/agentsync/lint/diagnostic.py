@@ -48,3 +48,8 @@ class Diagnostic(NamedTuple):
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.column, self.rule, self.message)
+
+    def message_with_hint(self) -> str:
+        """The message, then ``hint: ...`` on a line of its own: how every format that has one
+        message field per diagnostic shows both (the text format lays the hint out itself)."""
+        return f"{self.message}\nhint: {self.hint}" if self.hint else self.message

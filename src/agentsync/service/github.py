@@ -47,6 +47,7 @@ from agentsync.config.loader import load_bytes
 from agentsync.errors import UsageError
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.markdown import escape_cell
+from agentsync.lint.reporters.text import plural
 from agentsync.lint.result import FileResult, LintResult
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import SETTINGS_FILES, Settings, parse_settings
@@ -619,10 +620,6 @@ def report_pull_request(
 # -- the report's content --------------------------------------------------------------------
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _notes(changed: Sequence[ChangedFile], complete: bool) -> list[str]:
     """What the report must say it did not check."""
     notes = []
@@ -633,7 +630,7 @@ def _notes(changed: Sequence[ChangedFile], complete: bool) -> list[str]:
         )
     removed = sum(1 for f in changed if f.status == "removed")
     if removed:
-        notes.append(f"{_plural(removed, 'removed config')} not checked.")
+        notes.append(f"{plural(removed, 'removed config')} not checked.")
     return notes
 
 
@@ -648,8 +645,8 @@ def headline(result: LintResult) -> str:
         return f"no agent config to check{ignored}"
     if s.errors or s.warnings:
         return (
-            f"{_plural(s.errors, 'error')}, {_plural(s.warnings, 'warning')} "
-            f"in {_plural(checked, 'changed config')}{ignored}"
+            f"{plural(s.errors, 'error')}, {plural(s.warnings, 'warning')} "
+            f"in {plural(checked, 'changed config')}{ignored}"
         )
     if checked == 1:
         return f"the changed config is valid{ignored}"
@@ -660,8 +657,7 @@ def _problem_rows(result: LintResult) -> list[str]:
     rows = []
     for file in result.files:
         for d in file.diagnostics:
-            message = f"{d.message}\nhint: {d.hint}" if d.hint else d.message
-            cells = (f"{file.path}:{d.line}:{d.column}", d.severity, d.rule, message)
+            cells = (f"{file.path}:{d.line}:{d.column}", d.severity, d.rule, d.message_with_hint())
             rows.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
     return rows
 

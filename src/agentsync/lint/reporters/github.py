@@ -33,8 +33,7 @@ def workflow_command(file: FileResult, d: Diagnostic) -> str:
         "title": f"agent-lint [{d.rule}]",
     }
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    message = f"{d.message}\nhint: {d.hint}" if d.hint else d.message
-    return f"::{d.severity} {props}::{escape_data(message)}"
+    return f"::{d.severity} {props}::{escape_data(d.message_with_hint())}"
 
 
 class GithubReporter(Reporter):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from agentsync.lint.reporters.base import Reporter
-from agentsync.lint.reporters.text import TextReporter
+from agentsync.lint.reporters.text import TextReporter, plural
 from agentsync.lint.result import LintResult
 
 MAX_ROWS = 500
@@ -27,17 +27,13 @@ def escape_cell(text: str) -> str:
     return "<br>".join(escaped.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def counts_line(result: LintResult) -> str:
     s = result.summary
     if s.files and not s.errors and not s.warnings:
         checked = s.files - s.ignored
         ignored = f", {s.ignored} ignored (no ellipsis: block)" if s.ignored else ""
         prefix = "all " if checked > 1 else ""
-        return f"{prefix}{_plural(checked, 'config')} valid{ignored}"
+        return f"{prefix}{plural(checked, 'config')} valid{ignored}"
     return TextReporter._summary(result)
 
 
@@ -49,12 +45,11 @@ class MarkdownReporter(Reporter):
             lines.append("| Location | Severity | Rule | Message |")
             lines.append("| --- | --- | --- | --- |")
             for file, d in rows[:MAX_ROWS]:
-                message = f"{d.message}\nhint: {d.hint}" if d.hint else d.message
                 cells = (
                     f"{file.path}:{d.line}:{d.column}",
                     d.severity,
                     d.rule,
-                    message,
+                    d.message_with_hint(),
                 )
                 lines.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
             if len(rows) > MAX_ROWS:

@@ -14,7 +14,8 @@ _RESET = "\033[0m"
 _STYLES = {"error": "\033[1;31m", "warning": "\033[1;33m", "path": "\033[1m", "dim": "\033[2m"}
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """``1 error``, ``2 errors``."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
@@ -82,8 +83,8 @@ class TextReporter(Reporter):
         )
         ignored = f", {s.ignored} ignored ({why})" if s.ignored else ""
         if not s.errors and not s.warnings:
-            return f"{_plural(checked, 'config')} valid{ignored}"
+            return f"{plural(checked, 'config')} valid{ignored}"
         return (
-            f"{_plural(s.errors, 'error')}, {_plural(s.warnings, 'warning')} "
-            f"in {_plural(checked, 'config')} ({s.invalid} invalid{ignored})"
+            f"{plural(s.errors, 'error')}, {plural(s.warnings, 'warning')} "
+            f"in {plural(checked, 'config')} ({s.invalid} invalid{ignored})"
         )

@@ -1,8 +1,29 @@
 """``branch-filter``: ``branches`` filters only ``push`` events, and each entry must be a
 well-formed branch glob (``*``, ``**``, ``?``, ``[a-z]`` classes, a leading ``!`` to negate).
 
-A glob with characters git forbids in branch names (space, ``~ ^ : \\``, ``..``, ``@{``) or an
-unclosed ``[`` can never match, so the agent would silently never run.
+An empty glob, or one with characters git forbids in branch names (white space and control
+characters, ``~ ^ : \\``, ``..``, ``@{``, ``//``), a leading or trailing ``/``, ``***`` or a broken
+``[...]`` class (unclosed, empty, a backwards range like ``[z-a]``, a stray ``]``) can never
+match, so the agent would silently never run.
+
+Bad::
+
+    triggers:
+      - type: react
+        events:
+          - event: pull_request_open
+            branches: [main]
+          - event: push
+            branches: ["release/[0-9"]
+
+Fixed::
+
+    triggers:
+      - type: react
+        events:
+          - event: pull_request_open
+          - event: push
+            branches: ["release/[0-9]*"]
 """
 
 from __future__ import annotations

@@ -1,6 +1,25 @@
 """``budget-schedule`` (warning): a cron trigger that can fire more often in a day than
 ``limits.day / limits.run`` full-cost runs allows; the later runs of the day would be refused.
-Counts every cron trigger of the agent together."""
+Counts every cron trigger of the agent together.
+
+Bad::
+
+    triggers:
+      - type: cron
+        schedule: "0 * * * *"     # up to 24 runs a day
+    limits:
+      run: 5
+      day: 20                     # 4 full-cost runs
+
+Fixed::
+
+    triggers:
+      - type: cron
+        schedule: "0 */6 * * *"   # up to 4 runs a day
+    limits:
+      run: 5
+      day: 20
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,18 @@ an EventBridge ``cron(...)``, ``rate(...)`` or ``at(...)`` expression, and must 
 All schedules are UTC; there is no timezone field. The message names the bad field
 ("minute 61 is out of range 0-59"). An unquoted value starting with ``*`` is a YAML alias, so
 such schedules must be quoted (the ``syntax`` rule says so when it happens).
+
+Bad::
+
+    triggers:
+      - type: cron
+        schedule: "0 24 * * *"   # hour 24 is out of range 0-23
+
+Fixed::
+
+    triggers:
+      - type: cron
+        schedule: "0 0 * * *"
 """
 
 from __future__ import annotations

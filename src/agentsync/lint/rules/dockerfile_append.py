@@ -1,6 +1,22 @@
 """``dockerfile-append``: ``sandbox.image.dockerfile_append`` may hold only ``RUN``
 instructions (with comments, blank lines, ``\\`` continuations and heredocs); the platform
-owns the rest of the image."""
+owns the rest of the image.
+
+Bad::
+
+    sandbox:
+      image:
+        dockerfile_append: |
+          FROM python:3.12
+          RUN pip install ruff
+
+Fixed::
+
+    sandbox:
+      image:
+        dockerfile_append: |
+          RUN pip install ruff
+"""
 
 from __future__ import annotations
 

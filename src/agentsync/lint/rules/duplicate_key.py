@@ -1,4 +1,18 @@
-"""``duplicate-key``: a mapping must not repeat a key; YAML would silently keep only one."""
+"""``duplicate-key``: a mapping must not repeat a key; YAML would silently keep only one.
+
+Bad::
+
+    limits:
+      run: 2
+      day: 20
+      run: 5
+
+Fixed::
+
+    limits:
+      run: 5
+      day: 20
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """``hardcoded-secret``: an inline ``sandbox.variables[].value`` that is a secret, because the
-name ends in a secret noun (``*_TOKEN``, ``*_KEY``, ``*_SECRET``, ``*_PASSWORD``, and the
-bare nouns) or the value has the shape of a known token (GitHub, AWS, Slack, OpenAI,
-Anthropic). A name that only mentions one is a setting, not a secret::
+name ends in a secret noun, in any case (``*_TOKEN``, ``*_KEY``, ``*_SECRET``, ``*_PASSWORD``,
+``*_PASSWD``, ``*_PASSPHRASE``, ``*_CREDENTIAL(S)``, and the bare nouns) or the value has the
+shape of a known token (GitHub, AWS, Slack, OpenAI, Anthropic). A name that only mentions one
+is a setting, not a secret::
 
     - name: DATABASE_PASSWORD     # hardcoded-secret
       value: hunter2
@@ -10,6 +11,19 @@ Anthropic). A name that only mentions one is a setting, not a secret::
 
 Drop ``value`` and the platform resolves the variable from the sandbox-variables store at run
 time. The secret itself is never printed: reporters mask it in the source snippet.
+
+Bad::
+
+    sandbox:
+      variables:
+        - name: SENTRY_AUTH_TOKEN
+          value: 5f1e0c0d9a8b4c7e
+
+Fixed::
+
+    sandbox:
+      variables:
+        - name: SENTRY_AUTH_TOKEN   # resolved from the sandbox-variables store
 """
 
 from __future__ import annotations

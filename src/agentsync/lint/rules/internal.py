@@ -3,6 +3,9 @@ file's diagnostics when loading or a rule raises, so one file can never stop a r
 files are still checked, sync treats the file as invalid (its last good config stays in force),
 and the control plane answers 422. The message names the exception and where it was raised,
 never the file's content; please report it with the file, if you can share it.
+
+For example, a bug in a rule's code is reported as ``agent-lint could not check this file
+(KeyError in context.py:62), please report it``, with the issue tracker's address as the hint.
 """
 
 from __future__ import annotations

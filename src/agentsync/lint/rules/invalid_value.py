@@ -4,6 +4,16 @@ NaN, infinity (``.inf``), or larger than 10^15 (past that a float no longer coun
 
     limits:
       run: .inf   # invalid-value: limits.run must be a finite number of dollars
+
+Bad::
+
+    limits:
+      run: -5
+
+Fixed::
+
+    limits:
+      run: 5
 """
 
 from __future__ import annotations

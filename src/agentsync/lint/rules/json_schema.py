@@ -4,6 +4,22 @@
 Most output schemas use a handful of plain keywords; those are recognised as valid without
 importing jsonschema (a test checks the fast path against ``check_schema``). Anything else goes
 to ``check_schema``, with results cached per distinct schema.
+
+Bad::
+
+    structured_output:
+      json_schema:
+        type: object
+        properties:
+          severity: {type: text}
+
+Fixed::
+
+    structured_output:
+      json_schema:
+        type: object
+        properties:
+          severity: {type: string}
 """
 
 from __future__ import annotations

@@ -3,6 +3,16 @@
 The platform's published maximums disagree with each other, so the maximums are settings
 (``max-limits`` in ``[tool.agent-lint]`` or ``.agent-lint.yaml``), by default $50 per run and
 no cap on day, week or month.
+
+Bad::
+
+    limits:
+      run: 80
+
+Fixed::
+
+    limits:
+      run: 50
 """
 
 from __future__ import annotations

@@ -1,5 +1,18 @@
 """``limits-order`` (warning): run <= day <= week <= month. A larger limit inside a smaller
-window can never be used: a $10 run under a $5 day stops at $5."""
+window can never be used: a $10 run under a $5 day stops at $5.
+
+Bad::
+
+    limits:
+      run: 10
+      day: 5
+
+Fixed::
+
+    limits:
+      run: 5
+      day: 10
+"""
 
 from __future__ import annotations
 

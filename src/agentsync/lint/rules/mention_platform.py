@@ -1,5 +1,18 @@
 """``mention-platform``: a mention trigger's ``platforms`` lists github, slack or linear
-(empty means all of them)."""
+(empty means all of them).
+
+Bad::
+
+    triggers:
+      - type: mention
+        platforms: [github, discord]
+
+Fixed::
+
+    triggers:
+      - type: mention
+        platforms: [github, slack]
+"""
 
 from __future__ import annotations
 

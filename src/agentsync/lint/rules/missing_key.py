@@ -1,5 +1,18 @@
-"""``missing-key``: keys the schema requires (a cron trigger's ``schedule``, a repository's
-``name``, an MCP server's ``name``, a tool's ``type``) must be present."""
+"""``missing-key``: keys the schema requires (a cron trigger's ``schedule``, a react trigger's
+``events`` and each event's ``event``, the ``name`` of a repository, an MCP server or a sandbox
+variable, a tool's ``type``) must be present. A trigger without ``type`` is ``trigger-type``'s.
+
+Bad::
+
+    triggers:
+      - type: cron
+
+Fixed::
+
+    triggers:
+      - type: cron
+        schedule: "0 9 * * 1-5"
+"""
 
 from __future__ import annotations
 

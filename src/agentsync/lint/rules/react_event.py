@@ -1,5 +1,20 @@
 """``react-event``: a react trigger's ``events[].event`` must be an event the platform emits;
-an unknown one gets a "did you mean"."""
+an unknown one gets a "did you mean".
+
+Bad::
+
+    triggers:
+      - type: react
+        events:
+          - event: pull_request_opened
+
+Fixed::
+
+    triggers:
+      - type: react
+        events:
+          - event: pull_request_open
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,24 @@
 """``sandbox-compute``: ``sandbox.compute`` within the platform's bounds: cpu 0.125-16,
-memory 512MB-64GB, timeout up to 24h. Out-of-range values are rejected, not clamped.
+memory 512MB-64GB, timeout above 0 and up to 24h. Out-of-range values are rejected, not clamped.
 
 memory takes a size (``512MB``, ``4GB``, ``2Gi``) or a number of megabytes; timeout takes a
 duration (``90s``, ``30m``, ``2h``, ``1h30m``) or a number of seconds.
+
+Bad::
+
+    sandbox:
+      compute:
+        cpu: 32
+        memory: 256MB
+        timeout: 2d
+
+Fixed::
+
+    sandbox:
+      compute:
+        cpu: 16
+        memory: 512MB
+        timeout: 24h
 """
 
 from __future__ import annotations

@@ -2,6 +2,18 @@
 
 Reported by the loader; the message says what libyaml found and, for the common traps (tabs,
 a plain value starting with ``*``, an unquoted ``: ``), how to fix it.
+
+Bad::
+
+    triggers:
+      - type: cron
+        schedule: */15 * * * *
+
+Fixed::
+
+    triggers:
+      - type: cron
+        schedule: "*/15 * * * *"
 """
 
 from __future__ import annotations

@@ -1,6 +1,22 @@
 """``system-prompt``: ``claude.system`` must hold instructions (not empty, not only whitespace)
 for cron, react and manual (no triggers) agents. Mention-only agents may leave it empty: their
 reply is built from the conversation. An empty file is such a config with an empty prompt.
+
+Bad::
+
+    triggers:
+      - type: cron
+        schedule: "0 9 * * 1"
+    claude:
+      system: ""
+
+Fixed::
+
+    triggers:
+      - type: cron
+        schedule: "0 9 * * 1"
+    claude:
+      system: Summarise last week's merged pull requests.
 """
 
 from __future__ import annotations

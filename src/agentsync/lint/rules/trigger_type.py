@@ -1,5 +1,18 @@
 """``trigger-type``: each trigger needs ``type:`` set to ``cron``, ``react`` or ``mention``;
-the type selects which other keys the trigger takes."""
+the type selects which other keys the trigger takes.
+
+Bad::
+
+    triggers:
+      - type: crom
+        schedule: "0 9 * * 1-5"
+
+Fixed::
+
+    triggers:
+      - type: cron
+        schedule: "0 9 * * 1-5"
+"""
 
 from __future__ import annotations
 

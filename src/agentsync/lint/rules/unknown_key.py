@@ -2,6 +2,14 @@
 
 The platform rejects a config with an unknown key, so a misspelt ``enabeld: false`` would
 otherwise keep the last good config running.
+
+Bad::
+
+    enabeld: false
+
+Fixed::
+
+    enabled: false
 """
 
 from __future__ import annotations

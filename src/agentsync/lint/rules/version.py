@@ -1,6 +1,16 @@
 """``version``: ``ellipsis.version`` must be ``v1``, the only supported version.
 
 The platform rejects any other value; an unquoted ``1`` is a number, not ``v1``.
+
+Bad::
+
+    ellipsis:
+      version: 1
+
+Fixed::
+
+    ellipsis:
+      version: v1
 """
 
 from __future__ import annotations

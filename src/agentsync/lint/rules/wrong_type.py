@@ -2,6 +2,16 @@
 
 ``"5"`` is not a number and ``5`` is not a string; the message says which type is expected
 and how to write it.
+
+Bad::
+
+    limits:
+      run: "5"
+
+Fixed::
+
+    limits:
+      run: 5
 """
 
 from __future__ import annotations

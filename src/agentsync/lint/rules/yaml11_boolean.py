@@ -1,7 +1,16 @@
-"""``yaml11-boolean``: ``yes``/``no``/``on``/``off`` where a boolean is expected.
+"""``yaml11-boolean``: ``yes``/``no``/``on``/``off`` (or ``y``/``n``; lower case, capitalised or
+upper case) where a boolean is expected.
 
 YAML 1.1 read these as booleans; YAML 1.2, which the platform follows, reads them as strings,
 so ``enabled: no`` is an error rather than a disabled agent.
+
+Bad::
+
+    enabled: no
+
+Fixed::
+
+    enabled: false
 """
 
 from __future__ import annotations
