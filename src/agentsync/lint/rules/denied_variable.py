@@ -28,6 +28,20 @@ Refused in any case (``path`` too); a name ending in ``*`` stands for every name
 
 Other ``GIT_*`` names (``GIT_AUTHOR_NAME``, ``GIT_COMMITTER_EMAIL``) are fine. The list, with
 the reason for each, is ``DENIED`` in ``agentsync.config.variables``.
+
+Bad::
+
+    sandbox:
+      variables:
+        - name: LD_PRELOAD
+          value: /tmp/hook.so
+
+Fixed::
+
+    sandbox:
+      variables:
+        - name: LOG_LEVEL
+          value: debug
 """
 
 from __future__ import annotations
