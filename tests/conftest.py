@@ -1,4 +1,5 @@
-"""Shared test helpers: paths to the repository and its fixtures, a PostgreSQL server."""
+"""Shared test helpers: paths to the repository and its fixtures, a PostgreSQL server, and the
+hypothesis profile every property test runs under."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.postgres import PostgresServer, PostgresUnavailable
+
+# Property tests explore the same examples on every run (``derandomize``), so a test's outcome
+# never depends on the day or the machine, and no deadline, so a loaded CI machine cannot fail
+# them. ``HYPOTHESIS_PROFILE=explore`` searches afresh, to look for new counterexamples.
+settings.register_profile("ci", derandomize=True, deadline=None, database=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
