@@ -7,13 +7,25 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from agentsync.config.identity import parse_config
 from tests.postgres import PostgresServer, PostgresUnavailable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
+
+
+def model_accepts(data: Any) -> bool:
+    """Whether the config model, as sync reads a config, accepts ``data``."""
+    try:
+        parse_config(data)
+    except ValidationError:
+        return False
+    return True
 
 
 def run_agent(

@@ -89,7 +89,7 @@ class EllipsisBlock(_Model):
 class CronTrigger(_Model):
     """Run the agent on a schedule (UTC)."""
 
-    type: Literal["cron"]
+    type: Literal["cron"] = Field(description="Selects the cron trigger shape.")
     schedule: str = Field(
         description=(
             "5-field cron expression, or EventBridge cron(...), rate(...) or at(...). UTC."
@@ -101,29 +101,38 @@ class ReactEvent(_Model):
     """One repository or issue event that starts the agent."""
 
     event: ReactEventName = Field(description="The event that starts the agent.")
-    repository: str | None = Field(default=None, description="Repository the event comes from.")
+    repository: str | None = Field(
+        default=None, description="Optional: the repository the event comes from."
+    )
     branches: list[str] | None = Field(
-        default=None, description="Branch globs; only valid on push events."
+        default=None, description="Branch globs; only valid on push events. Unset: every branch."
     )
 
 
 class ReactTrigger(_Model):
     """Run the agent in response to repository and issue events."""
 
-    type: Literal["react"]
+    type: Literal["react"] = Field(description="Selects the react trigger shape.")
     events: list[ReactEvent] = Field(description="Events that start the agent.")
 
 
 class MentionTrigger(_Model):
     """Route @ellipsis mentions to this agent instead of the built-in responder."""
 
-    type: Literal["mention"]
+    type: Literal["mention"] = Field(description="Selects the mention trigger shape.")
     platforms: list[MentionPlatform] = Field(
         default=[], description="Platforms whose mentions route here; empty means all."
     )
 
 
-Trigger = Annotated[CronTrigger | ReactTrigger | MentionTrigger, Field(discriminator="type")]
+Trigger = Annotated[
+    CronTrigger | ReactTrigger | MentionTrigger,
+    Field(
+        discriminator="type",
+        title="Trigger",
+        description="One way the agent is started; its type selects the keys it takes.",
+    ),
+]
 
 
 class Repository(_Model):
@@ -149,13 +158,20 @@ class Compute(_Model):
     """Sandbox sizing; omitted values use the platform default."""
 
     cpu: float | None = Field(
-        default=None, ge=CPU_MIN, le=CPU_MAX, description="vCPUs, 0.125 to 16."
+        default=None,
+        ge=CPU_MIN,
+        le=CPU_MAX,
+        description="vCPUs, 0.125 to 16. Unset: the platform default.",
     )
     memory: str | int | None = Field(
-        default=None, description='Memory, 512MB to 64GB: "4GB", "512MB", "2Gi" or megabytes.'
+        default=None,
+        description='Memory, 512MB to 64GB: "4GB", "512MB", "2Gi" or megabytes. '
+        "Unset: the platform default.",
     )
     timeout: str | int | None = Field(
-        default=None, description='Run timeout up to 24h: "30m", "2h", "1h30m" or seconds.'
+        default=None,
+        description='Run timeout up to 24h: "30m", "2h", "1h30m" or seconds. '
+        "Unset: the platform default.",
     )
 
 
@@ -163,7 +179,9 @@ class Image(_Model):
     """Sandbox image customization."""
 
     dockerfile_append: str | None = Field(
-        default=None, description="Dockerfile lines appended to the image; RUN instructions only."
+        default=None,
+        description="Dockerfile lines appended to the image; RUN instructions only. "
+        "Unset: nothing appended.",
     )
 
 
@@ -171,10 +189,10 @@ class Hooks(_Model):
     """Shell commands run at points of the sandbox lifecycle."""
 
     post_start: str | list[str] | None = Field(
-        default=None, description="Run after the sandbox starts."
+        default=None, description="Run after the sandbox starts. Unset: nothing."
     )
     post_clone: str | list[str] | None = Field(
-        default=None, description="Run after the repositories are cloned."
+        default=None, description="Run after the repositories are cloned. Unset: nothing."
     )
 
 
@@ -214,10 +232,18 @@ class Claude(_Model):
 class Limits(_Model):
     """Spend limits in US dollars; unset means the account default."""
 
-    run: float | None = Field(default=None, ge=0, description="Per-run budget (USD).")
-    day: float | None = Field(default=None, ge=0, description="Daily budget (USD).")
-    week: float | None = Field(default=None, ge=0, description="Weekly budget (USD).")
-    month: float | None = Field(default=None, ge=0, description="Monthly budget (USD).")
+    run: float | None = Field(
+        default=None, ge=0, description="Per-run budget (USD). Unset: the account default."
+    )
+    day: float | None = Field(
+        default=None, ge=0, description="Daily budget (USD). Unset: the account default."
+    )
+    week: float | None = Field(
+        default=None, ge=0, description="Weekly budget (USD). Unset: the account default."
+    )
+    month: float | None = Field(
+        default=None, ge=0, description="Monthly budget (USD). Unset: the account default."
+    )
 
 
 class StructuredOutput(_Model):
@@ -260,5 +286,6 @@ class AgentConfig(_Model):
     claude: Claude = Field(default_factory=Claude, description="Model settings.")
     limits: Limits = Field(default_factory=Limits, description="Spend limits in USD.")
     structured_output: StructuredOutput | None = Field(
-        default=None, description="Constrain the final answer to a JSON Schema."
+        default=None,
+        description="Constrain the final answer to a JSON Schema. Unset: a free-form answer.",
     )
