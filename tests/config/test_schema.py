@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+import yaml
 from check_jsonschema import main as check_jsonschema
 from click.testing import CliRunner
 from pydantic import BaseModel
 
+from agentsync.config.identity import parse_config
 from agentsync.config.loader import load_file, load_text
+from agentsync.config.model import ReactTrigger
 from agentsync.config.platform import TRIGGER_TYPES
 from agentsync.config.schema import for_editors, load
 from agentsync.lint.runner import lint_document
@@ -233,6 +236,40 @@ def test_a_misspelt_trigger_type_is_reported_against_every_type(tmp_path: Path) 
     assert all(repr(kind) in error["message"] for kind in TRIGGER_TYPES)
     trigger = load()["properties"]["triggers"]["items"]
     assert trigger["properties"]["type"]["enum"] == list(TRIGGER_TYPES)
+
+
+UNDOCUMENTED_SPELLINGS = """\
+ellipsis:
+name: Merge notifier
+description: Posts when a pull request merges.
+repositories:
+  - name: app
+triggers:
+  - type: react
+    events:
+      - event: pull_request_merged
+claude:
+  system: Summarise the merged pull request.
+"""
+
+
+def test_undocumented_spellings_the_platform_accepts_pass_as_deprecated(tmp_path: Path) -> None:
+    config = tmp_path / "platform-team.yaml"
+    config.write_text(UNDOCUMENTED_SPELLINGS)
+    assert _verdicts([config]) == {str(config): "accepted"}
+    assert _lint_errors(UNDOCUMENTED_SPELLINGS) == []
+    model = parse_config(yaml.safe_load(UNDOCUMENTED_SPELLINGS))
+    assert model.ellipsis.name == "Merge notifier"
+    assert [r.name for r in model.sandbox.repositories] == ["app"]
+    [trigger] = model.triggers
+    assert isinstance(trigger, ReactTrigger)
+    assert trigger.events[0].event == "pull_request_merge"
+    schema = load()
+    for key in ("name", "description", "repositories"):
+        assert schema["properties"][key]["deprecated"] is True
+    event = schema["$defs"]["ReactEvent"]["properties"]["event"]
+    [deprecated] = [branch for branch in event["anyOf"] if branch.get("deprecated")]
+    assert deprecated["const"] == "pull_request_merged"
 
 
 def _schema_nodes(node: Any) -> Iterator[dict[str, Any]]:

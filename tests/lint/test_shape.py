@@ -104,3 +104,10 @@ def test_agrees_with_pydantic_on_generated_documents(data: Any) -> None:
     if not isinstance(data, dict):
         data = {"ellipsis": data}
     assert (VALIDATOR.validate(data) == []) == model_accepts(data), json.dumps(data)
+
+
+def test_an_unknown_key_is_told_the_documented_keys_only() -> None:
+    [error] = VALIDATOR.validate({"ellipsis": {}, "nmae": "x"})
+    assert error.kind == "unknown-key"
+    assert "ellipsis" in error.expected
+    assert not {"name", "description", "repositories"} & set(error.expected)  # deprecated

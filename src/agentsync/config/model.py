@@ -8,16 +8,24 @@ and agent-lint validates shape against that generated schema, so editing a model
 Conventions shared by every model:
 - strict types (no coercion: ``"5"`` is not a number, ``yes`` is not a boolean);
 - unknown keys are rejected, except in ``mcp_servers`` and ``tools`` entries, which are open;
-- a key whose value is null means "use the default", the way an empty YAML value reads.
+- a key whose value is null means "use the default", the way an empty YAML value reads;
+- a spelling the platform accepts but its config reference does not document (a top-level
+  ``name:``, ``pull_request_merged``) is read as its documented form, and the published schema
+  marks it deprecated (``platform.DEPRECATED_TOP_LEVEL_KEYS``, ``DEPRECATED_REACT_EVENTS``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from agentsync.config.platform import CPU_MAX, CPU_MIN
+from agentsync.config.platform import (
+    CPU_MAX,
+    CPU_MIN,
+    DEPRECATED_REACT_EVENTS,
+    DEPRECATED_TOP_LEVEL_KEYS,
+)
 from agentsync.money import MAX_AMOUNT, unfit_numbers
 
 ReactEventName = Literal[
@@ -34,6 +42,36 @@ ReactEventName = Literal[
     "linear_issue_open",
 ]
 MentionPlatform = Literal["github", "slack", "linear"]
+
+
+def _deprecated(message: str) -> dict[str, Any]:
+    """Schema annotations of an undocumented spelling: ``deprecated`` for JSON Schema tools,
+    ``deprecationMessage`` for editors (a warning, and no completion)."""
+    return {"deprecated": True, "deprecationMessage": message}
+
+
+def _undocumented(key: str, default: Any) -> Any:
+    """The field of an undocumented top-level ``key`` (``DEPRECATED_TOP_LEVEL_KEYS``)."""
+    block, field = DEPRECATED_TOP_LEVEL_KEYS[key]
+    return Field(
+        default=default,
+        exclude=True,
+        description=f"Deprecated: the config reference documents {field} under {block}:. "
+        f"Read as {block}.{field} when that is unset.",
+        json_schema_extra=_deprecated(f"{key} belongs under {block}: ({block}.{field})"),
+    )
+
+
+DeprecatedReactEventName = Annotated[
+    Literal["pull_request_merged"],
+    Field(
+        description="Deprecated spelling of pull_request_merge.",
+        json_schema_extra=_deprecated(
+            "pull_request_merged is deprecated: the config reference documents this event as "
+            "pull_request_merge"
+        ),
+    ),
+]
 
 
 class _Model(BaseModel):
@@ -100,13 +138,20 @@ class CronTrigger(_Model):
 class ReactEvent(_Model):
     """One repository or issue event that starts the agent."""
 
-    event: ReactEventName = Field(description="The event that starts the agent.")
+    event: ReactEventName | DeprecatedReactEventName = Field(
+        description="The event that starts the agent."
+    )
     repository: str | None = Field(
         default=None, description="Optional: the repository the event comes from."
     )
     branches: list[str] | None = Field(
         default=None, description="Branch globs; only valid on push events. Unset: every branch."
     )
+
+    @field_validator("event")
+    @classmethod
+    def _documented_event(cls, event: str) -> str:
+        return DEPRECATED_REACT_EVENTS.get(event, event)
 
 
 class ReactTrigger(_Model):
@@ -289,3 +334,24 @@ class AgentConfig(_Model):
         default=None,
         description="Constrain the final answer to a JSON Schema. Unset: a free-form answer.",
     )
+
+    # Undocumented spellings the platform accepts (DEPRECATED_TOP_LEVEL_KEYS): checked here,
+    # read into their documented place by _documented_places, left out of the identity.
+    repositories: list[Repository] = _undocumented("repositories", [])
+    name: str = _undocumented("name", "")
+    description: str = _undocumented("description", "")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _documented_places(cls, data: Any) -> Any:
+        """A deprecated top-level key fills its documented place when that is unset."""
+        if not isinstance(data, dict):
+            return data
+        placed = dict(data)
+        for key, (block, field) in DEPRECATED_TOP_LEVEL_KEYS.items():
+            section = placed.get(block)
+            if data.get(key) is None or not (section is None or isinstance(section, dict)):
+                continue
+            if (section or {}).get(field) is None:
+                placed[block] = {**(section or {}), field: data[key]}
+        return placed
