@@ -8,10 +8,13 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
+from pydantic import ValidationError
 
+from agentsync.config.identity import parse_config
 from tests.postgres import PostgresServer, PostgresUnavailable
 
 # Property tests explore the same examples on every run (``derandomize``), so a test's outcome
@@ -23,6 +26,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "fixtures"
+
+
+def model_accepts(data: Any) -> bool:
+    """Whether the config model, as sync reads a config, accepts ``data``."""
+    try:
+        parse_config(data)
+    except ValidationError:
+        return False
+    return True
 
 
 def run_agent(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agentsync.config import model, platform
-from agentsync.config.identity import content_identity, parse_config
+from agentsync.config.identity import content_identity, normalized, parse_config
 from agentsync.config.schema import generate, load, render
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "agent-config.v1.json"
@@ -28,6 +28,12 @@ def test_vocabulary_matches_platform_constants() -> None:
     assert typing.get_args(model.MentionPlatform) == platform.MENTION_PLATFORMS
     versions = typing.get_args(model.EllipsisBlock.model_fields["version"].annotation)
     assert versions == platform.SUPPORTED_VERSIONS
+    deprecated_events = typing.get_args(typing.get_args(model.DeprecatedReactEventName)[0])
+    assert deprecated_events == tuple(platform.DEPRECATED_REACT_EVENTS)
+    top_level = model.AgentConfig.model_fields
+    assert {key for key, field in top_level.items() if field.exclude} == set(
+        platform.DEPRECATED_TOP_LEVEL_KEYS
+    )
 
 
 def test_documented_defaults() -> None:
@@ -80,3 +86,32 @@ def test_identity_changes_with_content() -> None:
     b = parse_config({"claude": {"system": "hi!"}})
     c = parse_config({"claude": {"system": "hi"}, "ellipsis": {"name": "renamed"}})
     assert len({content_identity(a), content_identity(b), content_identity(c)}) == 3
+
+
+def test_undocumented_spellings_read_as_the_documented_ones() -> None:
+    undocumented = parse_config(
+        {
+            "name": "n",
+            "description": "d",
+            "repositories": [{"name": "app"}],
+            "triggers": [{"type": "react", "events": [{"event": "pull_request_merged"}]}],
+        }
+    )
+    documented = parse_config(
+        {
+            "ellipsis": {"name": "n", "description": "d"},
+            "sandbox": {"repositories": [{"name": "app"}]},
+            "triggers": [{"type": "react", "events": [{"event": "pull_request_merge"}]}],
+        }
+    )
+    assert normalized(undocumented) == normalized(documented)
+    assert content_identity(undocumented) == content_identity(documented)
+
+
+def test_the_documented_place_wins_but_both_spellings_are_checked() -> None:
+    config = parse_config({"ellipsis": {"name": "documented"}, "name": "undocumented"})
+    assert config.ellipsis.name == "documented"
+    with pytest.raises(ValueError, match="name"):
+        parse_config({"ellipsis": {"name": "documented"}, "name": 5})
+    with pytest.raises(ValueError, match="repositories"):
+        parse_config({"sandbox": {"repositories": []}, "repositories": [{"owner": "x"}]})

@@ -9,40 +9,18 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
-from agentsync.config.identity import parse_config
 from agentsync.config.loader import load_file
-from agentsync.config.schema import load
+from agentsync.config.schema import load, subschemas
 from agentsync.lint.shape import SUPPORTED_KEYWORDS, ShapeValidator
+from tests.conftest import FIXTURES, model_accepts
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 VALIDATOR = ShapeValidator(load())
 
 
-def _pydantic_ok(data: Any) -> bool:
-    try:
-        parse_config(data)
-    except ValidationError:
-        return False
-    return True
-
-
 def test_schema_uses_only_supported_keywords() -> None:
-    used: set[str] = set()
-
-    def walk(node: Any, keys_are_names: bool = False) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if not keys_are_names:
-                    used.add(key)
-                walk(value, keys_are_names=key in ("properties", "$defs", "mapping"))
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(load())
-    assert used - SUPPORTED_KEYWORDS - {"mapping", "propertyName"} == set()
+    used = {keyword for schema in subschemas(load()) for keyword in schema}
+    assert used <= SUPPORTED_KEYWORDS
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.rglob("*.yaml")), ids=lambda p: p.name)
@@ -50,7 +28,7 @@ def test_agrees_with_pydantic_on_fixtures(path: Path) -> None:
     document = load_file(path)
     if not document.loaded or not isinstance(document.data, dict):
         return
-    assert (VALIDATOR.validate(document.data) == []) == _pydantic_ok(document.data)
+    assert (VALIDATOR.validate(document.data) == []) == model_accepts(document.data)
 
 
 json_values = st.recursive(
@@ -59,7 +37,20 @@ json_values = st.recursive(
     | st.integers(-3, 3)
     | st.floats(-2, 20)
     | st.sampled_from(
-        ["v1", "v2", "cron", "react", "mention", "push", "github", "x", "yes", "", "4GB"]
+        [
+            "v1",
+            "v2",
+            "cron",
+            "react",
+            "mention",
+            "push",
+            "pull_request_merged",
+            "github",
+            "x",
+            "yes",
+            "",
+            "4GB",
+        ]
     ),
     lambda children: (
         st.lists(children, max_size=3)
@@ -69,6 +60,8 @@ json_values = st.recursive(
                     "ellipsis",
                     "version",
                     "name",
+                    "description",
+                    "repositories",
                     "type",
                     "schedule",
                     "events",
@@ -110,4 +103,11 @@ json_values = st.recursive(
 def test_agrees_with_pydantic_on_generated_documents(data: Any) -> None:
     if not isinstance(data, dict):
         data = {"ellipsis": data}
-    assert (VALIDATOR.validate(data) == []) == _pydantic_ok(data), json.dumps(data)
+    assert (VALIDATOR.validate(data) == []) == model_accepts(data), json.dumps(data)
+
+
+def test_an_unknown_key_is_told_the_documented_keys_only() -> None:
+    [error] = VALIDATOR.validate({"ellipsis": {}, "nmae": "x"})
+    assert error.kind == "unknown-key"
+    assert "ellipsis" in error.expected
+    assert not {"name", "description", "repositories"} & set(error.expected)  # deprecated

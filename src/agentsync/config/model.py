@@ -8,16 +8,24 @@ and agent-lint validates shape against that generated schema, so editing a model
 Conventions shared by every model:
 - strict types (no coercion: ``"5"`` is not a number, ``yes`` is not a boolean);
 - unknown keys are rejected, except in ``mcp_servers`` and ``tools`` entries, which are open;
-- a key whose value is null means "use the default", the way an empty YAML value reads.
+- a key whose value is null means "use the default", the way an empty YAML value reads;
+- a spelling the platform accepts but its config reference does not document (a top-level
+  ``name:``, ``pull_request_merged``) is read as its documented form, and the published schema
+  marks it deprecated (``platform.DEPRECATED_TOP_LEVEL_KEYS``, ``DEPRECATED_REACT_EVENTS``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from agentsync.config.platform import CPU_MAX, CPU_MIN
+from agentsync.config.platform import (
+    CPU_MAX,
+    CPU_MIN,
+    DEPRECATED_REACT_EVENTS,
+    DEPRECATED_TOP_LEVEL_KEYS,
+)
 from agentsync.config.variables import NAME_PATTERN, NAME_RULE
 from agentsync.money import MAX_AMOUNT, unfit_numbers
 
@@ -35,6 +43,36 @@ ReactEventName = Literal[
     "linear_issue_open",
 ]
 MentionPlatform = Literal["github", "slack", "linear"]
+
+
+def _deprecated(message: str) -> dict[str, Any]:
+    """Schema annotations of an undocumented spelling: ``deprecated`` for JSON Schema tools,
+    ``deprecationMessage`` for editors (a warning, and no completion)."""
+    return {"deprecated": True, "deprecationMessage": message}
+
+
+def _undocumented(key: str, default: Any) -> Any:
+    """The field of an undocumented top-level ``key`` (``DEPRECATED_TOP_LEVEL_KEYS``)."""
+    block, field = DEPRECATED_TOP_LEVEL_KEYS[key]
+    return Field(
+        default=default,
+        exclude=True,
+        description=f"Deprecated: the config reference documents {field} under {block}:. "
+        f"Read as {block}.{field} when that is unset.",
+        json_schema_extra=_deprecated(f"{key} belongs under {block}: ({block}.{field})"),
+    )
+
+
+DeprecatedReactEventName = Annotated[
+    Literal["pull_request_merged"],
+    Field(
+        description="Deprecated spelling of pull_request_merge.",
+        json_schema_extra=_deprecated(
+            "pull_request_merged is deprecated: the config reference documents this event as "
+            "pull_request_merge"
+        ),
+    ),
+]
 
 
 class _Model(BaseModel):
@@ -90,7 +128,7 @@ class EllipsisBlock(_Model):
 class CronTrigger(_Model):
     """Run the agent on a schedule (UTC)."""
 
-    type: Literal["cron"]
+    type: Literal["cron"] = Field(description="Selects the cron trigger shape.")
     schedule: str = Field(
         description=(
             "5-field cron expression, or EventBridge cron(...), rate(...) or at(...). UTC."
@@ -101,30 +139,46 @@ class CronTrigger(_Model):
 class ReactEvent(_Model):
     """One repository or issue event that starts the agent."""
 
-    event: ReactEventName = Field(description="The event that starts the agent.")
-    repository: str | None = Field(default=None, description="Repository the event comes from.")
-    branches: list[str] | None = Field(
-        default=None, description="Branch globs; only valid on push events."
+    event: ReactEventName | DeprecatedReactEventName = Field(
+        description="The event that starts the agent."
     )
+    repository: str | None = Field(
+        default=None, description="Optional: the repository the event comes from."
+    )
+    branches: list[str] | None = Field(
+        default=None, description="Branch globs; only valid on push events. Unset: every branch."
+    )
+
+    @field_validator("event")
+    @classmethod
+    def _documented_event(cls, event: str) -> str:
+        return DEPRECATED_REACT_EVENTS.get(event, event)
 
 
 class ReactTrigger(_Model):
     """Run the agent in response to repository and issue events."""
 
-    type: Literal["react"]
+    type: Literal["react"] = Field(description="Selects the react trigger shape.")
     events: list[ReactEvent] = Field(description="Events that start the agent.")
 
 
 class MentionTrigger(_Model):
     """Route @ellipsis mentions to this agent instead of the built-in responder."""
 
-    type: Literal["mention"]
+    type: Literal["mention"] = Field(description="Selects the mention trigger shape.")
     platforms: list[MentionPlatform] = Field(
         default=[], description="Platforms whose mentions route here; empty means all."
     )
 
 
-Trigger = Annotated[CronTrigger | ReactTrigger | MentionTrigger, Field(discriminator="type")]
+Trigger = Annotated[
+    CronTrigger | ReactTrigger | MentionTrigger,
+    Field(
+        discriminator="type",
+        title="Trigger",
+        description="One way the agent is started; its type selects the keys it takes.",
+    ),
+]
 
 
 class Repository(_Model):
@@ -154,13 +208,20 @@ class Compute(_Model):
     """Sandbox sizing; omitted values use the platform default."""
 
     cpu: float | None = Field(
-        default=None, ge=CPU_MIN, le=CPU_MAX, description="vCPUs, 0.125 to 16."
+        default=None,
+        ge=CPU_MIN,
+        le=CPU_MAX,
+        description="vCPUs, 0.125 to 16. Unset: the platform default.",
     )
     memory: str | int | None = Field(
-        default=None, description='Memory, 512MB to 64GB: "4GB", "512MB", "2Gi" or megabytes.'
+        default=None,
+        description='Memory, 512MB to 64GB: "4GB", "512MB", "2Gi" or megabytes. '
+        "Unset: the platform default.",
     )
     timeout: str | int | None = Field(
-        default=None, description='Run timeout up to 24h: "30m", "2h", "1h30m" or seconds.'
+        default=None,
+        description='Run timeout up to 24h: "30m", "2h", "1h30m" or seconds. '
+        "Unset: the platform default.",
     )
 
 
@@ -168,7 +229,9 @@ class Image(_Model):
     """Sandbox image customization."""
 
     dockerfile_append: str | None = Field(
-        default=None, description="Dockerfile lines appended to the image; RUN instructions only."
+        default=None,
+        description="Dockerfile lines appended to the image; RUN instructions only. "
+        "Unset: nothing appended.",
     )
 
 
@@ -176,10 +239,10 @@ class Hooks(_Model):
     """Shell commands run at points of the sandbox lifecycle."""
 
     post_start: str | list[str] | None = Field(
-        default=None, description="Run after the sandbox starts."
+        default=None, description="Run after the sandbox starts. Unset: nothing."
     )
     post_clone: str | list[str] | None = Field(
-        default=None, description="Run after the repositories are cloned."
+        default=None, description="Run after the repositories are cloned. Unset: nothing."
     )
 
 
@@ -219,10 +282,18 @@ class Claude(_Model):
 class Limits(_Model):
     """Spend limits in US dollars; unset means the account default."""
 
-    run: float | None = Field(default=None, ge=0, description="Per-run budget (USD).")
-    day: float | None = Field(default=None, ge=0, description="Daily budget (USD).")
-    week: float | None = Field(default=None, ge=0, description="Weekly budget (USD).")
-    month: float | None = Field(default=None, ge=0, description="Monthly budget (USD).")
+    run: float | None = Field(
+        default=None, ge=0, description="Per-run budget (USD). Unset: the account default."
+    )
+    day: float | None = Field(
+        default=None, ge=0, description="Daily budget (USD). Unset: the account default."
+    )
+    week: float | None = Field(
+        default=None, ge=0, description="Weekly budget (USD). Unset: the account default."
+    )
+    month: float | None = Field(
+        default=None, ge=0, description="Monthly budget (USD). Unset: the account default."
+    )
 
 
 class StructuredOutput(_Model):
@@ -265,5 +336,27 @@ class AgentConfig(_Model):
     claude: Claude = Field(default_factory=Claude, description="Model settings.")
     limits: Limits = Field(default_factory=Limits, description="Spend limits in USD.")
     structured_output: StructuredOutput | None = Field(
-        default=None, description="Constrain the final answer to a JSON Schema."
+        default=None,
+        description="Constrain the final answer to a JSON Schema. Unset: a free-form answer.",
     )
+
+    # Undocumented spellings the platform accepts (DEPRECATED_TOP_LEVEL_KEYS): checked here,
+    # read into their documented place by _documented_places, left out of the identity.
+    repositories: list[Repository] = _undocumented("repositories", [])
+    name: str = _undocumented("name", "")
+    description: str = _undocumented("description", "")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _documented_places(cls, data: Any) -> Any:
+        """A deprecated top-level key fills its documented place when that is unset."""
+        if not isinstance(data, dict):
+            return data
+        placed = dict(data)
+        for key, (block, field) in DEPRECATED_TOP_LEVEL_KEYS.items():
+            section = placed.get(block)
+            if data.get(key) is None or not (section is None or isinstance(section, dict)):
+                continue
+            if (section or {}).get(field) is None:
+                placed[block] = {**(section or {}), field: data[key]}
+        return placed

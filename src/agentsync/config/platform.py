@@ -20,6 +20,14 @@ REACT_EVENTS = (
     "issue_close",
     "linear_issue_open",
 )
+# Spellings the platform accepts that its config reference does not document: the model reads
+# each as its documented form, the published schema marks it deprecated.
+DEPRECATED_REACT_EVENTS = {"pull_request_merged": "pull_request_merge"}
+DEPRECATED_TOP_LEVEL_KEYS = {
+    "repositories": ("sandbox", "repositories"),
+    "name": ("ellipsis", "name"),
+    "description": ("ellipsis", "description"),
+}
 MENTION_PLATFORMS = ("github", "slack", "linear")
 TRIGGER_TYPES = ("cron", "react", "mention")
 

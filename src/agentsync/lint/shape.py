@@ -2,10 +2,11 @@
 
 agent-lint must start fast, so it checks types, keys and bounds with this small validator over
 ``schemas/agent-config.v1.json`` (generated from the pydantic model). It understands exactly
-the keywords pydantic emits for the model (``SUPPORTED_KEYWORDS``; a test keeps the schema
-inside that set) and follows the model's conventions: strict types, and a null value on an
-optional key means "use the default". A test proves it agrees with the model on every fixture
-and on generated documents.
+the keywords that schema uses (``SUPPORTED_KEYWORDS``; a test keeps the schema inside that
+set), with strict types. A key whose value selects the object's shape (the ``if``/``then``
+under ``allOf``, as a trigger's ``type``) is reported as ``discriminator`` when it is missing
+or not one of the allowed values, and nothing else of that object is checked. A test proves it
+agrees with the model on every fixture and on generated documents.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ import re
 from typing import Any, Literal, NamedTuple
 
 from agentsync.config.loader import ConfigPath
+from agentsync.config.schema import subschemas
 from agentsync.money import MAX_AMOUNT, fits, unfit_numbers
 
 SUPPORTED_KEYWORDS = frozenset(
     {
-        "$defs", "$id", "$ref", "$schema", "additionalProperties", "anyOf", "const", "default",
-        "description", "discriminator", "enum", "items", "maximum", "minimum", "oneOf",
-        "pattern", "properties", "required", "title", "type",
+        "$defs", "$id", "$ref", "$schema", "additionalProperties", "allOf", "anyOf", "const",
+        "default", "defaultSnippets", "deprecated", "deprecationMessage", "description", "enum",
+        "enumDescriptions", "if", "items", "maximum", "minimum", "pattern", "properties",
+        "required", "then", "title", "type",
     }
 )  # fmt: skip
 
@@ -28,15 +31,50 @@ ShapeKind = Literal[
     "type", "unknown-key", "missing-key", "enum", "range", "pattern", "discriminator"
 ]
 
-_TYPE_CHECKS: dict[str, Any] = {
-    "string": lambda v: type(v) is str,
-    "integer": lambda v: type(v) is int,
-    "number": lambda v: type(v) is int or type(v) is float,
-    "boolean": lambda v: type(v) is bool,
-    "array": lambda v: type(v) is list,
-    "object": lambda v: type(v) is dict,
-    "null": lambda v: v is None,
+# The Python types of each JSON type, strict: a bool is no integer, a string no number.
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
 }
+_ANY_TYPE = frozenset(t for types in _PYTHON_TYPES.values() for t in types)
+
+
+def _types(schema: dict[str, Any]) -> tuple[str, ...]:
+    types = schema.get("type", ())
+    return tuple(types) if isinstance(types, list) else (types,)
+
+
+def _named(values: Any) -> tuple[Any, ...]:
+    """What an error lists as expected: null is left out (it only ever means "the default")."""
+    return tuple(v for v in values if v is not None and v != "null")
+
+
+class _Selector(NamedTuple):
+    """The key whose value selects the schema the rest of an object follows: an ``allOf`` of
+    ``if: {properties: {key: {const: value}}, required: [key]}`` / ``then``, as a trigger's
+    ``type`` selects its keys."""
+
+    key: str
+    then: dict[str, dict[str, Any]]
+
+
+def _selector(schema: dict[str, Any]) -> _Selector:
+    keys: set[str] = set()
+    then: dict[str, dict[str, Any]] = {}
+    for condition in schema["allOf"]:
+        test = condition["if"]
+        [(key, const)] = test["properties"].items()
+        if set(test) - {"type", "properties", "required"} or test["required"] != [key]:
+            raise ValueError(f"unsupported condition {test}")
+        keys.add(key)
+        then[const["const"]] = condition["then"]
+    [key] = keys
+    return _Selector(key, then)
 
 
 class ShapeError(NamedTuple):
@@ -71,6 +109,16 @@ class ShapeValidator:
     def __init__(self, schema: dict[str, Any]) -> None:
         self._root = schema
         self._defs: dict[str, Any] = schema.get("$defs", {})
+        # By id of each schema node (they live as long as ``schema``): its Python types, and
+        # its selector when it has one.
+        self._python_types: dict[int, frozenset[type]] = {}
+        self._selectors: dict[int, _Selector] = {}
+        for node in subschemas(schema):
+            if "type" in node:
+                types = (t for name in _types(node) for t in _PYTHON_TYPES[name])
+                self._python_types[id(node)] = frozenset(types)
+            if "allOf" in node:
+                self._selectors[id(node)] = _selector(node)
 
     def validate(self, data: Any) -> list[ShapeError]:
         errors: list[ShapeError] = []
@@ -94,14 +142,12 @@ class ShapeValidator:
         schema = self._resolve(schema)
         if "anyOf" in schema:
             self._any_of(value, schema["anyOf"], path, out)
-        elif "discriminator" in schema:
-            self._discriminated(value, schema, path, out)
-        elif "type" in schema and not _TYPE_CHECKS[schema["type"]](value):
-            out.append(ShapeError(path, "type", value, (schema["type"],)))
+        elif type(value) not in self._python_types.get(id(schema), _ANY_TYPE):
+            out.append(ShapeError(path, "type", value, _named(_types(schema)) or ("null",)))
         elif "const" in schema and value != schema["const"]:
             out.append(ShapeError(path, "enum", value, (schema["const"],)))
         elif "enum" in schema and value not in schema["enum"]:
-            out.append(ShapeError(path, "enum", value, tuple(schema["enum"])))
+            out.append(ShapeError(path, "enum", value, _named(schema["enum"])))
         elif "pattern" in schema and type(value) is str and not _matches(schema["pattern"], value):
             out.append(ShapeError(path, "pattern", value, (schema["pattern"],)))
         elif type(value) is dict:
@@ -119,10 +165,10 @@ class ShapeValidator:
         self, value: Any, options: list[dict[str, Any]], path: ConfigPath, out: list[ShapeError]
     ) -> None:
         branches = [self._resolve(option) for option in options]
-        fitting = [b for b in branches if "type" not in b or _TYPE_CHECKS[b["type"]](value)]
+        fitting = [b for b in branches if type(value) in self._python_types.get(id(b), _ANY_TYPE)]
         if not fitting:
-            types = tuple(dict.fromkeys(b.get("type", "object") for b in branches))
-            out.append(ShapeError(path, "type", value, types))
+            types = _named(dict.fromkeys(t for b in branches for t in _types(b)))
+            out.append(ShapeError(path, "type", value, types or ("null",)))
             return
         first_errors: list[ShapeError] | None = None
         for branch in fitting:
@@ -133,39 +179,34 @@ class ShapeValidator:
             first_errors = first_errors if first_errors is not None else errors
         out.extend(first_errors or ())
 
-    def _discriminated(
-        self, value: Any, schema: dict[str, Any], path: ConfigPath, out: list[ShapeError]
-    ) -> None:
-        if type(value) is not dict:
-            out.append(ShapeError(path, "type", value, ("object",)))
-            return
-        tag_key: str = schema["discriminator"]["propertyName"]
-        mapping: dict[str, str] = schema["discriminator"]["mapping"]
-        tag = value.get(tag_key)
-        if type(tag) is not str or tag not in mapping:
-            out.append(ShapeError((*path, tag_key), "discriminator", tag, tuple(mapping)))
-            return
-        self._check(value, {"$ref": mapping[tag]}, path, out)
-
     def _object(
         self, value: dict[str, Any], schema: dict[str, Any], path: ConfigPath, out: list[ShapeError]
     ) -> None:
+        selector = self._selectors.get(id(schema))
+        then: dict[str, Any] | None = None
+        if selector is not None:
+            tag = value.get(selector.key)
+            then = selector.then.get(tag) if type(tag) is str else None
+            if then is None:
+                expected = tuple(selector.then)
+                out.append(ShapeError((*path, selector.key), "discriminator", tag, expected))
+                return
         properties: dict[str, Any] = schema.get("properties", {})
-        required = schema.get("required", ())
-        for key in required:
+        for key in schema.get("required", ()):
             if key not in value:
                 out.append(ShapeError(path, "missing-key", None, (key,)))
         extra = schema.get("additionalProperties", True)
         for key, item in value.items():
             sub = properties.get(key)
             if sub is not None:
-                if item is None and key not in required:
-                    continue  # null means "use the default"
                 self._check(item, sub, (*path, key), out)
             elif extra is False:
-                out.append(ShapeError((*path, key), "unknown-key", key, tuple(properties)))
+                documented = (k for k, known in properties.items() if not known.get("deprecated"))
+                out.append(ShapeError((*path, key), "unknown-key", key, tuple(documented)))
             elif isinstance(extra, dict):
                 self._check(item, extra, (*path, key), out)
+        if then is not None:
+            self._check(value, then, path, out)
 
 
 YAML11_BOOLEANS = frozenset(

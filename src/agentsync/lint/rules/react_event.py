@@ -1,5 +1,6 @@
 """``react-event``: a react trigger's ``events[].event`` must be an event the platform emits;
-an unknown one gets a "did you mean".
+an unknown one gets a "did you mean". An undocumented spelling the platform accepts
+(``DEPRECATED_REACT_EVENTS``) is not unknown: the model reads it as the documented event.
 
 Bad::
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from agentsync.config.platform import REACT_EVENTS
+from agentsync.config.platform import DEPRECATED_REACT_EVENTS, REACT_EVENTS
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity, format_path
 
@@ -35,7 +36,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for trigger_path, _ in ctx.triggers("react"):
         for event_path, event in ctx.items((*trigger_path, "events")):
             name = event.get("event") if isinstance(event, dict) else None
-            if not isinstance(name, str) or name in REACT_EVENTS:
+            if not isinstance(name, str) or name in REACT_EVENTS or name in DEPRECATED_REACT_EVENTS:
                 continue
             close = difflib.get_close_matches(name, REACT_EVENTS, n=1, cutoff=0.6)
             suggestion = f": did you mean {close[0]!r}?" if close else ""
