@@ -142,3 +142,20 @@ def test_which_values_are_secrets_whatever_they_look_like(
     path: tuple[str | int, ...], secret: bool
 ) -> None:
     assert is_secret_path(path) is secret
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("sk-ant-" + "a1B2c3D4e5" * 3, "an Anthropic API key"),
+        ("sk-proj-" + "a1B2c3D4e5" * 3, "an OpenAI API key"),
+        ("xoxb-" + "1234567890-abc", "a Slack token"),
+        ("github_pat_" + "a1B2c3D4e5" * 3, "a GitHub token"),
+        ("AKIA" + "Z7QW3ER5TY8UI0OP", "an AWS access key"),
+        ("mysql://root:pw@db", "a URL with a password"),
+        ("https://example.com/a@b", None),
+        ("skip-this-setting-please-thanks", None),
+    ],
+)
+def test_what_a_token_is_named(value: str, kind: str | None) -> None:
+    assert token_kind(value) == kind

@@ -17,6 +17,7 @@ or removed, never its text. One definition for all, so they agree.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from agentsync.config.loader import ConfigPath
@@ -28,15 +29,17 @@ MASK = "********"
 SECRET_NAME = re.compile(
     r"(?:\A|_)(?:TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?)\Z", re.IGNORECASE
 )
-_TOKEN_SHAPES = (
-    ("a GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{22,})"),
-    ("an AWS access key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    ("a Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-    ("an Anthropic API key", r"\bsk-ant-[A-Za-z0-9_-]{20,}"),
-    ("an OpenAI API key", r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}"),
+_TOKEN_SHAPES = (  # the first that matches names a token: Anthropic's keys before OpenAI's
+    ("a GitHub token", r"gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{22,}"),
+    ("an AWS access key", r"(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("a Slack token", r"xox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("an Anthropic API key", r"sk-ant-[A-Za-z0-9_-]{20,}"),
+    ("an OpenAI API key", r"sk-(?:proj-)?[A-Za-z0-9_-]{20,}"),
 )
+# One pattern for all (group tN is shape N), one word boundary in front: several times faster
+# than a boundary in front of each shape.
 _TOKEN = re.compile(
-    "|".join(f"(?P<t{index}>{shape})" for index, (_, shape) in enumerate(_TOKEN_SHAPES))
+    r"\b(?:" + "|".join(f"(?P<t{n}>{shape})" for n, (_, shape) in enumerate(_TOKEN_SHAPES)) + ")"
 )
 # scheme://user:PASSWORD@host: the password runs to the last '@' before the path.
 _URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#:@]*:)[^\s/?#]+@")
@@ -48,7 +51,7 @@ def token_kind(text: str) -> str | None:
     match = _TOKEN.search(text)
     if match is not None:
         return _TOKEN_SHAPES[int(str(match.lastgroup)[1:])][0]
-    return "a URL with a password" if _URL_PASSWORD.search(text) else None
+    return "a URL with a password" if "://" in text and _URL_PASSWORD.search(text) else None
 
 
 def secret_reason(name: str, value: str) -> str | None:
@@ -65,9 +68,8 @@ def secret_reason(name: str, value: str) -> str | None:
 def mask_secrets(text: str) -> str:
     """``text`` with every secret-shaped part replaced by :data:`MASK` (a URL keeps all but its
     password)."""
-    if not text:
-        return text
-    return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", _TOKEN.sub(MASK, text))
+    text = _TOKEN.sub(MASK, text)
+    return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text) if "://" in text else text
 
 
 def shortened(text: str, limit: int = 40) -> str:
@@ -94,7 +96,9 @@ def is_secret_path(path: ConfigPath) -> bool:
     ``envs`` or ``headers`` key or a key named like a secret."""
     if path[:2] == ("sandbox", "variables"):
         return not (len(path) == 4 and path[3] == "name")
-    return any(
-        isinstance(part, str) and (part.lower() in _SECRET_KEYS or SECRET_NAME.search(part))
-        for part in path
-    )
+    return any(isinstance(part, str) and _is_secret_key(part) for part in path)
+
+
+@lru_cache(maxsize=1024)  # a config's keys are few and recur in every file
+def _is_secret_key(key: str) -> bool:
+    return key.lower() in _SECRET_KEYS or SECRET_NAME.search(key) is not None
