@@ -26,7 +26,7 @@ MASK = "********"
 
 # A name ending in a secret noun (*_TOKEN, *_KEY, the bare nouns), not one that only mentions
 # one (PASSWORD_MIN_LENGTH is a setting).
-SECRET_NAME = re.compile(
+_SECRET_NAME = re.compile(
     r"(?:\A|_)(?:TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?)\Z", re.IGNORECASE
 )
 _TOKEN_SHAPES = (  # the first that matches names a token: Anthropic's keys before OpenAI's
@@ -60,7 +60,7 @@ def secret_reason(name: str, value: str) -> str | None:
     kind = token_kind(value)
     if kind is not None:
         return f"the value looks like {kind}"
-    if SECRET_NAME.search(name):
+    if _SECRET_NAME.search(name):
         return f"{name} is named like a secret"
     return None
 
@@ -101,4 +101,4 @@ def is_secret_path(path: ConfigPath) -> bool:
 
 @lru_cache(maxsize=1024)  # a config's keys are few and recur in every file
 def _is_secret_key(key: str) -> bool:
-    return key.lower() in _SECRET_KEYS or SECRET_NAME.search(key) is not None
+    return key.lower() in _SECRET_KEYS or _SECRET_NAME.search(key) is not None

@@ -29,9 +29,9 @@ def describe(value: Any, path: ConfigPath = ()) -> str:
     if isinstance(value, bool):
         return "a boolean" if secret else f"the boolean {str(value).lower()}"
     if isinstance(value, int | float):
-        text = repr(value)  # an int's repr has no digit limit below 4,300 digits (the loader's)
         if secret:
             return "a number"
+        text = repr(value)  # an int's repr has no digit limit below 4,300 digits (the loader's)
         return f"the number {text}" if len(text) <= 40 else f"a number of {len(text)} digits"
     if isinstance(value, str):
         return "a string" if secret else f"the string {shortened(value)!r}"
