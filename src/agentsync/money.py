@@ -7,6 +7,8 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from agentsync.config.walk import scalars
+
 # Past 10^15 a float no longer counts cents exactly; no limit or budget is that large. The
 # schema check refuses larger numbers anywhere in a config (rule ``invalid-value``).
 MAX_AMOUNT = 10**15
@@ -26,19 +28,14 @@ def dollars(value: object) -> float | None:
     return float(value)
 
 
-def unfit_numbers(
-    data: Any, path: tuple[str | int, ...] = ()
-) -> Iterator[tuple[tuple[Any, ...], float]]:
+def unfit_numbers(data: Any) -> Iterator[tuple[tuple[Any, ...], float]]:
     """The config path and value of every number in ``data`` that does not :func:`fit`, at
     any depth (open mappings such as ``mcp_servers`` and ``json_schema`` included)."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from unfit_numbers(value, (*path, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from unfit_numbers(value, (*path, index))
-    elif type(data) in (int, float) and not fits(data):
-        yield path, data
+    return (
+        (path, value)
+        for path, value in scalars(data)
+        if type(value) in (int, float) and not fits(value)
+    )
 
 
 def money(amount: float) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 
 from agentsync.controlplane.server import LocalServer
 from tests.controlplane.conftest import API_KEY, server_config
+from tests.secret_samples import PIN, SAMPLES, leaky_config
 
 AGENT = str(Path(sys.executable).parent / "agent")
 GOOD = "ellipsis: {version: v1}\nclaude:\n  system: Review the diff.\n"
@@ -143,3 +145,97 @@ def test_not_a_repository_is_a_clear_error(server: LocalServer, tmp_path: Path) 
     assert result.returncode == 1
     assert result.stderr.startswith("agent: ")
     assert "Traceback" not in result.stderr
+
+
+# -- secrets ---------------------------------------------------------------------------------
+
+
+def with_values(value: str, *, edited: bool) -> str:
+    """A valid config whose variable and env values hold ``value`` (edited: changed, one set,
+    one removed). Only the env values may be secret-shaped: an inline variable that is a
+    secret makes the file invalid (hardcoded-secret), so the variable holds a plain setting."""
+    dsn = "host=db password=" + ("PW2" if edited else "PW1")
+    variables = f"    - {{name: SERVICE_DSN, value: '{dsn}'}}\n"
+    if not edited:
+        variables += "    - {name: REGION, value: eu-west-1}\n"
+    env = f"API_TOKEN: '{value}{'0' if edited else ''}'"
+    if edited:
+        env += f", LOG_TOKEN: '{value}'"
+    return (
+        f"ellipsis: {{version: v1}}\nclaude:\n  system: Review the diff.\n"
+        f"sandbox:\n  variables:\n{variables}"
+        f"mcp_servers:\n  - name: tracker\n    env: {{{env}}}\n"
+        f"    headers: {{Authorization: 'Bearer {value}{'0' if edited else ''}'}}\n"
+    )
+
+
+HIDDEN_CHANGES = {
+    "mcp_servers[0].env.API_TOKEN": "changed",
+    "mcp_servers[0].env.LOG_TOKEN": "set",
+    "mcp_servers[0].headers.Authorization": "changed",
+    "sandbox.variables[0].value": "changed",
+    "sandbox.variables[1].value": "removed",
+}
+
+
+def test_plan_apply_and_status_print_no_secret(
+    server: LocalServer, repo: Path, tmp_path: Path
+) -> None:
+    """Per sample: a valid config whose secret values change, a new invalid file holding the
+    secret (orphan-error) and a config edited into one (keep-last-good)."""
+    first: dict[str, str | None] = {}
+    for sample in SAMPLES:
+        first[f"agents/{sample.name}-values.yaml"] = with_values(sample.value, edited=False)
+        first[f"agents/{sample.name}-edited.yaml"] = GOOD
+    commit(repo, first)
+    assert agent(server, tmp_path, "sync", "apply", str(repo), "--yes").returncode == 0
+    edits: dict[str, str | None] = {}
+    for sample in SAMPLES:
+        leaky, _ = leaky_config(sample)
+        edits[f"agents/{sample.name}-values.yaml"] = with_values(sample.value, edited=True)
+        edits[f"agents/{sample.name}-new.yaml"] = leaky
+        edits[f"agents/{sample.name}-edited.yaml"] = leaky
+    commit(repo, edits)
+
+    def shown(*args: str) -> str:
+        result = agent(server, tmp_path, "sync", *args, str(repo))
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output
+        assert not any(sample.leaked_in(output) for sample in SAMPLES)
+        for password in ("PW1", "PW2", PIN):
+            assert password not in output
+        return result.stdout
+
+    def invalid_files() -> Iterator[tuple[str, list[tuple[str, int]]]]:
+        for sample in SAMPLES:
+            _, expected = leaky_config(sample)
+            for kind in ("new", "edited"):
+                yield f"agents/{sample.name}-{kind}.yaml", expected
+
+    def by_line(found: Iterator[tuple[str, int]]) -> list[tuple[str, int]]:
+        return sorted(found, key=lambda item: (item[1], item[0]))
+
+    text = shown("plan")
+    for field, change in HIDDEN_CHANGES.items():
+        assert text.count(f"      {field}: ({change})\n") == len(SAMPLES)
+    assert '      sandbox.variables[1].name: "REGION" -> null\n' in text
+    for path, expected in invalid_files():
+        for rule, line in expected:
+            assert re.search(rf"      {re.escape(path)}:{line}:\d+: .* \[{rule}\]\n", text)
+    plan = json.loads(shown("plan", "--json"))
+    actions = {a["path"]: a for a in plan["actions"]}
+    for sample in SAMPLES:
+        diff = actions[f"agents/{sample.name}-values.yaml"]["diff"]
+        hidden = {d["field"]: d for d in diff if d.get("hidden")}
+        assert {field: d["change"] for field, d in hidden.items()} == HIDDEN_CHANGES
+        assert not any("before" in d or "after" in d for d in hidden.values())
+    for path, expected in invalid_files():
+        assert by_line((d["rule"], d["line"]) for d in actions[path]["diagnostics"]) == expected
+
+    shown("apply", "--yes")
+    status = json.loads(shown("status", "--json"))
+    rows = {row["path"]: row for row in status["configs"]}
+    for path, expected in invalid_files():
+        assert rows[path]["state"] == ("orphan" if path.endswith("-new.yaml") else "error")
+        assert by_line((d["rule"], d["line"]) for d in rows[path]["diagnostics"]) == expected
+    assert "generic-token-edited.yaml" in shown("status")

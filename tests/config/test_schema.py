@@ -59,6 +59,7 @@ BEYOND_THE_SCHEMA: dict[str, tuple[Verdict, str]] = {
     "null-system-react.yaml": ("accepted", "a react agent needs claude.system"),
     "secret-by-name.yaml": ("accepted", "a secret written inline"),
     "secret-by-shape.yaml": ("accepted", "a secret written inline"),
+    "secret-by-url.yaml": ("accepted", "a secret written inline"),
     "cron-unquoted-star.yaml": ("parse-error", "an unquoted * is a YAML alias"),
     "duplicate-key.yaml": ("parse-error", "YAML forbids duplicate keys"),
     "invalid-utf8.yaml": ("parse-error", "not UTF-8"),

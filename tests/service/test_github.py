@@ -41,6 +41,7 @@ from agentsync.service.jobs import JobRunner
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.sync.sources.github_tokens import InstallationTokens
 from tests.controlplane.conftest import API_KEY, server_config
+from tests.secret_samples import PIN, SAMPLES, leaky_config
 from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
 
 REPO = "octo-org/agents-repo"
@@ -704,6 +705,31 @@ def test_a_hardcoded_secret_never_reaches_github(
     for secret in (api_key, password, api_key[:16], password[:8]):
         assert secret not in repr(shown)
         assert secret not in repr(sent)
+
+
+def test_no_secret_reaches_github_whichever_rule_reports_its_line(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    files = {f"agents/{sample.name}.yaml": leaky_config(sample)[0] for sample in SAMPLES}
+    head = repo.commit(files, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+
+    report = as_app(fake, app)
+
+    expected = {
+        (f"agents/{sample.name}.yaml", line, rule)
+        for sample in SAMPLES
+        for rule, line in leaky_config(sample)[1]
+    }
+    assert report.errors == len(expected)
+    (run,) = fake.check_runs_on(REPO, head)
+    assert {(a["path"], a["start_line"], a["title"]) for a in run["annotations"]} == expected
+    (comment,) = fake.comments_on(REPO, 7)
+    assert "agents/github-token.yaml:7:7" in comment["body"]
+    sent = repr([r.json for r in fake.requests if r.json is not None])  # every body sent
+    for sample in SAMPLES:
+        assert not sample.leaked_in(sent)
+    assert PIN not in sent
 
 
 def test_a_transient_error_is_retried_within_the_call(fake: FakeGitHub, repo: FakeRepo) -> None:

@@ -29,6 +29,7 @@ from agentsync.service.github import MARKER
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.stores import open_store
 from tests.controlplane.conftest import API_KEY, server_config
+from tests.secret_samples import PIN, SAMPLES, leaky_config
 from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
 from tests.service.support import AGENT, SECRET, ServiceProcess, deliver, wait_for
 
@@ -441,6 +442,39 @@ def test_the_database_is_private_and_a_wider_one_is_tightened(
     assert {"level": "warning", "message": warning} in [
         {"level": entry["level"], "message": entry["message"]} for entry in service.logs()
     ]
+
+
+def test_no_config_secret_reaches_the_logs_github_or_the_sync_errors(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    """A push that breaks configs with secrets in them, and a pull request that does too."""
+    files = {f"agents/{sample.name}.yaml": leaky_config(sample)[0] for sample in SAMPLES}
+    repo = github.create_repo(REPO, {path: config(path) for path in files})
+    with (
+        serve(tmp_path, database, env, "--log-level", "debug") as service,
+        httpx.Client(base_url=service.url) as http,
+    ):
+        push(http, repo, repo.head())
+        wait_for(lambda: synced(cp, REPO, repo.head()), what="the first sync")
+        head = repo.commit(files)
+        push(http, repo, head)
+        wait_for(lambda: synced(cp, REPO, head), what="the sync of the broken configs")
+        feature = repo.commit({"agents/new.yaml": leaky_config(SAMPLES[0])[0]}, branch="feature")
+        github.open_pull_request(repo, 7, "feature")
+        opened = webhook_payload("pull_request.opened", REPO, sha=feature, branch="feature")
+        assert deliver(http, "pull_request", opened).status_code == 202
+        wait_for(lambda: github.comments_on(REPO, 7), what="the comment")
+    errors = {r.path: r.sync_error for r in cp.iter_sync_configs(repository=REPO)}
+    assert all(error is not None and error.diagnostics for error in errors.values())
+    shown = [
+        service.logs_text(),
+        repr([error.model_dump() for error in errors.values() if error is not None]),
+        repr([r.json for r in github.requests if r.json is not None]),  # all sent to GitHub
+    ]
+    for text in shown:
+        for sample in SAMPLES:
+            assert not sample.leaked_in(text)
+        assert PIN not in text
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PostgreSQL binaries for Linux")

@@ -8,7 +8,7 @@ from typing import Any
 
 from agentsync.controlplane.records import AgentConfigRecord, SyncError
 from agentsync.sync.desired import desired_files
-from agentsync.sync.model import DesiredFile, Snapshot
+from agentsync.sync.model import DesiredFile, FieldChange, Snapshot
 from agentsync.sync.plan import field_diff, make_plan
 
 REPO = "acme/app"
@@ -121,7 +121,9 @@ def test_unchanged_and_update_with_a_field_diff() -> None:
     plan = make_plan(REPO, "c" * 40, desired({"agents/a.yaml": GOOD_EDITED}), [existing])
     (action,) = plan.actions
     assert action.kind == "update"
-    assert action.diff == (("claude.system", "Review the diff.", "Review the diff twice."),)
+    assert action.diff == (
+        FieldChange("claude.system", "Review the diff.", "Review the diff twice."),
+    )
 
 
 def test_formatting_only_changes_are_unchanged() -> None:
@@ -239,10 +241,39 @@ def test_field_diff() -> None:
     before = {"a": 1, "b": {"c": [1, 2]}, "l": [{"n": "x"}]}
     after = {"a": 1, "b": {"c": [1, 3]}, "l": [{"n": "y"}], "d": True}
     assert field_diff(before, after) == (
-        ("b.c", [1, 2], [1, 3]),
-        ("d", None, True),
-        ("l[0].n", "x", "y"),
+        FieldChange("b.c", [1, 2], [1, 3]),
+        FieldChange("d", None, True),
+        FieldChange("l[0].n", "x", "y"),
     )
+
+
+GITHUB_TOKEN = "ghp_" + "a1B2c3D4e5" * 4  # the shape of a GitHub token: ghp_ and 36+ characters
+
+
+def test_a_secret_field_keeps_no_value_only_whether_it_was_set_changed_or_removed() -> None:
+    before = {
+        "sandbox": {"variables": [{"name": "DB_URL", "value": "postgres://app:PW1@db/app"}]},
+        "mcp_servers": [{"name": "x", "env": {"API_TOKEN": "old"}}],
+    }
+    after = {
+        "sandbox": {"variables": [{"name": "DB_URL", "value": "postgres://app:PW2@db/app"}]},
+        "mcp_servers": [{"name": "x", "env": {"LOG_LEVEL": "info"}}],
+    }
+    assert field_diff(before, after) == (
+        FieldChange("mcp_servers[0].env.API_TOKEN", "********", None, hidden=True),
+        FieldChange("mcp_servers[0].env.LOG_LEVEL", None, "********", hidden=True),
+        FieldChange("sandbox.variables[0].value", "********", "********", hidden=True),
+    )
+    assert [c.change for c in field_diff(before, after)] == ["removed", "set", "changed"]
+
+
+def test_a_token_in_any_other_field_is_masked() -> None:
+    before = {"claude": {"system": f"Use {GITHUB_TOKEN}."}}
+    after = {"claude": {"system": f"Use {GITHUB_TOKEN} twice."}}
+    (change,) = field_diff(before, after)
+    assert change == FieldChange("claude.system", "Use ********.", "Use ******** twice.")
+    (change,) = field_diff(before, {"claude": {"system": f"Use {GITHUB_TOKEN}0."}})
+    assert change == FieldChange("claude.system", "********", "********", hidden=True)
 
 
 def test_a_move_of_a_config_with_a_sync_error_also_clears_it() -> None:

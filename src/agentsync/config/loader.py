@@ -67,13 +67,15 @@ DEFAULT_LIMITS = Limits()
 
 
 class Span(NamedTuple):
-    """Where a value sits in the source: 1-based line and column of its key and of its value."""
+    """Where a value sits in the source: 1-based line and column of its key and of its value,
+    and the line its value ends on (a block scalar, a value folded over lines)."""
 
     key_line: int
     key_column: int
     line: int
     column: int
     style: str | None  # scalar style: None plain, '"', "'", '|', '>'; None for collections
+    end_line: int
 
 
 class LoadProblem(NamedTuple):
@@ -210,11 +212,13 @@ class _Builder:
         self.problems.append(LoadProblem(rule, mark.line + 1, mark.column + 1, message, hint, path))
 
     def build(self, node: Node, path: ConfigPath, key: Node | None, depth: int) -> Any:
-        mark = node.start_mark
+        mark, end = node.start_mark, node.end_mark
         key_mark = key.start_mark if key is not None else mark
         style = node.style if isinstance(node, ScalarNode) else None
+        # An end at column 0 is past the line break that ends the value (a block scalar's).
+        end_line = max(mark.line + 1, end.line + (1 if end.column else 0))
         self.spans[path] = Span(
-            key_mark.line + 1, key_mark.column + 1, mark.line + 1, mark.column + 1, style
+            key_mark.line + 1, key_mark.column + 1, mark.line + 1, mark.column + 1, style, end_line
         )
         if isinstance(node, ScalarNode):
             return self._scalar(node)
@@ -283,8 +287,9 @@ class _Builder:
             except OverflowError:  # past 10^308: infinity, which invalid-value reports
                 return float("inf") if value > 0 else float("-inf")
         if type(value) is not python_type:
-            shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
-            self.problem(SYNTAX, node, f"{shown!r} is not {description}")
+            # The value itself is not quoted: it could be a secret (the line shows where it is).
+            short_tag = "!!" + tag.rsplit(":", 1)[1]
+            self.problem(SYNTAX, node, f"the value tagged {short_tag} is not {description}")
             return node.value
         return value
 

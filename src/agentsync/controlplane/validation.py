@@ -2,7 +2,7 @@
 
 A config arrives as YAML (the sync API, ``config_override_yaml``) or as JSON data (an inline
 ``config``, ``config_override``); both get the same rules and the same diagnostics shape as
-``agent-lint --format json``.
+``agent-lint --format json``, with secrets masked as agent-lint masks them.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from agentsync.config.identity import content_identity, normalized, parse_config
 from agentsync.config.loader import Document, LoadProblem, load_text
 from agentsync.config.model import AgentConfig
+from agentsync.config.secrets import mask_secrets
 from agentsync.controlplane.errors import Invalid
 from agentsync.lint.reporters.json import diagnostic_json
 from agentsync.lint.rules import internal
@@ -65,7 +66,7 @@ def _problem_json(problem: LoadProblem, what: str) -> dict[str, Any]:
     return {
         "rule": problem.rule,
         "severity": "error",
-        "message": problem.message,
+        "message": mask_secrets(problem.message),
         "line": problem.line,
         "column": problem.column,
         "path": what,

@@ -1,4 +1,5 @@
-"""What a rule sees: the loaded document, typed accessors over its data, positions, settings."""
+"""What a rule sees: the loaded document, typed accessors over its data, positions, settings;
+and the source lines as they may be printed, every secret masked."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from agentsync.config.loader import ConfigPath, Document, Span
 from agentsync.config.schema import load as load_schema
+from agentsync.config.secrets import MASK, is_secret_path, mask_secrets, shortened, token_kind
+from agentsync.config.walk import scalars
 from agentsync.lint.diagnostic import Finding
 from agentsync.lint.settings import Settings
 from agentsync.lint.shape import ShapeError, ShapeValidator
@@ -16,18 +19,22 @@ from agentsync.money import dollars
 MISSING: Any = object()
 
 
-def describe(value: Any) -> str:
-    """A short human description of a value: ``the string 'yes'``, ``a list``."""
+def describe(value: Any, path: ConfigPath = ()) -> str:
+    """A short human description of the value at ``path``: ``the string 'yes'``, ``a list``;
+    only its kind (``a string``) where it is a secret's (a variable's value), and secret-shaped
+    parts of a string masked."""
     if value is None:
         return "null"
+    secret = is_secret_path(path)
     if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
+        return "a boolean" if secret else f"the boolean {str(value).lower()}"
     if isinstance(value, int | float):
+        if secret:
+            return "a number"
         text = repr(value)  # an int's repr has no digit limit below 4,300 digits (the loader's)
         return f"the number {text}" if len(text) <= 40 else f"a number of {len(text)} digits"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the string {shown!r}"
+        return "a string" if secret else f"the string {shortened(value)!r}"
     return "a list" if isinstance(value, list) else "a mapping"
 
 
@@ -91,6 +98,39 @@ class LintContext:
             if isinstance(trigger, dict) and trigger.get("type") == kind:
                 yield path, trigger
 
+    @cached_property
+    def _secret_spans(self) -> list[tuple[int, int | None, int]]:
+        """``(first line, column, last line)`` of every secret value in the source, the column
+        None where the value starts a line (a block scalar's first line is its indicator).
+        A secret value is one at a secret path, or a double-quoted string holding a token: a
+        token elsewhere shows whole on one line, where ``mask_secrets`` finds it; only double
+        quotes can hide one, split by an escaped line break or spelt with escapes."""
+        found: list[tuple[int, int | None, int]] = []
+        for path, value in scalars(self.data):
+            span = self.document.spans.get(path)
+            if span is None:
+                continue
+            if is_secret_path(path) or (span.style == '"' and token_kind(str(value))):
+                if span.style in ("|", ">"):
+                    found.append((span.line + 1, None, span.end_line))
+                else:
+                    found.append((span.line, span.column, span.end_line))
+        return found
+
+    def shown_line(self, line: int) -> str:
+        """Source line ``line`` as it may be printed: from where a secret value starts (on a
+        value's later lines, from the indentation), the rest of the line is masked; so is any
+        secret-shaped text elsewhere on it."""
+        text = self.document.source_line(line)
+        starts = [
+            column - 1 if first == line and column else len(text) - len(text.lstrip())
+            for first, column, last in self._secret_spans
+            if first <= line <= last
+        ]
+        if starts and text[min(starts) :].strip():
+            text = text[: min(starts)] + MASK
+        return mask_secrets(text)
+
     def span(self, path: ConfigPath) -> Span | None:
         """The span of ``path`` or of its nearest ancestor present in the source."""
         spans = self.document.spans
@@ -109,7 +149,6 @@ class LintContext:
         at_key: bool = False,
         line_offset: int = 0,
         column: int | None = None,
-        redact: bool = False,
     ) -> Finding:
         """A finding at the value (or key) of ``path``; ``line_offset`` moves into a block."""
         span = self.span(path)
@@ -125,7 +164,7 @@ class LintContext:
             col = len(source) - len(source.lstrip()) + 1
         if column is not None:
             col = column
-        return Finding(line, col, message, path, hint, redact_from=col if redact else None)
+        return Finding(line, col, message, path, hint)
 
 
 _VALIDATOR: ShapeValidator | None = None

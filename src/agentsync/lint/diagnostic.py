@@ -30,8 +30,6 @@ class Finding(NamedTuple):
     message: str
     path: ConfigPath = ()
     hint: str | None = None
-    # Source columns from here on hold a secret; reporters mask them in snippets.
-    redact_from: int | None = None
 
 
 class Diagnostic(NamedTuple):
@@ -44,7 +42,6 @@ class Diagnostic(NamedTuple):
     message: str
     path: str = ""
     hint: str | None = None
-    redact_from: int | None = None
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.column, self.rule, self.message)

@@ -2,7 +2,8 @@
 
 Order of work for one file: load (positions, load problems) -> skip if ignored -> every rule
 -> drop shape findings where a semantic rule reported on the same path -> drop disabled and
-inline-suppressed rules -> attach source snippets (secrets masked).
+inline-suppressed rules -> mask secrets in messages and hints, attach the source lines with
+their secrets masked (``LintContext.shown_line``): no format can print a secret.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from agentsync.config.discovery import CONFIG_DIRS, CONFIG_SUFFIXES, discover
 from agentsync.config.loader import ConfigPath, Document, load_file
+from agentsync.config.secrets import mask_secrets
 from agentsync.errors import UsageError
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Diagnostic, Finding, format_path
@@ -29,11 +31,6 @@ Target = tuple[str, str]  # (filesystem path, path as reported)
 
 def _is_claimed(path: ConfigPath, claimed: set[ConfigPath]) -> bool:
     return any(path[:length] in claimed for length in range(1, len(path) + 1))
-
-
-def _mask(line: str, column: int) -> str:
-    start = column - 1
-    return line[:start] + "*" * min(8, max(len(line) - start, 0))
 
 
 def lint_document(document: Document, settings: Settings) -> FileResult:
@@ -78,17 +75,13 @@ def _lint_document(document: Document, settings: Settings) -> FileResult:
                 finding.column,
                 rule.ID,
                 rule.SEVERITY,
-                finding.message,
-                format_path(finding.path),
-                finding.hint,
-                finding.redact_from,
+                mask_secrets(finding.message),
+                mask_secrets(format_path(finding.path)),  # a key can be a token, too
+                mask_secrets(finding.hint) if finding.hint else None,
             )
         )
-        snippets[finding.line] = document.source_line(finding.line)
-    # A line that holds a secret is masked whichever diagnostic shows it.
-    for diagnostic in diagnostics:
-        if diagnostic.redact_from is not None:
-            snippets[diagnostic.line] = _mask(snippets[diagnostic.line], diagnostic.redact_from)
+        if finding.line not in snippets:
+            snippets[finding.line] = ctx.shown_line(finding.line)
     if failure is not None:
         diagnostics.append(failure)
     diagnostics.sort(key=Diagnostic.sort_key)

@@ -53,6 +53,23 @@ class DesiredFile(NamedTuple):
     diagnostics: tuple[dict[str, Any], ...] = ()  # errors, for invalid files
 
 
+class FieldChange(NamedTuple):
+    """One field of an update's diff. A ``hidden`` one is a secret's (a variable's value, an
+    env value): its values are not kept, only whether each side has one (``MASK`` or None);
+    in any other, secret-shaped text (a token) is masked."""
+
+    field: str  # e.g. sandbox.variables[0].value
+    before: Any  # None: absent
+    after: Any
+    hidden: bool = False
+
+    @property
+    def change(self) -> Literal["set", "changed", "removed"]:
+        if self.before is None:
+            return "set"
+        return "removed" if self.after is None else "changed"
+
+
 class Action(NamedTuple):
     """One step of a plan, keyed by (repository, path)."""
 
@@ -61,7 +78,7 @@ class Action(NamedTuple):
     config_id: str | None = None
     from_path: str | None = None  # for moves
     identity: str | None = None
-    diff: tuple[tuple[str, Any, Any], ...] = ()  # (field path, before, after), for updates
+    diff: tuple[FieldChange, ...] = ()  # for updates and restores
     diagnostics: tuple[dict[str, Any], ...] = ()  # for keep-last-good and orphan errors
     text: str | None = None  # the YAML to write, for create/update/restore
 

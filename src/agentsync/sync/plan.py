@@ -22,8 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from agentsync.config.loader import ConfigPath
+from agentsync.config.secrets import MASK, is_secret_path, mask_data, mask_secrets
 from agentsync.controlplane.records import AgentConfigRecord
-from agentsync.sync.model import Action, ActionKind, DesiredFile, Plan
+from agentsync.lint.diagnostic import format_path
+from agentsync.sync.model import Action, ActionKind, DesiredFile, FieldChange, Plan
 
 _ORDER = {
     kind: index
@@ -34,25 +37,38 @@ _ORDER = {
 }  # fmt: skip
 
 
-def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def _flatten(value: Any, path: ConfigPath = ()) -> Iterator[tuple[ConfigPath, Any]]:
     if isinstance(value, dict) and value:
         for key in sorted(value):
-            yield from _flatten(value[key], f"{prefix}.{key}" if prefix else str(key))
+            yield from _flatten(value[key], (*path, str(key)))
     elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         for index, item in enumerate(value):
-            yield from _flatten(item, f"{prefix}[{index}]")
+            yield from _flatten(item, (*path, index))
     else:
-        yield prefix, value
+        yield path, value
 
 
-def field_diff(
-    before: Mapping[str, Any], after: Mapping[str, Any]
-) -> tuple[tuple[str, Any, Any], ...]:
-    """``(field path, before, after)`` for every field that differs (missing: None)."""
+def _field_change(path: ConfigPath, before: Any, after: Any) -> FieldChange:
+    """The change of one field, with no secret in it."""
+    field = mask_secrets(format_path(path))  # a key can be a token, too
+    if is_secret_path(path) and any(side not in (None, [], {}) for side in (before, after)):
+        return FieldChange(field, _present(before), _present(after), hidden=True)
+    shown_before, shown_after = mask_data(before), mask_data(after)
+    if shown_before == shown_after:  # they differ only in a secret
+        return FieldChange(field, _present(before), _present(after), hidden=True)
+    return FieldChange(field, shown_before, shown_after)
+
+
+def _present(value: Any) -> str | None:
+    return None if value is None else MASK
+
+
+def field_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+    """Every field that differs (missing: None), in path order; secrets never in them."""
     old, new = dict(_flatten(dict(before))), dict(_flatten(dict(after)))
     return tuple(
-        (path, old.get(path), new.get(path))
-        for path in sorted(old.keys() | new.keys())
+        _field_change(path, old.get(path), new.get(path))
+        for path in sorted(old.keys() | new.keys(), key=format_path)
         if old.get(path) != new.get(path)
     )
 

@@ -3,7 +3,9 @@ JSON. The plan itself is built elsewhere; this module only turns it into text.
 
 Text symbols: ``+`` create, ``~`` update (with a field-level diff), ``>`` move, ``^`` restore,
 ``!`` error (keep-last-good or orphan, with the file's diagnostics), ``-`` delete; unchanged
-and ignored files are counted, not listed.
+and ignored files are counted, not listed. A secret's field in a diff (a variable's value, an
+env value) reads ``(set)``, ``(changed)`` or ``(removed)``, never its text; the plan holds no
+more than that (``sync.plan.field_diff``).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from agentsync.config.secrets import shortened
 from agentsync.controlplane.records import AgentConfigRecord
 from agentsync.printable import printable
-from agentsync.sync.model import Action, Plan
+from agentsync.sync.model import Action, FieldChange, Plan
 from agentsync.tables import text_table
 
 _SYMBOLS = {
@@ -37,8 +40,24 @@ _LABELS = {
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return shortened(json.dumps(value, ensure_ascii=False), limit)
+
+
+def _change_text(change: FieldChange) -> str:
+    if change.hidden:
+        return f"({change.change})"
+    return f"{_short(change.before)} -> {_short(change.after)}"
+
+
+def _change_json(change: FieldChange) -> dict[str, Any]:
+    """``field`` and ``change`` (set, changed, removed); ``before`` and ``after`` unless the
+    field is a secret's (``hidden``)."""
+    entry: dict[str, Any] = {"field": change.field, "change": change.change}
+    if change.hidden:
+        entry["hidden"] = True
+    else:
+        entry["before"], entry["after"] = change.before, change.after
+    return entry
 
 
 def _diagnostic_line(path: str, item: dict[str, Any]) -> str:
@@ -56,8 +75,8 @@ def _action_lines(action: Action) -> list[str]:
     )
     agent = f" ({action.config_id})" if action.config_id else ""
     lines = [f"  {_SYMBOLS[action.kind]} {target}: {_LABELS[action.kind]}{agent}"]
-    for field, before, after in action.diff:
-        lines.append(f"      {field}: {_short(before)} -> {_short(after)}")
+    for change in action.diff:
+        lines.append(f"      {change.field}: {_change_text(change)}")
     for item in action.diagnostics:
         lines.append("      " + _diagnostic_line(action.path, item))
     return lines
@@ -105,7 +124,7 @@ def plan_json(plan: Plan, ref: str | None = None) -> dict[str, Any]:
                 "config_id": a.config_id,
                 "from_path": a.from_path,
                 "identity": a.identity,
-                "diff": [{"field": f, "before": b, "after": v} for f, b, v in a.diff],
+                "diff": [_change_json(change) for change in a.diff],
                 "diagnostics": list(a.diagnostics),
             }
             for a in plan.actions

@@ -44,5 +44,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             message = f"{where} is {error.value}; it must be {relation} {limit:g}"
         else:
             allowed = ", ".join(repr(v) for v in error.expected)
-            message = f"{where} is {describe(error.value)}; allowed: {allowed}"
+            message = f"{where} is {describe(error.value, error.path)}; allowed: {allowed}"
         yield ctx.finding(error.path, message)

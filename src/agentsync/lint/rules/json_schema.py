@@ -28,6 +28,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from agentsync.config.secrets import shortened
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 
@@ -123,7 +124,7 @@ def schema_problems(schema: Any) -> list[tuple[tuple[Any, ...], str]]:
 def _message(path: Any, message: str, limit: int = 160) -> str:
     if path and path[-1] == "type":
         return f"'type' must be one of {', '.join(sorted(_TYPES))} (or a list of them)"
-    return message if len(message) <= limit else message[: limit - 3] + "..."
+    return shortened(message, limit)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

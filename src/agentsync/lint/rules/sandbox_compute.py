@@ -34,6 +34,7 @@ from agentsync.config.platform import (
     MEMORY_MIN_MB,
     TIMEOUT_MAX_SECONDS,
 )
+from agentsync.config.secrets import shortened
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 from agentsync.money import fits
@@ -122,7 +123,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         amount = spec.read(value)
         where = f"sandbox.compute.{spec.key}"
         if amount is None:
-            shown = value if len(str(value)) <= 40 else f"{str(value)[:37]}..."
+            text = str(value)
+            shown = shortened(text) if isinstance(value, str) or len(text) > 40 else value
             yield ctx.finding(
                 (*base, spec.key),
                 f"{where} {shown!r} is not a {spec.kind}",

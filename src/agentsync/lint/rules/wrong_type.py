@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentsync.config.secrets import is_secret_path
 from agentsync.lint.context import LintContext, describe
 from agentsync.lint.diagnostic import Finding, Severity, format_path
 from agentsync.lint.shape import is_yaml11_boolean
@@ -44,10 +45,15 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             continue  # reported by yaml11-boolean with its own explanation
         expected = [_NAMES[t] for t in error.expected if t != "null"] or ["null"]
         where = format_path(error.path) or "the document"
-        message = f"{where} must be {' or '.join(expected)}, got {describe(error.value)}"
+        got = describe(error.value, error.path)
+        message = f"{where} must be {' or '.join(expected)}, got {got}"
         hint = None
         if "string" in error.expected and isinstance(error.value, int | float | bool):
-            hint = f'quote the value to make it a string: "{_yaml_text(error.value)}"'
+            hint = (
+                "quote the value to make it a string"
+                if is_secret_path(error.path)
+                else f'quote the value to make it a string: "{_yaml_text(error.value)}"'
+            )
         elif "array" in error.expected and not isinstance(error.value, list):
             hint = "write a YAML list: one '- item' per line, or [a, b]"
         yield ctx.finding(error.path, message, hint)
