@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from agentsync.config.files import load_file
 from agentsync.config.identity import parse_config
-from agentsync.config.loader import load_file
 from agentsync.config.schema import load
 from agentsync.lint.shape import SUPPORTED_KEYWORDS, ShapeValidator
 
