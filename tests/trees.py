@@ -18,6 +18,11 @@ from typing import Literal
 from tests.sync.support import Git
 
 Kind = Literal["file", "symlink", "fifo", "device", "directory"]
+# What agent-lint or the sync engine make of a path: "absent" when it is not listed at all.
+Verdict = Literal["valid", "invalid", "ignored", "absent"]
+# The sync plan's actions for a valid file, and for an invalid one (the config reference's).
+APPLIES = frozenset({"create", "update", "restore", "move", "unchanged"})
+ERRORS = frozenset({"orphan-error", "keep-last-good"})
 
 
 class Unavailable(Exception):
@@ -56,20 +61,26 @@ def _make(root: Path, entry: Entry) -> None:
             raise Unavailable(f"cannot make a device node here: {error.strerror}") from error
 
 
-def build(git: Git, entries: Iterable[Entry]) -> None:
-    """Make ``entries`` in the repository of ``git`` and commit what git can store."""
+def build(git: Git, entries: Iterable[Entry]) -> dict[str, str]:
+    """Make ``entries`` in the repository of ``git`` and commit what git can store; the paths
+    of those this machine cannot make (see :class:`Unavailable`), with why."""
     entries = list(entries)
     for entry in entries:
         if not entry.on_disk_only:
             _make(git.root, entry)
     git.commit({})
+    unavailable: dict[str, str] = {}
     for entry in entries:
         if entry.on_disk_only:
-            _make(git.root, entry)
+            try:
+                _make(git.root, entry)
+            except Unavailable as why:
+                unavailable[entry.path] = str(why)
     # Deepest first: a directory closed before the files in it could not close them.
     for entry in sorted(entries, key=lambda e: e.path.count("/"), reverse=True):
         if entry.unreadable:
             (git.root / entry.path).chmod(0)
+    return unavailable
 
 
 def release(root: Path) -> None:

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -43,9 +43,8 @@ from hypothesis import strategies as st
 from tests.conftest import REPO_ROOT
 from tests.permissions import bound_by_permissions, why_permissions_do_not_bind
 from tests.sync.support import Git, valid_text
-from tests.trees import Entry, build, release
+from tests.trees import APPLIES, Entry, Verdict, build, release
 
-Verdict = Literal["valid", "invalid", "ignored", "absent"]
 MARKER = "OUTSIDE-MARKER-7f3a9c1e-never-printed"
 OUTSIDE_TEXT = f"ellipsis: {{version: v1}}\nclaude:\n  system: Audit.\n  sytem: {MARKER}\n"
 PROMPT = "ellipsis: {version: v1}\nclaude:\n  system: Audit the dependencies.\n"
@@ -183,9 +182,6 @@ def worker() -> Iterator[VerdictWorker]:
     started.close()
 
 
-_APPLIES = frozenset({"create", "update", "restore", "move", "unchanged"})
-
-
 def _sync_verdict(answer: dict[str, Any], path: str, synced: bool) -> tuple[Verdict, list[str]]:
     """The sync engine's verdict on ``path``, after checking that its plan acts on it as the
     config reference says (``synced``: the control plane holds a config at ``path``)."""
@@ -199,7 +195,7 @@ def _sync_verdict(answer: dict[str, Any], path: str, synced: bool) -> tuple[Verd
     }
     if status == "valid":
         assert len(actions) == 1, (path, actions)
-        assert actions <= _APPLIES, (path, actions)
+        assert actions <= APPLIES, (path, actions)
     else:
         assert actions == expected_actions[status], (path, status, actions)
     return status, [] if file is None else file["rules"]
