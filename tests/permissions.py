@@ -5,7 +5,8 @@ CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH. So a command that must meet an unreada
 as root without them (``setpriv`` drops them from its bounding set: the command keeps its user,
 so it still reads the checkout, the virtualenv and its own temporary files); any other user
 runs the command as it is. :func:`why_permissions_do_not_bind` says, for a skip, why
-unreadable files cannot be made here; :func:`run_bound` runs ``agent-lint`` or ``agent`` so.
+unreadable files cannot be made here; :func:`run_bound` runs ``agent-lint`` or ``agent`` so,
+and :func:`run_sync` runs ``agent sync`` so against a control plane.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from tests.controlplane.conftest import API_KEY
 
 AGENT_LINT = (
     sys.executable,
@@ -86,3 +89,17 @@ def run_bound(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+def run_sync(url: str, scratch: Path, root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``agent sync ARGS ROOT`` bound by file permissions, in ``root``, against the control
+    plane at ``url`` (with the tests' API key); its settings and the sync state file
+    (``scratch/sync-state.json``) under ``scratch``."""
+    environment = {
+        "ELLIPSIS_API_BASE_URL": url,
+        "ELLIPSIS_API_TOKEN": API_KEY,
+        "ELLIPSIS_CONFIG_DIR": str(scratch / "ellipsis"),
+        "XDG_STATE_HOME": str(scratch / "state"),
+    }
+    state = ["--state-file", str(scratch / "sync-state.json")]
+    return run_bound([*AGENT, "sync", *args, *state, str(root)], root, environment, timeout=60)

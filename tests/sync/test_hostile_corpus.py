@@ -37,7 +37,7 @@ from agentsync.sync.model import Snapshot
 from agentsync.sync.state import SyncState
 from tests.conftest import FIXTURES
 from tests.controlplane.conftest import API_KEY
-from tests.permissions import AGENT, AGENT_LINT, run_bound, why_permissions_do_not_bind
+from tests.permissions import AGENT_LINT, run_bound, run_sync, why_permissions_do_not_bind
 from tests.sync.support import Git
 from tests.trees import APPLIES, ERRORS, Entry, Verdict, build, release
 
@@ -183,15 +183,7 @@ def test_no_file_takes_over_a_second(corpus: Corpus) -> None:
 
 
 def _sync(corpus: Corpus, server: LocalServer, tmp_path: Path, *args: str) -> str:
-    environment = {
-        "ELLIPSIS_API_BASE_URL": server.url,
-        "ELLIPSIS_API_TOKEN": API_KEY,
-        "ELLIPSIS_CONFIG_DIR": str(tmp_path / "ellipsis"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-    }
-    state = ["--state-file", str(tmp_path / "sync-state.json")]
-    root = corpus.git.root
-    done = run_bound([*AGENT, "sync", *args, *state, str(root)], root, environment, timeout=60)
+    done = run_sync(server.url, tmp_path, corpus.git.root, *args)
     assert done.returncode == 0, done.stderr
     _check_printed(corpus, done.stdout, done.stderr)
     return done.stdout

@@ -23,7 +23,7 @@ from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import LocalServer
 from agentsync.sync.state import SyncState
 from tests.controlplane.conftest import API_KEY
-from tests.permissions import AGENT, AGENT_LINT, run_bound, why_permissions_do_not_bind
+from tests.permissions import AGENT_LINT, run_bound, run_sync, why_permissions_do_not_bind
 from tests.sync.support import Git, valid_text
 from tests.trees import Entry, build, release
 
@@ -101,14 +101,7 @@ def test_an_unreadable_settings_file_is_one_line(locked: Git) -> None:
 
 
 def _agent(server: LocalServer, tmp_path: Path, root: Path, *args: str) -> str:
-    environment = {
-        "ELLIPSIS_API_BASE_URL": server.url,
-        "ELLIPSIS_API_TOKEN": API_KEY,
-        "ELLIPSIS_CONFIG_DIR": str(tmp_path / "ellipsis"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-    }
-    state = ["--state-file", str(tmp_path / "sync-state.json")]
-    done = run_bound([*AGENT, "sync", *args, *state, str(root)], root, environment)
+    done = run_sync(server.url, tmp_path, root, *args)
     assert (done.returncode, "Traceback" in done.stderr) == (0, False), done.stderr
     return done.stdout
 
