@@ -91,6 +91,19 @@ def test_a_given_unreadable_path_is_a_diagnostic(locked: Git, given: str, kind: 
     assert "1 error, 0 warnings in 2 configs (1 invalid)" in done.stdout
 
 
+@pytest.mark.parametrize("given", [(), ("agents/listed",)])
+def test_a_directory_listed_but_not_entered(locked: Git, given: tuple[str, ...]) -> None:
+    """Mode 644 on a directory: its names can be read, not its files."""
+    listed = locked.root / "agents" / "listed"
+    listed.mkdir()
+    (listed / "a.yaml").write_text(valid_text(4))
+    listed.chmod(0o644)
+    done = run_bound([*AGENT_LINT, *given], locked.root)
+    assert (done.returncode, done.stderr) == (1, "")
+    unreadable = "agents/listed/a.yaml:1:1: error: cannot read this file (permission denied)"
+    assert unreadable in done.stdout
+
+
 def test_an_unreadable_settings_file_is_one_line(locked: Git) -> None:
     settings = locked.root / ".agent-lint.yaml"
     settings.write_text("disable: [budget-schedule]\n")

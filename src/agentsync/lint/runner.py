@@ -176,7 +176,7 @@ def _given_targets(given: str, cwd: Path, root: Path) -> list[Target]:
     if link is not None:
         return [(str(link), given)]
     if path.is_dir():
-        has_config_dirs = any((path / name).is_dir() for name in CONFIG_DIRS)
+        has_config_dirs = any(os.path.isdir(path / name) for name in CONFIG_DIRS)
         found = discover(path) if has_config_dirs else yaml_files(path)
         return [(str(p), _display(p, cwd)) for p in found]
     if path.exists() or path.is_symlink():
