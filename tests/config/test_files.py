@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -123,6 +126,42 @@ def test_reads_stop_at_the_cap(tmp_path: Path) -> None:
 def test_a_directory_is_not_a_regular_file(tmp_path: Path) -> None:
     with pytest.raises(NotRegularFile, match="a directory"):
         read_regular_file(tmp_path, 1000)
+
+
+def test_a_socket_is_not_a_regular_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"  # opening a socket fails (ENXIO): it is not read, not unreadable
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(path))
+        with pytest.raises(NotRegularFile, match="a socket"):
+            read_regular_file(path, 1000)
+
+
+def test_a_deep_tree_of_directories_is_walked() -> None:
+    """Deeper than Python's recursion limit: agent-lint and sync still find the config. (Not
+    under pytest's temporary directory: its clean-up, recursive, could not delete the tree.)"""
+    scratch = Path(tempfile.mkdtemp(prefix="agentsync-deep-"))
+    git = Git(scratch / "repo")
+    git.commit({})
+    levels = [git.root / "agents"]
+    for _ in range(1100):
+        levels.append(levels[-1] / "d")
+    for directory in levels:
+        directory.mkdir()
+    deep = levels[-1] / "deep.yaml"
+    deep.write_text("ellipsis: {version: v2}\nclaude:\n  system: Hi.\n")
+    try:
+        done = _lint(git.root, "--format", "json")
+        assert done.returncode == 1, done.stderr
+        linted = {f["path"]: f["status"] for f in json.loads(done.stdout)["files"]}
+        assert list(linted.values()) == ["invalid"]
+        source = LocalGitSource(git.root, repository="acme/app", working_tree=True)
+        desired = desired_files(source.snapshot())
+        assert {path: file.status for path, file in desired.items()} == linted
+    finally:  # shutil.rmtree (pytest's clean-up too) recurses: it would fail on this tree
+        deep.unlink()
+        for directory in reversed(levels):
+            directory.rmdir()
+        shutil.rmtree(scratch)
 
 
 ODD_NAMES = {

@@ -18,8 +18,9 @@ from check_jsonschema import main as check_jsonschema
 from click.testing import CliRunner
 from pydantic import BaseModel
 
+from agentsync.config.files import load_file
 from agentsync.config.identity import parse_config
-from agentsync.config.loader import load_file, load_text
+from agentsync.config.loader import load_text
 from agentsync.config.model import ReactTrigger
 from agentsync.config.platform import TRIGGER_TYPES
 from agentsync.config.schema import for_editors, load

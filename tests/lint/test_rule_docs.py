@@ -21,8 +21,9 @@ from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
 
 REFERENCE = Path(__file__).resolve().parents[2] / ruledoc.DOCS_PATH
-# No config makes agent-lint fail on purpose; its docstring shows what it reports instead.
-WITHOUT_CONFIG_EXAMPLE = {"internal"}
+# No config text makes agent-lint fail on purpose, or a file unreadable; their docstrings show
+# what they report instead.
+WITHOUT_CONFIG_EXAMPLE = {"internal", "unreadable"}
 
 
 def test_reference_is_up_to_date() -> None:

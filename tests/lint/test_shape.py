@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentsync.config.loader import load_file
+from agentsync.config.files import load_file
 from agentsync.config.schema import load, subschemas
 from agentsync.lint.shape import SUPPORTED_KEYWORDS, ShapeValidator
 from tests.conftest import FIXTURES, model_accepts

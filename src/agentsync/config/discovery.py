@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 CONFIG_DIRS = ("agents", ".agents", "ellipsis", ".ellipsis")
@@ -41,16 +42,56 @@ def find_repository_root(start: Path) -> Path:
     return git_top_level(start) or start
 
 
-def discover(root: Path) -> list[Path]:
-    """Config-path files under the repository ``root``, sorted; never through a symbolic
-    link to a directory (``os.walk`` does not follow them). Links to files are listed, and
-    ignored when read (``agentsync.config.files``), as the sync engine ignores them."""
-    found: list[Path] = []
-    for name in CONFIG_DIRS:
-        top = root / name
-        if top.is_symlink() or not top.is_dir():  # git stores a link, not a directory
+def walk(top: Path) -> Iterator[tuple[Path, OSError | None]]:
+    """Every ``.yaml``/``.yml`` file under the directory ``top``, in walk order (a directory's
+    files, then its subdirectories, each sorted by name), never through a symbolic link to a
+    directory; and, where it stands, each directory that cannot be listed (its permissions
+    forbid it) with the error, so that it is reported, never skipped. Files come with None.
+    Iterative: a deep tree of directories cannot exhaust the stack."""
+    pending = [str(top)]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # gone since it was listed: nothing to read
+        except OSError as error:
+            yield Path(directory), error
             continue
-        for directory, subdirs, files in os.walk(top):
-            subdirs.sort()
-            found.extend(Path(directory, f) for f in sorted(files) if f.endswith(CONFIG_SUFFIXES))
-    return found
+        subdirectories: list[str] = []
+        for entry in entries:
+            if _is_directory(entry):
+                subdirectories.append(entry.path)
+            elif entry.name.endswith(CONFIG_SUFFIXES):
+                yield Path(entry.path), None
+        pending.extend(reversed(subdirectories))
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    """Not following links; False when it cannot be told (the loader then says why)."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def yaml_files(top: Path) -> list[Path]:
+    """The paths :func:`walk` yields: YAML files, and directories that cannot be listed, which
+    the loader reports (``agentsync.config.files``)."""
+    return [path for path, _ in walk(top)]
+
+
+def config_roots(root: Path) -> list[Path]:
+    """The config directories of the repository at ``root``; not a symbolic link to one (git
+    stores a link, not a directory)."""
+    tops = (root / name for name in CONFIG_DIRS)
+    return [top for top in tops if not top.is_symlink() and top.is_dir()]
+
+
+def discover(root: Path) -> list[Path]:
+    """Config-path files under the repository ``root`` (see :func:`yaml_files`: directories
+    that cannot be listed too); never through a symbolic link to a directory. Links to files
+    are listed, and ignored when read (``agentsync.config.files``), as the sync engine ignores
+    them."""
+    return [path for top in config_roots(root) for path in yaml_files(top)]

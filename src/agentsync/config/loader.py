@@ -16,13 +16,11 @@ from __future__ import annotations
 import codecs
 import re
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Final, Literal, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from agentsync.config.files import NotRegularFile, read_regular_file
 from agentsync.config.nesting import LINE_BREAK, first_too_deep
 
 try:
@@ -45,6 +43,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 SYNTAX: Final = "syntax"
 DUPLICATE_KEY: Final = "duplicate-key"
 DOCUMENT_LIMITS: Final = "document-limits"
+UNREADABLE: Final = "unreadable"
 
 ConfigPath = tuple[str | int, ...]
 
@@ -424,7 +423,7 @@ def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS
     if len(text) * 4 > limits.max_bytes:  # UTF-8 takes at most 4 bytes a character
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > limits.max_bytes:
-            return _too_large(path, size, limits)
+            return too_large(path, size, limits)
     try:
         depth_problem = _check_nesting(text, limits)
         if depth_problem is not None:
@@ -454,7 +453,7 @@ def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS
 def load_bytes(raw: bytes, path: str = "<bytes>", limits: Limits = DEFAULT_LIMITS) -> Document:
     """Decode UTF-8 (with or without BOM) strictly, then load."""
     if len(raw) > limits.max_bytes:
-        return _too_large(path, len(raw), limits)
+        return too_large(path, len(raw), limits)
     raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
         text = raw.decode("utf-8")
@@ -473,7 +472,7 @@ def load_bytes(raw: bytes, path: str = "<bytes>", limits: Limits = DEFAULT_LIMIT
     return load_text(text, path, limits)
 
 
-def _too_large(path: str, size: int, limits: Limits) -> Document:
+def too_large(path: str, size: int, limits: Limits) -> Document:
     problem = LoadProblem(
         DOCUMENT_LIMITS,
         1,
@@ -482,19 +481,3 @@ def _too_large(path: str, size: int, limits: Limits) -> Document:
         "split it into smaller configs; no agent config needs to be this large",
     )
     return Document(path, "", None, {}, [problem], "config", loaded=False)
-
-
-def load_file(file: Path, display: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Load a file from disk (see :mod:`agentsync.config.files`): an unreadable file is a
-    problem, a symbolic link or a special file is ignored with a note, never an exception."""
-    path = display if display is not None else str(file)
-    try:
-        raw, size = read_regular_file(file, limits.max_bytes)
-    except NotRegularFile as skipped:
-        return Document(path, "", None, {}, [], "ignored", loaded=False, note=str(skipped))
-    except OSError as error:
-        problem = LoadProblem(SYNTAX, 1, 1, f"cannot read file: {error.strerror or error}")
-        return Document(path, "", None, {}, [problem], "config", loaded=False)
-    if size > limits.max_bytes:
-        return _too_large(path, size, limits)
-    return load_bytes(raw, path, limits)

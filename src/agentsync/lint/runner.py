@@ -12,8 +12,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from agentsync.config.discovery import CONFIG_DIRS, CONFIG_SUFFIXES, discover
-from agentsync.config.loader import ConfigPath, Document, load_file
+from agentsync.config.discovery import CONFIG_DIRS, discover, yaml_files
+from agentsync.config.files import load_file
+from agentsync.config.loader import ConfigPath, Document
 from agentsync.config.secrets import mask_secrets
 from agentsync.errors import UsageError
 from agentsync.lint.context import LintContext
@@ -130,16 +131,6 @@ def _display(path: Path, cwd: Path) -> str:
     return os.path.relpath(path, cwd)
 
 
-def _yaml_files(directory: Path) -> list[Path]:
-    """Every YAML file under ``directory``, never through a symlinked directory."""
-    return sorted(
-        Path(parent, name)
-        for parent, _, names in os.walk(directory)
-        for name in names
-        if name.endswith(CONFIG_SUFFIXES)
-    )
-
-
 def _link_on_the_way(path: Path, root: Path) -> Path | None:
     """The first symbolic link on ``path``'s way from inside the repository at ``root`` (the
     path itself, or a directory above it); None for none, or for a path outside the
@@ -158,21 +149,29 @@ def collect_targets(paths: Sequence[str], cwd: Path, root: Path) -> list[Target]
     """Files to lint. No paths: the configs of the repository at ``root``. A directory holding
     config directories: its configs. Any other directory: every YAML file under it. A file: as
     given (pre-commit passes only config paths). A path inside the repository that is, or goes
-    through, a symbolic link is linted as that link: ignored, as sync ignores it."""
+    through, a symbolic link is linted as that link: ignored, as sync ignores it. A path that
+    cannot even be looked at (in a directory its permissions close) is linted as given, and
+    loading it says why it cannot be read."""
     if not paths:
         return [(str(p), _display(p, cwd)) for p in discover(root)]
     targets: list[Target] = []
     for given in paths:
-        path = Path(given)
-        link = _link_on_the_way(Path(os.path.abspath(cwd / path)), root)
-        if link is not None:
-            targets.append((str(link), given))
-        elif path.is_dir():
-            has_config_dirs = any((path / name).is_dir() for name in CONFIG_DIRS)
-            found = discover(path) if has_config_dirs else _yaml_files(path)
-            targets.extend((str(p), _display(p, cwd)) for p in found)
-        elif path.exists() or path.is_symlink():
+        try:
+            targets.extend(_given_targets(given, cwd, root))
+        except OSError:
             targets.append((given, given))
-        else:
-            raise UsageError(f"{given}: no such file or directory")
     return targets
+
+
+def _given_targets(given: str, cwd: Path, root: Path) -> list[Target]:
+    path = Path(given)
+    link = _link_on_the_way(Path(os.path.abspath(cwd / path)), root)
+    if link is not None:
+        return [(str(link), given)]
+    if path.is_dir():
+        has_config_dirs = any(os.path.isdir(path / name) for name in CONFIG_DIRS)
+        found = discover(path) if has_config_dirs else yaml_files(path)
+        return [(str(p), _display(p, cwd)) for p in found]
+    if path.exists() or path.is_symlink():
+        return [(given, given)]
+    raise UsageError(f"{given}: no such file or directory")

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from agentsync.config.files import os_reason
 from agentsync.config.loader import Limits
 from agentsync.errors import UsageError
 
@@ -98,6 +99,8 @@ def find_settings(start: Path, stop: Path | None = None) -> Settings:
                 text = path.read_text(encoding="utf-8")
             except UnicodeDecodeError as error:
                 raise UsageError(f"{path}: cannot parse: {error}") from error
+            except OSError as error:
+                raise UsageError(f"{path}: cannot read it ({os_reason(error)})") from error
             settings = parse_settings(name, text, str(path))
             if settings is not None:
                 return settings

@@ -3,12 +3,17 @@
 The same validation the control plane applies (agent-lint's error rules, then the model), so a
 file the plan calls valid is one the control plane accepts. Whatever a file holds, it is valid,
 invalid or ignored: a failure on one file makes it invalid (its last good config stays in
-force) and never stops the others.
+force) and never stops the others. A path the source could not read is invalid too, with the
+diagnostic agent-lint gives it (rule ``unreadable``).
 """
 
 from __future__ import annotations
 
-from agentsync.config.loader import load_bytes
+from collections.abc import Callable
+from functools import partial
+
+from agentsync.config.files import unreadable_document
+from agentsync.config.loader import Document, load_bytes
 from agentsync.controlplane.errors import Invalid
 from agentsync.controlplane.validation import validate_document
 from agentsync.lint.reporters.json import diagnostic_json
@@ -17,23 +22,25 @@ from agentsync.sync.model import DesiredFile, Snapshot
 
 
 def desired_files(snapshot: Snapshot) -> dict[str, DesiredFile]:
-    """Every config file of the snapshot, by path."""
-    files: dict[str, DesiredFile] = {}
-    for path, raw in sorted(snapshot.files.items()):
-        try:
-            document = load_bytes(raw, path)
-        except Exception as error:  # noqa: BLE001 - one file never stops the others
-            failed = (diagnostic_json(internal.diagnostic(error)),)
-            files[path] = DesiredFile(path, "invalid", "", diagnostics=failed)
-            continue
-        if document.kind == "ignored":
-            files[path] = DesiredFile(path, "ignored", document.text)
-            continue
-        try:
-            valid = validate_document(document)
-        except Invalid as error:
-            diagnostics = tuple(error.diagnostics())
-            files[path] = DesiredFile(path, "invalid", document.text, diagnostics=diagnostics)
-            continue
-        files[path] = DesiredFile(path, "valid", document.text, valid.identity, valid.data)
-    return files
+    """Every config file of the snapshot, and every path it could not read, by path."""
+    loaders: dict[str, Callable[[], Document]] = {
+        path: partial(load_bytes, raw, path) for path, raw in snapshot.files.items()
+    }
+    for path, why in snapshot.unreadable.items():
+        loaders[path] = partial(unreadable_document, path, why.reason, directory=why.directory)
+    return {path: _desired(path, loaders[path]) for path in sorted(loaders)}
+
+
+def _desired(path: str, load: Callable[[], Document]) -> DesiredFile:
+    try:
+        document = load()
+    except Exception as error:  # noqa: BLE001 - one file never stops the others
+        failed = (diagnostic_json(internal.diagnostic(error)),)
+        return DesiredFile(path, "invalid", "", diagnostics=failed)
+    if document.kind == "ignored":
+        return DesiredFile(path, "ignored", document.text)
+    try:
+        valid = validate_document(document)
+    except Invalid as error:
+        return DesiredFile(path, "invalid", document.text, diagnostics=tuple(error.diagnostics()))
+    return DesiredFile(path, "valid", document.text, valid.identity, valid.data)

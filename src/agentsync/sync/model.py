@@ -25,12 +25,20 @@ WRITES: frozenset[str] = frozenset(
 )
 
 
+class Unreadable(NamedTuple):
+    """A config file, or a directory under a config root, that a source could not read."""
+
+    reason: str  # in words, without the path: "permission denied"
+    directory: bool = False
+
+
 class Snapshot(NamedTuple):
     """A repository's config files at one commit, as a source read them.
 
     ``files`` maps repository-relative paths (``/`` separators) under the config directories to
-    their raw bytes. ``complete`` is False when the source could not read the whole tree (a
-    truncated GitHub tree, say): then nothing may be deleted on its word.
+    their raw bytes; ``unreadable`` holds the paths that could not be read (each an invalid
+    file: its last good config stays in force). ``complete`` is False when the source could not
+    read the whole tree (a truncated GitHub tree, say): then nothing may be deleted on its word.
     """
 
     repository: str  # owner/name
@@ -40,6 +48,8 @@ class Snapshot(NamedTuple):
     on_default_branch: bool  # the commit is the default branch's head
     files: dict[str, bytes]
     complete: bool = True
+    # Paths that could not be read, why (a working tree's permissions, say): invalid files.
+    unreadable: dict[str, Unreadable] = {}  # noqa: RUF012 - never mutated after construction
 
 
 class DesiredFile(NamedTuple):

@@ -56,6 +56,7 @@ _ONE_WORD_NAMES = {
     "type": "ValueType",
     "version": "ConfigVersion",
     "internal": "InternalError",
+    "unreadable": "UnreadableFile",
 }
 
 

@@ -30,12 +30,14 @@ from agentsync.lint.rules import (
     system_prompt,
     trigger_type,
     unknown_key,
+    unreadable,
     version,
     wrong_type,
     yaml11_boolean,
 )
 
 _MODULES: tuple[Rule, ...] = (
+    unreadable,
     syntax,
     duplicate_key,
     document_limits,

@@ -7,8 +7,11 @@ raises. The source reads the config files (see ``agentsync.config.discovery``) e
   once (``git ls-tree``) and every blob is read by a single ``git cat-file --batch`` process, so
   the number of ``git`` processes does not grow with the number of files; or
 * **from the working tree** (``working_tree=True``): tracked and untracked-but-not-ignored
-  files as they are on disk, deleted files skipped. The snapshot's commit is
-  ``<HEAD sha>+worktree`` and it is never on the default branch.
+  files as they are on disk, deleted files skipped, read as agent-lint reads them. A file that
+  cannot be read (its permissions), and a directory under a config root that cannot be listed,
+  are the snapshot's ``unreadable`` paths: invalid files, as agent-lint reports them, so a
+  config there keeps its last good version and nothing is deleted on a read that failed. The
+  snapshot's commit is ``<HEAD sha>+worktree`` and it is never on the default branch.
 
 Only regular files are read (modes ``100644`` and ``100755``): symlinks and submodules under a
 config directory are ignored, in both modes, so a link can never pull a file from outside the
@@ -24,15 +27,16 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from agentsync.config.discovery import CONFIG_DIRS, is_config_path
+from agentsync.config.discovery import CONFIG_DIRS, config_roots, is_config_path, walk
+from agentsync.config.files import NotRegularFile, os_reason, read_regular_file
 from agentsync.errors import AgentsyncError
-from agentsync.sync.model import CommitOrder, Snapshot
+from agentsync.sync.model import CommitOrder, Snapshot, Unreadable
 
 WORKTREE_SUFFIX = "+worktree"
 _REGULAR_MODES = frozenset({"100644", "100755"})
@@ -116,10 +120,10 @@ class LocalGitSource:
                     "or read the committed tree instead"
                 )
             commit = head + WORKTREE_SUFFIX
-            files = self._read_working_tree(root)
+            files, unreadable = self._read_working_tree(root)
         else:
             commit = self._resolve(root, self.ref)
-            files = self._read_commit(root, commit)
+            files, unreadable = self._read_commit(root, commit), {}
         default_branch, default_head = self._default_branch(root, bare)
         on_default = not self.working_tree and default_head == commit
         return Snapshot(
@@ -129,6 +133,7 @@ class LocalGitSource:
             default_branch=default_branch,
             on_default_branch=on_default,
             files=files,
+            unreadable=unreadable,
         )
 
     def order(self, base: str, head: str) -> CommitOrder:
@@ -191,29 +196,39 @@ class LocalGitSource:
             position = end + 1 + size + 1  # the contents are followed by a newline
         return blobs
 
-    def _read_working_tree(self, root: Path) -> dict[str, bytes]:
+    def _read_working_tree(self, root: Path) -> tuple[dict[str, bytes], dict[str, Unreadable]]:
+        """The listed config files as they are on disk, read as agent-lint reads them
+        (``agentsync.config.files``): not through a link, not a special file; and what could
+        not be read: files, and the directories under a config root that cannot be listed."""
         listing = self._run(
             root,
             ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *CONFIG_DIRS],
         ).stdout
         real_root = root.resolve()
         files: dict[str, bytes] = {}
+        unreadable: dict[str, Unreadable] = {}
         for raw_path in sorted(set(listing.split(b"\0")) - {b""}):
             path = raw_path.decode("utf-8", errors="surrogateescape")
             if not is_config_path(path):
                 continue
             full = root / path
             try:
-                info = full.lstat()
                 # A symlinked directory on the way must not lead out of the repository.
-                if not stat.S_ISREG(info.st_mode) or not full.resolve().is_relative_to(real_root):
+                if not full.resolve().is_relative_to(real_root):
                     continue
-                files[path] = full.read_bytes()
-            except FileNotFoundError:
+                files[path], _ = read_regular_file(full, sys.maxsize - 1)  # as a commit's blob
+            except NotRegularFile:
+                continue  # a link, a FIFO: not a config, as agent-lint ignores it
+            except (FileNotFoundError, NotADirectoryError):
                 continue  # deleted in the working tree
-            except OSError as e:
-                raise SourceError(f"cannot read {path} in {root}: {e.strerror or e}") from e
-        return files
+            except OSError as error:
+                unreadable[path] = Unreadable(os_reason(error))
+        for top in config_roots(root):
+            for directory, unlisted in walk(top):
+                if unlisted is not None:
+                    relative = directory.relative_to(root).as_posix()
+                    unreadable[relative] = Unreadable(os_reason(unlisted), directory=True)
+        return files, unreadable
 
     # -- names and refs ------------------------------------------------------------------------
 

@@ -34,7 +34,8 @@ class InstallationTokens:
     def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._clock = clock
         self._tokens: dict[TokenKey, InstallationToken] = {}
-        self._lock = threading.Lock()
+        # Reentrant: a refused request for a new token (a 401 inside ``fetch``) forgets the key.
+        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"InstallationTokens({len(self._tokens)} cached)"  # never the tokens

@@ -1,0 +1,27 @@
+"""``unreadable``: a config file, or a directory under a config root, that cannot be read (its
+permissions forbid it, say) is an error, never skipped: what it holds cannot be checked. The
+sync engine agrees: such a file is invalid, so its last good config stays in force.
+
+A symbolic link, a FIFO or a device is not unreadable but not a file: it is ignored with a note.
+
+For example, a directory its owner locked (``chmod 000 agents/locked``) is reported as
+``agents/locked:1:1: cannot read this directory (permission denied): the configs in it are not
+checked``. No config text can make a file unreadable, so this rule has no bad example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentsync.config import loader
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity
+
+ID = loader.UNREADABLE
+SEVERITY: Severity = "error"
+SUMMARY = "A config file, and every directory under a config root, must be readable"
+FROM_SCHEMA = False
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    yield from ctx.load_problems(ID)
