@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
-from tests.controlplane.conftest import api, server
+from collections.abc import Iterator
 
-__all__ = ["api", "server"]
+import pytest
+
+from agentsync.controlplane.client import Client
+from agentsync.controlplane.server import LocalServer
+from tests.controlplane.conftest import API_KEY, api, server
+
+__all__ = ["api", "client", "server"]
+
+
+@pytest.fixture
+def client(server: LocalServer) -> Iterator[Client]:
+    """The real client, on the local control plane."""
+    with Client(server.url, API_KEY) as client:
+        yield client

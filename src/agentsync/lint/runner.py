@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from agentsync.config.discovery import CONFIG_DIRS, CONFIG_SUFFIXES, discover
-from agentsync.config.loader import ConfigPath, Document, load_file
+from agentsync.config.loader import Document, load_file
+from agentsync.config.problems import ConfigPath
 from agentsync.errors import UsageError
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Diagnostic, Finding, format_path

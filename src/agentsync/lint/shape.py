@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from agentsync.config.loader import ConfigPath
+from agentsync.config.problems import ConfigPath
 from agentsync.money import MAX_AMOUNT, fits, unfit_numbers
 
 SUPPORTED_KEYWORDS = frozenset(
