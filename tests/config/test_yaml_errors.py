@@ -268,6 +268,13 @@ CASES: dict[str, tuple[str, int, int, str, str | None]] = {
         "invalid escape '\\U' in a double-quoted value",
         "write a backslash as \\\\, or use single quotes, which keep backslashes as they are",
     ),
+    "a directive twice": (
+        "%YAML 1.2\n%YAML 1.2\n---\n" + HEAD,
+        2,
+        1,
+        "invalid directive '%YAML 1.2'",
+        "agent configs need none: delete it",
+    ),
     "a directive": (
         "%FOO bar\n---\n" + HEAD,
         1,
@@ -281,6 +288,51 @@ CASES: dict[str, tuple[str, int, int, str, str | None]] = {
         4,
         "invalid tag '!e!tag'",
         "remove it; agent configs use plain values",
+    ),
+    "a key with no indentation below an indented root": (
+        "  ellipsis:\n    version: v1\n  claude:\n    system: x\nmodel: y\n",
+        5,
+        1,
+        "this line has no indentation, which matches no key above it",
+        "indent it like line 3 (2 spaces)",
+    ),
+    "a value without a key": (
+        HEAD + "claude:\n  system\n  : x\n",
+        5,
+        3,
+        "a value without a key: ':' starts the line",
+        "write 'key: value'",
+    ),
+    "a line in a list that is no item": (
+        HEAD + "triggers:\n  - type: cron\n  schedule: x\n",
+        5,
+        3,
+        "a line in a list must be an item ('- ')",
+        "start it with '- ', or indent it under the item above",
+    ),
+    "a colon in brackets": (
+        HEAD + "x: [a:]\n",
+        3,
+        6,
+        "a plain value in brackets cannot contain ':'",
+        "quote it; after a key's ':', put a space",
+    ),
+    "a line separator in a key": (
+        'ellipsis:\n  name: "a\u2028b"\n  sys\u2028tem: x\n',
+        3,
+        6,
+        "a line separator (U+2028) breaks the line here for YAML, outside quotes",
+        'delete it; if the value needs it, write it as "\\u2028" in a double-quoted value',
+    ),
+    "a lone carriage return": (
+        HEAD + "claude:\n  system: x\n  mo\rdel: y\n",
+        5,
+        5,
+        (
+            "a carriage return (U+000D) without a line feed breaks the line here for YAML, "
+            "outside quotes"
+        ),
+        'delete it; if the value needs it, write it as "\\r" in a double-quoted value',
     ),
 }
 

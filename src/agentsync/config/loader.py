@@ -36,7 +36,11 @@ from agentsync.config.problems import (
     LoadProblem,
 )
 from agentsync.config.unparsed import declares_config
-from agentsync.config.yaml_errors import character_problem, syntax_problem
+from agentsync.config.yaml_errors import (
+    character_problem,
+    syntax_problem,
+    yaml_only_break_problem,
+)
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -377,6 +381,25 @@ def _unreadable(path: str, text: str, problem: LoadProblem) -> Document:
     return Document(path, text, None, {}, [problem], kind, loaded=False)
 
 
+def _parses(text: str) -> bool:
+    loader = _Loader(text)
+    try:
+        loader.get_single_node()
+    except yaml.YAMLError:
+        return False
+    finally:
+        loader.dispose()
+    return True
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, source: SourceLines) -> LoadProblem:
+    """The problem libyaml found; when the text would parse without the line breaks only
+    libyaml counts (U+2028 in a key, a stray "\\r"), the one that broke it."""
+    if source.differ and _parses(source.without_yaml_only_breaks()):
+        return yaml_only_break_problem(source, error)
+    return syntax_problem(error, source)
+
+
 def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Document:
     """Load YAML text into a Document."""
     text = text.removeprefix("\ufeff")  # libyaml skips it too, and counts no column for it
@@ -395,7 +418,7 @@ def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
-        return _unreadable(path, text, syntax_problem(error, source))
+        return _unreadable(path, text, _syntax_error(error, source))
     except (yaml.reader.ReaderError, UnicodeEncodeError):  # a character YAML does not allow
         return _unreadable(path, text, character_problem(source))
     except yaml.YAMLError as error:  # not expected: every error of libyaml's has a mark

@@ -1,10 +1,11 @@
 """Positions as git counts them: a new line starts after each ``\\n`` (``\\r\\n`` included).
 
 libyaml follows YAML 1.1 and also breaks lines at a lone ``\\r``, U+0085, U+2028 and U+2029,
-so one of them (inside a quoted string, say) would shift every later line number. YAML 1.2,
-git, GitHub's annotations and editors' "go to line" do not count them. ``SourceLines`` turns
-libyaml's marks and positions into git's lines, and holds the lines reporters show. A file
-without such a character, nearly every file, costs one check: libyaml's positions are git's.
+so one of them (inside a quoted string, say) would shift every later line number. Git,
+GitHub's annotations and editors' "go to line" count none of them (nor does YAML 1.2, but
+for the lone ``\\r``). ``SourceLines`` turns libyaml's marks and positions into git's lines,
+and holds the lines reporters show. A file without such a character, nearly every file,
+costs one check: libyaml's positions are git's.
 """
 
 from __future__ import annotations
@@ -71,6 +72,14 @@ class SourceLines:
     def _yaml_starts(self) -> list[int]:
         """The index of the first character of each line, as libyaml counts them."""
         return [0, *(match.end() for match in LINE_BREAK.finditer(self.text))]
+
+    def yaml_only_breaks(self) -> list[int]:
+        """The index of each line break libyaml counts and git does not."""
+        return [match.start() for match in _YAML_ONLY_BREAK.finditer(self.text)]
+
+    def without_yaml_only_breaks(self) -> str:
+        """The text with each of those line breaks a blank (so every index stays)."""
+        return _YAML_ONLY_BREAK.sub(" ", self.text)
 
     def index(self, line: int, column: int) -> int:
         """The index in the text of the 1-based ``line`` and ``column``."""

@@ -140,6 +140,9 @@ def _reserved_start(err: _Error) -> LoadProblem | None:
 
 
 def _colon_in_value(err: _Error) -> LoadProblem | None:
+    if "unexpected ':'" in err.problem:  # "[a:]": libyaml ends a key at ":" before "]"
+        message = "a plain value in brackets cannot contain ':'"
+        return _problem(err.at, message, "quote it; after a key's ':', put a space")
     if "mapping values are not allowed" not in err.problem:
         return None
     line = err.line(err.at)
@@ -148,9 +151,12 @@ def _colon_in_value(err: _Error) -> LoadProblem | None:
         message = "a plain value cannot contain ': ' (YAML reads it as a key)"
         return _problem(err.at, message, _quote_hint(line, value_at))
     found = _continued_value(err)
-    if found is None and err.at[1] > 1024:
+    if found is not None:
+        return found
+    if err.at[1] > 1024:
         return _problem(err.at, "a key cannot be longer than 1024 characters", "shorten it")
-    return found
+    message = "this ':' would start a mapping where YAML allows none"
+    return _problem(err.at, message, "quote the value if the ':' is part of it")
 
 
 def _continued_value(err: _Error) -> LoadProblem | None:
@@ -234,7 +240,12 @@ def _documents(err: _Error) -> LoadProblem | None:
         if _DOCUMENT_END.match(text):
             message = f"the document ends with '...' on line {number}: nothing may follow it"
             return _problem(err.at, message, "delete the '...' line; one agent per file")
-    return _problem(err.at, "a document with directives must start with '---'", "add '---'")
+    above = _content_lines_above(err.source, err.at[0])
+    if any(text.startswith("%") for _, text in above):
+        return _problem(err.at, "a document with directives must start with '---'", "add '---'")
+    if any(_indent(text) > err.at[1] - 1 for _, text in above):  # the root was indented
+        return _misindented(err)
+    return _problem(err.at, "text after the end of the document", "delete it")
 
 
 def _unclosed_quote(err: _Error) -> LoadProblem | None:
@@ -333,12 +344,18 @@ def _block(err: _Error) -> LoadProblem | None:
         return found
     line = err.line(err.at)
     column = err.at[1]
-    if line[column - 1 : column + 1].rstrip() == "-":
-        hint = "put the list under a key of its own, indented below it"
-        return _problem(err.at, "a list item cannot stand among the keys of a mapping", hint)
+    starts = line[column - 1 : column + 1].rstrip()
+    if starts == ":":
+        return _problem(err.at, "a value without a key: ':' starts the line", "write 'key: value'")
     if err.opened is not None and column != err.opened[1] and column - 1 == _indent(line):
         return _misindented(err)
-    return None
+    if "block collection" in err.context:
+        hint = "start it with '- ', or indent it under the item above"
+        return _problem(err.at, "a line in a list must be an item ('- ')", hint)
+    if starts == "-":
+        hint = "put the list under a key of its own, indented below it"
+        return _problem(err.at, "a list item cannot stand among the keys of a mapping", hint)
+    return _problem(err.at, "expected a key ('name: value') here")
 
 
 def _misindented(err: _Error) -> LoadProblem:
@@ -352,7 +369,8 @@ def _misindented(err: _Error) -> LoadProblem:
     deeper = [level for level in levels if level[1] > indent][-1:]
     shallower = [level for level in levels if level[1] < indent][:1]
     fits = " or ".join(f"line {number} ({_spaces(width)})" for number, width in deeper + shallower)
-    message = f"this line is indented {_spaces(indent)}, which matches no key above it"
+    shown = f"is indented {_spaces(indent)}" if indent else "has no indentation"
+    message = f"this line {shown}, which matches no key above it"
     return _problem(err.at, message, f"indent it like {fits}" if fits else None)
 
 
@@ -386,7 +404,7 @@ def _indicator(err: _Error) -> LoadProblem | None:
 def _properties(err: _Error) -> LoadProblem | None:
     """A bad directive or tag."""
     where = err.opened or err.at
-    if "directive" in err.context:
+    if "directive" in err.context + err.problem or "incompatible YAML" in err.problem:
         shown = err.line(where).strip()
         return _problem(where, f"invalid directive '{shown}'", "agent configs need none: delete it")
     if "tag" in err.context or "tag handle" in err.problem:
@@ -444,6 +462,27 @@ def syntax_problem(error: yaml.MarkedYAMLError, source: SourceLines) -> LoadProb
     if "node content" in err.problem:
         return _missing_value(err)
     return _problem(err.at, f"invalid YAML: {err.problem or err.context}")
+
+
+_BREAK_NAMES: Final = {
+    "\r": "a carriage return (U+000D) without a line feed",
+    "\x85": "a next-line character (U+0085)",
+    "\u2028": "a line separator (U+2028)",
+    "\u2029": "a paragraph separator (U+2029)",
+}
+
+
+def yaml_only_break_problem(source: SourceLines, error: yaml.MarkedYAMLError) -> LoadProblem:
+    """The problem when the text parses once its YAML-only line breaks are blanks: the last
+    of them before where libyaml stopped broke a key or plain value in two."""
+    stopped = error.problem_mark or error.context_mark
+    breaks = source.yaml_only_breaks()
+    index = ([i for i in breaks if stopped is None or i <= stopped.index] or breaks)[-1]
+    char = source.text[index]
+    message = f"{_BREAK_NAMES[char]} breaks the line here for YAML, outside quotes"
+    escape = "\\r" if char == "\r" else f"\\u{ord(char):04x}"
+    hint = f'delete it; if the value needs it, write it as "{escape}" in a double-quoted value'
+    return _problem(source.at_index(index), message, hint)
 
 
 def character_problem(source: SourceLines) -> LoadProblem:
