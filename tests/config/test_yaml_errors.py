@@ -226,6 +226,13 @@ CASES: dict[str, tuple[str, int, int, str, str | None]] = {
         "this line is indented 2 spaces, which matches no key above it",
         "indent it like line 4 (4 spaces) or line 3 (no indentation)",
     ),
+    "a key indented like no other, after a comment": (
+        HEAD + "claude:\n    system: x\n  # the model\n  model: y\n",
+        6,
+        3,
+        "this line is indented 2 spaces, which matches no key above it",
+        "indent it like line 4 (4 spaces) or line 3 (no indentation)",
+    ),
     "a line without its colon": (
         HEAD + "claude:\n  system x\n  model: y\n",
         4,

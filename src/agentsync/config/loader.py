@@ -2,15 +2,16 @@
 
 The fast path composes the node graph with libyaml (PyYAML's C parser) and builds plain
 Python values while recording the 1-based line and column of every key and value. libyaml's
-node marks are 0-based; this module adds 1 and nothing else does.
+marks are 0-based and count YAML 1.1's line breaks: the builder adds 1, or, in the rare text
+where libyaml and git number lines differently, asks ``positions`` for git's.
 
 Scalars follow the YAML 1.2 core schema: ``yes``/``no``/``on``/``off`` are strings, ``0755`` is
 decimal. Hostile input is bounded, and each bound becomes a problem at a position:
 file size, an encoding other than UTF-8 (``encoding``), nesting depth (checked on the text
 before composing, since libyaml's composer recurses in C), alias expansion (billion laughs)
-and recursive aliases, duplicate keys, characters YAML refuses, and every syntax error, said
-the way ``yaml_errors`` explains it. Positions are git's (``positions``): a line ends at
-``\n`` only. Whether a file that does not parse is a config at all is ``unparsed``'s answer.
+and recursive aliases, duplicate keys, characters YAML refuses (``characters``), and every
+syntax error, said the way ``yaml_errors`` explains it. Whether a file that does not parse
+is a config at all is ``unparsed``'s answer.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, Literal, NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from agentsync.config.characters import character_problem, yaml_only_break_problem
 from agentsync.config.encoding import NotUtf8, decode
 from agentsync.config.files import NotRegularFile, read_regular_file
 from agentsync.config.nesting import first_too_deep
@@ -36,11 +38,7 @@ from agentsync.config.problems import (
     LoadProblem,
 )
 from agentsync.config.unparsed import declares_config
-from agentsync.config.yaml_errors import (
-    character_problem,
-    syntax_problem,
-    yaml_only_break_problem,
-)
+from agentsync.config.yaml_errors import syntax_problem
 
 try:
     from yaml._yaml import CParser as _Parser

@@ -8,8 +8,8 @@ with the fix: a plain value holding ": " or starting with "@", "`", "*", "&", "-
 undefined alias (and the anchor it most likely meant); a second document; a tab in the
 indentation; a quote or bracket never closed (at the line where it opened); text after a
 closing quote or bracket; an unknown escape; a line indented to no key, or missing its ":".
-Anything else keeps libyaml's own problem, without the internals. ``character_problem`` names
-a character YAML does not allow. Both of PyYAML's parsers are read alike: the matches are on
+Anything else keeps libyaml's own problem, without the internals (``characters`` names the
+characters that stop libyaml). Both of PyYAML's parsers are read alike: the matches are on
 words they share. Only a file that failed to parse gets here.
 """
 
@@ -37,8 +37,6 @@ _COMMENT = re.compile(r"[ \t]+#.*")
 _ENTRY_END = re.compile(r"[,\]}]")
 _DOCUMENT_END = re.compile(r"\.\.\.(?:[ \t]|$)")
 _CLOSES: Final = {"[": "]", "{": "}"}
-# Characters YAML does not allow anywhere (libyaml's reader refuses them).
-_DISALLOWED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Error(NamedTuple):
@@ -108,15 +106,18 @@ def _scalar_hint(line: str, start: int) -> str:
     return f"quote it: {_quoted(entry)}"
 
 
-def _content_lines_above(source: SourceLines, row: int) -> list[tuple[int, str]]:
-    """``(number, text)`` of the lines above ``row`` that hold more than blanks, nearest first,
-    up to a comment line (a plain value cannot run past one)."""
+def _content_lines_above(
+    source: SourceLines, row: int, *, to_comment: bool = False
+) -> list[tuple[int, str]]:
+    """``(number, text)`` of the lines above ``row`` that hold more than blanks or a comment,
+    nearest first; ``to_comment``: only up to a comment line (a plain value cannot pass one)."""
     found = []
     for number in range(row - 1, 0, -1):
         text = source.line(number)
         if text.lstrip().startswith("#"):
-            break
-        if text.strip():
+            if to_comment:
+                break
+        elif text.strip():
             found.append((number, text))
     return found
 
@@ -165,7 +166,7 @@ def _continued_value(err: _Error) -> LoadProblem | None:
     row = err.at[0]
     indent = _indent(err.line(err.at))
     first = row
-    for number, text in _content_lines_above(err.source, row):
+    for number, text in _content_lines_above(err.source, row, to_comment=True):
         value_at, has_key = _value_start(text, len(text))
         opens_value = has_key or value_at > _indent(text)  # "key:" or "- "
         if opens_value and _COMMENT.sub("", text[value_at:]).strip():  # with text on the line
@@ -462,39 +463,3 @@ def syntax_problem(error: yaml.MarkedYAMLError, source: SourceLines) -> LoadProb
     if "node content" in err.problem:
         return _missing_value(err)
     return _problem(err.at, f"invalid YAML: {err.problem or err.context}")
-
-
-_BREAK_NAMES: Final = {
-    "\r": "a carriage return (U+000D) without a line feed",
-    "\x85": "a next-line character (U+0085)",
-    "\u2028": "a line separator (U+2028)",
-    "\u2029": "a paragraph separator (U+2029)",
-}
-
-
-def yaml_only_break_problem(source: SourceLines, error: yaml.MarkedYAMLError) -> LoadProblem:
-    """The problem when the text parses once its YAML-only line breaks are blanks: the last
-    of them before where libyaml stopped broke a key or plain value in two."""
-    stopped = error.problem_mark or error.context_mark
-    breaks = source.yaml_only_breaks()
-    index = ([i for i in breaks if stopped is None or i <= stopped.index] or breaks)[-1]
-    char = source.text[index]
-    message = f"{_BREAK_NAMES[char]} breaks the line here for YAML, outside quotes"
-    escape = "\\r" if char == "\r" else f"\\u{ord(char):04x}"
-    hint = f'delete it; if the value needs it, write it as "{escape}" in a double-quoted value'
-    return _problem(source.at_index(index), message, hint)
-
-
-def character_problem(source: SourceLines) -> LoadProblem:
-    """The first character YAML does not allow (libyaml refused the text for one)."""
-    found = _DISALLOWED.search(source.text)
-    if found is None:  # not expected: libyaml refuses only these
-        return _problem((1, 1), "the file holds a character YAML does not allow")
-    code = ord(found.group())
-    where = source.at_index(found.start())
-    if 0xD800 <= code <= 0xDFFF:
-        return _problem(where, f"unpaired surrogate U+{code:04X} is not allowed", "delete it")
-    what = "character" if code >= 0xFFFE else "control character"
-    escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-    hint = f'delete it; if the value needs it, write it as "{escape}" in a double-quoted value'
-    return _problem(where, f"{what} U+{code:04X} is not allowed in YAML", hint)
