@@ -25,7 +25,6 @@ from typing import Any, Literal, NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from agentsync.config.characters import character_problem, yaml_only_break_problem
 from agentsync.config.encoding import NotUtf8, decode
 from agentsync.config.files import NotRegularFile, read_regular_file
 from agentsync.config.nesting import first_too_deep
@@ -37,8 +36,6 @@ from agentsync.config.problems import (
     ConfigPath,
     LoadProblem,
 )
-from agentsync.config.unparsed import declares_config
-from agentsync.config.yaml_errors import syntax_problem
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -375,6 +372,9 @@ def _check_nesting(source: SourceLines, limits: Limits) -> LoadProblem | None:
 
 def _unreadable(path: str, text: str, problem: LoadProblem) -> Document:
     """A file whose YAML could not be read: a config if it says it is one, in any style."""
+    # The modules that read a broken file load with the first one: not at agent-lint's start.
+    from agentsync.config.unparsed import declares_config
+
     kind: Literal["config", "ignored"] = "config" if declares_config(text) else "ignored"
     return Document(path, text, None, {}, [problem], kind, loaded=False)
 
@@ -393,6 +393,9 @@ def _parses(text: str) -> bool:
 def _syntax_error(error: yaml.MarkedYAMLError, source: SourceLines) -> LoadProblem:
     """The problem libyaml found; when the text would parse without the line breaks only
     libyaml counts (U+2028 in a key, a stray "\\r"), the one that broke it."""
+    from agentsync.config.characters import yaml_only_break_problem
+    from agentsync.config.yaml_errors import syntax_problem
+
     if source.differ and _parses(source.without_yaml_only_breaks()):
         return yaml_only_break_problem(source, error)
     return syntax_problem(error, source)
@@ -418,6 +421,8 @@ def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS
     except yaml.MarkedYAMLError as error:
         return _unreadable(path, text, _syntax_error(error, source))
     except (yaml.reader.ReaderError, UnicodeEncodeError):  # a character YAML does not allow
+        from agentsync.config.characters import character_problem
+
         return _unreadable(path, text, character_problem(source))
     except yaml.YAMLError as error:  # not expected: every error of libyaml's has a mark
         return _unreadable(path, text, LoadProblem(SYNTAX, 1, 1, f"invalid YAML: {error}"))
