@@ -5,6 +5,7 @@ from libyaml's errors, the parser PyYAML's wheels ship and the loader uses."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from yaml._yaml import CParser
@@ -423,3 +424,12 @@ def test_an_unpaired_surrogate_is_a_problem_not_an_exception() -> None:
         5,
         "unpaired surrogate U+D800 is not allowed",
     )
+
+
+@pytest.mark.parametrize("run", [" ", "\t", " #", "a ", "' "])
+def test_a_long_broken_line_is_explained_in_linear_time(run: str) -> None:
+    text = HEAD + "claude:\n  system x" + run * 100_000 + "y\n  model: z\n"
+    start = time.perf_counter()
+    problem = _only_problem(text)
+    assert time.perf_counter() - start < 2  # backtracking over the run would take minutes
+    assert problem.line in (4, 5)

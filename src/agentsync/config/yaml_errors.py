@@ -16,7 +16,7 @@ words they share. Only a file that failed to parse gets here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Final, NamedTuple
 
 import yaml
@@ -29,11 +29,13 @@ from agentsync.printable import printable
 Position = tuple[int, int]  # 1-based line and column, as git counts lines
 
 _ENTRIES = re.compile(r"[ \t]*(?:-[ \t]+)*")  # indentation, then "- " entries
-_KEY = re.compile(r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s'"#:][^#]*?)[ \t]*:(?:[ \t]+|$)""")
+_QUOTED = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^']|'')*'""")
+_KEY_COLON = re.compile(r":(?:[ \t]|$)")
+_BLANKS = re.compile(r"[ \t]*")
 _ALIAS = re.compile(r"\*([^\s,\[\]{}]*)")
 _ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,]))&([^\s,\[\]{}]+)", re.MULTILINE)
 _TAG = re.compile(r"![^\s,\[\]{}]*")
-_COMMENT = re.compile(r"[ \t]+#.*")
+_COMMENT = re.compile(r"[ \t]#")  # where a comment starts (its blank)
 _ENTRY_END = re.compile(r"[,\]}]")
 _DOCUMENT_END = re.compile(r"\.\.\.(?:[ \t]|$)")
 _CLOSES: Final = {"[": "]", "{": "}"}
@@ -71,14 +73,45 @@ def _spaces(count: int) -> str:
     return "no indentation" if count == 0 else f"{count} space{'s' if count > 1 else ''}"
 
 
+def _without_comment(text: str) -> str:
+    comment = _COMMENT.search(text)
+    return (text[: comment.start()] if comment else text).strip()
+
+
+def _after_blanks(line: str, at: int) -> int:
+    blanks = _BLANKS.match(line, at)
+    assert blanks is not None  # the pattern matches the empty string
+    return blanks.end()
+
+
+def _key_end(line: str, start: int) -> int | None:
+    """Where the value starts after a key that starts at ``start`` (past its ``:`` and the
+    blanks after it), or None when no key starts there. Linear in the line, whatever it
+    holds (a regular expression with a lazy key would backtrack on long runs of blanks)."""
+    first = line[start : start + 1]
+    if first in ("'", '"'):
+        quoted = _QUOTED.match(line, start)
+        colon = _after_blanks(line, quoted.end()) if quoted else -1
+        if colon < 0 or not _KEY_COLON.match(line, colon):
+            return None
+    elif first in ("", "#", ":"):
+        return None
+    else:
+        found = _KEY_COLON.search(line, start)
+        if found is None or _COMMENT.search(line, start, found.start()):
+            return None
+        colon = found.start()
+    return _after_blanks(line, colon + 1)
+
+
 def _value_start(line: str, before: int) -> tuple[int, bool]:
     """Where the value of a ``key: value`` or ``- value`` line starts (0-based), and whether
     a key ends before column ``before``."""
     entries = _ENTRIES.match(line)
     start = entries.end() if entries else 0
-    key = _KEY.match(line, start)
-    if key is not None and key.end() <= before:
-        return key.end(), True
+    key_end = _key_end(line, start)
+    if key_end is not None and key_end <= before:
+        return key_end, True
     return start, False
 
 
@@ -90,7 +123,7 @@ def _quoted(value: str) -> str:
 
 def _quote_hint(line: str, value_at: int, value: str | None = None) -> str:
     """``quote the value: key: "the value"``, from the value starting at ``value_at``."""
-    text = _COMMENT.sub("", line[value_at:]).strip() if value is None else value
+    text = _without_comment(line[value_at:]) if value is None else value
     prefix = line[:value_at].strip()
     return f"quote the value: {f'{prefix} ' if prefix else ''}{_quoted(text)}"
 
@@ -108,18 +141,18 @@ def _scalar_hint(line: str, start: int) -> str:
 
 def _content_lines_above(
     source: SourceLines, row: int, *, to_comment: bool = False
-) -> list[tuple[int, str]]:
+) -> Iterator[tuple[int, str]]:
     """``(number, text)`` of the lines above ``row`` that hold more than blanks or a comment,
     nearest first; ``to_comment``: only up to a comment line (a plain value cannot pass one)."""
-    found = []
-    for number in range(row - 1, 0, -1):
-        text = source.line(number)
-        if text.lstrip().startswith("#"):
+    lines = source.lines
+    for number in range(min(row, len(lines) + 1) - 1, 0, -1):
+        text = lines[number - 1]
+        stripped = text.lstrip()
+        if stripped.startswith("#"):
             if to_comment:
-                break
-        elif text.strip():
-            found.append((number, text))
-    return found
+                return
+        elif stripped:
+            yield number, text
 
 
 # -- the causes, each recognised from libyaml's words and the source ---------------------------
@@ -169,7 +202,7 @@ def _continued_value(err: _Error) -> LoadProblem | None:
     for number, text in _content_lines_above(err.source, row, to_comment=True):
         value_at, has_key = _value_start(text, len(text))
         opens_value = has_key or value_at > _indent(text)  # "key:" or "- "
-        if opens_value and _COMMENT.sub("", text[value_at:]).strip():  # with text on the line
+        if opens_value and _without_comment(text[value_at:]):  # with text on the line
             if _indent(text) < indent:
                 return _problem(
                     (row, indent + 1),
@@ -218,7 +251,7 @@ def _undefined_alias(err: _Error) -> LoadProblem:
         return _problem(err.at, message, "define the anchor before any alias to it")
     import difflib  # only for this error: not worth agent-lint's start-up
 
-    known = [anchor for anchor, index in anchors.items() if index < here]
+    known = [anchor for anchor, index in anchors.items() if index < here][-1000:]  # the nearest
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         defined = err.source.at_index(anchors[close[0]])[0]
@@ -241,7 +274,7 @@ def _documents(err: _Error) -> LoadProblem | None:
         if _DOCUMENT_END.match(text):
             message = f"the document ends with '...' on line {number}: nothing may follow it"
             return _problem(err.at, message, "delete the '...' line; one agent per file")
-    above = _content_lines_above(err.source, err.at[0])
+    above = list(_content_lines_above(err.source, err.at[0]))
     if any(text.startswith("%") for _, text in above):
         return _problem(err.at, "a document with directives must start with '---'", "add '---'")
     if any(_indent(text) > err.at[1] - 1 for _, text in above):  # the root was indented
@@ -286,7 +319,7 @@ def _after_quote(err: _Error, adjacent: bool) -> LoadProblem | None:
         end = _ENTRY_END.search(line, err.at[1] - 1)
         value = line[opening : end.start() if end else len(line)].strip()
     else:
-        value = _COMMENT.sub("", line[value_at:]).strip()
+        value = _without_comment(line[value_at:])
     if len(value) > 1 and value[0] == value[-1] == quote:
         value = value[1:-1]
     prefix = line[:value_at].strip() if opening <= value_at else ""
@@ -367,6 +400,8 @@ def _misindented(err: _Error) -> LoadProblem:
         width = _indent(text)
         if not levels or width < levels[-1][1]:
             levels.append((number, width))
+            if width == 0:
+                break
     deeper = [level for level in levels if level[1] > indent][-1:]
     shallower = [level for level in levels if level[1] < indent][:1]
     fits = " or ".join(f"line {number} ({_spaces(width)})" for number, width in deeper + shallower)
