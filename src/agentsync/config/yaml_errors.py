@@ -245,13 +245,13 @@ def _undefined_alias(err: _Error) -> LoadProblem:
     anchors: dict[str, int] = {}
     for anchor in _ANCHOR.finditer(err.source.text):
         anchors.setdefault(anchor.group(1), anchor.start())
-    if name in anchors:  # only after the alias: libyaml knows those before it
+    if anchors.get(name, -1) > here:  # libyaml knows only the anchors before an alias
         later = err.source.at_index(anchors[name])[0]
         message = f"alias '*{name}' comes before its anchor '&{name}' (line {later})"
         return _problem(err.at, message, "define the anchor before any alias to it")
     import difflib  # only for this error: not worth agent-lint's start-up
 
-    known = [anchor for anchor, index in anchors.items() if index < here][-1000:]  # the nearest
+    known = [anchor for anchor, at in anchors.items() if at < here and anchor != name][-1000:]
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         defined = err.source.at_index(anchors[close[0]])[0]
