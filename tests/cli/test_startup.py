@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+BROKEN = FIXTURES / "lint" / "invalid" / "syntax-colon-in-value.yaml"
 HEAVY = ("pydantic", "jsonschema", "croniter", "click", "fastapi", "uvicorn", "httpx", "starlette")
 
 PROBE = """
@@ -38,3 +39,14 @@ def test_an_unusual_output_schema_loads_jsonschema_lazily() -> None:
     assert code == 1
     assert "jsonschema" in modules
     assert modules.isdisjoint(set(HEAVY) - {"jsonschema"})
+
+
+def test_only_a_broken_file_loads_the_modules_that_explain_it() -> None:
+    probe = PROBE.replace('m.split(".")[0] for m in sys.modules', "m for m in sys.modules")
+    explain = {"agentsync.config.yaml_errors", "agentsync.config.unparsed"}
+    for path, loaded in ((FIXTURES / "example-repo", False), (BROKEN, True)):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True
+        )
+        modules = set(json.loads(done.stdout)[1])
+        assert explain & modules == (explain if loaded else set()), path

@@ -360,7 +360,7 @@ def test_unquoted_star_gets_a_quoting_hint() -> None:
     doc = load_text("ellipsis: {}\ntriggers:\n  - type: cron\n    schedule: */5 * * * *\n")
     problem = doc.problems[0]
     assert (problem.line, problem.column) == (4, 15)
-    assert problem.hint == 'quote it: schedule: "*/5 * * * *"'
+    assert problem.hint == 'quote the value: schedule: "*/5 * * * *"'
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,17 @@ BEYOND_THE_SCHEMA: dict[str, tuple[Verdict, str]] = {
     "duplicate-key.yaml": ("parse-error", "YAML forbids duplicate keys"),
     "invalid-utf8.yaml": ("parse-error", "not UTF-8"),
     "tab-indent.yaml": ("parse-error", "YAML forbids tab indentation"),
+    "syntax-colon-in-value.yaml": ("parse-error", "a plain value holding ': '"),
+    "syntax-control-character.yaml": ("parse-error", "a control character YAML refuses"),
+    "syntax-flow-style-marker-last.yaml": ("parse-error", "a broken flow mapping"),
+    "syntax-flow-style.yaml": ("parse-error", "a broken flow mapping"),
+    "syntax-reserved-at.yaml": ("parse-error", "a plain value starting with @"),
+    "syntax-reserved-backtick.yaml": ("parse-error", "a plain value starting with a backtick"),
+    "syntax-tab-in-block.yaml": ("parse-error", "YAML forbids tab indentation"),
+    "syntax-unclosed-bracket.yaml": ("parse-error", "an unclosed bracket"),
+    "syntax-unclosed-quote.yaml": ("parse-error", "an unclosed quote"),
+    "syntax-undefined-alias.yaml": ("parse-error", "an alias to no anchor"),
+    "utf16.yaml": ("accepted", "the platform reads UTF-8 only; check-jsonschema decodes UTF-16"),
     "two-documents.yaml": ("parse-error", "a config file holds one YAML document"),
 }
 # Invalid fixtures check-jsonschema is not run on: agent-lint refuses them before validating

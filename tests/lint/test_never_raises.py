@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -14,6 +15,7 @@ from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
 
 SETTINGS = Settings()
+PARSER_INTERNALS = re.compile(r"<unicode string>|position \d|while (scanning|parsing)|\n")
 
 yaml_tokens = st.sampled_from(
     [
@@ -62,6 +64,13 @@ yaml_tokens = st.sampled_from(
         "\ufeff",
         "ü",
         "\r\n",
+        "\r",
+        "\x85",
+        "\u2028",
+        "\x07",
+        "@",
+        "`",
+        "\\",
         "limits:",
         "run: -1",
         "json_schema:",
@@ -81,10 +90,14 @@ def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
 @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(yaml_tokens, max_size=40).map("".join))
 def test_yaml_like_text_never_raises(text: str) -> None:
-    result = lint_document(load_text(text, "fuzz.yaml"), SETTINGS)
+    document = load_text(text, "fuzz.yaml")
+    result = lint_document(document, SETTINGS)
     for diagnostic in result.diagnostics:
-        assert diagnostic.line >= 1
+        assert 1 <= diagnostic.line <= text.count("\n") + 1  # lines as git counts them
         assert diagnostic.column >= 1
+    for problem in document.problems:  # one line each, in the file's terms
+        assert not PARSER_INTERNALS.search(problem.message), problem
+        assert not PARSER_INTERNALS.search(problem.hint or ""), problem
 
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=20)

@@ -10,11 +10,18 @@ from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import LocalServer
 from tests.controlplane.conftest import API_KEY, api, server
 
-__all__ = ["api", "direct", "server"]
+__all__ = ["api", "client", "direct", "server"]
 
 
 @pytest.fixture
-def direct(server: LocalServer) -> Iterator[Client]:
-    """A client straight to the control plane (no proxy, no faults), to read what it holds."""
+def client(server: LocalServer) -> Iterator[Client]:
+    """The real client, on the local control plane."""
     with Client(server.url, API_KEY) as client:
         yield client
+
+
+@pytest.fixture
+def direct(client: Client) -> Client:
+    """The same client, named for the tests that also talk through a faulty proxy: it reads
+    what the control plane holds, with no fault in the way."""
+    return client

@@ -84,15 +84,18 @@ class Git:
         )
         return done.stdout.strip()
 
-    def commit(self, files: Mapping[str, str | None], message: str = "change") -> str:
+    def commit(self, files: Mapping[str, str | bytes | None], message: str = "change") -> str:
         """Write (or, for None, remove) the files, commit everything, return the sha."""
-        for path, text in files.items():
+        for path, content in files.items():
             target = self.root / path
-            if text is None:
+            if content is None:
                 target.unlink()
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
             else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text)
+                target.write_text(content)
         self.run("add", "-A")
         self.run("commit", "-q", "--allow-empty", "-m", message)
         return self.run("rev-parse", "HEAD")

@@ -17,7 +17,6 @@ import pytest
 from agentsync.config.loader import load_text
 from agentsync.controlplane.client import Client
 from agentsync.controlplane.errors import Invalid
-from agentsync.controlplane.server import LocalServer
 from agentsync.controlplane.validation import validate_yaml
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding
@@ -27,7 +26,6 @@ from agentsync.lint.settings import Settings
 from agentsync.sync.engine import apply_sync
 from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
-from tests.controlplane.conftest import API_KEY
 from tests.sync.support import Git, valid_text
 
 REPO = "acme/app"
@@ -40,12 +38,6 @@ POISON = {
     "agents/float-tag.yaml": PROMPT + "limits:\n  run: !!float 1" + "0" * 400 + "\n",
 }
 FAILS_LINT = "agents/fails-lint.yaml"
-
-
-@pytest.fixture
-def client(server: LocalServer) -> Iterator[Client]:
-    with Client(server.url, API_KEY) as client:
-        yield client
 
 
 @pytest.fixture

@@ -20,15 +20,8 @@ import os
 import stat
 from pathlib import Path
 
-from agentsync.config.loader import (
-    DEFAULT_LIMITS,
-    UNREADABLE,
-    Document,
-    Limits,
-    LoadProblem,
-    load_bytes,
-    too_large,
-)
+from agentsync.config.loader import DEFAULT_LIMITS, Document, Limits, load_bytes, too_large
+from agentsync.config.problems import UNREADABLE, LoadProblem
 
 _NOT_REGULAR = {
     stat.S_IFDIR: "a directory",

@@ -2,26 +2,38 @@
 
 The fast path composes the node graph with libyaml (PyYAML's C parser) and builds plain
 Python values while recording the 1-based line and column of every key and value. libyaml's
-node marks are 0-based; this module adds 1 and nothing else does.
+marks are 0-based and count YAML 1.1's line breaks: the builder adds 1, or, in the rare text
+where libyaml and git number lines differently, asks ``positions`` for git's.
 
 Scalars follow the YAML 1.2 core schema: ``yes``/``no``/``on``/``off`` are strings, ``0755`` is
 decimal. Hostile input is bounded, and each bound becomes a problem at a position:
-file size, invalid UTF-8, nesting depth (checked on the event stream before composing, since
-libyaml's composer recurses in C), alias expansion (billion laughs) and recursive aliases,
-duplicate keys, tabs and every other syntax error.
+file size, an encoding other than UTF-8 (``encoding``), nesting depth (checked on the text
+before composing, since libyaml's composer recurses in C), alias expansion (billion laughs)
+and recursive aliases, duplicate keys, characters YAML refuses (``characters``), and every
+syntax error, said the way ``yaml_errors`` explains it. Whether a file that does not parse
+is a config at all is ``unparsed``'s answer.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from agentsync.config.nesting import LINE_BREAK, first_too_deep
+from agentsync.config.encoding import NotUtf8, decode
+from agentsync.config.nesting import first_too_deep
+from agentsync.config.positions import Mark, SourceLines
+from agentsync.config.problems import (
+    DOCUMENT_LIMITS,
+    DUPLICATE_KEY,
+    SYNTAX,
+    ConfigPath,
+    LoadProblem,
+)
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -39,19 +51,10 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
             Composer.__init__(self)
 
 
-# Rule ids of the problems found while loading (registered in agentsync.lint.rules).
-SYNTAX: Final = "syntax"
-DUPLICATE_KEY: Final = "duplicate-key"
-DOCUMENT_LIMITS: Final = "document-limits"
-UNREADABLE: Final = "unreadable"
-
-ConfigPath = tuple[str | int, ...]
-
 _PLAIN = "?plain"
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-_ELLIPSIS_LINE = re.compile(r"""^(?:ellipsis|"ellipsis"|'ellipsis')[ \t]*:""", re.MULTILINE)
 
 
 class Limits(NamedTuple):
@@ -75,17 +78,6 @@ class Span(NamedTuple):
     column: int
     style: str | None  # scalar style: None plain, '"', "'", '|', '>'; None for collections
     end_line: int
-
-
-class LoadProblem(NamedTuple):
-    """Something wrong with the file as YAML, found before any rule runs."""
-
-    rule: str
-    line: int
-    column: int
-    message: str
-    hint: str | None = None
-    path: ConfigPath = ()  # the config path it concerns, when there is one
 
 
 class Document:
@@ -116,12 +108,16 @@ class Document:
         self.loaded = loaded
 
     @cached_property
+    def source(self) -> SourceLines:
+        return SourceLines(self.text)
+
+    @property
     def lines(self) -> list[str]:
-        return LINE_BREAK.split(self.text)
+        """The text's lines, as git counts them."""
+        return self.source.lines
 
     def source_line(self, line: int) -> str:
-        lines = self.lines
-        return lines[line - 1] if 0 < line <= len(lines) else ""
+        return self.source.line(line)
 
 
 class _Loader(_Parser):
@@ -194,8 +190,12 @@ _EXPLICIT_TAGS: dict[str, tuple[str, type | None]] = {
 class _Builder:
     """Turns a composed node graph into Python values, recording spans and problems."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, source: SourceLines) -> None:
         self.limits = limits
+        # libyaml's positions, unless some line break is libyaml's only (rare: then git's)
+        self.where: Callable[[Mark], tuple[int, int]] | None = (
+            source.at_mark if source.differ else None
+        )
         self.spans: dict[ConfigPath, Span] = {}
         self.problems: list[LoadProblem] = []
         self._seen: set[int] = set()
@@ -204,25 +204,31 @@ class _Builder:
         self._alias_depth = 0
         self._overflowed = False
 
+    def position(self, mark: Mark) -> tuple[int, int]:
+        """The 1-based line (as git counts them) and column of a mark."""
+        return (mark.line + 1, mark.column + 1) if self.where is None else self.where(mark)
+
     def problem(
         self, rule: str, node: Node, message: str, hint: str | None = None, path: ConfigPath = ()
     ) -> None:
-        mark = node.start_mark
-        self.problems.append(LoadProblem(rule, mark.line + 1, mark.column + 1, message, hint, path))
+        self.problems.append(
+            LoadProblem(rule, *self.position(node.start_mark), message, hint, path)
+        )
 
     def build(self, node: Node, path: ConfigPath, key: Node | None, depth: int) -> Any:
-        mark, end = node.start_mark, node.end_mark
+        mark = node.start_mark
         key_mark = key.start_mark if key is not None else mark
         style = node.style if isinstance(node, ScalarNode) else None
-        # An end at column 0 is past the line break that ends the value (a block scalar's).
-        end_line = max(mark.line + 1, end.line + (1 if end.column else 0))
-        self.spans[path] = Span(
-            key_mark.line + 1, key_mark.column + 1, mark.line + 1, mark.column + 1, style, end_line
-        )
+        line, column = self.position(mark)
+        end_line, end_column = self.position(node.end_mark)
+        # An end at the first column is past the line break that ends the value (a block
+        # scalar's): the value ends on the line before.
+        end_line = max(line, end_line - (1 if end_column == 1 else 0))
+        self.spans[path] = Span(*self.position(key_mark), line, column, style, end_line)
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if depth >= self.limits.max_depth:  # the root collection (depth 0) is level 1
-            self.problems.append(_too_deep(mark.line + 1, mark.column + 1, self.limits))
+            self.problems.append(_too_deep(*self.position(mark), self.limits))
             return None
         node_id = id(node)
         if node_id in self._active:
@@ -317,7 +323,7 @@ class _Builder:
                 merges.append(value_node)
                 continue
             if key in key_nodes:
-                first = key_nodes[key].start_mark.line + 1
+                first = self.position(key_nodes[key].start_mark)[0]
                 self.problem(
                     DUPLICATE_KEY,
                     key_node,
@@ -345,51 +351,6 @@ class _Builder:
                     result.setdefault(key, value)
 
 
-def _syntax_problem(error: yaml.MarkedYAMLError, lines: list[str]) -> LoadProblem:
-    context, problem = error.context or "", error.problem or ""
-    mark = error.problem_mark or error.context_mark
-    if "alias" in context or "alias" in problem:
-        mark = error.context_mark or mark
-    line = mark.line + 1 if mark else 1
-    column = mark.column + 1 if mark else 1
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
-    if source[column - 1 : column] == "\t" or "'\\t'" in problem:
-        return LoadProblem(
-            SYNTAX, line, column, "a tab character cannot indent YAML", "indent with spaces only"
-        )
-    if "alias" in context or "alias" in problem:
-        star = source.find("*", max(column - 1, 0))
-        value = source[star:].strip() if star >= 0 else ""
-        quoted = f'"{value}"' if value and '"' not in value else "the value"
-        return LoadProblem(
-            SYNTAX,
-            line,
-            column,
-            "a plain value cannot start with '*': YAML reads it as an alias",
-            f"quote it: {source[:star].strip()} {quoted}".replace("  ", " ").strip()
-            if star >= 0
-            else "quote values that start with '*'",
-        )
-    if "expected a single document" in problem:
-        return LoadProblem(
-            SYNTAX,
-            line,
-            column,
-            "the file holds more than one YAML document; an agent config is one document",
-            "move each agent into a file of its own, or delete the '---' separator",
-        )
-    if "mapping values are not allowed here" in problem:
-        return LoadProblem(
-            SYNTAX,
-            line,
-            column,
-            "a ': ' inside a plain value starts a mapping YAML does not allow here",
-            "quote the whole value",
-        )
-    message = f"{context}: {problem}" if context and problem else problem or context
-    return LoadProblem(SYNTAX, line, column, f"invalid YAML: {message}")
-
-
 def _too_deep(line: int, column: int, limits: Limits) -> LoadProblem:
     """The nesting problem, at the 1-based position of the first collection past the limit."""
     return LoadProblem(
@@ -401,31 +362,56 @@ def _too_deep(line: int, column: int, limits: Limits) -> LoadProblem:
     )
 
 
-def _check_nesting(text: str, limits: Limits) -> LoadProblem | None:
+def _check_nesting(source: SourceLines, limits: Limits) -> LoadProblem | None:
     """Bound nesting from the text alone, before libyaml reads it (see
     :mod:`agentsync.config.nesting`: libyaml's own limits differ between its versions)."""
-    position = first_too_deep(text, limits.max_depth)
+    position = first_too_deep(source.text, limits.max_depth)
     if position is None:
         return None
-    return _too_deep(position[0] + 1, position[1] + 1, limits)
+    return _too_deep(*source.at_yaml(*position), limits)
 
 
 def _unreadable(path: str, text: str, problem: LoadProblem) -> Document:
-    """A file whose YAML could not be read: a config if its text has an ``ellipsis:`` line."""
-    kind: Literal["config", "ignored"] = (
-        "config" if not text.strip() or _ELLIPSIS_LINE.search(text) else "ignored"
-    )
+    """A file whose YAML could not be read: a config if it says it is one, in any style."""
+    # The modules that read a broken file load with the first one: not at agent-lint's start.
+    from agentsync.config.unparsed import declares_config
+
+    kind: Literal["config", "ignored"] = "config" if declares_config(text) else "ignored"
     return Document(path, text, None, {}, [problem], kind, loaded=False)
+
+
+def _parses(text: str) -> bool:
+    loader = _Loader(text)
+    try:
+        loader.get_single_node()
+    except yaml.YAMLError:
+        return False
+    finally:
+        loader.dispose()
+    return True
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, source: SourceLines) -> LoadProblem:
+    """The problem libyaml found; when the text would parse without the line breaks only
+    libyaml counts (U+2028 in a key, a stray "\\r"), the one that broke it."""
+    from agentsync.config.characters import yaml_only_break_problem
+    from agentsync.config.yaml_errors import syntax_problem
+
+    if source.differ and _parses(source.without_yaml_only_breaks()):
+        return yaml_only_break_problem(source, error)
+    return syntax_problem(error, source)
 
 
 def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Document:
     """Load YAML text into a Document."""
+    text = text.removeprefix("\ufeff")  # libyaml skips it too, and counts no column for it
     if len(text) * 4 > limits.max_bytes:  # UTF-8 takes at most 4 bytes a character
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > limits.max_bytes:
             return too_large(path, size, limits)
+    source = SourceLines(text)
     try:
-        depth_problem = _check_nesting(text, limits)
+        depth_problem = _check_nesting(source, limits)
         if depth_problem is not None:
             return _unreadable(path, text, depth_problem)
         loader = _Loader(text)
@@ -434,12 +420,16 @@ def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
-        return _unreadable(path, text, _syntax_problem(error, LINE_BREAK.split(text)))
-    except yaml.YAMLError as error:  # e.g. a reader error without a mark
+        return _unreadable(path, text, _syntax_error(error, source))
+    except (yaml.reader.ReaderError, UnicodeEncodeError):  # a character YAML does not allow
+        from agentsync.config.characters import character_problem
+
+        return _unreadable(path, text, character_problem(source))
+    except yaml.YAMLError as error:  # not expected: every error of libyaml's has a mark
         return _unreadable(path, text, LoadProblem(SYNTAX, 1, 1, f"invalid YAML: {error}"))
     if node is None:  # empty or comments only: a config with every default
         return Document(path, text, {}, {}, [], "config")
-    builder = _Builder(limits)
+    builder = _Builder(limits, source)
     data = builder.build(node, (), None, 0)
     if data is None and not builder.problems:  # "---", "null", "~": an empty file, stated
         return Document(path, text, {}, {}, [], "config")
@@ -451,24 +441,14 @@ def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS
 
 
 def load_bytes(raw: bytes, path: str = "<bytes>", limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Decode UTF-8 (with or without BOM) strictly, then load."""
+    """Decode UTF-8 (with or without BOM) strictly, then load; any other encoding is a
+    problem (``encoding``)."""
     if len(raw) > limits.max_bytes:
         return too_large(path, len(raw), limits)
-    raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        bad = raw[error.start : error.start + 1].hex()
-        problem = LoadProblem(
-            SYNTAX,
-            line,
-            column,
-            f"invalid UTF-8 (byte 0x{bad})",
-            "save the file as UTF-8",
-        )
-        return _unreadable(path, raw.decode("utf-8", errors="replace"), problem)
+        text = decode(raw)
+    except NotUtf8 as other:
+        return _unreadable(path, other.text, other.problem)
     return load_text(text, path, limits)
 
 

@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from agentsync.config.loader import ConfigPath
+from agentsync.config.problems import ConfigPath
 
 MASK = "********"
 

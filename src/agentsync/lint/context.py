@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
 
-from agentsync.config.loader import ConfigPath, Document, Span
+from agentsync.config.loader import Document, Span
+from agentsync.config.problems import ConfigPath
 from agentsync.config.schema import load as load_schema
 from agentsync.config.secrets import MASK, is_secret_path, mask_secrets, shortened, token_kind
 from agentsync.config.walk import scalars

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-from agentsync.config.loader import ConfigPath
+from agentsync.config.problems import ConfigPath
 
 Severity = Literal["error", "warning"]
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from agentsync.config.discovery import CONFIG_DIRS, discover, yaml_files
 from agentsync.config.files import load_file
-from agentsync.config.loader import ConfigPath, Document
+from agentsync.config.loader import Document
+from agentsync.config.problems import ConfigPath
 from agentsync.config.secrets import mask_secrets
 from agentsync.errors import UsageError
 from agentsync.lint.context import LintContext

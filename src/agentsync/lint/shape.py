@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, NamedTuple
 
-from agentsync.config.loader import ConfigPath
+from agentsync.config.problems import ConfigPath
 from agentsync.config.schema import subschemas
 from agentsync.money import MAX_AMOUNT, fits, unfit_numbers
 

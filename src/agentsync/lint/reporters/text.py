@@ -30,6 +30,16 @@ def _window(source: str, column: int, width: int = 100) -> tuple[str, int]:
     return prefix + shown + suffix, column - start + len(prefix)
 
 
+def _visible(source: str, column: int) -> tuple[str, int]:
+    """The source line as a terminal shows it safely: a tab as a space, any other character
+    that is not printable escaped (``\\x07``, ``\\u2028``), and the column moved to match."""
+    source = source.replace("\t", " ")
+    if source.isprintable():
+        return source, column
+    before = printable(source[: column - 1])
+    return before + printable(source[column - 1 :]), len(before) + 1
+
+
 class TextReporter(Reporter):
     def _paint(self, text: str, style: str) -> str:
         return f"{_STYLES[style]}{text}{_RESET}" if self.color else text
@@ -51,7 +61,7 @@ class TextReporter(Reporter):
         source = file.snippets.get(d.line)
         if source is not None and source.strip():
             gutter = " " * len(str(d.line))
-            shown, column = _window(source.replace("\t", " "), d.column)
+            shown, column = _window(*_visible(source, d.column))
             caret = self._paint(self._caret(shown, column), d.severity)
             lines.append(f" {d.line} | {shown}")
             lines.append(f" {gutter} | {' ' * (column - 1)}{caret}")

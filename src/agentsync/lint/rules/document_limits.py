@@ -28,11 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentsync.config import loader
+from agentsync.config import problems
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 
-ID = loader.DOCUMENT_LIMITS
+ID = problems.DOCUMENT_LIMITS
 SEVERITY: Severity = "error"
 SUMMARY = "The file must stay within the size, depth and alias-expansion limits"
 FROM_SCHEMA = False

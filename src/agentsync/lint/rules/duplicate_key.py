@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentsync.config import loader
+from agentsync.config import problems
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 
-ID = loader.DUPLICATE_KEY
+ID = problems.DUPLICATE_KEY
 SEVERITY: Severity = "error"
 SUMMARY = "Keys must not repeat within a mapping"
 FROM_SCHEMA = False

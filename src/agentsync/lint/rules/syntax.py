@@ -1,7 +1,11 @@
-"""``syntax``: the file must be valid UTF-8 YAML (no tabs for indentation, one document).
+"""``syntax``: the file must be YAML that parses, in UTF-8: no tabs for indentation, no
+control characters, one document.
 
-Reported by the loader; the message says what libyaml found and, for the common traps (tabs,
-a plain value starting with ``*``, an unquoted ``: ``), how to fix it.
+Reported by the loader, one line at the mistake (lines as git counts them), in the file's
+terms: ``agentsync.config.yaml_errors`` explains libyaml's error and hints at the fix of the
+common causes (quote a value holding ": " or starting with "@", "`" or "*", the anchor a
+misspelt alias meant, where a quote or bracket left open starts); ``agentsync.config.encoding``
+names a file saved in another encoding.
 
 Bad::
 
@@ -20,11 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentsync.config import loader
+from agentsync.config import problems
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 
-ID = loader.SYNTAX
+ID = problems.SYNTAX
 SEVERITY: Severity = "error"
 SUMMARY = "The file must be valid YAML"
 FROM_SCHEMA = False

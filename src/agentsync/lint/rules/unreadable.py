@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentsync.config import loader
+from agentsync.config import problems
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 
-ID = loader.UNREADABLE
+ID = problems.UNREADABLE
 SEVERITY: Severity = "error"
 SUMMARY = "A config file, and every directory under a config root, must be readable"
 FROM_SCHEMA = False
