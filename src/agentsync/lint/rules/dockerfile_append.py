@@ -2,6 +2,10 @@
 instructions (with comments, blank lines, ``\\`` continuations and heredocs); the platform
 owns the rest of the image.
 
+Lines are read as Docker reads them: a comment line (``#`` first, after any indentation) or a
+blank line inside a ``\\`` continuation is dropped and the instruction goes on, so a comment
+between the lines of one ``RUN`` is fine; a ``#`` later in a line is not a comment.
+
 Bad::
 
     sandbox:
@@ -43,7 +47,7 @@ def foreign_instructions(text: str) -> Iterator[tuple[int, str]]:
         stripped = lines[index].strip()
         start = index
         index += 1
-        if not stripped or stripped.startswith("#"):
+        if _is_dropped(stripped):
             continue
         instruction = stripped.split(None, 1)[0].upper()
         if instruction != "RUN":
@@ -54,9 +58,22 @@ def foreign_instructions(text: str) -> Iterator[tuple[int, str]]:
                 index += 1
             index += 1
             continue
-        while stripped.endswith("\\") and index < len(lines):
-            stripped = lines[index].strip()
-            index += 1
+        index = _end_of_continuation(lines, index, stripped)
+
+
+def _is_dropped(stripped: str) -> bool:
+    """A blank or comment line: Docker drops it, also inside a continuation."""
+    return not stripped or stripped.startswith("#")
+
+
+def _end_of_continuation(lines: list[str], index: int, stripped: str) -> int:
+    """The index after the instruction whose line ``stripped`` ends before ``index``."""
+    while stripped.endswith("\\") and index < len(lines):
+        line = lines[index].strip()
+        index += 1
+        if not _is_dropped(line):
+            stripped = line
+    return index
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
