@@ -2,6 +2,11 @@
 for cron, react and manual (no triggers) agents. Mention-only agents may leave it empty: their
 reply is built from the conversation. An empty file is such a config with an empty prompt.
 
+An agent with triggers is never called manual: a trigger whose ``type`` is unknown (``Mention``,
+which trigger-type reports) still counts as a trigger, and with no cron or react trigger beside
+it nothing is said about the prompt. A missing prompt is reported at ``claude:``, or at
+``ellipsis:`` when there is no ``claude:`` (line 1 only when there is neither).
+
 Bad::
 
     triggers:
@@ -41,11 +46,11 @@ def _agent_kind(ctx: LintContext) -> str | None:
         return "manual"
     if not isinstance(triggers, list):
         return None  # the type rule reports it
-    types = [t.get("type") for t in triggers if isinstance(t, dict)]
-    needing = [t for t in types if t in ("cron", "react")]
-    if not needing:
-        return None if "mention" in types else "manual"
-    return "/".join(sorted({str(t) for t in needing}))
+    types = [t.get("type") if isinstance(t, dict) else None for t in triggers]
+    needing = sorted({str(t) for t in types if t in ("cron", "react")})
+    # Only mention triggers, or triggers of an unknown type (trigger-type reports them): an
+    # agent with triggers is never manual.
+    return "/".join(needing) or None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -58,8 +63,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     if kind is None:
         return
     state = "missing" if system in (MISSING, None) or system == "" else "only whitespace"
-    yield ctx.finding(
-        PATH,
-        f"claude.system is {state}: a {kind} agent needs a system prompt",
-        "write the agent's instructions under claude.system (only mention agents may omit it)",
-    )
+    message = f"claude.system is {state}: a {kind} agent needs a system prompt"
+    hint = "write the agent's instructions under claude.system (only mention agents may omit it)"
+    if system is not MISSING:
+        yield ctx.finding(PATH, message, hint)
+        return
+    spans = ctx.document.spans
+    block = spans.get(("claude",)) or spans.get(("ellipsis",))
+    line, column = (block.key_line, block.key_column) if block else (1, 1)
+    yield Finding(line, column, message, PATH, hint)
