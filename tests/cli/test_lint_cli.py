@@ -247,6 +247,9 @@ def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "cron-schedule" in out
     assert "hardcoded-secret" in out
+    # the severities line up in one column, however long the longest rule id
+    columns = {len(line) - len(line.split(maxsplit=1)[1]) for line in out.splitlines()}
+    assert len(columns) == 1
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

@@ -84,8 +84,10 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     from agentsync.lint.settings import find_settings
 
     if args.list_rules:
+        width = max(map(len, rules.RULES))
         stdout.writelines(
-            f"{rule.ID:<18} {rule.SEVERITY:<8} {rule.SUMMARY}\n" for rule in rules.RULES.values()
+            f"{rule.ID:<{width}} {rule.SEVERITY:<8} {rule.SUMMARY}\n"
+            for rule in rules.RULES.values()
         )
         return 0
     for rule_id in args.disable:
