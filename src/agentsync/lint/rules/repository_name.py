@@ -1,0 +1,33 @@
+"""``repository-name``: each ``sandbox.repositories[].name`` must name a repository: not empty,
+not only whitespace.
+
+The platform's config reference says a repository entry "takes name (required)" and is silent
+on an empty one. An empty name names no repository the sandbox could check out, so it counts as
+missing, as the reference counts an empty required ``claude.system``: the config is invalid, and
+sync keeps the last good config (or records an orphan error for a new file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity, format_path
+
+ID = "repository-name"
+SEVERITY: Severity = "error"
+SUMMARY = "Sandbox repositories must have a non-empty name"
+FROM_SCHEMA = False
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for item_path, repository in ctx.items(("sandbox", "repositories")):
+        name = repository.get("name") if isinstance(repository, dict) else None
+        if isinstance(name, str) and not name.strip():
+            path = (*item_path, "name")
+            state = "empty" if not name else "only whitespace"
+            yield ctx.finding(
+                path,
+                f"{format_path(path)} is {state}: it names no repository to check out",
+                "write the repository's name (owner defaults to the config's account)",
+            )
