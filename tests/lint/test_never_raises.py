@@ -102,6 +102,7 @@ def test_yaml_like_text_never_raises(text: str) -> None:
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=20)
 prompts = names.filter(lambda s: s.strip() != "")
+repository_names = prompts  # a blank one names nothing to check out (repository-name)
 schedules = st.sampled_from(
     [
         "0 9 * * 1-5",
@@ -154,7 +155,9 @@ configs = st.fixed_dictionaries(
             {},
             optional={
                 "repositories": st.lists(
-                    st.fixed_dictionaries({"name": names}, optional={"owner": names, "ref": names}),
+                    st.fixed_dictionaries(
+                        {"name": repository_names}, optional={"owner": names, "ref": names}
+                    ),
                     max_size=2,
                 ),
                 "variables": st.lists(
