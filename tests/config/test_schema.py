@@ -54,6 +54,7 @@ BEYOND_THE_SCHEMA: dict[str, tuple[Verdict, str]] = {
     "document-todo.yaml": ("accepted", "an empty document needs claude.system"),
     "empty-system.yaml": ("accepted", "claude.system must not be empty"),
     "empty.yaml": ("accepted", "an empty document needs claude.system"),
+    "empty-repository-name.yaml": ("accepted", "a repository name that is only blank"),
     "limit-inf.yaml": ("accepted", "a budget must be finite (JSON has no infinity)"),
     "limit-nan.yaml": ("accepted", "a budget must be a number (JSON has no NaN)"),
     "limit-past-float.yaml": ("accepted", "a budget past 10^15 (here infinite)"),

@@ -4,6 +4,19 @@ The platform's config reference is silent on an empty list: its validation table
 reject it, and an agent may have no triggers at all (it then runs manually or through the API).
 So the config is valid and sync applies it as written; the trigger just never starts a run. It
 still makes the agent a react agent, which needs a system prompt (``system-prompt``).
+
+Bad::
+
+    triggers:
+      - type: react
+        events: []
+
+Fixed::
+
+    triggers:
+      - type: react
+        events:
+          - event: pull_request_open
 """
 
 from __future__ import annotations

@@ -5,6 +5,18 @@ The platform's config reference says a repository entry "takes name (required)" 
 on an empty one. An empty name names no repository the sandbox could check out, so it counts as
 missing, as the reference counts an empty required ``claude.system``: the config is invalid, and
 sync keeps the last good config (or records an orphan error for a new file).
+
+Bad::
+
+    sandbox:
+      repositories:
+        - name: ""
+
+Fixed::
+
+    sandbox:
+      repositories:
+        - name: acme/api
 """
 
 from __future__ import annotations
