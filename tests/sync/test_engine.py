@@ -132,6 +132,33 @@ def test_a_denied_variable_keeps_the_last_good_config_and_a_new_one_is_an_orphan
     assert list(configs(client)) == ["agents/a.yaml"]
 
 
+def test_the_platforms_own_configs_are_applied_as_their_authors_meant(
+    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+) -> None:
+    """The platform CLI's agents/update_docs.yaml and its config-init starter: valid with
+    warnings in agent-lint, applied by sync, with their undocumented spellings read as the
+    documented keys and events."""
+    client, _ = counted
+    valid = Path(__file__).resolve().parents[2] / "fixtures" / "lint" / "valid"
+    git.commit(
+        {
+            "agents/update_docs.yaml": (valid / "platform-update-docs.yaml").read_text(),
+            "agents/my_agent.yaml": (valid / "platform-starter.yaml").read_text(),
+        }
+    )
+    run = apply_sync(source(git), client, state)
+    assert run.result is not None
+    assert run.result.ok
+    assert sorted(a.kind for a in run.plan.writes) == ["create", "create"]
+    stored = {c.path: c.agent_config for c in client.iter_sync_configs(repository=REPO)}
+    update_docs = stored["agents/update_docs.yaml"]
+    assert update_docs["sandbox"]["repositories"] == [
+        {"owner": "ellipsis-dev", "name": "ellipsis", "ref": None}
+    ]
+    assert update_docs["triggers"][0]["events"][0]["event"] == "pull_request_merge"
+    assert stored["agents/my_agent.yaml"]["sandbox"]["repositories"] == []
+
+
 def test_orphan_errors_live_in_the_engine_state(
     git: Git, counted: tuple[Client, CountingTransport], state: SyncState
 ) -> None:

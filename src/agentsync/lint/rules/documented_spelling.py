@@ -1,0 +1,51 @@
+"""``documented-spelling`` (warning): a value spelt as the platform's own configs spell it,
+not as its config reference documents it: the react event ``pull_request_merged`` is documented
+as ``pull_request_merge``.
+
+The platform CLI's own ``agents/update_docs.yaml`` uses ``pull_request_merged``, and the
+reference's validation table does not make it a sync failure, so the config is valid and
+agentsync reads the event as the documented one. A value close to a documented one but not
+listed here is a typo: ``react-event`` reports it as an error with a "did you mean".
+
+Bad::
+
+    triggers:
+      - type: react
+        events:
+          - event: pull_request_merged
+
+Fixed::
+
+    triggers:
+      - type: react
+        events:
+          - event: pull_request_merge
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from agentsync.config.platform import DEPRECATED_REACT_EVENTS
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, Severity, format_path
+
+ID = "documented-spelling"
+SEVERITY: Severity = "warning"
+SUMMARY = "Values are spelt as the config reference documents them"
+FROM_SCHEMA = False
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for trigger_path, _ in ctx.triggers("react"):
+        for event_path, event in ctx.items((*trigger_path, "events")):
+            name = event.get("event") if isinstance(event, dict) else None
+            if isinstance(name, str) and name in DEPRECATED_REACT_EVENTS:
+                documented = DEPRECATED_REACT_EVENTS[name]
+                path = (*event_path, "event")
+                yield ctx.finding(
+                    path,
+                    f"{format_path(path)} `{name}` is documented as `{documented}` "
+                    f"(read as {documented})",
+                    f"write it as the config reference does: event: {documented}",
+                )
