@@ -42,7 +42,7 @@ def test_a_failing_rule_is_the_files_diagnostic_and_the_run_goes_on(tmp_path: Pa
     fine = _write(tmp_path, "b.yaml", "Review the diff.")
     bad = tmp_path / "c.yaml"
     bad.write_text("ellipsis: {version: v2}\nclaude:\n  system: Review.\n")
-    targets = [(str(p), p.name) for p in (failing, fine, bad)]
+    targets = [runner.Target(str(p), p.name) for p in (failing, fine, bad)]
     result = runner.lint_targets(targets, Settings(), jobs=1)
     by_path = {f.path: f for f in result.files}
     assert by_path["a.yaml"].status == "invalid"
@@ -74,7 +74,7 @@ def test_a_failure_while_loading_is_the_files_diagnostic(
         raise MemoryError
 
     monkeypatch.setattr(runner, "load_file", broken_load)
-    result = runner.lint_target((str(tmp_path / "a.yaml"), "a.yaml"), Settings())
+    result = runner.lint_target(runner.Target(str(tmp_path / "a.yaml"), "a.yaml"), Settings())
     assert result.status == "invalid"
     assert [d.rule for d in result.diagnostics] == ["internal"]
     assert "MemoryError" in result.diagnostics[0].message

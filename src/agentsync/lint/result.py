@@ -16,7 +16,7 @@ class FileResult(NamedTuple):
     status: FileStatus
     diagnostics: tuple[Diagnostic, ...] = ()
     snippets: dict[int, str] = {}  # noqa: RUF012 - never mutated after construction
-    note: str | None = None  # why an ignored file was not read (a symbolic link, a FIFO)
+    note: str | None = None  # why an ignored file was not read (a symbolic link, gitignored)
 
 
 class Summary(NamedTuple):

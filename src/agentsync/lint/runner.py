@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
-from agentsync.config.discovery import CONFIG_DIRS, discover, yaml_files
+from agentsync.config.discovery import CONFIG_DIRS, discover, find_repository_root, yaml_files
 from agentsync.config.files import load_file
 from agentsync.config.loader import Document
 from agentsync.config.problems import ConfigPath
 from agentsync.config.secrets import mask_secrets
+from agentsync.config.worktree import not_committed
 from agentsync.errors import UsageError
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Diagnostic, Finding, format_path
@@ -28,7 +30,14 @@ from agentsync.lint.suppress import find_suppressions
 
 PARALLEL_THRESHOLD = 200  # below this, starting workers costs more than it saves
 
-Target = tuple[str, str]  # (filesystem path, path as reported)
+
+class Target(NamedTuple):
+    """A file to lint: its filesystem path, its path as reported, and why it is not read when
+    a directory walk found it but git would not commit it (``agentsync.config.worktree``)."""
+
+    path: str
+    display: str
+    unread: str | None = None
 
 
 def _is_claimed(path: ConfigPath, claimed: set[ConfigPath]) -> bool:
@@ -92,7 +101,9 @@ def _lint_document(document: Document, settings: Settings) -> FileResult:
 
 
 def lint_target(target: Target, settings: Settings) -> FileResult:
-    path, display = target
+    path, display, unread = target
+    if unread is not None:
+        return FileResult(display, "ignored", note=unread)
     try:
         document = load_file(Path(path), display, settings.load_limits)
     except Exception as error:  # noqa: BLE001 - the per-file boundary, as in lint_document
@@ -146,21 +157,34 @@ def _link_on_the_way(path: Path, root: Path) -> Path | None:
     return None
 
 
+def _walked(
+    directory: Path, found: list[Path], walked: Sequence[str], cwd: Path, root: Path
+) -> list[Target]:
+    """The files a walk of ``walked`` (paths relative to ``directory``) found. In a git working
+    tree, those git would not commit are not read, as sync does not read them
+    (``agentsync.config.worktree``)."""
+    inside = directory.resolve().is_relative_to(root.resolve())
+    repository = root if inside else find_repository_root(directory)
+    unread = not_committed(directory, found, repository, walked)
+    return [Target(str(p), _display(p, cwd), unread.get(p)) for p in found]
+
+
 def collect_targets(paths: Sequence[str], cwd: Path, root: Path) -> list[Target]:
     """Files to lint. No paths: the configs of the repository at ``root``. A directory holding
-    config directories: its configs. Any other directory: every YAML file under it. A file: as
-    given (pre-commit passes only config paths). A path inside the repository that is, or goes
-    through, a symbolic link is linted as that link: ignored, as sync ignores it. A path that
-    cannot even be looked at (in a directory its permissions close) is linted as given, and
-    loading it says why it cannot be read."""
+    config directories: its configs. Any other directory: every YAML file under it. A walk in a
+    git working tree skips, with a note, what git would not commit: a gitignored file, a file
+    in a submodule. A file: as given (pre-commit passes only config paths). A path inside the
+    repository that is, or goes through, a symbolic link is linted as that link: ignored, as
+    sync ignores it. A path that cannot even be looked at (in a directory its permissions
+    close) is linted as given, and loading it says why it cannot be read."""
     if not paths:
-        return [(str(p), _display(p, cwd)) for p in discover(root)]
+        return _walked(root, discover(root), CONFIG_DIRS, cwd, root)
     targets: list[Target] = []
     for given in paths:
         try:
             targets.extend(_given_targets(given, cwd, root))
         except OSError:
-            targets.append((given, given))
+            targets.append(Target(given, given))
     return targets
 
 
@@ -168,11 +192,11 @@ def _given_targets(given: str, cwd: Path, root: Path) -> list[Target]:
     path = Path(given)
     link = _link_on_the_way(Path(os.path.abspath(cwd / path)), root)
     if link is not None:
-        return [(str(link), given)]
+        return [Target(str(link), given)]
     if path.is_dir():
-        has_config_dirs = any(os.path.isdir(path / name) for name in CONFIG_DIRS)
-        found = discover(path) if has_config_dirs else yaml_files(path)
-        return [(str(p), _display(p, cwd)) for p in found]
+        if any(os.path.isdir(path / name) for name in CONFIG_DIRS):
+            return _walked(path, discover(path), CONFIG_DIRS, cwd, root)
+        return _walked(path, yaml_files(path), (".",), cwd, root)
     if path.exists() or path.is_symlink():
-        return [(given, given)]
+        return [Target(given, given)]
     raise UsageError(f"{given}: no such file or directory")

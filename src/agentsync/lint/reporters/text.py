@@ -82,12 +82,12 @@ class TextReporter(Reporter):
         checked = s.files - s.ignored
         if s.files == 0:
             return "no agent configs found"
-        not_files = sum(1 for f in result.files if f.note)
+        not_read = sum(1 for f in result.files if f.note)
         why = ", ".join(
             reason
             for count, reason in (
-                (not_files, f"{not_files} not a regular file, see above"),
-                (s.ignored - not_files, "no ellipsis: block"),
+                (not_read, f"{not_read} not read, see above"),
+                (s.ignored - not_read, "no ellipsis: block"),
             )
             if count
         )

@@ -7,11 +7,13 @@ raises. The source reads the config files (see ``agentsync.config.discovery``) e
   once (``git ls-tree``) and every blob is read by a single ``git cat-file --batch`` process, so
   the number of ``git`` processes does not grow with the number of files; or
 * **from the working tree** (``working_tree=True``): tracked and untracked-but-not-ignored
-  files as they are on disk, deleted files skipped, read as agent-lint reads them. A file that
-  cannot be read (its permissions), and a directory under a config root that cannot be listed,
-  are the snapshot's ``unreadable`` paths: invalid files, as agent-lint reports them, so a
-  config there keeps its last good version and nothing is deleted on a read that failed. The
-  snapshot's commit is ``<HEAD sha>+worktree`` and it is never on the default branch.
+  files as they are on disk, deleted files skipped, read as agent-lint reads them:
+  ``GIT_LISTING``, the listing agent-lint's directory walk keeps too
+  (``agentsync.config.worktree``). A file that cannot be read (its permissions), and a
+  directory under a config root that cannot be listed, are the snapshot's ``unreadable`` paths:
+  invalid files, as agent-lint reports them, so a config there keeps its last good version and
+  nothing is deleted on a read that failed. The snapshot's commit is ``<HEAD sha>+worktree``
+  and it is never on the default branch.
 
 Only regular files are read (modes ``100644`` and ``100755``): symlinks and submodules under a
 config directory are ignored, in both modes, so a link can never pull a file from outside the
@@ -35,6 +37,7 @@ from urllib.parse import urlsplit
 
 from agentsync.config.discovery import CONFIG_DIRS, config_roots, is_config_path, walk
 from agentsync.config.files import NotRegularFile, os_reason, read_regular_file
+from agentsync.config.worktree import GIT_LISTING
 from agentsync.errors import AgentsyncError
 from agentsync.sync.model import CommitOrder, Snapshot, Unreadable
 
@@ -202,7 +205,7 @@ class LocalGitSource:
         not be read: files, and the directories under a config root that cannot be listed."""
         listing = self._run(
             root,
-            ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *CONFIG_DIRS],
+            [*GIT_LISTING, "--", *CONFIG_DIRS],
         ).stdout
         real_root = root.resolve()
         files: dict[str, bytes] = {}

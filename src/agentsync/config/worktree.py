@@ -1,0 +1,71 @@
+"""Which files of a git working tree git would commit, so agent-lint's directory walk reads the
+files sync reads.
+
+The platform reads a repository's files at a commit. A gitignored file is in no commit (unless
+it was added by force, and then git tracks it), and git stores a submodule as a link to a commit
+of another repository, not as files. So sync never reads either: from a commit, they are not in
+its tree; from the working tree, it reads exactly what ``GIT_LISTING`` lists (tracked files, and
+untracked ones git does not ignore). agent-lint walks directories on disk, so a walk inside a
+git working tree keeps what the same listing holds and reports every other file as ignored,
+with a note saying why. A file named on the command line is linted as given (as a file outside
+the config directories is): it is the user's explicit choice, and pre-commit names tracked files
+only. Outside a git working tree, or when git cannot list the files (not installed, a repository
+it refuses to read), every file found is read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePosixPath
+
+GIT_LISTING = ("ls-files", "-z", "--cached", "--others", "--exclude-standard")
+GITIGNORED_NOTE = "git ignores it (.gitignore or an exclude file), so it is in no commit"
+SUBMODULE_NOTE = (
+    "inside a git submodule: git stores a submodule as a link to a commit of another "
+    "repository, not as its files"
+)
+_NOT_READ = ", and sync does not read it"
+
+
+def _listing(top: Path, pathspecs: Sequence[str]) -> set[str] | None:
+    """Repository-relative paths git would commit under ``pathspecs``; None if git fails."""
+    import subprocess  # only for a walk inside a git working tree: not on agent-lint's cold path
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(top), "--literal-pathspecs", *GIT_LISTING, "--", *pathspecs],
+            capture_output=True,
+            env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
+            check=False,
+        )
+    except OSError:
+        return None
+    if done.returncode != 0:
+        return None
+    return {os.fsdecode(path) for path in done.stdout.split(b"\0") if path}
+
+
+def _why(top: Path, relative: PurePosixPath) -> str:
+    inside_another = any((top / parent / ".git").exists() for parent in relative.parents[:-1])
+    return (SUBMODULE_NOTE if inside_another else GITIGNORED_NOTE) + _NOT_READ
+
+
+def not_committed(
+    directory: Path, files: Iterable[Path], repository: Path, walked: Sequence[str]
+) -> dict[Path, str]:
+    """Each of ``files``, found under ``walked`` (paths relative to ``directory``), that git
+    would not commit in the working tree at ``repository``, with why. Empty when
+    ``repository`` is not a git working tree or git cannot say."""
+    top = repository.resolve()
+    base = directory.resolve()
+    if not (top / ".git").exists() or not base.is_relative_to(top):
+        return {}
+    prefix = PurePosixPath(base.relative_to(top).as_posix())
+    found = [(path, prefix / path.relative_to(directory).as_posix()) for path in files]
+    if not found:
+        return {}
+    listed = _listing(top, [str(prefix / part) for part in walked])
+    if listed is None:
+        return {}
+    return {path: _why(top, relative) for path, relative in found if str(relative) not in listed}
