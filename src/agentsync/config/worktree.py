@@ -16,6 +16,7 @@ it refuses to read), every file found is read.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -46,7 +47,15 @@ def _listing(top: Path, pathspecs: Sequence[str]) -> set[str] | None:
     return {os.fsdecode(path) for path in done.stdout.split(b"\0") if path}
 
 
-def _why(top: Path, relative: PurePosixPath) -> str:
+def _why(top: Path, relative: PurePosixPath) -> str | None:
+    """Why git does not list this file; None for a FIFO, a device or a socket, which git never
+    lists and the loader says it does not read (``agentsync.config.files``)."""
+    try:
+        mode = (top / relative).lstat().st_mode
+    except OSError:
+        return None  # gone since the walk: the loader says so
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        return None
     inside_another = any((top / parent / ".git").exists() for parent in relative.parents[:-1])
     return (SUBMODULE_NOTE if inside_another else GITIGNORED_NOTE) + _NOT_READ
 
@@ -68,4 +77,5 @@ def not_committed(
     listed = _listing(top, [str(prefix / part) for part in walked])
     if listed is None:
         return {}
-    return {path: _why(top, relative) for path, relative in found if str(relative) not in listed}
+    unread = {path: _why(top, relative) for path, relative in found if str(relative) not in listed}
+    return {path: why for path, why in unread.items() if why is not None}
