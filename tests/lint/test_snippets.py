@@ -9,14 +9,14 @@ from pathlib import Path
 
 from agentsync.lint.reporters.text import TextReporter
 from agentsync.lint.result import LintResult
-from agentsync.lint.runner import lint_targets
+from agentsync.lint.runner import Target, lint_targets
 from agentsync.lint.settings import Settings
 
 
 def _text_report(tmp_path: Path, content: bytes) -> list[str]:
     path = tmp_path / "agent.yaml"
     path.write_bytes(content)
-    result: LintResult = lint_targets([(str(path), "agent.yaml")], Settings())
+    result: LintResult = lint_targets([Target(str(path), "agent.yaml")], Settings())
     stream = io.StringIO()
     TextReporter(stream).report(result)
     return stream.getvalue().splitlines()

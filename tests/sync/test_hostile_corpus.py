@@ -30,7 +30,7 @@ import yaml
 from agentsync.config.loader import load_bytes
 from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import LocalServer
-from agentsync.lint.runner import lint_target
+from agentsync.lint.runner import Target, lint_target
 from agentsync.lint.settings import Settings
 from agentsync.sync.desired import desired_files
 from agentsync.sync.model import Snapshot
@@ -173,7 +173,7 @@ def test_no_file_takes_over_a_second(corpus: Corpus) -> None:
     for case in corpus.cases:
         path = case.entry.path
         start = time.perf_counter()
-        lint_target((str(corpus.git.root / path), path), settings)
+        lint_target(Target(str(corpus.git.root / path), path), settings)
         if case.entry.kind == "file":
             snapshot = Snapshot(REPO, "0" * 40, "HEAD", "main", True, {path: case.entry.content})
             desired_files(snapshot)
