@@ -1,5 +1,7 @@
 """A throwaway PostgreSQL server for the tests: ``initdb`` into a fresh directory, ``postgres``
 on 127.0.0.1 and a free port, databases created on demand, an immediate shutdown at the end.
+An outage: :meth:`PostgresServer.pause` shuts the server down (its clients' connections
+drop) and :meth:`PostgresServer.resume` starts it again on the same data and port.
 
 The server binaries come from ``$AGENTSYNC_PG_BINDIR``, else the ``pgserver`` package (a dev
 dependency that bundles them: only its files are used, none of its code), else ``pg_config
@@ -181,6 +183,9 @@ class PostgresServer:
         )
         if initdb.returncode != 0:
             raise PostgresUnavailable(f"initdb failed:\n{initdb.stdout}{initdb.stderr}")
+        self._launch()
+
+    def _launch(self) -> None:
         settings = {
             "listen_addresses": "127.0.0.1",
             "port": str(self.port),
@@ -194,7 +199,7 @@ class PostgresServer:
         command = [str(self.bindir / "postgres"), "-D", str(self.data)]
         for name, value in settings.items():
             command += ["-c", f"{name}={value}"]
-        with self.log.open("wb") as log:
+        with self.log.open("ab") as log:
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, **self._as
             )
@@ -225,16 +230,29 @@ class PostgresServer:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def pause(self) -> None:
+        """Shut the server down, keeping its data: connections drop, new ones are refused,
+        until :meth:`resume`. A fast shutdown: with ``synchronous_commit`` off, an immediate
+        one would lose the last commits, which no production server does."""
+        self._shutdown(signal.SIGINT)
+
+    def resume(self) -> None:
+        """Start the paused server again (same data, same port)."""
+        self._launch()
+
     def stop(self) -> None:
+        self._shutdown(signal.SIGQUIT)  # immediate: the data goes anyway
+        shutil.rmtree(self.directory, ignore_errors=True)
+        shutil.rmtree(self._installation, ignore_errors=True)
+
+    def _shutdown(self, how: signal.Signals) -> None:
         if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGQUIT)  # immediate shutdown
+            self._process.send_signal(how)
             try:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
-        shutil.rmtree(self.directory, ignore_errors=True)
-        shutil.rmtree(self._installation, ignore_errors=True)
 
     def __enter__(self) -> Self:
         self.start()

@@ -1,5 +1,6 @@
-"""Shared by the service tests: the webhook app on a loopback port in a thread, and signed
-deliveries built from the recorded payloads in ``fixtures/webhooks``."""
+"""Shared by the service tests: the webhook app on a loopback port in a thread, signed
+deliveries built from the recorded payloads in ``fixtures/webhooks``, ``agent serve`` and
+``agent worker`` as processes, and what the end-to-end tests push and read back."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -17,13 +19,25 @@ from typing import Any, Self
 
 import httpx
 
+from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import ThreadedServer, free_port
+from agentsync.errors import StoreError
 from agentsync.service.metrics import Metrics
-from agentsync.service.queue import ServiceStore
+from agentsync.service.queue import Job, ServiceStore
 from agentsync.service.signature import WebhookSecrets, sign
+from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.webhook import MAX_BODY_BYTES, create_app
+from tests.service.fake_github import FakeRepo, webhook_payload
 
 SECRET = b"webhook-secret-for-tests-0123456789"
+REPO = "octo-org/agents-repo"
+TOKEN = "ghp_service_test_0123456789SECRET"
+APP_ID = 321
+INSTALLATION = 42
+
+
+def config(name: str, system: str = "Review the change.") -> str:
+    return f"ellipsis:\n  version: v1\n  name: {name}\nclaude:\n  system: {system}\n"
 
 
 class WebhookServer:
@@ -85,6 +99,47 @@ def deliver(
     return client.post("/webhooks/github", content=body, headers=headers)
 
 
+# -- a database that goes down ----------------------------------------------------------------
+
+
+class Outages(SQLiteServiceStore):
+    """The SQLite store, whose ``failing`` calls (of ``claim``, ``heartbeat``, ``complete``)
+    raise while ``down`` is set: a StoreError, as in a database outage, or ``error``. Each call
+    is timed, each failure counted."""
+
+    def __init__(self, path: Path, *failing: str, error: Exception | None = None) -> None:
+        self.down = threading.Event()
+        self.failing = failing
+        self.error = error or StoreError("postgresql://db.internal/agentsync: connection refused")
+        self.calls: dict[str, list[float]] = {}  # when each call was made
+        self.failed: dict[str, int] = {}
+        super().__init__(path)
+
+    def _gate(self, name: str) -> None:
+        self.calls.setdefault(name, []).append(time.monotonic())
+        if name in self.failing and self.down.is_set():
+            self.failed[name] = self.failed.get(name, 0) + 1
+            raise self.error
+
+    def claim(
+        self, worker_id: str, lease_seconds: float, *, now: float | None = None
+    ) -> Job | None:
+        self._gate("claim")
+        return super().claim(worker_id, lease_seconds, now=now)
+
+    def heartbeat(
+        self, job_id: int, worker_id: str, lease_seconds: float, *, now: float | None = None
+    ) -> bool:
+        self._gate("heartbeat")
+        return super().heartbeat(job_id, worker_id, lease_seconds, now=now)
+
+    def complete(
+        self, job_id: int, worker_id: str, outcome: str, *, now: float | None = None
+    ) -> bool:
+        self._gate("complete")
+        return super().complete(job_id, worker_id, outcome, now=now)
+
+
 # -- agent serve and agent worker as real processes -------------------------------------------
 
 AGENT = Path(sys.executable).with_name("agent")
@@ -116,10 +171,18 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Self:
+        """Launch the process and wait until it serves (``agent worker``: until it works)."""
+        return self.launch().wait_ready()
+
+    def launch(self) -> Self:
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
                 self.args, stdout=log, stderr=subprocess.STDOUT, env=self.env
             )
+        return self
+
+    def wait_ready(self) -> Self:
+        assert self.process is not None
         if self.port is not None:
             deadline = time.monotonic() + 30
             while True:
@@ -172,3 +235,24 @@ def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str =
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
         time.sleep(0.05)
+
+
+# -- what the end-to-end tests push and read back ----------------------------------------------
+
+
+def push(client: httpx.Client, repo: FakeRepo, sha: str, **options: str) -> httpx.Response:
+    response = deliver(client, "push", webhook_payload("push", repo.full_name, sha=sha), **options)
+    assert response.status_code in (200, 202), response.text
+    return response
+
+
+def synced(cp: Client, repository: str, commit: str) -> bool:
+    return cp.get_repository_commit(repository) == commit
+
+
+def live_configs(cp: Client, repository: str) -> dict[str, str]:
+    """path -> name of the repository's live configs on the control plane."""
+    return {
+        record.path or "": record.agent_config["ellipsis"]["name"]
+        for record in cp.iter_sync_configs(repository=repository)
+    }

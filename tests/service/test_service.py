@@ -12,14 +12,11 @@ import random
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -28,71 +25,25 @@ from agentsync.controlplane.server import LocalServer, free_port
 from agentsync.service.github import MARKER
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.stores import open_store
-from tests.controlplane.conftest import API_KEY, server_config
+from tests.controlplane.conftest import API_KEY
 from tests.secret_samples import PIN, SAMPLES, leaky_config
-from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
-from tests.service.support import AGENT, SECRET, ServiceProcess, deliver, wait_for
-
-REPO = "octo-org/agents-repo"
-TOKEN = "ghp_service_test_0123456789SECRET"
-APP_ID = 321
-INSTALLATION = 42
-
-
-def config(name: str, system: str = "Review the change.") -> str:
-    return f"ellipsis:\n  version: v1\n  name: {name}\nclaude:\n  system: {system}\n"
-
+from tests.service.fake_github import FakeGitHub, git, webhook_payload
+from tests.service.support import (
+    AGENT,
+    INSTALLATION,
+    REPO,
+    SECRET,
+    TOKEN,
+    ServiceProcess,
+    config,
+    deliver,
+    live_configs,
+    push,
+    synced,
+    wait_for,
+)
 
 BROKEN = "ellipsis:\n  version: v1\n  name: [not, a, string]\nclaude:\n  sytem: Review.\n"
-
-
-@pytest.fixture(scope="module")
-def app_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture
-def github(tmp_path: Path, app_key: rsa.RSAPrivateKey) -> Iterator[FakeGitHub]:
-    with FakeGitHub(tmp_path / "github", token=TOKEN) as fake:
-        fake.install_app(APP_ID, app_key.public_key(), INSTALLATION)
-        yield fake
-
-
-@pytest.fixture
-def control_plane(tmp_path: Path) -> Iterator[LocalServer]:
-    with LocalServer(server_config(tmp_path, cron_interval=None)) as running:
-        yield running
-
-
-@pytest.fixture
-def cp(control_plane: LocalServer) -> Iterator[Client]:
-    with Client(control_plane.url, API_KEY) as client:
-        yield client
-
-
-@pytest.fixture
-def env(
-    tmp_path: Path, github: FakeGitHub, control_plane: LocalServer, app_key: rsa.RSAPrivateKey
-) -> dict[str, str]:
-    """A GitHub App (check runs and comments)."""
-    key_file = tmp_path / "app-key.pem"
-    key_file.write_bytes(
-        app_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return {
-        "AGENTSYNC_WEBHOOK_SECRET": SECRET.decode(),
-        "AGENTSYNC_GITHUB_APP_ID": str(APP_ID),
-        "AGENTSYNC_GITHUB_APP_KEY_FILE": str(key_file),
-        "AGENTSYNC_GITHUB_API_URL": github.url,
-        "AGENTSYNC_GITHUB_WRITE_PAUSE": "0",
-        "ELLIPSIS_API_BASE_URL": control_plane.url,
-        "ELLIPSIS_API_TOKEN": API_KEY,
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-    }
 
 
 @pytest.fixture
@@ -106,18 +57,6 @@ def serve(
     return ServiceProcess("serve", database, tmp_path / log, env, "--resync-interval", "0", *extra)
 
 
-def synced(cp: Client, repository: str, commit: str) -> bool:
-    return cp.get_repository_commit(repository) == commit
-
-
-def live_configs(cp: Client, repository: str) -> dict[str, str]:
-    """path -> name of the repository's live configs on the control plane."""
-    return {
-        record.path or "": record.agent_config["ellipsis"]["name"]
-        for record in cp.iter_sync_configs(repository=repository)
-    }
-
-
 def serve_status(database: str, env: dict[str, str]) -> dict[str, Any]:
     """What ``agent serve status --json`` says."""
     shown = subprocess.run(
@@ -129,12 +68,6 @@ def serve_status(database: str, env: dict[str, str]) -> dict[str, Any]:
     )
     status: dict[str, Any] = json.loads(shown.stdout)
     return status
-
-
-def push(client: httpx.Client, repo: FakeRepo, sha: str, **options: str) -> httpx.Response:
-    response = deliver(client, "push", webhook_payload("push", repo.full_name, sha=sha), **options)
-    assert response.status_code in (200, 202), response.text
-    return response
 
 
 def test_a_push_syncs_the_default_branch_and_a_broken_file_keeps_the_last_good_config(

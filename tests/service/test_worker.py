@@ -1,11 +1,14 @@
 """The worker loop on a real SQLite store, with plain handler functions instead of GitHub: a
 job run to done, a permanent error dead at once, a transient one retried with growing backoff
 until ``max_attempts``, a lost lease stopping the handler before its next write, a job whose
-workers keep dying sent to the dead letters, and the periodic prune of old jobs."""
+workers keep dying sent to the dead letters, the periodic prune of old jobs, and database
+outages: logged once, tried again with backoff, a job's outcome recorded once the database is
+back (or left to the next attempt once the lease is gone)."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import random
 import threading
 import time
@@ -19,6 +22,7 @@ from agentsync.service.metrics import Metrics
 from agentsync.service.queue import Job, NewJob
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.worker import PRUNE_INTERVAL, Worker, WorkerSettings
+from tests.service.support import Outages, wait_for
 
 WEEK = 7 * 86400.0
 FAST = WorkerSettings(
@@ -267,3 +271,169 @@ def test_heartbeat_threads_do_not_leak_database_connections(postgres_url: str) -
     store.close()
     assert row is not None
     assert row[0] <= 3  # this thread's, and at most the last heartbeat threads' (not 12+)
+
+
+# -- database outages -------------------------------------------------------------------------
+
+
+class Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def at(self, level: int) -> list[logging.LogRecord]:
+        return [record for record in self.records if record.levelno == level]
+
+    def messages(self, level: int) -> list[str]:
+        return [record.getMessage() for record in self.at(level)]
+
+
+@pytest.fixture
+def logs() -> Iterator[Recorder]:
+    """Every record of the service's loggers, DEBUG included."""
+    logger = logging.getLogger("agentsync.service")
+    recorder, level = Recorder(), logger.level
+    logger.addHandler(recorder)
+    logger.setLevel(logging.DEBUG)
+    yield recorder
+    logger.removeHandler(recorder)
+    logger.setLevel(level)
+
+
+OUTAGE = dataclasses.replace(FAST, outage_backoff_cap=0.16)
+
+
+def test_a_database_outage_is_logged_once_and_tried_again_with_backoff(
+    tmp_path: Path, logs: Recorder
+) -> None:
+    store = Outages(tmp_path / "service.db", "claim")
+    store.down.set()
+    job_id = store.enqueue(NewJob("push", "acme/a", {}))
+    worker = Worker(store, lambda job, check_lease: "applied", Metrics(), OUTAGE, worker_id="w")
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,))
+    thread.start()
+    try:
+        time.sleep(1.0)  # the outage
+        store.down.clear()
+        wait_for(lambda: getattr(store.get_job(job_id), "state", None) == "done", timeout=10)
+    finally:
+        stop.set()
+        worker.wakeup.set()
+        thread.join(timeout=10)
+    tries = store.failed["claim"]
+    # Polling every 10 ms would have tried ~100 times; backoff to 160 ms, about 12.
+    assert 3 <= tries <= 30, tries
+    [error] = logs.at(logging.ERROR)
+    assert error.getMessage() == (
+        "the service database is failing (retrying with backoff): "
+        "postgresql://db.internal/agentsync: connection refused"
+    )
+    assert error.exc_info is None  # an outage is not a bug: no traceback
+    [back] = logs.messages(logging.WARNING)
+    assert back.startswith("the service database answers again after ")
+    assert logs.at(logging.WARNING)[0].__dict__["duration_ms"] >= 900
+    still = [m for m in logs.messages(logging.DEBUG) if "in a row)" in m]
+    assert len(still) == tries - 1  # every failure but the first
+    store.close()
+
+
+def test_an_unexpected_error_in_the_loop_keeps_its_traceback_but_is_not_repeated(
+    tmp_path: Path, logs: Recorder
+) -> None:
+    store = Outages(tmp_path / "service.db", "claim", error=KeyError("bug"))
+    store.down.set()
+    worker = Worker(store, lambda job, check_lease: "applied", Metrics(), OUTAGE, worker_id="w")
+    run_until(worker, lambda: len(store.calls.get("claim", [])) >= 4)
+    [error] = logs.at(logging.ERROR)
+    assert error.getMessage() == "worker loop error"
+    assert error.exc_info is not None
+    assert isinstance(error.exc_info[1], KeyError)
+    assert len([m for m in logs.messages(logging.DEBUG) if m == "worker loop error"]) >= 2
+    store.close()
+
+
+def test_a_completion_that_fails_is_tried_again_while_the_lease_is_held(
+    tmp_path: Path, logs: Recorder
+) -> None:
+    store = Outages(tmp_path / "service.db", "complete", "heartbeat")
+    job_id = store.enqueue(NewJob("push", "acme/a", {}))
+
+    def handle(job: Job, check_lease: Callable[[], None]) -> str:
+        store.down.set()  # the database goes down right after the job's writes
+        threading.Timer(1.0, store.down.clear).start()
+        return "applied"
+
+    settings = dataclasses.replace(OUTAGE, lease_seconds=1.8)  # heartbeats every 0.6 s
+    metrics = Metrics()
+    assert Worker(store, handle, metrics, settings, worker_id="w").run_once() is not None
+    done = store.get_job(job_id)
+    assert done is not None
+    assert (done.state, done.attempts) == ("done", 1)
+    assert finished(metrics, "push", "applied") == 1
+    assert store.failed["complete"] >= 3  # tried again, with backoff
+    first_failure = store.calls["complete"][0]
+    assert [at for at in store.calls["heartbeat"] if at > first_failure]  # it kept beating
+    [retrying] = [r for r in logs.at(logging.WARNING) if "outcome" in r.getMessage()]
+    assert retrying.getMessage() == (
+        "could not record the job's outcome yet: retrying while its lease is held"
+    )
+    fields = retrying.__dict__
+    assert (fields["job"], fields["repository"], fields["outcome"]) == (job_id, "acme/a", "applied")
+    assert len(logs.at(logging.ERROR)) == 1  # the outage, once, heartbeats and all
+    assert [m for m in logs.messages(logging.WARNING) if m.startswith("the service database")]
+    assert "job done" in logs.messages(logging.INFO)
+    store.close()
+
+
+def test_the_heartbeat_holds_the_lease_while_the_completion_is_tried_again(
+    tmp_path: Path,
+) -> None:
+    store = Outages(tmp_path / "service.db", "complete")  # heartbeats work
+    job_id = store.enqueue(NewJob("push", "acme/a", {}))
+
+    def handle(job: Job, check_lease: Callable[[], None]) -> str:
+        store.down.set()
+        threading.Timer(1.5, store.down.clear).start()  # longer than the lease
+        return "applied"
+
+    settings = dataclasses.replace(OUTAGE, lease_seconds=0.9)
+    assert Worker(store, handle, Metrics(), settings, worker_id="w").run_once() is not None
+    done = store.get_job(job_id)
+    assert done is not None
+    assert (done.state, done.attempts) == ("done", 1)
+    store.close()
+
+
+def test_an_outcome_that_cannot_be_recorded_before_the_lease_runs_out_is_left_to_the_next_attempt(
+    tmp_path: Path, logs: Recorder
+) -> None:
+    store = Outages(tmp_path / "service.db", "complete", "heartbeat")
+    job_id = store.enqueue(NewJob("push", "acme/a", {}))
+
+    def handle(job: Job, check_lease: Callable[[], None]) -> str:
+        store.down.set()
+        return "applied"
+
+    settings = dataclasses.replace(OUTAGE, lease_seconds=0.6)
+    started = time.monotonic()
+    assert Worker(store, handle, Metrics(), settings, worker_id="w").run_once() is not None
+    assert time.monotonic() - started < 5
+    [gave_up] = [r for r in logs.at(logging.WARNING) if "ran out" in r.getMessage()]
+    assert gave_up.getMessage() == (
+        "could not record the job's outcome (its lease ran out): it runs again once its "
+        "lease expires"
+    )
+    assert (gave_up.__dict__["job"], gave_up.__dict__["outcome"]) == (job_id, "applied")
+    store.down.clear()
+    running = store.get_job(job_id)
+    assert running is not None
+    assert running.state == "running"  # nothing recorded: the lease expires, the job runs again
+    time.sleep(max(0.0, started + 0.65 - time.monotonic()))
+    again = store.claim("w2", 30)
+    assert again is not None
+    assert (again.id, again.attempts) == (job_id, 2)
+    store.close()

@@ -39,10 +39,10 @@ def default_database() -> str:
     return str(state_dir() / "service.db")
 
 
-def _open_store(database: str) -> ServiceStore:
+def _open_store(database: str, *, wait: float = 0.0) -> ServiceStore:
     from agentsync.service.stores import open_store
 
-    return open_store(database)
+    return open_store(database, wait=wait)
 
 
 _database_option = click.option(
@@ -97,6 +97,15 @@ _worker_options = [
     ),
     click.option("--max-attempts", type=click.IntRange(min=1), default=8, show_default=True),
     click.option(
+        "--wait-for-database",
+        type=click.FloatRange(min=0),
+        default=30.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="At start-up, wait this long for a database server that cannot be reached "
+        "(0: fail at once). Once running, the workers ride out outages of any length.",
+    ),
+    click.option(
         "--log-level",
         type=click.Choice(["debug", "info", "warning", "error"]),
         default="info",
@@ -116,6 +125,7 @@ class WorkerSetup(NamedTuple):
     lease_seconds: float
     retention_days: float
     max_attempts: int
+    wait_for_database: float
     log_level: str
 
     def settings(self) -> WorkerSettings:
@@ -135,7 +145,7 @@ class WorkerSetup(NamedTuple):
         redactor = _logging(self.log_level)
         redactor.add(redactor_secrets)
         handlers = _job_handlers(self.github_api_url, self.github_app_key_file, redactor)
-        store = _open_store(self.database)
+        store = _open_store(self.database, wait=self.wait_for_database)
         return store, lambda: handlers(store)
 
 

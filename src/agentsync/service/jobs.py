@@ -73,7 +73,7 @@ class JobRunner:
             )
         self.store.remember_repository(job.repository, installation_id)
         if job.kind in SYNC_KINDS:
-            return self.sync(job.repository, installation_id, check_lease)
+            return self.sync(job.repository, installation_id, check_lease, job_id=job.id)
         number = job.payload.get("number")
         if not isinstance(number, int):
             raise PermanentJobError(f"job {job.id} has no pull request number")
@@ -100,7 +100,12 @@ class JobRunner:
         repository: str,
         installation_id: int | None,
         check_lease: Callable[[], None],
+        *,
+        job_id: int | None = None,
     ) -> str:
+        """Sync the repository's default branch: "applied" if the job wrote anything (in this
+        attempt or in an earlier one of job ``job_id`` whose outcome could not be recorded),
+        else "unchanged"."""
         from agentsync.service.github import github_source
         from agentsync.service.sync_state import StoredSyncState
         from agentsync.sync.apply import SyncBlocked
@@ -113,7 +118,7 @@ class JobRunner:
             base_url=self.github_api_url,
             blob_cache=self.store,
         )
-        state = StoredSyncState(self.store, repository)
+        state = StoredSyncState(self.store, repository, job_id=job_id)
         try:
             run = plan_sync(source, self.client)
             check_lease()
@@ -134,7 +139,7 @@ class JobRunner:
                 f"{len(run.result.failed)} of {len(run.plan.writes)} writes failed at "
                 f"{commit[:12]}: {failures}"
             )
-        outcome = "applied" if run.plan.writes else "unchanged"
+        outcome = "applied" if state.job_wrote() else "unchanged"
         self.store.record_sync(repository, commit, outcome)
         return outcome
 

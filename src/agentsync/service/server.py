@@ -23,7 +23,7 @@ from agentsync.service.metrics import Metrics
 from agentsync.service.queue import ServiceStore
 from agentsync.service.signature import WebhookSecrets
 from agentsync.service.webhook import MAX_BODY_BYTES, create_app
-from agentsync.service.worker import JobHandler, Worker, WorkerSettings
+from agentsync.service.worker import JobHandler, Worker, WorkerSettings, database_outage
 from agentsync.uvicorn_logs import hide_query_strings
 
 log = logging.getLogger("agentsync.service")
@@ -48,10 +48,12 @@ def start_workers(
     wakeup: threading.Event,
 ) -> list[threading.Thread]:
     """``count`` worker threads, each with its own handler (its own HTTP clients), woken by
-    ``wakeup``, which the store's job notifications set."""
+    ``wakeup``, which the store's job notifications set. They share one view of the database's
+    health: an outage is logged once by the process, not once by each worker."""
     threads = []
+    outage = database_outage()
     for number in range(count):
-        worker = Worker(store, handler_factory(), metrics, settings, wakeup=wakeup)
+        worker = Worker(store, handler_factory(), metrics, settings, wakeup=wakeup, outage=outage)
         thread = threading.Thread(target=worker.run, args=(stop,), name=f"worker-{number}")
         thread.start()
         threads.append(thread)

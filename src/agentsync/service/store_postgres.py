@@ -13,13 +13,17 @@ takes the same lock (waiting for it) and reads the clock after it, so it cannot 
 that a concurrent claim has just seen expire.
 
 Workers learn of new jobs at once through ``LISTEN``/``NOTIFY`` (:meth:`listen`), not only by
-polling. :meth:`~PostgresServiceStore.prune` deletes in batches, each one statement (one short
+polling. A connection that cannot be made is :class:`~agentsync.errors.DatabaseUnreachable`
+(the server may come back: ``agent serve`` waits for it at start-up).
+
+:meth:`~PostgresServiceStore.prune` deletes in batches, each one statement (one short
 transaction); rows another pruner has locked are skipped.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -31,9 +35,10 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
-from agentsync.errors import StoreError
+from agentsync.errors import DatabaseUnreachable, StoreError
 from agentsync.migrations import Migrated, MigrationError
 from agentsync.service.migrations import POSTGRES_MIGRATIONS
+from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, backoff, one_line
 from agentsync.service.queue import (
     Delivery,
     Job,
@@ -202,6 +207,15 @@ def _url_password(url: str) -> str:
     return parts.password or query.get("password", "")
 
 
+def _unreachable(error: psycopg.Error) -> bool:
+    """Whether a failed connect failed on the way to the server (refused, timed out, a name
+    not resolved, the server starting up or shutting down...), not on settings libpq refuses
+    before it tries (an invalid port or sslmode: psycopg says "connection is bad")."""
+    return isinstance(error, psycopg.OperationalError) and not str(error).startswith(
+        "connection is bad:"
+    )
+
+
 class PostgresServiceStore(Migrated):
     """``ServiceStore`` on the PostgreSQL database at ``url`` (its tables are created if
     missing, under a lock, so several processes may open it at once)."""
@@ -252,8 +266,8 @@ class PostgresServiceStore(Migrated):
     # connections -------------------------------------------------------------------------
 
     def _scrub(self, error: BaseException) -> str:
-        """The error's message, the password masked wherever it appears."""
-        message = str(error).strip()
+        """The error's message on one line, the password masked wherever it appears."""
+        message = one_line(error)
         return message.replace(self._password, "***") if self._password else message
 
     def _connection(self) -> psycopg.Connection[DictRow]:
@@ -272,6 +286,8 @@ class PostgresServiceStore(Migrated):
                     self._url, autocommit=True, row_factory=dict_row, **self._connect_options
                 )
             except psycopg.Error as error:
+                if _unreachable(error):
+                    raise DatabaseUnreachable(self._redacted, self._scrub(error)) from error
                 raise StoreError(
                     f"cannot connect to {self._redacted}: {self._scrub(error)}"
                 ) from error
@@ -319,20 +335,31 @@ class PostgresServiceStore(Migrated):
 
     def listen(self, wake: Callable[[], None], stop: threading.Event) -> None:
         """Call ``wake`` whenever a job is queued (``LISTEN``: a trigger notifies on every
-        insert into jobs), until ``stop`` is set; a lost connection is reopened."""
+        insert into jobs), until ``stop`` is set; a lost connection is reopened, after a
+        growing pause while it cannot be (logged once when lost, once when back)."""
+        lost = Outage(
+            log,
+            failing="job notifications lost (reconnecting with backoff)",
+            recovered="job notifications restored",
+            level=logging.WARNING,
+        )
+        failures, rng = 0, random.Random()
         while not stop.is_set():
             try:
                 with psycopg.connect(
                     self._url, autocommit=True, **self._connect_options
                 ) as connection:
                     connection.execute(f"LISTEN {JOBS_CHANNEL}")
+                    failures = 0
+                    lost.succeeded()
                     wake()  # jobs queued while no one listened
                     while not stop.is_set():
                         for _ in connection.notifies(timeout=1.0, stop_after=1):
                             wake()
             except psycopg.Error as error:
-                log.warning(f"job notifications lost ({self._scrub(error)}); retrying")
-                stop.wait(1.0)
+                failures += 1
+                lost.failed(self._scrub(error))
+                stop.wait(backoff(failures, 1.0, OUTAGE_BACKOFF_CAP, rng))
 
     # deliveries and jobs -------------------------------------------------------------------
 

@@ -5,19 +5,25 @@ URLs open :class:`~agentsync.service.store_postgres.PostgresServiceStore`, anyth
 path of a SQLite file (:class:`~agentsync.service.store_sqlite.SQLiteServiceStore`). Every
 problem opening or reaching the database is a :class:`StoreError` (or, for a database that
 cannot be migrated, a :class:`~agentsync.migrations.MigrationError`) whose message never holds
-the password of the URL.
+the password of the URL. A database server that cannot be reached yet
+(:class:`~agentsync.errors.DatabaseUnreachable`) may be waited for, with backoff; nothing else
+is: a database that answers but cannot be used will not mend by waiting.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import random
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from agentsync.errors import StoreError
+from agentsync.errors import DatabaseUnreachable, StoreError
+from agentsync.service.outages import OUTAGE_BACKOFF_CAP, backoff
 from agentsync.service.queue import (
     JOB_STATES,
     SYNC_KINDS,
@@ -29,6 +35,7 @@ from agentsync.service.queue import (
 )
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+FIRST_WAIT = 0.25  # seconds before the second try to reach a database, doubling from there
 MAX_ERROR_CHARS = 4000  # a job's last_error is a message, not a log
 # The blob cache: read and touched this many shas per statement; pruned of the blobs unused for
 # the retention period, then of the least recently used past this many bytes.
@@ -81,10 +88,36 @@ def service_status(
     )
 
 
-def open_store(database: str | Path, *, migrate: bool = True) -> ServiceStore:
+log = logging.getLogger("agentsync.service.store")
+
+
+def open_store(database: str | Path, *, migrate: bool = True, wait: float = 0.0) -> ServiceStore:
     """The store at ``database``: a PostgreSQL URL or a SQLite file path. Pending migrations
     are applied unless ``migrate`` is false (then only ``schema_status`` and ``migrate`` may
-    be used)."""
+    be used). A database server that cannot be reached is tried again for up to ``wait``
+    seconds (one log line when the waiting starts), then :class:`DatabaseUnreachable`."""
+    deadline = time.monotonic() + wait
+    failures, rng = 0, random.Random()
+    while True:
+        try:
+            return _open(database, migrate)
+        except DatabaseUnreachable as error:
+            left = deadline - time.monotonic()
+            if wait <= 0:
+                raise
+            if left <= 0:
+                raise DatabaseUnreachable(
+                    error.where, f"still unreachable after waiting {wait:g}s: {error.reason}"
+                ) from error
+            failures += 1
+            if failures == 1:
+                log.warning(
+                    f"waiting up to {wait:g}s for the database {error.where}: {error.reason}"
+                )
+            time.sleep(min(left, backoff(failures, FIRST_WAIT, OUTAGE_BACKOFF_CAP, rng)))
+
+
+def _open(database: str | Path, migrate: bool) -> ServiceStore:
     text = str(database)
     if urlsplit(text).scheme in POSTGRES_SCHEMES:
         try:

@@ -13,6 +13,12 @@ A job whose worker dies keeps its lease until it expires, then another worker cl
 (counting an attempt); a job claimed more than ``max_attempts`` times (its workers keep dying)
 is a dead letter. A worker that can no longer renew its lease stops before its next write
 (:class:`LeaseLost`), so a job taken over by another worker is never written by two.
+
+A database outage (:mod:`~agentsync.service.outages`): the worker tries again after a pause
+that grows from the poll interval to a few seconds, and the process logs one error when the
+database starts failing and one warning when it answers again. A job whose outcome cannot be
+recorded keeps its lease alive (the heartbeat runs on) and tries again while it holds it;
+once the lease is gone it says so (the job runs again: its next attempt records the outcome).
 """
 
 from __future__ import annotations
@@ -26,10 +32,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Self
+from typing import Self, TypeVar
 
-from agentsync.errors import AgentsyncError
+from agentsync.errors import AgentsyncError, StoreError
 from agentsync.service.metrics import Metrics
+from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, backoff, one_line
 from agentsync.service.queue import SYNC_KINDS, Job, ServiceStore
 
 log = logging.getLogger("agentsync.service.worker")
@@ -38,6 +45,7 @@ log = logging.getLogger("agentsync.service.worker")
 # lease is gone); returns the outcome word ("applied", "reported"...).
 JobHandler = Callable[[Job, Callable[[], None]], str]
 PRUNE_INTERVAL = 600.0  # seconds between one worker's prunes
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class WorkerSettings:
     backoff_cap: float = 300.0
     resync_interval: float | None = 3600.0  # None: no periodic resync
     retention: float | None = 7 * 86400.0  # seconds to keep done jobs, deliveries; None: forever
+    outage_backoff_cap: float = OUTAGE_BACKOFF_CAP  # the longest pause while the database fails
 
 
 def default_worker_id() -> str:
@@ -66,6 +75,16 @@ def is_retryable(error: BaseException) -> bool:
     return bool(getattr(error, "retryable", True))
 
 
+def database_outage() -> Outage:
+    """What the workers of one process (and their heartbeats) share: one error line when the
+    service database starts failing, one warning when it answers again."""
+    return Outage(
+        log,
+        failing="the service database is failing (retrying with backoff)",
+        recovered="the service database answers again",
+    )
+
+
 class LeaseLost(AgentsyncError):
     """The worker no longer holds the job's lease: it must stop writing (another worker may
     be running the job already)."""
@@ -75,12 +94,21 @@ class _Heartbeat:
     """Extends a job's lease every third of the lease while the job runs, and tells whether
     the lease is still held: not if a heartbeat was refused, nor once the lease would have
     expired since the last heartbeat that succeeded (heartbeats that fail, say in a database
-    outage, do not count)."""
+    outage, do not count; while they fail they are tried again sooner, after ``pause``)."""
 
     def __init__(
-        self, store: ServiceStore, job: Job, worker_id: str, lease: float, claimed_at: float
+        self,
+        store: ServiceStore,
+        job: Job,
+        worker_id: str,
+        lease: float,
+        claimed_at: float,
+        *,
+        outage: Outage,
+        pause: Callable[[int], float],
     ) -> None:
         self.store, self.job, self.worker_id, self.lease = store, job, worker_id, lease
+        self.outage, self.pause = outage, pause
         self._refused = False
         # Local monotonic deadline, from before the claim: never later than the store's own.
         self._deadline = claimed_at + lease
@@ -96,19 +124,28 @@ class _Heartbeat:
             raise LeaseLost(f"job {self.job.id} lost its lease: stopping before the next write")
 
     def _beat(self) -> None:
-        while not self._stop.wait(self.lease / 3):
+        context = {"job": self.job.id, "repository": self.job.repository}
+        failures, interval = 0, self.lease / 3
+        while not self._stop.wait(min(interval, self.pause(failures)) if failures else interval):
             asked_at = time.monotonic()
             try:
-                if not self.store.heartbeat(self.job.id, self.worker_id, self.lease):
-                    self._refused = True
-                    log.warning(
-                        "lost the lease of a running job",
-                        extra={"job": self.job.id, "repository": self.job.repository},
-                    )
-                    return
-                self._deadline = asked_at + self.lease
-            except Exception:
-                log.warning("heartbeat failed", exc_info=True, extra={"job": self.job.id})
+                held = self.store.heartbeat(self.job.id, self.worker_id, self.lease)
+            except StoreError as error:
+                failures += 1
+                self.outage.failed(error, context)
+                continue
+            except Exception:  # a bug, not an outage: its traceback once
+                failures += 1
+                level = logging.WARNING if failures == 1 else logging.DEBUG
+                log.log(level, "heartbeat failed", exc_info=True, extra=context)
+                continue
+            failures = 0
+            self.outage.succeeded(context)
+            if not held:
+                self._refused = True
+                log.warning("lost the lease of a running job", extra=context)
+                return
+            self._deadline = asked_at + self.lease
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -130,6 +167,7 @@ class Worker:
         worker_id: str | None = None,
         rng: random.Random | None = None,
         wakeup: threading.Event | None = None,
+        outage: Outage | None = None,
     ) -> None:
         self.store = store
         # Set by the webhook app of the same process when it queues a job: no poll delay.
@@ -139,26 +177,48 @@ class Worker:
         self.settings = settings or WorkerSettings()
         self.worker_id = worker_id or default_worker_id()
         self.rng = rng or random.Random()
+        # Shared by the workers of a process: one line per outage, not one per worker.
+        self.outage = outage or database_outage()
+        self._stopping = threading.Event()  # run()'s stop: ends the retries of an outcome
         self._last_resync_check = 0.0
         self._last_prune = 0.0
 
     def run(self, stop: threading.Event) -> None:
-        """Work until ``stop`` is set (set ``wakeup`` too, to end a wait at once); a store
-        failure is logged and retried after a pause."""
-        log.info("worker started", extra={"worker": self.worker_id})
+        """Work until ``stop`` is set (set ``wakeup`` too, to end a wait at once). A store
+        that fails is tried again after a growing pause (from the poll interval up to
+        ``outage_backoff_cap``); :attr:`outage` logs when it starts failing and when it
+        answers again. Any other error is logged with its traceback, once while it repeats."""
+        self._stopping = stop
+        context = {"worker": self.worker_id}
+        log.info("worker started", extra=context)
+        failures = 0
+        repeating: type[BaseException] | None = None  # the unexpected error logged last
         while not stop.is_set():
             try:
                 self.schedule_resyncs()
                 self.prune()
                 job = self.run_once()
-            except Exception:
+            except Exception as error:
                 self.metrics.errors.labels(where="worker_loop").inc()
-                log.exception("worker loop error", extra={"worker": self.worker_id})
+                failures += 1
                 job = None
+                if isinstance(error, StoreError):
+                    self.outage.failed(error, context)
+                else:
+                    level = logging.DEBUG if type(error) is repeating else logging.ERROR
+                    log.log(level, "worker loop error", exc_info=True, extra=context)
+                    repeating = type(error)
+            else:
+                failures, repeating = 0, None
             if job is None:
-                self.wakeup.wait(self.settings.poll_interval)
+                self.wakeup.wait(self._pause(failures) if failures else self.settings.poll_interval)
                 self.wakeup.clear()
-        log.info("worker stopped", extra={"worker": self.worker_id})
+        log.info("worker stopped", extra=context)
+
+    def _pause(self, failures: int) -> float:
+        """How long to wait after ``failures`` failures of the store in a row."""
+        cap = self.settings.outage_backoff_cap
+        return backoff(failures, self.settings.poll_interval, cap, self.rng)
 
     def schedule_resyncs(self) -> None:
         interval = self.settings.resync_interval
@@ -191,6 +251,7 @@ class Worker:
         """Claim one due job and run it; the job, or None when nothing was due."""
         claimed_at = time.monotonic()
         job = self.store.claim(self.worker_id, self.settings.lease_seconds)
+        self.outage.succeeded({"worker": self.worker_id})
         if job is None:
             return None
         context: dict[str, object] = {
@@ -201,51 +262,112 @@ class Worker:
             "attempt": job.attempts,
             "worker": self.worker_id,
         }
+        lease = _Heartbeat(
+            self.store,
+            job,
+            self.worker_id,
+            self.settings.lease_seconds,
+            claimed_at,
+            outage=self.outage,
+            pause=self._pause,
+        )
         if job.attempts > self.settings.max_attempts:
             # Claimed again and again: its workers died (or lost the lease) every time.
             error = LeaseLost(f"claimed {job.attempts} times without finishing")
-            self._failed(job, error, context, 0.0)
+            self._failed(job, error, context, 0.0, lease)
             return job
         log.info("job started", extra=context)
         started = time.perf_counter()
-        lease = _Heartbeat(self.store, job, self.worker_id, self.settings.lease_seconds, claimed_at)
-        with lease:
+        with lease:  # the heartbeat runs until the outcome is recorded (or cannot be)
             try:
                 outcome = self.handle(job, lease.check)
             except Exception as error:  # noqa: BLE001 - every failure is recorded on the job
-                self._failed(job, error, context, time.perf_counter() - started)
+                self._failed(job, error, context, time.perf_counter() - started, lease)
                 return job
-        duration = time.perf_counter() - started
+            self._completed(job, outcome, context, time.perf_counter() - started, lease)
+        return job
+
+    def _completed(
+        self,
+        job: Job,
+        outcome: str,
+        context: dict[str, object],
+        duration: float,
+        lease: _Heartbeat,
+    ) -> None:
         if job.kind in SYNC_KINDS:
             self.metrics.sync_duration.observe(duration)
         elif job.kind == "pull_request":
             self.metrics.report_duration.observe(duration)
-        if self.store.complete(job.id, self.worker_id, outcome):
+        context = {**context, "outcome": outcome}
+        recorded = self._record(
+            lease, context, lambda: self.store.complete(job.id, self.worker_id, outcome)
+        )
+        if recorded is None:
+            return
+        if recorded:
             self.metrics.jobs.labels(kind=job.kind, outcome=outcome).inc()
-            log.info(
-                "job done",
-                extra={**context, "outcome": outcome, "duration_ms": round(duration * 1000)},
-            )
+            log.info("job done", extra={**context, "duration_ms": round(duration * 1000)})
         else:
             log.warning("job finished after its lease was taken over", extra=context)
-        return job
 
     def _failed(
-        self, job: Job, error: Exception, context: dict[str, object], duration: float
+        self,
+        job: Job,
+        error: Exception,
+        context: dict[str, object],
+        duration: float,
+        lease: _Heartbeat,
     ) -> None:
         message = " ".join(f"{type(error).__name__}: {error}".split())[:2000]
         retryable = is_retryable(error) and job.attempts < self.settings.max_attempts
         delay = retry_delay(job.attempts, self.settings, self.rng) if retryable else None
-        state = self.store.fail(job.id, self.worker_id, message, retry_in=delay)
-        outcome = "retry" if state == "queued" else "dead" if state == "dead" else "lease_lost"
+
+        def fail() -> str:
+            state = self.store.fail(job.id, self.worker_id, message, retry_in=delay)
+            return "retry" if state == "queued" else "dead" if state == "dead" else "lease_lost"
+
+        intended = {**context, "outcome": "retry" if retryable else "dead", "error": message}
+        outcome = self._record(lease, intended, fail)
+        if outcome is None:
+            return
         self.metrics.jobs.labels(kind=job.kind, outcome=outcome).inc()
         self.metrics.errors.labels(where=job.kind).inc()
         log.warning(
             "job failed",
-            extra={
-                **context,
-                "outcome": outcome,
-                "error": message,
-                "duration_ms": round(duration * 1000),
-            },
+            extra={**intended, "outcome": outcome, "duration_ms": round(duration * 1000)},
         )
+
+    def _record(
+        self, lease: _Heartbeat, context: dict[str, object], record: Callable[[], T]
+    ) -> T | None:
+        """``record()``: the job's completion or failure. While the store fails it is tried
+        again after a growing pause, as long as the job's lease is held (its heartbeat runs
+        on); None once the lease is gone or the worker is stopping (said in the log: the job
+        runs again when its lease expires, and that attempt records the outcome)."""
+        failures = 0
+        while True:
+            try:
+                result = record()
+            except StoreError as error:
+                failures += 1
+                self.outage.failed(error, context)
+                fields = {**context, "error": one_line(error)}
+                if self._stopping.is_set() or not lease.held():
+                    self.metrics.errors.labels(where="record_outcome").inc()
+                    why = "the worker is stopping" if lease.held() else "its lease ran out"
+                    log.warning(
+                        f"could not record the job's outcome ({why}): it runs again once its "
+                        "lease expires",
+                        extra=fields,
+                    )
+                    return None
+                if failures == 1:
+                    log.warning(
+                        "could not record the job's outcome yet: retrying while its lease is held",
+                        extra=fields,
+                    )
+                self._stopping.wait(self._pause(failures))
+                continue
+            self.outage.succeeded({"job": context["job"], "worker": self.worker_id})
+            return result

@@ -115,7 +115,12 @@ def apply_plan(
     state.set_errors(plan.repository, plan.commit, errors | rejected)
     if not failed and last_applied != plan.commit:
         client.set_repository_commit(plan.repository, plan.commit)
-    state.record_apply(plan.repository, plan.commit, "applied" if not failed else "failed")
+    state.record_apply(
+        plan.repository,
+        plan.commit,
+        "applied" if not failed else "failed",
+        writes=len(plan.writes) - len(failed),
+    )
     state.save()
     refused = tuple(
         (a, str(rejected[a.path][1][0].get("message", "refused")))

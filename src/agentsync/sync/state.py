@@ -11,6 +11,9 @@ The file carries the version of its format (``"version"``). An older file is upg
 it is read (:data:`STATE_UPGRADES`; written back on the next save); a newer one is refused
 with one line naming both versions, and left untouched. Every change of the format adds a
 step here and a fixture file of the previous release that ``tests/sync/test_state.py`` reads.
+Fields that readers may lack need no step: every reader ignores fields it does not know, and
+reads a missing one as absent (``last_apply``'s ``writes``, the writes that went through, and
+``job``, the service job that applied it, came that way).
 """
 
 from __future__ import annotations
@@ -115,9 +118,11 @@ class SyncState:
             for path, (kind, diagnostics) in errors.items()
         }
 
-    def record_apply(self, repository: str, commit: str, outcome: str) -> None:
+    def record_apply(self, repository: str, commit: str, outcome: str, *, writes: int = 0) -> None:
+        """Remember the apply of ``commit`` (``outcome`` "applied" or "failed"; ``writes``: how
+        many of its writes went through)."""
         self._repository(repository)["last_apply"] = {
-            "commit": commit, "outcome": outcome, "at": now()
+            "commit": commit, "outcome": outcome, "writes": writes, "at": now()
         }  # fmt: skip
 
     def last_apply(self, repository: str) -> dict[str, Any] | None:
