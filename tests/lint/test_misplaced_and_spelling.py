@@ -75,3 +75,22 @@ def test_a_key_known_nowhere_stays_an_unknown_key_error() -> None:
     [(severity, rule, _, message)] = reported(HEAD + "enabeld: false\n")
     assert (severity, rule) == ("error", "unknown-key")
     assert "did you mean 'enabled'?" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "belongs"),
+    [
+        ("model: claude-opus-4-8\n", "`model` belongs under `claude:`"),
+        ("sandbox:\n  cpu: 2\n", "`cpu` belongs under `sandbox.compute:`"),
+        ("claude:\n  system: Review.\n  schedule: '0 9 * * *'\n", "`schedule` belongs in"),
+    ],
+)
+def test_another_known_key_at_the_wrong_level_says_where_it_belongs(
+    text: str, belongs: str
+) -> None:
+    head = "ellipsis:\n  version: v1\n" + (
+        "" if text.startswith("claude:") else "claude:\n  system: Review.\n"
+    )
+    [(severity, rule, _, message)] = reported(head + text)
+    assert (severity, rule) == ("error", "unknown-key")
+    assert belongs in message

@@ -94,6 +94,39 @@ def subschemas(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield from subschemas(child)
 
 
+def key_homes(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """Each key the schema defines, with the mappings that define it, the nearest to the top
+    first: ``{"model": ["claude"], "name": ["ellipsis", "sandbox.repositories[]", ...]}``."""
+    defs: dict[str, Any] = schema.get("$defs", {})
+    homes: dict[str, dict[str, None]] = {}
+    seen: set[tuple[str, str]] = set()
+
+    def walk(node: dict[str, Any], where: str) -> None:
+        if "$ref" in node:
+            name = node["$ref"].rpartition("/")[2]
+            if (name, where) in seen:
+                return
+            seen.add((name, where))
+            node = defs[name]
+        for keyword in ("anyOf", "allOf"):
+            for child in node.get(keyword, ()):
+                walk(child, where)
+        if isinstance(node.get("then"), dict):
+            walk(node["then"], where)
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], f"{where}[]")
+        for key, child in node.get("properties", {}).items():
+            homes.setdefault(key, {})[where] = None
+            if isinstance(child, dict):
+                walk(child, f"{where}.{key}" if where else key)
+
+    walk(schema, "")
+    return {
+        key: sorted(places, key=lambda w: (w.count(".") + w.count("[]"), w))
+        for key, places in homes.items()
+    }
+
+
 def _nullable(value: dict[str, Any], nullable_refs: Counter[str]) -> dict[str, Any]:
     """``value`` accepting null as well, as one schema (no ``anyOf``): a type list, or for a
     reference, the definition's own type (counted in ``nullable_refs``)."""
