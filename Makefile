@@ -10,8 +10,7 @@ LOCK := requirements.txt
 LATEST := .venv-latest
 # The lock covers every platform (--universal) and the oldest Python the project supports.
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml requirements-tools.in --extra dev --extra server \
-	--universal --python-version 3.11 --generate-hashes --quiet \
-	--custom-compile-command "make lock" --output-file $(LOCK)
+	--universal --python-version 3.11 --generate-hashes --quiet --output-file $(LOCK)
 
 .PHONY: run test test-latest lint lock lock-upgrade bench schema docs clean
 
