@@ -23,7 +23,6 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,6 +33,7 @@ from agentsync.service.github import AppCredentials
 from agentsync.service.jobs import JobRunner
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from tests.service.fake_github import FakeGitHub
+from tests.service.support import private_pem
 
 API_KEY = "bench-api-key-0123456789"
 REPO = "octo-org/busy-agents"
@@ -60,12 +60,7 @@ def kind(method: str, path: str) -> str:
 
 def credentials() -> tuple[AppCredentials, rsa.RSAPrivateKey]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return AppCredentials(APP_ID, pem), key
+    return AppCredentials(APP_ID, private_pem(key)), key
 
 
 def run(configs: int, pushes: int, root: Path) -> list[Counter[str]]:

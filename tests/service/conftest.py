@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import LocalServer
 from tests.controlplane.conftest import API_KEY, server_config
 from tests.service.fake_github import FakeGitHub
-from tests.service.support import APP_ID, INSTALLATION, SECRET, TOKEN
+from tests.service.support import APP_ID, INSTALLATION, SECRET, TOKEN, private_pem
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +47,7 @@ def env(
 ) -> dict[str, str]:
     """A GitHub App (check runs and comments)."""
     key_file = tmp_path / "app-key.pem"
-    key_file.write_bytes(
-        app_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    key_file.write_text(private_pem(app_key))
     return {
         "AGENTSYNC_WEBHOOK_SECRET": SECRET.decode(),
         "AGENTSYNC_GITHUB_APP_ID": str(APP_ID),

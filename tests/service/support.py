@@ -18,6 +18,8 @@ from types import TracebackType
 from typing import Any, Self
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.controlplane.client import Client
 from agentsync.controlplane.server import ThreadedServer, free_port
@@ -34,6 +36,15 @@ REPO = "octo-org/agents-repo"
 TOKEN = "ghp_service_test_0123456789SECRET"
 APP_ID = 321
 INSTALLATION = 42
+
+
+def private_pem(key: rsa.RSAPrivateKey) -> str:
+    """A GitHub App's private key as the service reads it: PKCS#8 PEM, unencrypted."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 def config(name: str, system: str = "Review the change.") -> str:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.controlplane.client import Client
@@ -43,6 +42,7 @@ from agentsync.sync.sources.github_tokens import InstallationTokens
 from tests.controlplane.conftest import API_KEY, server_config
 from tests.secret_samples import PIN, SAMPLES, leaky_config
 from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
+from tests.service.support import private_pem
 
 REPO = "octo-org/agents-repo"
 R = f"/repos/{REPO}"
@@ -71,12 +71,7 @@ def app_key() -> rsa.RSAPrivateKey:
 
 @pytest.fixture  # each test its own: the credentials keep their installation tokens
 def app(app_key: rsa.RSAPrivateKey) -> AppCredentials:
-    pem = app_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return AppCredentials(APP_ID, pem)
+    return AppCredentials(APP_ID, private_pem(app_key))
 
 
 @pytest.fixture
@@ -811,12 +806,8 @@ def test_an_installation_token_serves_every_job_until_it_nears_expiry(
     fake: FakeGitHub, repo: FakeRepo, app_key: rsa.RSAPrivateKey
 ) -> None:
     now = [datetime.now(UTC)]
-    pem = app_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    app = AppCredentials(APP_ID, pem, tokens=InstallationTokens(clock=lambda: now[0]))
+    tokens = InstallationTokens(clock=lambda: now[0])
+    app = AppCredentials(APP_ID, private_pem(app_key), tokens=tokens)
 
     def sync_reads() -> None:  # what one sync job reads: a snapshot, then the commit order
         source = github_source(app, REPO, installation_id=INSTALLATION, base_url=fake.url)

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.service.logs import Redactor, configure
+from tests.service.support import private_pem
 
 QUOTED = 'webhook"secret\\with-quote-0123456789'
 TOKEN = "ghp_0123456789abcdefTOKEN"
@@ -21,12 +21,7 @@ TOKEN = "ghp_0123456789abcdefTOKEN"
 
 @pytest.fixture(scope="module")
 def pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    return private_pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
 
 
 @pytest.fixture
