@@ -99,6 +99,13 @@ class LintContext:
             if isinstance(trigger, dict) and trigger.get("type") == kind:
                 yield path, trigger
 
+    def react_events(self) -> Iterator[tuple[ConfigPath, dict[str, Any]]]:
+        """``(path, event)`` of each well-formed entry of every react trigger's ``events``."""
+        for trigger_path, _ in self.triggers("react"):
+            for path, event in self.items((*trigger_path, "events")):
+                if isinstance(event, dict):
+                    yield path, event
+
     @cached_property
     def _secret_spans(self) -> list[tuple[int, int | None, int]]:
         """``(first line, column, last line)`` of every secret value in the source, the column

@@ -76,24 +76,23 @@ def glob_problem(pattern: str) -> str | None:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for trigger_path, _ in ctx.triggers("react"):
-        for event_path, event in ctx.items((*trigger_path, "events")):
-            if not isinstance(event, dict) or event.get("branches") is None:
-                continue
-            name = event.get("event")
-            branches_path = (*event_path, "branches")
-            if isinstance(name, str) and name != "push":
+    for event_path, event in ctx.react_events():
+        if event.get("branches") is None:
+            continue
+        name = event.get("event")
+        branches_path = (*event_path, "branches")
+        if isinstance(name, str) and name != "push":
+            yield ctx.finding(
+                branches_path,
+                f"branches only filters push events, but this event is {name!r}",
+                "remove branches, or use event: push",
+                at_key=True,
+            )
+            continue
+        for item_path, pattern in ctx.items(branches_path):
+            if isinstance(pattern, str) and (problem := glob_problem(pattern)) is not None:
                 yield ctx.finding(
-                    branches_path,
-                    f"branches only filters push events, but this event is {name!r}",
-                    "remove branches, or use event: push",
-                    at_key=True,
+                    item_path,
+                    f"{format_path(item_path)} {pattern!r} {problem}",
+                    "branch globs use * (within a segment), ** (across '/'), ? and [a-z]",
                 )
-                continue
-            for item_path, pattern in ctx.items(branches_path):
-                if isinstance(pattern, str) and (problem := glob_problem(pattern)) is not None:
-                    yield ctx.finding(
-                        item_path,
-                        f"{format_path(item_path)} {pattern!r} {problem}",
-                        "branch globs use * (within a segment), ** (across '/'), ? and [a-z]",
-                    )

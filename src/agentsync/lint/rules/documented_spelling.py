@@ -37,15 +37,14 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for trigger_path, _ in ctx.triggers("react"):
-        for event_path, event in ctx.items((*trigger_path, "events")):
-            name = event.get("event") if isinstance(event, dict) else None
-            if isinstance(name, str) and name in DEPRECATED_REACT_EVENTS:
-                documented = DEPRECATED_REACT_EVENTS[name]
-                path = (*event_path, "event")
-                yield ctx.finding(
-                    path,
-                    f"{format_path(path)} `{name}` is documented as `{documented}` "
-                    f"(read as {documented})",
-                    f"write it as the config reference does: event: {documented}",
-                )
+    for event_path, event in ctx.react_events():
+        name = event.get("event")
+        if isinstance(name, str) and name in DEPRECATED_REACT_EVENTS:
+            documented = DEPRECATED_REACT_EVENTS[name]
+            path = (*event_path, "event")
+            yield ctx.finding(
+                path,
+                f"{format_path(path)} `{name}` is documented as `{documented}` "
+                f"(read as {documented})",
+                f"write it as the config reference does: event: {documented}",
+            )

@@ -33,15 +33,14 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for trigger_path, _ in ctx.triggers("react"):
-        for event_path, event in ctx.items((*trigger_path, "events")):
-            name = event.get("event") if isinstance(event, dict) else None
-            if not isinstance(name, str) or name in REACT_EVENTS or name in DEPRECATED_REACT_EVENTS:
-                continue
-            close = difflib.get_close_matches(name, REACT_EVENTS, n=1, cutoff=0.6)
-            suggestion = f": did you mean {close[0]!r}?" if close else ""
-            yield ctx.finding(
-                (*event_path, "event"),
-                f"{format_path((*event_path, 'event'))} {name!r} is not a known event{suggestion}",
-                f"known events: {', '.join(REACT_EVENTS)}",
-            )
+    for event_path, event in ctx.react_events():
+        name = event.get("event")
+        if not isinstance(name, str) or name in REACT_EVENTS or name in DEPRECATED_REACT_EVENTS:
+            continue
+        close = difflib.get_close_matches(name, REACT_EVENTS, n=1, cutoff=0.6)
+        suggestion = f": did you mean {close[0]!r}?" if close else ""
+        yield ctx.finding(
+            (*event_path, "event"),
+            f"{format_path((*event_path, 'event'))} {name!r} is not a known event{suggestion}",
+            f"known events: {', '.join(REACT_EVENTS)}",
+        )
