@@ -73,7 +73,7 @@ _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _MAX_RATE_LIMIT_WAIT = 60.0
 _RETRIED_METHODS = frozenset({"GET", "HEAD"})
 _TOO_MANY = re.compile(r"too many (\d{3}) error responses")
-# What GitHub's compare says of older...newer when older is newer or one of its ancestors.
+# GitHub's compare statuses are CommitOrder's own words; looking one up narrows its type.
 _COMPARE_STATUSES: dict[str, CommitOrder] = {
     "identical": "identical", "ahead": "ahead", "behind": "behind", "diverged": "diverged"
 }  # fmt: skip
