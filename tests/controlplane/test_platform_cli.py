@@ -12,6 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from agentsync.controlplane.cli_frames import announced_status
 from agentsync.controlplane.server import LocalServer
 
 from .conftest import API_KEY, SteppedRunner
@@ -181,3 +182,19 @@ def test_an_internal_error_is_json_with_its_request_id(
         "detail": "internal error",
         "request_id": response.headers["x-request-id"],
     }
+
+
+def test_statuses_the_log_announces_are_sent_in_the_logs_order() -> None:
+    """A short run may be over before the stream reads ``run.started``: the frame still says
+    ``running`` (from the log), and a wake-up that already sees the end waits for its event."""
+
+    def finished() -> str:
+        return "completed"
+
+    started = {"type": "run.started", "seq": 1}
+    assert announced_status("event", started, finished) == "running"
+    assert announced_status("event", {"type": "message.delta", "seq": 2}, finished) is None
+    assert announced_status("wake", None, finished) is None
+    assert announced_status("event", {"type": "run.completed", "seq": 3}, finished) == "completed"
+    assert announced_status("wake", None, lambda: "creating_sandbox") == "creating_sandbox"
+    assert announced_status("heartbeat", None, finished) == "completed"

@@ -583,14 +583,17 @@ def create_app(
                 await websocket.send_json({"type": "heartbeat"})
 
     async def _stream_cli_frames(websocket: WebSocket, run_id: str, after_seq: int) -> None:
-        status = control_plane.get_run(run_id).status
+        status: str = control_plane.get_run(run_id).status
         await websocket.send_json(cli_frames.status_frame(status))
+
+        def read_status() -> str:
+            return control_plane.get_run(run_id).status
+
         async for kind, event in _follow(run_id, after_seq):
-            if cli_frames.may_change_status(kind, event):
-                current = control_plane.get_run(run_id).status
-                if current != status or kind == "heartbeat":
-                    status = current
-                    await websocket.send_json(cli_frames.status_frame(status))
+            current = cli_frames.announced_status(kind, event, read_status)
+            if current is not None and (current != status or kind == "heartbeat"):
+                status = current
+                await websocket.send_json(cli_frames.status_frame(status))
             if kind == "event":
                 for frame in cli_frames.output_frames(event):
                     await websocket.send_json(frame)

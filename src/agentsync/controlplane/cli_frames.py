@@ -15,14 +15,16 @@ the same log and resume with ``after_seq``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from agentsync.controlplane.records import FINAL_EVENTS, Run, now
+from agentsync.controlplane.records import FINAL_EVENTS, FINAL_STATUSES, Run, now
 
 CLI_USER_AGENT_PREFIX = "ellipsis-cli/"
 CLOSE_POLICY_VIOLATION = 1008  # the CLI's "bad credentials"
-STATUS_EVENTS = frozenset({"run.started", *FINAL_EVENTS})  # logged right after a status change
+LOGGED_STATUSES = frozenset({"running", *FINAL_STATUSES})  # each change to them logs an event
+
+StatusReader = Callable[[], str]
 
 
 def wants_cli_frames(user_agent: str | None, query: Mapping[str, str]) -> bool:
@@ -33,11 +35,24 @@ def status_frame(status: str) -> dict[str, Any]:
     return {"type": "status", "status": status, "ts": now()}
 
 
-def may_change_status(kind: str, event: Mapping[str, Any] | None) -> bool:
-    """Whether the stream should read the run's status again: on a wake-up or a heartbeat (a
-    status change logs nothing; a heartbeat is answered with a status frame), or an event the
-    service logs at a status change. Output events leave it as it was."""
-    return kind != "event" or (event is not None and event["type"] in STATUS_EVENTS)
+def announced_status(
+    kind: str, event: Mapping[str, Any] | None, read_status: StatusReader
+) -> str | None:
+    """The status to announce after one item of the run's follow loop, or None.
+
+    The log says when a run starts (``run.started`` means ``running``) and ends, so those
+    changes are taken from the log in its order: reading the run's current status instead
+    could skip ``running`` for a short run, or announce the end before the output. A wake-up
+    (a change that logs nothing, such as ``creating_sandbox``) and a heartbeat read the run."""
+    if kind == "event":
+        assert event is not None
+        if event["type"] == "run.started":
+            return "running"
+        return read_status() if event["type"] in FINAL_EVENTS else None
+    current = read_status()
+    if kind == "wake" and current in LOGGED_STATUSES:
+        return None  # its event is on the way and announces it in order
+    return current
 
 
 def output_frames(event: Mapping[str, Any]) -> list[dict[str, Any]]:
