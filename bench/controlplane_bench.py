@@ -22,8 +22,8 @@ import httpx
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from agentsync.controlplane.runners import RunContext, RunOutcome
-from agentsync.controlplane.server import LocalServer, ServerConfig
+from agentsync.localserver.runners import RunContext, RunOutcome
+from agentsync.localserver.server import LocalServer, ServerConfig
 
 TOKEN = "bench-token"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}

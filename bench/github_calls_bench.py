@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer, ServerConfig
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer, ServerConfig
 from agentsync.service.github import AppCredentials
 from agentsync.service.jobs import JobRunner
 from agentsync.service.store_sqlite import SQLiteServiceStore

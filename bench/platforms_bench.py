@@ -25,10 +25,10 @@ from pathlib import Path
 
 import httpx
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.records import Run
-from agentsync.controlplane.runners import RunContext, RunOutcome
-from agentsync.controlplane.server import LocalServer, ServerConfig
+from agentsync.client.api import Client
+from agentsync.client.records import Run
+from agentsync.localserver.runners import RunContext, RunOutcome
+from agentsync.localserver.server import LocalServer, ServerConfig
 from agentsync.platforms.ambient import AmbientAdapter
 from agentsync.platforms.base import Adapter, Http
 from agentsync.platforms.deployments import DeploymentsAdapter

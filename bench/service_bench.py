@@ -41,8 +41,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer, ServerConfig, free_port
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer, ServerConfig, free_port
 from agentsync.service.signature import sign
 from tests.postgres import PostgresServer
 from tests.service.fake_github import FakeGitHub, FakeRepo, webhook_payload

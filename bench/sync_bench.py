@@ -41,8 +41,8 @@ from typing import NamedTuple
 import httpx
 from fastapi.routing import APIRoute
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer, ServerConfig
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer, ServerConfig
 from agentsync.sync.apply import apply_plan
 from agentsync.sync.engine import check_order, plan_sync, read_actual
 from agentsync.sync.sources.git import LocalGitSource

@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/.venv/bin"
 work="$(mktemp -d)"
-port=$("$bin/python" -c 'from agentsync.controlplane.server import free_port; print(free_port())')
+port=$("$bin/python" -c 'from agentsync.localserver.server import free_port; print(free_port())')
 token="demo-$RANDOM$RANDOM"
 export ELLIPSIS_API_BASE_URL="http://127.0.0.1:$port" ELLIPSIS_API_TOKEN="$token"
 export ELLIPSIS_CONFIG_DIR="$work/ellipsis" XDG_STATE_HOME="$work/state"

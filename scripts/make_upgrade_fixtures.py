@@ -7,7 +7,7 @@ Run it once per release, with that release's code first on the path, never with 
     PYTHONPATH=/tmp/agentsync-0.1.0/src:. .venv/bin/python scripts/make_upgrade_fixtures.py \
         fixtures/upgrade/0.1.0
 
-``tests/controlplane/test_upgrade.py``, ``tests/service/test_upgrade.py`` and
+``tests/localserver/test_upgrade.py``, ``tests/service/test_upgrade.py`` and
 ``tests/sync/test_state.py`` open each of them with the current code, migrate it, and check
 that every record reads back as ``expected.json`` says. The sandbox variable's value is a
 dummy; ``expected.json`` holds only its SHA-256.
@@ -62,7 +62,7 @@ def _git(repo: Path, *args: str) -> None:
 def _control_plane(out: Path, work: Path) -> None:
     """A control plane with synced, kept-last-good and soft-deleted configs, a run and its
     events, and an encrypted sandbox variable; and the sync state file of that repository."""
-    from agentsync.controlplane.server import free_port
+    from agentsync.localserver.server import free_port
 
     port = free_port()
     env = {
@@ -128,8 +128,8 @@ def _runs_and_variables(env: dict[str, str]) -> None:
 
 def _control_plane_expected(out: Path) -> dict[str, Any]:
     """What 0.1.0's own store reads back from the database it wrote."""
-    from agentsync.controlplane.store import SQLiteStore
-    from agentsync.controlplane.vault import Vault
+    from agentsync.localserver.store import SQLiteStore
+    from agentsync.localserver.vault import Vault
 
     store = SQLiteStore(out / "control-plane.db")
     vault = Vault.from_environment_or_file(out / "control-plane.key")

@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tests.controlplane.conftest import API_KEY
+from tests.localserver.conftest import API_KEY
 
 AGENT_LINT = (
     sys.executable,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agentsync.controlplane.store import SQLiteStore
 from agentsync.errors import StoreError
+from agentsync.localserver.store import SQLiteStore
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.sqlite_files import LOG
 

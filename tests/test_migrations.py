@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from agentsync.controlplane.migrations import MIGRATIONS as CONTROL_PLANE_MIGRATIONS
+from agentsync.localserver.migrations import MIGRATIONS as CONTROL_PLANE_MIGRATIONS
 from agentsync.migrations import (
     Database,
     Migration,
@@ -145,7 +145,7 @@ CREATE INDEX a_x ON a (x)
     ]
 
 
-OPEN_CONTROL_PLANE = "from agentsync.controlplane.store import SQLiteStore; SQLiteStore({!r})"
+OPEN_CONTROL_PLANE = "from agentsync.localserver.store import SQLiteStore; SQLiteStore({!r})"
 OPEN_SERVICE = "from agentsync.service.stores import open_store; open_store({!r}).close()"
 
 

@@ -1,7 +1,7 @@
 """Numbered schema migrations: one runner for every store of agentsync.
 
 Each store keeps its migrations per backend, in order, in a package of its own
-(``agentsync.controlplane.migrations``, ``agentsync.service.migrations``): plain SQL files
+(``agentsync.localserver.migrations``, ``agentsync.service.migrations``): plain SQL files
 named ``NNNN_name.sql``, plus the rare step that must look at the database first, written in
 Python. A store applies what is pending when it opens; ``agent control-plane migrate`` and
 ``agent serve migrate`` do the same as an explicit step, or only report with ``--check``.

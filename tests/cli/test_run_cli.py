@@ -19,8 +19,8 @@ from click.testing import CliRunner, Result
 
 from agentsync.cli import run as run_module
 from agentsync.cli.main import cli
-from agentsync.controlplane.runners import CommandRunner, DryRunRunner, RunContext, RunOutcome
-from agentsync.controlplane.server import LocalServer, ServerConfig
+from agentsync.localserver.runners import CommandRunner, DryRunRunner, RunContext, RunOutcome
+from agentsync.localserver.server import LocalServer, ServerConfig
 from tests.conftest import run_agent
 
 API_KEY = "cli-test-api-key-0123456789"
@@ -422,7 +422,7 @@ def test_agent_help_imports_no_http_stack() -> None:
 def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[ServerConfig, str, int]]:
     calls: list[tuple[ServerConfig, str, int]] = []
     monkeypatch.setattr(
-        "agentsync.controlplane.server.serve",
+        "agentsync.localserver.server.serve",
         lambda config, host, port: calls.append((config, host, port)),
     )
     monkeypatch.delenv("AGENTSYNC_CONTROL_PLANE_TOKENS", raising=False)

@@ -20,9 +20,9 @@ from click.testing import CliRunner, Result
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agentsync.cli.main import cli
-from agentsync.controlplane.dialects import inputs_of
-from agentsync.controlplane.runners import RunContext, RunOutcome
-from agentsync.controlplane.server import LocalServer, ServerConfig
+from agentsync.localserver.dialects import inputs_of
+from agentsync.localserver.runners import RunContext, RunOutcome
+from agentsync.localserver.server import LocalServer, ServerConfig
 from tests.conftest import run_agent
 
 API_KEY = "platforms-cli-key-0123456789"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from agentsync.controlplane.server import LocalServer
-from tests.controlplane.conftest import API_KEY, server_config
+from agentsync.localserver.server import LocalServer
+from tests.localserver.conftest import API_KEY, server_config
 from tests.secret_samples import PIN, SAMPLES, leaky_config
 
 AGENT = str(Path(sys.executable).parent / "agent")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agentsync.config import model, platform
+from agentsync.config import model, reference
 from agentsync.config.identity import content_identity, normalized, parse_config
 from agentsync.config.schema import generate, load, render
 
@@ -24,15 +24,15 @@ def test_runtime_schema_is_the_checked_in_one() -> None:
 
 
 def test_vocabulary_matches_platform_constants() -> None:
-    assert typing.get_args(model.ReactEventName) == platform.REACT_EVENTS
-    assert typing.get_args(model.MentionPlatform) == platform.MENTION_PLATFORMS
+    assert typing.get_args(model.ReactEventName) == reference.REACT_EVENTS
+    assert typing.get_args(model.MentionPlatform) == reference.MENTION_PLATFORMS
     versions = typing.get_args(model.EllipsisBlock.model_fields["version"].annotation)
-    assert versions == platform.SUPPORTED_VERSIONS
+    assert versions == reference.SUPPORTED_VERSIONS
     deprecated_events = typing.get_args(typing.get_args(model.DeprecatedReactEventName)[0])
-    assert deprecated_events == tuple(platform.DEPRECATED_REACT_EVENTS)
+    assert deprecated_events == tuple(reference.DEPRECATED_REACT_EVENTS)
     top_level = model.AgentConfig.model_fields
     assert {key for key, field in top_level.items() if field.exclude} == set(
-        platform.DEPRECATED_TOP_LEVEL_KEYS
+        reference.DEPRECATED_TOP_LEVEL_KEYS
     )
 
 

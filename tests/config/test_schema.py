@@ -22,7 +22,7 @@ from agentsync.config.files import load_file
 from agentsync.config.identity import parse_config
 from agentsync.config.loader import load_text
 from agentsync.config.model import ReactTrigger
-from agentsync.config.platform import TRIGGER_TYPES
+from agentsync.config.reference import TRIGGER_TYPES
 from agentsync.config.schema import for_editors, load
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings

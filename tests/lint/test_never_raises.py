@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentsync.config.loader import load_bytes, load_text, resolve_plain
-from agentsync.config.platform import MENTION_PLATFORMS, REACT_EVENTS
+from agentsync.config.reference import MENTION_PLATFORMS, REACT_EVENTS
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.controlplane.conftest import api, server, stepped  # noqa: F401
+from tests.localserver.conftest import api, server, stepped  # noqa: F401
 
 
 def until(check: Callable[[], Any], timeout: float = 10.0) -> Any:

@@ -11,14 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agentsync.controlplane.runners import RunContext, RunOutcome
-from agentsync.controlplane.server import LocalServer
+from agentsync.localserver.runners import RunContext, RunOutcome
+from agentsync.localserver.server import LocalServer
 from agentsync.platforms.ambient import AmbientAdapter
 from agentsync.platforms.base import Http
 from agentsync.platforms.deployments import DeploymentsAdapter
 from agentsync.platforms.errors import InvalidInput, PlatformError, Unsupported
 from agentsync.platforms.threads import ThreadsAdapter
-from tests.controlplane.conftest import API_KEY, SteppedRunner, server_config
+from tests.localserver.conftest import API_KEY, SteppedRunner, server_config
 from tests.platforms.conftest import until
 
 SECRET = "s3cr3t-envs-value-7f1c"

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
-from agentsync.controlplane.dialects import inputs_of
-from agentsync.controlplane.runners import RunContext, RunOutcome
-from agentsync.controlplane.server import LocalServer
-from tests.controlplane.conftest import API_KEY, SteppedRunner, server_config
+from agentsync.localserver.dialects import inputs_of
+from agentsync.localserver.runners import RunContext, RunOutcome
+from agentsync.localserver.server import LocalServer
+from tests.localserver.conftest import API_KEY, SteppedRunner, server_config
 from tests.platforms.conftest import until
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")

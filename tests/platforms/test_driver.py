@@ -16,10 +16,10 @@ from typing import Self
 import httpx
 import pytest
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.records import Run
-from agentsync.controlplane.server import LocalServer
+from agentsync.client.api import Client
+from agentsync.client.records import Run
 from agentsync.errors import UsageError
+from agentsync.localserver.server import LocalServer
 from agentsync.platforms.ambient import AmbientAdapter
 from agentsync.platforms.base import Http
 from agentsync.platforms.deployments import DeploymentsAdapter
@@ -29,7 +29,7 @@ from agentsync.platforms.model import Event, NormalizedRun
 from agentsync.platforms.profiles import load_profile
 from agentsync.platforms.threads import ThreadsAdapter
 from agentsync.platforms.watch import POLL_CAP, POLL_FIRST, poll_delays, watch
-from tests.controlplane.conftest import API_KEY, SteppedRunner
+from tests.localserver.conftest import API_KEY, SteppedRunner
 from tests.platforms.conftest import until
 from tests.sync.support import FaultProxy
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer
-from tests.controlplane.conftest import API_KEY, server_config
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer
+from tests.localserver.conftest import API_KEY, server_config
 from tests.service.fake_github import FakeGitHub
 from tests.service.support import APP_ID, INSTALLATION, SECRET, TOKEN, private_pem
 

@@ -21,9 +21,9 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import ThreadedServer, free_port
+from agentsync.client.api import Client
 from agentsync.errors import StoreError
+from agentsync.localserver.server import ThreadedServer, free_port
 from agentsync.service.metrics import Metrics
 from agentsync.service.queue import Job, ServiceStore
 from agentsync.service.signature import WebhookSecrets, sign

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer
+from agentsync.client.api import Client
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.result import FileResult, LintResult
+from agentsync.localserver.server import LocalServer
 from agentsync.service.github import (
     MARKER,
     AppCredentials,
@@ -39,7 +39,7 @@ from agentsync.service.github import (
 from agentsync.service.jobs import JobRunner
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.sync.sources.github_tokens import InstallationTokens
-from tests.controlplane.conftest import API_KEY, server_config
+from tests.localserver.conftest import API_KEY, server_config
 from tests.secret_samples import PIN, SAMPLES, leaky_config
 from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
 from tests.service.support import private_pem

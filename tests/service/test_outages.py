@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer, free_port
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer, free_port
 from agentsync.service.github import TokenCredentials
 from agentsync.service.jobs import JobRunner
 from agentsync.service.metrics import Metrics
@@ -26,7 +26,7 @@ from agentsync.service.queue import Job, NewJob
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.stores import open_store
 from agentsync.service.worker import Worker, WorkerSettings
-from tests.controlplane.conftest import API_KEY, server_config
+from tests.localserver.conftest import API_KEY, server_config
 from tests.postgres import PostgresServer
 from tests.service.fake_github import FakeGitHub
 from tests.service.support import (

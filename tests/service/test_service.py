@@ -20,12 +20,12 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer, free_port
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer, free_port
 from agentsync.service.github import MARKER
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.stores import open_store
-from tests.controlplane.conftest import API_KEY
+from tests.localserver.conftest import API_KEY
 from tests.secret_samples import PIN, SAMPLES, leaky_config
 from tests.service.fake_github import FakeGitHub, git, webhook_payload
 from tests.service.support import (

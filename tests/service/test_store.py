@@ -29,9 +29,9 @@ from typing import Any, Protocol
 import psycopg
 import pytest
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer
+from agentsync.client.api import Client
 from agentsync.errors import StoreError
+from agentsync.localserver.server import LocalServer
 from agentsync.migrations import MigrationError
 from agentsync.service import store_postgres, store_sqlite
 from agentsync.service.migrations import SQLITE_MIGRATIONS
@@ -42,7 +42,7 @@ from agentsync.service.stores import open_store, redact_url
 from agentsync.service.sync_state import StoredSyncState
 from agentsync.sync.apply import apply_plan
 from agentsync.sync.model import Action, Plan
-from tests.controlplane.conftest import API_KEY, server
+from tests.localserver.conftest import API_KEY, server
 from tests.postgres import PostgresServer
 from tests.sync.support import valid_text
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer
-from tests.controlplane.conftest import API_KEY, api, server
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer
+from tests.localserver.conftest import API_KEY, api, server
 
 __all__ = ["api", "client", "direct", "server"]
 

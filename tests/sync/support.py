@@ -23,12 +23,12 @@ from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
+from agentsync.client.api import Client
+from agentsync.client.errors import Invalid
 from agentsync.config.discovery import is_config_path
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.errors import Invalid
-from agentsync.controlplane.validation import validate_yaml
+from agentsync.lint.validation import validate_yaml
 from agentsync.sync.state import SyncState
-from tests.controlplane.conftest import API_KEY
+from tests.localserver.conftest import API_KEY
 
 Fault = Literal["500", "429", "drop"]
 FAULTS: tuple[Fault, ...] = ("500", "429", "drop")

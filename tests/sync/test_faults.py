@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.errors import ControlPlaneError
-from agentsync.controlplane.server import LocalServer
+from agentsync.client.api import Client
+from agentsync.client.errors import ControlPlaneError
+from agentsync.localserver.server import LocalServer
 from agentsync.sync.engine import apply_sync
 from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
-from tests.controlplane.conftest import API_KEY
+from tests.localserver.conftest import API_KEY
 from tests.sync.support import FAULTS, INVALID_TEXTS, Expected, FaultProxy, Git, valid_text
 
 REPO = "acme/app"

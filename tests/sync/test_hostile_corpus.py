@@ -27,16 +27,16 @@ from typing import Any, cast
 import pytest
 import yaml
 
+from agentsync.client.api import Client
 from agentsync.config.loader import load_bytes
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer
 from agentsync.lint.runner import Target, lint_target
 from agentsync.lint.settings import Settings
+from agentsync.localserver.server import LocalServer
 from agentsync.sync.desired import desired_files
 from agentsync.sync.model import Snapshot
 from agentsync.sync.state import SyncState
 from tests.conftest import FIXTURES
-from tests.controlplane.conftest import API_KEY
+from tests.localserver.conftest import API_KEY
 from tests.permissions import AGENT_LINT, run_bound, run_sync, why_permissions_do_not_bind
 from tests.sync.support import Git
 from tests.trees import APPLIES, ERRORS, Entry, Verdict, build, release

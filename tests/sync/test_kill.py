@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer
 from agentsync.sync.state import SyncState
 from tests.sync.support import INVALID_TEXTS, Cli, Expected, FaultProxy, Git, valid_text
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer
 from agentsync.sync.lock import apply_lock
 from tests.sync.support import Cli, FaultProxy, Git, valid_text
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentsync.controlplane.records import AgentConfigRecord, SyncError
+from agentsync.client.records import AgentConfigRecord, SyncError
 from agentsync.sync.desired import desired_files
 from agentsync.sync.model import DesiredFile, FieldChange, Snapshot
 from agentsync.sync.plan import field_diff, make_plan

@@ -14,15 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from agentsync.client.api import Client
+from agentsync.client.errors import Invalid
 from agentsync.config.loader import load_text
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.errors import Invalid
-from agentsync.controlplane.validation import validate_yaml
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding
 from agentsync.lint.rules import RULES
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
+from agentsync.lint.validation import validate_yaml
 from agentsync.sync.engine import apply_sync
 from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
@@ -140,9 +140,9 @@ def test_the_control_plane_answers_422_when_agent_lint_fails(api: httpx.Client) 
 def _refusing_validator() -> Callable[..., object]:
     """The control plane's validation, refusing (422) what agent-lint accepts in
     ``agents/refused.yaml``, as a hosted platform stricter than this release's rules would."""
-    from agentsync.controlplane import service
+    from agentsync.localserver import control_plane
 
-    original = service.validate_yaml
+    original = control_plane.validate_yaml
 
     def validate_yaml(text: str, path: str = "<request>") -> object:
         if path == "agents/refused.yaml":
@@ -157,7 +157,7 @@ def _refusing_validator() -> Callable[..., object]:
 
 @pytest.fixture
 def stricter_control_plane(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("agentsync.controlplane.service.validate_yaml", _refusing_validator())
+    monkeypatch.setattr("agentsync.localserver.control_plane.validate_yaml", _refusing_validator())
 
 
 @pytest.mark.usefixtures("stricter_control_plane")
@@ -211,7 +211,7 @@ def test_a_refused_update_keeps_the_last_good_config_with_its_error(
     git.commit({"agents/refused.yaml": valid_text(1), "agents/fine.yaml": valid_text(2)})
     state = SyncState(tmp_path / "state.json")
     apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
-    monkeypatch.setattr("agentsync.controlplane.service.validate_yaml", _refusing_validator())
+    monkeypatch.setattr("agentsync.localserver.control_plane.validate_yaml", _refusing_validator())
     git.commit({"agents/refused.yaml": valid_text(3), "agents/fine.yaml": valid_text(4)})
     run = apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
     assert run.result is not None

@@ -22,12 +22,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer
 from agentsync.sync.engine import apply_sync, plan_sync
 from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
-from tests.controlplane.conftest import API_KEY
+from tests.localserver.conftest import API_KEY
 from tests.sync.support import INVALID_TEXTS, Expected, Git, identity, valid_text
 
 PATHS = (

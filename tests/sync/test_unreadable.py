@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.server import LocalServer
+from agentsync.client.api import Client
+from agentsync.localserver.server import LocalServer
 from agentsync.sync.state import SyncState
-from tests.controlplane.conftest import API_KEY
+from tests.localserver.conftest import API_KEY
 from tests.permissions import AGENT_LINT, run_bound, run_sync, why_permissions_do_not_bind
 from tests.sync.support import Git, valid_text
 from tests.trees import Entry, build, release

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentsync.controlplane.client import Client
+from agentsync.client.api import Client
 from agentsync.lint.runner import collect_targets, lint_targets
 from agentsync.lint.settings import Settings
 from agentsync.sync.desired import desired_files

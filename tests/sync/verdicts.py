@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agentsync.cli.lint import LintArgs, execute
-from agentsync.controlplane.records import AgentConfigRecord
+from agentsync.client.records import AgentConfigRecord
 from agentsync.sync import report
 from agentsync.sync.desired import desired_files
 from agentsync.sync.plan import make_plan

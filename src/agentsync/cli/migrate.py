@@ -93,7 +93,7 @@ def control_plane_migrate(db: str, check: bool) -> None:
     """Apply the database's pending schema migrations (back it up first)."""
 
     def open_unmigrated() -> Migratable:
-        from agentsync.controlplane.store import SQLiteStore
+        from agentsync.localserver.store import SQLiteStore
 
         if not Path(db).is_file():
             raise UsageError(f"no control-plane database at {db}")

@@ -1,6 +1,6 @@
 """``agent run``, ``agent config`` and ``agent control-plane``: thin commands over the client.
 
-Each command parses its options, calls ``agentsync.controlplane.client.Client`` (settings from
+Each command parses its options, calls ``agentsync.client.api.Client`` (settings from
 ``ELLIPSIS_API_BASE_URL`` / ``ELLIPSIS_API_TOKEN``, else ``$ELLIPSIS_CONFIG_DIR/config.json``, the
 platform CLI's file) and prints through a ``Printer``: readable lines and tables by default, JSON
 with ``--json`` (NDJSON when watching). With ``--platform NAME`` (or ``$AGENTSYNC_PLATFORM``) the
@@ -32,14 +32,14 @@ from agentsync.cli.migrate import control_plane_db_option, control_plane_migrate
 from agentsync.cli.output import Output
 from agentsync.cli.pipes import quiet_closed_pipe
 from agentsync.cli.platforms import event_text
-from agentsync.controlplane.errors import ControlPlaneError, Invalid
+from agentsync.client.errors import ControlPlaneError, Invalid
 from agentsync.errors import AgentsyncError, UsageError
 from agentsync.tables import text_table
 
 if TYPE_CHECKING:
-    from agentsync.controlplane.client import Client
-    from agentsync.controlplane.records import AgentConfigRecord, Run, RunEvent
-    from agentsync.controlplane.runners import Runner
+    from agentsync.client.api import Client
+    from agentsync.client.records import AgentConfigRecord, Run, RunEvent
+    from agentsync.localserver.runners import Runner
 
 TOKENS_VARIABLE = "AGENTSYNC_CONTROL_PLANE_TOKENS"
 CLI_TOKENS_VARIABLE = "AGENTSYNC_CONTROL_PLANE_CLI_TOKENS"
@@ -255,7 +255,7 @@ def client_from_environment() -> Client:
 def read_config_file(path: Path) -> dict[str, Any]:
     """A config file's mapping, validated here first: errors carry file:line:col."""
     from agentsync.config.loader import load_text
-    from agentsync.controlplane.validation import validate_yaml
+    from agentsync.lint.validation import validate_yaml
 
     text = _read_text(path)
     try:
@@ -351,7 +351,7 @@ def _split_tokens(values: Sequence[str], variable: str) -> list[str]:
 
 
 def build_runner(kind: str, command: str | None) -> Runner:
-    from agentsync.controlplane.runners import CommandRunner, DryRunRunner
+    from agentsync.localserver.runners import CommandRunner, DryRunRunner
 
     if kind == "dry-run":
         if command is not None:
@@ -784,7 +784,7 @@ def serve(
             f"{TOKENS_VARIABLE} / {CLI_TOKENS_VARIABLE}"
         )
     try:
-        from agentsync.controlplane import server
+        from agentsync.localserver import server
     except ImportError as error:
         raise UsageError(
             f"the control plane needs the server extra ({error.name} is missing): "

@@ -11,7 +11,7 @@ Conventions shared by every model:
 - a key whose value is null means "use the default", the way an empty YAML value reads;
 - a spelling the platform accepts but its config reference does not document (a top-level
   ``name:``, ``pull_request_merged``) is read as its documented form, and the published schema
-  marks it deprecated (``platform.DEPRECATED_TOP_LEVEL_KEYS``, ``DEPRECATED_REACT_EVENTS``).
+  marks it deprecated (``reference.DEPRECATED_TOP_LEVEL_KEYS``, ``DEPRECATED_REACT_EVENTS``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from agentsync.config.platform import (
+from agentsync.config.reference import (
     CPU_MAX,
     CPU_MIN,
     DEPRECATED_REACT_EVENTS,

@@ -7,7 +7,7 @@ pagination (pages of ``page_size``, within the platform's bound) and yields at m
 runs; its filters are named in the adapter module's ``FILTERS``. Adapters of platforms that
 stream a run's log also meet ``Streaming``; those with interactive input meet ``TakesInput``.
 
-Retries follow the control plane client's policy (``controlplane.client.retryable`` and
+Retries follow the control plane client's policy (``client.api.retryable`` and
 ``retry_delay``: full-jitter exponential backoff, or the server's ``Retry-After``), and only for
 calls that are safe to repeat (reads, and creates that carry an idempotency key). Request
 bodies are never logged, and the token is never in a ``repr``.
@@ -26,7 +26,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 import httpx
 
 from agentsync import __version__
-from agentsync.controlplane.client import (
+from agentsync.client.api import (
     error_detail,
     parse_retry_after,
     retry_delay,

@@ -25,7 +25,7 @@ from agentsync.platforms.model import NormalizedRun, Platform
 from agentsync.platforms.threads import ThreadsAdapter
 
 if TYPE_CHECKING:
-    from agentsync.controlplane.client import Client
+    from agentsync.client.api import Client
     from agentsync.platforms.profiles import Profile
 
 ADAPTERS: Mapping[Platform, type[Adapter]] = {
@@ -45,7 +45,7 @@ FILTERS: Mapping[Platform, tuple[str, ...]] = {
 def ellipsis_client(base_url: str | None = None, token: str | None = None) -> Client:
     """A ``Client`` with the Ellipsis settings (arguments, else the environment, else the
     Ellipsis CLI's ``config.json``); a ``UsageError`` when there is no token."""
-    from agentsync.controlplane.client import Client, config_file, load_settings
+    from agentsync.client.api import Client, config_file, load_settings
 
     settings = load_settings(base_url, token)
     if settings.token is None:

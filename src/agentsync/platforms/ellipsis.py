@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.records import FINAL_STATUSES, Run
-from agentsync.controlplane.runners import MILLICENTS_PER_USD
+from agentsync.client.api import Client
+from agentsync.client.records import FINAL_STATUSES, Run
+from agentsync.localserver.runners import MILLICENTS_PER_USD
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, PlatformError
 from agentsync.platforms.model import Event, NormalizedRun, Platform, normalize, present

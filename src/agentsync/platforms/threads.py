@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from agentsync.controlplane.client import retryable
+from agentsync.client.api import retryable
 from agentsync.platforms.base import Http, expect_ok, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError

@@ -28,7 +28,7 @@ from agentsync.errors import AgentsyncError
 from agentsync.service.queue import SYNC_KINDS, Job, NewJob, ServiceStore
 
 if TYPE_CHECKING:
-    from agentsync.controlplane.client import Client
+    from agentsync.client.api import Client
     from agentsync.service.github import Credentials
 
 

@@ -16,8 +16,8 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.errors import ControlPlaneError, Invalid
+from agentsync.client.api import Client
+from agentsync.client.errors import ControlPlaneError, Invalid
 from agentsync.errors import AgentsyncError
 from agentsync.sync.model import Action, Plan
 from agentsync.sync.state import SyncState

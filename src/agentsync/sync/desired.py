@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from agentsync.client.errors import Invalid
 from agentsync.config.files import unreadable_document
 from agentsync.config.loader import Document, load_bytes
-from agentsync.controlplane.errors import Invalid
-from agentsync.controlplane.validation import validate_document
 from agentsync.lint.reporters.json import diagnostic_json
 from agentsync.lint.rules import internal
+from agentsync.lint.validation import validate_document
 from agentsync.sync.model import DesiredFile, Snapshot
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.records import AgentConfigRecord
+from agentsync.client.api import Client
+from agentsync.client.records import AgentConfigRecord
 from agentsync.sync.apply import ApplyResult, SyncBlocked, apply_plan
 from agentsync.sync.desired import desired_files
 from agentsync.sync.model import Action, CommitOrder, DesiredFile, Plan, Snapshot

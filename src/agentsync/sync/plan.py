@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from agentsync.client.records import AgentConfigRecord
 from agentsync.config.problems import ConfigPath
 from agentsync.config.secrets import MASK, is_secret_path, mask_data, mask_secrets
-from agentsync.controlplane.records import AgentConfigRecord
 from agentsync.lint.diagnostic import format_path
 from agentsync.sync.model import Action, ActionKind, DesiredFile, FieldChange, Plan
 

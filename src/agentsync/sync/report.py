@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from agentsync.client.records import AgentConfigRecord
 from agentsync.config.secrets import shortened
-from agentsync.controlplane.records import AgentConfigRecord
 from agentsync.printable import printable
 from agentsync.sync.model import Action, FieldChange, Plan
 from agentsync.tables import text_table

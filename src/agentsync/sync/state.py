@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agentsync.controlplane.records import now
+from agentsync.client.records import now
 from agentsync.errors import AgentsyncError
 from agentsync.state_dir import state_dir
 

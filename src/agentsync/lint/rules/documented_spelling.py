@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentsync.config.platform import DEPRECATED_REACT_EVENTS
+from agentsync.config.reference import DEPRECATED_REACT_EVENTS
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity, format_path
 

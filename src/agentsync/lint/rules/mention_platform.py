@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from agentsync.config.platform import MENTION_PLATFORMS
+from agentsync.config.reference import MENTION_PLATFORMS
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity, format_path
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentsync.config.platform import DEPRECATED_TOP_LEVEL_KEYS
+from agentsync.config.reference import DEPRECATED_TOP_LEVEL_KEYS
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import NamedTuple, TypeGuard
 
-from agentsync.config.platform import (
+from agentsync.config.reference import (
     CPU_MAX,
     CPU_MIN,
     MEMORY_MAX_MB,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentsync.config.platform import SUPPORTED_VERSIONS
+from agentsync.config.reference import SUPPORTED_VERSIONS
 from agentsync.lint.context import MISSING, LintContext, describe
 from agentsync.lint.diagnostic import Finding, Severity
 

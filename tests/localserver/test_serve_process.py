@@ -22,9 +22,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from agentsync.controlplane.client import Client
-from agentsync.controlplane.errors import Invalid
-from agentsync.controlplane.server import free_port
+from agentsync.client.api import Client
+from agentsync.client.errors import Invalid
+from agentsync.localserver.server import free_port
 from tests.service.support import wait_for
 
 from .conftest import API_KEY, USER_TOKEN

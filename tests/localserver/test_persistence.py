@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from agentsync.controlplane.server import free_port
+from agentsync.localserver.server import free_port
 
 TOKEN = "persistence-token-0123456789"
 

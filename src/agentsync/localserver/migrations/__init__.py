@@ -1,6 +1,6 @@
 """The local control plane's schema migrations (SQLite), in order: see
 :mod:`agentsync.migrations`. Every schema change adds one here, and a fixture database of
-the previous release that ``tests/controlplane/test_upgrade.py`` upgrades."""
+the previous release that ``tests/localserver/test_upgrade.py`` upgrades."""
 
 from __future__ import annotations
 

@@ -57,14 +57,14 @@ import httpx
 from pydantic import ValidationError
 
 from agentsync import __version__
-from agentsync.controlplane.errors import (
+from agentsync.client.errors import (
     BY_STATUS,
     ControlPlaneError,
     Invalid,
     Unauthorized,
     Unavailable,
 )
-from agentsync.controlplane.records import (
+from agentsync.client.records import (
     FINAL_EVENTS,
     FINAL_STATUSES,
     AgentConfigRecord,

@@ -24,12 +24,12 @@ from typing import Any, Self
 import uvicorn
 from fastapi import FastAPI
 
-from agentsync.controlplane.app import create_app
-from agentsync.controlplane.runners import DryRunRunner, Runner
-from agentsync.controlplane.scheduler import CronScheduler
-from agentsync.controlplane.service import ControlPlane, ServerSettings
-from agentsync.controlplane.store import SQLiteStore
-from agentsync.controlplane.vault import Vault
+from agentsync.localserver.app import create_app
+from agentsync.localserver.control_plane import ControlPlane, ServerSettings
+from agentsync.localserver.runners import DryRunRunner, Runner
+from agentsync.localserver.scheduler import CronScheduler
+from agentsync.localserver.store import SQLiteStore
+from agentsync.localserver.vault import Vault
 from agentsync.uvicorn_logs import hide_query_strings
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from agentsync.controlplane.records import FINAL_EVENTS, FINAL_STATUSES, Run, now
+from agentsync.client.records import FINAL_EVENTS, FINAL_STATUSES, Run, now
 
 CLI_USER_AGENT_PREFIX = "ellipsis-cli/"
 CLOSE_POLICY_VIOLATION = 1008  # the CLI's "bad credentials"

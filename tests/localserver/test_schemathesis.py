@@ -6,7 +6,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from agentsync.controlplane.server import LocalServer, ServerConfig, build
+from agentsync.localserver.server import LocalServer, ServerConfig, build
 
 from .conftest import API_KEY
 

@@ -41,12 +41,12 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from agentsync.client.errors import Conflict, Invalid, NotFound
+from agentsync.client.records import FINAL_EVENTS, Run, new_id
 from agentsync.config.variables import name_problem
-from agentsync.controlplane.app import Authenticated, Caller, utc_instant
-from agentsync.controlplane.errors import Conflict, Invalid, NotFound
-from agentsync.controlplane.records import FINAL_EVENTS, Run, new_id
-from agentsync.controlplane.runners import MILLICENTS_PER_USD, RunContext, Runner, RunOutcome
-from agentsync.controlplane.service import ControlPlane, StartRunRequest
+from agentsync.localserver.app import Authenticated, Caller, utc_instant
+from agentsync.localserver.control_plane import ControlPlane, StartRunRequest
+from agentsync.localserver.runners import MILLICENTS_PER_USD, RunContext, Runner, RunOutcome
 
 Dialect = Literal["deployments", "threads", "ambient"]
 MAX_INPUT_BYTES = 32 * 1024  # 003: interactive input

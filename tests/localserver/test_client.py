@@ -23,15 +23,14 @@ import pytest
 from websockets.sync.client import ClientConnection
 from websockets.sync.server import ServerConnection, serve
 
-from agentsync.controlplane import app as app_module
-from agentsync.controlplane.client import (
+from agentsync.client.api import (
     REQUEST_ID_KEY,
     Client,
     Settings,
     load_settings,
     parse_retry_after,
 )
-from agentsync.controlplane.errors import (
+from agentsync.client.errors import (
     BudgetExceeded,
     Conflict,
     ControlPlaneError,
@@ -40,10 +39,11 @@ from agentsync.controlplane.errors import (
     Unauthorized,
     Unavailable,
 )
-from agentsync.controlplane.records import FINAL_STATUSES, Run
-from agentsync.controlplane.runners import RunContext, RunOutcome
-from agentsync.controlplane.server import LocalServer, free_port
+from agentsync.client.records import FINAL_STATUSES, Run
 from agentsync.errors import UsageError
+from agentsync.localserver import app as app_module
+from agentsync.localserver.runners import RunContext, RunOutcome
+from agentsync.localserver.server import LocalServer, free_port
 
 from .conftest import API_KEY, USER_TOKEN, VALID_YAML, server_config
 

@@ -11,7 +11,7 @@ different request, 409.
 The run stream (``/v1/runs/{id}/stream``) closes with 1000 at the end of the run, 4401 for bad
 credentials, 4403 for a run that does not exist, 4422 for an invalid ``after_seq`` (the reason
 says why) and 1011 for an error of the server; clients of the platform CLI's dialect get 1008
-for bad credentials and an error frame for the rest (:mod:`~agentsync.controlplane.cli_frames`).
+for bad credentials and an error frame for the rest (:mod:`~agentsync.localserver.cli_frames`).
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agentsync import __version__
+from agentsync.client.errors import ControlPlaneError, Invalid, NotFound, Unauthorized
+from agentsync.client.records import FINAL_STATUSES, AgentConfigRecord, Run, new_id
 from agentsync.config.schema import load as load_schema
-from agentsync.controlplane import cli_frames
-from agentsync.controlplane.errors import ControlPlaneError, Invalid, NotFound, Unauthorized
-from agentsync.controlplane.records import FINAL_STATUSES, AgentConfigRecord, Run, new_id
-from agentsync.controlplane.service import (
+from agentsync.localserver import cli_frames
+from agentsync.localserver.control_plane import (
     Budget,
     ControlPlane,
     ReplayRequest,
@@ -48,7 +48,7 @@ from agentsync.controlplane.service import (
     VariableInfo,
 )
 
-LOG = logging.getLogger("agentsync.controlplane")
+LOG = logging.getLogger("agentsync.localserver")
 MAX_BODY_BYTES = 1024 * 1024
 MAX_LIST_LIMIT = 1000  # larger limits are clamped, as the platform CLI sends any number
 HEARTBEAT_SECONDS = 20.0
@@ -599,7 +599,7 @@ def create_app(
                     await websocket.send_json(frame)
         await websocket.send_json(cli_frames.done_frame(control_plane.get_run(run_id)))
 
-    from agentsync.controlplane.dialects import dialect_router  # imports this module
+    from agentsync.localserver.dialects import dialect_router  # imports this module
 
     app.include_router(dialect_router(control_plane))
     return app

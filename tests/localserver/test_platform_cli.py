@@ -12,8 +12,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from agentsync.controlplane.cli_frames import announced_status
-from agentsync.controlplane.server import LocalServer
+from agentsync.localserver.cli_frames import announced_status
+from agentsync.localserver.server import LocalServer
 
 from .conftest import API_KEY, SteppedRunner
 

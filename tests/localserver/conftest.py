@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from agentsync.controlplane.runners import RunContext, RunOutcome
-from agentsync.controlplane.server import LocalServer, ServerConfig
+from agentsync.localserver.runners import RunContext, RunOutcome
+from agentsync.localserver.server import LocalServer, ServerConfig
 
 API_KEY = "test-api-key-0123456789"
 USER_TOKEN = "test-user-token-0123456789"

@@ -19,8 +19,8 @@ import httpx
 import pytest
 import yaml
 
-from agentsync.controlplane.runners import CommandRunner
-from agentsync.controlplane.server import LocalServer
+from agentsync.localserver.runners import CommandRunner
+from agentsync.localserver.server import LocalServer
 
 from .conftest import API_KEY, server_config, sync_valid_config, wait_for_final
 

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from agentsync.controlplane.scheduler import NEVER
-from agentsync.controlplane.server import LocalServer
+from agentsync.localserver.scheduler import NEVER
+from agentsync.localserver.server import LocalServer
 
 from .conftest import API_KEY, server_config
 

@@ -26,8 +26,8 @@ from typing import IO, Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agentsync.client.records import Run
 from agentsync.config.variables import name_problem
-from agentsync.controlplane.records import Run
 from agentsync.lint.rules.sandbox_compute import timeout_seconds
 from agentsync.money import dollars, money
 

@@ -4,7 +4,7 @@ sandbox variables (encrypted by the caller), repository sync state and cron stat
 ``Store`` is the interface the server codes against; ``SQLiteStore`` implements it with the
 standard library (one connection, WAL, a lock: the server is one process), in a file only its
 owner may open (:mod:`agentsync.sqlite_files`). Its schema is
-:mod:`agentsync.controlplane.migrations`, applied when the store opens.
+:mod:`agentsync.localserver.migrations`, applied when the store opens.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from agentsync.controlplane.migrations import MIGRATIONS
-from agentsync.controlplane.records import (
+from agentsync.client.records import (
     DERIVED_CONFIG_FIELDS,
     AgentConfigRecord,
     Run,
@@ -26,6 +25,7 @@ from agentsync.controlplane.records import (
     now,
 )
 from agentsync.errors import StoreError
+from agentsync.localserver.migrations import MIGRATIONS
 from agentsync.migrations import Migrated
 from agentsync.sqlite_files import make_private
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from agentsync.client.errors import Invalid
 from agentsync.config.identity import content_identity, normalized, parse_config
 from agentsync.config.loader import Document, load_text
 from agentsync.config.model import AgentConfig
 from agentsync.config.problems import LoadProblem
 from agentsync.config.secrets import mask_secrets
-from agentsync.controlplane.errors import Invalid
 from agentsync.lint.reporters.json import diagnostic_json
 from agentsync.lint.rules import internal
 from agentsync.lint.runner import lint_document

@@ -13,7 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from agentsync.controlplane.server import LocalServer
+from agentsync.localserver.server import LocalServer
 
 from .conftest import API_KEY, VALID_YAML, SteppedRunner, wait_for_final
 

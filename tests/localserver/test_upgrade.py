@@ -18,12 +18,12 @@ from typing import Any
 import httpx
 import pytest
 
-from agentsync.controlplane.migrations import MIGRATIONS
-from agentsync.controlplane.server import LocalServer
-from agentsync.controlplane.store import SQLiteStore
-from agentsync.controlplane.vault import Vault
+from agentsync.localserver.migrations import MIGRATIONS
+from agentsync.localserver.server import LocalServer
+from agentsync.localserver.store import SQLiteStore
+from agentsync.localserver.vault import Vault
 from tests.conftest import FIXTURES, run_agent
-from tests.controlplane.conftest import API_KEY, VALID_YAML, server_config
+from tests.localserver.conftest import API_KEY, VALID_YAML, server_config
 
 RELEASE_0_1_0 = FIXTURES / "upgrade" / "0.1.0"
 EXPECTED = json.loads((RELEASE_0_1_0 / "expected.json").read_text())["control_plane"]

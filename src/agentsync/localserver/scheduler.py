@@ -9,7 +9,7 @@ The state is one row per ``(config_id, schedule)`` in the store: when that sched
 Keying by the schedule's text makes an edit a new schedule, and every tick drops the rows of
 schedules no longer in force (config deleted or disabled, trigger edited or removed).
 
-Rules, all checked by ``tests/controlplane/test_cron.py``:
+Rules, all checked by ``tests/localserver/test_cron.py``:
 
 - **At most once.** The next fire time is stored *before* the run is started, so a crash or a
   restart never fires one due time twice (at the cost of losing that run on a crash between).
@@ -33,10 +33,10 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
+from agentsync.client.errors import ControlPlaneError
+from agentsync.client.records import AgentConfigRecord, Run
 from agentsync.config.schedule import Schedule, ScheduleError, parse_schedule
-from agentsync.controlplane.errors import ControlPlaneError
-from agentsync.controlplane.records import AgentConfigRecord, Run
-from agentsync.controlplane.service import ControlPlane
+from agentsync.localserver.control_plane import ControlPlane
 
 logger = logging.getLogger(__name__)
 

@@ -27,15 +27,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from agentsync.config.variables import name_problem
-from agentsync.controlplane.errors import (
+from agentsync.client.errors import (
     BudgetExceeded,
     Conflict,
     ControlPlaneError,
     Invalid,
     NotFound,
 )
-from agentsync.controlplane.records import (
+from agentsync.client.records import (
     FINAL_STATUSES,
     AgentConfigRecord,
     Run,
@@ -43,22 +42,23 @@ from agentsync.controlplane.records import (
     SyncError,
     new_id,
 )
-from agentsync.controlplane.runners import (
-    MILLICENTS_PER_USD,
-    DryRunRunner,
-    RunContext,
-    Runner,
-    RunOutcome,
-)
-from agentsync.controlplane.store import Store
-from agentsync.controlplane.validation import (
+from agentsync.config.variables import name_problem
+from agentsync.lint.validation import (
     clamp_limits,
     deep_merge,
     parse_yaml_mapping,
     validate_data,
     validate_yaml,
 )
-from agentsync.controlplane.vault import Vault, VaultError
+from agentsync.localserver.runners import (
+    MILLICENTS_PER_USD,
+    DryRunRunner,
+    RunContext,
+    Runner,
+    RunOutcome,
+)
+from agentsync.localserver.store import Store
+from agentsync.localserver.vault import Vault, VaultError
 from agentsync.money import money
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from agentsync.controlplane.runners import MINIMAL_PATH, CommandRunner
-from agentsync.controlplane.server import LocalServer
+from agentsync.localserver.runners import MINIMAL_PATH, CommandRunner
+from agentsync.localserver.server import LocalServer
 
 from .conftest import API_KEY, server_config
 

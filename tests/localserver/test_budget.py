@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from agentsync.controlplane.runners import CommandRunner
-from agentsync.controlplane.server import LocalServer
+from agentsync.localserver.runners import CommandRunner
+from agentsync.localserver.server import LocalServer
 
 from .conftest import API_KEY, server_config, wait_for_final
 
