@@ -4,7 +4,7 @@ Usage (from the repository root, after `make` has built .venv)::
 
     .venv/bin/python bench/lint_bench.py [--files 10000] [--repeat 3] [--cold-runs 15]
 
-It generates a corpus with ``../shared/bench/gen_corpus.py`` (or uses ``--corpus DIR``), then
+It generates a corpus with ``bench/gen_corpus.py`` (or uses ``--corpus DIR``), then
 times whole commands, each on exactly the same file list:
 
 - ``agent-lint --format json FILES`` (full lint: every rule, all cores);
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SCHEMA = ROOT / "schemas" / "agent-config.v1.json"
-DEFAULT_GENERATOR = ROOT.parent / "shared" / "bench" / "gen_corpus.py"
+DEFAULT_GENERATOR = ROOT / "bench" / "gen_corpus.py"
 
 BARE_LOAD = """
 import sys, yaml
