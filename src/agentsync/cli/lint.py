@@ -81,7 +81,7 @@ def _write_extra(fmt: str, path: str, result: LintResult, *, append: bool) -> No
 def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     from agentsync.config.discovery import find_repository_root
     from agentsync.lint.runner import collect_targets, lint_targets
-    from agentsync.lint.settings import find_settings
+    from agentsync.lint.settings import find_settings, unknown_rule_warnings
 
     if args.list_rules:
         width = max(map(len, rules.RULES))
@@ -94,9 +94,10 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
         rules.get(rule_id)
     cwd = Path.cwd()
     root = find_repository_root(cwd)
-    settings = find_settings(cwd, stop=root).with_disabled(args.disable)
-    for rule_id in settings.disable:
-        rules.get(rule_id)
+    settings = find_settings(cwd, stop=root)
+    for warning in unknown_rule_warnings(settings, rules.RULE_IDS):
+        sys.stderr.write(f"agent-lint: warning: {warning}\n")
+    settings = settings.with_disabled(args.disable)
     result = lint_targets(collect_targets(args.paths, cwd, root), settings, args.jobs)
     REPORTERS[args.output_format](stdout, color=_use_color(stdout, environ)).report(result)
     if args.sarif_file:

@@ -42,9 +42,12 @@ def describe(value: Any, path: ConfigPath = ()) -> str:
 class LintContext:
     """One document under lint."""
 
-    def __init__(self, document: Document, settings: Settings) -> None:
+    def __init__(
+        self, document: Document, settings: Settings, rule_ids: frozenset[str] = frozenset()
+    ) -> None:
         self.document = document
         self.settings = settings
+        self.rule_ids = rule_ids  # every rule's id, for the rules that check names of rules
         self.data: dict[str, Any] = document.data if isinstance(document.data, dict) else {}
 
     @cached_property

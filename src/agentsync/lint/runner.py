@@ -24,7 +24,7 @@ from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Diagnostic, Finding, format_path
 from agentsync.lint.result import FileResult, FileStatus, LintResult
 from agentsync.lint.rule import Rule
-from agentsync.lint.rules import RULES, internal
+from agentsync.lint.rules import RULE_IDS, RULES, internal
 from agentsync.lint.settings import Settings
 from agentsync.lint.suppress import find_suppressions
 
@@ -60,7 +60,7 @@ def _failed(path: str, error: Exception) -> FileResult:
 def _lint_document(document: Document, settings: Settings) -> FileResult:
     if document.kind == "ignored":
         return FileResult(document.path, "ignored", note=document.note)
-    ctx = LintContext(document, settings)
+    ctx = LintContext(document, settings, RULE_IDS)
     rules = list(RULES.values()) if document.loaded else [RULES[p.rule] for p in document.problems]
     found: list[tuple[Rule, Finding]] = []
     failure: Diagnostic | None = None  # the first rule that failed: the others still report

@@ -5,6 +5,11 @@ Looked up from the working directory upwards (stopping at the repository root):
 
     disable: [budget-schedule]
     max-limits: {run: 50, day: null, week: null, month: null}
+
+``.agent-lint.yaml`` is read as YAML 1.2, like the configs (``on`` and ``yes`` are strings),
+and its errors are one line with the file, line and column. A misspelt setting is an error
+with the closest name; a rule id in ``disable`` that names no rule is a warning
+(:func:`unknown_rule_warnings`).
 """
 
 from __future__ import annotations
@@ -13,13 +18,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
 from agentsync.config.files import os_reason
-from agentsync.config.loader import Limits
+from agentsync.config.loader import Limits, load_text
 from agentsync.errors import UsageError
+from agentsync.suggest import did_you_mean
 
 LIMIT_WINDOWS = ("run", "day", "week", "month")
+SETTING_NAMES = ("disable", "max-limits")
 DEFAULT_MAX_LIMITS: dict[str, float | None] = {
     "run": 50.0,
     "day": None,
@@ -45,9 +50,11 @@ def _from_mapping(raw: Any, source: str) -> Settings:
         return Settings(source=source)
     if not isinstance(raw, dict):
         raise UsageError(f"{source}: settings must be a mapping")
-    unknown = set(raw) - {"disable", "max-limits"}
-    if unknown:
-        raise UsageError(f"{source}: unknown setting(s) {', '.join(sorted(unknown))}")
+    for name in raw:
+        if name not in SETTING_NAMES:
+            known = ", ".join(SETTING_NAMES)
+            suggestion = did_you_mean(str(name), SETTING_NAMES) or f" (the settings are {known})"
+            raise UsageError(f"{source}: unknown setting {str(name)!r}{suggestion}")
     disable = raw.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(r, str) for r in disable):
         raise UsageError(f"{source}: 'disable' must be a list of rule ids")
@@ -62,6 +69,25 @@ def _from_mapping(raw: Any, source: str) -> Settings:
     return Settings(disable=frozenset(disable), max_limits=max_limits, source=source)
 
 
+def _yaml_settings(text: str, source: str) -> Any:
+    """The data of ``.agent-lint.yaml``, read as configs are (YAML 1.2, duplicate keys refused);
+    a problem is one line naming the file and position."""
+    document = load_text(text, source)
+    if document.problems:
+        first = document.problems[0]
+        raise UsageError(f"{source}:{first.line}:{first.column}: {first.message}")
+    return document.data
+
+
+def unknown_rule_warnings(settings: Settings, rule_ids: frozenset[str]) -> list[str]:
+    """One line for each name in ``disable`` that is no rule (nothing is silenced by it)."""
+    return [
+        f"{settings.source or 'settings'}: 'disable' names no rule {name!r}"
+        + did_you_mean(name, rule_ids)
+        for name in sorted(settings.disable - rule_ids)
+    ]
+
+
 SETTINGS_FILES = (".agent-lint.yaml", "pyproject.toml")  # looked for in this order
 
 
@@ -70,11 +96,7 @@ def parse_settings(name: str, text: str, source: str) -> Settings | None:
     ``text``; None for a ``pyproject.toml`` without ``[tool.agent-lint]``. ``source`` names
     the file in messages."""
     if name == ".agent-lint.yaml":
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise UsageError(f"{source}: cannot parse: {error}") from error
-        return _from_mapping(raw, source)
+        return _from_mapping(_yaml_settings(text, source), source)
     import tomllib  # only when a pyproject.toml is there: keeps the cold start small
 
     try:

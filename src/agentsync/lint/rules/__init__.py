@@ -34,11 +34,13 @@ from agentsync.lint.rules import (
     system_prompt,
     trigger_type,
     unknown_key,
+    unknown_rule,
     unreadable,
     version,
     wrong_type,
     yaml11_boolean,
 )
+from agentsync.suggest import did_you_mean
 
 _MODULES: tuple[Rule, ...] = (
     unreadable,
@@ -69,10 +71,12 @@ _MODULES: tuple[Rule, ...] = (
     hardcoded_secret,
     denied_variable,
     budget_schedule,
+    unknown_rule,
     internal,
 )
 
 RULES: dict[str, Rule] = {rule.ID: rule for rule in _MODULES}
+RULE_IDS = frozenset(RULES)
 
 
 def get(rule_id: str) -> Rule:
@@ -80,6 +84,5 @@ def get(rule_id: str) -> Rule:
     try:
         return RULES[rule_id]
     except KeyError:
-        raise UsageError(
-            f"unknown rule {rule_id!r}; known rules: {', '.join(sorted(RULES))}"
-        ) from None
+        suggestion = did_you_mean(rule_id, RULES) or f"; known rules: {', '.join(sorted(RULES))}"
+        raise UsageError(f"unknown rule {rule_id!r}{suggestion}") from None

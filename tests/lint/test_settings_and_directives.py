@@ -1,0 +1,105 @@
+"""The settings file and inline directives as users write them: settings read as YAML 1.2 like
+the configs, one-line errors with the file and position, a "did you mean" for a misspelt
+setting or rule id, and ``all`` in a directive."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agentsync.cli.lint import main
+
+CONFIG = "ellipsis: {}\nclaude: {system: hi}\nlimits: {run: 5, day: 1}\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "agents").mkdir()
+    (tmp_path / "agents" / "a.yaml").write_text(CONFIG)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def lint(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_yaml_error_is_one_line_with_the_file_and_position(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".agent-lint.yaml").write_text("disable: [limits-order\nmax-limits: {run: 5}\n")
+    code, _, err = lint(capsys)
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert f"{repo / '.agent-lint.yaml'}:" in err
+    assert "<unicode string>" not in err
+
+
+def test_a_duplicate_setting_is_refused_at_its_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".agent-lint.yaml").write_text("disable: []\ndisable: [limits-order]\n")
+    code, _, err = lint(capsys)
+    assert code == 2
+    assert f"{repo / '.agent-lint.yaml'}:2:1:" in err
+    assert err.count("\n") == 1, err
+
+
+def test_the_settings_file_is_read_as_yaml_1_2(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``on`` is the string "on" (YAML 1.1 read it as true, and the file was refused as not a
+    list of rule ids): here it is a rule id that does not exist, so a warning."""
+    (repo / ".agent-lint.yaml").write_text("disable: [on]\n")
+    code, out, err = lint(capsys)
+    assert code == 0, err
+    assert "'disable' names no rule 'on'" in err
+    assert "limits-order" in out  # nothing else was disabled
+
+
+def test_a_misspelt_setting_gets_the_closest_name(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".agent-lint.yaml").write_text("max_limits: {run: 60}\n")
+    code, _, err = lint(capsys)
+    assert code == 2
+    assert "unknown setting 'max_limits': did you mean 'max-limits'?" in err
+
+
+def test_a_misspelt_rule_in_the_settings_is_a_warning_with_the_closest_rule(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".agent-lint.yaml").write_text("disable: [limit-order]\n")
+    code, out, err = lint(capsys)
+    assert code == 0
+    assert "warning:" in err
+    assert "'disable' names no rule 'limit-order': did you mean 'limits-order'?" in err
+    assert "[limits-order]" in out  # the misspelt name silenced nothing
+
+
+def test_a_misspelt_rule_on_the_command_line_is_a_usage_error_with_the_closest_rule(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = lint(capsys, "--disable", "limit-order")
+    assert code == 2
+    assert "unknown rule 'limit-order': did you mean 'limits-order'?" in err
+
+
+def test_all_in_a_directive_silences_every_rule_on_its_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "agents" / "a.yaml").write_text(
+        "ellipsis: {}\nclaude: {system: hi}\nlimits:\n"
+        "  run: 80  # agent-lint: disable=all\n"
+        "  day: 20\n"
+    )
+    code, out, _ = lint(capsys)
+    assert code == 0
+    assert "[limits-clamped]" not in out
+    assert "[limits-order]" not in out
+    assert "1 config valid" in out
