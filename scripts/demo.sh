@@ -40,13 +40,13 @@ step "break agents/nightly-audit.yaml (an unquoted */15 cron) and commit"
 sed -i 's|schedule: "30 2 \* \* 1-5"|schedule: */15 * * * *|' "$repo/agents/nightly-audit.yaml"
 git commit -q -am "break the nightly audit"
 sync plan || true
-sync apply --yes
+sync apply --yes || echo "(exit status $?: a config is invalid; the others still applied)"
 step "agent sync status: the last good config stays in force"
 sync status
 
 step "delete agents/docs-helper.yaml and commit"
 git rm -q agents/docs-helper.yaml && git commit -q -m "retire the docs helper"
-sync apply --yes
+sync apply --yes || echo "(exit status $?: the nightly audit is still invalid)"
 sync status
 
 step "store the LINEAR_API_KEY sandbox variable the release-notes agent names (encrypted at rest)"

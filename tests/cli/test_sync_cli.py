@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -109,8 +110,15 @@ def test_plan_apply_status(server: LocalServer, repo: Path, tmp_path: Path) -> N
     text = agent(server, tmp_path, "sync", "plan", str(repo)).stdout
     assert "! agents/a.yaml: invalid: the last good config stays in force" in text
     assert "agents/a.yaml:1:21: ellipsis.version is 'v2'" in text
-    assert "- agents/c.yaml: soft-delete" in text
-    assert agent(server, tmp_path, "sync", "apply", str(repo), "--yes").returncode == 0
+    assert re.search(r"- agents/c\.yaml: soft-delete \(agent_\w+\)\n", text)  # no trigger
+    assert "Summary: 1 to delete, 2 invalid." in text
+    partial = agent(server, tmp_path, "sync", "apply", str(repo), "--yes")
+    assert partial.returncode == 1  # invalid configs: their errors are recorded, b still applies
+    assert "Applied 1 of 1 change(s) to acme/app at " in partial.stdout
+    assert (
+        "; 2 invalid: 1 sync error(s) recorded (last good config kept), "
+        "1 new file(s) not created." in partial.stdout
+    ), partial.stdout
 
     status = agent(server, tmp_path, "sync", "status", str(repo), "--json")
     rows = {row["path"]: row for row in json.loads(status.stdout)["configs"]}
@@ -122,6 +130,59 @@ def test_plan_apply_status(server: LocalServer, repo: Path, tmp_path: Path) -> N
     human = agent(server, tmp_path, "sync", "status", str(repo)).stdout
     assert "Sync status of acme/app:" in human
     assert "orphan" in human
+
+
+CRON_AND_REACT = (
+    "ellipsis: {version: v1}\nclaude:\n  system: Review the diff.\ntriggers:\n"
+    "  - {type: cron, schedule: '0 3 * * *'}\n"
+    "  - {type: react, events: [{event: pull_request_open}]}\n"
+)
+
+
+def test_a_deletion_says_what_stops_and_apply_speaks_json(
+    server: LocalServer, repo: Path, tmp_path: Path
+) -> None:
+    commit(repo, {"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": CRON_AND_REACT})
+    first = agent(server, tmp_path, "sync", "apply", str(repo), "--yes", "--detailed-exitcode")
+    assert first.returncode == 2, first.stderr  # changes applied
+    commit(repo, {"agents/c.yaml": None})
+    plan = agent(server, tmp_path, "sync", "plan", str(repo)).stdout
+    assert (
+        "- agents/c.yaml: soft-delete (its cron schedule stops; "
+        "it stops reacting to repository events)" in plan
+    ), plan
+    applied = agent(server, tmp_path, "sync", "apply", str(repo), "--yes", "--json")
+    assert applied.returncode == 0, applied.stderr
+    outcome = json.loads(applied.stdout)
+    assert outcome["applied"] == [{"kind": "soft-delete", "path": "agents/c.yaml"}]
+    assert outcome["failed"] == outcome["refused"] == []
+    again = agent(server, tmp_path, "sync", "apply", str(repo), "--yes", "--detailed-exitcode")
+    assert again.returncode == 0  # nothing to change
+    assert "Applied 0 of 0 change(s)" in again.stdout
+
+
+def test_declining_the_confirmation_applies_nothing_and_exits_one(
+    server: LocalServer, repo: Path, tmp_path: Path
+) -> None:
+    commit(repo, {"agents/a.yaml": GOOD})
+    primary, secondary = pty.openpty()
+    try:
+        env = {**os.environ, "ELLIPSIS_API_BASE_URL": server.url, "ELLIPSIS_API_TOKEN": API_KEY,
+               "ELLIPSIS_CONFIG_DIR": str(tmp_path / "ellipsis"),
+               "XDG_STATE_HOME": str(tmp_path / "state")}  # fmt: skip
+        os.write(primary, b"n\n")
+        declined = subprocess.run(
+            [AGENT, "sync", "apply", str(repo)],
+            env=env, stdin=secondary, capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert declined.returncode == 1, declined.stderr
+    assert "Apply cancelled." in declined.stderr
+    assert "Traceback" not in declined.stderr
+    plan = agent(server, tmp_path, "sync", "plan", str(repo), "--detailed-exitcode")
+    assert plan.returncode == 2  # still pending: nothing was applied
 
 
 def test_blocked_plan_exits_one(server: LocalServer, repo: Path, tmp_path: Path) -> None:
@@ -197,10 +258,10 @@ def test_plan_apply_and_status_print_no_secret(
         edits[f"agents/{sample.name}-edited.yaml"] = leaky
     commit(repo, edits)
 
-    def shown(*args: str) -> str:
+    def shown(*args: str, exit_code: int = 0) -> str:
         result = agent(server, tmp_path, "sync", *args, str(repo))
         output = result.stdout + result.stderr
-        assert result.returncode == 0, output
+        assert result.returncode == exit_code, output
         assert not any(sample.leaked_in(output) for sample in SAMPLES)
         for password in ("PW1", "PW2", PIN):
             assert password not in output
@@ -232,7 +293,7 @@ def test_plan_apply_and_status_print_no_secret(
     for path, expected in invalid_files():
         assert by_line((d["rule"], d["line"]) for d in actions[path]["diagnostics"]) == expected
 
-    shown("apply", "--yes")
+    shown("apply", "--yes", exit_code=1)  # the invalid files' errors are recorded
     status = json.loads(shown("status", "--json"))
     rows = {row["path"]: row for row in status["configs"]}
     for path, expected in invalid_files():

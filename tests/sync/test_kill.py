@@ -49,11 +49,11 @@ def test_a_killed_apply_is_finished_by_the_next(
                 expected.files[path] = text
         return git.commit(files)
 
-    def apply_after_kill(head: str) -> None:
+    def apply_after_kill(head: str, exit_code: int) -> None:
         proxy.wait_idle()  # a write the killed apply left in flight lands first
         proxy.write_delay = 0
         done = cli.run("apply", "--yes")
-        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.returncode == exit_code, done.stdout + done.stderr
         expected.applied()
         expected.check(direct, REPO, state=SyncState(cli.state_file), commit=head)
 
@@ -63,7 +63,7 @@ def test_a_killed_apply_is_finished_by_the_next(
     cli.kill_apply_when(lambda: active_count(direct) >= 20)
     assert 20 <= active_count(direct) < CONFIGS
     assert direct.get_repository_commit(REPO) is None  # recorded only when all writes succeed
-    apply_after_kill(head)
+    apply_after_kill(head, exit_code=0)
     assert active_count(direct) == CONFIGS
 
     # 2. Edits, renames, deletes, new files and breaks; kill after a third of the writes.
@@ -83,7 +83,7 @@ def test_a_killed_apply_is_finished_by_the_next(
     proxy.wait_idle()
     assert len(proxy.writes()) - started < planned
     ids = {old: expected.configs[old].id for old in renamed}
-    apply_after_kill(head)
+    apply_after_kill(head, exit_code=1)  # five files were broken: invalid
     assert {old: expected.configs[new].id for old, new in renamed.items()} == ids
 
     # 3. Nothing is left to do: the plan is empty and an apply writes no config.
@@ -91,7 +91,8 @@ def test_a_killed_apply_is_finished_by_the_next(
     assert plan.returncode == 0, plan.stdout + plan.stderr
     started = len(proxy.writes())
     again = cli.run("apply", "--yes")
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.returncode == 1, again.stdout + again.stderr  # the five are still invalid
     assert "Applied 0 of 0 change(s)" in again.stdout
+    assert "; 5 invalid: 5 already recorded." in again.stdout
     configs_written = [w for w in proxy.writes()[started:] if w[1].startswith("/v1/sync/configs")]
     assert configs_written == []

@@ -113,9 +113,9 @@ def test_an_unreadable_settings_file_is_one_line(locked: Git) -> None:
     assert done.stderr == f"agent-lint: {settings}: cannot read it (permission denied)\n"
 
 
-def _agent(server: LocalServer, tmp_path: Path, root: Path, *args: str) -> str:
+def _agent(server: LocalServer, tmp_path: Path, root: Path, *args: str, exit_code: int = 0) -> str:
     done = run_sync(server.url, tmp_path, root, *args)
-    assert (done.returncode, "Traceback" in done.stderr) == (0, False), done.stderr
+    assert (done.returncode, "Traceback" in done.stderr) == (exit_code, False), done.stderr
     return done.stdout
 
 
@@ -127,7 +127,10 @@ def test_sync_keeps_the_last_good_config_of_an_unreadable_file(
     assert "  ! agents/secret.yaml: invalid: the last good config stays in force" in plan
     assert "cannot read this file (permission denied) [unreadable]" in plan
     assert "  ! agents/locked: invalid new file: no agent is created" in plan
-    _agent(server, tmp_path, locked.root, "apply", "--working-tree", "--force", "--yes")
+    # The unreadable files are invalid: their errors are recorded and apply exits 1.
+    _agent(
+        server, tmp_path, locked.root, "apply", "--working-tree", "--force", "--yes", exit_code=1
+    )
     with Client(server.url, API_KEY) as client:
         configs = {c.path: c for c in client.iter_sync_configs(repository=REPO)}
     assert sorted(configs) == ["agents/good.yaml", "agents/locked/kept.yaml", "agents/secret.yaml"]

@@ -8,11 +8,12 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
 from agentsync.cli.run import ApiGroup, client_from_environment
+from agentsync.errors import AgentsyncError
 
 if TYPE_CHECKING:
     from agentsync.sync.engine import SyncRun
@@ -94,6 +95,10 @@ def sync_plan(
         raise SystemExit(2)
 
 
+class ApplyCancelled(AgentsyncError):
+    """The user declined the confirmation: nothing was applied (exit 1)."""
+
+
 @sync_group.command("apply")
 @source_options
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking (CI).")
@@ -106,6 +111,12 @@ def sync_plan(
     metavar="SECONDS",
     help="Wait this long for another apply with the same state file to finish.  [default: 0]",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the plan and its outcome as JSON.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0: nothing to change, 1: error or invalid configs, 2: changes applied.",
+)
 def sync_apply(
     path: Path,
     ref: str,
@@ -116,11 +127,17 @@ def sync_apply(
     force: bool,
     allow_mass_delete: bool,
     lock_timeout: float,
+    as_json: bool,
+    detailed_exitcode: bool,
 ) -> None:
     """Apply the plan: creates, updates, moves, restores, errors and soft-deletes.
 
     One apply at a time per state file: a second one waits up to --lock-timeout, then stops.
+    Exits 1 when a write failed, when a config in the commit is invalid (its error is recorded
+    and its last good config stays in force; the other configs still apply), and when the
+    confirmation is declined.
     """
+    from agentsync.sync import report
     from agentsync.sync.lock import apply_lock
     from agentsync.sync.state import default_state_file
 
@@ -133,9 +150,7 @@ def sync_apply(
         run = _plan_and_apply(
             _source(path, ref, repository, working_tree),
             _state(state_path),
-            yes=yes,
-            force=force,
-            allow_mass_delete=allow_mass_delete,
+            ApplyOptions(yes, force, allow_mass_delete, as_json),
         )
     result = run.result
     assert result is not None  # apply_run always sets it
@@ -145,33 +160,44 @@ def sync_apply(
         click.echo(f"failed: {action.kind} {action.path}: {error}", err=True)
     for action, why in result.rejected:
         click.echo(f"refused: {action.kind} {action.path}: {why} (its sync error)", err=True)
-    refused = f"; {len(result.rejected)} refused for their content" if result.rejected else ""
-    click.echo(
-        f"Applied {len(result.done)} of {len(run.plan.writes)} change(s) to "
-        f"{run.plan.repository} at {run.plan.commit[:12]}{refused}"
-        + ("." if result.ok else f"; {len(result.failed)} failed (re-run to retry).")
-    )
-    if not result.ok:
+    invalid = sum(1 for file in run.desired.values() if file.status == "invalid")
+    if as_json:
+        click.echo(
+            json.dumps(report.apply_json(run.plan, result, invalid, run.snapshot.ref), indent=2)
+        )
+    else:
+        click.echo(report.apply_text(run.plan, result, invalid), nl=False)
+    if not result.ok or invalid or result.rejected:
         raise SystemExit(1)
+    if detailed_exitcode and result.done:
+        raise SystemExit(2)
 
 
-def _plan_and_apply(
-    source: LocalGitSource, state: SyncState, *, yes: bool, force: bool, allow_mass_delete: bool
-) -> SyncRun:
-    """Plan, print the plan, confirm (unless ``yes``), apply with a progress bar on a tty."""
+class ApplyOptions(NamedTuple):
+    yes: bool
+    force: bool
+    allow_mass_delete: bool
+    as_json: bool
+
+
+def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOptions) -> SyncRun:
+    """Plan, print the plan (unless JSON is asked for), confirm (unless ``yes``), apply with a
+    progress bar on a tty."""
     from agentsync.sync import report
     from agentsync.sync.engine import apply_run, plan_sync
 
     client = client_from_environment()
-    run = plan_sync(source, client, allow_mass_delete=allow_mass_delete)
-    click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
+    run = plan_sync(source, client, allow_mass_delete=options.allow_mass_delete)
+    if not options.as_json:
+        click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
 
     def confirm(plan: Plan) -> None:
-        if yes or not plan.writes:
+        if options.yes or not plan.writes:
             return
         if not sys.stdin.isatty():
             raise click.UsageError("not a terminal: pass --yes to apply without confirmation")
-        click.confirm(f"Apply {len(plan.writes)} change(s)?", abort=True)
+        if not click.confirm(f"Apply {len(plan.writes)} change(s)?", err=options.as_json):
+            raise ApplyCancelled("Apply cancelled.")
 
     with contextlib.ExitStack() as stack:
         bars: list[Any] = []
@@ -187,9 +213,9 @@ def _plan_and_apply(
             source,
             client,
             state,
-            force=force,
+            force=options.force,
             confirm=confirm,
-            progress=progress if sys.stdout.isatty() else None,
+            progress=progress if sys.stdout.isatty() and not options.as_json else None,
         )
 
 

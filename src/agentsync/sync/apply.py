@@ -14,27 +14,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from agentsync.client.api import Client
 from agentsync.client.errors import ControlPlaneError, Invalid
 from agentsync.errors import AgentsyncError
-from agentsync.sync.model import Action, Plan
+from agentsync.sync.model import Action, ApplyResult, Plan
 from agentsync.sync.state import SyncState
 
 
 class SyncBlocked(AgentsyncError):
     """The plan must not be applied (see its reasons)."""
-
-
-class ApplyResult(NamedTuple):
-    done: tuple[Action, ...]
-    failed: tuple[tuple[Action, str], ...]
-    rejected: tuple[tuple[Action, str], ...] = ()  # refused for their content: sync errors
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
 
 
 def idempotency_key(repository: str, commit: str, action: Action) -> str:

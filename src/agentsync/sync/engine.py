@@ -19,9 +19,9 @@ from typing import NamedTuple, Protocol
 
 from agentsync.client.api import Client
 from agentsync.client.records import AgentConfigRecord
-from agentsync.sync.apply import ApplyResult, SyncBlocked, apply_plan
+from agentsync.sync.apply import SyncBlocked, apply_plan
 from agentsync.sync.desired import desired_files
-from agentsync.sync.model import Action, CommitOrder, DesiredFile, Plan, Snapshot
+from agentsync.sync.model import Action, ApplyResult, CommitOrder, DesiredFile, Plan, Snapshot
 from agentsync.sync.plan import make_plan
 from agentsync.sync.sources.git import UnknownCommit
 from agentsync.sync.state import SyncState

@@ -91,6 +91,7 @@ class Action(NamedTuple):
     diff: tuple[FieldChange, ...] = ()  # for updates and restores
     diagnostics: tuple[dict[str, Any], ...] = ()  # for keep-last-good and orphan errors
     text: str | None = None  # the YAML to write, for create/update/restore
+    triggers: tuple[str, ...] = ()  # a soft-deleted agent's trigger types: what stops
 
 
 class Plan(NamedTuple):
@@ -109,3 +110,15 @@ class Plan(NamedTuple):
     @property
     def changes_pending(self) -> bool:
         return any(a.kind in WRITES or a.kind == "orphan-error" for a in self.actions)
+
+
+class ApplyResult(NamedTuple):
+    """What an apply did with each write of its plan."""
+
+    done: tuple[Action, ...]
+    failed: tuple[tuple[Action, str], ...]
+    rejected: tuple[tuple[Action, str], ...] = ()  # refused for their content: sync errors
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed

@@ -102,6 +102,13 @@ def _file_action(
     return Action("unchanged", path, record.id, identity=identity)
 
 
+def _trigger_types(agent_config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The distinct trigger types of a stored config, in the order it lists them."""
+    triggers = agent_config.get("triggers")
+    types = [t.get("type") for t in triggers or () if isinstance(t, dict)]
+    return tuple(dict.fromkeys(str(kind) for kind in types if kind))
+
+
 def make_plan(
     repository: str,
     commit: str,
@@ -142,7 +149,7 @@ def make_plan(
         if record.sync_error is not None
     ]
     deletes = [
-        Action("soft-delete", path, record.id)
+        Action("soft-delete", path, record.id, triggers=_trigger_types(record.agent_config))
         for path, record in sorted(vanished.items())
         if path not in moved
     ]

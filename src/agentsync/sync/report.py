@@ -2,8 +2,9 @@
 JSON. The plan itself is built elsewhere; this module only turns it into text.
 
 Text symbols: ``+`` create, ``~`` update (with a field-level diff), ``>`` move, ``^`` restore,
-``!`` error (keep-last-good or orphan, with the file's diagnostics), ``-`` delete; unchanged
-and ignored files are counted, not listed. A secret's field in a diff (a variable's value, an
+``!`` error (keep-last-good or orphan, with the file's diagnostics), ``-`` delete (saying what
+stops: a cron schedule, reactions to events, answers to mentions); unchanged and ignored files
+are counted, not listed. A secret's field in a diff (a variable's value, an
 env value) reads ``(set)``, ``(changed)`` or ``(removed)``, never its text; the plan holds no
 more than that (``sync.plan.field_diff``).
 """
@@ -16,7 +17,7 @@ from typing import Any
 from agentsync.client.records import AgentConfigRecord
 from agentsync.config.secrets import shortened
 from agentsync.printable import printable
-from agentsync.sync.model import Action, FieldChange, Plan
+from agentsync.sync.model import Action, ApplyResult, FieldChange, Plan
 from agentsync.tables import text_table
 
 _SYMBOLS = {
@@ -35,7 +36,13 @@ _LABELS = {
     "restore": "restore (re-added after a delete)",
     "keep-last-good": "invalid: the last good config stays in force",
     "orphan-error": "invalid new file: no agent is created",
-    "soft-delete": "soft-delete (its cron schedule stops)",
+    "soft-delete": "soft-delete",
+}
+# What a soft-delete stops, by the deleted agent's trigger types.
+_STOPS = {
+    "cron": "its cron schedule stops",
+    "react": "it stops reacting to repository events",
+    "mention": "it stops answering mentions",
 }
 
 
@@ -67,6 +74,11 @@ def _diagnostic_line(path: str, item: dict[str, Any]) -> str:
     )
 
 
+def _label(action: Action) -> str:
+    stops = [_STOPS[kind] for kind in action.triggers if kind in _STOPS]
+    return _LABELS[action.kind] + (f" ({'; '.join(stops)})" if stops else "")
+
+
 def _action_lines(action: Action) -> list[str]:
     target = (
         printable(action.path)
@@ -74,7 +86,7 @@ def _action_lines(action: Action) -> list[str]:
         else f"{printable(action.from_path)} -> {printable(action.path)}"
     )
     agent = f" ({action.config_id})" if action.config_id else ""
-    lines = [f"  {_SYMBOLS[action.kind]} {target}: {_LABELS[action.kind]}{agent}"]
+    lines = [f"  {_SYMBOLS[action.kind]} {target}: {_label(action)}{agent}"]
     for change in action.diff:
         lines.append(f"      {change.field}: {_change_text(change)}")
     for item in action.diagnostics:
@@ -108,6 +120,48 @@ def plan_text(plan: Plan, ref: str | None = None) -> str:
     for reason in plan.blocked:
         lines.append(f"Blocked: {reason}")
     return "\n".join(lines) + "\n"
+
+
+def apply_text(plan: Plan, result: ApplyResult, invalid: int) -> str:
+    """The line after an apply. Its counts add up with the plan's summary: the changes (every
+    write but a recorded sync error), then the commit's ``invalid`` files (sync errors recorded
+    now or before, new files not created), then what the control plane refused and what
+    failed."""
+    changes = [a for a in plan.writes if a.kind != "keep-last-good"]
+    done = [a for a in result.done if a.kind != "keep-last-good"]
+    text = (
+        f"Applied {len(done)} of {len(changes)} change(s) to {plan.repository} "
+        f"at {plan.commit[:12]}"
+    )
+    recorded = sum(1 for a in result.done if a.kind == "keep-last-good")
+    orphans = plan.count("orphan-error")
+    earlier = invalid - recorded - orphans
+    parts = [f"{recorded} sync error(s) recorded (last good config kept)"] * bool(recorded)
+    parts += [f"{orphans} new file(s) not created"] * bool(orphans)
+    parts += [f"{earlier} already recorded"] * (earlier > 0)
+    if parts:
+        text += f"; {invalid} invalid: " + ", ".join(parts)
+    if result.rejected:
+        text += f"; {len(result.rejected)} refused for their content"
+    if result.failed:
+        text += f"; {len(result.failed)} failed (re-run to retry)"
+    return text + ".\n"
+
+
+def apply_json(plan: Plan, result: ApplyResult, invalid: int, ref: str | None) -> dict[str, Any]:
+    """The plan as :func:`plan_json` gives it, what the apply did with each write, and how many
+    of the commit's config files are invalid."""
+
+    def entries(items: tuple[tuple[Action, str], ...]) -> list[dict[str, str]]:
+        return [{"kind": a.kind, "path": a.path, "error": why} for a, why in items]
+
+    return {
+        **plan_json(plan, ref),
+        "applied": [{"kind": a.kind, "path": a.path} for a in result.done],
+        "refused": entries(result.rejected),
+        "failed": entries(result.failed),
+        "invalid": invalid,
+    }
 
 
 def plan_json(plan: Plan, ref: str | None = None) -> dict[str, Any]:
