@@ -185,6 +185,26 @@ def test_declining_the_confirmation_applies_nothing_and_exits_one(
     assert plan.returncode == 2  # still pending: nothing was applied
 
 
+def test_a_repository_needs_a_name_and_may_have_no_commit_yet(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    new = tmp_path / "new"
+    new.mkdir()
+    git(new, "init", "-q", "-b", "main")
+    (new / "agents").mkdir()
+    (new / "agents" / "a.yaml").write_text(GOOD)
+    unnamed = agent(server, tmp_path, "sync", "plan", str(new), "--working-tree")
+    assert unnamed.returncode == 2
+    assert "it has no origin remote; pass --repository OWNER/NAME" in unnamed.stderr
+    named = ("--working-tree", "--repository", "acme/new")
+    plan = agent(server, tmp_path, "sync", "plan", str(new), *named)
+    assert plan.returncode == 0, plan.stderr
+    assert "+ agents/a.yaml: create" in plan.stdout
+    applied = agent(server, tmp_path, "sync", "apply", str(new), *named, "--force", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert "Applied 1 of 1 change(s) to acme/new" in applied.stdout
+
+
 def test_blocked_plan_exits_one(server: LocalServer, repo: Path, tmp_path: Path) -> None:
     commit(repo, {"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
     assert agent(server, tmp_path, "sync", "apply", str(repo), "--yes").returncode == 0

@@ -69,8 +69,11 @@ def commit_files(repo: Path, files: dict[str, str | bytes], message: str = "chan
 def make_repo(
     path: Path, files: dict[str, str | bytes] | None = None, *, branch: str = "main"
 ) -> Path:
+    """A repository with one commit, and an origin remote on GitHub (``octo-org/<name>``): a
+    local source needs one to know the repository's name."""
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q", "-b", branch)
+    git(path, "remote", "add", "origin", f"https://github.com/octo-org/{path.name}.git")
     commit_files(path, files or {}, "initial")
     return path
 

@@ -51,7 +51,7 @@ def test_committed_head_reads_only_config_files(repo: Path) -> None:
     assert list(snapshot.files) == sorted(CONFIGS)
     assert snapshot.commit == git(repo, "rev-parse", "HEAD")
     assert snapshot.ref == "HEAD"
-    assert snapshot.repository == "local/agents-repo"
+    assert snapshot.repository == "octo-org/agents-repo"
     assert snapshot.default_branch == "main"
     assert snapshot.on_default_branch is True
     assert snapshot.complete is True
@@ -158,7 +158,7 @@ def test_a_subdirectory_reads_the_whole_repository(repo: Path) -> None:
     snapshot = LocalGitSource(repo / "docs" / "agents").snapshot()
 
     assert snapshot.files == as_bytes(CONFIGS)
-    assert snapshot.repository == "local/agents-repo"
+    assert snapshot.repository == "octo-org/agents-repo"
 
 
 # -- the working tree ---------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def test_parse_remote_url(url: str, expected: str | None) -> None:
 
 
 def test_repository_from_the_origin_remote(repo: Path) -> None:
-    git(repo, "remote", "add", "origin", "git@github.com:octo-org/agents-repo.git")
+    git(repo, "remote", "set-url", "origin", "git@github.com:octo-org/agents-repo.git")
     assert LocalGitSource(repo).snapshot().repository == "octo-org/agents-repo"
 
     git(repo, "remote", "set-url", "origin", "https://github.com/octo/other.git")
@@ -255,13 +255,21 @@ def test_repository_from_the_origin_remote(repo: Path) -> None:
 
     assert LocalGitSource(repo, repository="given/name").snapshot().repository == "given/name"
 
-    git(repo, "remote", "set-url", "origin", "/srv/git/mirror.git")
-    assert LocalGitSource(repo).snapshot().repository == "local/agents-repo"
+    # A name invented from the directory would create every agent again under another name
+    # once an origin is added: without an OWNER/NAME, the source refuses.
+    git(repo, "remote", "set-url", "origin", "https://user:tok3n@git.example/srv/git/mirror.git")
+    with pytest.raises(SourceError, match="pass --repository OWNER/NAME") as refused:
+        LocalGitSource(repo).snapshot()
+    assert "tok3n" not in str(refused.value)
+    git(repo, "remote", "remove", "origin")
+    with pytest.raises(SourceError, match="it has no origin remote"):
+        LocalGitSource(repo).repository_name()
+    assert LocalGitSource(repo, repository="given/name").repository_name() == "given/name"
 
 
 def test_default_branch_from_origin_head(repo: Path) -> None:
     head = git(repo, "rev-parse", "HEAD")
-    git(repo, "remote", "add", "origin", "https://github.com/octo/agents-repo.git")
+    git(repo, "remote", "set-url", "origin", "https://github.com/octo/agents-repo.git")
     # What a clone records, without the network: origin's branch and its HEAD.
     git(repo, "update-ref", "refs/remotes/origin/trunk", head)
     git(repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
@@ -301,10 +309,10 @@ def test_a_bare_repository(tmp_path: Path, repo: Path) -> None:
     bare = tmp_path / "mirror.git"
     git(tmp_path, "clone", "-q", "--bare", str(repo), str(bare))
 
-    snapshot = LocalGitSource(bare).snapshot()
+    snapshot = LocalGitSource(bare, repository="octo-org/mirror").snapshot()
 
     assert snapshot.files == as_bytes(CONFIGS)
-    assert snapshot.repository == "local/mirror"
+    assert snapshot.repository == "octo-org/mirror"
     assert snapshot.default_branch == "main"
     assert snapshot.on_default_branch is True
     with pytest.raises(SourceError, match="bare repository"):
@@ -404,3 +412,18 @@ def test_process_count_does_not_grow_with_files(
 
     assert counts[1] == counts[50]
     assert counts[1] <= 10
+
+
+def test_the_working_tree_of_a_repository_with_no_commit_yet(tmp_path: Path) -> None:
+    repo = tmp_path / "new"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write_files(repo, {"agents/a.yaml": "ellipsis: {}\n"})
+
+    snapshot = LocalGitSource(repo, working_tree=True, repository="octo/new").snapshot()
+
+    assert snapshot.files == {"agents/a.yaml": b"ellipsis: {}\n"}
+    assert snapshot.commit == "0" * 40 + "+worktree"
+    assert snapshot.on_default_branch is False
+    with pytest.raises(UnknownCommit, match="no such commit"):
+        LocalGitSource(repo, repository="octo/new").snapshot()  # the committed tree: none yet

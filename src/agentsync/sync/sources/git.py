@@ -13,16 +13,19 @@ raises. The source reads the config files (see ``agentsync.config.discovery``) e
   directory under a config root that cannot be listed, are the snapshot's ``unreadable`` paths:
   invalid files, as agent-lint reports them, so a config there keeps its last good version and
   nothing is deleted on a read that failed. The snapshot's commit is ``<HEAD sha>+worktree``
-  and it is never on the default branch.
+  and it is never on the default branch (``0000...+worktree`` in a repository with no commit
+yet).
 
 Only regular files are read (modes ``100644`` and ``100755``): symlinks and submodules under a
 config directory are ignored, in both modes, so a link can never pull a file from outside the
 repository into a snapshot.
 
 The repository's name is the ``repository`` argument when given, else ``owner/name`` parsed
-from the ``origin`` remote's URL, else ``local/<directory name>``. The default branch is taken
-from ``origin/HEAD``, else (bare repositories) ``HEAD``, else ``init.defaultBranch``, ``main``
-or ``master``, whichever exists first as a local branch; else it is unknown (``None``).
+from the ``origin`` remote's URL; with neither, the source refuses (a name invented from the
+directory would create every agent again under another name once an origin is added). The
+default branch is taken from ``origin/HEAD``, else (bare repositories) ``HEAD``, else
+``init.defaultBranch``, ``main`` or ``master``, whichever exists first as a local branch; else
+it is unknown (``None``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from agentsync.errors import AgentsyncError
 from agentsync.sync.model import CommitOrder, Snapshot, Unreadable
 
 WORKTREE_SUFFIX = "+worktree"
+NO_COMMIT = "0" * 40  # the working tree of a repository with no commit yet
 _REGULAR_MODES = frozenset({"100644", "100755"})
 # git@github.com:owner/name.git (scp-like syntax: no scheme, a colon before the path)
 _SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^/].*)$")
@@ -54,6 +58,12 @@ class SourceError(AgentsyncError):
 
 class UnknownCommit(SourceError):
     """A commit is not in the repository (any more: a force-push can take it away)."""
+
+
+class UnnamedRepository(SourceError):
+    """Neither ``--repository`` nor the origin remote names the repository (exit 2)."""
+
+    exit_code = 2
 
 
 def parse_remote_url(url: str) -> str | None:
@@ -108,15 +118,15 @@ class LocalGitSource:
     # -- the Source protocol -------------------------------------------------------------------
 
     def repository_name(self) -> str:
-        """``owner/name``: as given, else from the origin remote, else ``local/<directory>``."""
-        return self.repository or self._repository_name(*self._locate())
+        """``owner/name``: as given, else from the origin remote (else a ``SourceError``)."""
+        return self.repository or self._repository_name(self._locate()[0])
 
     def snapshot(self) -> Snapshot:
         root, bare = self._locate()
         if self.working_tree:
             if bare:
                 raise SourceError(f"{self.path} is a bare repository: it has no working tree")
-            head = self._resolve(root, "HEAD")
+            head = self._working_tree_head(root)
             if self.ref != "HEAD" and self._resolve(root, self.ref) != head:
                 raise SourceError(
                     f"the working tree of {self.path} is not at {self.ref!r}: check it out, "
@@ -130,7 +140,7 @@ class LocalGitSource:
         default_branch, default_head = self._default_branch(root, bare)
         on_default = not self.working_tree and default_head == commit
         return Snapshot(
-            repository=self.repository or self._repository_name(root, bare),
+            repository=self.repository or self._repository_name(root),
             commit=commit,
             ref=self.ref,
             default_branch=default_branch,
@@ -249,6 +259,13 @@ class LocalGitSource:
             raise SourceError(f"not a git repository: {self.path} ({_stderr(top)})")
         return Path(os.fsdecode(top.stdout.rstrip(b"\n"))), False
 
+    def _working_tree_head(self, root: Path) -> str:
+        """HEAD's sha; :data:`NO_COMMIT` on a branch with no commit yet (a new repository)."""
+        unborn = self._run(root, ["rev-parse", "--verify", "--quiet", "HEAD"], check=False)
+        if unborn.returncode != 0 and self._output(root, ["symbolic-ref", "--quiet", "HEAD"]):
+            return NO_COMMIT
+        return self._resolve(root, "HEAD")
+
     def _resolve(self, root: Path, ref: str) -> str:
         """The full sha of the commit ``ref`` names."""
         if not ref or ref.startswith("-"):
@@ -289,14 +306,16 @@ class LocalGitSource:
                 return candidate, sha
         return None, None
 
-    def _repository_name(self, root: Path, bare: bool) -> str:
+    def _repository_name(self, root: Path) -> str:
         url = self._output(root, ["remote", "get-url", "origin"])
-        if url:
-            parsed = parse_remote_url(url)
-            if parsed:
-                return parsed
-        name = root.resolve().name
-        return f"local/{name.removesuffix('.git') if bare else name}"
+        parsed = parse_remote_url(url) if url else None
+        if parsed:
+            return parsed
+        why = "its origin remote names no OWNER/NAME" if url else "it has no origin remote"
+        raise UnnamedRepository(
+            f"cannot tell which repository {root} is: {why}; "
+            "pass --repository OWNER/NAME (the name its agents are synced under)"
+        )
 
     # -- running git ---------------------------------------------------------------------------
 
