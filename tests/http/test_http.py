@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from agentsync.http.retry import RetryPolicy, backoff_delay
+from agentsync.http.backoff import backoff_delay
+from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import Session, event_data
 
 

@@ -1,16 +1,12 @@
-"""The one retry policy of agentsync's HTTP calls, and the full-jitter backoff behind it.
-
-``backoff_delay`` is the package's only backoff: uniform in
-``[0, min(cap, base * 2**(failures - 1))]`` ("full jitter"). The HTTP calls use it through
-:class:`RetryPolicy`; the service's job retries (scheduled in the database) and its
-database-outage pauses call it directly.
+"""The one retry policy of agentsync's HTTP calls (the control-plane client, the platform
+adapters).
 
 A :class:`RetryPolicy` (built on tenacity) retries an attempt that raises :class:`RetryLater`:
 connection errors, 429 and 5xx (``retryable``), at most ``max_retries`` times, after the
-server's ``Retry-After`` if it sent one, else after ``backoff_delay``; a ``Retry-After`` longer
-than ``max_retry_after`` gives up at once. Once an attempt may have taken effect (the request
-was sent but its answer lost), ``recover`` runs before each retry and a result from it ends the
-call: it finds what the lost attempt created.
+server's ``Retry-After`` if it sent one, else after the full-jitter ``backoff_delay``
+(:mod:`.backoff`); a ``Retry-After`` longer than ``max_retry_after`` gives up at once. Once an
+attempt may have taken effect (the request was sent but its answer lost), ``recover`` runs
+before each retry and a result from it ends the call: it finds what the lost attempt created.
 """
 
 from __future__ import annotations
@@ -26,17 +22,11 @@ from typing import TypeVar
 
 import tenacity
 
+from agentsync.http.backoff import backoff_delay
+
 T = TypeVar("T")
 
 RETRY_BASE, RETRY_CAP = 0.5, 8.0  # seconds: an HTTP call's backoff
-
-
-def backoff_delay(
-    failures: int, base: float, cap: float, rng: random.Random, *, floor: float = 0.0
-) -> float:
-    """Seconds to wait after ``failures`` failures in a row: full jitter, uniform in
-    ``[0, min(cap, base * 2**(failures - 1))]``, and at least ``floor``."""
-    return max(floor, rng.uniform(0.0, min(cap, base * 2 ** max(failures - 1, 0))))
 
 
 def retryable(status: int) -> bool:

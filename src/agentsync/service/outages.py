@@ -1,5 +1,5 @@
 """Riding out a failing service database: the longest pause between tries (the pauses grow
-with :func:`agentsync.http.retry.backoff_delay`, never under the first one), and logs that say
+with :func:`agentsync.http.backoff.backoff_delay`, never under the first one), and logs that say
 when something started failing and when it worked again, not every try in between.
 
 An :class:`Outage` is one thing that fails and recovers (the service database as a process's

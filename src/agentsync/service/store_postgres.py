@@ -36,7 +36,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
 from agentsync.errors import DatabaseUnreachable, StoreError
-from agentsync.http.retry import backoff_delay
+from agentsync.http.backoff import backoff_delay
 from agentsync.migrations import Migrated, MigrationError
 from agentsync.service.migrations import POSTGRES_MIGRATIONS
 from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, one_line

@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from agentsync.errors import DatabaseUnreachable, StoreError
-from agentsync.http.retry import backoff_delay
+from agentsync.http.backoff import backoff_delay
 from agentsync.service.outages import OUTAGE_BACKOFF_CAP
 from agentsync.service.queue import (
     JOB_STATES,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Self, TypeVar
 
 from agentsync.errors import AgentsyncError, StoreError
-from agentsync.http.retry import backoff_delay
+from agentsync.http.backoff import backoff_delay
 from agentsync.service.metrics import Metrics
 from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, one_line
 from agentsync.service.queue import SYNC_KINDS, Job, ServiceStore
