@@ -23,13 +23,7 @@ import pytest
 from websockets.sync.client import ClientConnection
 from websockets.sync.server import ServerConnection, serve
 
-from agentsync.client.api import (
-    REQUEST_ID_KEY,
-    Client,
-    Settings,
-    load_settings,
-    parse_retry_after,
-)
+from agentsync.client.api import REQUEST_ID_KEY, Client
 from agentsync.client.errors import (
     BudgetExceeded,
     Conflict,
@@ -40,7 +34,9 @@ from agentsync.client.errors import (
     Unavailable,
 )
 from agentsync.client.records import FINAL_STATUSES, Run
+from agentsync.client.settings import Settings, load_settings
 from agentsync.errors import UsageError
+from agentsync.http.retry import parse_retry_after
 from agentsync.localserver import app as app_module
 from agentsync.localserver.runners import RunContext, RunOutcome
 from agentsync.localserver.server import LocalServer, free_port

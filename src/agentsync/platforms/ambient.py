@@ -103,9 +103,7 @@ class AmbientAdapter:
     def get(self, run_id: str) -> NormalizedRun:
         if not run_id:
             raise InvalidInput("a run id is required")
-        return to_normalized(
-            self.http.call("GET", f"/agent/runs/{quote(run_id, safe='')}", retry=True)
-        )
+        return to_normalized(self.http.call("GET", f"/agent/runs/{quote(run_id, safe='')}"))
 
     def list(
         self, *, limit: int = 100, page_size: int | None = None, **filters: Any
@@ -116,10 +114,7 @@ class AmbientAdapter:
         left = limit
         while left > 0:
             page = self.http.call(
-                "GET",
-                "/agent/runs",
-                params={**params, "limit": min(left, size), "cursor": cursor},
-                retry=True,
+                "GET", "/agent/runs", params={**params, "limit": min(left, size), "cursor": cursor}
             )
             with reading("ambient", "a list of runs"):
                 runs = [to_normalized(item) for item in page["runs"]]

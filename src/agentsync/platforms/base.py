@@ -7,32 +7,23 @@ pagination (pages of ``page_size``, within the platform's bound) and yields at m
 runs; its filters are named in the adapter module's ``FILTERS``. Adapters of platforms that
 stream a run's log also meet ``Streaming``; those with interactive input meet ``TakesInput``.
 
-Retries follow the control plane client's policy (``client.api.retryable`` and
-``retry_delay``: full-jitter exponential backoff, or the server's ``Retry-After``), and only for
-calls that are safe to repeat (reads, and creates that carry an idempotency key). Request
-bodies are never logged, and the token is never in a ``repr``.
+Retries follow the shared HTTP layer's policy (:mod:`agentsync.http.retry`: full-jitter
+exponential backoff, or the server's ``Retry-After``), and only for calls that are safe to
+repeat (reads, and creates that carry an idempotency key). Request bodies are never logged,
+and the token is never in a ``repr``.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
-from agentsync import __version__
-from agentsync.client.api import (
-    error_detail,
-    parse_retry_after,
-    retry_delay,
-    retryable,
-    sse_data,
-)
+from agentsync.http.retry import RetryPolicy
+from agentsync.http.session import OwnsSession, Session, error_detail, event_data
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
 from agentsync.platforms.model import Event, NormalizedRun, Platform
 
@@ -111,8 +102,9 @@ class TakesInput(Protocol):
     def send_input(self, run_id: str, content: str) -> None: ...
 
 
-class Http:
-    """A Bearer-authenticated JSON client for one platform."""
+class Http(OwnsSession):
+    """A Bearer-authenticated JSON client for one platform; its failures are
+    ``PlatformHTTPError``s (status 0: no answer)."""
 
     def __init__(
         self,
@@ -125,19 +117,13 @@ class Http:
         max_retry_after: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._client = httpx.Client(
-            base_url=base_url,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "User-Agent": f"agentsync/{__version__}",
-            },
-            transport=transport,
-            timeout=timeout,
+        self.policy = RetryPolicy(
+            max_retries=max_retries, max_retry_after=max_retry_after, sleep=sleep
         )
-        self.max_retries = max_retries
-        self.max_retry_after = max_retry_after
-        self._sleep = sleep
-        self._random = random.Random()
+        self._session = Session(
+            base_url, token, policy=self.policy, transport=transport, timeout=timeout
+        )
+        self._client = self._session.client
 
     def __repr__(self) -> str:
         return f"Http(base_url={str(self._client.base_url)!r})"
@@ -147,24 +133,6 @@ class Http:
         """httpx's hooks (``request``, ``response``): how a test or a benchmark counts calls."""
         return self._client.event_hooks
 
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def pause(self, attempt: int, retry_after: float | None = None) -> None:
-        """Wait before attempt ``attempt + 1``, as the retry policy says."""
-        self._sleep(retry_delay(attempt, retry_after, self._random))
-
     def call(
         self,
         method: str,
@@ -172,66 +140,47 @@ class Http:
         *,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        retry: bool = False,
+        idempotency_key: str | None = None,
     ) -> Any:
-        """The decoded JSON answer; ``PlatformHTTPError`` for an error status."""
+        """The decoded JSON answer; ``PlatformHTTPError`` for an error status. Reads, and
+        writes with an ``idempotency_key``, are retried; other writes are sent once."""
         query = {k: v for k, v in (params or {}).items() if v is not None}
-        attempt = 0
-        while True:
-            retry_after: float | None = None
-            try:
-                response = self._client.request(
-                    method, path, json=json, params=query, headers=headers
-                )
-            except httpx.TransportError as error:
-                failure = self._unreachable(error)
-            else:
-                if response.is_success:
-                    return _decoded(response)
-                failure = _failure(response)
-                if not retryable(response.status_code):
-                    raise failure
-                retry_after = parse_retry_after(
-                    response.headers.get("retry-after"), datetime.now(UTC)
-                )
-            if not retry or attempt >= self.max_retries:
-                raise failure
-            delay = retry_delay(attempt, retry_after, self._random)
-            if delay > self.max_retry_after:
-                raise failure
-            self._sleep(delay)
-            attempt += 1
+        return self._session.send(
+            method,
+            path,
+            _decoded,
+            self,
+            json=json,
+            params=query,
+            idempotency_key=idempotency_key,
+        )
 
     def sse(self, path: str, params: Mapping[str, Any]) -> Iterator[str]:
         """The ``data`` of each server-sent event of one connection, until the server ends it.
         ``PlatformHTTPError`` for an error status, or (status 0) when the connection drops."""
-        timeout = httpx.Timeout(self._client.timeout.connect, read=STREAM_READ_TIMEOUT)
         try:
-            with self._client.stream(
-                "GET",
-                path,
-                params=dict(params),
-                headers={"Accept": "text/event-stream"},
-                timeout=timeout,
-            ) as response:
+            with self._session.event_stream(path, params, STREAM_READ_TIMEOUT) as response:
                 if not response.is_success:
                     response.read()
-                    raise _failure(response)
-                for data in sse_data(response.iter_lines()):
+                    raise self.answered(response, False)
+                for data in event_data(response):
                     if data is not None:
                         yield data
         except httpx.TransportError as error:
-            raise self._unreachable(error) from error
+            raise self.unreachable(error) from error
 
-    def _unreachable(self, error: httpx.TransportError) -> PlatformHTTPError:
+    # the shared layer's Failures -----------------------------------------------------------
+
+    def answered(self, response: httpx.Response, retrying: bool) -> PlatformHTTPError:
+        detail, request_id = error_detail(response)
+        return PlatformHTTPError(response.status_code, detail, request_id)
+
+    def unreachable(self, error: httpx.TransportError) -> PlatformHTTPError:
         why = str(error) or type(error).__name__
         return PlatformHTTPError(0, f"cannot reach {self._client.base_url}: {why}")
 
-
-def _failure(response: httpx.Response) -> PlatformHTTPError:
-    detail, request_id = error_detail(response)
-    return PlatformHTTPError(response.status_code, detail, request_id)
+    def gave_up(self, failure: Exception, why: str) -> Exception:
+        return failure
 
 
 def _decoded(response: httpx.Response) -> Any:

@@ -144,9 +144,7 @@ class DeploymentsAdapter:
                 body[name] = value
         key = idempotency_key or str(uuid.uuid4())
         try:
-            data = self.http.call(
-                "POST", self._runs, json=body, headers={"Idempotency-Key": key}, retry=True
-            )
+            data = self.http.call("POST", self._runs, json=body, idempotency_key=key)
         except PlatformHTTPError as error:  # a server may echo the body in its error
             raise _redacted(error, (envs or {}).values()) from None
         return to_normalized(data)
@@ -157,7 +155,7 @@ class DeploymentsAdapter:
         return f"{self._runs}/{quote(run_id, safe='')}"
 
     def get(self, run_id: str) -> NormalizedRun:
-        return to_normalized(self.http.call("GET", self._run(run_id), retry=True))
+        return to_normalized(self.http.call("GET", self._run(run_id)))
 
     def list(
         self, *, limit: int = 100, page_size: int | None = None, **filters: Any
@@ -169,7 +167,7 @@ class DeploymentsAdapter:
         left = limit
         while left > 0:
             params = {"limit": min(left, size), "cursor": cursor}
-            page = self.http.call("GET", self._runs, params=params, retry=True)
+            page = self.http.call("GET", self._runs, params=params)
             with reading("deployments", "a list of runs"):
                 items, cursor = list(page["runs"][:left]), page.get("next_cursor")
             for item in items:

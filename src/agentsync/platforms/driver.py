@@ -45,11 +45,12 @@ FILTERS: Mapping[Platform, tuple[str, ...]] = {
 def ellipsis_client(base_url: str | None = None, token: str | None = None) -> Client:
     """A ``Client`` with the Ellipsis settings (arguments, else the environment, else the
     Ellipsis CLI's ``config.json``); a ``UsageError`` when there is no token."""
-    from agentsync.client.api import Client, config_file, load_settings
+    from agentsync.client.api import Client
+    from agentsync.client.settings import TOKEN_VARIABLE, config_file, load_settings
 
     settings = load_settings(base_url, token)
     if settings.token is None:
-        raise UsageError(f'no API token: set ELLIPSIS_API_TOKEN, or "token" in {config_file()}')
+        raise UsageError(f'no API token: set {TOKEN_VARIABLE}, or "token" in {config_file()}')
     return Client(settings.base_url, settings.token)
 
 

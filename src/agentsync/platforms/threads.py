@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from agentsync.client.api import retryable
+from agentsync.http.retry import retryable
 from agentsync.platforms.base import Http, expect_ok, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
@@ -133,7 +133,7 @@ class ThreadsAdapter:
         return run
 
     def get(self, run_id: str) -> NormalizedRun:
-        return to_normalized(self.http.call("GET", f"/v1/runs/{_id(run_id)}", retry=True))
+        return to_normalized(self.http.call("GET", f"/v1/runs/{_id(run_id)}"))
 
     def list(
         self, *, limit: int = 100, page_size: int | None = None, **filters: Any
@@ -151,7 +151,7 @@ class ThreadsAdapter:
             return
         if thread_id is not None:
             path = f"/v1/threads/{quote(thread_id, safe='')}/runs"
-            items = self.http.call("GET", path, params={"limit": limit}, retry=True)
+            items = self.http.call("GET", path, params={"limit": limit})
             with reading("threads", "a thread's runs"):
                 runs = [to_normalized({**item, "thread_id": thread_id}) for item in items]
             yield from [r for r in runs if status is None or r.native_status == status][:limit]
@@ -161,7 +161,7 @@ class ThreadsAdapter:
         while left > 0:
             asked = min(left, size)
             params = {"limit": asked, "before": before, "status": status}
-            page = self.http.call("GET", "/v1/runs", params=params, retry=True)
+            page = self.http.call("GET", "/v1/runs", params=params)
             with reading("threads", "a list of runs"):
                 runs = [to_normalized(item) for item in page]
             for run in runs[:left]:
@@ -197,12 +197,12 @@ class ThreadsAdapter:
             except PlatformHTTPError as error:
                 if error.status and not retryable(error.status):
                     raise
-            if failures >= self.http.max_retries:
-                raise PlatformHTTPError(
-                    0, f"the event stream of run {run_id} broke {failures + 1} times in a row"
-                )
-            self.http.pause(failures)
             failures += 1
+            if failures > self.http.policy.max_retries:
+                raise PlatformHTTPError(
+                    0, f"the event stream of run {run_id} broke {failures} times in a row"
+                )
+            self.http.policy.pause(failures)
 
     def send_input(self, run_id: str, content: str) -> None:
         """Answer a run that is ``waiting_for_input``: the content (at most 32 KB of UTF-8) is

@@ -1,4 +1,5 @@
-"""Riding out a failing service database: how long to pause between tries, and logs that say
+"""Riding out a failing service database: the longest pause between tries (the pauses grow
+with :func:`agentsync.http.backoff.backoff_delay`, never under the first one), and logs that say
 when something started failing and when it worked again, not every try in between.
 
 An :class:`Outage` is one thing that fails and recovers (the service database as a process's
@@ -11,19 +12,11 @@ says how long it was down. Several threads may share one.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Mapping
 
 OUTAGE_BACKOFF_CAP = 5.0  # seconds: the longest pause between tries of a failing database
-
-
-def backoff(failures: int, base: float, cap: float, rng: random.Random) -> float:
-    """The pause after the ``failures``-th failure in a row: ``base``, doubling each time up to
-    ``cap``, with jitter (between half and all of it, never under ``base``)."""
-    ceiling = min(cap, base * 2 ** max(failures - 1, 0))
-    return max(base, rng.uniform(ceiling / 2, ceiling))
 
 
 def one_line(text: object) -> str:

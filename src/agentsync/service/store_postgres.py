@@ -36,9 +36,10 @@ from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
 from agentsync.errors import DatabaseUnreachable, StoreError
+from agentsync.http.backoff import backoff_delay
 from agentsync.migrations import Migrated, MigrationError
 from agentsync.service.migrations import POSTGRES_MIGRATIONS
-from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, backoff, one_line
+from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, one_line
 from agentsync.service.queue import (
     Delivery,
     Job,
@@ -359,7 +360,7 @@ class PostgresServiceStore(Migrated):
             except psycopg.Error as error:
                 failures += 1
                 lost.failed(self._scrub(error))
-                stop.wait(backoff(failures, 1.0, OUTAGE_BACKOFF_CAP, rng))
+                stop.wait(backoff_delay(failures, 1.0, OUTAGE_BACKOFF_CAP, rng, floor=1.0))
 
     # deliveries and jobs -------------------------------------------------------------------
 

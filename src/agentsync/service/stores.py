@@ -23,7 +23,8 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from agentsync.errors import DatabaseUnreachable, StoreError
-from agentsync.service.outages import OUTAGE_BACKOFF_CAP, backoff
+from agentsync.http.backoff import backoff_delay
+from agentsync.service.outages import OUTAGE_BACKOFF_CAP
 from agentsync.service.queue import (
     JOB_STATES,
     SYNC_KINDS,
@@ -114,7 +115,12 @@ def open_store(database: str | Path, *, migrate: bool = True, wait: float = 0.0)
                 log.warning(
                     f"waiting up to {wait:g}s for the database {error.where}: {error.reason}"
                 )
-            time.sleep(min(left, backoff(failures, FIRST_WAIT, OUTAGE_BACKOFF_CAP, rng)))
+            time.sleep(
+                min(
+                    left,
+                    backoff_delay(failures, FIRST_WAIT, OUTAGE_BACKOFF_CAP, rng, floor=FIRST_WAIT),
+                )
+            )
 
 
 def _open(database: str | Path, migrate: bool) -> ServiceStore:

@@ -35,8 +35,9 @@ from dataclasses import dataclass
 from typing import Self, TypeVar
 
 from agentsync.errors import AgentsyncError, StoreError
+from agentsync.http.backoff import backoff_delay
 from agentsync.service.metrics import Metrics
-from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, backoff, one_line
+from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, one_line
 from agentsync.service.queue import SYNC_KINDS, Job, ServiceStore
 
 log = logging.getLogger("agentsync.service.worker")
@@ -62,12 +63,6 @@ class WorkerSettings:
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def retry_delay(attempts: int, settings: WorkerSettings, rng: random.Random) -> float:
-    """Full jitter: uniform in [0, min(cap, base * 2 ** (attempts - 1))], at least 0.1 s."""
-    ceiling = min(settings.backoff_cap, settings.backoff_base * 2 ** max(attempts - 1, 0))
-    return max(0.1, rng.uniform(0, ceiling))
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -218,7 +213,16 @@ class Worker:
     def _pause(self, failures: int) -> float:
         """How long to wait after ``failures`` failures of the store in a row."""
         cap = self.settings.outage_backoff_cap
-        return backoff(failures, self.settings.poll_interval, cap, self.rng)
+        first = self.settings.poll_interval
+        return backoff_delay(failures, first, cap, self.rng, floor=first)
+
+    def _retry_in(self, attempts: int) -> float:
+        """Seconds until a failed job's next attempt, after ``attempts`` claims: full jitter
+        over ``backoff_base`` doubling up to ``backoff_cap``, at least 0.1 s."""
+        settings = self.settings
+        return backoff_delay(
+            attempts, settings.backoff_base, settings.backoff_cap, self.rng, floor=0.1
+        )
 
     def schedule_resyncs(self) -> None:
         interval = self.settings.resync_interval
@@ -321,7 +325,7 @@ class Worker:
     ) -> None:
         message = " ".join(f"{type(error).__name__}: {error}".split())[:2000]
         retryable = is_retryable(error) and job.attempts < self.settings.max_attempts
-        delay = retry_delay(job.attempts, self.settings, self.rng) if retryable else None
+        delay = self._retry_in(job.attempts) if retryable else None
 
         def fail() -> str:
             state = self.store.fail(job.id, self.worker_id, message, retry_in=delay)

@@ -1,0 +1,118 @@
+"""One ``/v1`` call of the control-plane client: the request through the shared HTTP layer
+(retries, the same ``Idempotency-Key`` on every attempt of a write, the lookup after a lost
+answer), the answer parsed into records, and every failure turned into a ``ControlPlaneError``
+that carries the server's message and request id, from ``{"detail": ...}`` and the
+``X-Request-ID`` header (the local control plane) or ``{"error": {"message", "request_id"}}``
+(the platform's envelope), with the token redacted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import ValidationError
+
+from agentsync.client.errors import BY_STATUS, ControlPlaneError, Unavailable
+from agentsync.client.redaction import Secret
+from agentsync.http.retry import RetryPolicy
+from agentsync.http.session import Session, error_detail
+
+T = TypeVar("T")
+
+
+class ApiCalls:
+    """The ``/v1`` API's HTTP session; the ``Failures`` of the shared layer, as
+    ``ControlPlaneError``s."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: Secret | None,
+        *,
+        policy: RetryPolicy,
+        transport: httpx.BaseTransport | None,
+        timeout: float,
+    ) -> None:
+        self.base_url = base_url
+        self.token = token
+        self.session = Session(
+            base_url,
+            token.value if token else None,
+            policy=policy,
+            transport=transport,
+            timeout=timeout,
+            headers={"Accept": "application/json"},
+        )
+
+    def redact(self, text: str) -> str:
+        return self.token.redact(text) if self.token else text
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        params: Any = None,
+        body: Any = None,
+        idempotency_key: str | None = None,
+        recover: Callable[[], T | None] | None = None,
+    ) -> T:
+        """One logical call; every write carries an Idempotency-Key (``idempotency_key``, else
+        a fresh one), the same on each attempt."""
+        if method != "GET":
+            idempotency_key = idempotency_key or str(uuid.uuid4())
+        return self.session.send(
+            method,
+            path,
+            lambda response: self.parse(response, parse),
+            self,
+            params=params,
+            json=body,
+            idempotency_key=idempotency_key,
+            recover=recover,
+        )
+
+    def parse(self, response: httpx.Response, parse: Callable[[Any], T]) -> T:
+        try:
+            return parse(response.json())
+        except (ValueError, KeyError, TypeError, ValidationError) as error:
+            summary = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ControlPlaneError(
+                f"unexpected response to {response.request.method} {response.request.url.path}: "
+                f"{summary}",
+                status=response.status_code,
+                request_id=response.headers.get("x-request-id"),
+            ) from error
+
+    # Failures -----------------------------------------------------------------------------
+
+    def answered(self, response: httpx.Response, retrying: bool) -> ControlPlaneError:
+        detail, request_id = error_detail(response)
+        if isinstance(detail, str):
+            detail = self.redact(detail)
+        if retrying:
+            kind: type[ControlPlaneError] = Unavailable
+        else:
+            kind = BY_STATUS.get(response.status_code, ControlPlaneError)
+        return kind(detail, status=response.status_code, request_id=request_id)
+
+    def unreachable(self, error: httpx.TransportError) -> ControlPlaneError:
+        why = str(error) or type(error).__name__
+        return Unavailable(self.redact(f"cannot reach {self.base_url}: {why}"))
+
+    def gave_up(self, failure: Exception, why: str) -> Exception:
+        if not isinstance(failure, ControlPlaneError):
+            return failure
+        return type(failure)(
+            f"{why}: {failure.detail}", status=failure.status, request_id=failure.request_id
+        )
+
+
+def segment(value: str) -> str:
+    """``value`` as one path segment."""
+    return quote(value, safe="")

@@ -1,0 +1,99 @@
+"""Where the control-plane client calls and with what token, resolved as the platform's own
+``agent`` CLI resolves them: the arguments, else the environment (``ELLIPSIS_API_BASE_URL``, or
+``ELLIPSIS_API_BASE``; ``ELLIPSIS_API_TOKEN``), else the file
+``$ELLIPSIS_CONFIG_DIR/config.json`` (default ``~/.config/ellipsis/config.json``, a JSON object
+with ``apiBase`` and ``token``), else ``https://api.ellipsis.dev`` and no token. The stream's
+base is ``ELLIPSIS_WS_BASE``, else the API base with ``ws(s)://``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+from agentsync.errors import UsageError
+
+DEFAULT_BASE_URL: Final = "https://api.ellipsis.dev"
+BASE_URL_VARIABLES: Final = ("ELLIPSIS_API_BASE_URL", "ELLIPSIS_API_BASE")
+TOKEN_VARIABLE: Final = "ELLIPSIS_API_TOKEN"
+CONFIG_DIR_VARIABLE: Final = "ELLIPSIS_CONFIG_DIR"
+DEFAULT_CONFIG_DIR: Final = "~/.config/ellipsis"
+CONFIG_FILE_NAME: Final = "config.json"
+WS_BASE_VARIABLE: Final = "ELLIPSIS_WS_BASE"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where to call and with what; ``repr`` leaves the token out."""
+
+    base_url: str = DEFAULT_BASE_URL
+    token: str | None = field(default=None, repr=False)
+    ws_base: str | None = None  # None: the base URL with ws:// or wss://
+
+    @property
+    def stream_base(self) -> str:
+        """The WebSocket base: ``ws_base``, else the base URL with ``ws://`` or ``wss://``."""
+        if self.ws_base is not None:
+            return self.ws_base
+        scheme, rest = self.base_url.split("://", 1)
+        return {"https": "wss"}.get(scheme, "ws") + "://" + rest
+
+
+def config_file(environ: Mapping[str, str] | None = None) -> Path:
+    """``$ELLIPSIS_CONFIG_DIR/config.json``, by default ``~/.config/ellipsis/config.json``."""
+    environ = os.environ if environ is None else environ
+    directory = environ.get(CONFIG_DIR_VARIABLE) or DEFAULT_CONFIG_DIR
+    return Path(directory).expanduser() / CONFIG_FILE_NAME
+
+
+def _read_config_file(path: Path) -> dict[str, str]:
+    """``apiBase`` and ``token`` from the ``agent`` CLI's settings file, if there is one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:  # UnicodeDecodeError and JSONDecodeError too
+        raise UsageError(f"{path}: cannot read the client settings: {error}") from error
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: the client settings must be a JSON object")
+    settings: dict[str, str] = {}
+    for key in ("apiBase", "token"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise UsageError(f"{path}: {key} must be a string")
+        settings[key] = value
+    return settings
+
+
+def load_settings(
+    base_url: str | None = None,
+    token: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Arguments, else the environment, else the config file, else the defaults."""
+    environ = os.environ if environ is None else environ
+    from_file = _read_config_file(config_file(environ))
+    base_url = (
+        base_url
+        or next((environ[v] for v in BASE_URL_VARIABLES if environ.get(v)), None)
+        or from_file.get("apiBase")
+        or DEFAULT_BASE_URL
+    )
+    token = token or environ.get(TOKEN_VARIABLE) or from_file.get("token") or None
+    if urlsplit(base_url).scheme not in ("http", "https"):
+        raise UsageError(f"the API base URL must start with http:// or https://: {base_url!r}")
+    ws_base = environ.get(WS_BASE_VARIABLE) or None
+    if ws_base is not None and urlsplit(ws_base).scheme not in ("ws", "wss"):
+        raise UsageError(f"{WS_BASE_VARIABLE} must start with ws:// or wss://: {ws_base!r}")
+    return Settings(
+        base_url=base_url.rstrip("/"),
+        token=token,
+        ws_base=ws_base.rstrip("/") if ws_base else None,
+    )

@@ -1,0 +1,183 @@
+"""One httpx client for one API, and how its calls fail: base URL, Bearer token, User-Agent,
+a swappable transport (tests pass an httpx transport), requests through the retry policy,
+error bodies in either API's shape, and server-sent events.
+
+Only what is safe to repeat is retried: reads, and writes that carry an ``Idempotency-Key``
+(the same key on every attempt of one call).
+
+Server-sent events are parsed with httpx-sse's decoders, fed line by line rather than through
+its ``EventSource``, so that a reader also sees the lines that complete no event: a heartbeat
+comment is how a quiet stream shows it is alive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+import httpx
+from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+
+from agentsync import __version__
+from agentsync.http.retry import RetryLater, RetryPolicy, parse_retry_after, retryable
+
+T = TypeVar("T")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Failures(Protocol):
+    """How one API's caller turns what went wrong into its own errors."""
+
+    def answered(self, response: httpx.Response, retrying: bool) -> Exception:
+        """The error for an error status (``retrying``: a 429 or 5xx, worth another try)."""
+        ...
+
+    def unreachable(self, error: httpx.TransportError) -> Exception:
+        """The error for a request that got no answer."""
+        ...
+
+    def gave_up(self, failure: Exception, why: str) -> Exception:
+        """The error once the retry policy gives up on ``failure``."""
+        ...
+
+
+class Session:
+    """An httpx client for the API at ``base_url`` and the retry policy its calls follow."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        policy: RetryPolicy,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        sent = {"User-Agent": f"agentsync/{__version__}", **(headers or {})}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        self.client = httpx.Client(
+            base_url=base_url, headers=sent, transport=transport, timeout=timeout
+        )
+        self.policy = policy
+
+    def close(self) -> None:
+        self.client.close()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        read: Callable[[httpx.Response], T],
+        failures: Failures,
+        *,
+        params: Any = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        recover: Callable[[], T | None] | None = None,
+    ) -> T:
+        """``read(response)`` of the first successful answer; errors come from ``failures``.
+
+        ``recover`` runs before a retry once an attempt may have taken effect (see
+        :class:`~agentsync.http.retry.RetryPolicy`)."""
+        sent = dict(headers or {})
+        if idempotency_key is not None:
+            sent["Idempotency-Key"] = idempotency_key
+
+        def attempt() -> T:
+            try:
+                response = self.client.request(method, path, params=params, json=json, headers=sent)
+            except httpx.TransportError as error:
+                raise RetryLater(
+                    failures.unreachable(error), maybe_applied=_maybe_sent(error)
+                ) from error
+            if response.is_success:
+                return read(response)
+            if not retryable(response.status_code):
+                raise failures.answered(response, False)
+            raise RetryLater(
+                failures.answered(response, True),
+                retry_after=parse_retry_after(
+                    response.headers.get("retry-after"), datetime.now(UTC)
+                ),
+                maybe_applied=response.status_code >= 500,
+            )
+
+        safe = method in SAFE_METHODS or "Idempotency-Key" in sent
+        return self.policy.call(attempt, retry=safe, recover=recover, give_up=failures.gave_up)
+
+    @contextmanager
+    def event_stream(
+        self, path: str, params: Mapping[str, Any], read_timeout: float
+    ) -> Iterator[httpx.Response]:
+        """``GET path`` as a stream of server-sent events, open while the block runs; a read
+        waits at most ``read_timeout`` seconds (servers send heartbeats)."""
+        timeout = httpx.Timeout(self.client.timeout.connect, read=read_timeout)
+        with self.client.stream(
+            "GET",
+            path,
+            params=dict(params),
+            headers={"Accept": "text/event-stream"},
+            timeout=timeout,
+        ) as response:
+            yield response
+
+
+class OwnsSession:
+    """Closes its ``_session`` on ``close()`` and at the end of a ``with`` block."""
+
+    _session: Session
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def event_data(response: httpx.Response) -> Iterator[str | None]:
+    """The ``data`` of each server-sent event of ``response``, as it completes; None for every
+    line that completes none (a heartbeat comment too)."""
+    lines, events = SSELineDecoder(), SSEDecoder()
+    for text in response.iter_text():
+        for line in lines.decode(text):
+            event = events.decode(line)
+            yield event.data if event is not None and event.data else None
+    for line in lines.flush():
+        events.decode(line)
+        yield None
+
+
+def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
+    """The message of an error response, and its request id (header, else body)."""
+    request_id = response.headers.get("x-request-id")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        envelope = body.get("error")
+        if isinstance(envelope, dict) and envelope.get("message"):
+            return str(envelope["message"]), request_id or envelope.get("request_id")
+        if body.get("detail") is not None:
+            return body["detail"], request_id
+    text = response.text.strip()[:500] or response.reason_phrase or f"HTTP {response.status_code}"
+    return text, request_id
+
+
+def _maybe_sent(error: httpx.TransportError) -> bool:
+    """Whether the request may have reached the server (so retrying may repeat it)."""
+    return not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)

@@ -1,0 +1,221 @@
+"""The shared HTTP layer against a real HTTP server on loopback: which calls are retried, with
+what key and after how long, the lookup after a lost answer, giving up, server-sent events; and
+the one full-jitter backoff that the service uses too."""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import closing
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from agentsync.http.backoff import backoff_delay
+from agentsync.http.retry import RetryPolicy
+from agentsync.http.session import Session, event_data
+
+
+class Scripted(ThreadingHTTPServer):
+    """Answers each request with the next of ``answers``: ``(status, headers, body)``, or
+    ``"drop"`` (the request is read, then the connection closed without an answer)."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.answers: list[tuple[int, dict[str, str], bytes] | str] = []
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Scripted
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self.server.requests.append((self.command, self.path, dict(self.headers.items())))
+        answer = self.server.answers.pop(0) if self.server.answers else (200, {}, b"{}")
+        if answer == "drop":
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        assert not isinstance(answer, str)
+        status, headers, body = answer
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class Failed(Exception):
+    def __init__(self, what: str, status: int = 0) -> None:
+        super().__init__(what)
+        self.status = status
+
+
+class Failures:
+    """The test's own errors for the shared layer's ``Failures``."""
+
+    def answered(self, response: httpx.Response, retrying: bool) -> Exception:
+        return Failed(f"HTTP {response.status_code}", response.status_code)
+
+    def unreachable(self, error: httpx.TransportError) -> Exception:
+        return Failed(f"no answer: {type(error).__name__}")
+
+    def gave_up(self, failure: Exception, why: str) -> Exception:
+        return Failed(f"{why}: {failure}", getattr(failure, "status", 0))
+
+
+@pytest.fixture
+def server() -> Iterator[Scripted]:
+    running = Scripted()
+    thread = threading.Thread(target=running.serve_forever, daemon=True)
+    thread.start()
+    yield running
+    running.shutdown()
+    running.server_close()
+
+
+@pytest.fixture
+def delays() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def session(server: Scripted, delays: list[float]) -> Iterator[Session]:
+    opened = Session(server.url, "sekrit", policy=RetryPolicy(sleep=delays.append))
+    yield opened
+    opened.close()
+
+
+def _json(response: httpx.Response) -> Any:
+    return response.json()
+
+
+def test_a_keyed_write_is_retried_with_the_same_key_after_the_servers_wait(
+    server: Scripted, session: Session, delays: list[float]
+) -> None:
+    server.answers = [(503, {"Retry-After": "2"}, b"{}"), (500, {}, b"{}"), (200, {}, b'{"ok": 1}')]
+    answer = session.send("POST", "/things", _json, Failures(), json={}, idempotency_key="k-1")
+    assert answer == {"ok": 1}
+    keys = [headers.get("Idempotency-Key") for _, _, headers in server.requests]
+    assert keys == ["k-1", "k-1", "k-1"]
+    assert delays[0] == 2.0
+    assert 0.0 <= delays[1] <= 1.0  # full jitter after the second failure: at most 0.5 * 2
+
+
+def test_a_write_without_a_key_is_sent_once(server: Scripted, session: Session) -> None:
+    server.answers = [(503, {}, b"{}")]
+    with pytest.raises(Failed, match="HTTP 503"):
+        session.send("POST", "/things", _json, Failures(), json={})
+    assert len(server.requests) == 1
+
+
+def test_a_client_error_is_not_retried(server: Scripted, session: Session) -> None:
+    server.answers = [(404, {}, b"{}")]
+    with pytest.raises(Failed, match="HTTP 404"):
+        session.send("GET", "/things", _json, Failures())
+    assert len(server.requests) == 1
+
+
+def test_a_wait_beyond_the_limit_gives_up_at_once(
+    server: Scripted, session: Session, delays: list[float]
+) -> None:
+    server.answers = [(429, {"Retry-After": "3600"}, b"{}")]
+    with pytest.raises(Failed, match=r"gave up: the server asks to wait 3600s: HTTP 429"):
+        session.send("GET", "/things", _json, Failures())
+    assert delays == []
+
+
+def test_reads_give_up_after_max_retries(server: Scripted, delays: list[float]) -> None:
+    server.answers = [(502, {}, b"{}")] * 3
+    policy = RetryPolicy(max_retries=2, sleep=delays.append)
+    with (
+        closing(Session(server.url, None, policy=policy)) as session,
+        pytest.raises(Failed, match="gave up after 3 attempts: HTTP 502"),
+    ):
+        session.send("GET", "/things", _json, Failures())
+    assert len(server.requests) == 3
+    assert len(delays) == 2
+
+
+def test_after_a_lost_answer_recover_runs_before_the_retry(
+    server: Scripted, session: Session
+) -> None:
+    server.answers = ["drop"]
+    looked: list[int] = []
+
+    def recover() -> Any:
+        looked.append(len(server.requests))
+        return {"found": True}
+
+    answer = session.send(
+        "POST", "/things", _json, Failures(), json={}, idempotency_key="k", recover=recover
+    )
+    assert answer == {"found": True}
+    assert looked == [1]  # after the one request that may have taken effect
+    assert len(server.requests) == 1
+
+
+def test_a_refused_connection_is_retried_without_recover(delays: list[float]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    recovered: list[bool] = []
+
+    def recover() -> None:
+        recovered.append(True)
+
+    policy = RetryPolicy(max_retries=1, sleep=delays.append)
+    with (
+        closing(Session(f"http://127.0.0.1:{port}", None, policy=policy)) as session,
+        pytest.raises(Failed, match="gave up after 2 attempts: no answer: ConnectError"),
+    ):
+        session.send("POST", "/x", _json, Failures(), idempotency_key="k", recover=recover)
+    assert recovered == []  # never sent: nothing to look for
+    assert len(delays) == 1
+
+
+def test_event_data_sees_heartbeats_and_joins_multi_line_data(
+    server: Scripted, session: Session
+) -> None:
+    body = b': heartbeat\r\n\r\ndata: {"a":\r\ndata:  1}\r\n\r\nevent: ping\n\ndata: last\n\n'
+    server.answers = [(200, {"Content-Type": "text/event-stream"}, body)]
+    with session.event_stream("/events", {"after_seq": 3}, read_timeout=5.0) as response:
+        seen = list(event_data(response))
+    assert [data for data in seen if data is not None] == ['{"a":\n 1}', "last"]
+    assert seen[0] is None  # the heartbeat is a line that completes no event
+    method, path, headers = server.requests[0]
+    assert (method, path, headers["Accept"]) == ("GET", "/events?after_seq=3", "text/event-stream")
+    assert headers["Authorization"] == "Bearer sekrit"
+
+
+class Ceiling(random.Random):
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def test_backoff_delay_is_full_jitter_doubling_to_its_cap() -> None:
+    assert [backoff_delay(n, 0.5, 8.0, Ceiling()) for n in range(1, 7)] == [
+        0.5, 1.0, 2.0, 4.0, 8.0, 8.0
+    ]  # fmt: skip
+    rng = random.Random(7)
+    samples = [backoff_delay(4, 0.5, 8.0, rng) for _ in range(500)]
+    assert all(0.0 <= s <= 4.0 for s in samples)
+    assert min(samples) < 0.4  # full jitter: the whole range from zero, not its upper half
+    assert min(backoff_delay(4, 0.5, 8.0, rng, floor=0.5) for _ in range(500)) == 0.5
