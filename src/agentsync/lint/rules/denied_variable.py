@@ -59,8 +59,8 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for item_path, variable in ctx.items(("sandbox", "variables")):
-        name = variable.get("name") if isinstance(variable, dict) else None
+    for item_path, variable in ctx.mappings(("sandbox", "variables")):
+        name = variable.get("name")
         if not isinstance(name, str):
             continue  # the type and missing-key rules report it
         problem = name_problem(name)

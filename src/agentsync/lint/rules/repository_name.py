@@ -33,8 +33,8 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for item_path, repository in ctx.items(("sandbox", "repositories")):
-        name = repository.get("name") if isinstance(repository, dict) else None
+    for item_path, repository in ctx.mappings(("sandbox", "repositories")):
+        name = repository.get("name")
         if isinstance(name, str) and not name.strip():
             path = (*item_path, "name")
             state = "empty" if not name else "only whitespace"
