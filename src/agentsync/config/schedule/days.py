@@ -1,19 +1,21 @@
 """Which days of a given month a cron schedule selects: plain days of the month, weekdays,
-Vixie cron's either-or, and EventBridge's L, LW, 15W, 5L and 3#2."""
+Vixie cron's either-or, and EventBridge's L, LW, 15W, 5L and 3#2.
+
+NamedTuples rather than dataclasses, here and in ``plans`` and ``fields``: agent-lint imports
+this package at start-up, and a dataclass's generated methods cost it about half a millisecond
+each."""
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class Days(Protocol):
     def select(self, year: int, month: int) -> set[int]: ...
 
 
-@dataclass(frozen=True)
-class MonthDays:
+class MonthDays(NamedTuple):
     days: frozenset[int]
 
     def select(self, year: int, month: int) -> set[int]:
@@ -21,8 +23,7 @@ class MonthDays:
         return {day for day in self.days if day <= length}
 
 
-@dataclass(frozen=True)
-class Weekdays:
+class Weekdays(NamedTuple):
     weekdays: frozenset[int]  # Monday is 0
 
     def select(self, year: int, month: int) -> set[int]:
@@ -30,8 +31,7 @@ class Weekdays:
         return {day for day in range(1, length + 1) if (first + day - 1) % 7 in self.weekdays}
 
 
-@dataclass(frozen=True)
-class Either:
+class Either(NamedTuple):
     """Vixie cron: a restricted day-of-month OR a restricted day-of-week."""
 
     one: Days
@@ -41,14 +41,12 @@ class Either:
         return self.one.select(year, month) | self.other.select(year, month)
 
 
-@dataclass(frozen=True)
-class LastDay:
+class LastDay(NamedTuple):
     def select(self, year: int, month: int) -> set[int]:
         return {calendar.monthrange(year, month)[1]}
 
 
-@dataclass(frozen=True)
-class NearestWeekday:
+class NearestWeekday(NamedTuple):
     """``15W``: the weekday nearest the 15th, within the month; ``LW`` (day None): the last."""
 
     day: int | None
@@ -66,8 +64,7 @@ class NearestWeekday:
         return {day}
 
 
-@dataclass(frozen=True)
-class LastWeekday:
+class LastWeekday(NamedTuple):
     """``5L``: the last Thursday of the month."""
 
     weekday: int
@@ -77,8 +74,7 @@ class LastWeekday:
         return {length - ((first + length - 1) - self.weekday) % 7}
 
 
-@dataclass(frozen=True)
-class NthWeekday:
+class NthWeekday(NamedTuple):
     """``3#2``: the second Tuesday of the month."""
 
     weekday: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from agentsync.config.schedule.errors import ScheduleError
 from agentsync.config.schedule.lexical import DIGITS, items, to_int
@@ -16,13 +16,12 @@ DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 _LETTERS = re.compile(r"[A-Za-z]+")
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     name: str
     low: int
     high: int
     top: int  # end of '*' and of 'a/n' (6 for 5-field day-of-week, where 7 is Sunday again)
-    names: Mapping[str, int] = field(default_factory=dict)
+    names: Mapping[str, int] = {}  # never mutated
     names_desc: str = ""
     note: str = ""
 

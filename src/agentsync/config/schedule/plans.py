@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import MAXYEAR, UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from agentsync.config.schedule.days import Days
 
@@ -19,8 +18,7 @@ _LAST_MINUTE = datetime(MAXYEAR, 12, 31, 23, 59, tzinfo=UTC)
 _LATEST_MICROSECONDS = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND
 
 
-@dataclass(frozen=True)
-class CronPlan:
+class CronPlan(NamedTuple):
     kind: Literal["cron", "eventbridge-cron"]
     minutes: tuple[int, ...]
     hours: tuple[int, ...]
@@ -66,8 +64,7 @@ class CronPlan:
         return None
 
 
-@dataclass(frozen=True)
-class RatePlan:
+class RatePlan(NamedTuple):
     minutes: int
     kind: Literal["rate"] = "rate"
 
@@ -83,8 +80,7 @@ class RatePlan:
         return _EPOCH + timedelta(microseconds=fire)
 
 
-@dataclass(frozen=True)
-class AtPlan:
+class AtPlan(NamedTuple):
     when: datetime
     kind: Literal["at"] = "at"
 
