@@ -111,12 +111,18 @@ class LintContext:
         for trigger_path, _ in self.triggers("react"):
             yield from self.mappings((*trigger_path, "events"))
 
+    def entry_strings(self, path: ConfigPath, key: str) -> Iterator[tuple[ConfigPath, str]]:
+        """``(path, text)`` of ``key`` in each mapping entry of the list at ``path``, where it
+        is a string (the type rule reports the others)."""
+        for entry_path, entry in self.mappings(path):
+            value = entry.get(key)
+            if isinstance(value, str):
+                yield (*entry_path, key), value
+
     def react_event_names(self) -> Iterator[tuple[ConfigPath, str]]:
         """``(path, name)`` of each react event's ``event`` that is a string."""
-        for event_path, event in self.react_events():
-            name = event.get("event")
-            if isinstance(name, str):
-                yield (*event_path, "event"), name
+        for trigger_path, _ in self.triggers("react"):
+            yield from self.entry_strings((*trigger_path, "events"), "event")
 
     @cached_property
     def _secret_spans(self) -> list[tuple[int, int | None, int]]:
