@@ -27,6 +27,8 @@ from agentsync.client.api import Client
 from agentsync.client.errors import Invalid
 from agentsync.config.discovery import is_config_path
 from agentsync.lint.validation import validate_yaml
+from agentsync.sync.engine import SyncRun, apply_sync
+from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
 from tests.localserver.conftest import API_KEY
 
@@ -99,6 +101,24 @@ class Git:
         self.run("add", "-A")
         self.run("commit", "-q", "--allow-empty", "-m", message)
         return self.run("rev-parse", "HEAD")
+
+
+class SyncedRepo:
+    """A real repository synced to a control plane by the engine, with its own state file:
+    the setup every test of what one apply after another leaves behind starts from."""
+
+    def __init__(self, tmp_path: Path, client: Client, repository: str = "acme/app") -> None:
+        self.git = Git(tmp_path / "repo")
+        self.state = SyncState(tmp_path / "state.json")
+        self.client = client
+        self.repository = repository
+
+    def commit_and_sync(self, files: Mapping[str, str | bytes | None]) -> SyncRun:
+        """Commit ``files`` and apply the repository's new HEAD."""
+        self.git.commit(files)
+        return apply_sync(
+            LocalGitSource(self.git.root, repository=self.repository), self.client, self.state
+        )
 
 
 # the fault-injecting proxy ----------------------------------------------------------------

@@ -86,10 +86,7 @@ def test_apply_creates_and_a_second_apply_writes_nothing(
     assert transport.calls["GET"] == 2
 
 
-def test_keep_last_good_then_fix(
-    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
-) -> None:
-    client, _ = counted
+def test_keep_last_good_then_fix(git: Git, client: Client, state: SyncState) -> None:
     git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER})
     apply_sync(source(git), client, state)
     config_id = configs(client)["agents/a.yaml"]
@@ -109,9 +106,8 @@ def test_keep_last_good_then_fix(
 
 
 def test_a_denied_variable_keeps_the_last_good_config_and_a_new_one_is_an_orphan(
-    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+    git: Git, client: Client, state: SyncState
 ) -> None:
-    client, _ = counted
     git.commit({"agents/a.yaml": GOOD})
     apply_sync(source(git), client, state)
     config_id = configs(client)["agents/a.yaml"]
@@ -133,12 +129,11 @@ def test_a_denied_variable_keeps_the_last_good_config_and_a_new_one_is_an_orphan
 
 
 def test_the_platforms_own_configs_are_applied_as_their_authors_meant(
-    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+    git: Git, client: Client, state: SyncState
 ) -> None:
     """The platform CLI's agents/update_docs.yaml and its config-init starter: valid with
     warnings in agent-lint, applied by sync, with their undocumented spellings read as the
     documented keys and events."""
-    client, _ = counted
     valid = Path(__file__).resolve().parents[2] / "fixtures" / "lint" / "valid"
     git.commit(
         {
@@ -159,10 +154,7 @@ def test_the_platforms_own_configs_are_applied_as_their_authors_meant(
     assert stored["agents/my_agent.yaml"]["sandbox"]["repositories"] == []
 
 
-def test_orphan_errors_live_in_the_engine_state(
-    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
-) -> None:
-    client, _ = counted
+def test_orphan_errors_live_in_the_engine_state(git: Git, client: Client, state: SyncState) -> None:
     git.commit({"agents/a.yaml": GOOD, "agents/new.yaml": BAD})
     apply_sync(source(git), client, state)
     assert list(configs(client)) == ["agents/a.yaml"]  # no agent for the invalid new file
@@ -178,9 +170,8 @@ def test_orphan_errors_live_in_the_engine_state(
 
 
 def test_rename_keeps_the_agent_and_rename_plus_edit_does_not(
-    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+    git: Git, client: Client, state: SyncState
 ) -> None:
-    client, _ = counted
     git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
     apply_sync(source(git), client, state)
     before = configs(client)
@@ -195,9 +186,8 @@ def test_rename_keeps_the_agent_and_rename_plus_edit_does_not(
 
 
 def test_added_removed_readded_is_restored_with_the_same_agent(
-    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+    git: Git, client: Client, state: SyncState
 ) -> None:
-    client, _ = counted
     git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
     apply_sync(source(git), client, state)
     config_id = configs(client)["agents/a.yaml"]
@@ -211,9 +201,8 @@ def test_added_removed_readded_is_restored_with_the_same_agent(
 
 
 def test_older_commits_and_other_branches_are_refused_unless_forced(
-    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+    git: Git, client: Client, state: SyncState
 ) -> None:
-    client, _ = counted
     old = git.commit({"agents/a.yaml": GOOD})
     new = git.commit({"agents/a.yaml": OTHER})
     apply_sync(source(git), client, state)
@@ -233,9 +222,8 @@ def test_older_commits_and_other_branches_are_refused_unless_forced(
 
 
 def test_a_force_push_that_took_the_last_applied_commit_away_applies_the_head(
-    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+    git: Git, client: Client, state: SyncState
 ) -> None:
-    client, _ = counted
     base = git.commit({"agents/a.yaml": GOOD})
     vanished = git.commit({"agents/a.yaml": OTHER})
     apply_sync(source(git), client, state)
@@ -262,9 +250,8 @@ def test_a_force_push_that_took_the_last_applied_commit_away_applies_the_head(
 
 
 def test_a_force_push_whose_old_commit_is_still_stored_applies_the_head_with_a_warning(
-    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+    git: Git, client: Client, state: SyncState
 ) -> None:
-    client, _ = counted
     base = git.commit({"agents/a.yaml": GOOD})
     left_behind = git.commit({"agents/a.yaml": OTHER})
     apply_sync(source(git), client, state)
@@ -313,9 +300,8 @@ def test_plan_makes_no_writes(git: Git, counted: tuple[Client, CountingTransport
 
 
 def test_idempotency_keys_make_a_rerun_safe(
-    git: Git, server: LocalServer, counted: tuple[Client, CountingTransport], state: SyncState
+    git: Git, server: LocalServer, client: Client, state: SyncState
 ) -> None:
-    client, _ = counted
     git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
     apply_sync(source(git), client, state)
     git.commit({"agents/a.yaml": None, ".agents/a.yaml": GOOD})
@@ -328,9 +314,8 @@ def test_idempotency_keys_make_a_rerun_safe(
 
 
 def test_the_engine_state_keeps_every_sync_error(
-    git: Git, counted: tuple[Client, CountingTransport], state: SyncState
+    git: Git, client: Client, state: SyncState
 ) -> None:
-    client, _ = counted
     git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER})
     apply_sync(source(git), client, state)
     broken = git.commit({"agents/a.yaml": BAD, "agents/new.yaml": BAD})

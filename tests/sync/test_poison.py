@@ -23,10 +23,7 @@ from agentsync.lint.rules import RULES
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
 from agentsync.lint.validation import validate_yaml
-from agentsync.sync.engine import apply_sync
-from agentsync.sync.sources.git import LocalGitSource
-from agentsync.sync.state import SyncState
-from tests.sync.support import Git, valid_text
+from tests.sync.support import SyncedRepo, valid_text
 
 REPO = "acme/app"
 PROMPT = "ellipsis: {version: v1}\nclaude:\n  system: Audit the dependencies.\n"
@@ -61,16 +58,14 @@ def _paths(client: Client) -> set[str]:
 def test_poison_pills_are_orphan_errors_and_the_rest_applies(
     tmp_path: Path, client: Client
 ) -> None:
-    git = Git(tmp_path / "repo")
+    repo = SyncedRepo(tmp_path, client, REPO)
     files = {"agents/good-1.yaml": valid_text(1), "agents/good-2.yaml": valid_text(2), **POISON}
     files[FAILS_LINT] = PROMPT + "# fail-lint-here\n"
-    git.commit(files)
-    state = SyncState(tmp_path / "state.json")
-    run = apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
+    run = repo.commit_and_sync(files)
     assert run.result is not None
     assert run.result.ok
     assert _paths(client) == {"agents/good-1.yaml", "agents/good-2.yaml"}
-    orphans = state.orphans(REPO)
+    orphans = repo.state.orphans(REPO)
     assert set(orphans) == {*POISON, FAILS_LINT}
     for path in POISON:
         assert [d["rule"] for d in orphans[path]["diagnostics"]] == ["invalid-value"], path
@@ -81,18 +76,15 @@ def test_poison_pills_are_orphan_errors_and_the_rest_applies(
 def test_a_config_that_turns_poisonous_keeps_its_last_good_version(
     tmp_path: Path, client: Client
 ) -> None:
-    git = Git(tmp_path / "repo")
-    git.commit({"agents/a.yaml": valid_text(1), "agents/b.yaml": valid_text(2)})
-    state = SyncState(tmp_path / "state.json")
-    apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
-    git.commit(
+    repo = SyncedRepo(tmp_path, client, REPO)
+    repo.commit_and_sync({"agents/a.yaml": valid_text(1), "agents/b.yaml": valid_text(2)})
+    run = repo.commit_and_sync(
         {
             "agents/a.yaml": POISON["agents/past-float.yaml"],
             "agents/b.yaml": PROMPT + "# fail-lint-here\n",
             "agents/c.yaml": valid_text(3),
         }
     )
-    run = apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
     assert run.result is not None
     assert run.result.ok
     kinds = {a.path: a.kind for a in run.plan.actions}
@@ -164,17 +156,17 @@ def stricter_control_plane(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_write_refused_for_its_content_is_the_files_sync_error(
     tmp_path: Path, client: Client
 ) -> None:
-    git = Git(tmp_path / "repo")
-    git.commit({"agents/refused.yaml": valid_text(1), "agents/fine.yaml": valid_text(2)})
-    state = SyncState(tmp_path / "state.json")
-    run = apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
+    repo = SyncedRepo(tmp_path, client, REPO)
+    run = repo.commit_and_sync(
+        {"agents/refused.yaml": valid_text(1), "agents/fine.yaml": valid_text(2)}
+    )
     assert run.result is not None
     assert run.result.ok  # nothing to retry: the rest applied
     assert [(a.path, why) for a, why in run.result.rejected] == [
         ("agents/refused.yaml", "refused by the platform")
     ]
     assert _paths(client) == {"agents/fine.yaml"}
-    orphan = state.orphans(REPO)["agents/refused.yaml"]
+    orphan = repo.state.orphans(REPO)["agents/refused.yaml"]
     assert [d["rule"] for d in orphan["diagnostics"]] == ["platform"]
     assert client.get_repository_commit(REPO) == run.plan.commit
 
@@ -207,13 +199,12 @@ def test_lint_and_the_control_plane_agree_on_hostile_values(name: str) -> None:
 def test_a_refused_update_keeps_the_last_good_config_with_its_error(
     tmp_path: Path, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    git = Git(tmp_path / "repo")
-    git.commit({"agents/refused.yaml": valid_text(1), "agents/fine.yaml": valid_text(2)})
-    state = SyncState(tmp_path / "state.json")
-    apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
+    repo = SyncedRepo(tmp_path, client, REPO)
+    repo.commit_and_sync({"agents/refused.yaml": valid_text(1), "agents/fine.yaml": valid_text(2)})
     monkeypatch.setattr("agentsync.localserver.control_plane.validate_yaml", _refusing_validator())
-    git.commit({"agents/refused.yaml": valid_text(3), "agents/fine.yaml": valid_text(4)})
-    run = apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
+    run = repo.commit_and_sync(
+        {"agents/refused.yaml": valid_text(3), "agents/fine.yaml": valid_text(4)}
+    )
     assert run.result is not None
     assert run.result.ok
     assert [a.path for a, _ in run.result.rejected] == ["agents/refused.yaml"]
@@ -223,4 +214,4 @@ def test_a_refused_update_keeps_the_last_good_config_with_its_error(
     assert refused.sync_error is not None
     assert [d["rule"] for d in refused.sync_error.diagnostics] == ["platform"]
     assert kept["agents/fine.yaml"].agent_config["ellipsis"]["name"] == "Agent 4"
-    assert state.errors(REPO)["agents/refused.yaml"]["kind"] == "keep-last-good"
+    assert repo.state.errors(REPO)["agents/refused.yaml"]["kind"] == "keep-last-good"

@@ -14,10 +14,8 @@ from agentsync.client.api import Client
 from agentsync.lint.runner import collect_targets, lint_targets
 from agentsync.lint.settings import Settings
 from agentsync.sync.desired import desired_files
-from agentsync.sync.engine import apply_sync
 from agentsync.sync.sources.git import LocalGitSource
-from agentsync.sync.state import SyncState
-from tests.sync.support import Git, valid_text
+from tests.sync.support import Git, SyncedRepo, valid_text
 
 REPO = "acme/app"
 CONFIG = "ellipsis:\n  version: v1\nclaude:\n  system: Review the diff.\n"
@@ -67,11 +65,9 @@ def test_lint_and_sync_agree_on_every_file(tmp_path: Path) -> None:
 def test_a_config_saved_in_another_encoding_keeps_its_last_good_version(
     tmp_path: Path, client: Client
 ) -> None:
-    git = Git(tmp_path / "repo")
-    git.commit({"agents/a.yaml": valid_text(1), "agents/b.yaml": valid_text(2)})
-    state = SyncState(tmp_path / "state.json")
-    apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
-    git.commit(
+    repo = SyncedRepo(tmp_path, client, REPO)
+    repo.commit_and_sync({"agents/a.yaml": valid_text(1), "agents/b.yaml": valid_text(2)})
+    run = repo.commit_and_sync(
         {
             "agents/a.yaml": valid_text(3).encode("utf-16"),
             "agents/b.yaml": valid_text(4).replace("Carry", "Note: carry").encode(),
@@ -79,7 +75,6 @@ def test_a_config_saved_in_another_encoding_keeps_its_last_good_version(
             "agents/d.yaml": valid_text(5).encode("utf-32"),
         },
     )
-    run = apply_sync(LocalGitSource(git.root, repository=REPO), client, state)
     assert run.result is not None
     assert run.result.ok
     assert {a.path: a.kind for a in run.plan.actions} == {
@@ -97,7 +92,7 @@ def test_a_config_saved_in_another_encoding_keeps_its_last_good_version(
     assert diagnostic["message"] == "the file is UTF-16 (little-endian), not UTF-8: " + (
         "agent configs must be UTF-8"
     )
-    orphans = state.orphans(REPO)
+    orphans = repo.state.orphans(REPO)
     assert [d["message"] for d in orphans["agents/c.yaml"]["diagnostics"]] == [
         "a ',' is missing before this entry"
     ]

@@ -25,24 +25,11 @@ from agentsync.config.reference import (
     CPU_MIN,
     DEPRECATED_REACT_EVENTS,
     DEPRECATED_TOP_LEVEL_KEYS,
+    MentionPlatform,
+    ReactEventName,
 )
 from agentsync.config.variables import NAME_PATTERN, NAME_RULE
 from agentsync.money import MAX_AMOUNT, unfit_numbers
-
-ReactEventName = Literal[
-    "push",
-    "pull_request_open",
-    "pull_request_open_draft",
-    "pull_request_merge",
-    "pull_request_close",
-    "pull_request_push",
-    "pull_request_review_submitted",
-    "pull_request_comment",
-    "issue_open",
-    "issue_close",
-    "linear_issue_open",
-]
-MentionPlatform = Literal["github", "slack", "linear"]
 
 
 def _deprecated(message: str) -> dict[str, Any]:

@@ -1,13 +1,17 @@
 """Facts of the v1 platform that both the model and the rules need, without pydantic.
 
-A test checks that the model's ``Literal`` types list exactly these values.
+Each closed vocabulary is written once, as the ``Literal`` type the model uses; the rules read
+its values as a tuple.
 """
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 SUPPORTED_VERSIONS = ("v1",)
 
-REACT_EVENTS = (
+# The Literal types are the pydantic model's; the tuples, read from them, are the rules'.
+ReactEventName = Literal[
     "push",
     "pull_request_open",
     "pull_request_open_draft",
@@ -19,7 +23,8 @@ REACT_EVENTS = (
     "issue_open",
     "issue_close",
     "linear_issue_open",
-)
+]
+REACT_EVENTS: tuple[str, ...] = get_args(ReactEventName)
 # Spellings the platform accepts that its config reference does not document: the model reads
 # each as its documented form, the published schema marks it deprecated.
 DEPRECATED_REACT_EVENTS = {"pull_request_merged": "pull_request_merge"}
@@ -28,7 +33,8 @@ DEPRECATED_TOP_LEVEL_KEYS = {
     "name": ("ellipsis", "name"),
     "description": ("ellipsis", "description"),
 }
-MENTION_PLATFORMS = ("github", "slack", "linear")
+MentionPlatform = Literal["github", "slack", "linear"]
+MENTION_PLATFORMS: tuple[str, ...] = get_args(MentionPlatform)
 TRIGGER_TYPES = ("cron", "react", "mention")
 
 # Sandbox compute bounds; out-of-range values are rejected, not clamped.

@@ -23,6 +23,7 @@ import yaml
 
 from agentsync.config.positions import SourceLines
 from agentsync.config.problems import SYNTAX, LoadProblem
+from agentsync.config.suggest import closest
 from agentsync.config.unparsed import flow_end, unclosed_bracket
 from agentsync.printable import printable
 
@@ -249,13 +250,11 @@ def _undefined_alias(err: _Error) -> LoadProblem:
         later = err.source.at_index(anchors[name])[0]
         message = f"alias '*{name}' comes before its anchor '&{name}' (line {later})"
         return _problem(err.at, message, "define the anchor before any alias to it")
-    import difflib  # only for this error: not worth agent-lint's start-up
-
     known = [anchor for anchor, at in anchors.items() if at < here and anchor != name][-1000:]
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    close = closest(name, known)
     if close:
-        defined = err.source.at_index(anchors[close[0]])[0]
-        hint = f"did you mean '*{close[0]}'? ('&{close[0]}' is on line {defined})"
+        defined = err.source.at_index(anchors[close])[0]
+        hint = f"did you mean '*{close}'? ('&{close}' is on line {defined})"
     else:
         hint = f"define '&{name}' before it, or, if the value is text, " + _scalar_hint(
             line, err.at[1] - 1

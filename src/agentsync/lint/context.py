@@ -96,18 +96,36 @@ class LintContext:
             for index, item in enumerate(value):
                 yield (*path, index), item
 
+    def mappings(self, path: ConfigPath) -> Iterator[tuple[ConfigPath, dict[str, Any]]]:
+        """``(path, entry)`` of each element of the list at ``path`` that is a mapping (the
+        type rule reports the others)."""
+        for item_path, item in self.items(path):
+            if isinstance(item, dict):
+                yield item_path, item
+
     def triggers(self, kind: str) -> Iterator[tuple[ConfigPath, dict[str, Any]]]:
         """``(path, trigger)`` of each well-formed trigger whose ``type`` is ``kind``."""
-        for path, trigger in self.items(("triggers",)):
-            if isinstance(trigger, dict) and trigger.get("type") == kind:
+        for path, trigger in self.mappings(("triggers",)):
+            if trigger.get("type") == kind:
                 yield path, trigger
 
     def react_events(self) -> Iterator[tuple[ConfigPath, dict[str, Any]]]:
         """``(path, event)`` of each well-formed entry of every react trigger's ``events``."""
         for trigger_path, _ in self.triggers("react"):
-            for path, event in self.items((*trigger_path, "events")):
-                if isinstance(event, dict):
-                    yield path, event
+            yield from self.mappings((*trigger_path, "events"))
+
+    def entry_strings(self, path: ConfigPath, key: str) -> Iterator[tuple[ConfigPath, str]]:
+        """``(path, text)`` of ``key`` in each mapping entry of the list at ``path``, where it
+        is a string (the type rule reports the others)."""
+        for entry_path, entry in self.mappings(path):
+            value = entry.get(key)
+            if isinstance(value, str):
+                yield (*entry_path, key), value
+
+    def react_event_names(self) -> Iterator[tuple[ConfigPath, str]]:
+        """``(path, name)`` of each react event's ``event`` that is a string."""
+        for trigger_path, _ in self.triggers("react"):
+            yield from self.entry_strings((*trigger_path, "events"), "event")
 
     @cached_property
     def _secret_spans(self) -> list[tuple[int, int | None, int]]:

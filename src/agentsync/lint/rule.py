@@ -3,12 +3,14 @@
 A rule module declares ``ID`` (stable, kebab-case), ``SEVERITY``, ``SUMMARY`` (one line for
 listings and SARIF) and ``check(ctx)``, which yields findings. The module docstring is the
 rule's documentation. ``FROM_SCHEMA`` marks rules that report shape errors: where a semantic
-rule reports on the same config path, its more specific finding wins.
+rule reports on the same config path, its more specific finding wins. A rule whose findings
+the loader makes (syntax, duplicate keys, limits, unreadable files) declares
+``check = reported_by_loader(ID)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from agentsync.lint.context import LintContext
@@ -22,3 +24,12 @@ class Rule(Protocol):
     FROM_SCHEMA: bool
 
     def check(self, ctx: LintContext) -> Iterable[Finding]: ...
+
+
+def reported_by_loader(rule_id: str) -> Callable[[LintContext], Iterator[Finding]]:
+    """The check of a rule whose findings the loader makes: the loader's problems of ``rule_id``."""
+
+    def check(ctx: LintContext) -> Iterator[Finding]:
+        return ctx.load_problems(rule_id)
+
+    return check

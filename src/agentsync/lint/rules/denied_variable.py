@@ -59,12 +59,9 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for item_path, variable in ctx.items(("sandbox", "variables")):
-        name = variable.get("name") if isinstance(variable, dict) else None
-        if not isinstance(name, str):
-            continue  # the type and missing-key rules report it
+    for path, name in ctx.entry_strings(("sandbox", "variables"), "name"):
         problem = name_problem(name)
         if problem is None:
             continue
         hint = "give the value another name: no config may set this one" if denied(name) else None
-        yield ctx.finding((*item_path, "name"), f"sandbox variable {problem}", hint)
+        yield ctx.finding(path, f"sandbox variable {problem}", hint)

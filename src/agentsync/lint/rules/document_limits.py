@@ -26,17 +26,13 @@ Fixed::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from agentsync.config import problems
-from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Severity
+from agentsync.lint.rule import reported_by_loader
 
 ID = problems.DOCUMENT_LIMITS
 SEVERITY: Severity = "error"
 SUMMARY = "The file must stay within the size, depth and alias-expansion limits"
 FROM_SCHEMA = False
 
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    yield from ctx.load_problems(ID)
+check = reported_by_loader(ID)

@@ -37,11 +37,9 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for event_path, event in ctx.react_events():
-        name = event.get("event")
-        if isinstance(name, str) and name in DEPRECATED_REACT_EVENTS:
-            documented = DEPRECATED_REACT_EVENTS[name]
-            path = (*event_path, "event")
+    for path, name in ctx.react_event_names():
+        documented = DEPRECATED_REACT_EVENTS.get(name)
+        if documented is not None:
             yield ctx.finding(
                 path,
                 f"{format_path(path)} `{name}` is documented as `{documented}` "

@@ -16,17 +16,13 @@ Fixed::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from agentsync.config import problems
-from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Severity
+from agentsync.lint.rule import reported_by_loader
 
 ID = problems.DUPLICATE_KEY
 SEVERITY: Severity = "error"
 SUMMARY = "Keys must not repeat within a mapping"
 FROM_SCHEMA = False
 
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    yield from ctx.load_problems(ID)
+check = reported_by_loader(ID)

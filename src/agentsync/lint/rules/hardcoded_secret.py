@@ -42,9 +42,7 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for item_path, variable in ctx.items(("sandbox", "variables")):
-        if not isinstance(variable, dict):
-            continue
+    for item_path, variable in ctx.mappings(("sandbox", "variables")):
         name, value = variable.get("name"), variable.get("value")
         if not isinstance(name, str) or not isinstance(value, str) or not value.strip():
             continue

@@ -16,10 +16,10 @@ Fixed::
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from agentsync.config.reference import MENTION_PLATFORMS
+from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity, format_path
 
@@ -34,8 +34,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         for item_path, platform in ctx.items((*trigger_path, "platforms")):
             if not isinstance(platform, str) or platform in MENTION_PLATFORMS:
                 continue
-            close = difflib.get_close_matches(platform.lower(), MENTION_PLATFORMS, n=1)
-            suggestion = f": did you mean {close[0]!r}?" if close else ""
+            close = closest(platform.lower(), MENTION_PLATFORMS)
+            suggestion = f": did you mean {close!r}?" if close else ""
             yield ctx.finding(
                 item_path,
                 f"{format_path(item_path)} {platform!r} is not a mention platform{suggestion}",

@@ -19,10 +19,10 @@ Fixed::
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from agentsync.config.reference import DEPRECATED_REACT_EVENTS, REACT_EVENTS
+from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity, format_path
 
@@ -33,14 +33,13 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for event_path, event in ctx.react_events():
-        name = event.get("event")
-        if not isinstance(name, str) or name in REACT_EVENTS or name in DEPRECATED_REACT_EVENTS:
+    for path, name in ctx.react_event_names():
+        if name in REACT_EVENTS or name in DEPRECATED_REACT_EVENTS:
             continue
-        close = difflib.get_close_matches(name, REACT_EVENTS, n=1, cutoff=0.6)
-        suggestion = f": did you mean {close[0]!r}?" if close else ""
+        close = closest(name, REACT_EVENTS)
+        suggestion = f": did you mean {close!r}?" if close else ""
         yield ctx.finding(
-            (*event_path, "event"),
-            f"{format_path((*event_path, 'event'))} {name!r} is not a known event{suggestion}",
+            path,
+            f"{format_path(path)} {name!r} is not a known event{suggestion}",
             f"known events: {', '.join(REACT_EVENTS)}",
         )

@@ -33,10 +33,8 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for item_path, repository in ctx.items(("sandbox", "repositories")):
-        name = repository.get("name") if isinstance(repository, dict) else None
-        if isinstance(name, str) and not name.strip():
-            path = (*item_path, "name")
+    for path, name in ctx.entry_strings(("sandbox", "repositories"), "name"):
+        if not name.strip():
             state = "empty" if not name else "only whitespace"
             yield ctx.finding(
                 path,

@@ -22,17 +22,13 @@ Fixed::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from agentsync.config import problems
-from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Severity
+from agentsync.lint.rule import reported_by_loader
 
 ID = problems.SYNTAX
 SEVERITY: Severity = "error"
 SUMMARY = "The file must be valid YAML"
 FROM_SCHEMA = False
 
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    yield from ctx.load_problems(ID)
+check = reported_by_loader(ID)

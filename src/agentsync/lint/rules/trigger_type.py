@@ -16,9 +16,9 @@ Fixed::
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
+from agentsync.config.suggest import closest
 from agentsync.lint.context import MISSING, LintContext, describe
 from agentsync.lint.diagnostic import Finding, Severity, format_path
 
@@ -38,8 +38,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 f"{where} has no 'type'; set it to one of {', '.join(allowed)}",
             )
             continue
-        close = difflib.get_close_matches(str(error.value), allowed, n=1, cutoff=0.5)
-        suggestion = f"; did you mean {close[0]!r}?" if close else ""
+        close = closest(str(error.value), allowed, cutoff=0.5)
+        suggestion = f"; did you mean {close!r}?" if close else ""
         yield ctx.finding(
             error.path,
             f"{where}.type is {describe(error.value)}, not one of {', '.join(allowed)}"

@@ -16,10 +16,10 @@ Fixed::
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterator
 
+from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity, format_path
 
@@ -34,12 +34,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         key = str(error.value)
         where = format_path(error.path[:-1]) or "the top level"
         known = [str(k) for k in error.expected]
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        close = closest(key, known)
         homes = [h for h in _homes().get(key, ()) if h != _container(error.path[:-1])]
         if homes:  # a key of another mapping: say which, rather than guess a spelling
             message = f"unknown key {key!r} in {where}: `{key}` belongs {_described(homes[0])}"
         elif close:
-            message = f"unknown key {key!r} in {where}: did you mean {close[0]!r}?"
+            message = f"unknown key {key!r} in {where}: did you mean {close!r}?"
         else:
             message = f"unknown key {key!r} in {where}"
         yield ctx.finding(

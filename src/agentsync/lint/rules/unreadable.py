@@ -11,17 +11,13 @@ checked``. No config text can make a file unreadable, so this rule has no bad ex
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from agentsync.config import problems
-from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Severity
+from agentsync.lint.rule import reported_by_loader
 
 ID = problems.UNREADABLE
 SEVERITY: Severity = "error"
 SUMMARY = "A config file, and every directory under a config root, must be readable"
 FROM_SCHEMA = False
 
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    yield from ctx.load_problems(ID)
+check = reported_by_loader(ID)

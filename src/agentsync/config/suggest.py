@@ -1,0 +1,17 @@
+"""Did-you-mean suggestions: the closest known spelling of a word, for messages.
+
+difflib loads on the first call, not at import: most runs never suggest anything, and
+agent-lint's start-up should not pay for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def closest(word: str, known: Sequence[str], cutoff: float = 0.6) -> str | None:
+    """The entry of ``known`` most like ``word``, if any is at least ``cutoff`` alike (0-1)."""
+    import difflib
+
+    matches = difflib.get_close_matches(word, known, n=1, cutoff=cutoff)
+    return matches[0] if matches else None
