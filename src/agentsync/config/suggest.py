@@ -15,3 +15,9 @@ def closest(word: str, known: Sequence[str], cutoff: float = 0.6) -> str | None:
 
     matches = difflib.get_close_matches(word, known, n=1, cutoff=cutoff)
     return matches[0] if matches else None
+
+
+def did_you_mean(word: str, known: Sequence[str]) -> str:
+    """``": did you mean 'x'?"`` for the closest known spelling, else an empty string."""
+    match = closest(word, known)
+    return f": did you mean {match!r}?" if match else ""

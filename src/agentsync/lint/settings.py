@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 from agentsync.config.files import os_reason
 from agentsync.config.loader import Limits, load_text
+from agentsync.config.suggest import did_you_mean
 from agentsync.errors import UsageError
-from agentsync.suggest import did_you_mean
 
 LIMIT_WINDOWS = ("run", "day", "week", "month")
 SETTING_NAMES = ("disable", "max-limits")
@@ -83,7 +83,7 @@ def unknown_rule_warnings(settings: Settings, rule_ids: frozenset[str]) -> list[
     """One line for each name in ``disable`` that is no rule (nothing is silenced by it)."""
     return [
         f"{settings.source or 'settings'}: 'disable' names no rule {name!r}"
-        + did_you_mean(name, rule_ids)
+        + did_you_mean(name, sorted(rule_ids))
         for name in sorted(settings.disable - rule_ids)
     ]
 

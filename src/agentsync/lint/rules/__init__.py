@@ -6,6 +6,7 @@ every module in this package is registered.
 
 from __future__ import annotations
 
+from agentsync.config.suggest import did_you_mean
 from agentsync.errors import UsageError
 from agentsync.lint.rule import Rule
 from agentsync.lint.rules import (
@@ -40,7 +41,6 @@ from agentsync.lint.rules import (
     wrong_type,
     yaml11_boolean,
 )
-from agentsync.suggest import did_you_mean
 
 _MODULES: tuple[Rule, ...] = (
     unreadable,
@@ -84,5 +84,7 @@ def get(rule_id: str) -> Rule:
     try:
         return RULES[rule_id]
     except KeyError:
-        suggestion = did_you_mean(rule_id, RULES) or f"; known rules: {', '.join(sorted(RULES))}"
+        suggestion = (
+            did_you_mean(rule_id, sorted(RULES)) or f"; known rules: {', '.join(sorted(RULES))}"
+        )
         raise UsageError(f"unknown rule {rule_id!r}{suggestion}") from None

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 from agentsync.lint.suppress import ALL, directives
-from agentsync.suggest import closest
 
 ID = "unknown-rule"
 SEVERITY: Severity = "warning"
@@ -33,7 +33,7 @@ FROM_SCHEMA = False
 def check(ctx: LintContext) -> Iterator[Finding]:
     if "agent-lint:" not in ctx.document.text:
         return
-    known = ctx.rule_ids | {ALL}
+    known = sorted(ctx.rule_ids | {ALL})
     for directive in directives(ctx.document.lines):
         for name in directive.names:
             if name.name in known:
