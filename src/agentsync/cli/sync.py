@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from agentsync.cli.run import ApiGroup, client_from_environment
+from agentsync.cli.ellipsis import client_from_environment
+from agentsync.cli.options import apply
 
 if TYPE_CHECKING:
     from agentsync.sync.engine import SyncRun
@@ -37,7 +38,7 @@ def _state(state_file: Path | None) -> SyncState:
     return SyncState(state_file or default_state_file())
 
 
-_source_options = [
+source_options = apply(
     click.argument("path", type=_PathArg, default=".", required=False),
     click.option("--ref", default="HEAD", show_default=True, help="The commit to sync."),
     click.option("--repository", metavar="OWNER/NAME", help="Default: from the origin remote."),
@@ -47,16 +48,10 @@ _source_options = [
     click.option(
         "--state-file", type=click.Path(path_type=Path), help="Where orphan errors are kept."
     ),
-]
+)
 
 
-def source_options(function: F) -> F:
-    for option in reversed(_source_options):
-        function = option(function)
-    return function
-
-
-@click.group("sync", cls=ApiGroup)
+@click.group("sync")
 def sync_group() -> None:
     """Reconcile a repository's configs with the control plane."""
 
