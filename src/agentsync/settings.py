@@ -1,4 +1,5 @@
-"""Every environment variable and settings file agentsync reads, as plain data.
+"""Every environment variable and settings file agentsync reads, as plain data, and the
+settings reference generated from it (``docs/settings.md``).
 
 This is the list: a variable read anywhere in ``src/`` is here (a test scans the sources),
 and ``docs/settings.md`` is generated from it (``make docs``; a test keeps it current). Code
@@ -82,7 +83,7 @@ AGENTSYNC_PLATFORM = Variable(
     "unset: Ellipsis",
     "The platform profile `agent run` drives when --platform is not given.",
     "agent run",
-    "agentsync/cli/run.py",
+    "agentsync/cli/options.py",
 )
 AGENTSYNC_PLATFORMS_FILE = Variable(
     "AGENTSYNC_PLATFORMS_FILE",
@@ -99,9 +100,9 @@ AGENTSYNC_PLATFORM_PROFILE = Variable(
     "agentsync/platforms/profiles.py",
 )
 PLATFORM_TOKEN = Variable(
-    "<the variable a profile's token_env names>",
+    "<TOKEN_ENV>",
     "none: the profile's token is required",
-    "A platform's API token; the profile names the variable, never the token.",
+    "The variable a profile's token_env names: that platform's API token.",
     "agent run --platform",
     "agentsync/platforms/profiles.py",
     secret=True,
@@ -121,7 +122,7 @@ XDG_STATE_HOME = Variable(
     "~/.local/state",
     "Where agentsync keeps its state: $XDG_STATE_HOME/agentsync.",
     "agent sync, agent control-plane, agent serve, agent worker",
-    "agentsync/state_dir.py",
+    "platformdirs, for agentsync/state_dir.py",
 )
 
 # the local control plane --------------------------------------------------------------------
@@ -287,3 +288,37 @@ FILES: tuple[SettingsFile, ...] = (
         "the PostgreSQL driver (psycopg)",
     ),
 )
+
+DOCS_PATH = "docs/settings.md"
+
+_HEAD = """# Settings
+
+<!-- Generated from src/agentsync/settings.py by scripts/make_settings_doc.py: edit that,
+     then run `make docs`. -->
+
+Every environment variable and file agentsync reads. `<NAME>` marks a part you choose.
+Secrets are never printed or logged.
+"""
+
+
+def _code(modules: str) -> str:
+    return ", ".join(f"`{m}`" if m.startswith("agentsync/") else m for m in modules.split(", "))
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def reference() -> str:
+    """``docs/settings.md``: the variables and the files, as Markdown tables."""
+    lines = [_HEAD, "## Environment variables", ""]
+    lines.append(_row("Variable", "Default", "Meaning", "Read by", "Where"))
+    lines.append(_row(*["---"] * 5))
+    for v in VARIABLES:
+        meaning = v.meaning + (" Secret." if v.secret else "")
+        lines.append(_row(f"`{v.name}`", v.default, meaning, v.commands, _code(v.module)))
+    lines += ["", "## Files", ""]
+    lines.append(_row("File", "Meaning", "Read by", "Where"))
+    lines.append(_row(*["---"] * 4))
+    lines += [_row(f"`{f.path}`", f.meaning, f.commands, _code(f.module)) for f in FILES]
+    return "\n".join(lines) + "\n"
