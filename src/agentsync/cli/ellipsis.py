@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentsync.cli.boundary import ExitCode
 from agentsync.client.errors import Invalid
 from agentsync.errors import AgentsyncError, UsageError
 
@@ -67,10 +68,10 @@ def show_or_watch(client: Client, run: Run, out: EllipsisPrinter, *, watch: bool
     """Print the run; or follow it to its end and exit 0 only if it completed."""
     if not watch:
         out.run(run)
-        return 0
+        return ExitCode.OK
     out.started(run)
     for event in client.follow_run(run.id):
         out.event(event)
     final = client.get_run(run.id)
     out.finished(final)
-    return 0 if final.status == "completed" else 1
+    return ExitCode.OK if final.status == "completed" else ExitCode.FAILED

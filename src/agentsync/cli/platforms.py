@@ -1,10 +1,10 @@
 """``agent run ... --platform NAME``: the same commands on every platform, output normalized.
 
-``cli/run.py`` parses the options and hands them here when ``--platform`` is given; this module
-opens the profile's adapter (``agentsync.platforms.driver``), refuses options the platform does
-not take (naming the flag), calls, and prints ``NormalizedRun``s through
-``agentsync.cli.printers.PlatformPrinter``. Write-only values (``--env``) go to the adapter and
-nowhere else.
+``agentsync.cli.run`` parses the options and hands them here when ``--platform`` is given;
+this module opens the profile's adapter (``agentsync.platforms.driver``), refuses options the
+platform does not take (naming the flag), calls, and prints ``NormalizedRun``s through
+``agentsync.cli.printers.PlatformPrinter``. Write-only values (``--env``) go to the adapter
+and nowhere else.
 
 Imports of the HTTP stack happen in the functions, so ``agent --help`` stays fast.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from agentsync.cli.boundary import ExitCode
 from agentsync.cli.printers import PlatformPrinter
 from agentsync.errors import UsageError
 
@@ -86,7 +87,7 @@ def _follow(adapter: Adapter, run: NormalizedRun, out: PlatformPrinter) -> int:
         else:
             out.event(update)
     out.finished(final)
-    return 0 if final.status == "succeeded" else 1
+    return ExitCode.OK if final.status == "succeeded" else ExitCode.FAILED
 
 
 def start(
@@ -114,7 +115,7 @@ def start(
         if watch:
             return _follow(adapter, run, out)
     out.run(run)
-    return 0
+    return ExitCode.OK
 
 
 def get(platform: str, deployment: str | None, run_id: str, *, watch: bool, as_json: bool) -> int:
@@ -124,7 +125,7 @@ def get(platform: str, deployment: str | None, run_id: str, *, watch: bool, as_j
         if watch:
             return _follow(adapter, run, out)
     out.run(run)
-    return 0
+    return ExitCode.OK
 
 
 def list_runs(
@@ -172,7 +173,7 @@ def replay(
         if watch:
             return _follow(adapter, run, out)
     out.run(run)
-    return 0
+    return ExitCode.OK
 
 
 def send_input(platform: str, run_id: str, content: str, *, as_json: bool) -> None:

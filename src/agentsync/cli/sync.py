@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from agentsync.cli.boundary import ExitCode
 from agentsync.cli.ellipsis import client_from_environment
 from agentsync.cli.options import apply
 
@@ -84,9 +85,9 @@ def sync_plan(
     else:
         click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
     if run.plan.blocked:
-        raise SystemExit(1)
+        raise SystemExit(ExitCode.FAILED)
     if detailed_exitcode and run.plan.changes_pending:
-        raise SystemExit(2)
+        raise SystemExit(2)  # --detailed-exitcode's own meaning, as Terraform's
 
 
 @sync_group.command("apply")
@@ -147,7 +148,7 @@ def sync_apply(
         + ("." if result.ok else f"; {len(result.failed)} failed (re-run to retry).")
     )
     if not result.ok:
-        raise SystemExit(1)
+        raise SystemExit(ExitCode.FAILED)
 
 
 def _plan_and_apply(
