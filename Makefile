@@ -72,9 +72,11 @@ lint: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/agent schema > schemas/agent-config.v1.json
 
-# The rules reference, from the rule modules' docstrings (a test checks it is up to date).
+# The rules reference, from the rule modules' docstrings, and the settings reference, from
+# src/agentsync/settings.py (tests check both are up to date).
 docs: $(STAMP)
 	$(BIN)/python scripts/make_rules_doc.py
+	$(BIN)/python scripts/make_settings_doc.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/lint_bench.py

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from agentsync.cli.boundary import REPORT_BUGS_AT, ExitCode
+from agentsync.cli.lint import main as lint_main
 from agentsync.cli.main import cli
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "agent-config.v1.json"
@@ -21,3 +24,40 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["frobnicate"])
     assert result.exit_code == 2
     assert "No such command" in result.output
+
+
+def test_a_bug_in_schema_is_a_message_and_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``agent schema`` goes through the one boundary like every other command."""
+
+    def broken() -> None:
+        raise RuntimeError("no\nschema")
+
+    monkeypatch.setattr("agentsync.config.schema.generate", broken)
+    result = CliRunner().invoke(cli, ["schema"])
+    assert result.exit_code == ExitCode.INTERNAL == 3
+    assert "Traceback" not in result.stderr
+    message, report = result.stderr.splitlines()
+    assert message == "agent: internal error: RuntimeError: no schema"
+    assert report == f"agent: this is a bug in agentsync: please report it at {REPORT_BUGS_AT}"
+
+
+def test_an_interrupted_command_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("agentsync.config.schema.generate", interrupted)
+    result = CliRunner().invoke(cli, ["schema"])
+    assert result.exit_code == ExitCode.INTERRUPTED == 130
+    assert result.stderr == "agent: interrupted\n"
+
+
+def test_agent_and_agent_lint_give_a_bug_the_same_exit_status(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("agentsync.lint.runner.lint_targets", broken)
+    monkeypatch.setattr("agentsync.config.schema.generate", broken)
+    assert lint_main([str(SCHEMA_FILE)]) == CliRunner().invoke(cli, ["schema"]).exit_code == 3
+    assert capsys.readouterr().err.splitlines()[1].startswith("agent-lint: this is a bug")

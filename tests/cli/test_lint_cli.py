@@ -237,8 +237,9 @@ def test_internal_error_is_a_message_not_a_traceback(
 
     monkeypatch.setattr("agentsync.lint.runner.lint_targets", broken)
     code, _, err = run(capsys, str(VALID / "complete.yaml"))
-    assert code == 2
+    assert code == 3
     assert "internal error: RuntimeError: boom" in err
+    assert "please report it at https://" in err
     assert "Traceback" not in err
 
 

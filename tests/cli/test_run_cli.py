@@ -365,7 +365,7 @@ def test_both_override_options_are_a_usage_error(agent: Agent, tmp_path: Path) -
     assert "at most one of --config-override and --config-override-file" in one_error_line(result)
 
 
-def test_an_unexpected_error_is_one_line_exit_3(
+def test_an_unexpected_error_is_a_message_and_exit_3(
     agent: Agent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken() -> None:
@@ -374,7 +374,10 @@ def test_an_unexpected_error_is_one_line_exit_3(
     monkeypatch.setattr(run_module, "client_from_environment", broken)
     result = agent("run", "list")
     assert result.exit_code == 3
-    assert one_error_line(result) == "agent: internal error: RuntimeError: something broke"
+    assert "Traceback" not in result.output
+    message, report = result.stderr.splitlines()
+    assert message == "agent: internal error: RuntimeError: something broke"
+    assert report.startswith("agent: this is a bug in agentsync: please report it at https://")
 
 
 def test_the_installed_entry_point_keeps_the_exit_status(

@@ -1,8 +1,9 @@
 """``agent-lint``: parse arguments -> build settings and targets -> lint -> report -> exit code.
 
-Exit status: 0 no errors (warnings allowed), 1 any error, 2 usage or internal error.
-argparse rather than click keeps the cold start small; nothing here imports pydantic or the
-server stack.
+Exit status (``agentsync.cli.boundary.ExitCode``): 0 no errors (warnings allowed), 1 any error,
+2 usage or settings error, 3 internal error (a bug: the message says where to report it), 130
+interrupted. argparse rather than click keeps the cold start small; nothing here imports
+pydantic or the server stack.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from pathlib import Path
 from typing import NamedTuple, TextIO
 
 from agentsync import __version__
-from agentsync.cli.pipes import quiet_closed_pipe
-from agentsync.errors import AgentsyncError
+from agentsync.cli.boundary import guarded
 from agentsync.lint import rules
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.result import LintResult
+from agentsync.settings import GITHUB_ACTIONS, NO_COLOR, TERM
 
 
 class LintArgs(NamedTuple):
@@ -44,7 +45,7 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
         "-f",
         dest="output_format",
         choices=sorted(REPORTERS),
-        default="github" if environ.get("GITHUB_ACTIONS") == "true" else "text",
+        default="github" if environ.get(GITHUB_ACTIONS.name) == "true" else "text",
         help="output format (default: text; github under GitHub Actions)",
     )
     parser.add_argument(
@@ -70,7 +71,7 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
 
 
 def _use_color(stream: TextIO, environ: dict[str, str]) -> bool:
-    return stream.isatty() and "NO_COLOR" not in environ and environ.get("TERM") != "dumb"
+    return stream.isatty() and NO_COLOR.name not in environ and environ.get(TERM.name) != "dumb"
 
 
 def _write_extra(fmt: str, path: str, result: LintResult, *, append: bool) -> None:
@@ -109,20 +110,4 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     environ = dict(os.environ)
-    try:
-        args = parse_args(argv, environ)
-        return execute(args, sys.stdout, environ)
-    except AgentsyncError as error:
-        print(f"agent-lint: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return quiet_closed_pipe()
-    except Exception as error:  # noqa: BLE001 - the one boundary: a bug is a message, not a traceback
-        print(
-            f"agent-lint: internal error: {type(error).__name__}: {error}\n"
-            "please report this at https://github.com/agentsync/agentsync/issues",
-            file=sys.stderr,
-        )
-        return 2
+    return guarded("agent-lint", lambda: execute(parse_args(argv, environ), sys.stdout, environ))

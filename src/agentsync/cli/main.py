@@ -1,18 +1,45 @@
-"""``agent``: the product's command group. Each subcommand is a thin call into a package."""
+"""``agent``: the product's command group. Each subcommand is a thin call into a package.
+
+Every subcommand, ``agent schema`` included, runs inside the one error boundary
+(``agentsync.cli.boundary``): the group's ``invoke`` hands what a command raises to it, and
+``main`` turns click's own usage errors into exit status 2. The exit statuses are
+``boundary.ExitCode``.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from agentsync import __version__
-from agentsync.cli.run import COMMANDS
+from agentsync.cli.boundary import ExitCode, exit_status, one_line
+from agentsync.cli.control_plane import control_plane_group
+from agentsync.cli.run import config_group, run_group
 from agentsync.cli.serve import serve_group, worker_command
 from agentsync.cli.sync import sync_group
 
+# click's own ends of a command: usage errors, --help/--version and ctx.exit, Ctrl-C at a prompt
+_CLICK_ENDS = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort)
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class AgentGroup(click.Group):
+    """The ``agent`` group: whatever a subcommand raises ends at the boundary, as one line on
+    stderr and an exit status, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _CLICK_ENDS:
+            raise
+        except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - the boundary
+            # SystemExit, not ctx.exit: main() runs click with standalone_mode=False and
+            # would drop the code click returns.
+            raise SystemExit(exit_status(error, "agent", one_line)) from None
+
+
+@click.group(cls=AgentGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="agent")
 def cli() -> None:
     """GitOps for AI-agent configs."""
@@ -26,10 +53,8 @@ def schema() -> None:
     click.echo(render(generate()), nl=False)
 
 
-for command in COMMANDS:  # agent run, agent config, agent control-plane
+for command in (run_group, config_group, control_plane_group, sync_group, serve_group):
     cli.add_command(command)
-cli.add_command(sync_group)
-cli.add_command(serve_group)
 cli.add_command(worker_command)
 
 
@@ -37,11 +62,13 @@ def main() -> int:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
-        return 130
+        return ExitCode.INTERRUPTED
     except click.ClickException as error:
         error.show()
-        return 2
-    return 0
+        return ExitCode.USAGE
+    except Exception as error:  # noqa: BLE001 - the boundary, for what fails before a command
+        return exit_status(error, "agent", one_line)
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -15,11 +15,10 @@ from typing import Protocol
 
 import click
 
+from agentsync.cli.boundary import ExitCode
 from agentsync.errors import AgentsyncError, UsageError
 from agentsync.migrations import MigrationError, SchemaStatus
 from agentsync.state_dir import state_dir
-
-EXIT_CURRENT, EXIT_PENDING = 0, 1
 
 
 class Migratable(Protocol):
@@ -65,9 +64,9 @@ def migrate_or_check(open_unmigrated: Callable[[], Migratable], check: bool, com
         raise MigrationError(str(error)) from error
     if check:
         click.echo(check_text(status, command))
-        return EXIT_CURRENT if status.is_current else EXIT_PENDING
+        return ExitCode.OK if status.is_current else ExitCode.FAILED
     click.echo(migrated_text(status))
-    return EXIT_CURRENT
+    return ExitCode.OK
 
 
 def default_control_plane_db() -> str:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
+from agentsync.cli.ellipsis import client_from_environment
 from agentsync.cli.migrate import Migratable, check_option, migrate_or_check
-from agentsync.cli.run import ApiCommand, ApiGroup, client_from_environment
 from agentsync.errors import UsageError
 from agentsync.state_dir import state_dir
 from agentsync.tables import text_table
@@ -238,7 +238,7 @@ def _logging(level: str) -> Redactor:
     return redactor
 
 
-@click.group("serve", cls=ApiGroup, invoke_without_command=True)
+@click.group("serve", invoke_without_command=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option(
@@ -277,7 +277,7 @@ def serve_group(
     serve(store, secrets, handlers, options)
 
 
-@click.command("worker", cls=ApiCommand)
+@click.command("worker")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--metrics-host", default="127.0.0.1", show_default=True)
 @click.option(

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
-from agentsync.cli.run import ApiGroup, client_from_environment
+from agentsync.cli.boundary import ExitCode
+from agentsync.cli.ellipsis import client_from_environment
+from agentsync.cli.options import apply
 from agentsync.errors import AgentsyncError
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ def _state(state_file: Path | None) -> SyncState:
     return SyncState(state_file or default_state_file())
 
 
-_source_options = [
+source_options = apply(
     click.argument("path", type=_PathArg, default=".", required=False),
     click.option("--ref", default="HEAD", show_default=True, help="The commit to sync."),
     click.option("--repository", metavar="OWNER/NAME", help="Default: from the origin remote."),
@@ -48,16 +50,10 @@ _source_options = [
     click.option(
         "--state-file", type=click.Path(path_type=Path), help="Where orphan errors are kept."
     ),
-]
+)
 
 
-def source_options(function: F) -> F:
-    for option in reversed(_source_options):
-        function = option(function)
-    return function
-
-
-@click.group("sync", cls=ApiGroup)
+@click.group("sync")
 def sync_group() -> None:
     """Reconcile a repository's configs with the control plane."""
 
@@ -90,9 +86,9 @@ def sync_plan(
     else:
         click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
     if run.plan.blocked:
-        raise SystemExit(1)
+        raise SystemExit(ExitCode.FAILED)
     if detailed_exitcode and run.plan.changes_pending:
-        raise SystemExit(2)
+        raise SystemExit(2)  # --detailed-exitcode's own meaning, as Terraform's
 
 
 class ApplyCancelled(AgentsyncError):
@@ -168,9 +164,9 @@ def sync_apply(
     else:
         click.echo(report.apply_text(run.plan, result, invalid), nl=False)
     if not result.ok or invalid or result.rejected:
-        raise SystemExit(1)
+        raise SystemExit(ExitCode.FAILED)
     if detailed_exitcode and result.done:
-        raise SystemExit(2)
+        raise SystemExit(2)  # --detailed-exitcode's own meaning, as Terraform's
 
 
 class ApplyOptions(NamedTuple):

@@ -1,0 +1,112 @@
+"""The options the ``agent`` commands share, their parsing callbacks, and the grouping of many
+options into one typed value (``grouped``), so that no command takes two dozen parameters."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from agentsync.settings import AGENTSYNC_PLATFORM
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def apply(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """One decorator that applies ``decorators`` in the order they are written."""
+
+    def decorate(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return decorate
+
+
+def grouped(parameter: str, cls: type[Any]) -> Callable[[F], F]:
+    """Hand the command the options named as ``cls``'s fields as one ``cls`` in
+    ``parameter``. Put it right above the ``def``, below the options it groups."""
+    names = [field.name for field in dataclasses.fields(cls)]
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs[parameter] = cls(**{name: kwargs.pop(name) for name in names})
+            return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _pairs(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str], *, secret: bool
+) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not sep or not key:
+            problem = (
+                "expected KEY=VALUE (the text given is not shown)"
+                if secret
+                else f"expected KEY=VALUE, got {value!r}"
+            )
+            raise click.BadParameter(problem, ctx, param)
+        pairs[key] = item
+    return pairs
+
+
+def key_values(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> dict[str, str]:
+    """``KEY=VALUE``s (``--metadata``)."""
+    return _pairs(ctx, param, values, secret=False)
+
+
+def secret_key_values(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> dict[str, str] | None:
+    """``--env KEY=VALUE``s; a message never repeats what was given (it may be a secret)."""
+    return _pairs(ctx, param, values, secret=True) or None
+
+
+def json_object(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """A JSON object given on the command line (``--input``)."""
+    if value is None:
+        return None
+    try:
+        data = json.loads(value)
+    except ValueError as error:
+        raise click.BadParameter(f"not JSON: {error}", ctx, param) from None
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"must be a JSON object, not {type(data).__name__}", ctx, param)
+    return data
+
+
+existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+watch_option = click.option(
+    "-w",
+    "--watch",
+    is_flag=True,
+    help="Follow the run live until it ends (resumes after a dropped connection); "
+    "exit 0 only if it completed.",
+)
+platform_option = click.option(
+    "-P",
+    "--platform",
+    metavar="NAME",
+    envvar=AGENTSYNC_PLATFORM.name,
+    help=f"Drive this platform profile (platforms.toml; ${AGENTSYNC_PLATFORM.name}) and print "
+    "normalized runs. Default: Ellipsis, as configured by ELLIPSIS_API_*.",
+)
+deployment_option = click.option(
+    "--deployment", metavar="ID", help="Agent deployments: the deployment (else the profile's)."
+)
+override_options = apply(
+    click.option("-o", "--config-override", metavar="YAML", help="A partial config merged on top."),
+    click.option("--config-override-file", type=existing_file, help="The override, from a file."),
+)
