@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache, partial
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from agentsync.migrations import Migrated
@@ -62,11 +62,15 @@ class Row(Protocol):
     def __getitem__(self, name: str) -> Any: ...
 
 
-def service_status(
-    active: Row, finished: Row, dead: list[Job], repositories: list[RepositoryInfo], at: float
+def read_status(
+    execute: Callable[[str, dict[str, Any]], Any], dialect: Dialect, at: float, dead_limit: int
 ) -> ServiceStatus:
-    """The :class:`ServiceStatus` from the rows of :data:`STATUS_ACTIVE` and
-    :data:`STATUS_FINISHED` read at ``at``."""
+    """The :class:`ServiceStatus` at ``at``, read with ``execute`` (a connection's or a
+    cursor's: it returns what it ran) in one consistent read transaction."""
+    active = execute(dialect.sql(STATUS_ACTIVE), {"now": at}).fetchone()
+    finished = execute(STATUS_FINISHED, {}).fetchone()
+    dead = execute(dialect.sql(DEAD_JOBS), {"limit": dead_limit}).fetchall()
+    repositories = execute(STATUS_REPOSITORIES, {}).fetchall()
     oldest = active["oldest"]
     return ServiceStatus(
         jobs_by_state={
@@ -74,8 +78,10 @@ def service_status(
         },
         queue_depth=active["depth"],
         oldest_queued_age=None if oldest is None else max(0.0, at - oldest),
-        dead=dead,
-        repositories=repositories,
+        dead=[row_job(row) for row in dead],
+        repositories=[
+            RepositoryInfo(*(row[name] for name in RepositoryInfo._fields)) for row in repositories
+        ],
         deliveries=finished["deliveries"],
     )
 
@@ -328,10 +334,24 @@ def prune_batches(run: Callable[[dict[str, Any]], Sequence[Row]], params: dict[s
         since = max(times)
 
 
-class SQLServiceStore(Migrated):
+class SQLServiceStore(Migrated, Generic[Connection]):
     """The ``ServiceStore`` methods whose SQL both backends share. A backend runs one
     statement in its dialect as its own transaction (:meth:`_run`), reads its
     clock (:meth:`_now`, :meth:`_time`) and encodes JSON for its column type (:meth:`_json`)."""
+
+    def _init_connections(self) -> None:
+        self._local = threading.local()
+        # One connection per live thread: a thread's is closed once the thread has ended.
+        self._connections: dict[threading.Thread, Connection] = {}
+        self._guard = threading.Lock()
+        self._closed = False
+
+    def close(self) -> None:
+        with self._guard:
+            self._closed = True
+            for connection in self._connections.values():
+                connection.close()
+            self._connections.clear()
 
     def _run(self, template: str, params: dict[str, Any], *, read: bool = False) -> Result:
         """Run ``template`` (in this backend's dialect) as one transaction."""

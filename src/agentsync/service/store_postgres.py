@@ -37,31 +37,10 @@ from psycopg.types.json import Jsonb
 
 from agentsync.errors import DatabaseUnreachable, StoreError
 from agentsync.migrations import MigrationError
+from agentsync.service import store_base as shared
 from agentsync.service.migrations import POSTGRES_MIGRATIONS
 from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, backoff, one_line
-from agentsync.service.queue import Delivery, Job, NewJob, RepositoryInfo, ServiceStatus
-from agentsync.service.store_base import (
-    CACHE_BLOB,
-    CLAIMABLE,
-    DEAD_JOBS,
-    DUE_RESYNCS,
-    HEARTBEAT,
-    INSERT_JOB,
-    NEWEST_OF_GROUP,
-    RETIRE_OLDER,
-    STATUS_ACTIVE,
-    STATUS_FINISHED,
-    STATUS_REPOSITORIES,
-    TAKE,
-    Dialect,
-    Result,
-    SQLServiceStore,
-    chunks,
-    close_ended_threads,
-    redact_url,
-    row_job,
-    service_status,
-)
+from agentsync.service.queue import Delivery, Job, NewJob, ServiceStatus
 
 CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
 DEFAULT_CONNECTION_SETTINGS = {
@@ -82,12 +61,12 @@ JOBS_CHANNEL = "agentsync_jobs"  # NOTIFYed on commit of every insert into jobs
 
 # ``now`` as given, else the server's clock at the start of the statement.
 NOW = "coalesce(%(now)s::float8, extract(epoch FROM statement_timestamp())::float8)"
-DIALECT = Dialect(now=NOW, for_update=" FOR UPDATE", skip_locked=" FOR UPDATE SKIP LOCKED")
+DIALECT = shared.Dialect(now=NOW, for_update=" FOR UPDATE", skip_locked=" FOR UPDATE SKIP LOCKED")
 
 # The oldest claimable job's repository, among those no job holds an unexpired lease of.
 CANDIDATE = f"""
 SELECT repository FROM jobs
-WHERE {CLAIMABLE}
+WHERE {shared.CLAIMABLE}
   AND repository <> ALL(%(skipped)s::text[])
   AND repository NOT IN (
     SELECT repository FROM jobs WHERE state = 'running' AND lease_expires_at > %(now)s
@@ -101,7 +80,7 @@ LIMIT 1
 """
 OLDEST_OF_REPOSITORY = f"""
 SELECT id, state, coalesce_key FROM jobs
-WHERE repository = %(repository)s AND {CLAIMABLE}
+WHERE repository = %(repository)s AND {shared.CLAIMABLE}
 ORDER BY id LIMIT 1 FOR UPDATE
 """
 
@@ -126,7 +105,7 @@ def _unreachable(error: psycopg.Error) -> bool:
     )
 
 
-class PostgresServiceStore(SQLServiceStore):
+class PostgresServiceStore(shared.SQLServiceStore[psycopg.Connection[DictRow]]):
     """``ServiceStore`` on the PostgreSQL database at ``url`` (its tables are created if
     missing, under a lock, so several processes may open it at once)."""
 
@@ -134,7 +113,7 @@ class PostgresServiceStore(SQLServiceStore):
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self._url = url
-        self._redacted = redact_url(url)
+        self._redacted = shared.redact_url(url)
         self._password = _url_password(url)
         try:
             params = conninfo_to_dict(url)
@@ -148,11 +127,7 @@ class PostgresServiceStore(SQLServiceStore):
         for name, value in DEFAULT_CONNECTION_SETTINGS.items():
             if name not in params:
                 self._connect_options[name] = value
-        self._local = threading.local()
-        # One connection per live thread: a thread's is closed once the thread has ended.
-        self._connections: dict[threading.Thread, psycopg.Connection[DictRow]] = {}
-        self._guard = threading.Lock()
-        self._closed = False
+        self._init_connections()
         self._migrate_on_open(migrate)
 
     @property
@@ -190,7 +165,7 @@ class PostgresServiceStore(SQLServiceStore):
             if connection is not None:  # broken: the server restarted or dropped it
                 self._connections.pop(threading.current_thread(), None)
                 connection.close()
-            close_ended_threads(self._connections)
+            shared.close_ended_threads(self._connections)
             try:
                 connection = psycopg.connect(
                     self._url, autocommit=True, row_factory=dict_row, **self._connect_options
@@ -231,13 +206,6 @@ class PostgresServiceStore(SQLServiceStore):
         if row is None:
             raise StoreError("the database returned no row where one was expected")
         return row
-
-    def close(self) -> None:
-        with self._guard:
-            self._closed = True
-            for connection in self._connections.values():
-                connection.close()
-            self._connections.clear()
 
     def ping(self) -> None:
         with self._autocommit() as cursor:
@@ -300,10 +268,10 @@ class PostgresServiceStore(SQLServiceStore):
             cursor.execute(insert_delivery, params)
             return cursor.fetchone() is not None
 
-    def _run(self, template: str, params: dict[str, Any], *, read: bool = False) -> Result:
+    def _run(self, template: str, params: dict[str, Any], *, read: bool = False) -> shared.Result:
         with self._autocommit() as cursor:
             cursor.execute(DIALECT.sql(template), params)
-            return Result(cursor.fetchall() if cursor.description else [], cursor.rowcount)
+            return shared.Result(cursor.fetchall() if cursor.description else [], cursor.rowcount)
 
     def _json(self, data: dict[str, Any]) -> Jsonb:
         return Jsonb(data)
@@ -362,12 +330,12 @@ class PostgresServiceStore(SQLServiceStore):
         if chosen["coalesce_key"] is not None:
             group["key"] = chosen["coalesce_key"]
             if chosen["state"] == "queued":
-                cursor.execute(DIALECT.sql(NEWEST_OF_GROUP), group)
+                cursor.execute(DIALECT.sql(shared.NEWEST_OF_GROUP), group)
                 chosen = self._one(cursor)
-            cursor.execute(DIALECT.sql(RETIRE_OLDER), group | {"id": chosen["id"]})
+            cursor.execute(DIALECT.sql(shared.RETIRE_OLDER), group | {"id": chosen["id"]})
         take = {"id": chosen["id"], "worker": worker_id, "lease": lease_seconds, "now": now}
-        cursor.execute(DIALECT.sql(TAKE), take)
-        return row_job(self._one(cursor))
+        cursor.execute(DIALECT.sql(shared.TAKE), take)
+        return shared.row_job(self._one(cursor))
 
     def heartbeat(
         self, job_id: int, worker_id: str, lease_seconds: float, *, now: float | None = None
@@ -380,7 +348,7 @@ class PostgresServiceStore(SQLServiceStore):
             if cursor.fetchone() is None:
                 return False
             cursor.execute(
-                DIALECT.sql(HEARTBEAT),
+                DIALECT.sql(shared.HEARTBEAT),
                 {"id": job_id, "worker": worker_id, "lease": lease_seconds, "now": now},
             )
             return cursor.rowcount == 1
@@ -397,7 +365,7 @@ class PostgresServiceStore(SQLServiceStore):
             at = self._clock(cursor, now)
             # A row another caller holds is skipped (that caller enqueues it); one it updated
             # since this statement's snapshot is re-checked against its new last_resync_at.
-            cursor.execute(DIALECT.sql(DUE_RESYNCS), {"since": at - interval})
+            cursor.execute(DIALECT.sql(shared.DUE_RESYNCS), {"since": at - interval})
             rows = cursor.fetchall()
             due: list[str] = [row["repository"] for row in rows]
             if due:
@@ -411,14 +379,15 @@ class PostgresServiceStore(SQLServiceStore):
                     for row in rows
                 ]
                 cursor.executemany(
-                    DIALECT.sql(INSERT_JOB), [self._job_params(job, None, at) for job in jobs]
+                    DIALECT.sql(shared.INSERT_JOB),
+                    [self._job_params(job, None, at) for job in jobs],
                 )
         return due
 
     def cached_blobs(self, shas: Collection[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
         with self._autocommit() as cursor:
-            for chunk in chunks(sorted(shas)):
+            for chunk in shared.chunks(sorted(shas)):
                 cursor.execute(
                     "UPDATE blob_cache SET used_at = extract(epoch FROM statement_timestamp()) "
                     "WHERE sha = ANY(%(shas)s) RETURNING sha, content",
@@ -430,7 +399,7 @@ class PostgresServiceStore(SQLServiceStore):
     def cache_blobs(self, blobs: Mapping[str, bytes]) -> None:
         with self._transaction() as cursor:
             cursor.executemany(
-                DIALECT.sql(CACHE_BLOB),
+                DIALECT.sql(shared.CACHE_BLOB),
                 [
                     {"sha": sha, "content": content, "size": len(content), "now": None}
                     for sha, content in blobs.items()
@@ -440,13 +409,4 @@ class PostgresServiceStore(SQLServiceStore):
     def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus:
         with self._transaction() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            at = self._clock(cursor, now)
-            cursor.execute(DIALECT.sql(STATUS_ACTIVE), {"now": at})
-            active = self._one(cursor)
-            cursor.execute(STATUS_FINISHED)
-            finished = self._one(cursor)
-            cursor.execute(DIALECT.sql(DEAD_JOBS), {"limit": dead_limit})
-            dead = [row_job(row) for row in cursor.fetchall()]
-            cursor.execute(STATUS_REPOSITORIES)
-            repositories = [RepositoryInfo(**row) for row in cursor.fetchall()]
-        return service_status(active, finished, dead, repositories, at)
+            return shared.read_status(cursor.execute, DIALECT, self._clock(cursor, now), dead_limit)

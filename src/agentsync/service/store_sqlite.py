@@ -22,38 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from agentsync.errors import StoreError
+from agentsync.service import store_base as shared
 from agentsync.service.migrations import SQLITE_MIGRATIONS
-from agentsync.service.queue import Delivery, Job, NewJob, RepositoryInfo, ServiceStatus
-from agentsync.service.store_base import (
-    CACHE_BLOB,
-    CLAIMABLE,
-    DEAD_JOBS,
-    DUE_RESYNCS,
-    HEARTBEAT,
-    INSERT_JOB,
-    NEWEST_OF_GROUP,
-    RETIRE_OLDER,
-    STATUS_ACTIVE,
-    STATUS_FINISHED,
-    STATUS_REPOSITORIES,
-    TAKE,
-    Dialect,
-    Result,
-    SQLServiceStore,
-    chunks,
-    close_ended_threads,
-    row_job,
-    service_status,
-)
+from agentsync.service.queue import Delivery, Job, NewJob, ServiceStatus
 from agentsync.sqlite_files import make_private
 
 BUSY_TIMEOUT = 30.0  # seconds a statement waits for another connection's write lock
-DIALECT = Dialect(now="%(now)s", for_update="", skip_locked="", named=r":\1")
+DIALECT = shared.Dialect(now="%(now)s", for_update="", skip_locked="", named=r":\1")
 
 # The oldest claimable job whose repository has no job under an unexpired lease.
 CANDIDATE = f"""
 SELECT * FROM jobs
-WHERE {CLAIMABLE}
+WHERE {shared.CLAIMABLE}
   AND repository NOT IN (
     SELECT repository FROM jobs WHERE state = 'running' AND lease_expires_at > %(now)s
   )
@@ -78,7 +58,7 @@ def _enable_wal(db: sqlite3.Connection, path: Path) -> None:
         return
 
 
-class SQLiteServiceStore(SQLServiceStore):
+class SQLiteServiceStore(shared.SQLServiceStore[sqlite3.Connection]):
     """``ServiceStore`` on the SQLite file at ``path`` (created, with its directory, if
     missing; only its owner may open it: :mod:`agentsync.sqlite_files`)."""
 
@@ -86,12 +66,8 @@ class SQLiteServiceStore(SQLServiceStore):
 
     def __init__(self, path: Path, *, migrate: bool = True) -> None:
         self.path = path
-        self._local = threading.local()
-        # One connection per live thread: a thread's is closed once the thread has ended.
-        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
-        self._guard = threading.Lock()
+        self._init_connections()
         self._writer = threading.Lock()
-        self._closed = False
         try:
             make_private(path)
         except OSError as error:
@@ -135,7 +111,7 @@ class SQLiteServiceStore(SQLServiceStore):
             if self._closed:
                 db.close()
                 raise StoreError(f"{self.path}: the store is closed")
-            close_ended_threads(self._connections)
+            shared.close_ended_threads(self._connections)
             self._connections[threading.current_thread()] = db
         self._local.db = db
         return db
@@ -160,23 +136,16 @@ class SQLiteServiceStore(SQLServiceStore):
             except sqlite3.Error as error:
                 raise StoreError(f"{self.path}: {error}") from error
 
-    def _run(self, template: str, params: dict[str, Any], *, read: bool = False) -> Result:
+    def _run(self, template: str, params: dict[str, Any], *, read: bool = False) -> shared.Result:
         with self._transaction("DEFERRED" if read else "IMMEDIATE") as db:
             cursor = db.execute(DIALECT.sql(template), params)
-            return Result(cursor.fetchall(), cursor.rowcount)
+            return shared.Result(cursor.fetchall(), cursor.rowcount)
 
     def _now(self, now: float | None) -> float:
         return time.time() if now is None else now
 
     def _time(self, now: float | None) -> float:
         return self._now(now)
-
-    def close(self) -> None:
-        with self._guard:
-            self._closed = True
-            for db in self._connections.values():
-                db.close()
-            self._connections.clear()
 
     def listen(self, wake: Callable[[], None], stop: threading.Event) -> None:
         """SQLite cannot tell other processes: returns at once (in ``agent serve`` the webhook
@@ -198,7 +167,7 @@ class SQLiteServiceStore(SQLServiceStore):
             ).rowcount
             if inserted and job is not None:
                 params = self._job_params(job, delivery.delivery_id, now)
-                db.execute(DIALECT.sql(INSERT_JOB), params)
+                db.execute(DIALECT.sql(shared.INSERT_JOB), params)
         return bool(inserted)
 
     def claim(
@@ -213,11 +182,11 @@ class SQLiteServiceStore(SQLServiceStore):
             if key is not None:
                 group = {"repository": chosen["repository"], "key": key, "now": at}
                 if chosen["state"] == "queued":
-                    chosen = db.execute(DIALECT.sql(NEWEST_OF_GROUP), group).fetchone()
-                db.execute(DIALECT.sql(RETIRE_OLDER), group | {"id": chosen["id"]})
+                    chosen = db.execute(DIALECT.sql(shared.NEWEST_OF_GROUP), group).fetchone()
+                db.execute(DIALECT.sql(shared.RETIRE_OLDER), group | {"id": chosen["id"]})
             take = {"id": chosen["id"], "worker": worker_id, "lease": lease_seconds, "now": at}
-            rows = db.execute(DIALECT.sql(TAKE), take).fetchall()
-        return row_job(rows[0])
+            rows = db.execute(DIALECT.sql(shared.TAKE), take).fetchall()
+        return shared.row_job(rows[0])
 
     def heartbeat(
         self, job_id: int, worker_id: str, lease_seconds: float, *, now: float | None = None
@@ -225,7 +194,7 @@ class SQLiteServiceStore(SQLServiceStore):
         with self._transaction() as db:
             at = self._now(now)  # read once the write lock is held
             params = {"id": job_id, "worker": worker_id, "lease": lease_seconds, "now": at}
-            return db.execute(DIALECT.sql(HEARTBEAT), params).rowcount == 1
+            return db.execute(DIALECT.sql(shared.HEARTBEAT), params).rowcount == 1
 
     # repositories --------------------------------------------------------------------------
 
@@ -237,11 +206,11 @@ class SQLiteServiceStore(SQLServiceStore):
     def due_resyncs(self, interval: float, *, now: float | None = None) -> list[str]:
         with self._transaction() as db:
             at = self._now(now)
-            due = db.execute(DIALECT.sql(DUE_RESYNCS), {"since": at - interval}).fetchall()
+            due = db.execute(DIALECT.sql(shared.DUE_RESYNCS), {"since": at - interval}).fetchall()
             for row in due:
                 installation = {"installation_id": row["installation_id"]}
                 job = NewJob("resync", row["repository"], installation)
-                db.execute(DIALECT.sql(INSERT_JOB), self._job_params(job, None, at))
+                db.execute(DIALECT.sql(shared.INSERT_JOB), self._job_params(job, None, at))
                 db.execute(
                     "UPDATE repositories SET last_resync_at = ?, updated_at = ? "
                     "WHERE repository = ?",
@@ -252,7 +221,7 @@ class SQLiteServiceStore(SQLServiceStore):
     def cached_blobs(self, shas: Collection[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
         with self._transaction() as db:
-            for chunk in chunks(sorted(shas)):
+            for chunk in shared.chunks(sorted(shas)):
                 rows = db.execute(
                     f"UPDATE blob_cache SET used_at = ? WHERE sha IN ({','.join('?' * len(chunk))})"
                     " RETURNING sha, content",
@@ -265,7 +234,7 @@ class SQLiteServiceStore(SQLServiceStore):
         at = time.time()
         with self._transaction() as db:
             db.executemany(
-                DIALECT.sql(CACHE_BLOB),
+                DIALECT.sql(shared.CACHE_BLOB),
                 [
                     {"sha": sha, "content": content, "size": len(content), "now": at}
                     for sha, content in blobs.items()
@@ -274,15 +243,4 @@ class SQLiteServiceStore(SQLServiceStore):
 
     def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus:
         with self._transaction("DEFERRED") as db:
-            at = self._now(now)
-            active = db.execute(DIALECT.sql(STATUS_ACTIVE), {"now": at}).fetchone()
-            finished = db.execute(STATUS_FINISHED).fetchone()
-            dead = db.execute(DIALECT.sql(DEAD_JOBS), {"limit": dead_limit}).fetchall()
-            repositories = db.execute(STATUS_REPOSITORIES).fetchall()
-        return service_status(
-            active,
-            finished,
-            [row_job(row) for row in dead],
-            [RepositoryInfo(*row) for row in repositories],
-            at,
-        )
+            return shared.read_status(db.execute, DIALECT, self._now(now), dead_limit)
