@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agentsync.client.api import Client
 from agentsync.localserver.server import LocalServer, ServerConfig
-from agentsync.service.github import AppCredentials
+from agentsync.service.github.credentials import AppCredentials
 from agentsync.service.jobs import JobRunner
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from tests.service.fake_github import FakeGitHub

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agentsync import settings
-from agentsync.service_settings import ControlPlaneSettings, ServiceSettings
+from agentsync.service_settings import ControlPlaneSettings
 from agentsync.state_dir import state_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,12 +80,19 @@ def _read_nodes(tree: ast.Module) -> Iterator[ast.expr]:
 
 def variables_read(source: str) -> set[str]:
     """The environment variables a module reads; with every ``AGENTSYNC_*`` / ``ELLIPSIS_*``
-    string it holds (a name may reach the read through a parameter)."""
+    string and every ``settings.X.name`` it holds (a name may reach the read through a
+    parameter)."""
     tree = ast.parse(source)
     constants = _constants(tree)
     found = {name for node in _read_nodes(tree) for name in _names(node, constants)}
     strings = (n.value for n in ast.walk(tree) if isinstance(n, ast.Constant))
-    return found | {s for s in strings if isinstance(s, str) and OURS.fullmatch(s)}
+    entries = (
+        _names(n, constants)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and n.attr == "name"
+    )
+    named = {name for names in entries for name in names}
+    return found | named | {s for s in strings if isinstance(s, str) and OURS.fullmatch(s)}
 
 
 def _listed(name: str) -> bool:
@@ -95,7 +102,7 @@ def _listed(name: str) -> bool:
     return name in listed
 
 
-def _model_variables(model: type[ControlPlaneSettings | ServiceSettings]) -> set[str]:
+def _model_variables(model: type[ControlPlaneSettings]) -> set[str]:
     """What a pydantic-settings model reads: its prefix and each field's name, upper-cased."""
     prefix = model.model_config.get("env_prefix", "")
     return {(prefix + field).upper() for field in model.model_fields}
@@ -108,7 +115,6 @@ def _read_in_src() -> dict[str, set[str]]:
         if path not in LISTS
     }
     read["agentsync/service_settings.py"] |= _model_variables(ControlPlaneSettings)
-    read["agentsync/service_settings.py"] |= _model_variables(ServiceSettings)
     return read
 
 
@@ -154,18 +160,14 @@ def test_the_settings_reference_is_up_to_date() -> None:
     assert committed == settings.reference(), "run `make docs` (scripts/make_settings_doc.py)"
 
 
-def test_the_server_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_control_plane_settings_read_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv(settings.CONTROL_PLANE_TOKENS.name, "a,b")
-    monkeypatch.setenv(settings.AGENTSYNC_GITHUB_WRITE_PAUSE.name, "2.5")
-    monkeypatch.setenv(settings.AGENTSYNC_GITHUB_TOKEN.name, "ghp_not_shown")
-    monkeypatch.setenv(settings.AGENTSYNC_GITHUB_APP_ID.name, "")
-    service = ServiceSettings()
-    assert ControlPlaneSettings().tokens == "a,b"
-    assert service.github_write_pause == 2.5
-    assert service.github_app_id is None
-    assert service.github_token is not None
-    assert service.github_token.get_secret_value() == "ghp_not_shown"
-    assert "ghp_not_shown" not in repr(service)
+    monkeypatch.setenv(settings.CONTROL_PLANE_CLI_TOKENS.name, "c")
+    read = ControlPlaneSettings()
+    assert (read.tokens, read.cli_tokens) == ("a,b", "c")
+    assert "a,b" not in repr(read)
 
 
 def test_the_state_directory_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

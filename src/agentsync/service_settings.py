@@ -1,5 +1,7 @@
 """The server commands' settings from the environment, typed (pydantic-settings): the local
-control plane's (``ControlPlaneSettings``) and ``agent serve``'s (``ServiceSettings``).
+control plane's (``ControlPlaneSettings``). ``agent serve`` reads its few variables where they
+are used (``service.github.credentials``, ``service.setup``, ``service.signature``), each
+named through its entry in ``agentsync.settings``.
 
 The variables' names, defaults and meanings are listed once, in ``agentsync.settings`` (a
 test checks that every field here is one of them); the classes only read and check them. Only
@@ -9,9 +11,7 @@ client commands never do.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,21 +25,3 @@ class ControlPlaneSettings(BaseSettings):
 
     tokens: str = Field(default="", repr=False)
     cli_tokens: str = Field(default="", repr=False)
-
-
-class ServiceSettings(BaseSettings):
-    """``agent serve`` and ``agent worker``: the webhook's secrets and GitHub's settings
-    (``AGENTSYNC_WEBHOOK_SECRET``, ``AGENTSYNC_GITHUB_TOKEN``...). Secrets are ``SecretStr``:
-    they never show in a repr, a log or an error."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="AGENTSYNC_", extra="ignore", frozen=True, env_ignore_empty=True
-    )
-
-    webhook_secret: SecretStr | None = None
-    webhook_secret_previous: SecretStr | None = None
-    github_token: SecretStr | None = None
-    github_app_id: int | None = Field(default=None, gt=0)
-    github_app_key_file: Path | None = None
-    github_api_url: str = "https://api.github.com"
-    github_write_pause: float = Field(default=1.0, ge=0, lt=3600)

@@ -58,7 +58,7 @@ ELLIPSIS_API_TOKEN = Variable(
     "token in the Ellipsis CLI's config.json",
     "The control plane's API token.",
     _CLIENT,
-    "agentsync/client/settings.py, agentsync/cli/serve.py",
+    "agentsync/client/settings.py, agentsync/service/setup.py",
     secret=True,
 )
 ELLIPSIS_WS_BASE = Variable(
@@ -177,7 +177,7 @@ AGENTSYNC_GITHUB_TOKEN = Variable(
     "unset",
     "A GitHub token (comments only); or use a GitHub App, not both.",
     _SERVE,
-    "agentsync/cli/serve.py",
+    "agentsync/service/github/credentials.py",
     secret=True,
 )
 AGENTSYNC_GITHUB_APP_ID = Variable(
@@ -185,7 +185,7 @@ AGENTSYNC_GITHUB_APP_ID = Variable(
     "unset",
     "The GitHub App's id (a number), with its key file (check runs and comments).",
     _SERVE,
-    "agentsync/cli/serve.py",
+    "agentsync/service/github/credentials.py",
 )
 AGENTSYNC_GITHUB_APP_KEY_FILE = Variable(
     "AGENTSYNC_GITHUB_APP_KEY_FILE",
@@ -206,7 +206,7 @@ AGENTSYNC_GITHUB_WRITE_PAUSE = Variable(
     "1",
     "Seconds between two writes to GitHub (0 to 3600), as GitHub asks of integrations.",
     _SERVE,
-    "agentsync/cli/serve.py",
+    "agentsync/service/setup.py",
 )
 PGPASSWORD = Variable(
     "PGPASSWORD",

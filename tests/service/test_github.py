@@ -23,21 +23,18 @@ from agentsync.client.api import Client
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.result import FileResult, LintResult
 from agentsync.localserver.server import LocalServer
-from agentsync.service.github import (
-    MARKER,
-    AppCredentials,
+from agentsync.service.github.client import (
     ChangedFile,
     GitHubClient,
-    GitHubError,
     PullRequestReport,
-    TokenCredentials,
-    comment_body,
-    github_source,
     lint_files,
     report_pull_request,
 )
+from agentsync.service.github.credentials import AppCredentials, TokenCredentials, github_source
+from agentsync.service.github.rendering import MARKER, comment_body
 from agentsync.service.jobs import JobRunner
 from agentsync.service.store_sqlite import SQLiteServiceStore
+from agentsync.sync.sources.github import GitHubError
 from agentsync.sync.sources.github_tokens import InstallationTokens
 from tests.localserver.conftest import API_KEY, server_config
 from tests.secret_samples import PIN, SAMPLES, leaky_config
@@ -622,7 +619,7 @@ def test_a_changed_result_for_the_same_head(
 ) -> None:
     """A new linter, say, between two reports on one head. A run without annotations is
     rewritten in place; one with annotations cannot lose them, so a new run supersedes it."""
-    import agentsync.service.github as service_github
+    import agentsync.service.github.client as service_github
 
     head = repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
     fake.open_pull_request(repo, 7, "feature")
@@ -1006,11 +1003,11 @@ def test_a_listing_cut_at_githubs_limit_is_said(
     fake: FakeGitHub, repo: FakeRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """GitHub lists at most 3000 files of a pull request (here 5, for speed)."""
-    import agentsync.service.github
+    import agentsync.service.github.client
     import tests.service.fake_github
 
     monkeypatch.setattr(tests.service.fake_github, "MAX_LISTED_FILES", 5)
-    monkeypatch.setattr(agentsync.service.github, "MAX_LISTED_FILES", 5)
+    monkeypatch.setattr(agentsync.service.github.client, "MAX_LISTED_FILES", 5)
     repo.commit({f"agents/{i}.yaml": VALID.replace("audit", str(i)) for i in range(8)}, branch="f")
     fake.open_pull_request(repo, 7, "f")
 

@@ -19,7 +19,7 @@ import pytest
 
 from agentsync.client.api import Client
 from agentsync.localserver.server import LocalServer, free_port
-from agentsync.service.github import TokenCredentials
+from agentsync.service.github.credentials import TokenCredentials
 from agentsync.service.jobs import JobRunner
 from agentsync.service.metrics import Metrics
 from agentsync.service.queue import Job, NewJob

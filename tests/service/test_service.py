@@ -22,7 +22,7 @@ from websockets.sync.client import connect
 
 from agentsync.client.api import Client
 from agentsync.localserver.server import LocalServer, free_port
-from agentsync.service.github import MARKER
+from agentsync.service.github.rendering import MARKER
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.stores import open_store
 from tests.localserver.conftest import API_KEY

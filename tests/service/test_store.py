@@ -33,12 +33,13 @@ from agentsync.client.api import Client
 from agentsync.errors import StoreError
 from agentsync.localserver.server import LocalServer
 from agentsync.migrations import MigrationError
-from agentsync.service import store_postgres, store_sqlite
+from agentsync.service import store_base
 from agentsync.service.migrations import SQLITE_MIGRATIONS
 from agentsync.service.queue import Delivery, NewJob, ServiceStore
+from agentsync.service.store_base import redact_url
 from agentsync.service.store_postgres import PostgresServiceStore
 from agentsync.service.store_sqlite import SQLiteServiceStore
-from agentsync.service.stores import open_store, redact_url
+from agentsync.service.stores import open_store
 from agentsync.service.sync_state import StoredSyncState
 from agentsync.sync.apply import apply_plan
 from agentsync.sync.model import Action, Plan
@@ -516,8 +517,7 @@ def test_the_blob_cache_keeps_blobs_by_sha_and_prunes_the_unused(
 
     # Past the size bound, the least recently used go first.
     size = sum(len(content) for content in blobs.values())
-    for module in (store_sqlite, store_postgres):
-        monkeypatch.setattr(module, "MAX_CACHED_BLOB_BYTES", size - 1)
+    monkeypatch.setattr(store_base, "MAX_CACHED_BLOB_BYTES", size - 1)
     time.sleep(0.01)
     recent = f"{5:040x}"
     assert store.cached_blobs([recent]) == {recent: blobs[recent]}  # a use
@@ -920,3 +920,104 @@ def test_forgotten_and_blocked_repositories_are_not_resynced(store: ServiceStore
         "acme/kept",
         {"installation_id": 42},
     )
+
+
+# both backends, answer for answer ---------------------------------------------------------
+
+
+def test_repositories_keep_their_installation_and_last_sync(store: ServiceStore) -> None:
+    store.remember_repository("acme/a", 42, now=T)
+    store.remember_repository("acme/a", None, now=T + 1)  # a later delivery without one
+    store.record_sync("acme/a", "c1", "applied", now=T + 2)
+    store.record_sync("acme/new", None, "failed", now=T + 3)  # a sync before any delivery
+    (kept, new) = store.status(now=T + 4).repositories
+    assert (kept.repository, kept.installation_id) == ("acme/a", 42)
+    assert (kept.last_sync_at, kept.last_sync_commit, kept.last_sync_outcome) == (
+        T + 2,
+        "c1",
+        "applied",
+    )
+    assert (new.repository, new.installation_id, new.last_sync_outcome) == (
+        "acme/new",
+        None,
+        "failed",
+    )
+
+
+def test_a_job_reads_back_as_it_was_stored(store: ServiceStore) -> None:
+    assert store.get_job(1) is None
+    payload = {"number": 7, "head": {"sha": "abc"}, "labels": ["x", "ü"]}
+    job_id = store.enqueue(pull_request("acme/a", **payload), now=T)
+    job = store.get_job(job_id)
+    assert job is not None
+    assert (job.kind, job.repository, job.payload, job.state, job.attempts) == (
+        "pull_request",
+        "acme/a",
+        {"number": 7, **payload},
+        "queued",
+        0,
+    )
+    assert (job.run_after, job.created_at, job.updated_at, job.lease_expires_at) == (
+        T,
+        T,
+        T,
+        None,
+    )
+    assert all(isinstance(stamp, float) for stamp in (job.run_after, job.created_at))
+
+
+def test_without_a_given_time_the_clock_is_now(store: ServiceStore) -> None:
+    before = time.time()
+    job_id = store.enqueue(push("acme/a"))
+    job = store.get_job(job_id)
+    assert job is not None
+    assert before - 5 <= job.created_at <= time.time() + 5  # the database server's clock
+    claimed = store.claim("w", 30)
+    assert claimed is not None
+    assert claimed.id == job_id
+    assert claimed.lease_expires_at is not None
+    assert claimed.lease_expires_at - claimed.updated_at == pytest.approx(30)
+    assert store.complete(job_id, "w", "applied")
+
+
+def _script(store: ServiceStore) -> list[object]:
+    """One day of a service's life with a fixed clock: every answer the store gives."""
+    answers: list[object] = []
+    answers.append(store.accept_delivery(delivery("d1", "acme/a"), push("acme/a", after="c1")))
+    answers.append(store.accept_delivery(delivery("d1", "acme/a"), push("acme/a", after="c1")))
+    answers.append(store.accept_delivery(delivery("d2", "acme/b"), None))
+    answers.append(store.enqueue(push("acme/a", after="c2"), now=T + 1))
+    answers.append(store.enqueue(pull_request("acme/b", 7), now=T + 2))
+    store.remember_repository("acme/c", 9, now=T)
+    answers.append(store.claim("w1", 60, now=T + 3))
+    answers.append(store.claim("w2", 60, now=T + 3))
+    answers.append(store.claim("w3", 60, now=T + 3))
+    answers.append(store.heartbeat(2, "w1", 60, now=T + 30))
+    answers.append(store.complete(2, "w1", "applied", now=T + 40))
+    answers.append(store.fail(3, "w2", "GitHub 502", retry_in=30, now=T + 41))
+    answers.append(store.due_resyncs(3600, now=T + 50))
+    answers.append(store.claim("w1", 60, now=T + 80))
+    answers.append(store.get_job(3))
+    store.save_sync_state("acme/a", {"errors": {}, "last_apply": {"commit": "c2"}})
+    answers.append(store.load_sync_state("acme/a"))
+    store.cache_blobs({"a" * 40: b"ellipsis: {}\n"})
+    answers.append(store.cached_blobs(["a" * 40, "b" * 40]))
+    answers.append(store.status(now=T + 90))
+    answers.append(store.prune(60, now=T + 120, batch=1))
+    answers.append(store.status(now=T + 120))
+    return answers
+
+
+def test_both_backends_give_the_same_answers(tmp_path: Path, postgres_url: str) -> None:
+    """The shared behaviour, call for call: SQLite and PostgreSQL answer alike."""
+    answers = []
+    for database in (str(tmp_path / "service.db"), postgres_url):
+        store = open_store(database)
+        try:
+            answers.append(_script(store))
+        finally:
+            store.close()
+    sqlite_answers, postgres_answers = answers
+    steps = zip(sqlite_answers, postgres_answers, strict=True)
+    for step, (on_sqlite, on_postgres) in enumerate(steps):
+        assert on_sqlite == on_postgres, f"step {step}"

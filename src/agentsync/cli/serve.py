@@ -1,5 +1,6 @@
 """``agent serve`` (webhook endpoint + workers), ``agent serve status``, ``agent serve retry``
-and ``agent worker``: parse flags and environment, open the store, call ``agentsync.service``.
+and ``agent worker``: parse flags, call ``agentsync.service`` (:mod:`agentsync.service.setup`
+reads the credentials and wires the job handlers), print.
 
 Secrets never come from flags: the webhook secret from ``AGENTSYNC_WEBHOOK_SECRET`` (or
 ``--webhook-secret-file``), GitHub credentials from ``AGENTSYNC_GITHUB_TOKEN`` or
@@ -11,26 +12,22 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from agentsync.cli.ellipsis import client_from_environment
+from agentsync import settings
 from agentsync.cli.migrate import Migratable, check_option, migrate_or_check
 from agentsync.errors import UsageError
+from agentsync.service.setup import WorkerSetup
 from agentsync.state_dir import state_dir
 from agentsync.tables import text_table
 
 if TYPE_CHECKING:
-    from agentsync.service.github import Credentials
-    from agentsync.service.logs import Redactor
     from agentsync.service.queue import ServiceStatus, ServiceStore
-    from agentsync.service.worker import JobHandler, WorkerSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,7 +66,7 @@ _worker_options = [
     _database_option,
     click.option(
         "--github-api-url",
-        envvar="AGENTSYNC_GITHUB_API_URL",
+        envvar=settings.AGENTSYNC_GITHUB_API_URL.name,
         default="https://api.github.com",
         show_default=True,
         help="GitHub's REST API (GitHub Enterprise: https://HOST/api/v3).",
@@ -77,7 +74,7 @@ _worker_options = [
     click.option(
         "--github-app-key-file",
         type=click.Path(dir_okay=False, path_type=Path),
-        envvar="AGENTSYNC_GITHUB_APP_KEY_FILE",
+        envvar=settings.AGENTSYNC_GITHUB_APP_KEY_FILE.name,
         help="The GitHub App's private key (PEM); the app id is AGENTSYNC_GITHUB_APP_ID.",
     ),
     click.option(
@@ -114,41 +111,6 @@ _worker_options = [
 ]
 
 
-class WorkerSetup(NamedTuple):
-    """What ``agent serve`` and ``agent worker`` share: where the queue is, how to reach
-    GitHub, and how workers behave."""
-
-    database: str
-    github_api_url: str
-    github_app_key_file: Path | None
-    resync_interval: float
-    lease_seconds: float
-    retention_days: float
-    max_attempts: int
-    wait_for_database: float
-    log_level: str
-
-    def settings(self) -> WorkerSettings:
-        from agentsync.service.worker import WorkerSettings
-
-        return WorkerSettings(
-            lease_seconds=self.lease_seconds,
-            max_attempts=self.max_attempts,
-            resync_interval=self.resync_interval or None,
-            retention=self.retention_days * 86400 or None,
-        )
-
-    def start(
-        self, redactor_secrets: tuple[bytes, ...] = ()
-    ) -> tuple[ServiceStore, Callable[[], JobHandler]]:
-        """Logging, credentials and the store; a factory of job handlers."""
-        redactor = _logging(self.log_level)
-        redactor.add(redactor_secrets)
-        handlers = _job_handlers(self.github_api_url, self.github_app_key_file, redactor)
-        store = _open_store(self.database, wait=self.wait_for_database)
-        return store, lambda: handlers(store)
-
-
 def worker_options(function: F) -> F:
     """The options of :class:`WorkerSetup`, passed to ``function`` as ``setup``."""
 
@@ -161,81 +123,6 @@ def worker_options(function: F) -> F:
     for option in reversed(_worker_options):
         wrapped = option(wrapped)
     return wrapped
-
-
-def github_credentials(app_key_file: Path | None) -> Credentials:
-    """GitHub App credentials (``AGENTSYNC_GITHUB_APP_ID`` and the key file) or a token
-    (``AGENTSYNC_GITHUB_TOKEN``): exactly one of them."""
-    from agentsync.service.github import AppCredentials, TokenCredentials
-
-    app_id = os.environ.get("AGENTSYNC_GITHUB_APP_ID", "").strip()
-    token = os.environ.get("AGENTSYNC_GITHUB_TOKEN", "").strip()
-    if app_id and token:
-        raise UsageError("set AGENTSYNC_GITHUB_APP_ID or AGENTSYNC_GITHUB_TOKEN, not both")
-    if token:
-        return TokenCredentials(token)
-    if not app_id:
-        raise UsageError(
-            "no GitHub credentials: set AGENTSYNC_GITHUB_APP_ID and --github-app-key-file (a "
-            "GitHub App: check runs and comments), or AGENTSYNC_GITHUB_TOKEN (comments only)"
-        )
-    if not app_id.isdigit():
-        raise UsageError(f"AGENTSYNC_GITHUB_APP_ID must be a number, not {app_id!r}")
-    if app_key_file is None:
-        raise UsageError("a GitHub App needs its private key: --github-app-key-file PATH")
-    try:
-        private_key = app_key_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"{app_key_file}: cannot read the GitHub App key: {error}") from error
-    return AppCredentials(int(app_id), private_key)
-
-
-def _seconds(variable: str, *, default: float) -> float:
-    value = os.environ.get(variable, "").strip()
-    if not value:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < 3600:
-        raise UsageError(f"{variable} must be a number of seconds (0 to 3600), not {value!r}")
-    return seconds
-
-
-def _job_handlers(
-    github_api_url: str, github_app_key_file: Path | None, redactor: Redactor
-) -> Callable[[ServiceStore], JobHandler]:
-    """A factory of job handlers (one per worker thread: each has its own HTTP clients)."""
-    from agentsync.service.github import AppCredentials
-    from agentsync.service.jobs import JobRunner
-
-    credentials = github_credentials(github_app_key_file)
-    redactor.add(
-        [credentials.private_key if isinstance(credentials, AppCredentials) else credentials.token]
-    )
-    redactor.add([os.environ.get("ELLIPSIS_API_TOKEN", "")])
-    client_from_environment().close()  # fail now, not at the first job, without a token
-    writes_pause = _seconds("AGENTSYNC_GITHUB_WRITE_PAUSE", default=1.0)
-
-    def build(store: ServiceStore) -> JobHandler:
-        return JobRunner(
-            store,
-            credentials,
-            client_from_environment(),
-            github_api_url,
-            seconds_between_writes=writes_pause,
-        )
-
-    return build
-
-
-def _logging(level: str) -> Redactor:
-    from agentsync.service.logs import Redactor, configure
-
-    redactor = Redactor()
-    configure(redactor, level=getattr(logging, level.upper()))
-    return redactor
 
 
 @click.group("serve", invoke_without_command=True)

@@ -7,7 +7,7 @@
   and a commit older than the last applied one is refused by the engine). The engine's state
   (sync errors, last apply) lives in the service database.
 - ``pull_request``: lint the configs the pull request changes at its current head and report
-  on GitHub (:func:`~agentsync.service.github.report_pull_request`).
+  on GitHub (:func:`~agentsync.service.github.client.report_pull_request`).
 - ``installation``: remember each repository the service can now read and queue its first
   sync (a ``resync`` job each); forget those it can no longer read.
 
@@ -29,7 +29,7 @@ from agentsync.service.queue import SYNC_KINDS, Job, NewJob, ServiceStore
 
 if TYPE_CHECKING:
     from agentsync.client.api import Client
-    from agentsync.service.github import Credentials
+    from agentsync.service.github.credentials import GitHubCredentials
 
 
 log = logging.getLogger("agentsync.service.jobs")
@@ -51,7 +51,7 @@ class JobRunner:
     def __init__(
         self,
         store: ServiceStore,
-        credentials: Credentials,
+        credentials: GitHubCredentials,
         client: Client,
         github_api_url: str,
         *,
@@ -106,7 +106,7 @@ class JobRunner:
         """Sync the repository's default branch: "applied" if the job wrote anything (in this
         attempt or in an earlier one of job ``job_id`` whose outcome could not be recorded),
         else "unchanged"."""
-        from agentsync.service.github import github_source
+        from agentsync.service.github.credentials import github_source
         from agentsync.service.sync_state import StoredSyncState
         from agentsync.sync.apply import SyncBlocked
         from agentsync.sync.engine import apply_run, plan_sync
@@ -144,7 +144,7 @@ class JobRunner:
         return outcome
 
     def report(self, repository: str, number: int, installation_id: int | None) -> str:
-        from agentsync.service.github import report_pull_request
+        from agentsync.service.github.client import report_pull_request
 
         report = report_pull_request(
             self.credentials,

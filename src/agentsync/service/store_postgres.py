@@ -37,29 +37,11 @@ from psycopg.types.json import Jsonb
 
 from agentsync.errors import DatabaseUnreachable, StoreError
 from agentsync.http.backoff import backoff_delay
-from agentsync.migrations import Migrated, MigrationError
+from agentsync.migrations import MigrationError
+from agentsync.service import store_base as shared
 from agentsync.service.migrations import POSTGRES_MIGRATIONS
 from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, one_line
-from agentsync.service.queue import (
-    Delivery,
-    Job,
-    JobState,
-    NewJob,
-    RepositoryInfo,
-    ServiceStatus,
-)
-from agentsync.service.stores import (
-    MAX_CACHED_BLOB_BYTES,
-    STATUS_ACTIVE_TEMPLATE,
-    STATUS_FINISHED,
-    STATUS_REPOSITORIES,
-    chunks,
-    clip_error,
-    close_ended_threads,
-    coalesce_key,
-    redact_url,
-    service_status,
-)
+from agentsync.service.queue import Delivery, Job, NewJob, ServiceStatus
 
 CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
 DEFAULT_CONNECTION_SETTINGS = {
@@ -80,14 +62,12 @@ JOBS_CHANNEL = "agentsync_jobs"  # NOTIFYed on commit of every insert into jobs
 
 # ``now`` as given, else the server's clock at the start of the statement.
 NOW = "coalesce(%(now)s::float8, extract(epoch FROM statement_timestamp())::float8)"
-CLAIMABLE = """
-    state IN ('queued', 'running')
-    AND ((state = 'queued' AND run_after <= %(now)s)
-         OR (state = 'running' AND lease_expires_at <= %(now)s))
-"""
+DIALECT = shared.Dialect(now=NOW, for_update=" FOR UPDATE", skip_locked=" FOR UPDATE SKIP LOCKED")
+
+# The oldest claimable job's repository, among those no job holds an unexpired lease of.
 CANDIDATE = f"""
 SELECT repository FROM jobs
-WHERE {CLAIMABLE}
+WHERE {shared.CLAIMABLE}
   AND repository <> ALL(%(skipped)s::text[])
   AND repository NOT IN (
     SELECT repository FROM jobs WHERE state = 'running' AND lease_expires_at > %(now)s
@@ -101,100 +81,9 @@ LIMIT 1
 """
 OLDEST_OF_REPOSITORY = f"""
 SELECT id, state, coalesce_key FROM jobs
-WHERE repository = %(repository)s AND {CLAIMABLE}
+WHERE repository = %(repository)s AND {shared.CLAIMABLE}
 ORDER BY id LIMIT 1 FOR UPDATE
 """
-NEWEST_OF_GROUP = """
-SELECT id FROM jobs
-WHERE repository = %(repository)s AND coalesce_key = %(key)s AND state = 'queued'
-  AND run_after <= %(now)s
-ORDER BY id DESC LIMIT 1 FOR UPDATE
-"""
-RETIRE_OLDER = """
-UPDATE jobs SET state = 'done', outcome = 'coalesced', coalesced_into = %(id)s,
-    updated_at = %(now)s
-WHERE repository = %(repository)s AND coalesce_key = %(key)s AND state = 'queued'
-  AND id < %(id)s
-"""
-TAKE = """
-UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = %(worker)s,
-    lease_expires_at = %(now)s + %(lease)s, updated_at = %(now)s
-WHERE id = %(id)s RETURNING *
-"""
-HOLDS_LEASE = f"""
-id = %(id)s AND state = 'running' AND lease_owner = %(worker)s AND lease_expires_at > {NOW}
-"""
-INSERT_JOB = f"""
-INSERT INTO jobs (kind, repository, payload, coalesce_key, state, delivery_id, run_after,
-                  created_at, updated_at)
-VALUES (%(kind)s, %(repository)s, %(payload)s, %(key)s, 'queued', %(delivery_id)s, {NOW}, {NOW},
-        {NOW})
-RETURNING id
-"""
-
-# One batch of prune(): the oldest prunable rows from ``since`` on (the newest time of the
-# previous batch: rows before it that are kept are not read again), deleted.
-PRUNE_JOBS = """
-DELETE FROM jobs WHERE id IN (
-    SELECT id FROM jobs
-    WHERE state = 'done' AND updated_at >= %(since)s AND updated_at < %(cutoff)s
-    ORDER BY updated_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
-) RETURNING updated_at AS at
-"""
-PRUNE_DELIVERIES = """
-DELETE FROM deliveries WHERE delivery_id IN (
-    SELECT delivery_id FROM deliveries AS d
-    WHERE received_at >= %(since)s AND received_at < %(cutoff)s AND NOT EXISTS (
-        SELECT 1 FROM jobs WHERE jobs.delivery_id = d.delivery_id
-        AND state IN ('queued', 'running', 'dead')
-    )
-    ORDER BY received_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
-) RETURNING received_at AS at
-"""
-PRUNE_BLOBS = """
-DELETE FROM blob_cache WHERE sha IN (
-    SELECT sha FROM blob_cache WHERE used_at >= %(since)s AND used_at < %(cutoff)s
-    ORDER BY used_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED
-) RETURNING used_at AS at
-"""
-# The least recently used blobs past the cache's size bound.
-TRIM_BLOBS = """
-DELETE FROM blob_cache WHERE sha IN (
-    SELECT sha FROM (
-        SELECT sha, sum(size) OVER (ORDER BY used_at DESC, sha) AS kept FROM blob_cache
-    ) AS ranked WHERE kept > %(max_bytes)s
-)
-"""
-STATUS_ACTIVE = STATUS_ACTIVE_TEMPLATE.format(now="%(now)s")
-
-
-def _job(row: DictRow) -> Job:
-    return Job(
-        id=row["id"],
-        kind=row["kind"],
-        repository=row["repository"],
-        payload=row["payload"],
-        state=row["state"],
-        attempts=row["attempts"],
-        delivery_id=row["delivery_id"],
-        last_error=row["last_error"],
-        lease_owner=row["lease_owner"],
-        lease_expires_at=row["lease_expires_at"],
-        run_after=row["run_after"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
-def _job_params(job: NewJob, delivery_id: str | None, now: float | None) -> dict[str, Any]:
-    return {
-        "kind": job.kind,
-        "repository": job.repository,
-        "payload": Jsonb(job.payload),
-        "key": coalesce_key(job),
-        "delivery_id": delivery_id,
-        "now": now,
-    }
 
 
 def _url_password(url: str) -> str:
@@ -217,7 +106,7 @@ def _unreachable(error: psycopg.Error) -> bool:
     )
 
 
-class PostgresServiceStore(Migrated):
+class PostgresServiceStore(shared.SQLServiceStore[psycopg.Connection[DictRow]]):
     """``ServiceStore`` on the PostgreSQL database at ``url`` (its tables are created if
     missing, under a lock, so several processes may open it at once)."""
 
@@ -225,7 +114,7 @@ class PostgresServiceStore(Migrated):
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self._url = url
-        self._redacted = redact_url(url)
+        self._redacted = shared.redact_url(url)
         self._password = _url_password(url)
         try:
             params = conninfo_to_dict(url)
@@ -239,11 +128,7 @@ class PostgresServiceStore(Migrated):
         for name, value in DEFAULT_CONNECTION_SETTINGS.items():
             if name not in params:
                 self._connect_options[name] = value
-        self._local = threading.local()
-        # One connection per live thread: a thread's is closed once the thread has ended.
-        self._connections: dict[threading.Thread, psycopg.Connection[DictRow]] = {}
-        self._guard = threading.Lock()
-        self._closed = False
+        self._init_connections()
         self._migrate_on_open(migrate)
 
     @property
@@ -281,7 +166,7 @@ class PostgresServiceStore(Migrated):
             if connection is not None:  # broken: the server restarted or dropped it
                 self._connections.pop(threading.current_thread(), None)
                 connection.close()
-            close_ended_threads(self._connections)
+            shared.close_ended_threads(self._connections)
             try:
                 connection = psycopg.connect(
                     self._url, autocommit=True, row_factory=dict_row, **self._connect_options
@@ -322,13 +207,6 @@ class PostgresServiceStore(Migrated):
         if row is None:
             raise StoreError("the database returned no row where one was expected")
         return row
-
-    def close(self) -> None:
-        with self._guard:
-            self._closed = True
-            for connection in self._connections.values():
-                connection.close()
-            self._connections.clear()
 
     def ping(self) -> None:
         with self._autocommit() as cursor:
@@ -377,7 +255,7 @@ class PostgresServiceStore(Migrated):
         if job is not None:
             # One statement (one transaction, one round trip): the job is inserted only
             # when the delivery was.
-            params |= _job_params(job, delivery.delivery_id, None)
+            params |= self._job_params(job, delivery.delivery_id, None)
             insert_delivery = f"""
                 WITH delivery AS ({insert_delivery})
                 INSERT INTO jobs (kind, repository, payload, coalesce_key, state, delivery_id,
@@ -391,18 +269,29 @@ class PostgresServiceStore(Migrated):
             cursor.execute(insert_delivery, params)
             return cursor.fetchone() is not None
 
-    def enqueue(self, job: NewJob, *, now: float | None = None) -> int:
+    def _run(self, template: str, params: dict[str, Any], *, read: bool = False) -> shared.Result:
         with self._autocommit() as cursor:
-            cursor.execute(INSERT_JOB, _job_params(job, None, now))
-            job_id: int = self._one(cursor)["id"]
-        return job_id
+            cursor.execute(DIALECT.sql(template), params)
+            return shared.Result(cursor.fetchall() if cursor.description else [], cursor.rowcount)
+
+    def _json(self, data: dict[str, Any]) -> Jsonb:
+        return Jsonb(data)
+
+    def _time(self, now: float | None) -> float:
+        with self._autocommit() as cursor:
+            return self._clock(cursor, now)
+
+    def _clock(self, cursor: psycopg.Cursor[DictRow], now: float | None) -> float:
+        """``now``, else the database server's clock."""
+        cursor.execute(f"SELECT {NOW} AS now", {"now": now})
+        at: float = self._one(cursor)["now"]
+        return at
 
     def claim(
         self, worker_id: str, lease_seconds: float, *, now: float | None = None
     ) -> Job | None:
         with self._transaction() as cursor:
-            cursor.execute(f"SELECT {NOW} AS now", {"now": now})
-            at: float = self._one(cursor)["now"]
+            at = self._clock(cursor, now)
             skipped: list[str] = []
             while True:
                 cursor.execute(CANDIDATE, {"now": at, "skipped": skipped})
@@ -442,13 +331,12 @@ class PostgresServiceStore(Migrated):
         if chosen["coalesce_key"] is not None:
             group["key"] = chosen["coalesce_key"]
             if chosen["state"] == "queued":
-                cursor.execute(NEWEST_OF_GROUP, group)
+                cursor.execute(DIALECT.sql(shared.NEWEST_OF_GROUP), group)
                 chosen = self._one(cursor)
-            cursor.execute(RETIRE_OLDER, group | {"id": chosen["id"]})
-        cursor.execute(
-            TAKE, {"id": chosen["id"], "worker": worker_id, "lease": lease_seconds, "now": now}
-        )
-        return _job(self._one(cursor))
+            cursor.execute(DIALECT.sql(shared.RETIRE_OLDER), group | {"id": chosen["id"]})
+        take = {"id": chosen["id"], "worker": worker_id, "lease": lease_seconds, "now": now}
+        cursor.execute(DIALECT.sql(shared.TAKE), take)
+        return shared.row_job(self._one(cursor))
 
     def heartbeat(
         self, job_id: int, worker_id: str, lease_seconds: float, *, now: float | None = None
@@ -461,113 +349,24 @@ class PostgresServiceStore(Migrated):
             if cursor.fetchone() is None:
                 return False
             cursor.execute(
-                f"UPDATE jobs SET lease_expires_at = {NOW} + %(lease)s, updated_at = {NOW} "
-                f"WHERE {HOLDS_LEASE}",
+                DIALECT.sql(shared.HEARTBEAT),
                 {"id": job_id, "worker": worker_id, "lease": lease_seconds, "now": now},
             )
             return cursor.rowcount == 1
 
-    def complete(
-        self, job_id: int, worker_id: str, outcome: str, *, now: float | None = None
-    ) -> bool:
-        with self._autocommit() as cursor:
-            cursor.execute(
-                "UPDATE jobs SET state = 'done', outcome = %(outcome)s, lease_owner = NULL, "
-                f"lease_expires_at = NULL, updated_at = {NOW} WHERE {HOLDS_LEASE}",
-                {"id": job_id, "worker": worker_id, "outcome": outcome, "now": now},
-            )
-            return cursor.rowcount == 1
-
-    def fail(
-        self,
-        job_id: int,
-        worker_id: str,
-        error: str,
-        *,
-        retry_in: float | None,
-        now: float | None = None,
-    ) -> JobState | None:
-        state: JobState = "dead" if retry_in is None else "queued"
-        with self._autocommit() as cursor:
-            cursor.execute(
-                "UPDATE jobs SET state = %(state)s, last_error = %(error)s, "
-                f"run_after = {NOW} + %(retry_in)s, lease_owner = NULL, "
-                f"lease_expires_at = NULL, updated_at = {NOW} WHERE {HOLDS_LEASE}",
-                {
-                    "id": job_id,
-                    "worker": worker_id,
-                    "state": state,
-                    "error": clip_error(error),
-                    "retry_in": retry_in or 0.0,
-                    "now": now,
-                },
-            )
-            return state if cursor.rowcount == 1 else None
-
-    def requeue_dead(self, job_id: int, *, now: float | None = None) -> bool:
-        with self._autocommit() as cursor:
-            cursor.execute(
-                f"UPDATE jobs SET state = 'queued', attempts = 0, run_after = {NOW}, "
-                f"updated_at = {NOW} WHERE id = %(id)s AND state = 'dead'",
-                {"id": job_id, "now": now},
-            )
-            return cursor.rowcount == 1
-
-    def get_job(self, job_id: int) -> Job | None:
-        with self._autocommit() as cursor:
-            cursor.execute("SELECT * FROM jobs WHERE id = %s", (job_id,))
-            row = cursor.fetchone()
-        return None if row is None else _job(row)
-
     # repositories --------------------------------------------------------------------------
-
-    def remember_repository(
-        self, repository: str, installation_id: int | None, *, now: float | None = None
-    ) -> None:
-        with self._autocommit() as cursor:
-            cursor.execute(
-                "INSERT INTO repositories (repository, installation_id, created_at, updated_at) "
-                f"VALUES (%(repository)s, %(installation_id)s, {NOW}, {NOW}) "
-                "ON CONFLICT (repository) DO UPDATE SET installation_id = "
-                "coalesce(excluded.installation_id, repositories.installation_id), "
-                "updated_at = excluded.updated_at",
-                {"repository": repository, "installation_id": installation_id, "now": now},
-            )
 
     def forget_repository(self, repository: str) -> None:
         with self._transaction() as cursor:
             cursor.execute("DELETE FROM repositories WHERE repository = %s", (repository,))
             cursor.execute("DELETE FROM sync_states WHERE repository = %s", (repository,))
 
-    def record_sync(
-        self, repository: str, commit: str | None, outcome: str, *, now: float | None = None
-    ) -> None:
-        with self._autocommit() as cursor:
-            cursor.execute(
-                "INSERT INTO repositories (repository, last_sync_at, last_sync_commit, "
-                "last_sync_outcome, created_at, updated_at) "
-                f"VALUES (%(repository)s, {NOW}, %(commit)s, %(outcome)s, {NOW}, {NOW}) "
-                "ON CONFLICT (repository) DO UPDATE SET last_sync_at = excluded.last_sync_at, "
-                "last_sync_commit = excluded.last_sync_commit, "
-                "last_sync_outcome = excluded.last_sync_outcome, updated_at = excluded.updated_at",
-                {"repository": repository, "commit": commit, "outcome": outcome, "now": now},
-            )
-
     def due_resyncs(self, interval: float, *, now: float | None = None) -> list[str]:
         with self._transaction() as cursor:
-            cursor.execute(f"SELECT {NOW} AS now", {"now": now})
-            at: float = self._one(cursor)["now"]
+            at = self._clock(cursor, now)
             # A row another caller holds is skipped (that caller enqueues it); one it updated
             # since this statement's snapshot is re-checked against its new last_resync_at.
-            cursor.execute(
-                "SELECT repository, installation_id FROM repositories AS r "
-                "WHERE (last_resync_at IS NULL OR last_resync_at <= %(since)s) "
-                "AND coalesce(last_sync_outcome, '') <> 'blocked' AND NOT EXISTS ("
-                "  SELECT 1 FROM jobs WHERE jobs.repository = r.repository "
-                "  AND state = 'queued' AND coalesce_key = 'sync'"
-                ") ORDER BY repository FOR UPDATE SKIP LOCKED",
-                {"since": at - interval},
-            )
+            cursor.execute(DIALECT.sql(shared.DUE_RESYNCS), {"since": at - interval})
             rows = cursor.fetchall()
             due: list[str] = [row["repository"] for row in rows]
             if due:
@@ -580,32 +379,16 @@ class PostgresServiceStore(Migrated):
                     NewJob("resync", row["repository"], {"installation_id": row["installation_id"]})
                     for row in rows
                 ]
-                cursor.executemany(INSERT_JOB, [_job_params(job, None, at) for job in jobs])
+                cursor.executemany(
+                    DIALECT.sql(shared.INSERT_JOB),
+                    [self._job_params(job, None, at) for job in jobs],
+                )
         return due
-
-    def load_sync_state(self, repository: str) -> dict[str, Any] | None:
-        with self._autocommit() as cursor:
-            cursor.execute("SELECT data FROM sync_states WHERE repository = %s", (repository,))
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        data: dict[str, Any] = row["data"]
-        return data
-
-    def save_sync_state(self, repository: str, data: dict[str, Any]) -> None:
-        with self._autocommit() as cursor:
-            cursor.execute(
-                "INSERT INTO sync_states (repository, data, updated_at) "
-                "VALUES (%(repository)s, %(data)s, extract(epoch FROM statement_timestamp())) "
-                "ON CONFLICT (repository) DO UPDATE SET data = excluded.data, "
-                "updated_at = excluded.updated_at",
-                {"repository": repository, "data": Jsonb(data)},
-            )
 
     def cached_blobs(self, shas: Collection[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
         with self._autocommit() as cursor:
-            for chunk in chunks(sorted(shas)):
+            for chunk in shared.chunks(sorted(shas)):
                 cursor.execute(
                     "UPDATE blob_cache SET used_at = extract(epoch FROM statement_timestamp()) "
                     "WHERE sha = ANY(%(shas)s) RETURNING sha, content",
@@ -617,54 +400,14 @@ class PostgresServiceStore(Migrated):
     def cache_blobs(self, blobs: Mapping[str, bytes]) -> None:
         with self._transaction() as cursor:
             cursor.executemany(
-                "INSERT INTO blob_cache (sha, content, size, used_at) VALUES "
-                "(%s, %s, %s, extract(epoch FROM statement_timestamp())) "
-                "ON CONFLICT (sha) DO UPDATE SET used_at = excluded.used_at",
-                [(sha, content, len(content)) for sha, content in blobs.items()],
+                DIALECT.sql(shared.CACHE_BLOB),
+                [
+                    {"sha": sha, "content": content, "size": len(content), "now": None}
+                    for sha, content in blobs.items()
+                ],
             )
-
-    def prune(self, older_than: float, *, now: float | None = None, batch: int = 5000) -> int:
-        with self._autocommit() as cursor:
-            cursor.execute(
-                f"SELECT {NOW} - %(older_than)s AS cutoff", {"now": now, "older_than": older_than}
-            )
-            params: dict[str, Any] = {"cutoff": self._one(cursor)["cutoff"], "batch": batch}
-            deleted = sum(
-                self._prune(cursor, statement, params)
-                for statement in (PRUNE_JOBS, PRUNE_DELIVERIES, PRUNE_BLOBS)
-            )
-            cursor.execute(TRIM_BLOBS, {"max_bytes": MAX_CACHED_BLOB_BYTES})
-            return deleted + cursor.rowcount
-
-    @staticmethod
-    def _prune(cursor: psycopg.Cursor[DictRow], statement: str, params: dict[str, Any]) -> int:
-        """Run one of the ``PRUNE_*`` batches (each its own transaction) until one deletes
-        less than a batch."""
-        deleted = 0
-        since = float("-inf")
-        while True:
-            cursor.execute(statement, params | {"since": since})
-            times: list[float] = [row["at"] for row in cursor.fetchall()]
-            deleted += len(times)
-            if len(times) < params["batch"]:
-                return deleted
-            since = max(times)
 
     def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus:
         with self._transaction() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            cursor.execute(f"SELECT {NOW} AS now", {"now": now})
-            at: float = self._one(cursor)["now"]
-            cursor.execute(STATUS_ACTIVE, {"now": at})
-            active = self._one(cursor)
-            cursor.execute(STATUS_FINISHED)
-            finished = self._one(cursor)
-            cursor.execute(
-                "SELECT * FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC "
-                "LIMIT %s",
-                (dead_limit,),
-            )
-            dead = [_job(row) for row in cursor.fetchall()]
-            cursor.execute(STATUS_REPOSITORIES)
-            repositories = [RepositoryInfo(**row) for row in cursor.fetchall()]
-        return service_status(active, finished, dead, repositories, at)
+            return shared.read_status(cursor.execute, DIALECT, self._clock(cursor, now), dead_limit)

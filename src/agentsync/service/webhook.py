@@ -32,7 +32,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agentsync.service.events import PayloadError, route
+from agentsync.service.events import PayloadError, Routing, route
 from agentsync.service.metrics import CONTENT_TYPE, Metrics
 from agentsync.service.queue import Delivery, ServiceStore
 from agentsync.service.signature import WebhookSecrets
@@ -78,6 +78,124 @@ def _header(request: Request, name: str) -> str | None:
     return value
 
 
+class _Refused(Exception):
+    """A delivery refused before it is stored: the answer's status, the metric's outcome, and
+    the detail the sender reads."""
+
+    def __init__(self, status: int, outcome: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.outcome, self.detail = status, outcome, detail
+
+
+def _signature(request: Request) -> str:
+    """The ``X-Hub-Signature-256`` header; refused (before the body is read) when missing."""
+    signature = request.headers.get("x-hub-signature-256")
+    if not signature or not signature.startswith("sha256="):
+        log.warning("refused a delivery: no X-Hub-Signature-256")
+        raise _Refused(401, "bad_signature", "missing X-Hub-Signature-256")
+    return signature
+
+
+async def _verified_body(request: Request, secrets: WebhookSecrets, max_body_bytes: int) -> bytes:
+    """The body, read up to ``max_body_bytes`` and verified against the secrets."""
+    signature = _signature(request)
+    try:
+        body = await _read_body(request, max_body_bytes)
+    except _TooLarge:
+        raise _Refused(413, "too_large", f"the body is over {max_body_bytes} bytes") from None
+    except ClientDisconnect:
+        raise _Refused(400, "disconnected", "the client went away mid-body") from None
+    if not secrets.verify(body, signature):
+        log.warning("refused a delivery: bad signature")
+        raise _Refused(401, "bad_signature", "invalid X-Hub-Signature-256")
+    return body
+
+
+def _routed(request: Request, event: str, body: bytes) -> Routing:
+    """Where the delivery's payload goes (see :func:`~agentsync.service.events.route`)."""
+    try:
+        payload = _payload(body, request.headers.get("content-type", "application/json"))
+        return route(event, payload)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise _Refused(400, "bad_payload", f"the body is not a JSON payload: {error}") from None
+    except RecursionError:
+        raise _Refused(400, "bad_payload", "the body is nested too deeply") from None
+    except PayloadError as error:
+        raise _Refused(400, "bad_payload", str(error)) from None
+
+
+class _Webhook:
+    """``POST /webhooks/github``: a delivery verified, parsed, stored, then answered."""
+
+    def __init__(
+        self,
+        store: ServiceStore,
+        secrets: WebhookSecrets,
+        metrics: Metrics,
+        max_body_bytes: int,
+        on_queued: Callable[[], None] | None,
+    ) -> None:
+        self.store, self.secrets, self.metrics = store, secrets, metrics
+        self.max_body_bytes, self.on_queued = max_body_bytes, on_queued
+
+    def refuse(self, status: int, event: str, outcome: str, detail: str) -> JSONResponse:
+        self.metrics.deliveries.labels(event=event, outcome=outcome).inc()
+        return JSONResponse({"detail": detail}, status)
+
+    async def receive(self, request: Request) -> Response:
+        started = time.perf_counter()
+        # Until the signature checks out, nothing from the request names a metric label.
+        event = "unverified"
+        try:
+            body = await _verified_body(request, self.secrets, self.max_body_bytes)
+            event_header = _header(request, "x-github-event")
+            event = event_header or "unknown"
+            delivery_id = _header(request, "x-github-delivery")
+            if event_header is None or delivery_id is None:
+                raise _Refused(
+                    400, "bad_request", "X-GitHub-Event and X-GitHub-Delivery are required"
+                )
+            routing = _routed(request, event, body)
+        except _Refused as refused:
+            return self.refuse(refused.status, event, refused.outcome, refused.detail)
+        delivery = Delivery(delivery_id, event, routing.action, routing.repository, body)
+        try:
+            fresh = await run_in_threadpool(self.store.accept_delivery, delivery, routing.job)
+        except Exception:
+            self.metrics.errors.labels(where="accept_delivery").inc()
+            log.exception(
+                "could not store a delivery", extra={"delivery": delivery_id, "event": event}
+            )
+            return self.refuse(503, event, "store_error", "the delivery could not be stored; retry")
+        return self.stored(delivery, routing, fresh, started)
+
+    def stored(self, delivery: Delivery, routing: Routing, fresh: bool, started: float) -> Response:
+        """The answer to a stored (or duplicate) delivery; its job's workers woken."""
+        outcome = ("queued" if routing.job else "ignored") if fresh else "duplicate"
+        if outcome == "queued" and self.on_queued is not None:
+            self.on_queued()
+        self.metrics.deliveries.labels(event=delivery.event, outcome=outcome).inc()
+        log.info(
+            routing.reason if fresh else "duplicate delivery: already stored",
+            extra={
+                "delivery": delivery.delivery_id,
+                "event": delivery.event,
+                "action": routing.action,
+                "repository": routing.repository,
+                "outcome": outcome,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return JSONResponse(
+            {"delivery": delivery.delivery_id, "outcome": outcome, "reason": routing.reason},
+            202 if fresh else 200,
+        )
+
+
+async def _healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
 def create_app(
     store: ServiceStore,
     secrets: WebhookSecrets,
@@ -88,75 +206,6 @@ def create_app(
 ) -> Starlette:
     """The app; ``on_queued`` is called after a job is stored (to wake this process's
     workers)."""
-
-    def refuse(status: int, event: str, outcome: str, detail: str) -> JSONResponse:
-        metrics.deliveries.labels(event=event, outcome=outcome).inc()
-        return JSONResponse({"detail": detail}, status)
-
-    async def github_webhook(request: Request) -> Response:
-        started = time.perf_counter()
-        # Until the signature checks out, nothing from the request names a metric label.
-        unverified = "unverified"
-        signature = request.headers.get("x-hub-signature-256")
-        if not signature or not signature.startswith("sha256="):
-            log.warning("refused a delivery: no X-Hub-Signature-256")
-            return refuse(401, unverified, "bad_signature", "missing X-Hub-Signature-256")
-        try:
-            body = await _read_body(request, max_body_bytes)
-        except _TooLarge:
-            return refuse(413, unverified, "too_large", f"the body is over {max_body_bytes} bytes")
-        except ClientDisconnect:
-            return refuse(400, unverified, "disconnected", "the client went away mid-body")
-        if not secrets.verify(body, signature):
-            log.warning("refused a delivery: bad signature")
-            return refuse(401, unverified, "bad_signature", "invalid X-Hub-Signature-256")
-        event_header = _header(request, "x-github-event")
-        event = event_header or "unknown"
-        delivery_id = _header(request, "x-github-delivery")
-        if event_header is None or delivery_id is None:
-            return refuse(
-                400, event, "bad_request", "X-GitHub-Event and X-GitHub-Delivery are required"
-            )
-        try:
-            payload = _payload(body, request.headers.get("content-type", "application/json"))
-            routing = route(event, payload)
-        except (ValueError, UnicodeDecodeError) as error:
-            return refuse(400, event, "bad_payload", f"the body is not a JSON payload: {error}")
-        except RecursionError:
-            return refuse(400, event, "bad_payload", "the body is nested too deeply")
-        except PayloadError as error:
-            return refuse(400, event, "bad_payload", str(error))
-        delivery = Delivery(delivery_id, event, routing.action, routing.repository, body)
-        try:
-            fresh = await run_in_threadpool(store.accept_delivery, delivery, routing.job)
-        except Exception:
-            metrics.errors.labels(where="accept_delivery").inc()
-            log.exception(
-                "could not store a delivery", extra={"delivery": delivery_id, "event": event}
-            )
-            return refuse(503, event, "store_error", "the delivery could not be stored; retry")
-        outcome = ("queued" if routing.job else "ignored") if fresh else "duplicate"
-        if outcome == "queued" and on_queued is not None:
-            on_queued()
-        metrics.deliveries.labels(event=event, outcome=outcome).inc()
-        log.info(
-            routing.reason if fresh else "duplicate delivery: already stored",
-            extra={
-                "delivery": delivery_id,
-                "event": event,
-                "action": routing.action,
-                "repository": routing.repository,
-                "outcome": outcome,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
-        return JSONResponse(
-            {"delivery": delivery_id, "outcome": outcome, "reason": routing.reason},
-            202 if fresh else 200,
-        )
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
         try:
@@ -175,11 +224,12 @@ def create_app(
         metrics.errors.labels(where="http").inc()
         return JSONResponse({"detail": "internal error (logged)"}, 500)
 
+    webhook = _Webhook(store, secrets, metrics, max_body_bytes, on_queued)
     return Starlette(
         exception_handlers={Exception: internal_error},
         routes=[
-            Route("/webhooks/github", github_webhook, methods=["POST"]),
-            Route("/healthz", healthz),
+            Route("/webhooks/github", webhook.receive, methods=["POST"]),
+            Route("/healthz", _healthz),
             Route("/readyz", readyz),
             Route("/metrics", prometheus),
         ],

@@ -1,125 +1,74 @@
-"""The service's GitHub side: what a worker reads from and writes to GitHub for one job.
+"""The service's GitHub client for one job: it reads a pull request and reports on it.
 
-This module owns the service's credentials (:class:`AppCredentials`, :class:`TokenCredentials`),
-the factory of :class:`~agentsync.sync.sources.github.GitHubSource` for a repository and
-installation (:func:`github_source`), and the pull-request report (:class:`GitHubClient`,
-:func:`report_pull_request`):
+:class:`GitHubClient` (and :func:`report_pull_request`, the worker's one call) does, for one
+repository and App installation (or token):
 
 1. ``GET /repos/{o}/{r}/pulls/{n}``: the pull request's *current* head, read when the job runs
    (level-triggered: the webhook's copy may be stale);
 2. ``GET /repos/{o}/{r}/pulls/{n}/files``, every page: the changed config files (GitHub lists at
    most 3000), then ``GET /repos/{o}/{r}/git/blobs/{sha}`` once per distinct blob to lint;
-3. with GitHub App credentials only, one check run ``agent-lint`` on the head. Our App's latest
-   ``agent-lint`` run on that sha is looked up first (``GET
-   /repos/{o}/{r}/commits/{sha}/check-runs?check_name=agent-lint``, runs of other Apps
-   ignored), so that a retried job does not add a second run (see
-   :meth:`GitHubClient.upsert_check_run`). A new run is ``POST /repos/{o}/{r}/check-runs`` with
-   the first 50 annotations, then ``PATCH /repos/{o}/{r}/check-runs/{id}`` for each next 50
-   (GitHub takes at most 50 a request, and adds each request's to the earlier ones);
-4. one pull-request comment: ours is the first in ``GET /repos/{o}/{r}/issues/{n}/comments``
-   that starts with :data:`MARKER` *and* was written by us, the App's bot user
-   (``<slug>[bot]``, the slug read once with ``GET /app``) or the token's user (``GET
+3. with GitHub App credentials only, one check run ``agent-lint`` on the head
+   (:mod:`~agentsync.service.github.check_runs`);
+4. one pull-request comment (:mod:`~agentsync.service.github.rendering` writes it): ours is the
+   first in ``GET /repos/{o}/{r}/issues/{n}/comments`` that starts with
+   :data:`~agentsync.service.github.rendering.MARKER` *and* was written by us, the App's bot
+   user (``<slug>[bot]``, the slug read once with ``GET /app``) or the token's user (``GET
    /user``): a comment anyone else wrote is never ours, whatever it says. It is edited in place
    (``PATCH /repos/{o}/{r}/issues/comments/{id}``), or else created (``POST
    /repos/{o}/{r}/issues/{n}/comments``); never created for a pull request that changes no
    config file to lint.
 
 Every failure is a :class:`~agentsync.sync.sources.github.GitHubError` whose ``retryable`` tells
-the worker to try again later (5xx, 429, the network) or to give up (401, 403, 404, 422). No
-token or private key ever appears in a message or a ``repr``.
+the worker to try again later (5xx, 429, the network) or to give up (401, 403, 404, 422).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from types import TracebackType
-from typing import Any, Literal, NamedTuple, Self
+from typing import Literal, NamedTuple, Self
 
 from github import Auth, Github
-from github.CheckRun import CheckRun
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
 from agentsync.config.discovery import is_config_path
 from agentsync.config.loader import load_bytes
 from agentsync.errors import UsageError
-from agentsync.lint.diagnostic import Diagnostic
-from agentsync.lint.reporters.markdown import escape_cell
 from agentsync.lint.reporters.text import plural
-from agentsync.lint.result import FileResult, LintResult
+from agentsync.lint.result import LintResult
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import SETTINGS_FILES, Settings, parse_settings
+from agentsync.service.github import check_runs
+from agentsync.service.github.check_runs import CheckRunAction
+from agentsync.service.github.credentials import (
+    AppCredentials,
+    GitHubCredentials,
+    github_source,
+)
+from agentsync.service.github.rendering import MARKER, comment_body
 from agentsync.sync.sources.github import (
     DEFAULT_BASE_URL,
-    BlobCache,
     GitHubError,
     GitHubSource,
     decode_blob,
 )
-from agentsync.sync.sources.github_tokens import InstallationTokens
 
 __all__ = [
-    "ANNOTATIONS_PER_REQUEST",
-    "CHECK_NAME",
-    "MARKER",
-    "AppCredentials",
+    "MAX_LISTED_FILES",
     "ChangedFile",
-    "CheckRunAction",
     "CommentAction",
-    "Credentials",
     "GitHubClient",
-    "GitHubError",
     "PullRequestHead",
     "PullRequestReport",
-    "TokenCredentials",
-    "check_run_annotations",
-    "check_run_conclusion",
-    "check_run_output",
-    "comment_body",
-    "github_source",
-    "headline",
     "lint_files",
     "report_pull_request",
 ]
 
-CHECK_NAME = "agent-lint"
-MARKER = "<!-- agentsync:agent-lint -->"  # starts our pull-request comment, to find it again
-ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per check-run create or update
-MAX_OUTPUT_CHARS = 65535  # GitHub's limit on a check run's output summary and text
-MAX_COMMENT_CHARS = 65536  # GitHub's limit on a comment body
-MAX_TITLE_CHARS = 255  # an annotation's title
 MAX_LISTED_FILES = 3000  # GitHub lists at most this many files of a pull request
 _PAGE_SIZE = 100  # the most GitHub returns per page
-_LEVELS = {"error": "failure", "warning": "warning"}  # severity -> annotation level
-_TABLE_HEAD = ("| Location | Severity | Rule | Message |", "| --- | --- | --- | --- |")
-
-
-@dataclass(frozen=True)
-class AppCredentials:
-    """A GitHub App: its id and private key (PEM). Each job acts as one installation, whose id
-    comes from the webhook payload's ``installation.id``. Its installations' access tokens are
-    kept in memory (``tokens``) and reused by every job of the process until near expiry."""
-
-    app_id: int
-    private_key: str = field(repr=False)
-    tokens: InstallationTokens = field(
-        default_factory=InstallationTokens, repr=False, compare=False
-    )
-
-
-@dataclass(frozen=True)
-class TokenCredentials:
-    """A personal access token (or any token): pull-request comments only, no check runs."""
-
-    token: str = field(repr=False)
-
-
-Credentials = AppCredentials | TokenCredentials
 CommentAction = Literal["created", "updated", "unchanged", "none"]
-# created: a new run; updated: our run rewritten in place; resumed: its missing annotations added
-CheckRunAction = Literal["created", "updated", "resumed", "unchanged", "none"]
 
 
 class PullRequestHead(NamedTuple):
@@ -154,45 +103,6 @@ class PullRequestReport(NamedTuple):
     check_run: CheckRunAction = "none"
 
 
-def github_source(
-    credentials: Credentials,
-    repository: str,
-    *,
-    installation_id: int | None = None,
-    ref: str | None = None,
-    base_url: str = DEFAULT_BASE_URL,
-    timeout: int = 15,
-    retries: int = 3,
-    blob_cache: BlobCache | None = None,
-) -> GitHubSource:
-    """A :class:`GitHubSource` of ``repository`` as the App's ``installation_id``, or with the
-    token; blobs kept in ``blob_cache`` are not downloaded again."""
-    token: str | None = None
-    app_auth: tuple[int, str, int] | None = None
-    tokens: InstallationTokens | None = None
-    if isinstance(credentials, TokenCredentials):
-        token = credentials.token
-    elif installation_id is None:
-        raise GitHubError(
-            f"GitHub App {credentials.app_id} needs an installation id to read {repository} "
-            "(the webhook's installation.id)"
-        )
-    else:
-        app_auth = (credentials.app_id, credentials.private_key, installation_id)
-        tokens = credentials.tokens
-    return GitHubSource(
-        repository,
-        ref,
-        token=token,
-        app_auth=app_auth,
-        base_url=base_url,
-        timeout=timeout,
-        retries=retries,
-        tokens=tokens,
-        blob_cache=blob_cache,
-    )
-
-
 def lint_files(files: Mapping[str, bytes], settings: Settings | None = None) -> LintResult:
     """Lint files given as repository path -> content, in path order, as ``agent-lint`` would."""
     settings = settings or Settings()
@@ -219,7 +129,7 @@ class GitHubClient:
 
     def __init__(
         self,
-        credentials: Credentials,
+        credentials: GitHubCredentials,
         *,
         installation_id: int | None = None,
         base_url: str = DEFAULT_BASE_URL,
@@ -359,132 +269,31 @@ class GitHubClient:
         return with_contents, len(listing) < MAX_LISTED_FILES
 
     # -- writing the report ----------------------------------------------------------------------
-
     def upsert_check_run(
         self, repository: str, head_sha: str, result: LintResult, *, notes: Sequence[str] = ()
     ) -> tuple[int, CheckRunAction]:
         """Leave one accurate ``agent-lint`` check run of ours on ``head_sha``; its id and what
-        was done.
-
-        Check runs cannot be deleted, and an update *adds* its annotations to the run's, so a
-        run's annotations can be completed but never corrected. Hence, after looking up our
-        App's latest ``agent-lint`` run on the sha (other Apps' runs are not ours):
-
-        - none: create one (:meth:`create_check_run`);
-        - the same conclusion, title, summary and text, and every annotation: ``unchanged``,
-          no write (a retry after the run was made, e.g. when the comment failed);
-        - the same output but fewer annotations: ``resumed``, the missing ones sent (an
-          attempt failed between batches). The report is deterministic for a sha and output,
-          so the run's ``annotations_count`` annotations are the first that many of ours;
-        - another output, and no annotation yet: ``updated`` in place with the new output,
-          conclusion and annotations (nothing stale to remove);
-        - another output with annotations (or more than ours): ``created`` anew, since its
-          annotations would be wrong. GitHub shows the newest run of a name per App on a sha,
-          so this one supersedes the stale one. Only a changed result for the same sha comes
-          here: a new version of the linter, or a pull request whose base changed.
-        """
-        if not self.checks_enabled:
-            raise GitHubError("only a GitHub App can create check runs, not a token")
+        was done (see :func:`~agentsync.service.github.check_runs.upsert_check_run`)."""
+        app_id = self._app_id()
         session = self._session(repository)
-        output = check_run_output(result, head_sha, notes)
-        annotations = check_run_annotations(result)
-        conclusion = check_run_conclusion(result)
-        run = self._our_check_run(session, head_sha)
-        if run is None:
-            return self.create_check_run(repository, head_sha, result, notes=notes), "created"
-        sent = run.output.annotations_count or 0
-        same = (
-            run.status == "completed"
-            and run.conclusion == conclusion
-            and (run.output.title, run.output.summary) == (output["title"], output["summary"])
-            and (run.output.text or "") == output.get("text", "")
+        return check_runs.upsert_check_run(
+            session.source, session.repo, app_id, head_sha, result, notes
         )
-        if same and sent == len(annotations):
-            return run.id, "unchanged"
-        if same and sent < len(annotations):
-            self._annotate(session, run, output, annotations, sent)
-            return run.id, "resumed"
-        if sent == 0:
-            first = annotations[:ANNOTATIONS_PER_REQUEST]
-            session.source.call(
-                f"check run {run.id}",
-                partial(
-                    run.edit,
-                    status="completed",
-                    conclusion=conclusion,
-                    output={**output, "annotations": first},
-                ),
-                verb="updating",
-            )
-            self._annotate(session, run, output, annotations, len(first))
-            return run.id, "updated"
-        return self.create_check_run(repository, head_sha, result, notes=notes), "created"
-
-    def _our_check_run(self, session: _Session, head_sha: str) -> CheckRun | None:
-        """Our App's latest ``agent-lint`` check run on ``head_sha``, if any."""
-        assert isinstance(self.credentials, AppCredentials)
-        app_id = self.credentials.app_id
-        commit = session.repo.get_commit(head_sha)  # lazy: no request
-        runs = session.source.call(
-            f"the {CHECK_NAME!r} check runs on {head_sha}",
-            lambda: [
-                run
-                for run in commit.get_check_runs(check_name=CHECK_NAME)
-                if run.name == CHECK_NAME and run.app is not None and run.app.id == app_id
-            ],
-        )
-        return max(runs, key=lambda run: run.id, default=None)
-
-    def _annotate(
-        self,
-        session: _Session,
-        run: CheckRun,
-        output: Mapping[str, Any],
-        annotations: Sequence[dict[str, Any]],
-        start: int,
-    ) -> None:
-        """Add ``annotations[start:]`` to ``run``, :data:`ANNOTATIONS_PER_REQUEST` an update
-        (each repeating the output's title and summary, as GitHub requires)."""
-        total = len(annotations)
-        for first in range(start, total, ANNOTATIONS_PER_REQUEST):
-            batch = list(annotations[first : first + ANNOTATIONS_PER_REQUEST])
-            session.source.call(
-                f"check run {run.id} (annotations {first + 1}-{first + len(batch)} of {total})",
-                partial(run.edit, output={**output, "annotations": batch}),
-                verb="updating",
-            )
 
     def create_check_run(
         self, repository: str, head_sha: str, result: LintResult, *, notes: Sequence[str] = ()
     ) -> int:
         """Create a completed ``agent-lint`` check run on ``head_sha``, whatever runs the sha
-        has already (:meth:`upsert_check_run` looks first); its id.
-
-        The first :data:`ANNOTATIONS_PER_REQUEST` annotations go with the create, the rest with
-        updates of as many each (repeating the output's title and summary, as GitHub requires).
-        """
-        if not self.checks_enabled:
-            raise GitHubError("only a GitHub App can create check runs, not a token")
+        has already (:meth:`upsert_check_run` looks first); its id."""
+        self._app_id()
         session = self._session(repository)
-        output = check_run_output(result, head_sha, notes)
-        annotations = check_run_annotations(result)
-        batches = [
-            annotations[i : i + ANNOTATIONS_PER_REQUEST]
-            for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
-        ] or [[]]
-        run = session.source.call(
-            f"check run {CHECK_NAME!r} on {head_sha}",
-            lambda: session.repo.create_check_run(
-                name=CHECK_NAME,
-                head_sha=head_sha,
-                status="completed",
-                conclusion=check_run_conclusion(result),
-                output={**output, "annotations": batches[0]},
-            ),
-            verb="creating",
-        )
-        self._annotate(session, run, output, annotations, ANNOTATIONS_PER_REQUEST)
-        return run.id
+        return check_runs.create_check_run(session.source, session.repo, head_sha, result, notes)
+
+    def _app_id(self) -> int:
+        """Our App's id: only a GitHub App may create check runs."""
+        if not isinstance(self.credentials, AppCredentials):
+            raise GitHubError("only a GitHub App can create check runs, not a token")
+        return self.credentials.app_id
 
     def upsert_comment(
         self, repository: str, number: int, body: str, *, create: bool = True
@@ -594,7 +403,7 @@ class GitHubClient:
 
 
 def report_pull_request(
-    credentials: Credentials,
+    credentials: GitHubCredentials,
     repository: str,
     number: int,
     *,
@@ -617,9 +426,6 @@ def report_pull_request(
         return github.report_pull_request(repository, number)
 
 
-# -- the report's content --------------------------------------------------------------------
-
-
 def _notes(changed: Sequence[ChangedFile], complete: bool) -> list[str]:
     """What the report must say it did not check."""
     notes = []
@@ -632,113 +438,3 @@ def _notes(changed: Sequence[ChangedFile], complete: bool) -> list[str]:
     if removed:
         notes.append(f"{plural(removed, 'removed config')} not checked.")
     return notes
-
-
-def headline(result: LintResult) -> str:
-    """``2 errors, 1 warning in 3 changed configs`` or ``all 3 changed configs are valid``."""
-    s = result.summary
-    checked = s.files - s.ignored
-    ignored = f" ({s.ignored} ignored: no ellipsis: block)" if s.ignored else ""
-    if not s.files:
-        return "no agent config changed"
-    if not checked:
-        return f"no agent config to check{ignored}"
-    if s.errors or s.warnings:
-        return (
-            f"{plural(s.errors, 'error')}, {plural(s.warnings, 'warning')} "
-            f"in {plural(checked, 'changed config')}{ignored}"
-        )
-    if checked == 1:
-        return f"the changed config is valid{ignored}"
-    return f"all {checked} changed configs are valid{ignored}"
-
-
-def _problem_rows(result: LintResult) -> list[str]:
-    rows = []
-    for file in result.files:
-        for d in file.diagnostics:
-            cells = (f"{file.path}:{d.line}:{d.column}", d.severity, d.rule, d.message_with_hint())
-            rows.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
-    return rows
-
-
-def _fit(head: list[str], rows: list[str], limit: int, more: str) -> str:
-    """``head`` then as many whole ``rows`` as fit in ``limit`` characters, then a line saying
-    how many were left out (``more`` formatted with the count)."""
-    text = "\n".join(head)
-    reserve = len(more) + 32  # room for the "left out" line
-    for shown, row in enumerate(rows):
-        if len(text) + 1 + len(row) + reserve > limit:
-            return f"{text}\n\n{more.format(len(rows) - shown)}"
-        text = f"{text}\n{row}"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _report_lines(result: LintResult, head_sha: str, notes: Sequence[str]) -> list[str]:
-    counts = headline(result)
-    lines = [f"**{escape_cell(counts[:1].upper() + counts[1:])}** at `{head_sha}`."]
-    lines.extend(f"_{escape_cell(note)}_" for note in notes)
-    return lines
-
-
-def comment_body(result: LintResult, head_sha: str, notes: Sequence[str] = ()) -> str:
-    """Our pull-request comment: :data:`MARKER`, the counts at ``head_sha``, and a table of the
-    problems (location, severity, rule, message and hint), within GitHub's size limit."""
-    head = [MARKER, "## agent-lint", "", *_report_lines(result, head_sha, notes)]
-    rows = _problem_rows(result)
-    if rows:
-        head += ["", *_TABLE_HEAD]
-    return _fit(head, rows, MAX_COMMENT_CHARS, "{} more problems not shown.")
-
-
-def check_run_conclusion(result: LintResult) -> str:
-    """failure with any error, neutral when no config was checked, else success."""
-    s = result.summary
-    if s.errors:
-        return "failure"
-    return "neutral" if s.files == s.ignored else "success"
-
-
-def check_run_output(
-    result: LintResult, head_sha: str, notes: Sequence[str] = ()
-) -> dict[str, Any]:
-    """The check run's title, summary and text (the problems' table), within GitHub's limits."""
-    rows = _problem_rows(result)
-    text = _fit(
-        list(_TABLE_HEAD),
-        rows,
-        MAX_OUTPUT_CHARS,
-        "{} more problems not shown; every one is annotated.",
-    )
-    summary = "\n\n".join(_report_lines(result, head_sha, notes))
-    return {
-        "title": headline(result),
-        "summary": _truncate(summary, MAX_OUTPUT_CHARS),
-        **({"text": text} if rows else {}),
-    }
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _annotation(file: FileResult, d: Diagnostic) -> dict[str, Any]:
-    annotation: dict[str, Any] = {
-        "path": file.path,
-        "start_line": d.line,
-        "end_line": d.line,
-        # Columns are allowed only within one line, which a diagnostic always is.
-        "start_column": d.column,
-        "end_column": d.column,
-        "annotation_level": _LEVELS.get(d.severity, "notice"),
-        "message": _truncate(d.message, MAX_OUTPUT_CHARS),
-        "title": _truncate(d.rule, MAX_TITLE_CHARS),
-    }
-    if d.hint:
-        annotation["raw_details"] = _truncate(f"hint: {d.hint}", MAX_OUTPUT_CHARS)
-    return annotation
-
-
-def check_run_annotations(result: LintResult) -> list[dict[str, Any]]:
-    """One check-run annotation per diagnostic, in file then line order."""
-    return [_annotation(file, d) for file in result.files for d in file.diagnostics]

@@ -1,0 +1,141 @@
+"""What the service writes on a pull request, from a :class:`~agentsync.lint.result.LintResult`:
+our comment (:func:`comment_body`, starting with :data:`MARKER`) and a check run's conclusion,
+output and annotations (:func:`check_run_conclusion`, :func:`check_run_output`,
+:func:`check_run_annotations`), each within GitHub's size limits. No GitHub call is made here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from agentsync.lint.diagnostic import Diagnostic
+from agentsync.lint.reporters.markdown import escape_cell
+from agentsync.lint.reporters.text import plural
+from agentsync.lint.result import FileResult, LintResult
+
+__all__ = [
+    "MARKER",
+    "check_run_annotations",
+    "check_run_conclusion",
+    "check_run_output",
+    "comment_body",
+    "headline",
+]
+
+MARKER = "<!-- agentsync:agent-lint -->"  # starts our pull-request comment, to find it again
+MAX_OUTPUT_CHARS = 65535  # GitHub's limit on a check run's output summary and text
+MAX_COMMENT_CHARS = 65536  # GitHub's limit on a comment body
+MAX_TITLE_CHARS = 255  # an annotation's title
+_LEVELS = {"error": "failure", "warning": "warning"}  # severity -> annotation level
+_TABLE_HEAD = ("| Location | Severity | Rule | Message |", "| --- | --- | --- | --- |")
+
+
+def headline(result: LintResult) -> str:
+    """``2 errors, 1 warning in 3 changed configs`` or ``all 3 changed configs are valid``."""
+    s = result.summary
+    checked = s.files - s.ignored
+    ignored = f" ({s.ignored} ignored: no ellipsis: block)" if s.ignored else ""
+    if not s.files:
+        return "no agent config changed"
+    if not checked:
+        return f"no agent config to check{ignored}"
+    if s.errors or s.warnings:
+        return (
+            f"{plural(s.errors, 'error')}, {plural(s.warnings, 'warning')} "
+            f"in {plural(checked, 'changed config')}{ignored}"
+        )
+    if checked == 1:
+        return f"the changed config is valid{ignored}"
+    return f"all {checked} changed configs are valid{ignored}"
+
+
+def _problem_rows(result: LintResult) -> list[str]:
+    rows = []
+    for file in result.files:
+        for d in file.diagnostics:
+            cells = (f"{file.path}:{d.line}:{d.column}", d.severity, d.rule, d.message_with_hint())
+            rows.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
+    return rows
+
+
+def _fit(head: list[str], rows: list[str], limit: int, more: str) -> str:
+    """``head`` then as many whole ``rows`` as fit in ``limit`` characters, then a line saying
+    how many were left out (``more`` formatted with the count)."""
+    text = "\n".join(head)
+    reserve = len(more) + 32  # room for the "left out" line
+    for shown, row in enumerate(rows):
+        if len(text) + 1 + len(row) + reserve > limit:
+            return f"{text}\n\n{more.format(len(rows) - shown)}"
+        text = f"{text}\n{row}"
+    return _truncate(text, limit)
+
+
+def _report_lines(result: LintResult, head_sha: str, notes: Sequence[str]) -> list[str]:
+    counts = headline(result)
+    lines = [f"**{escape_cell(counts[:1].upper() + counts[1:])}** at `{head_sha}`."]
+    lines.extend(f"_{escape_cell(note)}_" for note in notes)
+    return lines
+
+
+def comment_body(result: LintResult, head_sha: str, notes: Sequence[str] = ()) -> str:
+    """Our pull-request comment: :data:`MARKER`, the counts at ``head_sha``, and a table of the
+    problems (location, severity, rule, message and hint), within GitHub's size limit."""
+    head = [MARKER, "## agent-lint", "", *_report_lines(result, head_sha, notes)]
+    rows = _problem_rows(result)
+    if rows:
+        head += ["", *_TABLE_HEAD]
+    return _fit(head, rows, MAX_COMMENT_CHARS, "{} more problems not shown.")
+
+
+def check_run_conclusion(result: LintResult) -> str:
+    """failure with any error, neutral when no config was checked, else success."""
+    s = result.summary
+    if s.errors:
+        return "failure"
+    return "neutral" if s.files == s.ignored else "success"
+
+
+def check_run_output(
+    result: LintResult, head_sha: str, notes: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The check run's title, summary and text (the problems' table), within GitHub's limits."""
+    rows = _problem_rows(result)
+    text = _fit(
+        list(_TABLE_HEAD),
+        rows,
+        MAX_OUTPUT_CHARS,
+        "{} more problems not shown; every one is annotated.",
+    )
+    summary = "\n\n".join(_report_lines(result, head_sha, notes))
+    return {
+        "title": headline(result),
+        "summary": _truncate(summary, MAX_OUTPUT_CHARS),
+        **({"text": text} if rows else {}),
+    }
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _annotation(file: FileResult, d: Diagnostic) -> dict[str, Any]:
+    annotation: dict[str, Any] = {
+        "path": file.path,
+        "start_line": d.line,
+        "end_line": d.line,
+        # Columns are allowed only within one line, which a diagnostic always is.
+        "start_column": d.column,
+        "end_column": d.column,
+        "annotation_level": _LEVELS.get(d.severity, "notice"),
+        "message": _truncate(d.message, MAX_OUTPUT_CHARS),
+        "title": _truncate(d.rule, MAX_TITLE_CHARS),
+    }
+    if d.hint:
+        annotation["raw_details"] = _truncate(f"hint: {d.hint}", MAX_OUTPUT_CHARS)
+    return annotation
+
+
+def check_run_annotations(result: LintResult) -> list[dict[str, Any]]:
+    """One check-run annotation per diagnostic, in file then line order."""
+    return [_annotation(file, d) for file in result.files for d in file.diagnostics]

@@ -1,0 +1,112 @@
+"""How ``agent serve`` and ``agent worker`` start: the settings they share
+(:class:`WorkerSetup`), logging with its redactor, the GitHub credentials and the control
+plane's client checked up front, the store opened, and the factory of job handlers
+(:func:`job_handlers`, one handler per worker thread).
+
+Heavy modules (the store backends, the worker, the GitHub client) are imported when used, so
+that ``agent --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from agentsync import settings
+from agentsync.errors import UsageError
+
+if TYPE_CHECKING:
+    from agentsync.service.logs import Redactor
+    from agentsync.service.queue import ServiceStore
+    from agentsync.service.worker import JobHandler, WorkerSettings
+
+
+class WorkerSetup(NamedTuple):
+    """What ``agent serve`` and ``agent worker`` share: where the queue is, how to reach
+    GitHub, and how workers behave."""
+
+    database: str
+    github_api_url: str
+    github_app_key_file: Path | None
+    resync_interval: float
+    lease_seconds: float
+    retention_days: float
+    max_attempts: int
+    wait_for_database: float
+    log_level: str
+
+    def settings(self) -> WorkerSettings:
+        from agentsync.service.worker import WorkerSettings
+
+        return WorkerSettings(
+            lease_seconds=self.lease_seconds,
+            max_attempts=self.max_attempts,
+            resync_interval=self.resync_interval or None,
+            retention=self.retention_days * 86400 or None,
+        )
+
+    def start(
+        self, redactor_secrets: tuple[bytes, ...] = ()
+    ) -> tuple[ServiceStore, Callable[[], JobHandler]]:
+        """Logging, credentials and the store; a factory of job handlers."""
+        from agentsync.service.stores import open_store
+
+        redactor = configure_logging(self.log_level)
+        redactor.add(redactor_secrets)
+        handlers = job_handlers(self.github_api_url, self.github_app_key_file, redactor)
+        store = open_store(self.database, wait=self.wait_for_database)
+        return store, lambda: handlers(store)
+
+
+def seconds_from_environment(variable: str, *, default: float) -> float:
+    """The environment variable ``variable`` as seconds (0 to 3600), else ``default``."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 3600:
+        raise UsageError(f"{variable} must be a number of seconds (0 to 3600), not {value!r}")
+    return seconds
+
+
+def job_handlers(
+    github_api_url: str, github_app_key_file: Path | None, redactor: Redactor
+) -> Callable[[ServiceStore], JobHandler]:
+    """A factory of job handlers (one per worker thread: each has its own HTTP clients). The
+    credentials and the control plane's token are checked now, not at the first job, and
+    their secrets added to ``redactor``."""
+    from agentsync.platforms.driver import ellipsis_client
+    from agentsync.service.github.credentials import credentials_from_environment, secret_of
+    from agentsync.service.jobs import JobRunner
+
+    credentials = credentials_from_environment(github_app_key_file)
+    redactor.add([secret_of(credentials)])
+    redactor.add([os.environ.get(settings.ELLIPSIS_API_TOKEN.name, "")])
+    ellipsis_client().close()  # fail now, not at the first job, without a token
+    writes_pause = seconds_from_environment(settings.AGENTSYNC_GITHUB_WRITE_PAUSE.name, default=1.0)
+
+    def build(store: ServiceStore) -> JobHandler:
+        return JobRunner(
+            store,
+            credentials,
+            ellipsis_client(),
+            github_api_url,
+            seconds_between_writes=writes_pause,
+        )
+
+    return build
+
+
+def configure_logging(level: str) -> Redactor:
+    """The service's JSON logging at ``level`` (a name: info, debug...); its redactor."""
+    from agentsync.service.logs import Redactor, configure
+
+    redactor = Redactor()
+    configure(redactor, level=getattr(logging, level.upper()))
+    return redactor
