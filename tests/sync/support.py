@@ -107,7 +107,7 @@ class SyncedRepo:
     """A real repository synced to a control plane by the engine, with its own state file:
     the setup every test of what one apply after another leaves behind starts from."""
 
-    def __init__(self, tmp_path: Path, client: Client, repository: str = "acme/app") -> None:
+    def __init__(self, tmp_path: Path, client: Client, repository: str) -> None:
         self.git = Git(tmp_path / "repo")
         self.state = SyncState(tmp_path / "state.json")
         self.client = client

@@ -109,6 +109,13 @@ class LintContext:
             if trigger.get("type") == kind:
                 yield path, trigger
 
+    def cron_schedules(self) -> Iterator[tuple[ConfigPath, str]]:
+        """``(path, text)`` of each cron trigger's ``schedule`` that is a string."""
+        for trigger_path, trigger in self.triggers("cron"):
+            schedule = trigger.get("schedule")
+            if isinstance(schedule, str):
+                yield (*trigger_path, "schedule"), schedule
+
     def react_events(self) -> Iterator[tuple[ConfigPath, dict[str, Any]]]:
         """``(path, event)`` of each well-formed entry of every react trigger's ``events``."""
         for trigger_path, _ in self.triggers("react"):

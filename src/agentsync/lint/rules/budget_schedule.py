@@ -43,15 +43,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         return
     fires = 0.0
     first_path = None
-    for trigger_path, trigger in ctx.triggers("cron"):
-        schedule = trigger.get("schedule")
-        if not isinstance(schedule, str):
-            continue
+    for path, schedule in ctx.cron_schedules():
         try:
             fires += parse_schedule(schedule).max_fires_per_day()
         except ScheduleError:
             continue  # cron-schedule reports it
-        first_path = first_path or (*trigger_path, "schedule")
+        first_path = first_path or path
     allowed = math.floor(day / run)
     if first_path is not None and fires > allowed:
         yield ctx.finding(

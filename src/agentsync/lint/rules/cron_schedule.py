@@ -33,14 +33,10 @@ FROM_SCHEMA = False
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for trigger_path, trigger in ctx.triggers("cron"):
-        schedule = trigger.get("schedule")
-        if not isinstance(schedule, str):
-            continue
+    for path, schedule in ctx.cron_schedules():
         try:
             parse_schedule(schedule)
         except ScheduleError as error:
-            path = (*trigger_path, "schedule")
             span = ctx.span(path)
             column = None
             if span is not None and error.offset is not None and span.style in (None, '"', "'"):
