@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 
 
 def client_from_environment() -> Client:
-    from agentsync.platforms.driver import ellipsis_client
+    from agentsync.client.api import client_from_environment as from_environment
 
-    return ellipsis_client()
+    return from_environment()
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

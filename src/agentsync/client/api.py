@@ -35,7 +35,7 @@ from agentsync.client.errors import ControlPlaneError
 from agentsync.client.follow import RunFollower, open_stream, stream_url
 from agentsync.client.records import AgentConfigRecord, Run, RunEvent
 from agentsync.client.redaction import Secret
-from agentsync.client.settings import load_settings
+from agentsync.client.settings import TOKEN_VARIABLE, config_file, load_settings
 from agentsync.errors import UsageError
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import OwnsSession
@@ -364,6 +364,15 @@ class Client(OwnsSession):
             sleep=self._sleep,
             clock=self._clock,
         )
+
+
+def client_from_environment(base_url: str | None = None, token: str | None = None) -> Client:
+    """A ``Client`` with the Ellipsis settings (arguments, else the environment, else the
+    Ellipsis CLI's ``config.json``); a ``UsageError`` when there is no token."""
+    settings = load_settings(base_url, token)
+    if settings.token is None:
+        raise UsageError(f'no API token: set {TOKEN_VARIABLE}, or "token" in {config_file()}')
+    return Client(settings.base_url, settings.token)
 
 
 def _without_none(**fields: Any) -> dict[str, Any]:

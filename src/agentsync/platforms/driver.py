@@ -25,7 +25,6 @@ from agentsync.platforms.model import NormalizedRun, Platform
 from agentsync.platforms.threads import ThreadsAdapter
 
 if TYPE_CHECKING:
-    from agentsync.client.api import Client
     from agentsync.platforms.profiles import Profile
 
 ADAPTERS: Mapping[Platform, type[Adapter]] = {
@@ -40,18 +39,6 @@ FILTERS: Mapping[Platform, tuple[str, ...]] = {
     "threads": threads.FILTERS,
     "ambient": ambient.FILTERS,
 }
-
-
-def ellipsis_client(base_url: str | None = None, token: str | None = None) -> Client:
-    """A ``Client`` with the Ellipsis settings (arguments, else the environment, else the
-    Ellipsis CLI's ``config.json``); a ``UsageError`` when there is no token."""
-    from agentsync.client.api import Client
-    from agentsync.client.settings import TOKEN_VARIABLE, config_file, load_settings
-
-    settings = load_settings(base_url, token)
-    if settings.token is None:
-        raise UsageError(f'no API token: set {TOKEN_VARIABLE}, or "token" in {config_file()}')
-    return Client(settings.base_url, settings.token)
 
 
 def start_options(kind: Platform) -> dict[str, bool]:
@@ -78,7 +65,9 @@ def open_adapter(
         raise UsageError(f"--deployment applies only to deployments platforms, not {profile.kind}")
     token = profile.token(environ)
     if profile.kind == "ellipsis":
-        with ellipsis_client(profile.base_url, token) as client:
+        from agentsync.client.api import client_from_environment
+
+        with client_from_environment(profile.base_url, token) as client:
             yield EllipsisAdapter(client)
         return
     deployment = deployment or profile.deployment

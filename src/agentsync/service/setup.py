@@ -81,21 +81,21 @@ def job_handlers(
     """A factory of job handlers (one per worker thread: each has its own HTTP clients). The
     credentials and the control plane's token are checked now, not at the first job, and
     their secrets added to ``redactor``."""
-    from agentsync.platforms.driver import ellipsis_client
+    from agentsync.client.api import client_from_environment
     from agentsync.service.github.credentials import credentials_from_environment, secret_of
     from agentsync.service.jobs import JobRunner
 
     credentials = credentials_from_environment(github_app_key_file)
     redactor.add([secret_of(credentials)])
     redactor.add([os.environ.get(settings.ELLIPSIS_API_TOKEN.name, "")])
-    ellipsis_client().close()  # fail now, not at the first job, without a token
+    client_from_environment().close()  # fail now, not at the first job, without a token
     writes_pause = seconds_from_environment(settings.AGENTSYNC_GITHUB_WRITE_PAUSE.name, default=1.0)
 
     def build(store: ServiceStore) -> JobHandler:
         return JobRunner(
             store,
             credentials,
-            ellipsis_client(),
+            client_from_environment(),
             github_api_url,
             seconds_between_writes=writes_pause,
         )
