@@ -32,7 +32,7 @@ from agentsync.cli.migrate import control_plane_db_option, control_plane_migrate
 from agentsync.cli.output import Output
 from agentsync.cli.pipes import quiet_closed_pipe
 from agentsync.cli.platforms import event_text
-from agentsync.client.errors import ControlPlaneError, Invalid
+from agentsync.client.errors import ControlPlaneError
 from agentsync.errors import AgentsyncError, UsageError
 from agentsync.tables import text_table
 
@@ -255,12 +255,12 @@ def client_from_environment() -> Client:
 def read_config_file(path: Path) -> dict[str, Any]:
     """A config file's mapping, validated here first: errors carry file:line:col."""
     from agentsync.config.loader import load_text
-    from agentsync.lint.validation import validate_yaml
+    from agentsync.lint.validation import ConfigRejected, validate_yaml
 
     text = _read_text(path)
     try:
         validate_yaml(text, str(path))
-    except Invalid as error:
+    except ConfigRejected as error:
         problems = error.detail if isinstance(error.detail, list) else [{"message": error.detail}]
         raise AgentsyncError("; ".join(_at(path, p) for p in problems)) from error
     data = load_text(text, str(path)).data
