@@ -107,27 +107,3 @@ def validate_data(data: Any) -> ValidConfig:
     if not isinstance(data, dict):
         raise ConfigRejected("config must be a JSON object")
     return validate_document(Document("<request>", "", data, {}, [], "config"))
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` onto ``base``: mappings merge key by key; lists and scalars replace."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def clamp_limits(
-    data: dict[str, Any], max_run: float | None
-) -> tuple[dict[str, Any], dict[str, float | None] | None]:
-    """Clamp ``limits.run`` to the platform maximum; also return the requested limits if so."""
-    limits = dict(data.get("limits") or {})
-    run = limits.get("run")
-    if max_run is None or run is None or run <= max_run:
-        return data, None
-    requested = dict(limits)
-    limits["run"] = max_run
-    return {**data, "limits": limits}, requested

@@ -3,7 +3,8 @@ delete, restore) and the sync error a config keeps when its file is refused.
 
 A config is validated with the platform's rules (:mod:`agentsync.lint.validation`) before
 anything is stored; a rejection is a 422 ``Invalid`` with the same diagnostics
-(``invalid_if_rejected``), and nothing changes.
+(``invalid_if_rejected``), and nothing changes. A config's ``limits.run`` above the server's
+maximum is clamped to it (``clamp_limits``; the record keeps what was asked for).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from agentsync.client.errors import Conflict, Invalid, NotFound
 from agentsync.client.records import AgentConfigRecord, SyncError, new_id
-from agentsync.lint.validation import ConfigRejected, clamp_limits, validate_yaml
+from agentsync.lint.validation import ConfigRejected, validate_yaml
 from agentsync.localserver.settings import Shared
 
 
@@ -25,6 +26,19 @@ def invalid_if_rejected() -> Iterator[None]:
         yield
     except ConfigRejected as error:
         raise Invalid(error.detail) from error
+
+
+def clamp_limits(
+    data: dict[str, Any], max_run: float | None
+) -> tuple[dict[str, Any], dict[str, float | None] | None]:
+    """Clamp ``limits.run`` to the platform maximum; also return the requested limits if so."""
+    limits = dict(data.get("limits") or {})
+    run = limits.get("run")
+    if max_run is None or run is None or run <= max_run:
+        return data, None
+    requested = dict(limits)
+    limits["run"] = max_run
+    return {**data, "limits": limits}, requested
 
 
 class Configs:

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict
 
 from agentsync.client.errors import Conflict, Invalid, NotFound
 from agentsync.client.records import FINAL_STATUSES, Run, RunEvent, new_id
-from agentsync.lint.validation import clamp_limits, deep_merge, parse_yaml_mapping, validate_data
+from agentsync.lint.validation import parse_yaml_mapping, validate_data
 from agentsync.localserver.budgets import Budgets
-from agentsync.localserver.configs import Configs, invalid_if_rejected
+from agentsync.localserver.configs import Configs, clamp_limits, invalid_if_rejected
 from agentsync.localserver.runners import RunContext, Runner, RunOutcome
 from agentsync.localserver.settings import Shared, stamp
 from agentsync.localserver.variables import Variables
@@ -84,6 +84,17 @@ class EventBus:
             waiters = list(self._waiters.get(run_id, ()))
         for loop, event in waiters:
             loop.call_soon_threadsafe(event.set)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` onto ``base``: mappings merge key by key; lists and scalars replace."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _override(request: StartRunRequest | ReplayRequest) -> dict[str, Any] | None:
