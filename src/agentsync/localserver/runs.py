@@ -28,30 +28,27 @@ from agentsync.localserver.variables import Variables
 from agentsync.localserver.vault import VaultError
 
 
-class StartRunRequest(BaseModel):
-    """``POST /v1/agents/runs``. Unknown fields (such as a ``source``) are ignored."""
+class _RunRequest(BaseModel):
+    """What a start and a replay both take. Unknown fields (such as a ``source``) are ignored."""
 
     model_config = ConfigDict(extra="ignore")
 
     config_id: str | None = None
+    prompt: str | None = None
+    metadata: dict[str, str] | None = None
+    config_override: dict[str, Any] | None = None
+    config_override_yaml: str | None = None
+
+
+class StartRunRequest(_RunRequest):
+    """``POST /v1/agents/runs``: one of ``config_id``, ``config`` or ``template_id``."""
+
     config: dict[str, Any] | None = None
     template_id: str | None = None
-    prompt: str | None = None
-    metadata: dict[str, str] | None = None
-    config_override: dict[str, Any] | None = None
-    config_override_yaml: str | None = None
 
 
-class ReplayRequest(BaseModel):
+class ReplayRequest(_RunRequest):
     """``POST /v1/agents/runs/{id}/replay``: omitted ``prompt`` inherits, ``""`` clears."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    config_id: str | None = None
-    config_override: dict[str, Any] | None = None
-    config_override_yaml: str | None = None
-    prompt: str | None = None
-    metadata: dict[str, str] | None = None
 
 
 class EventBus:
@@ -97,7 +94,7 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def _override(request: StartRunRequest | ReplayRequest) -> dict[str, Any] | None:
+def _override(request: _RunRequest) -> dict[str, Any] | None:
     if request.config_override is not None and request.config_override_yaml is not None:
         raise Invalid("give at most one of config_override and config_override_yaml")
     if request.config_override_yaml is not None:
