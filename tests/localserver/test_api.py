@@ -476,7 +476,7 @@ def test_a_reader_that_leaves_a_quiet_run_is_released_at_once(
     server, runner, api = stepped
     run = api.post("/v1/agents/runs", json={"template_id": "pr-review"}).json()
     headers = {"Authorization": f"Bearer {API_KEY}"}
-    bus = server.control_plane.bus
+    bus = server.control_plane.runs.bus
     with connect(_ws_url(server, run["id"], 0), additional_headers=headers) as socket:
         assert json.loads(socket.recv(timeout=5))["type"] == "run.started"
         assert bus.subscribers(run["id"]) == 1

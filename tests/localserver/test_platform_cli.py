@@ -175,7 +175,7 @@ def test_an_internal_error_is_json_with_its_request_id(
     def broken(**_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(server.control_plane, "list_runs", broken)
+    monkeypatch.setattr(server.control_plane.runs, "find", broken)
     response = api.get("/v1/agents/runs")
     assert response.status_code == 500
     assert response.json() == {

@@ -24,9 +24,8 @@ from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 from agentsync.client.api import Client
-from agentsync.client.errors import Invalid
 from agentsync.config.discovery import is_config_path
-from agentsync.lint.validation import validate_yaml
+from agentsync.lint.validation import ConfigRejected, validate_yaml
 from agentsync.sync.engine import SyncRun, apply_sync
 from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
@@ -61,7 +60,7 @@ def identity(text: str) -> str | None:
     """The content identity of a valid config text; None for an invalid one."""
     try:
         return validate_yaml(text).identity
-    except Invalid:
+    except ConfigRejected:
         return None
 
 

@@ -15,14 +15,13 @@ import httpx
 import pytest
 
 from agentsync.client.api import Client
-from agentsync.client.errors import Invalid
 from agentsync.config.loader import load_text
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding
 from agentsync.lint.rules import RULES
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
-from agentsync.lint.validation import validate_yaml
+from agentsync.lint.validation import ConfigRejected, validate_yaml
 from tests.sync.support import SyncedRepo, valid_text
 
 REPO = "acme/app"
@@ -132,13 +131,13 @@ def test_the_control_plane_answers_422_when_agent_lint_fails(api: httpx.Client) 
 def _refusing_validator() -> Callable[..., object]:
     """The control plane's validation, refusing (422) what agent-lint accepts in
     ``agents/refused.yaml``, as a hosted platform stricter than this release's rules would."""
-    from agentsync.localserver import control_plane
+    from agentsync.localserver import configs
 
-    original = control_plane.validate_yaml
+    original = configs.validate_yaml
 
     def validate_yaml(text: str, path: str = "<request>") -> object:
         if path == "agents/refused.yaml":
-            raise Invalid(
+            raise ConfigRejected(
                 [{"rule": "platform", "severity": "error", "message": "refused by the platform",
                   "line": 2, "column": 3, "path": "claude.system"}]
             )  # fmt: skip
@@ -149,7 +148,7 @@ def _refusing_validator() -> Callable[..., object]:
 
 @pytest.fixture
 def stricter_control_plane(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("agentsync.localserver.control_plane.validate_yaml", _refusing_validator())
+    monkeypatch.setattr("agentsync.localserver.configs.validate_yaml", _refusing_validator())
 
 
 @pytest.mark.usefixtures("stricter_control_plane")
@@ -190,7 +189,7 @@ def test_lint_and_the_control_plane_agree_on_hostile_values(name: str) -> None:
     errors = sorted({d.rule for d in linted.diagnostics if d.severity == "error"})
     assert errors, linted
     assert "internal" not in errors
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(ConfigRejected) as refused:
         validate_yaml(text, f"agents/{name}.yaml")
     assert sorted({d["rule"] for d in refused.value.diagnostics()}) == errors
     assert all(len(d.message) < 300 for d in linted.diagnostics)
@@ -201,7 +200,7 @@ def test_a_refused_update_keeps_the_last_good_config_with_its_error(
 ) -> None:
     repo = SyncedRepo(tmp_path, client, REPO)
     repo.commit_and_sync({"agents/refused.yaml": valid_text(1), "agents/fine.yaml": valid_text(2)})
-    monkeypatch.setattr("agentsync.localserver.control_plane.validate_yaml", _refusing_validator())
+    monkeypatch.setattr("agentsync.localserver.configs.validate_yaml", _refusing_validator())
     run = repo.commit_and_sync(
         {"agents/refused.yaml": valid_text(3), "agents/fine.yaml": valid_text(4)}
     )

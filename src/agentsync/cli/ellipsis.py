@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentsync.cli.boundary import ExitCode
-from agentsync.client.errors import Invalid
 from agentsync.errors import AgentsyncError, UsageError
 
 if TYPE_CHECKING:
@@ -30,12 +29,12 @@ def client_from_environment() -> Client:
 def read_config_file(path: Path) -> dict[str, Any]:
     """A config file's mapping, validated here first: errors carry file:line:col."""
     from agentsync.config.loader import load_text
-    from agentsync.lint.validation import validate_yaml
+    from agentsync.lint.validation import ConfigRejected, validate_yaml
 
     text = _read_text(path)
     try:
         validate_yaml(text, str(path))
-    except Invalid as error:
+    except ConfigRejected as error:
         problems = error.detail if isinstance(error.detail, list) else [{"message": error.detail}]
         raise AgentsyncError("; ".join(_at(path, p) for p in problems)) from error
     data = load_text(text, str(path)).data

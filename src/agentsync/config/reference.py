@@ -1,4 +1,5 @@
-"""Facts of the v1 platform that both the model and the rules need, without pydantic.
+"""Facts of the v1 platform that both the model and the rules need, without pydantic, and how
+the platform reads the sizes and durations of ``sandbox.compute``.
 
 Each closed vocabulary is written once, as the ``Literal`` type the model uses; the rules read
 its values as a tuple.
@@ -6,6 +7,7 @@ its values as a tuple.
 
 from __future__ import annotations
 
+import re
 from typing import Literal, get_args
 
 SUPPORTED_VERSIONS = ("v1",)
@@ -41,3 +43,29 @@ TRIGGER_TYPES = ("cron", "react", "mention")
 CPU_MIN, CPU_MAX = 0.125, 16.0
 MEMORY_MIN_MB, MEMORY_MAX_MB = 512, 64 * 1024
 TIMEOUT_MAX_SECONDS = 24 * 3600
+
+# At most 15 digits a number (MAX_AMOUNT): longer is "not a size", never an overflow.
+_SIZE = re.compile(r"(\d{1,15}(?:\.\d{1,15})?)\s*(mb|mib|mi|m|gb|gib|gi|g)?", re.IGNORECASE)
+_DURATION = re.compile(r"(?:(\d{1,15})h)?(?:(\d{1,15})m)?(?:(\d{1,15})s)?", re.IGNORECASE)
+
+
+def memory_mb(value: str | float) -> float | None:
+    """Megabytes of a memory value, or None when it is not a size."""
+    if isinstance(value, int | float):
+        return float(value)
+    match = _SIZE.fullmatch(value.strip())
+    if match is None:
+        return None
+    unit = (match.group(2) or "mb").lower()
+    return float(match.group(1)) * (1024 if unit.startswith("g") else 1)
+
+
+def timeout_seconds(value: str | float) -> float | None:
+    """Seconds of a timeout value, or None when it is not a duration."""
+    if isinstance(value, int | float):
+        return float(value)
+    match = _DURATION.fullmatch(value.strip())
+    if match is None or not any(match.groups()):
+        return None
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)

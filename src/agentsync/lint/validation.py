@@ -2,19 +2,21 @@
 
 A config arrives as YAML (the sync API, ``config_override_yaml``) or as JSON data (an inline
 ``config``, ``config_override``); both get the same rules and the same diagnostics shape as
-``agent-lint --format json``, with secrets masked as agent-lint masks them.
+``agent-lint --format json``, with secrets masked as agent-lint masks them. A config the rules
+refuse raises ``ConfigRejected``; the server answers it with a 422 ``Invalid`` of the same
+detail, sync records its diagnostics.
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from agentsync.client.errors import Invalid
 from agentsync.config.identity import content_identity, normalized, parse_config
 from agentsync.config.loader import Document, load_text
 from agentsync.config.model import AgentConfig
 from agentsync.config.problems import LoadProblem
 from agentsync.config.secrets import mask_secrets
+from agentsync.errors import AgentsyncError
 from agentsync.lint.reporters.json import diagnostic_json
 from agentsync.lint.rules import internal
 from agentsync.lint.runner import lint_document
@@ -24,6 +26,30 @@ from agentsync.lint.settings import Settings
 _SETTINGS = Settings()
 
 
+class ConfigRejected(AgentsyncError):
+    """A config the platform's rules refuse; ``detail`` is a list of diagnostics (the shape of
+    ``agent-lint --format json``) or one message."""
+
+    def __init__(self, detail: str | list[dict[str, Any]]) -> None:
+        self.detail = detail
+        if isinstance(detail, str):
+            super().__init__(detail)
+        else:
+            lines = [
+                f"{d.get('path') or '-'}: {d.get('message')} [{d.get('rule')}]" for d in detail
+            ]
+            super().__init__("invalid config:\n  " + "\n  ".join(lines))
+
+    def diagnostics(self) -> list[dict[str, Any]]:
+        """``detail`` as diagnostics: the list, or the message placed at 1:1."""
+        if isinstance(self.detail, list):
+            return self.detail
+        return [
+            {"rule": "invalid", "severity": "error", "message": self.detail, "line": 1,
+             "column": 1, "path": ""}
+        ]  # fmt: skip
+
+
 class ValidConfig(NamedTuple):
     model: AgentConfig
     data: dict[str, Any]  # normalized: every default filled in
@@ -31,19 +57,21 @@ class ValidConfig(NamedTuple):
 
 
 def validate_document(document: Document) -> ValidConfig:
-    """Validate a loaded document; a 422 ``Invalid`` with diagnostics when it is not valid,
+    """Validate a loaded document; ``ConfigRejected`` with diagnostics when it is not valid,
     whatever the content (never another exception)."""
     if document.kind == "ignored":
-        raise Invalid("not an agent config: the document has no top-level 'ellipsis:' mapping")
+        raise ConfigRejected(
+            "not an agent config: the document has no top-level 'ellipsis:' mapping"
+        )
     result = lint_document(document, _SETTINGS)
     errors = [diagnostic_json(d) for d in result.diagnostics if d.severity == "error"]
     if errors:
-        raise Invalid(errors)
+        raise ConfigRejected(errors)
     try:
         model = parse_config(document.data)
         return ValidConfig(model, normalized(model), content_identity(model))
     except Exception as error:
-        raise Invalid([diagnostic_json(internal.diagnostic(error))]) from error
+        raise ConfigRejected([diagnostic_json(internal.diagnostic(error))]) from error
 
 
 def validate_yaml(text: str, path: str = "<request>") -> ValidConfig:
@@ -52,14 +80,14 @@ def validate_yaml(text: str, path: str = "<request>") -> ValidConfig:
 
 
 def parse_yaml_mapping(text: str, what: str) -> dict[str, Any]:
-    """A YAML mapping from a request field (e.g. ``config_override_yaml``), or a 422."""
+    """A YAML mapping from a request field (``config_override_yaml``), or ``ConfigRejected``."""
     document = load_text(text, what)
     if document.problems:
-        raise Invalid([_problem_json(p, what) for p in document.problems])
+        raise ConfigRejected([_problem_json(p, what) for p in document.problems])
     if document.data is None:
         return {}
     if not isinstance(document.data, dict):
-        raise Invalid(f"{what} must be a YAML mapping")
+        raise ConfigRejected(f"{what} must be a YAML mapping")
     return document.data
 
 
@@ -77,29 +105,5 @@ def _problem_json(problem: LoadProblem, what: str) -> dict[str, Any]:
 def validate_data(data: Any) -> ValidConfig:
     """Validate a config given as data (JSON)."""
     if not isinstance(data, dict):
-        raise Invalid("config must be a JSON object")
+        raise ConfigRejected("config must be a JSON object")
     return validate_document(Document("<request>", "", data, {}, [], "config"))
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` onto ``base``: mappings merge key by key; lists and scalars replace."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def clamp_limits(
-    data: dict[str, Any], max_run: float | None
-) -> tuple[dict[str, Any], dict[str, float | None] | None]:
-    """Clamp ``limits.run`` to the platform maximum; also return the requested limits if so."""
-    limits = dict(data.get("limits") or {})
-    run = limits.get("run")
-    if max_run is None or run is None or run <= max_run:
-        return data, None
-    requested = dict(limits)
-    limits["run"] = max_run
-    return {**data, "limits": limits}, requested

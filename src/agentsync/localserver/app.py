@@ -39,14 +39,10 @@ from agentsync.client.errors import ControlPlaneError, Invalid, NotFound, Unauth
 from agentsync.client.records import FINAL_STATUSES, AgentConfigRecord, Run, new_id
 from agentsync.config.schema import load as load_schema
 from agentsync.localserver import cli_frames
-from agentsync.localserver.control_plane import (
-    Budget,
-    ControlPlane,
-    ReplayRequest,
-    StartRunRequest,
-    Usage,
-    VariableInfo,
-)
+from agentsync.localserver.budgets import Budget, Usage
+from agentsync.localserver.control_plane import ControlPlane
+from agentsync.localserver.runs import ReplayRequest, StartRunRequest
+from agentsync.localserver.variables import VariableInfo
 
 LOG = logging.getLogger("agentsync.localserver")
 MAX_BODY_BYTES = 1024 * 1024
@@ -289,7 +285,7 @@ def create_app(
     @app.post("/v1/agents/runs", status_code=201, response_model=Run)
     async def start_run(request: Request, body: StartRunRequest, who: Authenticated) -> Response:
         return await idempotent(
-            request, who, lambda: control_plane.start_run(body, who.source), 201
+            request, who, lambda: control_plane.runs.start(body, who.source), 201
         )
 
     @app.get("/v1/agents/runs", response_model=RunList)
@@ -302,7 +298,7 @@ def create_app(
         end: str | None = None,
         limit: Annotated[int, Query(ge=1)] = 50,
     ) -> RunList:
-        runs = control_plane.list_runs(
+        runs = control_plane.runs.find(
             config_id=config_id,
             sources=source or [],
             days=days,
@@ -314,19 +310,19 @@ def create_app(
 
     @app.get("/v1/agents/runs/{run_id}", response_model=Run)
     async def get_run(run_id: str, who: Authenticated) -> Run:
-        return control_plane.get_run(run_id)
+        return control_plane.runs.get(run_id)
 
     @app.post("/v1/agents/runs/{run_id}/replay", status_code=201, response_model=Run)
     async def replay_run(
         run_id: str, request: Request, body: ReplayRequest, who: Authenticated
     ) -> Response:
         return await idempotent(
-            request, who, lambda: control_plane.replay(run_id, body, who.source), 201
+            request, who, lambda: control_plane.runs.replay(run_id, body, who.source), 201
         )
 
     @app.post("/v1/agents/runs/{run_id}/cancel", response_model=Run)
     async def cancel_run(run_id: str, request: Request, who: Authenticated) -> Response:
-        return await idempotent(request, who, lambda: control_plane.cancel(run_id))
+        return await idempotent(request, who, lambda: control_plane.runs.cancel(run_id))
 
     # configs -----------------------------------------------------------------------------
 
@@ -336,13 +332,15 @@ def create_app(
 
     @app.get("/v1/agents/configs/{config_id}", response_model=AgentConfigRecord)
     async def get_config(config_id: str, who: Authenticated) -> AgentConfigRecord:
-        return control_plane.get_config(config_id)
+        return control_plane.configs.get(config_id)
 
     # the sync API ---------------------------------------------------------------------------
 
     @app.put("/v1/sync/configs", response_model=AgentConfigRecord)
     async def sync_put(body: SyncPutRequest, who: Authenticated) -> JSONResponse:
-        record, created = control_plane.sync_put(body.repository, body.path, body.yaml, body.commit)
+        record, created = control_plane.configs.put(
+            body.repository, body.path, body.yaml, body.commit
+        )
         return JSONResponse(_dump(record), 201 if created else 200)
 
     @app.get("/v1/sync/configs", response_model=SyncConfigList)
@@ -367,15 +365,17 @@ def create_app(
     async def sync_move(
         config_id: str, body: MoveRequest, request: Request, who: Authenticated
     ) -> Response:
-        return await idempotent(request, who, lambda: control_plane.sync_move(config_id, body.path))
+        return await idempotent(
+            request, who, lambda: control_plane.configs.move(config_id, body.path)
+        )
 
     @app.delete("/v1/sync/configs/{config_id}", response_model=AgentConfigRecord)
     async def sync_delete(config_id: str, who: Authenticated) -> AgentConfigRecord:
-        return control_plane.sync_delete(config_id)
+        return control_plane.configs.delete(config_id)
 
     @app.post("/v1/sync/configs/{config_id}/restore", response_model=AgentConfigRecord)
     async def sync_restore(config_id: str, request: Request, who: Authenticated) -> Response:
-        return await idempotent(request, who, lambda: control_plane.sync_restore(config_id))
+        return await idempotent(request, who, lambda: control_plane.configs.restore(config_id))
 
     @app.post("/v1/sync/configs/{config_id}/error", response_model=AgentConfigRecord)
     async def sync_error(
@@ -384,7 +384,7 @@ def create_app(
         return await idempotent(
             request,
             who,
-            lambda: control_plane.sync_error(
+            lambda: control_plane.configs.set_sync_error(
                 config_id, body.message, body.commit, body.diagnostics
             ),
         )
@@ -409,27 +409,27 @@ def create_app(
 
     @app.get("/v1/sandboxes/variables", response_model=VariableList)
     async def list_variables(who: Authenticated) -> VariableList:
-        return VariableList(variables=control_plane.list_variables())
+        return VariableList(variables=control_plane.variables.infos())
 
     @app.put("/v1/sandboxes/variables", response_model=VariableList)
     async def put_variables(body: VariablesPut, who: Authenticated) -> VariableList:
         pairs = [(v.name, v.value) for v in body.variables]
-        return VariableList(variables=control_plane.put_variables(pairs))
+        return VariableList(variables=control_plane.variables.put(pairs))
 
     @app.delete("/v1/sandboxes/variables/{name}", response_model=VariableList)
     async def delete_variable(name: str, who: Authenticated) -> VariableList:
-        control_plane.delete_variable(name)
-        return VariableList(variables=control_plane.list_variables())
+        control_plane.variables.delete(name)
+        return VariableList(variables=control_plane.variables.infos())
 
     # budget and usage -----------------------------------------------------------------------
 
     @app.get("/v1/budget", response_model=Budget)
     async def budget(who: Authenticated) -> Budget:
-        return control_plane.budget()
+        return control_plane.budgets.account()
 
     @app.get("/v1/usage", response_model=Usage)
     async def usage(who: Authenticated, days: Annotated[int, Query(ge=1, le=366)] = 30) -> Usage:
-        return control_plane.usage(days)
+        return control_plane.budgets.usage(days)
 
     # misc ---------------------------------------------------------------------------------
 
@@ -489,8 +489,8 @@ def create_app(
         """The run's log after ``after_seq``, live, until the run ends, as tagged items:
         ``("event", event)``, ``("heartbeat", None)`` after 20 s of quiet, and ``("wake", None)``
         when the run changed without logging (a status change)."""
-        control_plane.get_run(run_id)
-        wake = control_plane.bus.subscribe(run_id)
+        control_plane.runs.get(run_id)
+        wake = control_plane.runs.bus.subscribe(run_id)
         try:
             while True:
                 wake.clear()
@@ -500,7 +500,7 @@ def create_app(
                     yield "event", event.model_dump()
                 if events:
                     continue
-                if control_plane.get_run(run_id).status in FINAL_STATUSES:
+                if control_plane.runs.get(run_id).status in FINAL_STATUSES:
                     if not control_plane.store.events_after(run_id, after_seq):
                         return
                     continue
@@ -510,13 +510,13 @@ def create_app(
                 except TimeoutError:
                     yield "heartbeat", None
         finally:
-            control_plane.bus.unsubscribe(run_id, wake)
+            control_plane.runs.bus.unsubscribe(run_id, wake)
 
     @app.get("/v1/runs/{run_id}/events")
     async def events_sse(
         run_id: str, who: Authenticated, after_seq: AfterSeq = 0
     ) -> StreamingResponse:
-        control_plane.get_run(run_id)
+        control_plane.runs.get(run_id)
 
         async def lines() -> AsyncIterator[bytes]:
             async for kind, event in _follow(run_id, after_seq):
@@ -583,11 +583,11 @@ def create_app(
                 await websocket.send_json({"type": "heartbeat"})
 
     async def _stream_cli_frames(websocket: WebSocket, run_id: str, after_seq: int) -> None:
-        status: str = control_plane.get_run(run_id).status
+        status: str = control_plane.runs.get(run_id).status
         await websocket.send_json(cli_frames.status_frame(status))
 
         def read_status() -> str:
-            return control_plane.get_run(run_id).status
+            return control_plane.runs.get(run_id).status
 
         async for kind, event in _follow(run_id, after_seq):
             current = cli_frames.announced_status(kind, event, read_status)
@@ -597,7 +597,7 @@ def create_app(
             if kind == "event":
                 for frame in cli_frames.output_frames(event):
                     await websocket.send_json(frame)
-        await websocket.send_json(cli_frames.done_frame(control_plane.get_run(run_id)))
+        await websocket.send_json(cli_frames.done_frame(control_plane.runs.get(run_id)))
 
     from agentsync.localserver.dialects import dialect_router  # imports this module
 

@@ -45,8 +45,9 @@ from agentsync.client.errors import Conflict, Invalid, NotFound
 from agentsync.client.records import FINAL_EVENTS, Run, new_id
 from agentsync.config.variables import name_problem
 from agentsync.localserver.app import Authenticated, Caller, utc_instant
-from agentsync.localserver.control_plane import ControlPlane, StartRunRequest
+from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.runners import MILLICENTS_PER_USD, RunContext, Runner, RunOutcome
+from agentsync.localserver.runs import StartRunRequest
 
 Dialect = Literal["deployments", "threads", "ambient"]
 MAX_INPUT_BYTES = 32 * 1024  # 003: interactive input
@@ -173,9 +174,9 @@ class _DialectRunner:
 
 
 def _dialect_runner(control_plane: ControlPlane) -> _DialectRunner:
-    if not isinstance(control_plane.runner, _DialectRunner):
-        control_plane.runner = _DialectRunner(control_plane.runner)
-    return control_plane.runner
+    if not isinstance(control_plane.runs.runner, _DialectRunner):
+        control_plane.runs.runner = _DialectRunner(control_plane.runs.runner)
+    return control_plane.runs.runner
 
 
 def inputs_of(control_plane: ControlPlane) -> Inputs:
@@ -399,7 +400,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
 
     def start(config: dict[str, Any], metadata: dict[str, str], who: Caller) -> Run:
         request = StartRunRequest(config=config, metadata=metadata)
-        return control_plane.start_run(request, who.source)
+        return control_plane.runs.start(request, who.source)
 
     # deployments (001) ---------------------------------------------------------------------
 
@@ -524,7 +525,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
     async def cancel_deployment_run(deployment_id: str, run_id: str, who: Authenticated) -> Any:
         run = deployment_run_of(deployment_id, run_id)
         envs_runner.drop(run.metadata.get("envs_ref"))
-        return deployment_run(control_plane.cancel(run_id))
+        return deployment_run(control_plane.runs.cancel(run_id))
 
     # threads (003) -------------------------------------------------------------------------
 
@@ -629,7 +630,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
     @router.post("/v1/runs/{run_id}:cancel", response_model=Ok, tags=["dialect: threads (003)"])
     async def cancel_thread_run(run_id: str, who: Authenticated) -> Ok:
         run_of("threads", run_id)
-        control_plane.cancel(run_id)
+        control_plane.runs.cancel(run_id)
         return Ok()
 
     @router.post("/v1/runs/{run_id}/input", response_model=Ok, tags=["dialect: threads (003)"])

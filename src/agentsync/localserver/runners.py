@@ -27,8 +27,8 @@ from typing import IO, Any, NamedTuple, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentsync.client.records import Run
+from agentsync.config.reference import timeout_seconds
 from agentsync.config.variables import name_problem
-from agentsync.lint.rules.sandbox_compute import timeout_seconds
 from agentsync.money import dollars, money
 
 MILLICENTS_PER_USD = 100_000

@@ -142,7 +142,7 @@ class CronScheduler:
 
     def _fire(self, config_id: str, schedule: str, due: datetime) -> Run | None:
         try:
-            run = self.control_plane.start_cron_run(config_id, schedule, due)
+            run = self.control_plane.runs.start_cron(config_id, schedule, due)
         except ControlPlaneError as error:
             logger.warning("cron run of config %s (%s) refused: %s", config_id, schedule, error)
             return None

@@ -25,9 +25,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from agentsync.localserver.app import create_app
-from agentsync.localserver.control_plane import ControlPlane, ServerSettings
+from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.runners import DryRunRunner, Runner
 from agentsync.localserver.scheduler import CronScheduler
+from agentsync.localserver.settings import ServerSettings
 from agentsync.localserver.store import SQLiteStore
 from agentsync.localserver.vault import Vault
 from agentsync.uvicorn_logs import hide_query_strings

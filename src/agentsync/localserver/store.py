@@ -1,9 +1,8 @@
 """Storage of the local control plane: configs, runs and their events, idempotency keys,
 sandbox variables (encrypted by the caller), repository sync state and cron state.
 
-``Store`` is the interface the server codes against; ``SQLiteStore`` implements it with the
-standard library (one connection, WAL, a lock: the server is one process), in a file only its
-owner may open (:mod:`agentsync.sqlite_files`). Its schema is
+``SQLiteStore`` keeps them with the standard library (one connection, WAL, a lock: the server
+is one process), in a file only its owner may open (:mod:`agentsync.sqlite_files`). Its schema is
 :mod:`agentsync.localserver.migrations`, applied when the store opens.
 """
 
@@ -15,7 +14,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from agentsync.client.records import (
     DERIVED_CONFIG_FIELDS,
@@ -32,70 +31,12 @@ from agentsync.sqlite_files import make_private
 BUSY_TIMEOUT = 30.0  # seconds to wait for another process's write lock (e.g. a migration)
 
 
-class Store(Protocol):
-    """The storage interface of the control plane."""
-
-    def close(self) -> None: ...
-
-    # configs
-    def insert_config(self, record: AgentConfigRecord) -> None: ...
-    def replace_config(self, record: AgentConfigRecord) -> None: ...
-    def get_config(self, config_id: str) -> AgentConfigRecord | None: ...
-    def config_at(self, repository: str, path: str) -> AgentConfigRecord | None: ...
-    def list_configs(
-        self,
-        *,
-        repository: str | None = None,
-        include_deleted: bool = False,
-        limit: int = 100,
-        after_id: str | None = None,
-    ) -> list[AgentConfigRecord]: ...
-
-    # runs and events
-    def insert_run(self, run: Run) -> None: ...
-    def replace_run(self, run: Run) -> None: ...
-    def get_run(self, run_id: str) -> Run | None: ...
-    def list_runs(
-        self,
-        *,
-        config_id: str | None = None,
-        sources: Sequence[str] = (),
-        start: str | None = None,
-        end: str | None = None,
-        limit: int = 50,
-    ) -> list[Run]: ...
-    def append_event(self, run_id: str, type_: str, data: dict[str, Any]) -> RunEvent: ...
-    def finish_run(self, run: Run, type_: str, data: dict[str, Any]) -> RunEvent: ...
-    def events_after(self, run_id: str, after_seq: int, limit: int = 1000) -> list[RunEvent]: ...
-
-    # idempotency
-    def recorded_response(self, scope: str, key: str) -> tuple[str, int, Any] | None: ...
-    def record_response(
-        self, scope: str, key: str, fingerprint: str, status: int, body: Any
-    ) -> None: ...
-
-    # sandbox variables (values arrive encrypted)
-    def put_variable(self, name: str, encrypted: bytes) -> None: ...
-    def get_variable(self, name: str) -> bytes | None: ...
-    def list_variables(self) -> list[dict[str, str]]: ...
-    def delete_variable(self, name: str) -> bool: ...
-
-    # sync and cron state
-    def repository_commit(self, repository: str) -> str | None: ...
-    def set_repository_commit(self, repository: str, commit: str) -> None: ...
-    def cron_next_fire(self, config_id: str, schedule: str) -> str | None: ...
-    def set_cron_next_fire(self, config_id: str, schedule: str, next_fire_at: str) -> None: ...
-    def forget_cron(self, config_id: str) -> None: ...
-    def cron_entries(self) -> list[tuple[str, str, str]]: ...
-    def forget_cron_schedule(self, config_id: str, schedule: str) -> None: ...
-
-
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"))
 
 
 class SQLiteStore(Migrated):
-    """``Store`` on one SQLite file (``:memory:`` for a throwaway server)."""
+    """The control plane's storage on one SQLite file (``:memory:`` for a throwaway server)."""
 
     MIGRATIONS = MIGRATIONS
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from agentsync.client.errors import Invalid
 from agentsync.config.files import unreadable_document
 from agentsync.config.loader import Document, load_bytes
 from agentsync.lint.reporters.json import diagnostic_json
 from agentsync.lint.rules import internal
-from agentsync.lint.validation import validate_document
+from agentsync.lint.validation import ConfigRejected, validate_document
 from agentsync.sync.model import DesiredFile, Snapshot
 
 
@@ -41,6 +40,6 @@ def _desired(path: str, load: Callable[[], Document]) -> DesiredFile:
         return DesiredFile(path, "ignored", document.text)
     try:
         valid = validate_document(document)
-    except Invalid as error:
+    except ConfigRejected as error:
         return DesiredFile(path, "invalid", document.text, diagnostics=tuple(error.diagnostics()))
     return DesiredFile(path, "valid", document.text, valid.identity, valid.data)

@@ -23,7 +23,6 @@ Fixed::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import NamedTuple, TypeGuard
 
@@ -33,6 +32,8 @@ from agentsync.config.reference import (
     MEMORY_MAX_MB,
     MEMORY_MIN_MB,
     TIMEOUT_MAX_SECONDS,
+    memory_mb,
+    timeout_seconds,
 )
 from agentsync.config.secrets import shortened
 from agentsync.lint.context import LintContext
@@ -44,32 +45,7 @@ SEVERITY: Severity = "error"
 SUMMARY = "sandbox.compute must be within the platform's bounds"
 FROM_SCHEMA = False
 
-# At most 15 digits a number (MAX_AMOUNT): longer is "not a size", never an overflow.
-_SIZE = re.compile(r"(\d{1,15}(?:\.\d{1,15})?)\s*(mb|mib|mi|m|gb|gib|gi|g)?", re.IGNORECASE)
-_DURATION = re.compile(r"(?:(\d{1,15})h)?(?:(\d{1,15})m)?(?:(\d{1,15})s)?", re.IGNORECASE)
 _NOT_CLAMPED = "the platform rejects it rather than clamping it"
-
-
-def memory_mb(value: str | float) -> float | None:
-    """Megabytes of a memory value, or None when it is not a size."""
-    if isinstance(value, int | float):
-        return float(value)
-    match = _SIZE.fullmatch(value.strip())
-    if match is None:
-        return None
-    unit = (match.group(2) or "mb").lower()
-    return float(match.group(1)) * (1024 if unit.startswith("g") else 1)
-
-
-def timeout_seconds(value: str | float) -> float | None:
-    """Seconds of a timeout value, or None when it is not a duration."""
-    if isinstance(value, int | float):
-        return float(value)
-    match = _DURATION.fullmatch(value.strip())
-    if match is None or not any(match.groups()):
-        return None
-    hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return float(hours * 3600 + minutes * 60 + seconds)
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
