@@ -48,6 +48,7 @@ from agentsync.localserver.http_api import (
 
 LOG = logging.getLogger("agentsync.localserver")
 HEARTBEAT_SECONDS = 20.0
+SSE_LINE_END = "\n"  # sse-starlette's default is CRLF; the stream has always sent LF
 WS_CLOSE_NORMAL, WS_CLOSE_SERVER_ERROR = 1000, 1011
 WS_CLOSE_BAD_CREDENTIALS, WS_CLOSE_NOT_ALLOWED, WS_CLOSE_INVALID = 4401, 4403, 4422
 CLI_USER_AGENT_PREFIX = "ellipsis-cli/"
@@ -101,11 +102,12 @@ async def events_sse(
     async def messages() -> AsyncIterator[ServerSentEvent]:
         async for kind, event in follow(control_plane, run_id, after_seq):
             if kind == "heartbeat":
-                yield ServerSentEvent(comment="heartbeat", sep="\n")
+                yield ServerSentEvent(comment="heartbeat", sep=SSE_LINE_END)
             elif kind == "event":
-                yield ServerSentEvent(json.dumps(event), id=str(event["seq"]), sep="\n")
+                yield ServerSentEvent(json.dumps(event), id=str(event["seq"]), sep=SSE_LINE_END)
 
-    return EventSourceResponse(messages(), headers={"Cache-Control": "no-cache"}, ping=0, sep="\n")
+    # ping=0: the follow loop sends the heartbeat, only when the stream is quiet.
+    return EventSourceResponse(messages(), headers={"Cache-Control": "no-cache"}, ping=0)
 
 
 # the WebSocket --------------------------------------------------------------------------------
