@@ -140,7 +140,7 @@ async def create_deployment_run(
     body: DeploymentRunCreate,
     who: Authenticated,
     control_plane: ControlPlaneDep,
-    once: Idempotent,
+    idempotency: Idempotent,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1)],
 ) -> JSONResponse:
     envs = body.envs or {}
@@ -172,7 +172,7 @@ async def create_deployment_run(
             raise
         return deployment_run(control_plane, run)
 
-    return await once.reply(create, 201, body=body, namespace="deployments")
+    return await idempotency.reply(create, 201, body=body, namespace="deployments")
 
 
 @router.get(

@@ -30,9 +30,12 @@ class RunList(BaseModel):
 
 @router.post("/v1/agents/runs", status_code=201, response_model=Run)
 async def start_run(
-    body: StartRunRequest, who: Authenticated, control_plane: ControlPlaneDep, once: Idempotent
+    body: StartRunRequest,
+    who: Authenticated,
+    control_plane: ControlPlaneDep,
+    idempotency: Idempotent,
 ) -> Response:
-    return await once.reply(lambda: control_plane.start_run(body, who.source), 201)
+    return await idempotency.reply(lambda: control_plane.start_run(body, who.source), 201)
 
 
 @router.get("/v1/agents/runs", response_model=RunList)
@@ -68,13 +71,13 @@ async def replay_run(
     body: ReplayRequest,
     who: Authenticated,
     control_plane: ControlPlaneDep,
-    once: Idempotent,
+    idempotency: Idempotent,
 ) -> Response:
-    return await once.reply(lambda: control_plane.replay(run_id, body, who.source), 201)
+    return await idempotency.reply(lambda: control_plane.replay(run_id, body, who.source), 201)
 
 
 @router.post("/v1/agents/runs/{run_id}/cancel", response_model=Run)
 async def cancel_run(
-    run_id: str, who: Authenticated, control_plane: ControlPlaneDep, once: Idempotent
+    run_id: str, who: Authenticated, control_plane: ControlPlaneDep, idempotency: Idempotent
 ) -> Response:
-    return await once.reply(lambda: control_plane.cancel(run_id))
+    return await idempotency.reply(lambda: control_plane.cancel(run_id))

@@ -80,9 +80,9 @@ async def sync_move(
     body: MoveRequest,
     who: Authenticated,
     control_plane: ControlPlaneDep,
-    once: Idempotent,
+    idempotency: Idempotent,
 ) -> Response:
-    return await once.reply(lambda: control_plane.sync_move(config_id, body.path))
+    return await idempotency.reply(lambda: control_plane.sync_move(config_id, body.path))
 
 
 @router.delete("/v1/sync/configs/{config_id}", response_model=AgentConfigRecord)
@@ -94,9 +94,9 @@ async def sync_delete(
 
 @router.post("/v1/sync/configs/{config_id}/restore", response_model=AgentConfigRecord)
 async def sync_restore(
-    config_id: str, who: Authenticated, control_plane: ControlPlaneDep, once: Idempotent
+    config_id: str, who: Authenticated, control_plane: ControlPlaneDep, idempotency: Idempotent
 ) -> Response:
-    return await once.reply(lambda: control_plane.sync_restore(config_id))
+    return await idempotency.reply(lambda: control_plane.sync_restore(config_id))
 
 
 @router.post("/v1/sync/configs/{config_id}/error", response_model=AgentConfigRecord)
@@ -105,9 +105,9 @@ async def sync_error(
     body: SyncErrorRequest,
     who: Authenticated,
     control_plane: ControlPlaneDep,
-    once: Idempotent,
+    idempotency: Idempotent,
 ) -> Response:
-    return await once.reply(
+    return await idempotency.reply(
         lambda: control_plane.sync_error(config_id, body.message, body.commit, body.diagnostics)
     )
 
