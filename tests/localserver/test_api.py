@@ -13,6 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from agentsync.localserver.routers import events as events_router
 from agentsync.localserver.server import LocalServer
 
 from .conftest import API_KEY, VALID_YAML, SteppedRunner, wait_for_final
@@ -451,6 +452,34 @@ def test_sse_resumes_with_after_seq(
     assert everything[-1]["type"] == "run.completed"
     assert set(everything[0]) == {"seq", "type", "data", "created_at"}
     assert [e["seq"] for e in read(5)] == [6, 7, 8]
+
+
+def test_the_event_stream_sends_an_id_and_a_data_line_per_event_and_heartbeat_comments(
+    stepped: tuple[LocalServer, SteppedRunner, httpx.Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, runner, api = stepped
+    monkeypatch.setattr(events_router, "HEARTBEAT_SECONDS", 0.05)
+    run = api.post("/v1/agents/runs", json={"template_id": "pr-review"}).json()
+    with api.stream("GET", f"/v1/runs/{run['id']}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        assert stream.headers["cache-control"] == "no-cache"
+        chunks = stream.iter_raw()
+        first = b""
+        while b": heartbeat\n\n" not in first:  # the run is quiet until released
+            first += next(chunks)
+        runner.release.release(6)
+        raw = (first + b"".join(chunks)).decode()
+    messages = raw.split("\n\n")
+    assert messages[-1] == ""  # the stream ends after the last message, when the run ends
+    heartbeats = [m for m in messages if m == ": heartbeat"]
+    events = [m.split("\n") for m in messages[:-1] if m != ": heartbeat"]
+    assert heartbeats
+    assert "\r" not in raw
+    for seq, (id_line, data_line) in enumerate(events, start=1):
+        assert id_line == f"id: {seq}"
+        assert json.loads(data_line.removeprefix("data: "))["seq"] == seq
+    assert len(events) == 8
+    assert json.loads(events[-1][1][6:])["type"] == "run.completed"
 
 
 def test_cancel_a_live_run(stepped: tuple[LocalServer, SteppedRunner, httpx.Client]) -> None:

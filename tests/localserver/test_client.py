@@ -37,7 +37,7 @@ from agentsync.client.records import FINAL_STATUSES, Run
 from agentsync.client.settings import Settings, load_settings
 from agentsync.errors import UsageError
 from agentsync.http.retry import parse_retry_after
-from agentsync.localserver import app as app_module
+from agentsync.localserver.routers import events as events_module
 from agentsync.localserver.runners import RunContext, RunOutcome
 from agentsync.localserver.server import LocalServer, free_port
 
@@ -721,7 +721,7 @@ def test_heartbeats_keep_a_quiet_stream_alive(
     stepped: tuple[LocalServer, SteppedRunner, Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, runner, client = stepped
-    monkeypatch.setattr(app_module, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(events_module, "HEARTBEAT_SECONDS", 0.05)
     client.silence_timeout = 0.5
     run = client.start_run(template_id="pr-review")
     threading.Timer(1.2, runner.release.release, (6,)).start()

@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from agentsync.localserver.cli_frames import announced_status
+from agentsync.localserver.routers.events import announced_status
 from agentsync.localserver.server import LocalServer
 
 from .conftest import API_KEY, SteppedRunner

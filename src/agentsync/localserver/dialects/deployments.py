@@ -1,0 +1,227 @@
+"""The agent deployments dialect (the platform's agent deployments API):
+
+    POST /v1/agent-deployments/{deployment_id}/runs           (needs Idempotency-Key)
+    ours: GET .../runs, GET .../runs/{run_id}, POST .../runs/{run_id}/cancel
+
+A create's ``input`` becomes the run's prompt; ``envs`` are write-only
+(:mod:`~agentsync.localserver.dialects.runner`): the idempotency fingerprint leaves them out,
+so a retry that differs only in ``envs`` replays the first response. A name that is not an
+environment variable name, or that changes how a process starts
+(``agentsync.config.variables``), is a 422 naming it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from agentsync.client.errors import Invalid, NotFound
+from agentsync.client.records import Run
+from agentsync.config.variables import name_problem
+from agentsync.localserver.control_plane import ControlPlane
+from agentsync.localserver.dialects.common import (
+    MAX_LIST,
+    created_by,
+    page,
+    run_of,
+    runs_of,
+    start,
+    times,
+)
+from agentsync.localserver.dialects.runner import dialect_runner
+from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, Idempotent
+
+DeploymentStatus = Literal[
+    "queued", "starting", "installing", "running", "succeeded", "failed", "cancelled", "timed_out"
+]
+_DEPLOYMENT_STATUS: dict[str, DeploymentStatus] = {
+    "scheduled": "queued",
+    "creating_sandbox": "starting",
+    "running": "running",
+    "completed": "succeeded",
+    "error": "failed",
+    "stopped": "failed",
+    "cancelled": "cancelled",
+}
+router = APIRouter(tags=["dialect: agent deployments (001)"])
+
+
+class DeploymentRunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version_id: str | None = None
+    input: dict[str, Any] = Field(default_factory=dict)
+    envs: dict[str, StrictStr] | None = Field(default=None, json_schema_extra={"writeOnly": True})
+    retain_on_failure: bool | None = None
+    retention_seconds: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+class DeploymentRun(BaseModel):
+    id: str
+    deployment_id: str
+    version_id: str
+    mode: Literal["job", "service"]
+    status: DeploymentStatus
+    input: dict[str, Any]
+    created_at: str
+    updated_at: str
+    retain_on_failure: bool | None = None
+    retention_seconds: int | None = None
+    sandbox_id: str | None = None
+    process_id: int | None = None
+    exit_code: int | None = None
+    failure_reason: str | None = None
+    output_manifest: dict[str, Any] = Field(default_factory=dict)
+    started_at: str | None = None
+    completed_at: str | None = None
+    idempotency_key: str | None = None
+
+
+class DeploymentRunList(BaseModel):
+    """Ours: the API reference has no list; pages follow ``next_cursor``."""
+
+    runs: list[DeploymentRun]
+    next_cursor: str | None
+
+
+def deployment_status(run: Run) -> DeploymentStatus:
+    if run.status == "error" and (run.status_reason or "").startswith("timed out"):
+        return "timed_out"
+    return _DEPLOYMENT_STATUS[run.status]
+
+
+def deployment_run(control_plane: ControlPlane, run: Run) -> DeploymentRun:
+    """``run`` in the dialect's shape."""
+    meta = run.metadata
+    started, completed = times(control_plane, run.id)
+    status = deployment_status(run)
+    failed = status in ("failed", "timed_out", "cancelled")
+    retention = meta.get("retention_seconds")
+    retain = meta.get("retain_on_failure")
+    return DeploymentRun(
+        id=run.id,
+        deployment_id=meta.get("deployment_id", ""),
+        version_id=meta.get("version_id", "latest"),
+        mode="job",
+        status=status,
+        input=json.loads(meta.get("input", "{}")),
+        created_at=run.created_at,
+        updated_at=run.updated_at,
+        retain_on_failure=None if retain is None else retain == "true",
+        retention_seconds=None if retention is None else int(retention),
+        exit_code={"succeeded": 0, "failed": 1, "timed_out": 124}.get(status),
+        failure_reason=run.status_reason if failed else None,
+        output_manifest={"outputs": [{"type": "text", "text": run.output}]}
+        if run.output is not None
+        else {},
+        started_at=started,
+        completed_at=completed,
+        idempotency_key=meta.get("idempotency_key"),
+    )
+
+
+def check_envs(envs: dict[str, str]) -> None:
+    """A 422 naming each refused name, and each name whose value holds a NUL, never a value."""
+    problems = [f"envs: {p}" for name in sorted(envs) if (p := name_problem(name)) is not None]
+    nul = sorted(name for name, value in envs.items() if "\0" in value)
+    problems += [f"envs: the value of {name} holds a NUL character" for name in nul]
+    if problems:
+        raise Invalid("; ".join(problems)[:1000])
+
+
+@router.post("/v1/agent-deployments/{deployment_id}/runs", status_code=201,
+             response_model=DeploymentRun)  # fmt: skip
+async def create_deployment_run(
+    deployment_id: str,
+    body: DeploymentRunCreate,
+    who: Authenticated,
+    control_plane: ControlPlaneDep,
+    idempotency: Idempotent,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1)],
+) -> JSONResponse:
+    envs = body.envs or {}
+    check_envs(envs)
+
+    def create() -> DeploymentRun:
+        metadata = {
+            "dialect": "deployments",
+            "deployment_id": deployment_id,
+            "version_id": body.version_id or "latest",
+            "input": json.dumps(body.input, sort_keys=True),
+            "idempotency_key": idempotency_key,
+            "created_by": created_by(who),
+        }
+        if body.retain_on_failure is not None:
+            metadata["retain_on_failure"] = str(body.retain_on_failure).lower()
+        if body.retention_seconds is not None:
+            metadata["retention_seconds"] = str(body.retention_seconds)
+        envs_runner = dialect_runner(control_plane)
+        ref = envs_runner.hold(envs) if envs else None
+        if ref is not None:
+            metadata["envs_ref"] = ref
+        system = json.dumps(body.input, sort_keys=True) if body.input else "Run the agent."
+        name = f"deployment {deployment_id}"[:100]
+        try:
+            run = start(control_plane, name, system, metadata, who)
+        except BaseException:
+            envs_runner.drop(ref)
+            raise
+        return deployment_run(control_plane, run)
+
+    return await idempotency.reply(create, 201, body=body, namespace="deployments")
+
+
+@router.get(
+    "/v1/agent-deployments/{deployment_id}/runs",
+    response_model=DeploymentRunList,
+    summary="List a deployment's runs (ours: not in its API reference)",
+)
+async def list_deployment_runs(
+    deployment_id: str,
+    who: Authenticated,
+    control_plane: ControlPlaneDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
+    cursor: str | None = None,
+) -> DeploymentRunList:
+    runs = runs_of(
+        control_plane, "deployments", lambda r: r.metadata.get("deployment_id") == deployment_id
+    )
+    kept, next_cursor = page(runs, cursor, limit)
+    return DeploymentRunList(
+        runs=[deployment_run(control_plane, r) for r in kept], next_cursor=next_cursor
+    )
+
+
+def _deployment_run_of(control_plane: ControlPlane, deployment_id: str, run_id: str) -> Run:
+    run = run_of(control_plane, "deployments", run_id)
+    if run.metadata.get("deployment_id") != deployment_id:
+        raise NotFound(f"run {run_id} not found in deployment {deployment_id}")
+    return run
+
+
+@router.get(
+    "/v1/agent-deployments/{deployment_id}/runs/{run_id}",
+    response_model=DeploymentRun,
+    summary="Get a run (ours: not in its API reference)",
+)
+async def get_deployment_run(
+    deployment_id: str, run_id: str, who: Authenticated, control_plane: ControlPlaneDep
+) -> Any:
+    return deployment_run(control_plane, _deployment_run_of(control_plane, deployment_id, run_id))
+
+
+@router.post(
+    "/v1/agent-deployments/{deployment_id}/runs/{run_id}/cancel",
+    response_model=DeploymentRun,
+    summary="Cancel a run (ours: not in its API reference)",
+)
+async def cancel_deployment_run(
+    deployment_id: str, run_id: str, who: Authenticated, control_plane: ControlPlaneDep
+) -> Any:
+    run = _deployment_run_of(control_plane, deployment_id, run_id)
+    dialect_runner(control_plane).drop(run.metadata.get("envs_ref"))
+    return deployment_run(control_plane, control_plane.runs.cancel(run_id))

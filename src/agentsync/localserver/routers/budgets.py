@@ -1,0 +1,26 @@
+"""The account's budget (``/v1/budget``) and its usage over the last days (``/v1/usage``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from agentsync.localserver.budgets import Budget, Usage
+from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+
+router = APIRouter()
+
+
+@router.get("/v1/budget", response_model=Budget)
+async def budget(who: Authenticated, control_plane: ControlPlaneDep) -> Budget:
+    return control_plane.budgets.account()
+
+
+@router.get("/v1/usage", response_model=Usage)
+async def usage(
+    who: Authenticated,
+    control_plane: ControlPlaneDep,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> Usage:
+    return control_plane.budgets.usage(days)

@@ -1,0 +1,40 @@
+"""The caller (``/v1/me``: who the credential is), and the platform's device login
+(``/v1/cli-auth``), which the local control plane answers with how to authenticate instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from agentsync.client.errors import ControlPlaneError
+from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+
+router = APIRouter()
+
+
+@router.get("/v1/me")
+async def me(who: Authenticated, control_plane: ControlPlaneDep) -> dict[str, Any]:
+    """Who the credential is; the platform CLI builds its links from ``customer_login``."""
+    settings = control_plane.settings
+    return {
+        "customer_id": settings.customer_id,
+        "customer_login": settings.customer_login,
+        "user_id": None,
+        "gh_user": None,
+        "api_key_id": f"key_{who.scope}" if who.source == "api" else None,
+        "sandbox_id": None,
+        "credential": who.source,
+    }
+
+
+# Not part of this server's API: kept out of the OpenAPI document.
+@router.post("/v1/cli-auth/start", status_code=501, include_in_schema=False)
+@router.post("/v1/cli-auth/poll", status_code=501, include_in_schema=False)
+async def cli_auth() -> JSONResponse:
+    raise ControlPlaneError(
+        "the local control plane has no device login: export ELLIPSIS_API_TOKEN with one of "
+        "the server's --token/--cli-token values",
+        status=501,
+    )

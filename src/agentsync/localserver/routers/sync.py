@@ -1,0 +1,135 @@
+"""The sync API (``/v1/sync``): what ``agent sync apply`` writes. Configs are put by
+repository and path, listed in pages, moved, deleted, restored and marked with a sync error;
+each repository keeps the commit it was last synced at."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentsync.client.records import AgentConfigRecord
+from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, Idempotent, dump
+
+router = APIRouter()
+
+
+class SyncPutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    repository: str = Field(min_length=1)
+    path: str = Field(min_length=1)
+    yaml: str
+    commit: str | None = None
+
+
+class MoveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(min_length=1)
+
+
+class SyncErrorRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str
+    commit: str | None = None
+    diagnostics: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class RepositoryState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    commit: str = Field(min_length=1)
+
+
+class SyncConfigList(BaseModel):
+    configs: list[AgentConfigRecord]
+    next_cursor: str | None
+
+
+@router.put("/v1/sync/configs", response_model=AgentConfigRecord)
+async def sync_put(
+    body: SyncPutRequest, who: Authenticated, control_plane: ControlPlaneDep
+) -> JSONResponse:
+    record, created = control_plane.configs.put(body.repository, body.path, body.yaml, body.commit)
+    return JSONResponse(dump(record), 201 if created else 200)
+
+
+@router.get("/v1/sync/configs", response_model=SyncConfigList)
+async def sync_list(
+    who: Authenticated,
+    control_plane: ControlPlaneDep,
+    repository: str | None = None,
+    include_deleted: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+) -> SyncConfigList:
+    page = control_plane.store.list_configs(
+        repository=repository,
+        include_deleted=include_deleted,
+        limit=limit + 1,
+        after_id=cursor,
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    return SyncConfigList(configs=page, next_cursor=page[-1].id if more else None)
+
+
+@router.post("/v1/sync/configs/{config_id}/move", response_model=AgentConfigRecord)
+async def sync_move(
+    config_id: str,
+    body: MoveRequest,
+    who: Authenticated,
+    control_plane: ControlPlaneDep,
+    idempotency: Idempotent,
+) -> Response:
+    return await idempotency.reply(lambda: control_plane.configs.move(config_id, body.path))
+
+
+@router.delete("/v1/sync/configs/{config_id}", response_model=AgentConfigRecord)
+async def sync_delete(
+    config_id: str, who: Authenticated, control_plane: ControlPlaneDep
+) -> AgentConfigRecord:
+    return control_plane.configs.delete(config_id)
+
+
+@router.post("/v1/sync/configs/{config_id}/restore", response_model=AgentConfigRecord)
+async def sync_restore(
+    config_id: str, who: Authenticated, control_plane: ControlPlaneDep, idempotency: Idempotent
+) -> Response:
+    return await idempotency.reply(lambda: control_plane.configs.restore(config_id))
+
+
+@router.post("/v1/sync/configs/{config_id}/error", response_model=AgentConfigRecord)
+async def sync_error(
+    config_id: str,
+    body: SyncErrorRequest,
+    who: Authenticated,
+    control_plane: ControlPlaneDep,
+    idempotency: Idempotent,
+) -> Response:
+    return await idempotency.reply(
+        lambda: control_plane.configs.set_sync_error(
+            config_id, body.message, body.commit, body.diagnostics
+        )
+    )
+
+
+@router.get("/v1/sync/repositories/{owner}/{name}")
+async def repository_state(
+    owner: str, name: str, who: Authenticated, control_plane: ControlPlaneDep
+) -> dict[str, Any]:
+    repository = f"{owner}/{name}"
+    return {"repository": repository, "commit": control_plane.store.repository_commit(repository)}
+
+
+@router.put("/v1/sync/repositories/{owner}/{name}")
+async def set_repository_state(
+    owner: str,
+    name: str,
+    body: RepositoryState,
+    who: Authenticated,
+    control_plane: ControlPlaneDep,
+) -> dict[str, Any]:
+    repository = f"{owner}/{name}"
+    control_plane.store.set_repository_commit(repository, body.commit)
+    return {"repository": repository, "commit": body.commit}

@@ -1,0 +1,65 @@
+"""``agent control-plane serve`` stops at once on Ctrl-C while a client follows a live run over
+the event stream (SSE): the stream ends cleanly, the server does not wait for the run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from agentsync.localserver.server import free_port
+from tests.service.support import wait_for
+
+from .conftest import API_KEY
+
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+def test_ctrl_c_ends_an_open_event_stream_and_stops_the_server(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "agentsync", "control-plane", "serve", "--port", str(port)]
+    options = ["--db", str(tmp_path / "cp.db"), "--token", API_KEY]
+    runner = ["--runner", "command", "--command", "sleep 20"]  # a run that stays live
+    with (tmp_path / "serve.log").open("wb") as log:
+        server = subprocess.Popen(
+            [*command, *options, *runner], stdout=log, stderr=subprocess.STDOUT, env=os.environ
+        )
+    try:
+
+        def answers() -> bool:
+            try:
+                return httpx.get(f"{url}/agents/schema", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(answers, what="the control plane to start")
+        run = httpx.post(f"{url}/v1/agents/runs", json={"template_id": "pr-review"}, headers=AUTH)
+        ended: list[str] = []
+
+        def follow() -> None:
+            path = f"{url}/v1/runs/{run.json()['id']}/events"
+            with httpx.stream("GET", path, headers=AUTH, timeout=30) as stream:
+                for _ in stream.iter_raw():
+                    pass
+            ended.append("cleanly")
+
+        reader = threading.Thread(target=follow, daemon=True)
+        reader.start()
+        time.sleep(0.5)  # the reader is following the live run
+        started = time.monotonic()
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=10)
+        reader.join(timeout=5)
+        assert time.monotonic() - started < 10
+        assert ended == ["cleanly"]
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
