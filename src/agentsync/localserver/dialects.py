@@ -436,7 +436,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         "/v1/agent-deployments/{deployment_id}/runs",
         status_code=201,
         response_model=DeploymentRun,
-        tags=["dialect: agent deployments (001)"],
+        tags=["agent deployments API"],
     )
     async def create_deployment_run(
         deployment_id: str,
@@ -487,7 +487,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
     @router.get(
         "/v1/agent-deployments/{deployment_id}/runs",
         response_model=DeploymentRunList,
-        tags=["dialect: agent deployments (001)"],
+        tags=["agent deployments API"],
         summary="List a deployment's runs (ours: not in its API reference)",
     )
     async def list_deployment_runs(
@@ -509,7 +509,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
     @router.get(
         "/v1/agent-deployments/{deployment_id}/runs/{run_id}",
         response_model=DeploymentRun,
-        tags=["dialect: agent deployments (001)"],
+        tags=["agent deployments API"],
         summary="Get a run (ours: not in its API reference)",
     )
     async def get_deployment_run(deployment_id: str, run_id: str, who: Authenticated) -> Any:
@@ -518,7 +518,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
     @router.post(
         "/v1/agent-deployments/{deployment_id}/runs/{run_id}/cancel",
         response_model=DeploymentRun,
-        tags=["dialect: agent deployments (001)"],
+        tags=["agent deployments API"],
         summary="Cancel a run (ours: not in its API reference)",
     )
     async def cancel_deployment_run(deployment_id: str, run_id: str, who: Authenticated) -> Any:
@@ -561,7 +561,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         "/v1/threads/{thread_id}/runs",
         status_code=201,
         response_model=ThreadRunCreated,
-        tags=["dialect: threads (003)"],
+        tags=["threads API"],
     )
     async def create_thread_run(
         thread_id: str, body: ThreadRunCreate, who: Authenticated
@@ -584,7 +584,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
     @router.get(
         "/v1/threads/{thread_id}/runs",
         response_model=list[ThreadRunItem],
-        tags=["dialect: threads (003)"],
+        tags=["threads API"],
     )
     async def list_thread_runs(
         thread_id: str,
@@ -597,7 +597,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
             for r in runs[:limit]
         ]
 
-    @router.get("/v1/runs", response_model=list[RunListItem], tags=["dialect: threads (003)"])
+    @router.get("/v1/runs", response_model=list[RunListItem], tags=["threads API"])
     async def list_all_runs(
         who: Authenticated,
         limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
@@ -611,9 +611,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
             runs = [r for r in runs if thread_status(r) == status]
         return [list_item(r) for r in runs[:limit]]
 
-    @router.get(
-        "/v1/runs/{run_id}", response_model=ThreadRunDetail, tags=["dialect: threads (003)"]
-    )
+    @router.get("/v1/runs/{run_id}", response_model=ThreadRunDetail, tags=["threads API"])
     async def get_thread_run(run_id: str, who: Authenticated) -> ThreadRunDetail:
         run = run_of("threads", run_id)
         return ThreadRunDetail(
@@ -626,13 +624,13 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
             trace_id=run.metadata.get("trace_id"),
         )
 
-    @router.post("/v1/runs/{run_id}:cancel", response_model=Ok, tags=["dialect: threads (003)"])
+    @router.post("/v1/runs/{run_id}:cancel", response_model=Ok, tags=["threads API"])
     async def cancel_thread_run(run_id: str, who: Authenticated) -> Ok:
         run_of("threads", run_id)
         control_plane.cancel(run_id)
         return Ok()
 
-    @router.post("/v1/runs/{run_id}/input", response_model=Ok, tags=["dialect: threads (003)"])
+    @router.post("/v1/runs/{run_id}/input", response_model=Ok, tags=["threads API"])
     async def thread_run_input(run_id: str, body: RunInput, who: Authenticated) -> Ok:
         run = run_of("threads", run_id)
         if len(body.content.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
@@ -657,7 +655,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
             source=source,
         )
 
-    @router.post("/agent/run", response_model=AmbientRunCreated, tags=["dialect: ambient (004)"])
+    @router.post("/agent/run", response_model=AmbientRunCreated, tags=["ambient agents API"])
     async def create_ambient_run(body: AmbientRunCreate, who: Authenticated) -> AmbientRunCreated:
         first_line = body.prompt.strip().split("\n", 1)[0][:80]
         metadata = {
@@ -674,7 +672,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         "/agent/runs",
         response_model=AmbientRunList,
         response_model_exclude_none=True,
-        tags=["dialect: ambient (004)"],
+        tags=["ambient agents API"],
     )
     async def list_ambient_runs(
         who: Authenticated,
@@ -712,7 +710,7 @@ def dialect_router(control_plane: ControlPlane) -> APIRouter:
         "/agent/runs/{runId}",
         response_model=AmbientRun,
         response_model_exclude_none=True,
-        tags=["dialect: ambient (004)"],
+        tags=["ambient agents API"],
     )
     async def get_ambient_run(runId: str, who: Authenticated) -> AmbientRun:
         return ambient_run(run_of("ambient", runId))
