@@ -12,7 +12,7 @@ LATEST := .venv-latest
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml requirements-tools.in --extra dev --extra server \
 	--universal --python-version 3.11 --generate-hashes --quiet --output-file $(LOCK)
 
-.PHONY: run test test-latest lint lock lock-upgrade bench schema docs clean
+.PHONY: run test test-latest lint lock lock-upgrade bench schema docs dist clean
 
 # The locked dependencies (uv among them), then the project itself: `make lock` needs only
 # the first, so it still runs after pyproject.toml gained a dependency the lock lacks.
@@ -72,14 +72,23 @@ lint: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/agent schema > schemas/agent-config.v1.json
 
-# The rules reference, from the rule modules' docstrings, and the settings reference, from
-# src/agentsync/settings.py (tests check both are up to date).
+# The generated pages (the rules reference from the rule modules' docstrings, the settings
+# reference from src/agentsync/settings.py, the HTTP API reference from the local server's
+# OpenAPI document; tests check each is up to date), then the docs site in site/. --strict
+# turns a broken link or a page missing from the nav into an error.
 docs: $(STAMP)
 	$(BIN)/python scripts/make_rules_doc.py
 	$(BIN)/python scripts/make_settings_doc.py
+	$(BIN)/python scripts/make_api_doc.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# A wheel in dist/, built offline with the locked hatchling (no build isolation, no download).
+dist: $(LOCKED)
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+	@ls dist/*.whl
 
 bench: $(STAMP)
 	$(BIN)/python bench/lint_bench.py
 
 clean:
-	rm -rf $(VENV) $(LATEST) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) .mypy_cache .pytest_cache .ruff_cache site dist

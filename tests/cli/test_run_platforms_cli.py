@@ -252,7 +252,7 @@ def test_ambient_has_no_cancel_and_no_input(env: Env) -> None:
     run_id = json.loads(start(env, "ambient", "go", "--json").stdout)["id"]
     cancel = env("run", "cancel", run_id, "--platform", "ambient")
     assert cancel.exit_code == 2
-    assert "ambient agents (004) have no cancel" in one_error_line(cancel)
+    assert "the ambient agents API has no cancel" in one_error_line(cancel)
     answer = env("run", "input", run_id, "yes", "--platform", "ambient")
     assert answer.exit_code == 2
     assert "ambient runs take no interactive input" in one_error_line(answer)
@@ -380,15 +380,15 @@ def test_deployments_fields_reach_the_platform(env: Env) -> None:
         (["start", "-P", "deploy", "--input", "[1]"], "must be a JSON object, not list"),
         (["start", "-P", "deploy", "--input", "{nope"], "not JSON: Expecting property name"),
         (["start", "-P", "ambient", "-p", "x", "--thread", "t"],
-         "--thread: not an option of start on a ambient platform"),
+         "--thread: not an option of start on the ambient platform"),
         (["start", "-P", "ambient", "-p", " "], "a prompt is required"),
         (["start", "-P", "deploy", "--retention-seconds", str(2**63)], "at most 2^63-1"),
         (["start", "-P", "deploy", "--version-id", ""], "version_id must be a non-empty string"),
         (["start", "-P", "threads", "--thread", "t", "--persona-id", "coder"],
          "persona_id must be persona_key@version"),
         (["list", "-P", "ambient", "--creator", ""], "creator must be a non-empty string"),
-        (["start", "-P", "threads"], "--thread: required to start a run on a threads platform"),
-        (["start", "-P", "ambient"], "--prompt: required to start a run on a ambient platform"),
+        (["start", "-P", "threads"], "--thread: required to start a run on the threads platform"),
+        (["start", "-P", "ambient"], "--prompt: required to start a run on the ambient platform"),
         (["start", "-P", "elli", "-t", "a", "-c", "b"],
          "exactly one of a config id, a config or a template"),
         (["list", "-P", "ambient", "--page-size", "501"], "page size must be 1-500, got 501"),
@@ -441,7 +441,7 @@ def test_a_deployments_platform_needs_a_deployment(env: Env) -> None:
          ":4: platform 'x': token: never put a token here"),
         ('[platforms.x]\nkind = "mainframe"\n', ":2: platform 'x': kind: must be one of ellipsis"),
         ('[platforms.x]\nkind = "threads"\ntoken_env = "T"\n',
-         ":1: platform 'x': base_url: required for a threads platform"),
+         ":1: platform 'x': base_url: required for the threads platform"),
         ('[platforms.x]\nkind = "ambient"\nbase_url = "ftp://h"\ntoken_env = "T"\n',
          ":3: platform 'x': base_url: must start with http:// or https://"),
         ('[platforms.x]\nkind = "ambient"\nbase_url = "http://h"\ntoken_env = "sk-live-1"\n',

@@ -55,7 +55,7 @@ def _refuse_others(kind: str, given: Mapping[str, Any], accepted: Iterable[str],
     if extra:
         takes = ", ".join(flag(n) for n in accepted) or "none"
         raise UsageError(
-            f"{', '.join(flag(n) for n in extra)}: not an option of {what} on a {kind} "
+            f"{', '.join(flag(n) for n in extra)}: not an option of {what} on the {kind} "
             f"platform (it takes: {takes})"
         )
 
@@ -107,7 +107,7 @@ def start(
     missing = [flag(name) for name, required in accepted.items() if required and name not in given]
     if missing:
         raise UsageError(
-            f"{', '.join(missing)}: required to start a run on a {profile.kind} platform"
+            f"{', '.join(missing)}: required to start a run on the {profile.kind} platform"
         )
     out = PlatformPrinter(as_json)
     with _open(profile, deployment) as adapter:

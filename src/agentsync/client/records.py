@@ -22,7 +22,7 @@ EventType = Literal[
     "message.delta",
     "tool.call",
     "tool.result",
-    "run.waiting_for_input",  # the threads dialect (003): see ``dialects.Inputs``
+    "run.waiting_for_input",  # the threads API dialect: see ``localserver.dialects.runner.Inputs``
     "run.completed",
     "run.failed",
     "run.cancelled",

@@ -127,4 +127,4 @@ class AmbientAdapter:
                 return
 
     def cancel(self, run_id: str) -> NormalizedRun:
-        raise Unsupported("ambient agents (004) have no cancel in their API")
+        raise Unsupported("the ambient agents API has no cancel")

@@ -154,7 +154,7 @@ def _profile(
     if kind != "ellipsis":
         for key, value in (("base_url", base_url), ("token_env", token_env)):
             if value is None:
-                raise fail(key, f"required for a {kind} platform")
+                raise fail(key, f"required for the {kind} platform")
     if base_url is not None and urlsplit(base_url).scheme not in ("http", "https"):
         raise fail("base_url", f"must start with http:// or https://, got {base_url!r}")
     if token_env is not None and not VARIABLE.fullmatch(token_env):

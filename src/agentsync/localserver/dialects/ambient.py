@@ -33,7 +33,7 @@ _AMBIENT_STATE: dict[str, AmbientState] = {
     "cancelled": "FAILED",  # the ambient agents API has no cancelled state
 }
 
-router = APIRouter(tags=["dialect: ambient (004)"])
+router = APIRouter(tags=["ambient agents API"])
 
 
 class AmbientRunCreate(BaseModel):

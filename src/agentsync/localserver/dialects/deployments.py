@@ -47,7 +47,7 @@ _DEPLOYMENT_STATUS: dict[str, DeploymentStatus] = {
     "stopped": "failed",
     "cancelled": "cancelled",
 }
-router = APIRouter(tags=["dialect: agent deployments (001)"])
+router = APIRouter(tags=["agent deployments API"])
 
 
 class DeploymentRunCreate(BaseModel):

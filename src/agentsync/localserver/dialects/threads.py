@@ -44,7 +44,7 @@ _THREAD_STATUS: dict[str, ThreadStatus] = {
     "cancelled": "cancelled",
 }
 
-router = APIRouter(tags=["dialect: threads (003)"])
+router = APIRouter(tags=["threads API"])
 
 
 class ThreadRunCreate(BaseModel):

@@ -1,0 +1,99 @@
+"""Write docs/api.md, the local control plane's HTTP API reference, from its OpenAPI document.
+
+Run it (``make docs``) after changing a route of the local server; a test fails while the
+committed page differs from what this writes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+DOCS_PATH = Path("docs/api.md")
+
+INTRODUCTION = """\
+# HTTP API reference
+
+The routes of the local control plane (`agent control-plane serve`), generated from its OpenAPI
+document by `scripts/make_api_doc.py` (`make docs`). Every route except `GET /agents/schema`
+needs an `Authorization: Bearer TOKEN` header; every error is JSON `{"detail": ...}` and every
+response carries `X-Request-ID`. What the routes do is described in
+[The local control plane](local-control-plane.md).
+
+Besides these, the server streams a run's events over the WebSocket `/v1/runs/{run_id}/stream`
+(resumable with `?after_seq=N`), which OpenAPI does not describe.
+"""
+
+
+def openapi() -> dict[str, Any]:
+    """The OpenAPI document of a local server on an in-memory store."""
+    from agentsync.localserver.server import ServerConfig, build
+
+    with tempfile.TemporaryDirectory() as state:
+        config = ServerConfig(api_tokens=["docs"], key_file=Path(state) / "vault.key")
+        app, _ = build(config)
+        return app.openapi()
+
+
+def _type(schema: dict[str, Any]) -> str:
+    """A parameter's type in words: ``string``, ``integer or null``, an enum's values."""
+    if "enum" in schema:
+        return " \\| ".join(f"`{value}`" for value in schema["enum"])
+    if "anyOf" in schema:
+        return " or ".join(_type(option) for option in schema["anyOf"])
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[1]
+    return str(schema.get("type", "any"))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.replace("``", "`").split())
+
+
+def _operation(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+    lines = [f"### `{method.upper()} {path}`", "", _one_line(operation.get("summary", ""))]
+    if operation.get("description"):
+        lines += ["", _one_line(operation["description"])]
+    parameters = operation.get("parameters", [])
+    if parameters:
+        lines += ["", "| parameter | in | type | required |", "|---|---|---|---|"]
+        for parameter in parameters:
+            required = "yes" if parameter.get("required") else "no"
+            kind = _type(parameter.get("schema", {}))
+            lines.append(f"| `{parameter['name']}` | {parameter['in']} | {kind} | {required} |")
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if body:
+        lines += ["", f"Request body (JSON): {_type(body.get('schema', {}))}."]
+    return [*lines, ""]
+
+
+def _section(path: str) -> str:
+    """The heading a path is listed under: the first segments that name what it serves."""
+    parts = [part for part in path.split("/") if part and not part.startswith("{")]
+    if parts[0] == "v1" and len(parts) > 1:
+        return "/".join(parts[:3] if parts[1] in {"agents", "sync"} else parts[:2])
+    return "/".join(parts[:2])
+
+
+def reference(document: dict[str, Any]) -> str:
+    """docs/api.md for ``document``: one section per group of paths, in the document's order."""
+    sections: dict[str, list[str]] = {}
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            sections.setdefault(_section(path), []).extend(_operation(path, method, operation))
+    lines = [INTRODUCTION]
+    for section, operations in sections.items():
+        lines += [f"## `/{section}`", "", *operations]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def main() -> None:
+    target = Path(__file__).resolve().parents[1] / DOCS_PATH
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(reference(openapi()), encoding="utf-8", newline="\n")
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()
