@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from agentsync.money import MAX_AMOUNT, dollars, fits, money
+from agentsync.config.money import MAX_AMOUNT, dollars, fits, money
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agentsync.config.money import MAX_AMOUNT, unfit_numbers
 from agentsync.config.reference import (
     CPU_MAX,
     CPU_MIN,
@@ -29,7 +30,6 @@ from agentsync.config.reference import (
     ReactEventName,
 )
 from agentsync.config.variables import NAME_PATTERN, NAME_RULE
-from agentsync.money import MAX_AMOUNT, unfit_numbers
 
 
 def _deprecated(message: str) -> dict[str, Any]:

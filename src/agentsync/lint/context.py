@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from agentsync.config.loader import Document, Span
+from agentsync.config.money import dollars
 from agentsync.config.problems import ConfigPath
 from agentsync.config.schema import load as load_schema
 from agentsync.config.secrets import MASK, is_secret_path, mask_secrets, shortened, token_kind
@@ -15,7 +16,6 @@ from agentsync.config.walk import scalars
 from agentsync.lint.diagnostic import Finding
 from agentsync.lint.settings import Settings
 from agentsync.lint.shape import ShapeError, ShapeValidator
-from agentsync.money import dollars
 
 MISSING: Any = object()
 

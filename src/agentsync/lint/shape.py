@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, NamedTuple
 
+from agentsync.config.money import MAX_AMOUNT, fits, unfit_numbers
 from agentsync.config.problems import ConfigPath
 from agentsync.config.schema import subschemas
-from agentsync.money import MAX_AMOUNT, fits, unfit_numbers
 
 SUPPORTED_KEYWORDS = frozenset(
     {

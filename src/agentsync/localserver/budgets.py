@@ -19,9 +19,9 @@ from pydantic import BaseModel
 
 from agentsync.client.errors import BudgetExceeded
 from agentsync.client.records import FINAL_STATUSES, Run
-from agentsync.localserver.runners import MILLICENTS_PER_USD, run_limit_millicents
+from agentsync.config.money import MILLICENTS_PER_USD, money
+from agentsync.localserver.runners import run_limit_millicents
 from agentsync.localserver.settings import Shared, stamp
-from agentsync.money import money
 
 
 class BudgetWindow(BaseModel):

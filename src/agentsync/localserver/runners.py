@@ -27,11 +27,10 @@ from typing import IO, Any, NamedTuple, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentsync.client.records import Run
+from agentsync.config.money import MILLICENTS_PER_USD, dollars, money
 from agentsync.config.reference import timeout_seconds
 from agentsync.config.variables import name_problem
-from agentsync.money import dollars, money
 
-MILLICENTS_PER_USD = 100_000
 MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin"  # the one variable a command gets unasked
 RESULT_KEY = "agentsync_result"
 _POLL_SECONDS = 0.02

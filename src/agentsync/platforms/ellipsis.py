@@ -14,7 +14,7 @@ from typing import Any
 
 from agentsync.client.api import Client
 from agentsync.client.records import FINAL_STATUSES, Run
-from agentsync.localserver.runners import MILLICENTS_PER_USD
+from agentsync.config.money import MILLICENTS_PER_USD
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, PlatformError
 from agentsync.platforms.model import Event, NormalizedRun, Platform, normalize, present

@@ -26,10 +26,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from agentsync.config.money import money
 from agentsync.config.schedule import ScheduleError, parse_schedule
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
-from agentsync.money import money
 
 ID = "budget-schedule"
 SEVERITY: Severity = "warning"

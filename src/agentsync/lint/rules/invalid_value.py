@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentsync.config.money import MAX_AMOUNT, money
 from agentsync.lint.context import LintContext, describe
 from agentsync.lint.diagnostic import Finding, Severity, format_path
-from agentsync.money import MAX_AMOUNT, money
 
 ID = "invalid-value"
 SEVERITY: Severity = "error"

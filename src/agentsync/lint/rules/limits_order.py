@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import pairwise
 
+from agentsync.config.money import money
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 from agentsync.lint.settings import LIMIT_WINDOWS
-from agentsync.money import money
 
 ID = "limits-order"
 SEVERITY: Severity = "warning"

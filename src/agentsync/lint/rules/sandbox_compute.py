@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import NamedTuple, TypeGuard
 
+from agentsync.config.money import fits
 from agentsync.config.reference import (
     CPU_MAX,
     CPU_MIN,
@@ -38,7 +39,6 @@ from agentsync.config.reference import (
 from agentsync.config.secrets import shortened
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, Severity
-from agentsync.money import fits
 
 ID = "sandbox-compute"
 SEVERITY: Severity = "error"

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agentsync.client.errors import Conflict, Invalid
 from agentsync.client.records import Run, new_id
+from agentsync.config.money import MILLICENTS_PER_USD
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.dialects.common import (
     MAX_LIST,
@@ -30,7 +31,6 @@ from agentsync.localserver.dialects.common import (
 )
 from agentsync.localserver.dialects.runner import inputs_of
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
-from agentsync.localserver.runners import MILLICENTS_PER_USD
 
 MAX_INPUT_BYTES = 32 * 1024
 ThreadStatus = Literal["running", "completed", "failed", "cancelled", "waiting_for_input"]

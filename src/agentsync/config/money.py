@@ -1,5 +1,5 @@
-"""Dollar amounts in configs: reading a limit as a number that arithmetic can trust, and
-printing an amount as money (``$1,000,000``, ``$0.50``)."""
+"""Dollar amounts in configs: reading a limit as a number that arithmetic can trust, printing
+an amount as money (``$1,000,000``, ``$0.50``), and the millicents runs are counted in."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from agentsync.config.walk import scalars
+
+MILLICENTS_PER_USD = 100_000  # runs count their cost in millicents: 1 USD = 100,000
 
 # Past 10^15 a float no longer counts cents exactly; no limit or budget is that large. The
 # schema check refuses larger numbers anywhere in a config (rule ``invalid-value``).
