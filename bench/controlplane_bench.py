@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from agentsync.localserver.runners import RunContext, RunOutcome
-from agentsync.localserver.server import LocalServer, ServerConfig
+from agentsync.localserver.server import LocalServer, ServerOptions
 
 TOKEN = "bench-token"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
@@ -146,13 +146,13 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cp-bench-") as scratch:
-        base = ServerConfig(
+        base = ServerOptions(
             db=str(Path(scratch) / "cp.db"), api_tokens=[TOKEN], key_file=Path(scratch) / "k"
         )
         with LocalServer(base) as server:
             sequential = bench_run_creation(server, args.runs, 1)
             concurrent = bench_run_creation(server, args.runs, args.concurrency)
-        flood = ServerConfig(
+        flood = ServerOptions(
             db=str(Path(scratch) / "flood.db"),
             api_tokens=[TOKEN],
             key_file=Path(scratch) / "k",
@@ -164,7 +164,7 @@ def main() -> int:
         ):
             ws_events, ws_seconds = bench_ws_stream(server, api)
             sse_events, sse_seconds = bench_sse_stream(api)
-        live = ServerConfig(
+        live = ServerOptions(
             db=str(Path(scratch) / "live.db"),
             api_tokens=[TOKEN],
             key_file=Path(scratch) / "k",

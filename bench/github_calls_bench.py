@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agentsync.client.api import Client
-from agentsync.localserver.server import LocalServer, ServerConfig
+from agentsync.localserver.server import LocalServer, ServerOptions
 from agentsync.service.github.credentials import AppCredentials
 from agentsync.service.jobs import JobRunner
 from agentsync.service.store_sqlite import SQLiteServiceStore
@@ -66,7 +66,7 @@ def credentials() -> tuple[AppCredentials, rsa.RSAPrivateKey]:
 def run(configs: int, pushes: int, root: Path) -> list[Counter[str]]:
     """The calls of each push, by endpoint."""
     app, key = credentials()
-    server_config = ServerConfig(
+    server_config = ServerOptions(
         db=str(root / "control-plane.db"), api_tokens=[API_KEY], cron_interval=None
     )
     per_push: list[Counter[str]] = []

@@ -28,7 +28,7 @@ import httpx
 from agentsync.client.api import Client
 from agentsync.client.records import Run
 from agentsync.localserver.runners import RunContext, RunOutcome
-from agentsync.localserver.server import LocalServer, ServerConfig
+from agentsync.localserver.server import LocalServer, ServerOptions
 from agentsync.platforms.ambient import AmbientAdapter
 from agentsync.platforms.base import Adapter, Http
 from agentsync.platforms.deployments import DeploymentsAdapter
@@ -125,7 +125,7 @@ def adapter_for(platform: Platform, url: str, transport: CountingTransport) -> I
 @contextmanager
 def server_for(directory: Path, runner: TimedRunner | None = None) -> Iterator[LocalServer]:
     directory.mkdir(parents=True)
-    config = ServerConfig(
+    config = ServerOptions(
         db=str(directory / "control-plane.db"), api_tokens=[TOKEN], key_file=directory / "key"
     )
     if runner is not None:

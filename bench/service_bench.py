@@ -42,7 +42,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agentsync.client.api import Client
-from agentsync.localserver.server import LocalServer, ServerConfig, free_port
+from agentsync.localserver.server import LocalServer, ServerOptions, free_port
 from agentsync.service.signature import sign
 from tests.postgres import PostgresServer
 from tests.service.fake_github import FakeGitHub, FakeRepo, webhook_payload
@@ -188,7 +188,7 @@ def run_scenario(
     with (
         FakeGitHub(scratch / "github", token=TOKEN) as github,
         LocalServer(
-            ServerConfig(
+            ServerOptions(
                 db=str(scratch / "control-plane.db"),
                 api_tokens=[API_KEY],
                 key_file=scratch / "vault.key",

@@ -42,7 +42,7 @@ import httpx
 from fastapi.routing import APIRoute
 
 from agentsync.client.api import Client
-from agentsync.localserver.server import LocalServer, ServerConfig
+from agentsync.localserver.server import LocalServer, ServerOptions
 from agentsync.sync.apply import apply_plan
 from agentsync.sync.engine import check_order, plan_sync, read_actual
 from agentsync.sync.sources.git import LocalGitSource
@@ -287,7 +287,7 @@ def main() -> int:
         repo.mkdir()
         git(repo, "init", "-q", "-b", "main")
         write_and_commit(repo, every, 0, f"{args.configs} configs")
-        config = ServerConfig(
+        config = ServerOptions(
             db=str(Path(scratch) / "cp.db"),
             api_tokens=[TOKEN],
             key_file=Path(scratch) / "vault.key",

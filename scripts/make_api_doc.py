@@ -28,10 +28,10 @@ Besides these, the server streams a run's events over the WebSocket `/v1/runs/{r
 
 def openapi() -> dict[str, Any]:
     """The OpenAPI document of a local server on an in-memory store."""
-    from agentsync.localserver.server import ServerConfig, build
+    from agentsync.localserver.server import ServerOptions, build
 
     with tempfile.TemporaryDirectory() as state:
-        config = ServerConfig(api_tokens=["docs"], key_file=Path(state) / "vault.key")
+        config = ServerOptions(api_tokens=["docs"], key_file=Path(state) / "vault.key")
         app, _ = build(config)
         return app.openapi()
 

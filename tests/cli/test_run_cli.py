@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 from agentsync.cli import run as run_module
 from agentsync.cli.main import cli
 from agentsync.localserver.runners import CommandRunner, DryRunRunner, RunContext, RunOutcome
-from agentsync.localserver.server import LocalServer, ServerConfig
+from agentsync.localserver.server import LocalServer, ServerOptions
 from tests.conftest import run_agent
 
 API_KEY = "cli-test-api-key-0123456789"
@@ -74,7 +74,7 @@ class HeldRunner:
 
 def start_server(tmp_path: Path, runner: Any) -> LocalServer:
     return LocalServer(
-        ServerConfig(
+        ServerOptions(
             db=str(tmp_path / "control-plane.db"),
             api_tokens=[API_KEY],
             cli_tokens=[USER_TOKEN],
@@ -422,8 +422,8 @@ def test_agent_help_imports_no_http_stack() -> None:
 
 
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[ServerConfig, str, int]]:
-    calls: list[tuple[ServerConfig, str, int]] = []
+def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[ServerOptions, str, int]]:
+    calls: list[tuple[ServerOptions, str, int]] = []
     monkeypatch.setattr(
         "agentsync.localserver.server.serve",
         lambda config, host, port: calls.append((config, host, port)),
@@ -434,7 +434,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[ServerConfig, str, int
 
 
 def test_serve_refuses_to_start_without_a_token(
-    served: list[tuple[ServerConfig, str, int]],
+    served: list[tuple[ServerOptions, str, int]],
 ) -> None:
     result = CliRunner().invoke(cli, ["control-plane", "serve"])
     assert result.exit_code == 2
@@ -443,7 +443,7 @@ def test_serve_refuses_to_start_without_a_token(
 
 
 def test_serve_takes_tokens_from_flags_and_the_environment(
-    served: list[tuple[ServerConfig, str, int]], tmp_path: Path
+    served: list[tuple[ServerOptions, str, int]], tmp_path: Path
 ) -> None:
     result = CliRunner(
         env={
@@ -476,7 +476,7 @@ def test_serve_takes_tokens_from_flags_and_the_environment(
     assert isinstance(config.runner, DryRunRunner)
 
 
-def test_serve_with_the_command_runner(served: list[tuple[ServerConfig, str, int]]) -> None:
+def test_serve_with_the_command_runner(served: list[tuple[ServerOptions, str, int]]) -> None:
     args = ["control-plane", "serve", "--token", "t", "--runner", "command"]
     missing = CliRunner().invoke(cli, args)
     assert missing.exit_code == 2

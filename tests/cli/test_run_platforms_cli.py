@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from agentsync.cli.main import cli
 from agentsync.localserver.dialects import inputs_of
 from agentsync.localserver.runners import RunContext, RunOutcome
-from agentsync.localserver.server import LocalServer, ServerConfig
+from agentsync.localserver.server import LocalServer, ServerOptions
 from tests.conftest import run_agent
 
 API_KEY = "platforms-cli-key-0123456789"
@@ -111,7 +111,7 @@ token_env = "AMBIENT_TOKEN"
 def env(tmp_path: Path) -> Iterator[Env]:
     runner = ScriptedRunner()
     requests: list[str] = []
-    config = ServerConfig(
+    config = ServerOptions(
         db=str(tmp_path / "control-plane.db"),
         api_tokens=[API_KEY],
         runner=runner,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from agentsync.localserver.runners import RunContext, RunOutcome
-from agentsync.localserver.server import LocalServer, ServerConfig
+from agentsync.localserver.server import LocalServer, ServerOptions
 
 API_KEY = "test-api-key-0123456789"
 USER_TOKEN = "test-user-token-0123456789"
@@ -31,8 +31,8 @@ limits:
 """
 
 
-def server_config(tmp_path: Path, **overrides: object) -> ServerConfig:
-    config = ServerConfig(
+def server_config(tmp_path: Path, **overrides: object) -> ServerOptions:
+    config = ServerOptions(
         db=str(tmp_path / "control-plane.db"),
         api_tokens=[API_KEY],
         cli_tokens=[USER_TOKEN],

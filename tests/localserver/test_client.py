@@ -34,7 +34,7 @@ from agentsync.client.errors import (
     Unavailable,
 )
 from agentsync.client.records import FINAL_STATUSES, Run
-from agentsync.client.settings import Settings, load_settings
+from agentsync.client.settings import ConnectionSettings, load_settings
 from agentsync.errors import UsageError
 from agentsync.http.retry import parse_retry_after
 from agentsync.localserver.routers import events as events_module
@@ -224,17 +224,17 @@ def test_settings_come_from_the_environment_before_the_file(tmp_path: Path) -> N
     # The file the platform's `agent login` writes: JSON with apiBase and token.
     settings = {"apiBase": "http://file.invalid", "token": "file-token", "other": 1}
     environ = write_settings(tmp_path, json.dumps(settings))
-    assert load_settings(environ=environ) == Settings("http://file.invalid", "file-token")
+    assert load_settings(environ=environ) == ConnectionSettings("http://file.invalid", "file-token")
     environ |= {"ELLIPSIS_API_BASE_URL": "http://env.invalid/", "ELLIPSIS_API_TOKEN": "env-token"}
-    assert load_settings(environ=environ) == Settings("http://env.invalid", "env-token")
-    assert load_settings("http://arg.invalid", "arg", environ) == Settings(
+    assert load_settings(environ=environ) == ConnectionSettings("http://env.invalid", "env-token")
+    assert load_settings("http://arg.invalid", "arg", environ) == ConnectionSettings(
         "http://arg.invalid", "arg"
     )
 
 
 def test_settings_fall_back_to_ellipsis_api_base_and_the_default(tmp_path: Path) -> None:
     environ = {"ELLIPSIS_CONFIG_DIR": str(tmp_path)}
-    assert load_settings(environ=environ) == Settings("https://api.ellipsis.dev", None)
+    assert load_settings(environ=environ) == ConnectionSettings("https://api.ellipsis.dev", None)
     environ["ELLIPSIS_API_BASE"] = "http://old-name.invalid"
     assert load_settings(environ=environ).base_url == "http://old-name.invalid"
     environ["ELLIPSIS_API_BASE_URL"] = "http://new-name.invalid"

@@ -6,13 +6,13 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from agentsync.localserver.server import LocalServer, ServerConfig, build
+from agentsync.localserver.server import LocalServer, ServerOptions, build
 
 from .conftest import API_KEY
 
 
 def _openapi() -> dict[str, object]:
-    app, control_plane = build(ServerConfig(api_tokens=["schema-only"]))
+    app, control_plane = build(ServerOptions(api_tokens=["schema-only"]))
     control_plane.close()
     return app.openapi()
 

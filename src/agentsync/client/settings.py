@@ -28,7 +28,7 @@ WS_BASE_VARIABLE: Final = "ELLIPSIS_WS_BASE"
 
 
 @dataclass(frozen=True)
-class Settings:
+class ConnectionSettings:
     """Where to call and with what; ``repr`` leaves the token out."""
 
     base_url: str = DEFAULT_BASE_URL
@@ -76,7 +76,7 @@ def load_settings(
     base_url: str | None = None,
     token: str | None = None,
     environ: Mapping[str, str] | None = None,
-) -> Settings:
+) -> ConnectionSettings:
     """Arguments, else the environment, else the config file, else the defaults."""
     environ = os.environ if environ is None else environ
     from_file = _read_config_file(config_file(environ))
@@ -92,7 +92,7 @@ def load_settings(
     ws_base = environ.get(WS_BASE_VARIABLE) or None
     if ws_base is not None and urlsplit(ws_base).scheme not in ("ws", "wss"):
         raise UsageError(f"{WS_BASE_VARIABLE} must start with ws:// or wss://: {ws_base!r}")
-    return Settings(
+    return ConnectionSettings(
         base_url=base_url.rstrip("/"),
         token=token,
         ws_base=ws_base.rstrip("/") if ws_base else None,

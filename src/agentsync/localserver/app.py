@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from agentsync import __version__
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.dialects import dialect_router
-from agentsync.localserver.http_api import Credentials, IdempotencyLocks, install_error_handlers
+from agentsync.localserver.http_api import ApiTokens, IdempotencyLocks, install_error_handlers
 from agentsync.localserver.middleware import MAX_BODY_BYTES, RequestIdAndLimits
 from agentsync.localserver.routers import ROUTERS
 
@@ -33,7 +33,7 @@ def create_app(
 ) -> FastAPI:
     """The ASGI app over ``control_plane``, accepting ``api_tokens`` and ``cli_tokens``."""
     app = FastAPI(title="agentsync local control plane", version=__version__)
-    app.state.credentials = Credentials(api_tokens, cli_tokens)
+    app.state.api_tokens = ApiTokens(api_tokens, cli_tokens)
     app.state.control_plane = control_plane
     app.state.idempotency_locks = IdempotencyLocks()
     app.add_middleware(RequestIdAndLimits, max_body_bytes=max_body_bytes)

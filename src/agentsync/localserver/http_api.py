@@ -35,7 +35,7 @@ after_seq_of = TypeAdapter(AfterSeq)
 Source = Literal["api", "cli"]
 
 
-class Credentials:
+class ApiTokens:
     """Accepted Bearer tokens: API keys (runs record ``api``) and user tokens (``cli``)."""
 
     def __init__(self, api_tokens: Sequence[str], cli_tokens: Sequence[str]) -> None:
@@ -63,14 +63,14 @@ class Caller(BaseModel):
     scope: str
 
 
-def credentials_of(connection: HTTPConnection) -> Credentials:
+def api_tokens_of(connection: HTTPConnection) -> ApiTokens:
     """The app's accepted tokens (``create_app`` keeps them in the app's state)."""
-    credentials: Credentials = connection.app.state.credentials
+    credentials: ApiTokens = connection.app.state.api_tokens
     return credentials
 
 
 async def _caller(request: Request) -> Caller:
-    found = credentials_of(request).source_of(request.headers.get("authorization"))
+    found = api_tokens_of(request).source_of(request.headers.get("authorization"))
     if found is None:
         raise Unauthorized("missing or invalid bearer token")
     return Caller(source=found[0], scope=found[1])

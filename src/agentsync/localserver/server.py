@@ -35,7 +35,7 @@ from agentsync.uvicorn_logs import hide_query_strings
 
 
 @dataclass
-class ServerConfig:
+class ServerOptions:
     """Everything ``agent control-plane serve`` takes."""
 
     db: str = ":memory:"
@@ -58,7 +58,7 @@ class ServerConfig:
         return Path(self.db).with_suffix(".key")
 
 
-def build(config: ServerConfig) -> tuple[FastAPI, ControlPlane]:
+def build(config: ServerOptions) -> tuple[FastAPI, ControlPlane]:
     store = SQLiteStore(config.db)
     control_plane = ControlPlane(
         store,
@@ -73,7 +73,7 @@ def build(config: ServerConfig) -> tuple[FastAPI, ControlPlane]:
     return app, control_plane
 
 
-def build_scheduler(config: ServerConfig, control_plane: ControlPlane) -> CronScheduler:
+def build_scheduler(config: ServerOptions, control_plane: ControlPlane) -> CronScheduler:
     """The cron scheduler of ``control_plane`` (not started); ticks use its clock."""
     return CronScheduler(control_plane, interval=config.cron_interval or 1.0)
 
@@ -121,7 +121,7 @@ class ThreadedServer:
 class LocalServer:
     """The control plane on ``http://127.0.0.1:<port>`` in a background thread."""
 
-    def __init__(self, config: ServerConfig, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, config: ServerOptions, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app, self.control_plane = build(config)
         self.scheduler = build_scheduler(config, self.control_plane)
         self._cron = config.cron_interval is not None
@@ -159,13 +159,13 @@ class LocalServer:
         self.stop()
 
 
-def banner(config: ServerConfig, host: str, port: int) -> str:
+def banner(config: ServerOptions, host: str, port: int) -> str:
     """The one line ``serve`` starts with: where to reach the server, where it keeps data."""
     kept = "in memory: everything is lost when it stops" if config.db == ":memory:" else config.db
     return f"agentsync control plane on http://{host}:{port} (database: {kept})"
 
 
-def serve(config: ServerConfig, host: str, port: int) -> None:
+def serve(config: ServerOptions, host: str, port: int) -> None:
     """Run in the foreground until interrupted."""
     app, control_plane = build(config)
     print(banner(config, host, port), file=sys.stderr, flush=True)

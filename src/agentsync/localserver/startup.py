@@ -44,7 +44,7 @@ def serve_local(
             "refusing to serve without a token: pass --token or --cli-token, or set "
             f"{CONTROL_PLANE_TOKENS.name} / {CONTROL_PLANE_CLI_TOKENS.name}"
         )
-    config = server.ServerConfig(
+    config = server.ServerOptions(
         db=db, api_tokens=api, cli_tokens=cli, runner=runner, max_run_limit=max_run_limit
     )
     server.serve(config, host, port)

@@ -46,7 +46,7 @@ from agentsync.localserver.http_api import (
     Authenticated,
     ControlPlaneDep,
     after_seq_of,
-    credentials_of,
+    api_tokens_of,
 )
 
 LOG = logging.getLogger("agentsync.localserver")
@@ -151,7 +151,7 @@ async def _serve_stream(websocket: WebSocket, control_plane: ControlPlane, run_i
     # Credentials only in the header: a token in the URL would end up in access logs.
     authorization = websocket.headers.get("authorization")
     cli = wants_cli_frames(websocket.headers.get("user-agent"), websocket.query_params)
-    if credentials_of(websocket).source_of(authorization) is None:
+    if api_tokens_of(websocket).source_of(authorization) is None:
         code = CLOSE_POLICY_VIOLATION if cli else WS_CLOSE_BAD_CREDENTIALS
         await websocket.close(code, "invalid credentials")
         return
