@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from agentsync import __version__
 from agentsync.cli.boundary import REPORT_BUGS_AT, ExitCode
 from agentsync.cli.lint import main as lint_main
 from agentsync.cli.main import cli
@@ -61,3 +64,14 @@ def test_agent_and_agent_lint_give_a_bug_the_same_exit_status(
     monkeypatch.setattr("agentsync.config.schema.generate", broken)
     assert lint_main([str(SCHEMA_FILE)]) == CliRunner().invoke(cli, ["schema"]).exit_code == 3
     assert capsys.readouterr().err.splitlines()[1].startswith("agent-lint: this is a bug")
+
+
+def test_both_commands_print_their_version_alike() -> None:
+    """``agent --version`` and ``agent-lint --version`` print ``NAME VERSION``, one format."""
+    bin_dir = Path(sys.executable).parent
+    for name in ("agent", "agent-lint"):
+        done = subprocess.run(
+            [str(bin_dir / name), "--version"], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0
+        assert done.stdout == f"{name} {__version__}\n"

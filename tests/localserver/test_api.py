@@ -543,3 +543,20 @@ def test_every_stream_ends_with_the_final_event(
                     frames.append(json.loads(socket.recv(timeout=5)))
         assert [f["type"] for f in frames][-1:] == ["run.completed"], frames
         assert [f["seq"] for f in frames] == list(range(1, len(frames) + 1))
+
+
+def test_an_unknown_run_source_is_refused(api: httpx.Client) -> None:
+    """``?source=bogus`` is a 422 naming the allowed sources, never an empty list."""
+    refused = api.get("/v1/agents/runs", params={"source": "bogus"})
+    assert refused.status_code == 422
+    assert "cron" in refused.text
+    assert api.get("/v1/agents/runs", params={"source": ["cron", "api"]}).status_code == 200
+
+
+def test_the_cli_knows_every_run_source() -> None:
+    from typing import get_args
+
+    from agentsync.cli.run import SOURCES
+    from agentsync.client.records import RunSource
+
+    assert get_args(RunSource) == SOURCES

@@ -19,6 +19,22 @@ from typing import Any
 from agentsync.errors import AgentsyncError
 
 REPORT_BUGS_AT = "https://github.com/agentsync/agentsync/issues"
+# The import names of the ``server`` extra's packages (pyproject.toml; a test keeps them in
+# step): a command that needs one says how to install it, instead of an internal error.
+SERVER_EXTRA_MODULES = frozenset(
+    {
+        "fastapi",
+        "starlette",
+        "uvicorn",
+        "cryptography",
+        "github",
+        "psycopg",
+        "prometheus_client",
+        "sse_starlette",
+        "pydantic_settings",
+    }
+)
+INSTALL_SERVER_EXTRA = "pip install 'agentsync[server]'"
 
 
 class ExitCode(IntEnum):
@@ -74,6 +90,13 @@ def exit_status(
         return ExitCode.INTERRUPTED
     if isinstance(error, BrokenPipeError):
         return quiet_closed_pipe()
+    missing = error.name if isinstance(error, ModuleNotFoundError) else None
+    if missing and missing.partition(".")[0] in SERVER_EXTRA_MODULES:
+        _say(
+            prog,
+            f"this command needs the server extra ({missing} is missing): {INSTALL_SERVER_EXTRA}",
+        )
+        return ExitCode.USAGE
     _say(prog, f"internal error: {type(error).__name__}: {' '.join(str(error).split())}")
     _say(prog, f"this is a bug in agentsync: please report it at {REPORT_BUGS_AT}")
     return ExitCode.INTERNAL

@@ -40,7 +40,7 @@ class AgentGroup(click.Group):
 
 
 @click.group(cls=AgentGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="agent")
+@click.version_option(__version__, prog_name="agent", message="%(prog)s %(version)s")
 def cli() -> None:
     """GitOps for AI-agent configs."""
 

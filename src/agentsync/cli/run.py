@@ -41,7 +41,7 @@ from agentsync.cli.options import (
 from agentsync.cli.printers import EllipsisPrinter
 from agentsync.errors import UsageError
 
-SOURCES = ("react", "manual", "api", "cli", "mention", "cron")
+SOURCES = ("react", "manual", "api", "cli", "mention", "cron")  # RunSource (a test checks)
 
 
 def _exit_unless_zero(code: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -216,7 +217,7 @@ class Runs:
         self,
         *,
         config_id: str | None,
-        sources: list[str],
+        sources: Sequence[str],
         days: int | None,
         start: str | None,
         end: str | None,

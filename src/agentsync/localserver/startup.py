@@ -27,15 +27,10 @@ def serve_local(
 ) -> None:
     """Serve on ``host:port`` until interrupted, accepting ``api_tokens`` and ``cli_tokens``
     (each may hold several, comma-separated) and the environment's; UsageError without a
-    token or without the server extra."""
-    try:
-        from agentsync.localserver import server
-        from agentsync.service_settings import ControlPlaneSettings
-    except ImportError as error:
-        raise UsageError(
-            f"the control plane needs the server extra ({error.name} is missing): "
-            "pip install 'agentsync[server]'"
-        ) from error
+    token. (Without the server extra, the CLI's boundary names it.)"""
+    from agentsync.localserver import server
+    from agentsync.service_settings import ControlPlaneSettings
+
     from_environment = ControlPlaneSettings()
     api = _split([*api_tokens, from_environment.tokens])
     cli = _split([*cli_tokens, from_environment.cli_tokens])

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from agentsync.client.records import Run
+from agentsync.client.records import Run, RunSource
 from agentsync.localserver.http_api import (
     Authenticated,
     ControlPlaneDep,
@@ -43,7 +43,7 @@ async def list_runs(
     who: Authenticated,
     control_plane: ControlPlaneDep,
     config_id: str | None = None,
-    source: Annotated[list[str] | None, Query()] = None,
+    source: Annotated[list[RunSource] | None, Query()] = None,
     days: Annotated[int | None, Query(ge=0, le=3650)] = None,
     start: str | None = None,
     end: str | None = None,
