@@ -556,13 +556,27 @@ def test_a_retry_after_beyond_the_limit_gives_up_at_once(
     assert delays == []
 
 
-def test_an_unreachable_server_is_unavailable(
+def test_a_control_plane_that_is_not_running_fails_fast_and_says_what_to_do(
     make_client: Callable[..., Client], delays: list[float]
 ) -> None:
-    client = make_client(base_url=f"http://127.0.0.1:{free_port()}", max_retries=2)
-    with pytest.raises(Unavailable, match=r"cannot reach http://127\.0\.0\.1"):
+    """A refused connection (nothing listens) gets one quick retry, for a server that is
+    restarting, not the whole backoff; the message names the URL and how to start one."""
+    client = make_client(base_url=f"http://127.0.0.1:{free_port()}", max_retries=4)
+    with pytest.raises(
+        Unavailable, match=r"cannot reach the control plane at http://127\.0\.0\.1"
+    ) as refused:
         client.get_run("runs_x")
-    assert len(delays) == 2
+    assert "(connection refused): is it running?" in str(refused.value)
+    assert "agent control-plane serve" in str(refused.value)
+    assert len(delays) == 1
+
+
+def test_a_base_url_ending_in_v1_gets_a_hint_on_404(server: LocalServer) -> None:
+    with (
+        Client(f"{server.url}/v1", API_KEY) as client,
+        pytest.raises(NotFound, match=r"ends in /v1, and the client adds /v1 itself; drop it"),
+    ):
+        client.get_run("runs_x")
 
 
 def test_4xx_is_not_retried(make_client: Callable[..., Client], delays: list[float]) -> None:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from agentsync.client.errors import BY_STATUS, ControlPlaneError, Unavailable
 from agentsync.client.redaction import Secret
 from agentsync.http.retry import RetryPolicy
-from agentsync.http.session import Session, error_detail
+from agentsync.http.session import Session, error_detail, refused
 
 T = TypeVar("T")
 
@@ -99,11 +99,24 @@ class ApiCalls:
             kind: type[ControlPlaneError] = Unavailable
         else:
             kind = BY_STATUS.get(response.status_code, ControlPlaneError)
+        if response.status_code == 404 and self.base_url.rstrip("/").endswith("/v1"):
+            detail = (
+                f"{detail} at {response.request.url}: the base URL {self.base_url} ends in /v1, "
+                "and the client adds /v1 itself; drop it"
+            )
         return kind(detail, status=response.status_code, request_id=request_id)
 
     def unreachable(self, error: httpx.TransportError) -> ControlPlaneError:
+        where = f"cannot reach the control plane at {self.base_url}"
+        if refused(error):
+            return Unavailable(
+                self.redact(
+                    f"{where} (connection refused): is it running? Start one with "
+                    "`agent control-plane serve`, or set ELLIPSIS_API_BASE_URL to yours"
+                )
+            )
         why = str(error) or type(error).__name__
-        return Unavailable(self.redact(f"cannot reach {self.base_url}: {why}"))
+        return Unavailable(self.redact(f"{where}: {why}"))
 
     def gave_up(self, failure: Exception, why: str) -> Exception:
         if not isinstance(failure, ControlPlaneError):

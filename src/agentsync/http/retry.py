@@ -57,15 +57,39 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 class RetryLater(Exception):
     """An attempt failed in a way worth another: ``failure`` is the error to raise if it was
     the last; ``retry_after`` the server's wish; ``maybe_applied`` whether the request may
-    have reached the server (so ``recover`` should look for its effect first)."""
+    have reached the server (so ``recover`` should look for its effect first);
+    ``max_attempts`` caps the attempts for this kind of failure (a refused connection: nothing
+    listens, so one quick retry covers a restart and more only keeps the user waiting)."""
 
     def __init__(
-        self, failure: Exception, *, retry_after: float | None = None, maybe_applied: bool = False
+        self,
+        failure: Exception,
+        *,
+        retry_after: float | None = None,
+        maybe_applied: bool = False,
+        max_attempts: int | None = None,
     ) -> None:
         super().__init__(str(failure))
         self.failure = failure
         self.retry_after = retry_after
         self.maybe_applied = maybe_applied
+        self.max_attempts = max_attempts  # fewer attempts than the policy's, for this failure
+
+
+def _attempts_for(state: tenacity.RetryCallState, attempts: int) -> int:
+    """The attempts the last failure allows: the policy's, or fewer if it says so."""
+    cap = _later(state).max_attempts
+    return attempts if cap is None else min(attempts, cap)
+
+
+class _StopAfter(tenacity.stop.stop_base):
+    """Stop after the attempts the policy allows, or the fewer the last failure allows."""
+
+    def __init__(self, attempts: int) -> None:
+        self.attempts = attempts
+
+    def __call__(self, state: tenacity.RetryCallState) -> bool:
+        return state.attempt_number >= _attempts_for(state, self.attempts)
 
 
 def _the_failure(failure: Exception, why: str) -> Exception:
@@ -123,7 +147,7 @@ class RetryPolicy:
             return self.delay(state.attempt_number, _later(state).retry_after)
 
         def gave_up(state: tenacity.RetryCallState) -> T:
-            if state.attempt_number >= attempts:
+            if state.attempt_number >= _attempts_for(state, attempts):
                 why = f"gave up after {state.attempt_number} attempts"
             else:
                 why = f"gave up: the server asks to wait {state.upcoming_sleep:.0f}s"
@@ -132,7 +156,7 @@ class RetryPolicy:
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(RetryLater),
             wait=wait,
-            stop=tenacity.stop_after_attempt(attempts) | _WaitsLongerThan(self.max_retry_after),
+            stop=_StopAfter(attempts) | _WaitsLongerThan(self.max_retry_after),
             sleep=self.sleep,
             retry_error_callback=gave_up,
         )

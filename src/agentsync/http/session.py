@@ -94,7 +94,9 @@ class Session:
                 response = self.client.request(method, path, params=params, json=json, headers=sent)
             except httpx.TransportError as error:
                 raise RetryLater(
-                    failures.unreachable(error), maybe_applied=_maybe_sent(error)
+                    failures.unreachable(error),
+                    maybe_applied=_maybe_sent(error),
+                    max_attempts=REFUSED_ATTEMPTS if refused(error) else None,
                 ) from error
             if response.is_success:
                 return read(response)
@@ -176,6 +178,19 @@ def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
             return body["detail"], request_id
     text = response.text.strip()[:500] or response.reason_phrase or f"HTTP {response.status_code}"
     return text, request_id
+
+
+REFUSED_ATTEMPTS = 2  # nothing listens: one quick retry covers a restart, more only waits
+
+
+def refused(error: httpx.TransportError) -> bool:
+    """Whether nothing listens at the address (the connection was refused)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return isinstance(error, httpx.ConnectError) and "refused" in str(error).lower()
 
 
 def _maybe_sent(error: httpx.TransportError) -> bool:
