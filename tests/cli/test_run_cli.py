@@ -174,6 +174,11 @@ def test_get_shows_a_run_and_watch_follows_it(agent: Agent) -> None:
     assert shown.exit_code == 0
     assert re.search(rf"^id:\s+{run['id']}$", shown.stdout, re.MULTILINE)
     assert re.search(r"^metadata:\s+.*trigger=ci", shown.stdout, re.MULTILINE)
+    assert "agentsync_request_id" not in shown.stdout  # the client's bookkeeping, not the user's
+    assert (
+        "agentsync_request_id"
+        in json.loads(agent("run", "get", run["id"], "--json").stdout)["metadata"]
+    )
     watched = agent("run", "get", run["id"], "--watch", "--json")
     assert watched.exit_code == 0
     assert json.loads(watched.stdout.splitlines()[-1])["status"] == "completed"
@@ -224,10 +229,14 @@ def test_list_prints_a_table_and_filters(agent: Agent) -> None:
     table = agent("run", "list")
     assert table.exit_code == 0
     header, *rows = table.stdout.splitlines()
-    assert header.split() == ["ID", "STATUS", "SOURCE", "CONFIG", "CREATED", "COST"]
+    assert header.split() == ["ID", "NAME", "STATUS", "SOURCE", "CREATED", "COST", "REASON"]
     assert [row.split()[0] for row in rows] == [user_run, *reversed(ids)]
-    assert rows[0].split()[2] == "cli"
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\$0\.0000$", rows[0])
+    name = json.loads(by_user.stdout)["config_snapshot"]["ellipsis"]["name"]
+    assert re.search(rf"^{user_run}\s+{re.escape(name)}\s+completed\s+cli\s", rows[0]), rows[0]
+    when_cost_reason = (
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\$0\.0000\s+dry run: nothing was executed$"
+    )
+    assert re.search(when_cost_reason, rows[0]), rows[0]
     only_api = agent("run", "list", "-s", "api", "-l", "1", "--json")
     assert [r["id"] for r in json.loads(only_api.stdout)] == [ids[1]]
     assert agent("run", "list", "-c", "agent_none").stdout == "no runs\n"
@@ -486,3 +495,10 @@ def test_serve_with_the_command_runner(served: list[tuple[ServerOptions, str, in
     runner = served[0][0].runner
     assert isinstance(runner, CommandRunner)
     assert runner.argv == ["python3", "agent.py", "--fast", "two words"]
+
+
+def test_the_hidden_metadata_is_the_clients_request_id() -> None:
+    from agentsync.cli.printers import INTERNAL_METADATA
+    from agentsync.client.api import REQUEST_ID_KEY
+
+    assert frozenset({REQUEST_ID_KEY}) == INTERNAL_METADATA

@@ -91,6 +91,7 @@ def test_source_comes_from_the_credential_never_the_body(
 
 
 def test_run_object_and_dry_run_outcome(api: httpx.Client, config_id: str) -> None:
+    before = api.get(f"/v1/agents/configs/{config_id}").json()["updated_at"]
     created = api.post(
         "/v1/agents/runs",
         json={"config_id": config_id, "prompt": "Focus on lockfiles.", "metadata": {"sha": "abc"}},
@@ -106,7 +107,9 @@ def test_run_object_and_dry_run_outcome(api: httpx.Client, config_id: str) -> No
     assert run["config_snapshot"]["claude"]["system"] == "Audit the dependencies."
     for money in ("cost_tokens", "cost_sandbox_cpu", "cost_sandbox_memory", "cost_fee"):
         assert run[money] == 0
-    assert api.get(f"/v1/agents/configs/{config_id}").json()["last_job_run_id"] == run["id"]
+    config = api.get(f"/v1/agents/configs/{config_id}").json()
+    assert config["last_job_run_id"] == run["id"]
+    assert config["updated_at"] == before  # a run is not an edit of its config
 
 
 @pytest.mark.parametrize(

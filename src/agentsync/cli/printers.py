@@ -9,11 +9,12 @@ tables by default, JSON with ``--json`` (one object per line, NDJSON, when watch
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import click
 
+from agentsync.config.secrets import shortened
 from agentsync.tables import text_table
 
 if TYPE_CHECKING:
@@ -118,8 +119,24 @@ def _sync(record: AgentConfigRecord) -> str:
     return "error" if record.last_sync_error else "ok"
 
 
+# A run's metadata keys that are the client's bookkeeping, not the user's: not shown by
+# ``run get`` (JSON output keeps the record whole).
+INTERNAL_METADATA = frozenset({"agentsync_request_id"})  # client.api.REQUEST_ID_KEY (tested)
+
+
 def _config_name(record: AgentConfigRecord) -> str:
-    return str((record.agent_config.get("ellipsis") or {}).get("name") or "-")
+    return _name_in(record.agent_config)
+
+
+def _run_name(run: Run) -> str:
+    """The name of the config the run ran (its snapshot), else its config id."""
+    name = _name_in(run.config_snapshot)
+    return name if name != "-" else (run.agent_config_id or "-")
+
+
+def _name_in(agent_config: Mapping[str, Any]) -> str:
+    marker = agent_config.get("ellipsis")
+    return str((marker if isinstance(marker, dict) else {}).get("name") or "-")
 
 
 class EllipsisPrinter(Printer):
@@ -142,8 +159,9 @@ class EllipsisPrinter(Printer):
             fields["prompt"] = run.prompt
         if run.output:
             fields["output"] = run.output
-        if run.metadata:
-            fields["metadata"] = ", ".join(f"{k}={v}" for k, v in sorted(run.metadata.items()))
+        shown = {k: v for k, v in run.metadata.items() if k not in INTERNAL_METADATA}
+        if shown:
+            fields["metadata"] = ", ".join(f"{k}={v}" for k, v in sorted(shown.items()))
         self._line(_fields(fields, 10))
 
     def started(self, run: Run) -> None:
@@ -160,15 +178,17 @@ class EllipsisPrinter(Printer):
         rows = (
             (
                 r.id,
+                _run_name(r),
                 r.status,
                 r.source,
-                r.agent_config_id or "-",
                 _time(r.created_at),
                 _usd(r.cost_millicents),
+                shortened(r.status_reason or "", 60),
             )
             for r in runs
         )
-        self._table(runs, "no runs", ("ID", "STATUS", "SOURCE", "CONFIG", "CREATED", "COST"), rows)
+        header = ("ID", "NAME", "STATUS", "SOURCE", "CREATED", "COST", "REASON")
+        self._table(runs, "no runs", header, rows)
 
     def configs(self, configs: Sequence[AgentConfigRecord]) -> None:
         rows = (

@@ -98,10 +98,15 @@ class Configs:
 
     def update(self, config_id: str, **changes: Any) -> AgentConfigRecord:
         """Store ``changes`` to the config's record (and its ``updated_at``)."""
+        return self._store(config_id, {**changes, "updated_at": self._shared.now()})
+
+    def record_run(self, config_id: str, run_id: str) -> AgentConfigRecord:
+        """Note the config's last run: a run is not an edit, so ``updated_at`` stays."""
+        return self._store(config_id, {"last_job_run_id": run_id})
+
+    def _store(self, config_id: str, changes: dict[str, Any]) -> AgentConfigRecord:
         with self._shared.lock:
-            record = self.get(config_id).model_copy(
-                update={**changes, "updated_at": self._shared.now()}
-            )
+            record = self.get(config_id).model_copy(update=changes)
             self._shared.store.replace_config(record)
         return record
 

@@ -275,7 +275,7 @@ class Runs:
             # the state and the final event in one transaction
             self._shared.store.finish_run(final, event, data)
             if final.agent_config_id and self._shared.store.get_config(final.agent_config_id):
-                self._configs.update(final.agent_config_id, last_job_run_id=final.id)
+                self._configs.record_run(final.agent_config_id, final.id)
         self.bus.publish(final.id)
         self._cancel.pop(final.id, None)
         return final
