@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -108,6 +109,13 @@ _worker_options = [
         default="info",
         show_default=True,
     ),
+    click.option(
+        "--log-format",
+        type=click.Choice(["auto", "json", "text"]),
+        default="auto",
+        show_default=True,
+        help="auto: readable lines on a terminal, JSON lines otherwise (for log collectors).",
+    ),
 ]
 
 
@@ -155,13 +163,23 @@ def serve_group(
     if ctx.invoked_subcommand is not None:
         ctx.obj = setup.database  # `agent serve --database X status` reads X
         return
-    from agentsync.service.server import ServeOptions, serve
+    from agentsync.service.server import ServeOptions, bind, serve
     from agentsync.service.signature import load_secrets
+    from agentsync.service.store_base import redact_url
+    from agentsync.service.stores import backend_of
 
+    setup.check(lambda: load_secrets(webhook_secret_file))
     secrets = load_secrets(webhook_secret_file)
+    sock = bind(host, port)
     store, handlers = setup.start(secrets.values)
     options = ServeOptions(host=host, port=port, workers=workers, worker=setup.settings())
-    serve(store, secrets, handlers, options)
+    where = sock.getsockname()
+    logging.getLogger("agentsync.service").info(  # the logs' format: JSON unless a terminal
+        f"agent serve: webhooks on http://{host}:{where[1]}/webhooks/github, "
+        f"database {redact_url(setup.database)} ({backend_of(setup.database)}), "
+        f"{workers} worker{'s' if workers != 1 else ''}"
+    )
+    serve(store, secrets, handlers, options, sock)
 
 
 @click.command("worker")
@@ -179,6 +197,7 @@ def worker_command(
     """Work the queue of a shared (PostgreSQL) service database."""
     from agentsync.service.server import work
 
+    setup.check()
     store, handlers = setup.start()
     address = None if metrics_port is None else (metrics_host, metrics_port)
     work(store, handlers, setup.settings(), threads, address)

@@ -1,4 +1,5 @@
-"""Structured JSON logs for the service, one object per line, with secrets scrubbed.
+"""Structured JSON logs for the service, one object per line, with secrets scrubbed; or the
+same records as readable lines, for a terminal (:class:`TextFormatter`).
 
 Every record carries ``ts``, ``level``, ``logger`` and ``message``, plus the context fields
 passed through ``extra=`` (``delivery``, ``event``, ``repository``, ``job``, ``kind``,
@@ -85,13 +86,40 @@ class JsonFormatter(logging.Formatter):
         return self.redactor(json.dumps(entry, default=str, ensure_ascii=False))
 
 
+class TextFormatter(logging.Formatter):
+    """A record as one readable line: time, level, message, then its context fields."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = time.strftime("%H:%M:%S", time.localtime(record.created))
+        context = " ".join(
+            f"{name}={record.__dict__[name]}"
+            for name in CONTEXT_FIELDS
+            if record.__dict__.get(name) is not None
+        )
+        line = f"{when} {record.levelname.lower():<7} {record.getMessage()}"
+        if context:
+            line += f"  [{context}]"
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            line += f" ({type(error).__name__}: {error})"
+        return self.redactor(line)
+
+
 def configure(
-    redactor: Redactor, *, level: int = logging.INFO, stream: TextIO | None = None
+    redactor: Redactor,
+    *,
+    level: int = logging.INFO,
+    stream: TextIO | None = None,
+    text: bool = False,
 ) -> logging.Handler:
-    """Send the ``agentsync`` and ``uvicorn`` loggers to ``stream`` as JSON lines; the
-    handler (so tests can remove it)."""
+    """Send the ``agentsync`` and ``uvicorn`` loggers to ``stream`` as JSON lines (readable
+    lines with ``text``); the handler (so tests can remove it)."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter(redactor))
+    handler.setFormatter(TextFormatter(redactor) if text else JsonFormatter(redactor))
     for name in ("agentsync", "uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers = [handler]

@@ -9,8 +9,10 @@ path, never its query string (:mod:`agentsync.uvicorn_logs`).
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from types import FrameType
 import uvicorn
 from prometheus_client import start_http_server
 
+from agentsync.errors import UsageError
 from agentsync.service.metrics import Metrics
 from agentsync.service.queue import ServiceStore
 from agentsync.service.signature import WebhookSecrets
@@ -65,13 +68,33 @@ def start_workers(
     return threads
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket of the webhook endpoint, bound before anything else starts: a
+    busy port is a one-line error, and no worker has taken a job."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        reason = "in use" if error.errno == errno.EADDRINUSE else (error.strerror or str(error))
+        raise UsageError(
+            f"cannot listen on {host}:{port} ({reason}): pick another --port"
+        ) from error
+    sock.listen(2048)
+    return sock
+
+
 def serve(
     store: ServiceStore,
     secrets: WebhookSecrets,
     handler_factory: Callable[[], JobHandler],
     options: ServeOptions,
+    sock: socket.socket,
 ) -> None:
-    """The web endpoint and ``options.workers`` worker threads, until interrupted."""
+    """The web endpoint on ``sock`` and ``options.workers`` worker threads, until
+    interrupted."""
     metrics = Metrics(store)
     stop, wakeup = threading.Event(), threading.Event()
     app = create_app(
@@ -85,9 +108,10 @@ def serve(
     )
     server = uvicorn.Server(config)
     hide_query_strings()
-    log.info(f"serving webhooks on http://{options.host}:{options.port}/webhooks/github")
+    host, port = sock.getsockname()[:2]
+    log.info(f"serving webhooks on http://{host}:{port}/webhooks/github")
     try:
-        server.run()
+        server.run(sockets=[sock])
     finally:
         stop.set()
         wakeup.set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -37,6 +38,7 @@ class WorkerSetup(NamedTuple):
     max_attempts: int
     wait_for_database: float
     log_level: str
+    log_format: str = "auto"  # auto (text on a terminal, else JSON), json or text
 
     def settings(self) -> WorkerSettings:
         from agentsync.service.worker import WorkerSettings
@@ -48,17 +50,49 @@ class WorkerSetup(NamedTuple):
             retention=self.retention_days * 86400 or None,
         )
 
+    def check(self, *more: Callable[[], object]) -> None:
+        """Every setting the workers need (GitHub's credentials, the control plane's token),
+        and ``more`` checks: all the problems in one ``UsageError``, not one per start."""
+        from agentsync.client.api import client_from_environment
+        from agentsync.service.github.credentials import credentials_from_environment
+
+        all_or_nothing(
+            [
+                lambda: credentials_from_environment(self.github_app_key_file),
+                lambda: client_from_environment().close(),
+                lambda: seconds_from_environment(
+                    settings.AGENTSYNC_GITHUB_WRITE_PAUSE.name, default=1.0
+                ),
+                *more,
+            ]
+        )
+
     def start(
         self, redactor_secrets: tuple[bytes, ...] = ()
     ) -> tuple[ServiceStore, Callable[[], JobHandler]]:
         """Logging, credentials and the store; a factory of job handlers."""
         from agentsync.service.stores import open_store
 
-        redactor = configure_logging(self.log_level)
+        redactor = configure_logging(self.log_level, self.log_format)
         redactor.add(redactor_secrets)
         handlers = job_handlers(self.github_api_url, self.github_app_key_file, redactor)
         store = open_store(self.database, wait=self.wait_for_database)
         return store, lambda: handlers(store)
+
+
+def all_or_nothing(checks: list[Callable[[], object]]) -> None:
+    """Run every check; the usage errors of all that fail, in one message."""
+    problems: list[str] = []
+    for check in checks:
+        try:
+            check()
+        except UsageError as error:
+            problems.append(str(error))
+    if len(problems) == 1:
+        raise UsageError(problems[0])
+    if problems:
+        listed = "; ".join(f"({number}) {text}" for number, text in enumerate(problems, 1))
+        raise UsageError(f"{len(problems)} settings are missing or wrong: {listed}")
 
 
 def seconds_from_environment(variable: str, *, default: float) -> float:
@@ -103,10 +137,12 @@ def job_handlers(
     return build
 
 
-def configure_logging(level: str) -> Redactor:
-    """The service's JSON logging at ``level`` (a name: info, debug...); its redactor."""
+def configure_logging(level: str, log_format: str = "auto") -> Redactor:
+    """The service's logging at ``level`` (a name: info, debug...), as ``log_format`` says
+    (auto: readable text on a terminal, JSON lines otherwise); its redactor."""
     from agentsync.service.logs import Redactor, configure
 
     redactor = Redactor()
-    configure(redactor, level=getattr(logging, level.upper()))
+    text = log_format == "text" or (log_format == "auto" and sys.stderr.isatty())
+    configure(redactor, level=getattr(logging, level.upper()), text=text)
     return redactor

@@ -25,6 +25,13 @@ from agentsync.service.outages import OUTAGE_BACKOFF_CAP
 from agentsync.service.queue import ServiceStore
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def backend_of(database: str) -> str:
+    """Which backend a ``--database`` value names: ``PostgreSQL`` for a URL, else ``SQLite``."""
+    return "PostgreSQL" if urlsplit(database).scheme in POSTGRES_SCHEMES else "SQLite"
+
+
 FIRST_WAIT = 0.25  # seconds before the second try to reach a database, doubling from there
 
 

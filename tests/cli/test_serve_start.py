@@ -1,0 +1,99 @@
+"""``agent serve`` starting up, as an operator sees it: every missing setting in one message,
+a busy port refused before anything starts, and a one-line banner once it listens."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+AGENT = str(Path(sys.executable).parent / "agent")
+SETTINGS = {
+    "AGENTSYNC_WEBHOOK_SECRET": "a-webhook-secret-of-some-length",
+    "AGENTSYNC_GITHUB_TOKEN": "not-a-real-token",
+    "ELLIPSIS_API_TOKEN": "not-a-real-token",
+}
+
+
+@pytest.fixture
+def environment(tmp_path: Path) -> dict[str, str]:
+    bare = {k: v for k, v in os.environ.items() if k not in SETTINGS and "GITHUB_APP" not in k}
+    return {**bare, "XDG_STATE_HOME": str(tmp_path), "ELLIPSIS_CONFIG_DIR": str(tmp_path)}
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+def test_every_missing_setting_is_reported_at_once(environment: dict[str, str]) -> None:
+    done = subprocess.run(
+        [AGENT, "serve", "--port", "0"], env=environment, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "3 settings are missing or wrong" in done.stderr
+    for named in ("AGENTSYNC_GITHUB_TOKEN", "ELLIPSIS_API_TOKEN", "AGENTSYNC_WEBHOOK_SECRET"):
+        assert named in done.stderr
+
+
+def test_a_busy_port_is_refused_before_anything_starts(
+    environment: dict[str, str], busy_port: int, tmp_path: Path
+) -> None:
+    database = tmp_path / "service.db"
+    done = subprocess.run(
+        [AGENT, "serve", "--port", str(busy_port), "--database", str(database)],
+        env={**environment, **SETTINGS}, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == f"agent: cannot listen on 127.0.0.1:{busy_port} (in use): pick another --port\n"
+    )
+    assert not database.exists()  # no store opened, no worker started, no job taken
+
+
+def _first_lines_until(process: subprocess.Popen[str], marker: str) -> list[str]:
+    assert process.stderr is not None
+    lines = [process.stderr.readline()]
+    while marker not in lines[-1] and lines[-1] and len(lines) < 50:
+        lines.append(process.stderr.readline())
+    return lines
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_a_started_service_logs_one_banner_line(
+    environment: dict[str, str], tmp_path: Path, log_format: str
+) -> None:
+    """The banner names where it listens, the database and its backend, and the workers; the
+    logs are JSON lines for collectors (the default off a terminal), or readable text."""
+    database = tmp_path / "service.db"
+    command = [AGENT, "serve", "--port", "0", "--database", str(database), "--workers", "2"]
+    with subprocess.Popen(
+        [*command, "--log-format", log_format], env={**environment, **SETTINGS},
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    ) as process:  # fmt: skip
+        lines = _first_lines_until(process, "agent serve:")
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    banner = json.loads(lines[-1])["message"] if log_format == "json" else lines[-1].rstrip("\n")
+    assert re.search(
+        rf"agent serve: webhooks on http://127\.0\.0\.1:\d+/webhooks/github, "
+        rf"database {re.escape(str(database))} \(SQLite\), 2 workers$",
+        banner,
+    ), lines
+    if log_format == "text":
+        assert re.match(r"\d\d:\d\d:\d\d info +agent serve:", banner)
