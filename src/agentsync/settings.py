@@ -229,16 +229,24 @@ GITHUB_ACTIONS = Variable(
 NO_COLOR = Variable(
     "NO_COLOR",
     "unset",
-    "When set (to anything), agent-lint writes no colour.",
-    "agent-lint",
-    "agentsync/cli/lint.py",
+    "When set to anything but an empty string, no colour (no-color.org); --color always wins.",
+    "agent-lint, agent",
+    "agentsync/cli/color.py",
+)
+FORCE_COLOR = Variable(
+    "FORCE_COLOR",
+    "unset",
+    "When set (but not to 0 or false), colour even when the output is not a terminal; "
+    "--color never and NO_COLOR win.",
+    "agent-lint, agent",
+    "agentsync/cli/color.py",
 )
 TERM = Variable(
     "TERM",
     "the terminal's",
-    "When dumb, agent-lint writes no colour.",
-    "agent-lint",
-    "agentsync/cli/lint.py",
+    "When dumb, no colour.",
+    "agent-lint, agent",
+    "agentsync/cli/color.py",
 )
 
 VARIABLES: tuple[Variable, ...] = tuple(v for v in globals().values() if isinstance(v, Variable))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from agentsync.cli import lint as lint_cli
+from agentsync.cli.color import use_color
 from agentsync.cli.lint import main
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -207,14 +208,29 @@ def test_secrets_are_never_printed(capsys: pytest.CaptureFixture[str], tmp_path:
         assert "hardcoded-secret" in out
 
 
-def test_color_only_on_a_terminal_without_no_color() -> None:
+def test_color_follows_the_flag_then_the_environment_then_the_terminal() -> None:
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
 
-    assert lint_cli._use_color(Terminal(), {}) is True
-    assert lint_cli._use_color(Terminal(), {"NO_COLOR": "1"}) is False
-    assert lint_cli._use_color(io.StringIO(), {}) is False
+    pipe = io.StringIO()
+    assert use_color("auto", Terminal(), {}) is True
+    assert use_color("auto", Terminal(), {"NO_COLOR": "1"}) is False
+    assert use_color("auto", Terminal(), {"NO_COLOR": ""}) is True  # set but empty: no effect
+    assert use_color("auto", Terminal(), {"TERM": "dumb"}) is False
+    assert use_color("auto", pipe, {}) is False
+    assert use_color("auto", pipe, {"FORCE_COLOR": "1"}) is True
+    assert use_color("auto", pipe, {"FORCE_COLOR": "0"}) is False
+    assert use_color("auto", pipe, {"FORCE_COLOR": "1", "NO_COLOR": "1"}) is False
+    assert use_color("always", pipe, {"NO_COLOR": "1"}) is True
+    assert use_color("never", Terminal(), {"FORCE_COLOR": "1"}) is False
+
+
+def test_color_flag_colours_a_pipe(capsys: pytest.CaptureFixture[str]) -> None:
+    _, plain, _ = run(capsys, str(INVALID / "bad-version.yaml"))
+    _, coloured, _ = run(capsys, "--color", "always", str(INVALID / "bad-version.yaml"))
+    assert "\x1b[" not in plain
+    assert "\x1b[" in coloured
 
 
 def test_parallel_run_matches_serial(tmp_path: Path) -> None:

@@ -60,13 +60,16 @@ def commit(root: Path, files: dict[str, str | None]) -> None:
     git(root, "commit", "-q", "-m", "change")
 
 
-def agent(server: LocalServer, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def agent(
+    server: LocalServer, tmp_path: Path, *args: str, **more_env: str
+) -> subprocess.CompletedProcess[str]:
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")},
         "ELLIPSIS_API_BASE_URL": server.url,
         "ELLIPSIS_API_TOKEN": API_KEY,
         "ELLIPSIS_CONFIG_DIR": str(tmp_path / "ellipsis"),
         "XDG_STATE_HOME": str(tmp_path / "state"),
+        **more_env,
     }
     return subprocess.run(
         [AGENT, *args],
@@ -320,3 +323,17 @@ def test_plan_apply_and_status_print_no_secret(
         assert rows[path]["state"] == ("orphan" if path.endswith("-new.yaml") else "error")
         assert by_line((d["rule"], d["line"]) for d in rows[path]["diagnostics"]) == expected
     assert "generic-token-edited.yaml" in shown("status")
+
+
+def test_plans_are_coloured_when_asked_and_plain_in_a_pipe(
+    server: LocalServer, repo: Path, tmp_path: Path
+) -> None:
+    commit(repo, {"agents/a.yaml": GOOD, "agents/b.yaml": OTHER})
+    plain = agent(server, tmp_path, "sync", "plan", str(repo))
+    assert "\x1b[" not in plain.stdout
+    coloured = agent(server, tmp_path, "--color", "always", "sync", "plan", str(repo))
+    assert "\x1b[32m  + agents/a.yaml: create" in coloured.stdout
+    forced = agent(server, tmp_path, "sync", "plan", str(repo), FORCE_COLOR="1")
+    assert forced.stdout == coloured.stdout
+    never = agent(server, tmp_path, "--color", "never", "sync", "plan", str(repo), FORCE_COLOR="1")
+    assert never.stdout == plain.stdout

@@ -17,10 +17,11 @@ from typing import NamedTuple, TextIO
 
 from agentsync import __version__
 from agentsync.cli.boundary import guarded
+from agentsync.cli.color import CHOICES, use_color
 from agentsync.lint import rules
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.result import LintResult
-from agentsync.settings import GITHUB_ACTIONS, NO_COLOR, TERM
+from agentsync.settings import GITHUB_ACTIONS
 
 
 class LintArgs(NamedTuple):
@@ -31,6 +32,7 @@ class LintArgs(NamedTuple):
     sarif_file: str | None
     summary_file: str | None
     list_rules: bool
+    color: str = "auto"
 
 
 def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
@@ -56,6 +58,9 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
     parser.add_argument(
         "--summary-file", metavar="PATH", help="also append a Markdown summary here"
     )
+    parser.add_argument(
+        "--color", choices=CHOICES, default="auto", help="colour the text output (default: auto)"
+    )
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     parser.add_argument("--version", action="version", version=f"agent-lint {__version__}")
     ns = parser.parse_args(argv)
@@ -67,11 +72,8 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
         sarif_file=ns.sarif_file,
         summary_file=ns.summary_file,
         list_rules=ns.list_rules,
+        color=ns.color,
     )
-
-
-def _use_color(stream: TextIO, environ: dict[str, str]) -> bool:
-    return stream.isatty() and NO_COLOR.name not in environ and environ.get(TERM.name) != "dumb"
 
 
 def _write_extra(fmt: str, path: str, result: LintResult, *, append: bool) -> None:
@@ -100,7 +102,9 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
         sys.stderr.write(f"agent-lint: warning: {warning}\n")
     settings = settings.with_disabled(args.disable)
     result = lint_targets(collect_targets(args.paths, cwd, root), settings, args.jobs)
-    REPORTERS[args.output_format](stdout, color=_use_color(stdout, environ)).report(result)
+    REPORTERS[args.output_format](stdout, color=use_color(args.color, stdout, environ)).report(
+        result
+    )
     if args.sarif_file:
         _write_extra("sarif", args.sarif_file, result, append=False)
     if args.summary_file:

@@ -8,6 +8,7 @@ Every subcommand, ``agent schema`` included, runs inside the one error boundary
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -15,6 +16,7 @@ import click
 
 from agentsync import __version__
 from agentsync.cli.boundary import ExitCode, exit_status, one_line
+from agentsync.cli.color import CHOICES, use_color
 from agentsync.cli.control_plane import control_plane_group
 from agentsync.cli.run import config_group, run_group
 from agentsync.cli.serve import serve_group, worker_command
@@ -41,8 +43,17 @@ class AgentGroup(click.Group):
 
 @click.group(cls=AgentGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="agent", message="%(prog)s %(version)s")
-def cli() -> None:
+@click.option(
+    "--color",
+    type=click.Choice(CHOICES),
+    default="auto",
+    show_default=True,
+    help="Colour plans and statuses: auto is on a terminal, unless NO_COLOR (or FORCE_COLOR).",
+)
+@click.pass_context
+def cli(ctx: click.Context, color: str) -> None:
     """GitOps for AI-agent configs."""
+    ctx.color = use_color(color, sys.stdout, os.environ)  # every click.echo below honours it
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,25 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., None])
 
 _PathArg = click.Path(exists=True, file_okay=False, path_type=Path)
+
+# Plan lines by their mark, status rows by their state, as Terraform colours a plan. click
+# drops the colour unless the root command decided on it (``agent --color``).
+_STYLES: tuple[tuple[re.Pattern[str], dict[str, Any]], ...] = (
+    (re.compile(r"  \+ "), {"fg": "green"}),
+    (re.compile(r"  ~ "), {"fg": "yellow"}),
+    (re.compile(r"  [>^] "), {"fg": "cyan"}),
+    (re.compile(r"  - "), {"fg": "red"}),
+    (re.compile(r"  ! |Blocked: "), {"fg": "red", "bold": True}),
+    (re.compile(r"\S+\s+(error|orphan)\s"), {"fg": "red"}),
+    (re.compile(r"\S+\s+deleted\s"), {"dim": True}),
+)
+
+
+def echo_coloured(text: str) -> None:
+    """Write a plan or a status table, each line in the colour of its mark or state."""
+    for line in text.splitlines():
+        style = next((style for pattern, style in _STYLES if pattern.match(line)), None)
+        click.echo(click.style(line, **style) if style else line)
 
 
 def _source(path: Path, ref: str, repository: str | None, working_tree: bool) -> LocalGitSource:
@@ -84,7 +104,7 @@ def sync_plan(
     if as_json:
         click.echo(json.dumps(report.plan_json(run.plan, run.snapshot.ref), indent=2))
     else:
-        click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
+        echo_coloured(report.plan_text(run.plan, run.snapshot.ref))
     if run.plan.blocked:
         raise SystemExit(ExitCode.FAILED)
     if detailed_exitcode and run.plan.changes_pending:
@@ -185,7 +205,7 @@ def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOpti
     client = client_from_environment()
     run = plan_sync(source, client, allow_mass_delete=options.allow_mass_delete)
     if not options.as_json:
-        click.echo(report.plan_text(run.plan, run.snapshot.ref), nl=False)
+        echo_coloured(report.plan_text(run.plan, run.snapshot.ref))
 
     def confirm(plan: Plan) -> None:
         if options.yes or not plan.writes:
@@ -237,4 +257,4 @@ def sync_status(
     if as_json:
         click.echo(json.dumps({"repository": name, "configs": rows}, indent=2))
     else:
-        click.echo(report.status_text(name, rows), nl=False)
+        echo_coloured(report.status_text(name, rows))
