@@ -18,6 +18,7 @@ from typing import NamedTuple, TextIO
 from agentsync import __version__
 from agentsync.cli.boundary import guarded
 from agentsync.cli.color import CHOICES, use_color
+from agentsync.cli.completion import SHELLS, lint_completion
 from agentsync.lint import rules
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.result import LintResult
@@ -63,7 +64,16 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
     )
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     parser.add_argument("--version", action="version", version=f"agent-lint {__version__}")
+    parser.add_argument(
+        "--print-completion",
+        choices=SHELLS,
+        metavar="SHELL",
+        help="print the completion script for bash, zsh or fish and exit",
+    )
     ns = parser.parse_args(argv)
+    if ns.print_completion:
+        sys.stdout.write(lint_completion(parser, ns.print_completion, sorted(rules.RULES)))
+        raise SystemExit(0)
     return LintArgs(
         paths=ns.paths,
         output_format=ns.output_format,

@@ -17,6 +17,7 @@ import click
 from agentsync import __version__
 from agentsync.cli.boundary import ExitCode, exit_status, one_line
 from agentsync.cli.color import CHOICES, use_color
+from agentsync.cli.completion import SHELLS
 from agentsync.cli.control_plane import control_plane_group
 from agentsync.cli.run import config_group, run_group
 from agentsync.cli.serve import serve_group, worker_command
@@ -62,6 +63,20 @@ def schema() -> None:
     from agentsync.config.schema import generate, render
 
     click.echo(render(generate()), nl=False)
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion(shell: str) -> None:
+    """Print the completion script for bash, zsh or fish.
+
+    For example: eval "$(agent completion bash)" in ~/.bashrc.
+    """
+    from click.shell_completion import get_completion_class
+
+    source = get_completion_class(shell)
+    assert source is not None  # every shell in SHELLS has one
+    click.echo(source(cli, {}, "agent", "_AGENT_COMPLETE").source())
 
 
 for command in (run_group, config_group, control_plane_group, sync_group, serve_group):
