@@ -50,16 +50,8 @@ sync apply --yes || echo "(exit status $?: the nightly audit is still invalid)"
 sync status
 
 step "store the LINEAR_API_KEY sandbox variable the release-notes agent names (encrypted at rest)"
-"$bin/python" - <<'PY'
-import os, httpx
-response = httpx.put(
-    os.environ["ELLIPSIS_API_BASE_URL"] + "/v1/sandboxes/variables",
-    headers={"Authorization": "Bearer " + os.environ["ELLIPSIS_API_TOKEN"]},
-    json={"variables": [{"name": "LINEAR_API_KEY", "value": "lin_demo_not_a_real_key"}]},
-)
-response.raise_for_status()
-print("stored:", ", ".join(v["name"] for v in response.json()["variables"]))
-PY
+printf 'lin_demo_not_a_real_key' | "$bin/agent" sandbox var set LINEAR_API_KEY
+"$bin/agent" sandbox var list
 
 step "agent run start --config <release-notes> --watch"
 config=$("$bin/agent" config list --json | "$bin/python" -c \

@@ -147,7 +147,7 @@ def test_a_run_whose_variable_is_missing_fails_at_once(
     assert final["status"] == "error"
     assert final["status_reason"] == (
         "sandbox variables DEPLOY_TOKEN, SLACK_TOKEN not set: "
-        "add inline values or PUT /v1/sandboxes/variables"
+        "add inline values, or set them with `agent sandbox var set NAME`"
     )
     events = api.get(f"/v1/runs/{run['id']}/events").text
     assert "run.started" not in events  # the command never ran

@@ -20,6 +20,7 @@ from agentsync.cli.color import CHOICES, use_color
 from agentsync.cli.completion import SHELLS
 from agentsync.cli.control_plane import control_plane_group
 from agentsync.cli.run import config_group, run_group
+from agentsync.cli.sandbox import sandbox_group
 from agentsync.cli.serve import serve_group, worker_command
 from agentsync.cli.sync import sync_group
 
@@ -79,7 +80,14 @@ def completion(shell: str) -> None:
     click.echo(source(cli, {}, "agent", "_AGENT_COMPLETE").source())
 
 
-for command in (run_group, config_group, control_plane_group, sync_group, serve_group):
+for command in (
+    run_group,
+    config_group,
+    sandbox_group,
+    control_plane_group,
+    sync_group,
+    serve_group,
+):
     cli.add_command(command)
 cli.add_command(worker_command)
 

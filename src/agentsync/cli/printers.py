@@ -18,7 +18,7 @@ from agentsync.config.secrets import shortened
 from agentsync.tables import text_table
 
 if TYPE_CHECKING:
-    from agentsync.client.records import AgentConfigRecord, Run
+    from agentsync.client.records import AgentConfigRecord, Run, VariableInfo
     from agentsync.platforms.model import NormalizedRun
 
 
@@ -189,6 +189,11 @@ class EllipsisPrinter(Printer):
         )
         header = ("ID", "NAME", "STATUS", "SOURCE", "CREATED", "COST", "REASON")
         self._table(runs, "no runs", header, rows)
+
+    def variables(self, variables: Sequence[VariableInfo]) -> None:
+        """Sandbox variables: names and times only; the API never returns a value."""
+        rows = ((v.name, _time(v.created_at), _time(v.updated_at)) for v in variables)
+        self._table(variables, "no sandbox variables", ("NAME", "CREATED", "UPDATED"), rows)
 
     def configs(self, configs: Sequence[AgentConfigRecord]) -> None:
         rows = (

@@ -33,7 +33,7 @@ import httpx
 from agentsync.client.calls import ApiCalls, segment
 from agentsync.client.errors import ControlPlaneError
 from agentsync.client.follow import RunFollower, open_stream, stream_url
-from agentsync.client.records import AgentConfigRecord, Run, RunEvent
+from agentsync.client.records import AgentConfigRecord, Run, RunEvent, VariableInfo
 from agentsync.client.redaction import Secret
 from agentsync.client.settings import TOKEN_VARIABLE, config_file, load_settings
 from agentsync.errors import UsageError
@@ -208,6 +208,19 @@ class Client(OwnsSession):
             "GET", f"/v1/agents/configs/{segment(config_id)}", AgentConfigRecord.model_validate
         )
 
+    # sandbox variables (values go in, never come out) --------------------------------------
+
+    def list_variables(self) -> list[VariableInfo]:
+        return self._call("GET", "/v1/sandboxes/variables", _variables)
+
+    def set_variables(self, values: Mapping[str, str]) -> list[VariableInfo]:
+        """Store each variable's value (encrypted by the server; never shown again)."""
+        body = {"variables": [{"name": n, "value": v} for n, v in values.items()]}
+        return self._call("PUT", "/v1/sandboxes/variables", _variables, body=body)
+
+    def delete_variable(self, name: str) -> list[VariableInfo]:
+        return self._call("DELETE", f"/v1/sandboxes/variables/{segment(name)}", _variables)
+
     # the sync API -------------------------------------------------------------------------
 
     def put_config(
@@ -373,6 +386,10 @@ def client_from_environment(base_url: str | None = None, token: str | None = Non
     if settings.token is None:
         raise UsageError(f'no API token: set {TOKEN_VARIABLE}, or "token" in {config_file()}')
     return Client(settings.base_url, settings.token)
+
+
+def _variables(data: Any) -> list[VariableInfo]:
+    return [VariableInfo.model_validate(v) for v in data["variables"]]
 
 
 def _without_none(**fields: Any) -> dict[str, Any]:

@@ -130,3 +130,11 @@ class AgentConfigRecord(_Record):
 
 
 DERIVED_CONFIG_FIELDS = frozenset({"last_sync_error", "agent_config_source_details"})
+
+
+class VariableInfo(_Record):
+    """A sandbox variable as the API shows it: never its value."""
+
+    name: str
+    created_at: str
+    updated_at: str

@@ -7,23 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel
-
 from agentsync.client.errors import ControlPlaneError, Invalid, NotFound
+from agentsync.client.records import VariableInfo
 from agentsync.config.variables import name_problem
 from agentsync.localserver.store import SQLiteStore
 from agentsync.localserver.vault import Vault
 
 MAX_VARIABLE_NAME = 256
 MAX_VARIABLE_VALUE = 64 * 1024
-
-
-class VariableInfo(BaseModel):
-    """A sandbox variable as the API shows it: never its value."""
-
-    name: str
-    created_at: str
-    updated_at: str
 
 
 class Variables:
@@ -91,7 +82,7 @@ class Variables:
             names = ", ".join(missing)
             raise LookupError(
                 f"sandbox variable{'s' if len(missing) > 1 else ''} {names} not set: "
-                "add inline values or PUT /v1/sandboxes/variables"
+                "add inline values, or set them with `agent sandbox var set NAME`"
             )
         return environment
 

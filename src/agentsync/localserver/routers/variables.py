@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from agentsync.client.records import VariableInfo
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
-from agentsync.localserver.variables import VariableInfo
 
 router = APIRouter()
 
