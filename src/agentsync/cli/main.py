@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from agentsync import __version__
+from agentsync.cli.auth import auth_group
 from agentsync.cli.boundary import ExitCode, exit_status, one_line
 from agentsync.cli.color import CHOICES, use_color
 from agentsync.cli.completion import SHELLS
@@ -84,6 +85,7 @@ for command in (
     run_group,
     config_group,
     sandbox_group,
+    auth_group,
     control_plane_group,
     sync_group,
     serve_group,

@@ -208,6 +208,12 @@ class Client(OwnsSession):
             "GET", f"/v1/agents/configs/{segment(config_id)}", AgentConfigRecord.model_validate
         )
 
+    # the caller ---------------------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        """Who the token is (``GET /v1/me``): the customer, the kind of credential."""
+        return self._call("GET", "/v1/me", dict)
+
     # sandbox variables (values go in, never come out) --------------------------------------
 
     def list_variables(self) -> list[VariableInfo]:

@@ -97,3 +97,28 @@ def load_settings(
         token=token,
         ws_base=ws_base.rstrip("/") if ws_base else None,
     )
+
+
+def write_login(path: Path, base_url: str | None, token: str | None) -> None:
+    """Store (``token`` given) or remove (None) the token in the ``agent`` CLI's settings file,
+    with ``apiBase`` when given, keeping its other keys. The file is written whole, then moved
+    into place, readable by its owner only."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{path}: cannot read the client settings: {error}") from error
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: the client settings must be a JSON object")
+    if token is None:
+        data.pop("token", None)
+    else:
+        data["token"] = token
+    if base_url is not None:
+        data["apiBase"] = base_url
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    staged = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+        handle.write("\n")
+    os.replace(staged, path)
