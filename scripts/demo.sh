@@ -24,6 +24,7 @@ for _ in $(seq 100); do
 done
 
 step() { printf '\n== %s\n' "$*"; }
+takeaway() { printf -- '-> %s\n' "$*"; }
 repo="$work/example-repo"
 cp -r "$root/fixtures/example-repo" "$repo"
 git() { command git -C "$repo" -c user.name=demo -c user.email=demo@example.com "$@"; }
@@ -31,27 +32,28 @@ git init -q -b main && git add -A && git commit -q -m "agents"
 sync() { "$bin/agent" sync "$@" "$repo" --repository acme/example; }
 
 step "local control plane on $ELLIPSIS_API_BASE_URL"
-step "agent sync plan"
-sync plan || true
-step "agent sync apply --yes"
+step "agent sync apply --yes (it prints its plan first, as agent sync plan would)"
 sync apply --yes
+takeaway "the repository's configs are now agents on the control plane."
 
 step "break agents/nightly-audit.yaml (an unquoted */15 cron) and commit"
 sed -i 's|schedule: "30 2 \* \* 1-5"|schedule: */15 * * * *|' "$repo/agents/nightly-audit.yaml"
 git commit -q -am "break the nightly audit"
-sync plan || true
 sync apply --yes || echo "(exit status $?: a config is invalid; the others still applied)"
-step "agent sync status: the last good config stays in force"
+step "agent sync status"
 sync status
+takeaway "a broken file never breaks its agent: the last good config stays in force, with the error."
 
 step "delete agents/docs-helper.yaml and commit"
 git rm -q agents/docs-helper.yaml && git commit -q -m "retire the docs helper"
 sync apply --yes || echo "(exit status $?: the nightly audit is still invalid)"
 sync status
+takeaway "a removed file soft-deletes its agent (restorable); a mass delete would need --allow-mass-delete."
 
 step "store the LINEAR_API_KEY sandbox variable the release-notes agent names (encrypted at rest)"
 printf 'lin_demo_not_a_real_key' | "$bin/agent" sandbox var set LINEAR_API_KEY
 "$bin/agent" sandbox var list
+takeaway "values go in from stdin and never come out."
 
 step "agent run start --config <release-notes> --watch"
 config=$("$bin/agent" config list --json | "$bin/python" -c \
@@ -59,3 +61,4 @@ config=$("$bin/agent" config list --json | "$bin/python" -c \
 "$bin/agent" run start --config "$config" --prompt "Draft notes for the demo." --watch
 step "agent run list"
 "$bin/agent" run list
+takeaway "runs carry their config's name, cost and outcome; agent run drives the other platforms alike."
