@@ -442,6 +442,29 @@ def test_status_counts(store: ServiceStore) -> None:
     assert status.dead == []
 
 
+def test_status_shows_each_repositorys_queued_work_and_why_it_waits(store: ServiceStore) -> None:
+    """Repositories with queued work show before any worker has claimed one of their jobs, and
+    a job waiting to retry shows its error and when it is due again."""
+    store.enqueue(push("acme/new"), now=T)
+    store.enqueue(push("acme/new", ref="b"), now=T + 1)
+    store.enqueue(NewJob("pull_request", "acme/retry", {"number": 7}), now=T + 2)
+    job = store.claim("w", LEASE, now=T + 3)
+    assert job is not None
+    assert job.repository == "acme/new"  # claiming it retires the older one: folded
+    job = store.claim("w", LEASE, now=T + 4)
+    assert job is not None
+    assert job.repository == "acme/retry"
+    assert store.fail(job.id, "w", "GitHub answered 502", retry_in=60, now=T + 5) == "queued"
+    store.enqueue(push("acme/queued"), now=T + 6)
+    status = store.status(now=T + 10)
+    assert status.queued == [
+        ("acme/queued", 1, T + 6, None, None),
+        ("acme/retry", 1, T + 2, "GitHub answered 502", T + 65),
+    ]
+    assert status.folded == 1
+    assert status.jobs_by_state["done"] == 1  # the folded one: done, and counted as folded
+
+
 # pruning and large tables ----------------------------------------------------------------
 
 WEEK = 7 * 86400.0

@@ -214,15 +214,48 @@ def _ago(stamp: float | None, now: float) -> str:
     return f"{seconds // 3600}h ago"
 
 
+def _job_counts(status: ServiceStatus) -> str:
+    """``queued 1, running 0, done 30, folded 70, dead 0``: a folded job (made redundant by a
+    newer one of its repository) is counted apart from the done ones that ran."""
+    parts: list[str] = []
+    for state, count in status.jobs_by_state.items():
+        if state == "done":
+            parts += [f"done {count - status.folded}", f"folded {status.folded}"]
+        else:
+            parts.append(f"{state} {count}")
+    return ", ".join(parts)
+
+
+def _queued_lines(status: ServiceStatus, now: float) -> list[str]:
+    if not status.queued:
+        return []
+    rows = [
+        [
+            work.repository,
+            str(work.jobs),
+            _ago(work.oldest_created_at, now),
+            "-" if work.next_attempt_at is None else _when(work.next_attempt_at, now),
+            " ".join((work.last_error or "-").split())[:100],
+        ]
+        for work in status.queued
+    ]
+    header = ["REPOSITORY", "QUEUED", "OLDEST", "NEXT ATTEMPT", "LAST ERROR"]
+    return ["queued work:", text_table(header, rows), ""]
+
+
+def _when(stamp: float, now: float) -> str:
+    return "due now" if stamp <= now else f"in {int(stamp - now)}s"
+
+
 def _status_text(status: ServiceStatus, now: float) -> str:
-    states = ", ".join(f"{state} {count}" for state, count in status.jobs_by_state.items())
     age = status.oldest_queued_age
     lines = [
-        f"jobs: {states}",
+        f"jobs: {_job_counts(status)}",
         f"queue depth: {status.queue_depth} due"
         + (f" (oldest queued {int(age)}s)" if age is not None else ""),
         f"deliveries stored: {status.deliveries}",
         "",
+        *_queued_lines(status, now),
     ]
     if status.repositories:
         lines.append(
@@ -287,7 +320,9 @@ def status_command(
             json.dumps(
                 {
                     "jobs_by_state": status.jobs_by_state,
+                    "folded": status.folded,
                     "queue_depth": status.queue_depth,
+                    "queued": [work._asdict() for work in status.queued],
                     "oldest_queued_age": status.oldest_queued_age,
                     "deliveries": status.deliveries,
                     "repositories": [r._asdict() for r in status.repositories],

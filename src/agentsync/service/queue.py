@@ -83,6 +83,16 @@ class RepositoryInfo(NamedTuple):
     last_resync_at: float | None
 
 
+class QueuedWork(NamedTuple):
+    """A repository's queued jobs: how many, since when, and why the latest retry is waiting."""
+
+    repository: str
+    jobs: int
+    oldest_created_at: float  # epoch seconds: its oldest queued job's
+    last_error: str | None  # of its most recently failed queued job (one waiting to retry)
+    next_attempt_at: float | None  # when that job is due again
+
+
 class ServiceStatus(NamedTuple):
     """A snapshot for ``/metrics`` and ``agent serve status``. Counts are exact and read
     through indexes; ``done`` jobs and ``deliveries`` are what :meth:`ServiceStore.prune` has
@@ -95,6 +105,8 @@ class ServiceStatus(NamedTuple):
     dead: list[Job]  # newest first, at most ``dead_limit``
     repositories: list[RepositoryInfo]
     deliveries: int  # stored deliveries: those not yet pruned
+    folded: int = 0  # of the done jobs, those a newer job of their repository made redundant
+    queued: list[QueuedWork] = []  # noqa: RUF012 - never mutated; by repository
 
 
 class ServiceStore(Protocol):

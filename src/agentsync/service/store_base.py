@@ -24,6 +24,7 @@ from agentsync.service.queue import (
     Job,
     JobState,
     NewJob,
+    QueuedWork,
     RepositoryInfo,
     ServiceStatus,
 )
@@ -47,8 +48,24 @@ FROM jobs WHERE state IN ('queued', 'running')
 """
 STATUS_FINISHED = """
 SELECT (SELECT count(*) FROM jobs WHERE state = 'done') AS done,
+       (SELECT count(*) FROM jobs WHERE state = 'done' AND coalesced_into IS NOT NULL) AS folded,
        (SELECT count(*) FROM jobs WHERE state = 'dead') AS dead,
        (SELECT count(*) FROM deliveries) AS deliveries
+"""
+# Each repository with queued jobs: their count and age, and the error and due time of the
+# latest one that failed (a retry waiting for its backoff), through the jobs_active index.
+STATUS_QUEUED = """
+SELECT repository, jobs, oldest_created_at, last_error, next_attempt_at FROM (
+  SELECT repository,
+         count(*) OVER (PARTITION BY repository) AS jobs,
+         min(created_at) OVER (PARTITION BY repository) AS oldest_created_at,
+         last_error,
+         CASE WHEN last_error IS NULL THEN NULL ELSE run_after END AS next_attempt_at,
+         row_number() OVER (
+           PARTITION BY repository ORDER BY (last_error IS NULL), updated_at DESC, id DESC
+         ) AS place
+  FROM jobs WHERE state = 'queued'
+) AS ranked WHERE place = 1 ORDER BY repository
 """
 STATUS_REPOSITORIES = (
     "SELECT repository, installation_id, last_sync_at, last_sync_commit, "
@@ -71,6 +88,7 @@ def read_status(
     finished = execute(STATUS_FINISHED, {}).fetchone()
     dead = execute(dialect.sql(DEAD_JOBS), {"limit": dead_limit}).fetchall()
     repositories = execute(STATUS_REPOSITORIES, {}).fetchall()
+    queued = execute(STATUS_QUEUED, {}).fetchall()
     oldest = active["oldest"]
     return ServiceStatus(
         jobs_by_state={
@@ -83,6 +101,8 @@ def read_status(
             RepositoryInfo(*(row[name] for name in RepositoryInfo._fields)) for row in repositories
         ],
         deliveries=finished["deliveries"],
+        folded=finished["folded"],
+        queued=[QueuedWork(*(row[name] for name in QueuedWork._fields)) for row in queued],
     )
 
 

@@ -1,0 +1,52 @@
+"""``agent serve status`` as an operator reads it: repositories with queued work before any
+worker claimed a job, why a retry waits and when it is due, folded jobs counted apart."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from agentsync.service.queue import NewJob
+from agentsync.service.store_sqlite import SQLiteServiceStore
+
+AGENT = str(Path(sys.executable).parent / "agent")
+
+
+def status(database: Path, *args: str) -> str:
+    return subprocess.run(
+        [AGENT, "serve", "status", "--database", str(database), *args],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+
+
+def test_status_shows_queued_work_retries_and_folded_jobs(tmp_path: Path) -> None:
+    database = tmp_path / "service.db"
+    store = SQLiteServiceStore(database)
+    now = time.time()
+    try:
+        for ref in ("a", "b"):
+            store.enqueue(NewJob("push", "acme/app", {"ref": ref}), now=now - 30)
+        store.enqueue(NewJob("pull_request", "acme/flaky", {"number": 7}), now=now - 20)
+        for _ in range(2):
+            job = store.claim("w", 600, now=now - 10)
+            assert job is not None
+            if job.repository == "acme/flaky":
+                store.fail(job.id, "w", "GitHub answered 502", retry_in=300, now=now - 10)
+            else:
+                store.complete(job.id, "w", "applied", now=now - 10)
+        store.enqueue(NewJob("push", "acme/waiting", {}), now=now - 5)
+    finally:
+        store.close()
+    text = status(database)
+    assert "jobs: queued 2, running 0, done 1, folded 1, dead 0" in text
+    assert "queued work:" in text
+    flaky = next(line for line in text.splitlines() if line.startswith("acme/flaky"))
+    assert "GitHub answered 502" in flaky
+    assert "in 2" in flaky  # due again in about 290 s
+    assert any(line.startswith("acme/waiting ") for line in text.splitlines())
+    data = json.loads(status(database, "--json"))
+    assert data["folded"] == 1
+    assert [w["repository"] for w in data["queued"]] == ["acme/flaky", "acme/waiting"]
