@@ -259,3 +259,28 @@ def test_a_signed_but_absurdly_nested_body_is_400(
     assert response.status_code == 400
     assert "nested too deeply" in response.json()["detail"]
     assert store.status().deliveries == 0
+
+
+def test_metrics_give_each_repositorys_last_sync_with_bounded_series(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentsync.service import metrics as metrics_module
+    from agentsync.service.metrics import Metrics
+
+    monkeypatch.setattr(metrics_module, "MAX_REPOSITORY_SERIES", 2)
+    store = SQLiteServiceStore(tmp_path / "service.db")
+    try:
+        store.record_sync("acme/old", "a" * 40, "applied", now=1_000.0)
+        store.record_sync("acme/new", "b" * 40, "failed", now=3_000.0)
+        store.record_sync("acme/mid", "c" * 40, "applied", now=2_000.0)
+        text = Metrics(store).render().decode()
+    finally:
+        store.close()
+    name = "agentsync_repository_last_sync_timestamp_seconds"
+    series = [line for line in text.splitlines() if line.startswith(name)]
+    assert series == [  # the two most recent; acme/old gets no series
+        f'{name}{{outcome="failed",repository="acme/new"}} 3000.0',
+        f'{name}{{outcome="applied",repository="acme/mid"}} 2000.0',
+    ]
+    assert "agentsync_repositories 3.0" in text
+    assert "agentsync_jobs_folded 0.0" in text

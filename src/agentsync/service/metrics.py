@@ -4,6 +4,11 @@ Counters and histograms count what this process did: deliveries by event and out
 finished by kind and outcome, sync and pull-request report durations, errors by where they
 happened. Queue depth and jobs by state are read from the store at scrape time, so every
 process reports the shared queue (one scrape target is enough for the gauges).
+
+Per repository, ``agentsync_repository_last_sync_timestamp_seconds{repository, outcome}`` gives
+the last sync's time and outcome, one series a repository. The cardinality is bounded: only the
+:data:`MAX_REPOSITORY_SERIES` most recently synced repositories get a series
+(``agentsync_repositories`` counts them all).
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
-from agentsync.service.queue import ServiceStore
+from agentsync.service.queue import RepositoryInfo, ServiceStore
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+MAX_REPOSITORY_SERIES = 100  # per-repository series: the most recently synced, at most
 
 
 class _QueueCollector(Collector):
@@ -45,6 +51,26 @@ class _QueueCollector(Collector):
             "agentsync_repositories", "Repositories the service knows.",
             value=len(status.repositories),
         )  # fmt: skip
+        yield GaugeMetricFamily(
+            "agentsync_jobs_folded",
+            "Done jobs a newer job of their repository made redundant (not run).",
+            value=status.folded,
+        )
+        yield _last_syncs(status.repositories)
+
+
+def _last_syncs(repositories: list[RepositoryInfo]) -> GaugeMetricFamily:
+    """The last sync of the most recently synced repositories (bounded: see the module)."""
+    family = GaugeMetricFamily(
+        "agentsync_repository_last_sync_timestamp_seconds",
+        f"When each repository last synced, and how (the {MAX_REPOSITORY_SERIES} most recent).",
+        labels=["repository", "outcome"],
+    )
+    synced = [(r.last_sync_at, r) for r in repositories if r.last_sync_at is not None]
+    synced.sort(key=lambda pair: pair[0], reverse=True)
+    for when, info in synced[:MAX_REPOSITORY_SERIES]:
+        family.add_metric([info.repository, info.last_sync_outcome or "unknown"], when)
+    return family
 
 
 class Metrics:
