@@ -5,7 +5,9 @@ reply is built from the conversation. An empty file is such a config with an emp
 An agent with triggers is never called manual: a trigger whose ``type`` is unknown (``Mention``,
 which trigger-type reports) still counts as a trigger, and with no cron or react trigger beside
 it nothing is said about the prompt. A missing prompt is reported at ``claude:``, or at
-``ellipsis:`` when there is no ``claude:`` (line 1 only when there is neither).
+``ellipsis:`` when there is no ``claude:`` (line 1 only when there is neither). When a
+misspelt key under ``claude:`` stands for it (``sytem:``), only the typo is reported
+(``unknown-key``, with "did you mean 'system'"): one mistake, one error.
 
 Bad::
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentsync.config.suggest import closest
 from agentsync.lint.context import MISSING, LintContext
 from agentsync.lint.diagnostic import Finding, Severity
 
@@ -53,6 +56,15 @@ def _agent_kind(ctx: LintContext) -> str | None:
     return "/".join(needing) or None
 
 
+def _misspelt(ctx: LintContext) -> bool:
+    """Whether an unknown key under ``claude:`` is a misspelling of ``system``."""
+    return any(
+        error.path[:-1] == ("claude",)
+        and closest(str(error.value), [str(k) for k in error.expected]) == "system"
+        for error in ctx.shape_errors_of("unknown-key")
+    )
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     system = ctx.get(PATH)
     if isinstance(system, str) and system.strip():
@@ -68,6 +80,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     if system is not MISSING:
         yield ctx.finding(PATH, message, hint)
         return
+    if _misspelt(ctx):
+        return  # unknown-key reports the typo, with "did you mean 'system'"
     spans = ctx.document.spans
     block = spans.get(("claude",)) or spans.get(("ellipsis",))
     line, column = (block.key_line, block.key_column) if block else (1, 1)
