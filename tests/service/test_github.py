@@ -172,12 +172,17 @@ def test_a_broken_config_gets_a_failed_check_run_and_a_comment(
     body = comment["body"]
     assert body.startswith(MARKER)
     assert f"**2 errors, 1 warning in 2 changed configs** at `{head}`." in body
+    files = f"https://github.com/{REPO}/blob/{head}"  # each location links to its line
     assert (
-        "| agents/broken.yaml:9:3 | error | unknown-key | unknown key 'sytem' in claude: did you "
-        "mean 'system'?<br>hint: keys allowed here: model, system |"
+        f"| [agents/broken.yaml:9:3]({files}/agents/broken.yaml#L9) | error | unknown-key | "
+        "unknown key 'sytem' in claude: did you mean 'system'?<br>hint: keys allowed here: "
+        "model, system |"
     ) in body
-    assert "| agents/broken.yaml:3:9 | error | type | ellipsis.name must be a string" in body
-    assert "| agents/review.yaml:6:15 | warning | budget-schedule |" in body
+    assert (
+        f"| [agents/broken.yaml:3:9]({files}/agents/broken.yaml#L3) | error | type | "
+        "ellipsis.name must be a string"
+    ) in body
+    assert f"| [agents/review.yaml:6:15]({files}/agents/review.yaml#L6) | warning |" in body
     assert (comment["user"]["login"], comment["user"]["type"]) == ("agentsync[bot]", "Bot")
 
 
@@ -243,6 +248,7 @@ def test_the_comment_is_created_once_then_updated_in_place(
     assert f"`{second}`" in ours[0]["body"]
     assert first not in ours[0]["body"]
     assert "The changed config is valid" in ours[0]["body"]
+    assert "- `agents/broken.yaml`: now valid" in ours[0]["body"]  # fixed, and still said so
     # One check run per head, even for a head reported twice.
     assert [r["conclusion"] for r in fake.check_runs_on(REPO, first)] == ["failure"]
     assert [r["conclusion"] for r in fake.check_runs_on(REPO, second)] == ["success"]
@@ -453,7 +459,7 @@ def test_the_head_is_read_when_the_job_runs(fake: FakeGitHub, repo: FakeRepo) ->
         head = github.pull_request_head(REPO, webhook["number"])
 
     assert webhook["pull_request"]["head"]["sha"] == stale
-    assert head == (fresh, "open", "main")
+    assert head == (fresh, "open", "main", f"https://github.com/{REPO}")
 
 
 def test_many_changed_files_are_read_page_by_page(fake: FakeGitHub, repo: FakeRepo) -> None:

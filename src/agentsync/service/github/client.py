@@ -47,7 +47,7 @@ from agentsync.service.github.credentials import (
     GitHubCredentials,
     github_source,
 )
-from agentsync.service.github.rendering import MARKER, comment_body
+from agentsync.service.github.rendering import MARKER, comment_body, reported_paths
 from agentsync.sync.sources.github import (
     DEFAULT_BASE_URL,
     GitHubError,
@@ -75,6 +75,7 @@ class PullRequestHead(NamedTuple):
     sha: str
     state: str  # "open" or "closed"
     base_ref: str
+    html_url: str  # the head repository's page (a fork's, for a pull request from a fork)
 
 
 class ChangedFile(NamedTuple):
@@ -235,7 +236,8 @@ class GitHubClient:
 
         def read() -> PullRequestHead:
             pull = session.repo.get_pull(number)
-            return PullRequestHead(pull.head.sha, pull.state, pull.base.ref)
+            page = (pull.head.repo or pull.base.repo).html_url  # a deleted fork has no repo
+            return PullRequestHead(pull.head.sha, pull.state, pull.base.ref, page)
 
         return session.source.call(f"pull request #{number}", read)
 
@@ -295,12 +297,9 @@ class GitHubClient:
             raise GitHubError("only a GitHub App can create check runs, not a token")
         return self.credentials.app_id
 
-    def upsert_comment(
-        self, repository: str, number: int, body: str, *, create: bool = True
-    ) -> tuple[int | None, CommentAction]:
-        """Edit our comment on pull request ``number`` to ``body``, or create it when there is
-        none and ``create`` is set. Ours is the first comment that starts with :data:`MARKER`
-        and was written by us (:meth:`login`): anyone can write the marker."""
+    def our_comment(self, repository: str, number: int) -> IssueComment | None:
+        """Our comment on pull request ``number``: the first that starts with :data:`MARKER`
+        and was written by us (:meth:`login`), since anyone can write the marker."""
         session = self._session(repository)
         login = self.login(repository).casefold()
         bot = self.checks_enabled  # an App comments as its bot user, of type Bot
@@ -315,10 +314,26 @@ class GitHubClient:
             )
 
         issue = session.repo.get_issue(number)  # lazy: no request
-        ours = session.source.call(
+        return session.source.call(
             f"the comments of pull request #{number}",
             lambda: next((c for c in issue.get_comments() if is_ours(c)), None),
         )
+
+    def upsert_comment(
+        self,
+        repository: str,
+        number: int,
+        body: str,
+        *,
+        create: bool = True,
+        ours: IssueComment | Literal[False] | None = False,
+    ) -> tuple[int | None, CommentAction]:
+        """Edit our comment on pull request ``number`` to ``body``, or create it when there is
+        none and ``create`` is set. ``ours``: our comment when the caller has read it already
+        (None: there is none), else it is looked up (:meth:`our_comment`)."""
+        session = self._session(repository)
+        if ours is False:
+            ours = self.our_comment(repository, number)
         if ours is not None:
             if ours.body == body:
                 return ours.id, "unchanged"
@@ -330,6 +345,7 @@ class GitHubClient:
             return ours.id, "updated"
         if not create:
             return None, "none"
+        issue = session.repo.get_issue(number)  # lazy: no request
         created = session.source.call(
             f"a comment on pull request #{number}",
             partial(issue.create_comment, body),
@@ -382,9 +398,16 @@ class GitHubClient:
             if self.checks_enabled
             else (None, "none")
         )
-        body = comment_body(result, head.sha, notes)
+        ours = self.our_comment(repository, number)
+        body = comment_body(
+            result,
+            head.sha,
+            notes,
+            blob_url=f"{head.html_url}/blob/{head.sha}",
+            previously=reported_paths(ours.body) if ours is not None else frozenset(),
+        )
         comment_id, action = self.upsert_comment(
-            repository, number, body, create=bool(result.files)
+            repository, number, body, create=bool(result.files), ours=ours
         )
         summary = result.summary
         return PullRequestReport(

@@ -6,8 +6,11 @@ output and annotations (:func:`check_run_conclusion`, :func:`check_run_output`,
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.markdown import escape_cell
@@ -21,9 +24,13 @@ __all__ = [
     "check_run_output",
     "comment_body",
     "headline",
+    "reported_paths",
 ]
 
 MARKER = "<!-- agentsync:agent-lint -->"  # starts our pull-request comment, to find it again
+# The files our comment reported, as a JSON list in an HTML comment on its second line: the
+# next report says which of them are now valid.
+REPORTED = re.compile(r"^<!-- agentsync:reported (\[.*\]) -->$", re.MULTILINE)
 MAX_OUTPUT_CHARS = 65535  # GitHub's limit on a check run's output summary and text
 MAX_COMMENT_CHARS = 65536  # GitHub's limit on a comment body
 MAX_TITLE_CHARS = 255  # an annotation's title
@@ -50,13 +57,47 @@ def headline(result: LintResult) -> str:
     return f"all {checked} changed configs are valid{ignored}"
 
 
-def _problem_rows(result: LintResult) -> list[str]:
+def _problem_rows(result: LintResult, blob_url: str | None = None) -> list[str]:
+    """A table row per diagnostic; with ``blob_url`` (the head commit's files), each location
+    links to its line."""
     rows = []
     for file in result.files:
         for d in file.diagnostics:
-            cells = (f"{file.path}:{d.line}:{d.column}", d.severity, d.rule, d.message_with_hint())
-            rows.append("| " + " | ".join(escape_cell(cell) for cell in cells) + " |")
+            where = escape_cell(f"{file.path}:{d.line}:{d.column}")
+            if blob_url is not None:
+                where = f"[{where}]({blob_url}/{quote(file.path)}#L{d.line})"
+            cells = (d.severity, d.rule, d.message_with_hint())
+            rows.append(f"| {where} | " + " | ".join(escape_cell(c) for c in cells) + " |")
     return rows
+
+
+def reported_paths(body: str) -> frozenset[str]:
+    """The files a comment of ours reported problems in (none when it says nothing)."""
+    found = REPORTED.search(body)
+    try:
+        listed = json.loads(found.group(1)) if found else []
+    except ValueError:
+        return frozenset()
+    return (
+        frozenset(p for p in listed if isinstance(p, str))
+        if isinstance(listed, list)
+        else frozenset()
+    )
+
+
+def _reported_line(result: LintResult, previously: frozenset[str]) -> str:
+    """The files this comment reports: with problems, or fixed since a comment reported them
+    (so a fixed file stays "now valid" while the pull request changes it, and a report of an
+    unchanged head is the same comment)."""
+    paths = sorted(f.path for f in result.files if f.diagnostics or f.path in previously)
+    listed = json.dumps(paths, ensure_ascii=True).replace("--", "-\\u002d")  # never "-->"
+    return f"<!-- agentsync:reported {listed} -->"
+
+
+def _now_valid(result: LintResult, previously: frozenset[str]) -> list[str]:
+    """``- `agents/a.yaml`: now valid`` for each file reported before that is clean now."""
+    fixed = sorted(f.path for f in result.files if f.path in previously and not f.diagnostics)
+    return [f"- `{escape_cell(path)}`: now valid" for path in fixed]
 
 
 def _fit(head: list[str], rows: list[str], limit: int, more: str) -> str:
@@ -78,11 +119,21 @@ def _report_lines(result: LintResult, head_sha: str, notes: Sequence[str]) -> li
     return lines
 
 
-def comment_body(result: LintResult, head_sha: str, notes: Sequence[str] = ()) -> str:
-    """Our pull-request comment: :data:`MARKER`, the counts at ``head_sha``, and a table of the
-    problems (location, severity, rule, message and hint), within GitHub's size limit."""
-    head = [MARKER, "## agent-lint", "", *_report_lines(result, head_sha, notes)]
-    rows = _problem_rows(result)
+def comment_body(
+    result: LintResult,
+    head_sha: str,
+    notes: Sequence[str] = (),
+    *,
+    blob_url: str | None = None,
+    previously: frozenset[str] = frozenset(),
+) -> str:
+    """Our pull-request comment: :data:`MARKER`, the counts at ``head_sha``, the files that
+    the last comment reported (``previously``) and are now valid, and a table of the problems
+    (location linked into ``blob_url``, severity, rule, message and hint), within GitHub's size
+    limit."""
+    head = [MARKER, _reported_line(result, previously), "## agent-lint", ""]
+    head += [*_report_lines(result, head_sha, notes), *_now_valid(result, previously)]
+    rows = _problem_rows(result, blob_url)
     if rows:
         head += ["", *_TABLE_HEAD]
     return _fit(head, rows, MAX_COMMENT_CHARS, "{} more problems not shown.")
