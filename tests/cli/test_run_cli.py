@@ -502,3 +502,18 @@ def test_the_hidden_metadata_is_the_clients_request_id() -> None:
     from agentsync.client.api import REQUEST_ID_KEY
 
     assert frozenset({REQUEST_ID_KEY}) == INTERNAL_METADATA
+
+
+def test_run_statuses_are_coloured_when_asked(agent: Agent) -> None:
+    run = json.loads(
+        agent("run", "start", "-t", "pr-review", "--json", "-w").stdout.splitlines()[-1]
+    )
+    assert run["status"] == "completed"
+    plain = agent("run", "list")
+    assert "\x1b[" not in plain.stdout
+    coloured = agent("--color", "always", "run", "list")
+    header, row = coloured.stdout.splitlines()[:2]
+    assert "\x1b[" not in header
+    assert row.startswith(f"\x1b[32m{run['id']}")  # completed: green
+    shown = agent("--color", "always", "run", "get", run["id"])
+    assert re.search(r"^status:\s+\x1b\[32mcompleted", shown.stdout, re.MULTILINE)

@@ -8,6 +8,7 @@ tables by default, JSON with ``--json`` (one object per line, NDJSON, when watch
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -87,14 +88,19 @@ class Printer:
         empty: str,
         header: tuple[str, ...],
         rows: Iterable[tuple[str, ...]],
+        colours: Sequence[str | None] = (),
     ) -> None:
-        """A list: JSON, ``empty`` when there is nothing, else a table with ``header``."""
+        """A list: JSON, ``empty`` when there is nothing, else a table with ``header``; each
+        row in its colour from ``colours`` (when the command colours its output)."""
         if self.as_json:
             self._json([item.model_dump(mode="json") for item in items])
         elif not items:
             self._line(empty)
         else:
-            self._line(text_table(header, rows))
+            head, *lines = text_table(header, rows).splitlines()
+            self._line(head)
+            for line, colour in itertools.zip_longest(lines, colours[: len(lines)]):
+                self._line(click.style(line, fg=colour) if colour else line)
 
     def event(self, event: EventLike) -> None:
         self._one(event, event_text(event), compact=True)
@@ -118,6 +124,17 @@ def _source(record: AgentConfigRecord) -> str:
 def _sync(record: AgentConfigRecord) -> str:
     return "error" if record.last_sync_error else "ok"
 
+
+# A run's status on a terminal (click drops the colour unless ``agent --color`` decided on it).
+STATUS_COLOURS = {
+    "completed": "green",
+    "running": "cyan",
+    "creating_sandbox": "cyan",
+    "scheduled": "cyan",
+    "error": "red",
+    "cancelled": "yellow",
+    "stopped": "yellow",
+}
 
 # A run's metadata keys that are the client's bookkeeping, not the user's: not shown by
 # ``run get`` (JSON output keeps the record whole).
@@ -147,7 +164,10 @@ class EllipsisPrinter(Printer):
             return
         fields = {
             "id": run.id,
-            "status": run.status + (f" ({run.status_reason})" if run.status_reason else ""),
+            "status": click.style(
+                run.status + (f" ({run.status_reason})" if run.status_reason else ""),
+                fg=STATUS_COLOURS.get(run.status),
+            ),
             "source": run.source,
             "config": run.agent_config_id or "-",
             "created": _time(run.created_at),
@@ -188,7 +208,7 @@ class EllipsisPrinter(Printer):
             for r in runs
         )
         header = ("ID", "NAME", "STATUS", "SOURCE", "CREATED", "COST", "REASON")
-        self._table(runs, "no runs", header, rows)
+        self._table(runs, "no runs", header, rows, [STATUS_COLOURS.get(r.status) for r in runs])
 
     def variables(self, variables: Sequence[VariableInfo]) -> None:
         """Sandbox variables: names and times only; the API never returns a value."""
