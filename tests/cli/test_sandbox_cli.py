@@ -45,7 +45,7 @@ def test_set_list_and_remove_without_ever_showing_a_value(
 ) -> None:
     piped = agent(server, tmp_path, "sandbox", "var", "set", "DATABASE_URL", stdin=SECRET + "\n")
     assert piped.returncode == 0, piped.stderr
-    assert piped.stdout == "stored DATABASE_URL (its value is encrypted and never shown)\n"
+    assert piped.stderr == "stored DATABASE_URL (its value is encrypted and never shown)\n"
     value_file = tmp_path / "token.txt"
     value_file.write_text("lin_api_0123456789abcdef\n")
     from_file = agent(
@@ -58,7 +58,7 @@ def test_set_list_and_remove_without_ever_showing_a_value(
     assert [v["name"] for v in stored] == ["DATABASE_URL", "LINEAR_API_KEY"]
     assert all(set(v) == {"name", "created_at", "updated_at"} for v in stored)
     removed = agent(server, tmp_path, "sandbox", "var", "rm", "DATABASE_URL")
-    assert removed.stdout == "deleted DATABASE_URL\n"
+    assert removed.stderr == "deleted DATABASE_URL\n"
     after = json.loads(agent(server, tmp_path, "sandbox", "var", "list", "--json").stdout)
     assert [v["name"] for v in after] == ["LINEAR_API_KEY"]
     for result in (piped, from_file, listed, removed):
@@ -76,3 +76,14 @@ def test_a_denied_or_empty_variable_is_refused_in_one_line(
     empty = agent(server, tmp_path, "sandbox", "var", "set", "EMPTY", stdin="")
     assert empty.returncode == 2
     assert "no value for EMPTY" in empty.stderr
+
+
+def test_quiet_prints_nothing_and_verbose_logs_each_request(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    quiet = agent(server, tmp_path, "-q", "sandbox", "var", "set", "REGION", stdin="eu-west-1")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    verbose = agent(server, tmp_path, "-v", "sandbox", "var", "list")
+    assert f"agent: httpx: HTTP Request: GET {server.url}/v1/sandboxes/variables" in verbose.stderr
+    assert "REGION" in verbose.stdout
+    assert API_KEY not in verbose.stderr

@@ -337,3 +337,14 @@ def test_plans_are_coloured_when_asked_and_plain_in_a_pipe(
     assert forced.stdout == coloured.stdout
     never = agent(server, tmp_path, "--color", "never", "sync", "plan", str(repo), FORCE_COLOR="1")
     assert never.stdout == plain.stdout
+
+
+def test_quiet_apply_prints_only_its_result(
+    server: LocalServer, repo: Path, tmp_path: Path
+) -> None:
+    commit(repo, {"agents/a.yaml": GOOD})
+    quiet = agent(server, tmp_path, "-q", "sync", "apply", str(repo), "--yes")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.startswith("Applied 1 of 1 change(s) to acme/app")
+    assert quiet.stdout.count("\n") == 1
+    assert quiet.stderr == ""

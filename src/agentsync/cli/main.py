@@ -20,6 +20,7 @@ from agentsync.cli.boundary import ExitCode, exit_status, one_line
 from agentsync.cli.color import CHOICES, use_color
 from agentsync.cli.completion import SHELLS
 from agentsync.cli.control_plane import control_plane_group
+from agentsync.cli.options import QUIET, log_to_stderr
 from agentsync.cli.run import config_group, run_group
 from agentsync.cli.sandbox import sandbox_group
 from agentsync.cli.serve import serve_group, worker_command
@@ -53,10 +54,19 @@ class AgentGroup(click.Group):
     show_default=True,
     help="Colour plans and statuses: auto is on a terminal, unless NO_COLOR (or FORCE_COLOR).",
 )
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print only results and errors: no plans, notes or bars."
+)
+@click.option(
+    "-v", "--verbose", count=True, help="Log each HTTP request to stderr (-vv: debug logs too)."
+)
 @click.pass_context
-def cli(ctx: click.Context, color: str) -> None:
+def cli(ctx: click.Context, color: str, quiet: bool, verbose: int) -> None:
     """GitOps for AI-agent configs."""
     ctx.color = use_color(color, sys.stdout, os.environ)  # every click.echo below honours it
+    ctx.meta[QUIET] = quiet
+    if verbose:
+        log_to_stderr(verbose)
 
 
 @cli.command()

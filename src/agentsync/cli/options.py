@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -110,3 +111,32 @@ override_options = apply(
     click.option("-o", "--config-override", metavar="YAML", help="A partial config merged on top."),
     click.option("--config-override-file", type=existing_file, help="The override, from a file."),
 )
+
+QUIET = "agentsync.quiet"  # ctx.meta's key for ``agent -q``
+
+
+def quiet() -> bool:
+    """Whether ``agent -q`` asked for results and errors only."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().meta.get(QUIET))
+
+
+def note(message: str) -> None:
+    """A line on stderr for people (a warning, a wait, a confirmation), unless ``agent -q``."""
+    if not quiet():
+        click.echo(message, err=True)
+
+
+def log_to_stderr(verbosity: int) -> None:
+    """``agent -v``: httpx's line per request (method, URL, status) on stderr; ``-vv``: the
+    package's debug logs too. The URLs carry no secret: tokens travel in headers."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("agent: %(name)s: %(message)s"))
+    for name, level in (("httpx", logging.INFO), ("agentsync", logging.DEBUG)):
+        if name == "agentsync" and verbosity < 2:
+            continue
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(level)

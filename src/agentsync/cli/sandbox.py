@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from agentsync.cli.ellipsis import client_from_environment
-from agentsync.cli.options import json_option
+from agentsync.cli.options import json_option, note
 from agentsync.cli.printers import EllipsisPrinter
 from agentsync.errors import UsageError
 
@@ -50,7 +50,7 @@ def var_set(name: str, from_file: Path | None, as_json: bool) -> None:
     if as_json:
         EllipsisPrinter(as_json).variables(shown)
     else:
-        click.echo(f"stored {name} (its value is encrypted and never shown)")
+        note(f"stored {name} (its value is encrypted and never shown)")
 
 
 @var_group.command("rm")
@@ -63,7 +63,7 @@ def var_rm(name: str, as_json: bool) -> None:
     if as_json:
         EllipsisPrinter(as_json).variables(left)
     else:
-        click.echo(f"deleted {name}")
+        note(f"deleted {name}")
 
 
 def _value(name: str, from_file: Path | None) -> str:

@@ -15,7 +15,7 @@ import click
 
 from agentsync.cli.boundary import ExitCode
 from agentsync.cli.ellipsis import client_from_environment
-from agentsync.cli.options import apply
+from agentsync.cli.options import apply, note, quiet
 from agentsync.errors import AgentsyncError
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def sync_apply(
     state_path = state_file or default_state_file()
 
     def waiting(holder: str) -> None:
-        click.echo(f"waiting for another apply ({holder}) to finish...", err=True)
+        note(f"waiting for another apply ({holder}) to finish...")
 
     with apply_lock(state_path, timeout=lock_timeout, on_wait=waiting):
         run = _plan_and_apply(
@@ -171,7 +171,7 @@ def sync_apply(
     result = run.result
     assert result is not None  # apply_run always sets it
     for warning in run.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        note(f"warning: {warning}")
     for action, error in result.failed:
         click.echo(f"failed: {action.kind} {action.path}: {error}", err=True)
     for action, why in result.rejected:
@@ -204,7 +204,7 @@ def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOpti
 
     client = client_from_environment()
     run = plan_sync(source, client, allow_mass_delete=options.allow_mass_delete)
-    if not options.as_json:
+    if not options.as_json and not (options.yes and quiet()):  # a question shows its plan
         echo_coloured(report.plan_text(run.plan, run.snapshot.ref))
 
     def confirm(plan: Plan) -> None:
@@ -231,7 +231,7 @@ def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOpti
             state,
             force=options.force,
             confirm=confirm,
-            progress=progress if sys.stdout.isatty() and not options.as_json else None,
+            progress=progress if sys.stdout.isatty() and not (options.as_json or quiet()) else None,
         )
 
 
