@@ -164,12 +164,13 @@ def serve_group(
         ctx.obj = setup.database  # `agent serve --database X status` reads X
         return
     from agentsync.service.server import ServeOptions, bind, serve
-    from agentsync.service.signature import load_secrets
+    from agentsync.service.signature import WebhookSecrets, load_secrets
     from agentsync.service.store_base import redact_url
     from agentsync.service.stores import backend_of
 
-    setup.check(lambda: load_secrets(webhook_secret_file))
-    secrets = load_secrets(webhook_secret_file)
+    loaded: list[WebhookSecrets] = []  # read once, while every setting is checked
+    setup.check(lambda: loaded.append(load_secrets(webhook_secret_file)))
+    secrets = loaded[0]
     sock = bind(host, port)
     store, handlers = setup.start(secrets.values)
     options = ServeOptions(host=host, port=port, workers=workers, worker=setup.settings())

@@ -71,7 +71,7 @@ def open_store(database: str | Path, *, migrate: bool = True, wait: float = 0.0)
 
 def _open(database: str | Path, migrate: bool) -> ServiceStore:
     text = str(database)
-    if urlsplit(text).scheme in POSTGRES_SCHEMES:
+    if backend_of(text) == "PostgreSQL":
         try:
             from agentsync.service.store_postgres import PostgresServiceStore
         except ImportError as error:
