@@ -5,6 +5,9 @@ it is ``<!-- bad example -->``, in which case agent-lint finds an error in it.
 
 The rules reference (docs/rules.md) is left to tests/lint/test_rule_docs.py: its examples
 show only the keys that matter, and that test completes and lints them.
+
+Every repository path a page names in backticks (``tests/...``, ``fixtures/...``) exists, so
+the reliability page's "tested by" column cannot point at a test that was moved or removed.
 """
 
 from __future__ import annotations
@@ -85,3 +88,21 @@ def test_site_builds_strict(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     assert (tmp_path / "site/index.html").is_file()
     assert (tmp_path / "site/rules/index.html").is_file()
+
+
+def _braces(path: str) -> list[str]:
+    """``a/{b,c}`` -> ``a/b``, ``a/c``, as a shell expands it (one pair of braces)."""
+    match = re.search(r"\{([^}]*)\}", path)
+    if match is None:
+        return [path]
+    return [path[: match.start()] + part + path[match.end() :] for part in match[1].split(",")]
+
+
+_REPOSITORY_PATH = re.compile(r"`((?:tests|fixtures|bench|scripts)/[^`\s]+)`")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_repository_path_a_page_names_exists(page: Path) -> None:
+    named = _REPOSITORY_PATH.findall(page.read_text(encoding="utf-8"))
+    missing = [path for path in named if not all(any(ROOT.glob(p)) for p in _braces(path))]
+    assert not missing, f"{page.name} names paths that do not exist: {missing}"

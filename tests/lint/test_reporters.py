@@ -413,6 +413,23 @@ def test_markdown_cell_escaping() -> None:
     assert escape_cell("one\ntwo\r\nthree") == "one<br>two<br>three"
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("agents/x\u202ey.yaml", r"agents/x\u202ey.yaml"),
+        ("agents/t\tab.yaml", r"agents/t\tab.yaml"),
+        ("agents/new\nline.yaml", r"agents/new\nline.yaml"),
+    ],
+)
+def test_markdown_escapes_odd_file_names_as_the_text_format_does(name: str, shown: str) -> None:
+    diagnostic = Diagnostic(1, 1, "version", "error", "m")
+    result = LintResult((FileResult(name, "invalid", (diagnostic,)),))
+    output = render(MarkdownReporter, result)
+    row = next(line for line in output.splitlines() if "| error |" in line)
+    assert row.startswith(f"| {escape_cell(shown)}:1:1 |")
+    assert name not in row
+
+
 def test_markdown_caps_the_table() -> None:
     diagnostics = tuple(
         Diagnostic(line, 1, "unknown-key", "error", "m") for line in range(1, MAX_ROWS + 8)

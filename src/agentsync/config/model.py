@@ -270,16 +270,28 @@ class Limits(_Model):
     """Spend limits in US dollars; unset means the account default."""
 
     run: float | None = Field(
-        default=None, ge=0, description="Per-run budget (USD). Unset: the account default."
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        description="Per-run budget (USD). Unset: the account default.",
     )
     day: float | None = Field(
-        default=None, ge=0, description="Daily budget (USD). Unset: the account default."
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        description="Daily budget (USD). Unset: the account default.",
     )
     week: float | None = Field(
-        default=None, ge=0, description="Weekly budget (USD). Unset: the account default."
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        description="Weekly budget (USD). Unset: the account default.",
     )
     month: float | None = Field(
-        default=None, ge=0, description="Monthly budget (USD). Unset: the account default."
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        description="Monthly budget (USD). Unset: the account default.",
     )
 
 

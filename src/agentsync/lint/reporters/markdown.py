@@ -13,6 +13,7 @@ import re
 from agentsync.lint.reporters.base import Reporter
 from agentsync.lint.reporters.text import TextReporter, plural
 from agentsync.lint.result import LintResult
+from agentsync.printable import printable
 
 MAX_ROWS = 500
 
@@ -46,7 +47,7 @@ class MarkdownReporter(Reporter):
             lines.append("| --- | --- | --- | --- |")
             for file, d in rows[:MAX_ROWS]:
                 cells = (
-                    f"{file.path}:{d.line}:{d.column}",
+                    f"{printable(file.path)}:{d.line}:{d.column}",
                     d.severity,
                     d.rule,
                     d.message_with_hint(),
