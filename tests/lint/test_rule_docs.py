@@ -121,3 +121,15 @@ def test_docstring_as_text_and_markdown() -> None:
         "One `code` span, over two lines.\n\nBad:\n\n```yaml\na:\n  b: 1\n\n  c: 2\n```\n\n"
         "A paragraph that ends in a literal block\n\n```yaml\nd: 3\n```"
     )
+
+
+def test_a_bullet_list_keeps_one_line_per_item() -> None:
+    rule = _rule(
+        """``fake``: a list.
+
+        - one: ``A``,
+          ``B``
+        - two: ``C``
+        """
+    )
+    assert ruledoc.help_markdown(rule) == "A list.\n\n- one: `A`, `B`\n- two: `C`"

@@ -79,13 +79,24 @@ def _block(lines: list[str], *, first: bool) -> Block:
     if _indented(lines):
         margin = min(len(line) - len(line.lstrip()) for line in lines if line)
         return Block("\n".join(line[margin:] for line in lines), literal=True)
-    text = " ".join(line.strip() for line in lines)
+    text = _joined(lines)
     if first:
         text = _ID_PREFIX.sub("", text)
         text = text[:1].upper() + text[1:]
     if text.endswith("::"):
         text = text[:-2].rstrip() if text[:-2].endswith(" ") else text[:-1]
     return Block(text, literal=False)
+
+
+def _joined(lines: list[str]) -> str:
+    """A paragraph's lines as one line; a bullet list keeps one line per item."""
+    items: list[str] = []
+    for line in lines:
+        if line.startswith("- ") or not items:
+            items.append(line.strip())
+        else:
+            items[-1] += " " + line.strip()
+    return "\n".join(items) if lines[0].startswith("- ") else " ".join(items)
 
 
 def description(rule: Rule) -> str:
