@@ -11,7 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentsync.config.files import load_file
+from agentsync.config.loader import load_text
 from agentsync.config.schema import load, subschemas
+from agentsync.lint.runner import lint_document
+from agentsync.lint.settings import Settings
 from agentsync.lint.shape import SUPPORTED_KEYWORDS, ShapeValidator
 from tests.conftest import FIXTURES, model_accepts
 
@@ -111,3 +114,18 @@ def test_an_unknown_key_is_told_the_documented_keys_only() -> None:
     assert error.kind == "unknown-key"
     assert "ellipsis" in error.expected
     assert not {"name", "description", "repositories"} & set(error.expected)  # deprecated
+
+
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [("1e400", "a number too large to hold"), (".nan", "NaN (not a number)")],
+)
+def test_a_number_yaml_cannot_hold_is_named_and_not_offered_quoted(value: str, got: str) -> None:
+    text = (
+        "ellipsis: {version: v1}\nclaude:\n  system: A.\n"
+        f"sandbox:\n  compute:\n    timeout: {value}\n"
+    )
+    (diagnostic,) = lint_document(load_text(text, "agents/a.yaml"), Settings()).diagnostics
+    assert (diagnostic.rule, diagnostic.line) == ("type", 6)
+    assert diagnostic.message.endswith(f"got {got}")
+    assert diagnostic.hint is None

@@ -3,6 +3,7 @@ and the source lines as they may be printed, every secret masked."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
@@ -32,6 +33,8 @@ def describe(value: Any, path: ConfigPath = ()) -> str:
     if isinstance(value, int | float):
         if secret:
             return "a number"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "NaN (not a number)" if math.isnan(value) else "a number too large to hold"
         text = repr(value)  # an int's repr has no digit limit below 4,300 digits (the loader's)
         return f"the number {text}" if len(text) <= 40 else f"a number of {len(text)} digits"
     if isinstance(value, str):

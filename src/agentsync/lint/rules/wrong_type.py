@@ -16,6 +16,7 @@ Fixed::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 from agentsync.config.secrets import is_secret_path
@@ -48,7 +49,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         got = describe(error.value, error.path)
         message = f"{where} must be {' or '.join(expected)}, got {got}"
         hint = None
-        if "string" in error.expected and isinstance(error.value, int | float | bool):
+        if "string" in error.expected and _quotable(error.value):
             hint = (
                 "quote the value to make it a string"
                 if is_secret_path(error.path)
@@ -61,3 +62,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
 def _yaml_text(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _quotable(value: object) -> bool:
+    """A scalar that quoting makes the string the author wrote: not a float YAML read as
+    infinite or NaN (``1e400`` reads as infinity; quoted, it would not say ``1e400``)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int | bool)
