@@ -159,3 +159,19 @@ def test_which_values_are_secrets_whatever_they_look_like(
 )
 def test_what_a_token_is_named(value: str, kind: str | None) -> None:
     assert token_kind(value) == kind
+
+
+def test_the_caret_points_at_the_mask_when_the_secret_moved_the_column(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "agents" / "a.yaml"
+    config.parent.mkdir()
+    token = "ghp_" + "a1" * 18
+    config.write_text(f"ellipsis: {{version: v1}}\nclaude:\n  system: {token}: x\n")
+
+    _, output = lint(capsys, str(config))
+
+    source = next(line for line in output.splitlines() if line.startswith(" 3 | "))
+    caret = next(line for line in output.splitlines() if line.startswith("   | "))
+    assert token not in output
+    assert caret.index("^") == source.index(MASK)

@@ -5,6 +5,7 @@ Color (only when the stream is a terminal and ``NO_COLOR`` is unset) is decided 
 
 from __future__ import annotations
 
+from agentsync.config.secrets import MASK
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.base import Reporter
 from agentsync.lint.result import FileResult, LintResult
@@ -40,6 +41,14 @@ def _visible(source: str, column: int) -> tuple[str, int]:
     return before + printable(source[column - 1 :]), len(before) + 1
 
 
+def _on_shown(source: str, column: int) -> int:
+    """The caret's column on the line as shown: past the end of a line whose secret was masked
+    (the text the column counted is gone), it points at the mask."""
+    if column <= len(source) + 1:
+        return column
+    return source.rfind(MASK) + 1 if MASK in source else len(source) + 1
+
+
 class TextReporter(Reporter):
     def _paint(self, text: str, style: str) -> str:
         return f"{_STYLES[style]}{text}{_RESET}" if self.color else text
@@ -61,7 +70,7 @@ class TextReporter(Reporter):
         source = file.snippets.get(d.line)
         if source is not None and source.strip():
             gutter = " " * len(str(d.line))
-            shown, column = _window(*_visible(source, d.column))
+            shown, column = _window(*_visible(source, _on_shown(source, d.column)))
             caret = self._paint(self._caret(shown, column), d.severity)
             lines.append(f" {d.line} | {shown}")
             lines.append(f" {gutter} | {' ' * (column - 1)}{caret}")
