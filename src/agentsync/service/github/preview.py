@@ -114,23 +114,22 @@ class PreviewMarkdown:
         """The whole section, cut at a line within ``max_chars`` with a note if it is longer
         (any code block left open is closed)."""
         whole = self._whole()
-        if len(whole) <= max_chars:
-            return whole
+        if len(whole) <= max_chars or self.preview.run is None:
+            return whole[:max_chars]
         lines = whole.splitlines()
-        note_room = 400
+        note = (
+            "_The preview is cut here to fit GitHub's limit on a check run's text: {} more "
+            f"lines not shown; {self._local_command()} in a checkout shows all of it._"
+        )
+        room = max_chars - len(note.format(len(lines))) - 2 - 16  # the note, a closing fence
         kept: list[str] = []
-        size = 0
         for line in lines:
-            if size + len(line) + 1 > max_chars - note_room:
+            room -= len(line) + 1
+            if room < 0:
                 break
             kept.append(line)
-            size += len(line) + 1
         fences = [match.group(1) for line in kept for match in [_FENCE.match(line)] if match]
+        hidden = len(lines) - len(kept)
         if len(fences) % 2:  # cut inside a code block: close it
             kept.append(fences[-1])
-        note = (
-            f"_The preview is cut here to fit GitHub's limit on a check run's text: "
-            f"{len(lines) - len(kept) + len(fences) % 2} more lines not shown; "
-            f"{self._local_command()} in a checkout shows all of it._"
-        )
-        return "\n".join([*kept, "", note])
+        return "\n".join([*kept, "", note.format(hidden)])
