@@ -27,7 +27,7 @@ from agentsync.service.queue import NewJob, ServiceStore
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from tests.localserver.conftest import API_KEY, server_config
 from tests.secret_samples import PIN, SAMPLES, leaky_config
-from tests.service.fake_github import FakeGitHub, FakeRepo, webhook_payload
+from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
 from tests.service.support import (
     APP_ID,
     INSTALLATION,
@@ -249,6 +249,31 @@ def test_a_fork_is_previewed_with_its_tree_under_the_base_repositorys_name_and_s
         "agents/from-fork.yaml": "create",
     }
     assert not any(path.startswith("/v1") and "contributor" in path for _, path in calls)
+
+
+def test_the_preview_of_a_one_file_change_costs_four_github_reads(
+    github: FakeGitHub, runner: JobRunner
+) -> None:
+    files = {f"agents/a{n:02}.yaml": config(f"A{n}") for n in range(30)}
+    repo = synced_repo(github, runner, files)  # the sync keeps every blob in the cache
+    head = repo.commit({"agents/a07.yaml": config("Changed")}, branch="feature")
+    github.open_pull_request(repo, 7, "feature")
+    github.requests.clear()
+
+    pull_request_job(runner)
+
+    tree = git_tree(repo, head)
+    # The repository, the head commit, the default branch's head and the tree; the changed
+    # blob was read once, for the lint, and kept for the preview.
+    assert github.paths().count(f"GET /repos/{REPO}") == 1
+    assert github.paths().count(f"GET /repos/{REPO}/commits/{head}") == 1
+    assert github.paths().count(f"GET /repos/{REPO}/git/ref/heads/main") == 1
+    assert github.paths().count(f"GET /repos/{REPO}/git/trees/{tree}") == 1
+    assert len(github.requests_to("GET", rf"/repos/{REPO}/git/blobs/.*")) == 1
+
+
+def git_tree(repo: FakeRepo, commit: str) -> str:
+    return git(repo.path, "rev-parse", f"{commit}^{{tree}}").decode().strip()
 
 
 # -- when the preview cannot be computed -----------------------------------------------------------

@@ -6,7 +6,8 @@ repository and App installation (or token):
 1. ``GET /repos/{o}/{r}/pulls/{n}``: the pull request's *current* head, read when the job runs
    (level-triggered: the webhook's copy may be stale);
 2. ``GET /repos/{o}/{r}/pulls/{n}/files``, every page: the changed config files (GitHub lists at
-   most 3000), then ``GET /repos/{o}/{r}/git/blobs/{sha}`` once per distinct blob to lint;
+   most 3000), then ``GET /repos/{o}/{r}/git/blobs/{sha}`` once per distinct blob to lint that
+   the blob cache (the service database's, when given) lacks;
 3. with GitHub App credentials only, one check run ``agent-lint`` on the head
    (:mod:`~agentsync.service.github.check_runs`);
 4. one pull-request comment (:mod:`~agentsync.service.github.rendering` writes it): ours is the
@@ -60,7 +61,6 @@ from agentsync.sync.sources.github import (
     BlobCache,
     GitHubError,
     GitHubSource,
-    decode_blob,
 )
 
 if TYPE_CHECKING:
@@ -149,8 +149,10 @@ class GitHubClient:
         timeout: int = 15,
         retries: int = 3,
         seconds_between_writes: float = 1.0,
+        blob_cache: BlobCache | None = None,
     ) -> None:
         self.credentials = credentials
+        self.blob_cache = blob_cache  # config files by blob sha, kept between jobs
         self.installation_id = installation_id
         self.base_url = base_url
         self.timeout = timeout
@@ -186,10 +188,8 @@ class GitHubClient:
         """Only a GitHub App may create check runs."""
         return isinstance(self.credentials, AppCredentials)
 
-    def source(
-        self, repository: str, ref: str | None = None, *, blob_cache: BlobCache | None = None
-    ) -> GitHubSource:
-        """A :class:`GitHubSource` of ``repository`` with these credentials, for a sync."""
+    def source(self, repository: str, ref: str | None = None) -> GitHubSource:
+        """A :class:`GitHubSource` of ``repository`` with these credentials and blob cache."""
         return github_source(
             self.credentials,
             repository,
@@ -198,7 +198,7 @@ class GitHubClient:
             base_url=self.base_url,
             timeout=self.timeout,
             retries=self.retries,
-            blob_cache=blob_cache,
+            blob_cache=self.blob_cache,
         )
 
     def _session(self, repository: str) -> _Session:
@@ -276,10 +276,8 @@ class GitHubClient:
             ),
             key=lambda f: f.path,
         )
-        contents: dict[str, bytes] = {}
-        for sha in sorted({f.sha for f in changed if f.status != "removed" and f.sha}):
-            blob = session.source.call(f"blob {sha}", partial(session.repo.get_git_blob, sha))
-            contents[sha] = decode_blob(blob.content, blob.encoding, sha)
+        shas = {f.sha for f in changed if f.status != "removed" and f.sha}
+        contents = session.source.read_blobs(session.repo, shas)
         with_contents = [
             f._replace(content=contents[f.sha]) if f.sha in contents else f for f in changed
         ]
@@ -396,7 +394,6 @@ class GitHubClient:
         number: int,
         *,
         control_plane: Client | None = None,
-        blob_cache: BlobCache | None = None,
     ) -> PullRequestReport:
         """Lint the config files pull request ``number`` changes at its current head, and report
         on GitHub: a check run (App only) and our one comment, with the sync preview of the head
@@ -413,7 +410,7 @@ class GitHubClient:
         notes += _notes(changed, complete)
         preview = None
         if control_plane is not None and changed:
-            source = self.source(repository, head.sha, blob_cache=blob_cache)
+            source = self.source(repository, head.sha)
             previewed = plan_preview(source, control_plane, repository)
             preview = PreviewMarkdown(previewed, checks=self.checks_enabled)
         check_run_id: int | None
@@ -466,8 +463,9 @@ def report_pull_request(
     blob_cache: BlobCache | None = None,
 ) -> PullRequestReport:
     """Lint pull request ``number`` of ``repository`` and report on GitHub, with the sync
-    preview against ``control_plane`` (see :meth:`GitHubClient.report_pull_request`); the
-    worker's one call for a pull-request job."""
+    preview against ``control_plane`` (see :meth:`GitHubClient.report_pull_request`), reading
+    config files from ``blob_cache`` when it has them; the worker's one call for a
+    pull-request job."""
     with GitHubClient(
         credentials,
         installation_id=installation_id,
@@ -475,10 +473,9 @@ def report_pull_request(
         timeout=timeout,
         retries=retries,
         seconds_between_writes=seconds_between_writes,
+        blob_cache=blob_cache,
     ) as github:
-        return github.report_pull_request(
-            repository, number, control_plane=control_plane, blob_cache=blob_cache
-        )
+        return github.report_pull_request(repository, number, control_plane=control_plane)
 
 
 def _notes(changed: Sequence[ChangedFile], complete: bool) -> list[str]:
