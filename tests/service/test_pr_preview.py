@@ -311,12 +311,16 @@ def test_a_control_plane_that_refuses_is_said_once_and_the_job_completes(
     runner: JobRunner,
     control_plane: LocalServer,
     app_key: rsa.RSAPrivateKey,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     repo = synced_repo(github, runner, {"agents/a.yaml": config("A")})
     head = repo.commit({"agents/b.yaml": config("B")}, branch="feature")
     github.open_pull_request(repo, 7, "feature")
     with Client(control_plane.url, "not-the-api-key", max_retries=0) as refused:
         assert pull_request_job(runner_for(runner.store, github, refused, app_key)) == "clean"
+
+    [warning] = [r for r in caplog.records if r.name == "agentsync.service.jobs"]
+    assert "sync preview" in warning.getMessage()
 
     comment, text = comment_and_text(github, head)
     for shown in (section(comment), section(text)):

@@ -160,11 +160,14 @@ class JobRunner:
             blob_cache=self.store,
         )
         preview = report.preview
-        if preview is not None and preview.failed_transiently:
-            raise JobError(
+        if preview is not None and preview.error is not None:
+            why = (
                 f"reported on pull request #{number} at {report.head_sha[:12]} without its sync "
                 f"preview: {preview.error}"
             )
+            if preview.retryable:
+                raise JobError(why)
+            log.warning("%s: %s", repository, why)  # retrying cannot help: said once
         if report.state != "open":
             return "closed"
         return "clean" if report.errors == 0 else "reported"

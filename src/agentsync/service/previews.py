@@ -52,11 +52,6 @@ class SyncPreview(NamedTuple):
     error: str | None = None
     retryable: bool = False
 
-    @property
-    def failed_transiently(self) -> bool:
-        """No plan, for a reason that may go away (a control plane or GitHub that failed)."""
-        return self.run is None and self.retryable
-
 
 def plan_preview(
     source: SnapshotSource,
