@@ -63,8 +63,8 @@ def _summarized(lines: Sequence[str], max_chars: int) -> str:
         shown.append(line)
         room -= len(line) + 1
     hidden = len(changes) - len(shown)
-    lines = [first, *shown, *([f"  ... {hidden} more not shown"] if hidden else []), *closing]
-    return _fenced(lines, changes)[: max(0, max_chars)]
+    summary = [first, *shown, *([f"  ... {hidden} more not shown"] if hidden else []), *closing]
+    return _fenced(summary, changes)[: max(0, max_chars)]
 
 
 def _is_change(line: str) -> bool:
