@@ -88,13 +88,17 @@ def git(repo: Path, *args: str) -> bytes:
 
 
 class PullRequest:
-    """A pull request as the fake knows it: branches, not shas (they are read per request)."""
+    """A pull request as the fake knows it: branches, not shas (they are read per request).
+    ``head_repo`` is the fork its head branch is in (None: the repository itself)."""
 
-    def __init__(self, number: int, head: str, base: str, title: str) -> None:
+    def __init__(
+        self, number: int, head: str, base: str, title: str, head_repo: FakeRepo | None = None
+    ) -> None:
         self.number = number
         self.head = head
         self.base = base
         self.title = title
+        self.head_repo = head_repo
         self.state = "open"
 
 
@@ -302,6 +306,14 @@ class FakeGitHub:
         self.repos[full_name] = repo
         return repo
 
+    def fork(self, repo: FakeRepo, full_name: str) -> FakeRepo:
+        """A fork of ``repo`` named ``full_name``: a clone of its default branch."""
+        path = self.root / full_name.replace("/", "__")
+        git(self.root, "clone", "-q", "-b", repo.default_branch, str(repo.path), str(path))
+        fork = FakeRepo(full_name, path, repo.default_branch, self._new_id())
+        self.repos[full_name] = fork
+        return fork
+
     def open_pull_request(
         self,
         repo: str | FakeRepo,
@@ -310,11 +322,16 @@ class FakeGitHub:
         base: str = "main",
         *,
         title: str = "Change the agents",
+        head_repo: FakeRepo | None = None,
     ) -> PullRequest:
+        """Pull request ``number`` from ``head_branch`` (of the fork ``head_repo``, if given)
+        into ``base``. As on GitHub, the head commit of a fork's pull request can be read
+        through the repository by its sha (``refs/pull/{n}/head``), never by the fork's branch
+        name."""
         hosted = self.repos[repo if isinstance(repo, str) else repo.full_name]
-        assert hosted.resolve(head_branch), f"push {head_branch!r} first"
+        assert (head_repo or hosted).resolve(head_branch), f"push {head_branch!r} first"
         assert hosted.resolve(base), f"push {base!r} first"
-        pull = PullRequest(number, head_branch, base, title)
+        pull = PullRequest(number, head_branch, base, title, head_repo)
         hosted.pulls[number] = pull
         return pull
 
@@ -705,9 +722,17 @@ class FakeGitHub:
             raise _HTTPError(404, "Not Found")
         return pull
 
+    def _head(self, repo: FakeRepo, pull: PullRequest) -> str:
+        """The pull request's head commit; a fork's is fetched into ``refs/pull/{n}/head``."""
+        if pull.head_repo is None:
+            return repo.head(pull.head)
+        ref = f"refs/pull/{pull.number}/head"
+        git(repo.path, "fetch", "-q", "-f", str(pull.head_repo.path), f"{pull.head}:{ref}")
+        return pull.head_repo.head(pull.head)
+
     def _diff(self, repo: FakeRepo, pull: PullRequest) -> list[dict[str, Any]]:
         """The pull request's files, as ``GET /pulls/{n}/files`` lists them (unpaginated)."""
-        base, head = repo.head(pull.base), repo.head(pull.head)
+        base, head = repo.head(pull.base), self._head(repo, pull)
         names = git(repo.path, "diff", "-z", "--name-status", "-M", f"{base}...{head}")
         counts = git(repo.path, "diff", "-z", "--numstat", "-M", f"{base}...{head}")
         lines_changed = _numstat(counts)
@@ -744,7 +769,7 @@ class FakeGitHub:
 
     def _pull(self, request: Request, repo: FakeRepo, params: dict[str, str]) -> _Reply:
         pull = self._pull_request(repo, params["number"])
-        head, base = repo.head(pull.head), repo.head(pull.base)
+        head, base = self._head(repo, pull), repo.head(pull.base)
         number = str(pull.number)
         payload = self._shape(
             "pull.json",
@@ -763,10 +788,21 @@ class FakeGitHub:
             deletions=sum(f["deletions"] for f in files),
             changed_files=len(files),
         )
-        owner = repo.full_name.partition("/")[0]
-        for side, branch in (("head", pull.head), ("base", pull.base)):
+        for side, branch, hosted in (
+            ("head", pull.head, pull.head_repo or repo),
+            ("base", pull.base, repo),
+        ):
+            owner, _, name = hosted.full_name.partition("/")
             payload[side].update(ref=branch, label=f"{owner}:{branch}")
-            payload[side]["repo"].update(id=repo.id, default_branch=repo.default_branch)
+            payload[side]["repo"].update(
+                id=hosted.id,
+                default_branch=hosted.default_branch,
+                name=name,
+                full_name=hosted.full_name,
+                html_url=f"https://github.com/{hosted.full_name}",
+                url=self._api(hosted),
+                fork=hosted is not repo,
+            )
         return _Reply(200, payload)
 
     def _pull_files(self, request: Request, repo: FakeRepo, params: dict[str, str]) -> _Reply:
@@ -856,7 +892,7 @@ class FakeGitHub:
                 "url": self._api(repo, f"/pulls/{p.number}"),
             }
             for p in repo.pulls.values()
-            if p.state == "open" and repo.head(p.head) == sha
+            if p.state == "open" and (p.head_repo or repo).head(p.head) == sha
         ]
         payload.update(
             id=run_id,

@@ -7,7 +7,10 @@
   and a commit older than the last applied one is refused by the engine). The engine's state
   (sync errors, last apply) lives in the service database.
 - ``pull_request``: lint the configs the pull request changes at its current head and report
-  on GitHub (:func:`~agentsync.service.github.client.report_pull_request`).
+  on GitHub (:func:`~agentsync.service.github.client.report_pull_request`), with a sync preview
+  of the head against the control plane, which it only reads. The report goes out even when
+  the preview cannot be computed (it says why); when that may pass (the control plane or
+  GitHub failed), the job then fails retryably, so a later attempt adds the preview.
 - ``installation``: remember each repository the service can now read and queue its first
   sync (a ``resync`` job each); forget those it can no longer read.
 
@@ -153,7 +156,18 @@ class JobRunner:
             installation_id=installation_id,
             base_url=self.github_api_url,
             seconds_between_writes=self.seconds_between_writes,
+            control_plane=self.client,
+            blob_cache=self.store,
         )
+        preview = report.preview
+        if preview is not None and preview.error is not None:
+            why = (
+                f"reported on pull request #{number} at {report.head_sha[:12]} without its sync "
+                f"preview: {preview.error}"
+            )
+            if preview.retryable:
+                raise JobError(why)
+            log.warning("%s: %s", repository, why)  # retrying cannot help: said once
         if report.state != "open":
             return "closed"
         return "clean" if report.errors == 0 else "reported"

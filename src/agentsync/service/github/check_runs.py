@@ -19,6 +19,7 @@ from github.Repository import Repository
 
 from agentsync.lint.result import LintResult
 from agentsync.service.github.rendering import (
+    PreviewText,
     check_run_annotations,
     check_run_conclusion,
     check_run_output,
@@ -46,6 +47,7 @@ def upsert_check_run(
     head_sha: str,
     result: LintResult,
     notes: Sequence[str] = (),
+    preview: PreviewText | None = None,
 ) -> tuple[int, CheckRunAction]:
     """Leave one accurate ``agent-lint`` check run of App ``app_id`` on ``head_sha``; its id
     and what was done.
@@ -67,12 +69,12 @@ def upsert_check_run(
       so this one supersedes the stale one. Only a changed result for the same sha comes
       here: a new version of the linter, or a pull request whose base changed.
     """
-    output = check_run_output(result, head_sha, notes)
+    output = check_run_output(result, head_sha, notes, preview)
     annotations = check_run_annotations(result)
     conclusion = check_run_conclusion(result)
     run = _our_check_run(source, repo, app_id, head_sha)
     if run is None:
-        return create_check_run(source, repo, head_sha, result, notes), "created"
+        return create_check_run(source, repo, head_sha, result, notes, preview), "created"
     sent = run.output.annotations_count or 0
     same = (
         run.status == "completed"
@@ -99,7 +101,7 @@ def upsert_check_run(
         )
         _annotate(source, run, output, annotations, len(first))
         return run.id, "updated"
-    return create_check_run(source, repo, head_sha, result, notes), "created"
+    return create_check_run(source, repo, head_sha, result, notes, preview), "created"
 
 
 def _our_check_run(
@@ -143,6 +145,7 @@ def create_check_run(
     head_sha: str,
     result: LintResult,
     notes: Sequence[str] = (),
+    preview: PreviewText | None = None,
 ) -> int:
     """Create a completed ``agent-lint`` check run on ``head_sha``, whatever runs the sha
     has already (:func:`upsert_check_run` looks first); its id.
@@ -150,7 +153,7 @@ def create_check_run(
     The first :data:`ANNOTATIONS_PER_REQUEST` annotations go with the create, the rest with
     updates of as many each (repeating the output's title and summary, as GitHub requires).
     """
-    output = check_run_output(result, head_sha, notes)
+    output = check_run_output(result, head_sha, notes, preview)
     annotations = check_run_annotations(result)
     run = source.call(
         f"check run {CHECK_NAME!r} on {head_sha}",

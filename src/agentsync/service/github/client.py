@@ -6,7 +6,8 @@ repository and App installation (or token):
 1. ``GET /repos/{o}/{r}/pulls/{n}``: the pull request's *current* head, read when the job runs
    (level-triggered: the webhook's copy may be stale);
 2. ``GET /repos/{o}/{r}/pulls/{n}/files``, every page: the changed config files (GitHub lists at
-   most 3000), then ``GET /repos/{o}/{r}/git/blobs/{sha}`` once per distinct blob to lint;
+   most 3000), then ``GET /repos/{o}/{r}/git/blobs/{sha}`` once per distinct blob to lint that
+   the blob cache (the service database's, when given) lacks;
 3. with GitHub App credentials only, one check run ``agent-lint`` on the head
    (:mod:`~agentsync.service.github.check_runs`);
 4. one pull-request comment (:mod:`~agentsync.service.github.rendering` writes it): ours is the
@@ -18,6 +19,11 @@ repository and App installation (or token):
    /repos/{o}/{r}/issues/{n}/comments``); never created for a pull request that changes no
    config file to lint.
 
+Given the control plane (the worker gives it), the report also holds a sync preview of the head
+(:mod:`~agentsync.service.previews`, read-only), when the pull request changes a config file:
+in the check run's text and in the comment (:mod:`~agentsync.service.github.preview`). A pull
+request that only removes configs then gets a comment too, showing what would be deleted.
+
 Every failure is a :class:`~agentsync.sync.sources.github.GitHubError` whose ``retryable`` tells
 the worker to try again later (5xx, 429, the network) or to give up (401, 403, 404, 422).
 """
@@ -27,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import partial
 from types import TracebackType
-from typing import Literal, NamedTuple, Self
+from typing import TYPE_CHECKING, Literal, NamedTuple, Self
 
 from github import Auth, Github
 from github.IssueComment import IssueComment
@@ -47,13 +53,18 @@ from agentsync.service.github.credentials import (
     GitHubCredentials,
     github_source,
 )
+from agentsync.service.github.preview import PreviewMarkdown
 from agentsync.service.github.rendering import MARKER, comment_body, reported_paths
+from agentsync.service.previews import SyncPreview, plan_preview
 from agentsync.sync.sources.github import (
     DEFAULT_BASE_URL,
+    BlobCache,
     GitHubError,
     GitHubSource,
-    decode_blob,
 )
+
+if TYPE_CHECKING:
+    from agentsync.client.api import Client
 
 __all__ = [
     "MAX_LISTED_FILES",
@@ -102,6 +113,7 @@ class PullRequestReport(NamedTuple):
     comment_id: int | None
     comment: CommentAction
     check_run: CheckRunAction = "none"
+    preview: SyncPreview | None = None  # None: not asked for, or no config changed
 
 
 def lint_files(files: Mapping[str, bytes], settings: Settings | None = None) -> LintResult:
@@ -137,8 +149,10 @@ class GitHubClient:
         timeout: int = 15,
         retries: int = 3,
         seconds_between_writes: float = 1.0,
+        blob_cache: BlobCache | None = None,
     ) -> None:
         self.credentials = credentials
+        self.blob_cache = blob_cache  # config files by blob sha, kept between jobs
         self.installation_id = installation_id
         self.base_url = base_url
         self.timeout = timeout
@@ -175,7 +189,7 @@ class GitHubClient:
         return isinstance(self.credentials, AppCredentials)
 
     def source(self, repository: str, ref: str | None = None) -> GitHubSource:
-        """A :class:`GitHubSource` of ``repository`` with these credentials, for a sync."""
+        """A :class:`GitHubSource` of ``repository`` with these credentials and blob cache."""
         return github_source(
             self.credentials,
             repository,
@@ -184,6 +198,7 @@ class GitHubClient:
             base_url=self.base_url,
             timeout=self.timeout,
             retries=self.retries,
+            blob_cache=self.blob_cache,
         )
 
     def _session(self, repository: str) -> _Session:
@@ -261,10 +276,8 @@ class GitHubClient:
             ),
             key=lambda f: f.path,
         )
-        contents: dict[str, bytes] = {}
-        for sha in sorted({f.sha for f in changed if f.status != "removed" and f.sha}):
-            blob = session.source.call(f"blob {sha}", partial(session.repo.get_git_blob, sha))
-            contents[sha] = decode_blob(blob.content, blob.encoding, sha)
+        shas = {f.sha for f in changed if f.status != "removed" and f.sha}
+        contents = session.source.read_blobs(session.repo, shas)
         with_contents = [
             f._replace(content=contents[f.sha]) if f.sha in contents else f for f in changed
         ]
@@ -272,24 +285,21 @@ class GitHubClient:
 
     # -- writing the report ----------------------------------------------------------------------
     def upsert_check_run(
-        self, repository: str, head_sha: str, result: LintResult, *, notes: Sequence[str] = ()
+        self,
+        repository: str,
+        head_sha: str,
+        result: LintResult,
+        *,
+        notes: Sequence[str] = (),
+        preview: PreviewMarkdown | None = None,
     ) -> tuple[int, CheckRunAction]:
         """Leave one accurate ``agent-lint`` check run of ours on ``head_sha``; its id and what
         was done (see :func:`~agentsync.service.github.check_runs.upsert_check_run`)."""
         app_id = self._app_id()
         session = self._session(repository)
         return check_runs.upsert_check_run(
-            session.source, session.repo, app_id, head_sha, result, notes
+            session.source, session.repo, app_id, head_sha, result, notes, preview
         )
-
-    def create_check_run(
-        self, repository: str, head_sha: str, result: LintResult, *, notes: Sequence[str] = ()
-    ) -> int:
-        """Create a completed ``agent-lint`` check run on ``head_sha``, whatever runs the sha
-        has already (:meth:`upsert_check_run` looks first); its id."""
-        self._app_id()
-        session = self._session(repository)
-        return check_runs.create_check_run(session.source, session.repo, head_sha, result, notes)
 
     def _app_id(self) -> int:
         """Our App's id: only a GitHub App may create check runs."""
@@ -378,10 +388,17 @@ class GitHubClient:
                 return settings, []
         return Settings(), []
 
-    def report_pull_request(self, repository: str, number: int) -> PullRequestReport:
+    def report_pull_request(
+        self,
+        repository: str,
+        number: int,
+        *,
+        control_plane: Client | None = None,
+    ) -> PullRequestReport:
         """Lint the config files pull request ``number`` changes at its current head, and report
-        on GitHub: a check run (App only) and our one comment. A closed pull request is left
-        alone."""
+        on GitHub: a check run (App only) and our one comment, with the sync preview of the head
+        against ``control_plane`` (only read) when it is given and a config changed. A closed
+        pull request is left alone."""
         head = self.pull_request_head(repository, number)
         if head.state != "open":
             return PullRequestReport(
@@ -391,10 +408,15 @@ class GitHubClient:
         settings, notes = self.lint_settings(repository, head.sha)
         result = lint_files({f.path: f.content for f in changed if f.content is not None}, settings)
         notes += _notes(changed, complete)
+        preview = None
+        if control_plane is not None and changed:
+            source = self.source(repository, head.sha)
+            previewed = plan_preview(source, control_plane, repository)
+            preview = PreviewMarkdown(previewed, checks=self.checks_enabled)
         check_run_id: int | None
         check_run: CheckRunAction
         check_run_id, check_run = (
-            self.upsert_check_run(repository, head.sha, result, notes=notes)
+            self.upsert_check_run(repository, head.sha, result, notes=notes, preview=preview)
             if self.checks_enabled
             else (None, "none")
         )
@@ -405,9 +427,10 @@ class GitHubClient:
             notes,
             blob_url=f"{head.html_url}/blob/{head.sha}",
             previously=reported_paths(ours.body) if ours is not None else frozenset(),
+            preview=preview,
         )
         comment_id, action = self.upsert_comment(
-            repository, number, body, create=bool(result.files), ours=ours
+            repository, number, body, create=bool(result.files) or preview is not None, ours=ours
         )
         summary = result.summary
         return PullRequestReport(
@@ -422,6 +445,7 @@ class GitHubClient:
             comment_id,
             action,
             check_run,
+            preview.preview if preview is not None else None,
         )
 
 
@@ -435,9 +459,13 @@ def report_pull_request(
     timeout: int = 15,
     retries: int = 3,
     seconds_between_writes: float = 1.0,
+    control_plane: Client | None = None,
+    blob_cache: BlobCache | None = None,
 ) -> PullRequestReport:
-    """Lint pull request ``number`` of ``repository`` and report on GitHub (see
-    :meth:`GitHubClient.report_pull_request`); the worker's one call for a pull-request job."""
+    """Lint pull request ``number`` of ``repository`` and report on GitHub, with the sync
+    preview against ``control_plane`` (see :meth:`GitHubClient.report_pull_request`), reading
+    config files from ``blob_cache`` when it has them; the worker's one call for a
+    pull-request job."""
     with GitHubClient(
         credentials,
         installation_id=installation_id,
@@ -445,8 +473,9 @@ def report_pull_request(
         timeout=timeout,
         retries=retries,
         seconds_between_writes=seconds_between_writes,
+        blob_cache=blob_cache,
     ) as github:
-        return github.report_pull_request(repository, number)
+        return github.report_pull_request(repository, number, control_plane=control_plane)
 
 
 def _notes(changed: Sequence[ChangedFile], complete: bool) -> list[str]:

@@ -2,6 +2,12 @@
 our comment (:func:`comment_body`, starting with :data:`MARKER`) and a check run's conclusion,
 output and annotations (:func:`check_run_conclusion`, :func:`check_run_output`,
 :func:`check_run_annotations`), each within GitHub's size limits. No GitHub call is made here.
+
+A sync preview (:class:`PreviewText`) goes after the problems in both, sharing the limit: in
+the comment the problems keep what they need while the whole preview fits (else the preview is
+summarized, in at least half the comment); in the check run's text the whole preview is kept
+first (cut only at GitHub's limit, less room for some problems) and the table gets what is
+left (every problem is annotated anyway).
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from agentsync.lint.diagnostic import Diagnostic
@@ -19,6 +25,7 @@ from agentsync.lint.result import FileResult, LintResult
 
 __all__ = [
     "MARKER",
+    "PreviewText",
     "check_run_annotations",
     "check_run_conclusion",
     "check_run_output",
@@ -36,6 +43,19 @@ MAX_COMMENT_CHARS = 65536  # GitHub's limit on a comment body
 MAX_TITLE_CHARS = 255  # an annotation's title
 _LEVELS = {"error": "failure", "warning": "warning"}  # severity -> annotation level
 _TABLE_HEAD = ("| Location | Severity | Rule | Message |", "| --- | --- | --- | --- |")
+_TABLE_RESERVE = 8000  # what a check run's text keeps for the problems' table beside a preview
+
+
+class PreviewText(Protocol):
+    """The sync preview's section, rendered to fit a budget of characters."""
+
+    def for_comment(self, max_chars: int | None) -> str:
+        """Whole (None: no limit), or summarized to at most ``max_chars``."""
+        ...
+
+    def for_check_run(self, max_chars: int) -> str:
+        """Whole, or cut to at most ``max_chars`` with a note."""
+        ...
 
 
 def headline(result: LintResult) -> str:
@@ -126,17 +146,27 @@ def comment_body(
     *,
     blob_url: str | None = None,
     previously: frozenset[str] = frozenset(),
+    preview: PreviewText | None = None,
 ) -> str:
     """Our pull-request comment: :data:`MARKER`, the counts at ``head_sha``, the files that
-    the last comment reported (``previously``) and are now valid, and a table of the problems
-    (location linked into ``blob_url``, severity, rule, message and hint), within GitHub's size
-    limit."""
+    the last comment reported (``previously``) and are now valid, a table of the problems
+    (location linked into ``blob_url``, severity, rule, message and hint), and the sync
+    ``preview``, within GitHub's size limit."""
     head = [MARKER, _reported_line(result, previously), "## agent-lint", ""]
     head += [*_report_lines(result, head_sha, notes), *_now_valid(result, previously)]
     rows = _problem_rows(result, blob_url)
     if rows:
         head += ["", *_TABLE_HEAD]
-    return _fit(head, rows, MAX_COMMENT_CHARS, "{} more problems not shown.")
+    more = "{} more problems not shown."
+    lint = _fit(head, rows, MAX_COMMENT_CHARS, more)
+    if preview is None:
+        return lint
+    section = preview.for_comment(None)
+    if len(lint) + 2 + len(section) > MAX_COMMENT_CHARS:
+        budget = max(MAX_COMMENT_CHARS - len(lint) - 2, MAX_COMMENT_CHARS // 2)
+        section = preview.for_comment(budget)
+        lint = _fit(head, rows, MAX_COMMENT_CHARS - len(section) - 2, more)
+    return _truncate(f"{lint}\n\n{section}", MAX_COMMENT_CHARS)
 
 
 def check_run_conclusion(result: LintResult) -> str:
@@ -148,21 +178,29 @@ def check_run_conclusion(result: LintResult) -> str:
 
 
 def check_run_output(
-    result: LintResult, head_sha: str, notes: Sequence[str] = ()
+    result: LintResult,
+    head_sha: str,
+    notes: Sequence[str] = (),
+    preview: PreviewText | None = None,
 ) -> dict[str, Any]:
-    """The check run's title, summary and text (the problems' table), within GitHub's limits."""
+    """The check run's title, summary and text (the problems' table, then the sync
+    ``preview``), within GitHub's limits."""
     rows = _problem_rows(result)
-    text = _fit(
+    section = ""
+    if preview is not None:
+        section = preview.for_check_run(MAX_OUTPUT_CHARS - (_TABLE_RESERVE if rows else 0))
+    table = _fit(
         list(_TABLE_HEAD),
         rows,
-        MAX_OUTPUT_CHARS,
+        MAX_OUTPUT_CHARS - (len(section) + 2 if section else 0),
         "{} more problems not shown; every one is annotated.",
     )
+    text = "\n\n".join(part for part in (table if rows else "", section) if part)
     summary = "\n\n".join(_report_lines(result, head_sha, notes))
     return {
         "title": headline(result),
         "summary": _truncate(summary, MAX_OUTPUT_CHARS),
-        **({"text": text} if rows else {}),
+        **({"text": text} if text else {}),
     }
 
 

@@ -297,7 +297,7 @@ class GitHubSource:
             and element.mode in _REGULAR_MODES
             and is_config_path(element.path)
         }
-        blobs = self._read_blobs(repo, set(wanted.values()))
+        blobs = self.read_blobs(repo, set(wanted.values()))
         return Snapshot(
             repository=self.repository,
             commit=commit.sha,
@@ -308,7 +308,7 @@ class GitHubSource:
             complete=not tree.raw_data.get("truncated", False),
         )
 
-    def _read_blobs(self, repo: Repository, shas: set[str]) -> dict[str, bytes]:
+    def read_blobs(self, repo: Repository, shas: set[str]) -> dict[str, bytes]:
         """The contents of blobs ``shas``: from the cache when it holds them intact, else one
         read each (then kept in the cache)."""
         blobs: dict[str, bytes] = {}
