@@ -25,7 +25,7 @@ from agentsync.config.discovery import git_top_level
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.reporters.github import GithubReporter, escape_data, escape_property
-from agentsync.lint.reporters.markdown import MAX_ROWS, MarkdownReporter, escape_cell
+from agentsync.lint.reporters.markdown import MAX_ROWS, MarkdownReporter, code_span, escape_cell
 from agentsync.lint.reporters.sarif import (
     MAX_RESULTS,
     Locator,
@@ -428,6 +428,18 @@ def test_markdown_escapes_odd_file_names_as_the_text_format_does(name: str, show
     row = next(line for line in output.splitlines() if "| error |" in line)
     assert row.startswith(f"| {escape_cell(shown)}:1:1 |")
     assert name not in row
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("agents/my_agent.yaml", "`agents/my_agent.yaml`"),
+        ("agents/a`b.yaml", "``agents/a`b.yaml``"),
+        ("`x", "`` `x ``"),
+    ],
+)
+def test_a_code_span_shows_its_text_as_it_is(text: str, span: str) -> None:
+    assert code_span(text) == span
 
 
 def test_markdown_caps_the_table() -> None:

@@ -42,3 +42,13 @@ def test_a_path_cannot_close_the_html_comment_and_garbage_reads_as_nothing() -> 
     assert reported_paths("<!-- agentsync:reported [not json -->") == frozenset()
     assert reported_paths('<!-- agentsync:reported {"a": 1} -->') == frozenset()
     assert reported_paths("someone else's comment") == frozenset()
+
+
+def test_odd_file_names_are_escaped_in_the_table_and_the_now_valid_line() -> None:
+    name = "agents/x\u202ey_z.yaml"
+    broken = comment_body(result(FileResult(name, "invalid", (ERROR,))), SHA)
+    fixed = comment_body(result(FileResult(name, "valid")), SHA, previously={name})
+    for body in (broken, fixed):
+        assert "\u202e" not in body
+    assert "| agents/x\\\\u202ey\\_z.yaml:2:3 |" in broken  # Markdown for x\u202ey_z
+    assert "- `agents/x\\u202ey_z.yaml`: now valid" in fixed

@@ -28,6 +28,16 @@ def escape_cell(text: str) -> str:
     return "<br>".join(escaped.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 
+def code_span(text: str) -> str:
+    """``text`` as a Markdown code span, shown as it is: fenced by more backticks than any run
+    of them inside (CommonMark), with a space inside the fence where ``text`` starts or ends
+    with one. No escaping: a backslash inside a code span is shown, not read."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def counts_line(result: LintResult) -> str:
     s = result.summary
     if s.files and not s.errors and not s.warnings:

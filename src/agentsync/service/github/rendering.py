@@ -19,9 +19,10 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from agentsync.lint.diagnostic import Diagnostic
-from agentsync.lint.reporters.markdown import escape_cell
+from agentsync.lint.reporters.markdown import code_span, escape_cell
 from agentsync.lint.reporters.text import plural
 from agentsync.lint.result import FileResult, LintResult
+from agentsync.printable import printable
 
 __all__ = [
     "MARKER",
@@ -83,7 +84,7 @@ def _problem_rows(result: LintResult, blob_url: str | None = None) -> list[str]:
     rows = []
     for file in result.files:
         for d in file.diagnostics:
-            where = escape_cell(f"{file.path}:{d.line}:{d.column}")
+            where = escape_cell(f"{printable(file.path)}:{d.line}:{d.column}")
             if blob_url is not None:
                 where = f"[{where}]({blob_url}/{quote(file.path)}#L{d.line})"
             cells = (d.severity, d.rule, d.message_with_hint())
@@ -117,7 +118,7 @@ def _reported_line(result: LintResult, previously: frozenset[str]) -> str:
 def _now_valid(result: LintResult, previously: frozenset[str]) -> list[str]:
     """``- `agents/a.yaml`: now valid`` for each file reported before that is clean now."""
     fixed = sorted(f.path for f in result.files if f.path in previously and not f.diagnostics)
-    return [f"- `{escape_cell(path)}`: now valid" for path in fixed]
+    return [f"- {code_span(printable(path))}: now valid" for path in fixed]
 
 
 def _fit(head: list[str], rows: list[str], limit: int, more: str) -> str:
