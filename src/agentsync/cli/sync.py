@@ -90,6 +90,11 @@ def sync_group() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.option(
+    "--max-chars",
+    type=click.IntRange(min=200),
+    help="With --format markdown: a summary that fits (a GitHub comment holds 65,536).",
+)
+@click.option(
     "--against-empty",
     is_flag=True,
     help="Plan with no control plane (no token needed): every valid file is a create.",
@@ -106,6 +111,7 @@ def sync_plan(
     state_file: Path | None,
     output_format: str,
     as_json: bool,
+    max_chars: int | None,
     against_empty: bool,
     detailed_exitcode: bool,
     allow_mass_delete: bool,
@@ -122,6 +128,8 @@ def sync_plan(
         raise click.UsageError(
             f"--json means --format json; it cannot go with --format {output_format}"
         )
+    if max_chars is not None and output_format != "markdown":
+        raise click.UsageError("--max-chars goes with --format markdown")
     snapshot = _source(path, ref, repository, working_tree).snapshot()
     actual = [] if against_empty else read_actual(client_from_environment(), snapshot.repository)
     run = plan_snapshot(snapshot, actual, allow_mass_delete=allow_mass_delete)
@@ -129,7 +137,7 @@ def sync_plan(
     if as_json or output_format == "json":
         click.echo(json.dumps(preview.preview_json(shown), indent=2))
     elif output_format == "markdown":
-        click.echo(preview.preview_markdown(shown), nl=False)
+        click.echo(preview.preview_markdown(shown, max_chars=max_chars), nl=False)
     else:
         echo_coloured(preview.preview_text(shown))
     if run.plan.blocked:
