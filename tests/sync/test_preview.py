@@ -124,6 +124,14 @@ def test_preview_of_a_merge(synced: SyncedRepo) -> None:
     ]
 
 
+def test_deleting_a_disabled_agent_stops_nothing(synced: SyncedRepo) -> None:
+    disabled = agent("Check.", schedule="@hourly", limits="run: 1, day: 5", enabled=False)
+    assert synced.commit_and_sync({"agents/hourly.yaml": disabled}).plan.count("update") == 1
+    preview = preview_of(synced, {"agents/hourly.yaml": None, "agents/old.yaml": None})
+    assert [file.action.path for file in preview.stopping] == ["agents/old.yaml"]
+    assert by_path(preview)["agents/hourly.yaml"].action.kind == "soft-delete"
+
+
 def test_the_json_keeps_every_key_of_the_plan_and_adds_the_preview(synced: SyncedRepo) -> None:
     preview = preview_of(
         synced, {"agents/hourly.yaml": agent("Check.", schedule="rate(5 minutes)", limits="run: 1")}

@@ -19,6 +19,7 @@ from agentsync.client.records import AgentConfigRecord
 from agentsync.config.money import dollars
 from agentsync.config.schedule import ScheduleError, parse_schedule
 from agentsync.config.schedule.words import describe, next_fires
+from agentsync.lint.settings import LIMIT_WINDOWS
 from agentsync.sync.engine import SyncRun
 from agentsync.sync.model import Action
 from agentsync.sync.preview.model import (
@@ -29,7 +30,6 @@ from agentsync.sync.preview.model import (
     ScheduleChange,
 )
 
-LIMIT_WINDOWS = ("run", "day", "week", "month")
 CHANGES = frozenset({"create", "update", "restore", "move"})
 _RUNS_ON_THEIR_OWN = frozenset({"cron", "react"})  # mentions need someone to ask
 
@@ -61,8 +61,8 @@ def _file_preview(
     now: datetime,
 ) -> FilePreview:
     stored = record.agent_config if record is not None else None
-    if action.kind == "soft-delete":
-        return FilePreview(action, stops="deleted")
+    if action.kind == "soft-delete":  # a disabled agent was not running: nothing stops
+        return FilePreview(action, stops=None if stored and not _enabled(stored) else "deleted")
     if action.kind not in CHANGES or after is None:
         return FilePreview(action)
     # A restored config was not running; a new one had nothing before.
@@ -75,7 +75,7 @@ def _file_preview(
         schedules=_schedule_changes(before, after, now),
         exposure=_exposure(before, after),
         enabled=enabled,
-        limits_removed=_limits_removed(stored, after),
+        limits_removed=_limits_removed(before, after),
         stops="disabled" if enabled is not None and not enabled.after else None,
     )
 
@@ -167,7 +167,7 @@ def _exposure(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> Exp
     )
 
 
-def _limits_removed(stored: Mapping[str, Any] | None, after: Mapping[str, Any]) -> tuple[str, ...]:
+def _limits_removed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> tuple[str, ...]:
     """The limits a cron or react agent had and no longer has: they fall back to the account
     defaults."""
     if not any(t.get("type") in _RUNS_ON_THEIR_OWN for t in _triggers(after)):
@@ -175,5 +175,5 @@ def _limits_removed(stored: Mapping[str, Any] | None, after: Mapping[str, Any]) 
     return tuple(
         window
         for window in LIMIT_WINDOWS
-        if _limit(stored, window) is not None and _limit(after, window) is None
+        if _limit(before, window) is not None and _limit(after, window) is None
     )
