@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentsync.config.schedule import parse_schedule
 from agentsync.config.schedule.words import describe, fire_time, next_fires
@@ -92,3 +96,51 @@ def test_a_one_off_fires_once_and_a_past_one_never() -> None:
         datetime(2027, 1, 1, 9, tzinfo=UTC),
     )
     assert next_fires(parse_schedule("at(2026-01-01T09:00:00)"), NOW) == ()
+
+
+_WEEKDAY_WORDS = {
+    "on weekdays": {0, 1, 2, 3, 4},
+    "on weekends": {5, 6},
+    **{f"on {name}": {day} for day, name in enumerate(("Monday", "Tuesday", "Wednesday"))},
+}
+_CLOCK = re.compile(r"\b(\d\d):(\d\d)\b")
+
+
+def _field(values: range) -> st.SearchStrategy[str]:
+    low, high = values.start, values.stop - 1
+    single = st.integers(low, high).map(str)
+    stepped = st.integers(1, high - low + 1).map(lambda step: f"*/{step}")
+    listed = st.lists(st.integers(low, high), min_size=1, max_size=4, unique=True).map(
+        lambda items: ",".join(map(str, sorted(items)))
+    )
+    ranged = st.tuples(st.integers(low, high), st.integers(low, high)).map(
+        lambda pair: f"{min(pair)}-{max(pair)}"
+    )
+    return st.one_of(st.just("*"), single, stepped, listed, ranged)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    minute=_field(range(60)),
+    hour=_field(range(24)),
+    dow=st.one_of(st.just("*"), st.sampled_from(["1-5", "0,6", "6,0", "1", "2", "3"])),
+)
+def test_words_agree_with_the_firings(minute: str, hour: str, dow: str) -> None:
+    """Whatever the words claim about times and weekdays, the next firings bear out."""
+    expression = f"{minute} {hour} * * {dow}"
+    schedule = parse_schedule(expression)
+    words = describe(schedule)
+    fires = next_fires(schedule, NOW, 12)
+    if words.startswith("on the schedule"):
+        assert words == f"on the schedule `{expression}`"
+        return
+    if words.startswith("at "):  # every firing is at one of the times named
+        times = {(int(h), int(m)) for h, m in _CLOCK.findall(words.split(" UTC")[0])}
+        assert {(f.hour, f.minute) for f in fires} <= times
+        assert times == {(h, m) for h in schedule.plan().hours for m in schedule.plan().minutes}
+    for phrase, weekdays in _WEEKDAY_WORDS.items():
+        if words.endswith(phrase):
+            assert {f.weekday() for f in fires} <= weekdays
+    if words == "every minute" or (words.startswith("every ") and words.endswith(" minutes")):
+        step = 1 if words == "every minute" else int(words.split()[1])
+        assert all((b - a).total_seconds() == step * 60 for a, b in itertools.pairwise(fires))
