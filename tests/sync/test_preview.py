@@ -116,6 +116,12 @@ def test_preview_of_a_merge(synced: SyncedRepo) -> None:
         "  agents/hourly.yaml (disabled)\n"
         "  agents/old.yaml (deleted: its cron schedule stops)\n"
     )
+    full = preview_markdown(preview)
+    short = preview_markdown(preview, max_chars=len(full) - 1)
+    assert re.search(r"\n- update `agents/hourly\.yaml` \(`agent_\w+`\): now disabled: it stops "
+                     r"running; limits.run, limits.day removed: the account defaults apply\n",
+                     short)  # fmt: skip
+    assert re.search(r"\n- delete `agents/old\.yaml` \(`agent_\w+`\): deleted: its cron", short)
     files = by_path(preview)
     assert [path for path, file in files.items() if file.exposure and file.exposure.rises] == [
         "agents/new.yaml",

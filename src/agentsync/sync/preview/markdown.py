@@ -130,7 +130,7 @@ def _one_liner(file: FilePreview) -> str:
         notes.append(enabled_text(file.enabled))
     if file.limits_removed:
         notes.append(limits_removed_text(file.limits_removed))
-    if file.stops is not None:
+    if file.stops == "deleted":  # a disabled one says so above
         notes.append(stops_text(file))
     if file.action.diagnostics:
         notes.append(f"{len(file.action.diagnostics)} problem(s)")
@@ -144,7 +144,8 @@ def _fit(head: Sequence[str], rows: Sequence[str], max_chars: int) -> str:
     were left out."""
     text = "\n".join(head) + "\n"
     for index, row in enumerate(rows):
-        more = f"\n… {len(rows) - index} more files; the full preview is in the check run\n"
+        left = len(rows) - index
+        more = f"\n… {left} more file{'s' * (left > 1)}; the full preview is in the check run\n"
         if len(text) + len(row) + 1 + len(more) > max_chars:
             return (text + more.lstrip("\n"))[:max_chars]
         text += row + "\n"
