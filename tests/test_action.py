@@ -74,7 +74,10 @@ def test_action_shape() -> None:
         "Preview the sync",
     ]
     # The preview runs after linting, whatever linting found, when asked for.
-    assert step("Preview the sync")["if"] == "!cancelled() && inputs.plan == 'true'"
+    assert step("Install agent-lint")["id"] == "install"
+    assert step("Preview the sync")["if"] == (
+        "!cancelled() && steps.install.outcome == 'success' && inputs.plan == 'true'"
+    )
     for s in action["runs"]["steps"]:
         assert s["shell"] == "bash"
 
