@@ -50,11 +50,34 @@ def test_action_shape() -> None:
     assert action["name"] == "agent-lint"
     assert action["branding"]
     assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) == {"paths", "sarif-file", "python"}
+    assert set(action["inputs"]) == {
+        "paths",
+        "sarif-file",
+        "python",
+        "plan",
+        "control-plane-url",
+        "control-plane-token",
+        "comment",
+        "github-token",
+    }
     assert action["inputs"]["paths"]["default"] == ""
     assert action["inputs"]["sarif-file"]["default"] == ""
     assert action["inputs"]["python"]["default"] == "python3"
-    assert [s["name"] for s in action["runs"]["steps"]] == ["Install agent-lint", "Run agent-lint"]
+    assert action["inputs"]["plan"]["default"] == "false"
+    assert action["inputs"]["comment"]["default"] == "false"
+    for secret in ("control-plane-token", "github-token"):
+        assert action["inputs"][secret]["default"] == ""
+        assert "secrets" in action["inputs"][secret]["description"]
+    assert [s["name"] for s in action["runs"]["steps"]] == [
+        "Install agent-lint",
+        "Run agent-lint",
+        "Preview the sync",
+    ]
+    # The preview runs after linting, whatever linting found, when asked for.
+    assert step("Install agent-lint")["id"] == "install"
+    assert step("Preview the sync")["if"] == (
+        "!cancelled() && steps.install.outcome == 'success' && inputs.plan == 'true'"
+    )
     for s in action["runs"]["steps"]:
         assert s["shell"] == "bash"
 
@@ -70,13 +93,14 @@ def test_inputs_reach_scripts_only_through_env() -> None:
             assert EXPRESSION.fullmatch(value), value
 
 
-def resolve(value: str, inputs: dict[str, str]) -> str:
-    """Evaluate the only expression form the action uses: ``${{ inputs.NAME }}``."""
+def resolve(value: str, inputs: dict[str, str], github: dict[str, str] | None = None) -> str:
+    """Evaluate the expression forms the action uses: ``${{ inputs.NAME }}`` and
+    ``${{ github.PATH }}`` (a missing value of the event is empty, as on GitHub)."""
 
     def one(match: re.Match[str]) -> str:
         scope, _, name = match.group(1).partition(".")
-        assert scope == "inputs", match.group(0)
-        return inputs[name]
+        assert scope in ("inputs", "github"), match.group(0)
+        return inputs[name] if scope == "inputs" else (github or {}).get(name, "")
 
     return EXPRESSION.sub(one, value)
 
@@ -90,8 +114,16 @@ class Runner:
         self.base = base
 
     def run(
-        self, name: str, workspace: Path, **inputs: str
+        self,
+        name: str,
+        workspace: Path,
+        *,
+        github: dict[str, str] | None = None,
+        runner_env: dict[str, str] | None = None,
+        **inputs: str,
     ) -> tuple[subprocess.CompletedProcess[str], Path]:
+        """Run step ``name``; ``github``: the github context's values, ``runner_env``: more
+        of the runner's variables (``GITHUB_REPOSITORY``...)."""
         action = load_action()
         values = {key: spec.get("default", "") for key, spec in action["inputs"].items()}
         values.update({key.replace("_", "-"): value for key, value in inputs.items()})
@@ -114,8 +146,9 @@ class Runner:
             GITHUB_PATH=str(self.base / "github-path"),
             GITHUB_ENV=str(self.base / "github-env"),
             RUNNER_TEMP=str(self.temp),
+            **(runner_env or {}),
         )
-        env.update({key: resolve(value, values) for key, value in s.get("env", {}).items()})
+        env.update({key: resolve(value, values, github) for key, value in s.get("env", {}).items()})
         completed = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             check=False,
@@ -195,3 +228,125 @@ def test_action_does_not_evaluate_inputs(runner: Runner, tmp_path: Path) -> None
     assert completed.returncode != 0
     assert not (workspace / "pwned").exists()
     assert completed.stderr == "agent-lint: agents/*: no such file or directory\n"
+
+
+# the plan step ----------------------------------------------------------------------------
+
+CRON = (
+    "ellipsis:\n  version: v1\n  name: nightly\nclaude:\n  system: Tidy up.\ntriggers:\n"
+    "  - {type: cron, schedule: '0 3 * * 1-5'}\nlimits: {run: 2, day: 20}\n"
+)
+REPOSITORY = "acme/app"
+PLAN_ENV = {"GITHUB_REPOSITORY": REPOSITORY}
+
+
+def plan_workspace(base: Path) -> Path:
+    """A committed repository: one valid config now, a cron agent added by the next commit."""
+    workspace = make_workspace(base)
+    (workspace / "agents" / "bad.yaml").unlink()
+    git = ["git", "-C", str(workspace), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "first"], check=True)
+    return workspace
+
+
+def commit_cron(workspace: Path, schedule: str = "0 3 * * 1-5") -> None:
+    (workspace / "agents" / "nightly.yaml").write_text(CRON.replace("0 3 * * 1-5", schedule))
+    git = ["git", "-C", str(workspace), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "cron"], check=True)
+
+
+@pytest.mark.slow
+def test_the_plan_step_previews_against_the_control_plane(runner: Runner, tmp_path: Path) -> None:
+    from agentsync.client.api import Client
+    from agentsync.localserver.server import LocalServer
+    from agentsync.sync.engine import apply_sync
+    from agentsync.sync.sources.git import LocalGitSource
+    from agentsync.sync.state import SyncState
+    from tests.localserver.conftest import API_KEY, server_config
+
+    workspace = plan_workspace(tmp_path)
+    (tmp_path / "step-summary.md").write_text("## agent-lint\n")
+    with LocalServer(server_config(tmp_path)) as server, Client(server.url, API_KEY) as client:
+        source = LocalGitSource(workspace, repository=REPOSITORY)
+        assert apply_sync(source, client, SyncState(tmp_path / "state.json")).plan.count("create")
+        commit_cron(workspace)
+        completed, summary = runner.run(
+            "Preview the sync",
+            workspace,
+            runner_env=PLAN_ENV,
+            plan="true",
+            control_plane_url=server.url,
+            control_plane_token=API_KEY,
+        )
+        stored = [c.path for c in client.iter_sync_configs(repository=REPOSITORY)]
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert stored == ["agents/good.yaml"]  # a preview writes nothing
+    text = summary.read_text()
+    assert text.startswith("## agent-lint\n### Sync preview: `acme/app` at `")
+    assert "**1 to create** · 1 unchanged" in text
+    assert "schedule `0 3 * * 1-5`: **at 03:00 UTC on weekdays**; next " in text
+    assert "budget: up to 1 run a day × $2 = $2, within limits.day of $20" in text  # noqa: RUF001
+    assert "empty state" not in text
+    assert API_KEY not in completed.stdout + completed.stderr + text
+
+
+@pytest.mark.slow
+def test_the_plan_step_without_a_control_plane_plans_against_an_empty_state(
+    runner: Runner, tmp_path: Path
+) -> None:
+    workspace = plan_workspace(tmp_path)
+    commit_cron(workspace)
+    completed, summary = runner.run(
+        "Preview the sync", workspace, runner_env=PLAN_ENV, plan="true", comment="true"
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    text = summary.read_text()
+    assert "> Previewed against an empty state: no control plane was given.\n" in text
+    assert "**2 to create**" in text
+    # Asked for a comment outside a pull request, without a token: a warning, no failure.
+    assert "no comment posted" in completed.stdout
+
+
+@pytest.mark.slow
+def test_the_plan_step_keeps_one_sticky_comment(runner: Runner, tmp_path: Path) -> None:
+    from tests.service.fake_github import FakeGitHub
+
+    token = "ghp_" + "a1b2c3d4" * 4
+    workspace = plan_workspace(tmp_path)
+    commit_cron(workspace)
+    with FakeGitHub(tmp_path / "github", token=token) as github:
+        hosted = github.create_repo(REPOSITORY, {"README.md": "hi\n"})
+        hosted.commit({"agents/nightly.yaml": CRON}, branch="feature")
+        github.open_pull_request(REPOSITORY, 7, "feature")
+        # Anyone can write the marker: another's comment is never ours.
+        other = github.post_comment(REPOSITORY, 7, "<!-- agentsync:plan -->\nnot ours")
+
+        def run() -> subprocess.CompletedProcess[str]:
+            completed, _ = runner.run(
+                "Preview the sync",
+                workspace,
+                github={"event.pull_request.number": "7"},
+                runner_env={**PLAN_ENV, "GITHUB_API_URL": github.url},
+                plan="true",
+                comment="true",
+                github_token=token,
+            )
+            assert completed.returncode == 0, completed.stdout + completed.stderr
+            assert token not in completed.stdout + completed.stderr
+            return completed
+
+        assert "created comment" in run().stdout
+        assert "is up to date" in run().stdout
+        (ours,) = [c for c in github.comments_on(REPOSITORY, 7) if c["id"] != other]
+        assert ours["user"]["login"] == github.token_login
+        assert ours["body"].startswith("<!-- agentsync:plan -->\n### Sync preview: `acme/app`")
+        assert "at 03:00 UTC on weekdays" in ours["body"]
+        assert github.requests_to("PATCH", r".*/issues/comments/\d+") == []
+        commit_cron(workspace, "30 4 * * 1-5")
+        assert "updated comment" in run().stdout
+        (edited,) = [c for c in github.comments_on(REPOSITORY, 7) if c["id"] != other]
+        assert edited["id"] == ours["id"]
+        assert "at 04:30 UTC on weekdays" in edited["body"]
+        assert github.comments[other]["body"] == "<!-- agentsync:plan -->\nnot ours"

@@ -306,6 +306,9 @@ def test_plan_apply_and_status_print_no_secret(
     for path, expected in invalid_files():
         for rule, line in expected:
             assert re.search(rf"      {re.escape(path)}:{line}:\d+: .* \[{rule}\]\n", text)
+    markdown = shown("plan", "--format", "markdown")
+    for field, change in HIDDEN_CHANGES.items():
+        assert markdown.count(f"  - `{field}`: `({change})`\n") == len(SAMPLES)
     plan = json.loads(shown("plan", "--json"))
     actions = {a["path"]: a for a in plan["actions"]}
     for sample in SAMPLES:

@@ -80,7 +80,25 @@ def sync_group() -> None:
 
 @sync_group.command("plan")
 @source_options
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal, json for programs, markdown for a pull request or job summary.",
+)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=200),
+    help="With --format markdown: a summary that fits (a GitHub comment holds 65,536).",
+)
+@click.option(
+    "--against-empty",
+    is_flag=True,
+    help="Plan with no control plane (no token needed): every valid file is a create.",
+)
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0: no changes, 1: error, 2: changes pending."
 )
@@ -91,20 +109,37 @@ def sync_plan(
     repository: str | None,
     working_tree: bool,
     state_file: Path | None,
+    output_format: str,
     as_json: bool,
+    max_chars: int | None,
+    against_empty: bool,
     detailed_exitcode: bool,
     allow_mass_delete: bool,
 ) -> None:
-    """Show what apply would change, without changing anything."""
-    from agentsync.sync import report
-    from agentsync.sync.engine import plan_sync
+    """Show what apply would change, without changing anything: the plan, and for each change
+    its cron schedules in words with their next firings, its budget exposure, and the agents
+    that would stop."""
+    from datetime import UTC, datetime
 
-    source = _source(path, ref, repository, working_tree)
-    run = plan_sync(source, client_from_environment(), allow_mass_delete=allow_mass_delete)
-    if as_json:
-        click.echo(json.dumps(report.plan_json(run.plan, run.snapshot.ref), indent=2))
+    from agentsync.sync import preview
+    from agentsync.sync.engine import plan_snapshot, read_actual
+
+    if as_json and output_format not in ("text", "json"):
+        raise click.UsageError(
+            f"--json means --format json; it cannot go with --format {output_format}"
+        )
+    if max_chars is not None and output_format != "markdown":
+        raise click.UsageError("--max-chars goes with --format markdown")
+    snapshot = _source(path, ref, repository, working_tree).snapshot()
+    actual = [] if against_empty else read_actual(client_from_environment(), snapshot.repository)
+    run = plan_snapshot(snapshot, actual, allow_mass_delete=allow_mass_delete)
+    shown = preview.build_preview(run, actual, datetime.now(UTC), against_empty=against_empty)
+    if as_json or output_format == "json":
+        click.echo(json.dumps(preview.preview_json(shown), indent=2))
+    elif output_format == "markdown":
+        click.echo(preview.preview_markdown(shown, max_chars=max_chars), nl=False)
     else:
-        echo_coloured(report.plan_text(run.plan, run.snapshot.ref))
+        echo_coloured(preview.preview_text(shown))
     if run.plan.blocked:
         raise SystemExit(ExitCode.FAILED)
     if detailed_exitcode and run.plan.changes_pending:

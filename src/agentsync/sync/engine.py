@@ -14,7 +14,7 @@ paginated listing, not a call per config. Guards before any write:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
 from agentsync.client.api import Client
@@ -53,8 +53,16 @@ def read_actual(client: Client, repository: str, page_size: int = 100) -> list[A
 
 def plan_sync(source: HistorySource, client: Client, *, allow_mass_delete: bool = False) -> SyncRun:
     snapshot = source.snapshot()
-    desired = desired_files(snapshot)
     actual = read_actual(client, snapshot.repository)
+    return plan_snapshot(snapshot, actual, allow_mass_delete=allow_mass_delete)
+
+
+def plan_snapshot(
+    snapshot: Snapshot, actual: Sequence[AgentConfigRecord], *, allow_mass_delete: bool = False
+) -> SyncRun:
+    """The run of ``snapshot`` against ``actual``, the control plane's configs of its
+    repository (none, to plan against an empty state)."""
+    desired = desired_files(snapshot)
     plan = make_plan(
         snapshot.repository,
         snapshot.commit,

@@ -12,6 +12,7 @@ more than that (``sync.plan.field_diff``).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from agentsync.client.records import AgentConfigRecord
@@ -50,7 +51,8 @@ def _short(value: Any, limit: int = 60) -> str:
     return shortened(json.dumps(value, ensure_ascii=False), limit)
 
 
-def _change_text(change: FieldChange) -> str:
+def change_text(change: FieldChange) -> str:
+    """A diff entry's change: ``"old" -> "new"``, or a secret's ``(set)``, ``(changed)``..."""
     if change.hidden:
         return f"({change.change})"
     return f"{_short(change.before)} -> {_short(change.after)}"
@@ -67,7 +69,7 @@ def _change_json(change: FieldChange) -> dict[str, Any]:
     return entry
 
 
-def _diagnostic_line(path: str, item: dict[str, Any]) -> str:
+def diagnostic_line(path: str, item: dict[str, Any]) -> str:
     return (
         f"{printable(path)}:{item.get('line', 1)}:{item.get('column', 1)}: {item.get('message')} "
         f"[{item.get('rule')}]"
@@ -88,20 +90,31 @@ def _action_lines(action: Action) -> list[str]:
     agent = f" ({action.config_id})" if action.config_id else ""
     lines = [f"  {_SYMBOLS[action.kind]} {target}: {_label(action)}{agent}"]
     for change in action.diff:
-        lines.append(f"      {change.field}: {_change_text(change)}")
+        lines.append(f"      {change.field}: {change_text(change)}")
     for item in action.diagnostics:
-        lines.append("      " + _diagnostic_line(action.path, item))
+        lines.append("      " + diagnostic_line(action.path, item))
     return lines
 
 
-def plan_text(plan: Plan, ref: str | None = None) -> str:
+def plan_text(plan: Plan, ref: str | None = None, details: Sequence[Sequence[str]] = ()) -> str:
+    """The plan as text; ``details``, when given, holds more lines for each of the plan's
+    actions (in its order), printed under the action's own."""
     where = f" ({ref})" if ref else ""
     lines = [f"Plan for {plan.repository} at {plan.commit[:12]}{where}:"]
-    listed = [a for a in plan.actions if a.kind in _SYMBOLS]
-    for action in listed:
-        lines += _action_lines(action)
+    for index, action in enumerate(plan.actions):
+        if action.kind in _SYMBOLS:
+            lines += _action_lines(action)
+            lines += details[index] if index < len(details) else ()
     unchanged, ignored = plan.count("unchanged"), plan.count("ignore")
     lines.append(f"  = {unchanged} unchanged, {ignored} ignored (no ellipsis: block)")
+    lines.append(f"Summary: {summary(plan)}.")
+    for reason in plan.blocked:
+        lines.append(f"Blocked: {reason}")
+    return "\n".join(lines) + "\n"
+
+
+def summary(plan: Plan) -> str:
+    """The plan's counts: "2 to create, 1 to delete, 1 invalid", or "no changes"."""
     counts = [
         f"{plan.count(kind)} to {verb}"
         for kind, verb in (
@@ -116,10 +129,7 @@ def plan_text(plan: Plan, ref: str | None = None) -> str:
     errors = plan.count("keep-last-good") + plan.count("orphan-error")
     if errors:
         counts.append(f"{errors} invalid")
-    lines.append("Summary: " + (", ".join(counts) if counts else "no changes") + ".")
-    for reason in plan.blocked:
-        lines.append(f"Blocked: {reason}")
-    return "\n".join(lines) + "\n"
+    return ", ".join(counts) if counts else "no changes"
 
 
 def apply_text(plan: Plan, result: ApplyResult, invalid: int) -> str:

@@ -48,6 +48,10 @@ class Schedule:
         if actual != self.kind:
             raise ScheduleError(f"{self.expression!r} is a {actual} schedule, not {self.kind}")
 
+    def plan(self) -> Plan:
+        """The compiled schedule: its minutes, hours, days and months, or its period or moment."""
+        return _compile(self.expression)
+
     def max_fires_per_day(self) -> float:
         """Upper bound of the number of firings within any single UTC day."""
         return _compile(self.expression).max_fires_per_day()

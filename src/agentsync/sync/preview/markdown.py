@@ -1,0 +1,161 @@
+"""The preview as GitHub Markdown, for a pull-request comment or a job summary: a heading with
+the repository and commit, the summary, then a list per kind of action with each change's
+field diff, schedules in words, budget exposure and diagnostics, and the agents that would stop.
+
+Names and messages from the repository are escaped (paths in code spans, messages with their
+markup escaped), so a file cannot turn the preview into other markup. Secrets are masked as in
+the plan: a secret's field reads ``(set)``, ``(changed)`` or ``(removed)``.
+
+``max_chars`` asks for a version that fits (a GitHub comment holds 65,536 characters): the full
+preview if it fits, else one line a file until the room runs out, then how many were left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agentsync.lint.reporters.markdown import escape_cell
+from agentsync.printable import printable
+from agentsync.sync.preview.model import FilePreview, Preview
+from agentsync.sync.preview.phrases import (
+    AGAINST_EMPTY,
+    enabled_text,
+    exposure_text,
+    limits_removed_text,
+    next_fires_text,
+    rise_text,
+    stops_text,
+)
+from agentsync.sync.report import change_text, diagnostic_line, summary
+
+_SECTIONS = {
+    "move": "Move (same agent)",
+    "restore": "Restore (re-added after a delete)",
+    "create": "Create",
+    "update": "Update",
+    "keep-last-good": "Invalid: the last good config stays in force",
+    "orphan-error": "Invalid new file: no agent is created",
+    "soft-delete": "Delete",
+}
+_VERBS = {
+    "move": "move",
+    "restore": "restore",
+    "create": "create",
+    "update": "update",
+    "keep-last-good": "invalid (last good kept)",
+    "orphan-error": "invalid (not created)",
+    "soft-delete": "delete",
+}
+_BACKTICKS = re.compile(r"`+")
+
+
+def code(text: str) -> str:
+    """``text`` as a code span, whatever backticks it holds."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _target(file: FilePreview) -> str:
+    action = file.action
+    target = code(printable(action.path))
+    if action.from_path is not None:
+        target = f"{code(printable(action.from_path))} → {target}"
+    return target + (f" ({code(action.config_id)})" if action.config_id else "")
+
+
+def _file_lines(file: FilePreview) -> list[str]:
+    action = file.action
+    lines = [f"- {_target(file)}"]
+    for change in action.diff:
+        lines.append(f"  - {code(change.field)}: {code(change_text(change))}")
+    for schedule in file.schedules:
+        was = f" (was {code(schedule.before)})" if schedule.before is not None else ""
+        lines.append(
+            f"  - schedule {code(schedule.expression)}{was}: **{schedule.words}**; "
+            f"{next_fires_text(schedule)}"
+        )
+    if file.exposure is not None:
+        warn = "⚠️ " if file.exposure.rises else ""
+        lines.append(f"  - {warn}budget: {exposure_text(file.exposure)}")
+    if file.enabled is not None:
+        lines.append(f"  - **{enabled_text(file.enabled)}**")
+    if file.limits_removed:
+        lines.append(f"  - ⚠️ {limits_removed_text(file.limits_removed)}")
+    if file.stops is not None and action.kind == "soft-delete":
+        lines.append(f"  - {stops_text(file)}")
+    for item in action.diagnostics:
+        lines.append(f"  - {escape_cell(diagnostic_line(action.path, item))}")
+    return lines
+
+
+def _head(preview: Preview) -> list[str]:
+    plan = preview.plan
+    ref = f" ({code(printable(preview.ref))})" if preview.ref else ""
+    lines = [f"### Sync preview: {code(plan.repository)} at {code(plan.commit[:12])}{ref}", ""]
+    if preview.against_empty:
+        lines += [f"> {AGAINST_EMPTY}", ""]
+    unchanged, ignored = plan.count("unchanged"), plan.count("ignore")
+    lines += [
+        f"**{summary(plan)}** · {unchanged} unchanged, {ignored} ignored (no `ellipsis:` block)",
+        "",
+    ]
+    lines += [f"> **Blocked:** {escape_cell(reason)}" for reason in plan.blocked]
+    return lines + [""] * bool(plan.blocked)
+
+
+def _full(preview: Preview) -> str:
+    lines = _head(preview)
+    for kind, title in _SECTIONS.items():
+        files = [file for file in preview.files if file.action.kind == kind]
+        if files:
+            lines += [f"#### {title} ({len(files)})", ""]
+            for file in files:
+                lines += _file_lines(file)
+            lines.append("")
+    if preview.stopping:
+        lines += ["#### Would stop running", ""]
+        lines += [f"- {_target(file)}: {stops_text(file)}" for file in preview.stopping]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _one_liner(file: FilePreview) -> str:
+    notes = [schedule.words for schedule in file.schedules]
+    if file.exposure is not None and file.exposure.rises:
+        notes.append(f"budget: {rise_text(file.exposure)}")
+    if file.enabled is not None:
+        notes.append(enabled_text(file.enabled))
+    if file.limits_removed:
+        notes.append(limits_removed_text(file.limits_removed))
+    if file.stops == "deleted":  # a disabled one says so above
+        notes.append(stops_text(file))
+    if file.action.diagnostics:
+        notes.append(f"{len(file.action.diagnostics)} problem(s)")
+    return f"- {_VERBS[file.action.kind]} {_target(file)}" + (
+        f": {'; '.join(notes)}" if notes else ""
+    )
+
+
+def _fit(head: Sequence[str], rows: Sequence[str], max_chars: int) -> str:
+    """``head``, then as many ``rows`` as fit in ``max_chars`` with the line saying how many
+    were left out."""
+    text = "\n".join(head) + "\n"
+    for index, row in enumerate(rows):
+        left = len(rows) - index
+        more = f"\n… {left} more file{'s' * (left > 1)}; the full preview is in the check run\n"
+        if len(text) + len(row) + 1 + len(more) > max_chars:
+            return (text + more.lstrip("\n"))[:max_chars]
+        text += row + "\n"
+    return text[:max_chars]
+
+
+def preview_markdown(preview: Preview, *, max_chars: int | None = None) -> str:
+    """The preview in Markdown; with ``max_chars``, one that fits in that many characters."""
+    full = _full(preview)
+    if max_chars is None or len(full) <= max_chars:
+        return full
+    listed = [file for file in preview.files if file.action.kind in _SECTIONS]
+    return _fit(_head(preview), [_one_liner(file) for file in listed], max_chars)
