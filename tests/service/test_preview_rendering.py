@@ -115,15 +115,14 @@ def test_a_summarized_preview_is_never_longer_than_asked(limit: int) -> None:
     assert len(preview_section(run, (), NOW, limit)) <= limit
 
 
-def test_a_path_cannot_close_the_code_block() -> None:
+def test_a_path_with_backticks_is_one_code_span_shown_whole() -> None:
     run = preview_of(2, folder="agents/```odd").run
     assert run is not None
 
     text = preview_section(run, (), NOW, None)
 
-    fence = text.splitlines()[0].removesuffix("text")
-    assert len(fence) > 3
-    assert text.endswith("\n" + fence)
+    assert "- ````agents/```odd/agent-0001.yaml````" in text
+    assert "- ````agents/```odd/agent-0000.yaml````" in text
 
 
 def test_a_preview_that_could_not_be_computed_is_one_line_saying_why() -> None:

@@ -211,7 +211,7 @@ def test_markdown_fits_in_max_chars(synced: SyncedRepo) -> None:
     minute_one = "- create `agents/many/001.yaml`: every hour at minute 1; budget: new exposure\n"
     assert minute_one in short
     listed = short.count("\n- create ")
-    assert short.endswith(f"… {120 - listed} more files; the full preview is in the check run\n")
+    assert short.endswith(f"… {120 - listed} more files not shown\n")
 
 
 def test_a_preview_against_an_empty_state_creates_every_valid_file(synced: SyncedRepo) -> None:

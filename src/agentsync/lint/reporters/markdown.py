@@ -31,10 +31,10 @@ def escape_cell(text: str) -> str:
 def code_span(text: str) -> str:
     """``text`` as a Markdown code span, shown as it is: fenced by more backticks than any run
     of them inside (CommonMark), with a space inside the fence where ``text`` starts or ends
-    with one. No escaping: a backslash inside a code span is shown, not read."""
+    with one, or is blank. No escaping: a backslash inside a code span is shown, not read."""
     longest = max((len(run) for run in re.findall("`+", text)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 

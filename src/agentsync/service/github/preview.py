@@ -19,57 +19,20 @@ from agentsync.client.records import AgentConfigRecord
 from agentsync.lint.reporters.markdown import escape_cell
 from agentsync.service.previews import SyncPreview
 from agentsync.sync.engine import SyncRun
-from agentsync.sync.report import plan_text
+from agentsync.sync.preview import build_preview, preview_markdown
 
 __all__ = ["HEADING", "PreviewMarkdown", "preview_section"]
 
-HEADING = "## Sync preview"
+HEADING = "### Sync preview"  # the preview's own heading starts so
 _FENCE = re.compile(r"^(`{3,})", re.MULTILINE)
-_BACKTICKS = re.compile(r"`+")
 
 
 def preview_section(
     run: SyncRun, actual: Sequence[AgentConfigRecord], now: datetime, max_chars: int | None
 ) -> str:
-    """The preview of ``run`` as Markdown: whole (``max_chars`` None), or summarized to at most
-    ``max_chars`` characters."""
-    text = plan_text(run.plan)
-    whole = _fenced(text.splitlines())
-    if max_chars is None or len(whole) <= max_chars:
-        return whole
-    return _summarized(text.splitlines(), max_chars)
-
-
-def _fenced(lines: Sequence[str], among: Sequence[str] = ()) -> str:
-    """``lines`` in a code block whose fence none of them (nor of ``among``) can close."""
-    every = [*lines, *among]
-    longest = max((len(run) for line in every for run in _BACKTICKS.findall(line)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return "\n".join([f"{fence}text", *lines, fence])
-
-
-def _summarized(lines: Sequence[str], max_chars: int) -> str:
-    """The plan's first line, as many changes (one line each, without their details) as fit,
-    how many more there are, then its closing lines (counts, summary, why it is blocked)."""
-    first, body = lines[0], lines[1:]
-    changes = [line for line in body if _is_change(line)]
-    closing = [line for line in body if not line.startswith("  ") or line.startswith("  = ")]
-    more = f"  ... {len(changes)} more not shown"  # the longest this line can be
-    room = max_chars - len(_fenced([first, more, *closing], changes)) - 1
-    shown: list[str] = []
-    for line in changes:
-        if len(line) + 1 > room:
-            break
-        shown.append(line)
-        room -= len(line) + 1
-    hidden = len(changes) - len(shown)
-    summary = [first, *shown, *([f"  ... {hidden} more not shown"] if hidden else []), *closing]
-    return _fenced(summary, changes)[: max(0, max_chars)]
-
-
-def _is_change(line: str) -> bool:
-    """A plan line naming a change (not its details, nor the count of unchanged files)."""
-    return line.startswith("  ") and not line.startswith(("      ", "  = "))
+    """The preview of ``run`` as Markdown, under its ``### Sync preview`` heading: whole
+    (``max_chars`` None), or summarized to at most ``max_chars`` characters."""
+    return preview_markdown(build_preview(run, actual, now), max_chars=max_chars).rstrip("\n")
 
 
 class PreviewMarkdown:
@@ -85,8 +48,7 @@ class PreviewMarkdown:
         if run is None:
             reason = escape_cell(self.preview.error or "no reason given")
             return f"{HEADING}\n\n_The sync preview could not be computed: {reason}_"
-        body = preview_section(run, self.preview.actual, self.preview.now, None)
-        return f"{HEADING}\n\n{body}"
+        return preview_section(run, self.preview.actual, self.preview.now, None)
 
     def _local_command(self) -> str:
         run = self.preview.run
@@ -106,9 +68,11 @@ class PreviewMarkdown:
             else f"{self._local_command()} in a checkout shows all of it"
         )
         note = f"_Summarized to fit GitHub's limit on a comment: {where}._"
-        room = max(0, max_chars - len(HEADING) - len(note) - 4)
-        body = preview_section(run, self.preview.actual, self.preview.now, room)
-        return f"{HEADING}\n\n{note}\n\n{body}"
+        room = max(0, max_chars - len(note) - 2)
+        heading, _, body = preview_section(
+            run, self.preview.actual, self.preview.now, room
+        ).partition("\n")
+        return f"{heading}\n\n{note}\n{body}"
 
     def for_check_run(self, max_chars: int) -> str:
         """The whole section, cut at a line within ``max_chars`` with a note if it is longer

@@ -12,10 +12,9 @@ preview if it fits, else one line a file until the room runs out, then how many 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from agentsync.lint.reporters.markdown import escape_cell
+from agentsync.lint.reporters.markdown import code_span, escape_cell
 from agentsync.printable import printable
 from agentsync.sync.preview.model import FilePreview, Preview
 from agentsync.sync.preview.phrases import (
@@ -47,34 +46,25 @@ _VERBS = {
     "orphan-error": "invalid (not created)",
     "soft-delete": "delete",
 }
-_BACKTICKS = re.compile(r"`+")
-
-
-def code(text: str) -> str:
-    """``text`` as a code span, whatever backticks it holds."""
-    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _target(file: FilePreview) -> str:
     action = file.action
-    target = code(printable(action.path))
+    target = code_span(printable(action.path))
     if action.from_path is not None:
-        target = f"{code(printable(action.from_path))} → {target}"
-    return target + (f" ({code(action.config_id)})" if action.config_id else "")
+        target = f"{code_span(printable(action.from_path))} → {target}"
+    return target + (f" ({code_span(action.config_id)})" if action.config_id else "")
 
 
 def _file_lines(file: FilePreview) -> list[str]:
     action = file.action
     lines = [f"- {_target(file)}"]
     for change in action.diff:
-        lines.append(f"  - {code(change.field)}: {code(change_text(change))}")
+        lines.append(f"  - {code_span(change.field)}: {code_span(change_text(change))}")
     for schedule in file.schedules:
-        was = f" (was {code(schedule.before)})" if schedule.before is not None else ""
+        was = f" (was {code_span(schedule.before)})" if schedule.before is not None else ""
         lines.append(
-            f"  - schedule {code(schedule.expression)}{was}: **{schedule.words}**; "
+            f"  - schedule {code_span(schedule.expression)}{was}: **{schedule.words}**; "
             f"{next_fires_text(schedule)}"
         )
     if file.exposure is not None:
@@ -93,8 +83,11 @@ def _file_lines(file: FilePreview) -> list[str]:
 
 def _head(preview: Preview) -> list[str]:
     plan = preview.plan
-    ref = f" ({code(printable(preview.ref))})" if preview.ref else ""
-    lines = [f"### Sync preview: {code(plan.repository)} at {code(plan.commit[:12])}{ref}", ""]
+    ref = f" ({code_span(printable(preview.ref))})" if preview.ref else ""
+    lines = [
+        f"### Sync preview: {code_span(plan.repository)} at {code_span(plan.commit[:12])}{ref}",
+        "",
+    ]
     if preview.against_empty:
         lines += [f"> {AGAINST_EMPTY}", ""]
     unchanged, ignored = plan.count("unchanged"), plan.count("ignore")
@@ -145,7 +138,7 @@ def _fit(head: Sequence[str], rows: Sequence[str], max_chars: int) -> str:
     text = "\n".join(head) + "\n"
     for index, row in enumerate(rows):
         left = len(rows) - index
-        more = f"\n… {left} more file{'s' * (left > 1)}; the full preview is in the check run\n"
+        more = f"\n… {left} more file{'s' * (left > 1)} not shown\n"
         if len(text) + len(row) + 1 + len(more) > max_chars:
             return (text + more.lstrip("\n"))[:max_chars]
         text += row + "\n"
