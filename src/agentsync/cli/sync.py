@@ -78,6 +78,14 @@ def sync_group() -> None:
     """Reconcile a repository's configs with the control plane."""
 
 
+adopt_option = click.option(
+    "--adopt",
+    is_flag=True,
+    help="The origin changed: create this checkout's agents under the new name and "
+    "soft-delete them under the name it synced as.",
+)
+
+
 @sync_group.command("plan")
 @source_options
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
@@ -85,6 +93,7 @@ def sync_group() -> None:
     "--detailed-exitcode", is_flag=True, help="Exit 0: no changes, 1: error, 2: changes pending."
 )
 @click.option("--allow-mass-delete", is_flag=True, help="Do not block on mass deletion.")
+@adopt_option
 def sync_plan(
     path: Path,
     ref: str,
@@ -94,13 +103,20 @@ def sync_plan(
     as_json: bool,
     detailed_exitcode: bool,
     allow_mass_delete: bool,
+    adopt: bool,
 ) -> None:
     """Show what apply would change, without changing anything."""
     from agentsync.sync import report
-    from agentsync.sync.engine import plan_sync
+    from agentsync.sync.identity import plan_checkout
 
-    source = _source(path, ref, repository, working_tree)
-    run = plan_sync(source, client_from_environment(), allow_mass_delete=allow_mass_delete)
+    run = plan_checkout(
+        _source(path, ref, repository, working_tree),
+        client_from_environment(),
+        _state(state_file),
+        explicit=repository is not None,
+        adopt=adopt,
+        allow_mass_delete=allow_mass_delete,
+    )
     if as_json:
         click.echo(json.dumps(report.plan_json(run.plan, run.snapshot.ref), indent=2))
     else:
@@ -133,6 +149,7 @@ class ApplyCancelled(AgentsyncError):
     is_flag=True,
     help="Exit 0: nothing to change, 1: error or invalid configs, 2: changes applied.",
 )
+@adopt_option
 def sync_apply(
     path: Path,
     ref: str,
@@ -145,6 +162,7 @@ def sync_apply(
     lock_timeout: float,
     as_json: bool,
     detailed_exitcode: bool,
+    adopt: bool,
 ) -> None:
     """Apply the plan: creates, updates, moves, restores, errors and soft-deletes.
 
@@ -166,7 +184,7 @@ def sync_apply(
         run = _plan_and_apply(
             _source(path, ref, repository, working_tree),
             _state(state_path),
-            ApplyOptions(yes, force, allow_mass_delete, as_json),
+            ApplyOptions(yes, force, allow_mass_delete, as_json, repository is not None, adopt),
         )
     result = run.result
     assert result is not None  # apply_run always sets it
@@ -194,16 +212,26 @@ class ApplyOptions(NamedTuple):
     force: bool
     allow_mass_delete: bool
     as_json: bool
+    explicit: bool  # --repository was given
+    adopt: bool
 
 
 def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOptions) -> SyncRun:
     """Plan, print the plan (unless JSON is asked for), confirm (unless ``yes``), apply with a
     progress bar on a tty."""
     from agentsync.sync import report
-    from agentsync.sync.engine import apply_run, plan_sync
+    from agentsync.sync.engine import apply_run
+    from agentsync.sync.identity import plan_checkout, record_checkout
 
     client = client_from_environment()
-    run = plan_sync(source, client, allow_mass_delete=options.allow_mass_delete)
+    run = plan_checkout(
+        source,
+        client,
+        state,
+        explicit=options.explicit,
+        adopt=options.adopt,
+        allow_mass_delete=options.allow_mass_delete,
+    )
     if not options.as_json and not (options.yes and quiet()):  # a question shows its plan
         echo_coloured(report.plan_text(run.plan, run.snapshot.ref))
 
@@ -224,7 +252,7 @@ def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOpti
                 bars.append(stack.enter_context(bar))
             bars[0].update(1)
 
-        return apply_run(
+        run = apply_run(
             run,
             source,
             client,
@@ -233,6 +261,8 @@ def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOpti
             confirm=confirm,
             progress=progress if sys.stdout.isatty() and not (options.as_json or quiet()) else None,
         )
+    record_checkout(source, state, run)
+    return run
 
 
 @sync_group.command("status")
@@ -246,14 +276,23 @@ def sync_status(
     state_file: Path | None,
     as_json: bool,
 ) -> None:
-    """Each config's state: last good identity and commit, last error, deleted; orphans too."""
+    """Each config's state: last good identity and commit, last error, deleted; orphans too.
+
+    When the origin changed and the name this checkout synced as still has agents, their
+    status is shown, with a note naming both names."""
     from agentsync.sync import report
     from agentsync.sync.engine import read_actual
+    from agentsync.sync.identity import renamed
 
-    name = repository or _source(path, ref, None, working_tree).repository_name()
-    rows = report.status_rows(
-        read_actual(client_from_environment(), name), _state(state_file).orphans(name)
-    )
+    client, state = client_from_environment(), _state(state_file)
+    name = repository
+    if name is None:
+        source = _source(path, ref, None, working_tree)
+        change = renamed(source, client, state)
+        if change is not None:
+            note(f"note: {change.describe()}; showing {change.recorded}")
+        name = source.repository_name() if change is None else change.recorded
+    rows = report.status_rows(read_actual(client, name), state.orphans(name))
     if as_json:
         click.echo(json.dumps({"repository": name, "configs": rows}, indent=2))
     else:

@@ -4,7 +4,8 @@ JSON. The plan itself is built elsewhere; this module only turns it into text.
 Text symbols: ``+`` create, ``~`` update (with a field-level diff), ``>`` move, ``^`` restore,
 ``!`` error (keep-last-good or orphan, with the file's diagnostics), ``-`` delete (saying what
 stops: a cron schedule, reactions to events, answers to mentions); unchanged and ignored files
-are counted, not listed. A secret's field in a diff (a variable's value, an
+are counted, not listed; ``--adopt``'s soft-deletes of the previous name's agents come last, under
+a line saying what adopting does. A secret's field in a diff (a variable's value, an
 env value) reads ``(set)``, ``(changed)`` or ``(removed)``, never its text; the plan holds no
 more than that (``sync.plan.field_diff``).
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 from agentsync.client.records import AgentConfigRecord
 from agentsync.config.secrets import shortened
+from agentsync.lint.reporters.text import plural
 from agentsync.printable import printable
 from agentsync.sync.model import Action, ApplyResult, FieldChange, Plan
 from agentsync.tables import text_table
@@ -85,6 +87,8 @@ def _action_lines(action: Action) -> list[str]:
         if action.from_path is None
         else f"{printable(action.from_path)} -> {printable(action.path)}"
     )
+    if action.repository is not None:
+        target = f"{action.repository} {target}"
     agent = f" ({action.config_id})" if action.config_id else ""
     lines = [f"  {_SYMBOLS[action.kind]} {target}: {_label(action)}{agent}"]
     for change in action.diff:
@@ -94,12 +98,29 @@ def _action_lines(action: Action) -> list[str]:
     return lines
 
 
+def _adopted_lines(plan: Plan) -> list[str]:
+    """``--adopt``'s soft-deletes of the previous name's agents, under a line saying why."""
+    adopted = [a for a in plan.actions if a.repository is not None]
+    if not adopted:
+        return []
+    why = (
+        f"Adopting {plural(len(adopted), 'agent')} of {adopted[0].repository}: the control "
+        "plane cannot change an agent's repository, so this plan creates them again under "
+        f"{plan.repository} (new ids, no run history) and soft-deletes the old ones:"
+    )
+    lines = [why]
+    for action in adopted:
+        lines += _action_lines(action)
+    return lines
+
+
 def plan_text(plan: Plan, ref: str | None = None) -> str:
     where = f" ({ref})" if ref else ""
     lines = [f"Plan for {plan.repository} at {plan.commit[:12]}{where}:"]
-    listed = [a for a in plan.actions if a.kind in _SYMBOLS]
+    listed = [a for a in plan.actions if a.kind in _SYMBOLS and a.repository is None]
     for action in listed:
         lines += _action_lines(action)
+    lines += _adopted_lines(plan)
     unchanged, ignored = plan.count("unchanged"), plan.count("ignore")
     lines.append(f"  = {unchanged} unchanged, {ignored} ignored (no ellipsis: block)")
     counts = [
@@ -174,6 +195,7 @@ def plan_json(plan: Plan, ref: str | None = None) -> dict[str, Any]:
         "actions": [
             {
                 "kind": a.kind,
+                "repository": a.repository or plan.repository,
                 "path": a.path,
                 "config_id": a.config_id,
                 "from_path": a.from_path,
