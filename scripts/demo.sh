@@ -4,7 +4,7 @@
 # (soft-delete), then start a run of a synced config and watch it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$root/.venv/bin"
+bin="${DEMO_BIN:-$root/.venv-run/bin}"  # make run's venv: the runtime lock only
 work="$(mktemp -d)"
 port=$("$bin/python" -c 'from agentsync.localserver.server import free_port; print(free_port())')
 token="demo-$RANDOM$RANDOM"
