@@ -68,7 +68,9 @@ source_options = apply(
         "--working-tree", is_flag=True, help="Use the checkout as it is, uncommitted changes too."
     ),
     click.option(
-        "--state-file", type=click.Path(path_type=Path), help="Where orphan errors are kept."
+        "--state-file",
+        type=click.Path(path_type=Path),
+        help="Where orphan errors, and the name each checkout synced as, are kept.",
     ),
 )
 
@@ -168,8 +170,9 @@ def sync_apply(
 
     One apply at a time per state file: a second one waits up to --lock-timeout, then stops.
     Exits 1 when a write failed, when a config in the commit is invalid (its error is recorded
-    and its last good config stays in force; the other configs still apply), and when the
-    confirmation is declined.
+    and its last good config stays in force; the other configs still apply), when the
+    confirmation is declined, and when the origin changed while the name the checkout synced
+    as still has agents (--repository keeps that name, --adopt moves them to the new one).
     """
     from agentsync.sync import report
     from agentsync.sync.lock import apply_lock

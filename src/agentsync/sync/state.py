@@ -84,7 +84,8 @@ def default_state_file() -> Path:
 
 
 class SyncState:
-    """Orphan errors and the last apply of each repository, in one JSON file."""
+    """Orphan errors and the last apply of each repository, and the name each checkout
+    applied as, in one JSON file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
