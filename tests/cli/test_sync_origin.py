@@ -138,6 +138,9 @@ def test_adopt_previews_then_moves_the_agents_to_the_new_name(
     after = agent(server, tmp_path, "sync", "plan", str(repo), "--detailed-exitcode")
     assert after.returncode == 0, after.stderr  # no refusal, nothing to change
     assert "= 3 unchanged" in after.stdout
+    again = agent(server, tmp_path, "sync", "plan", str(repo), "--adopt", "--detailed-exitcode")
+    assert again.returncode == 0, again.stderr  # nothing left to adopt
+    assert "Adopting" not in again.stdout
     status = agent(server, tmp_path, "sync", "status", str(repo))
     assert status.stderr == ""
     assert "Sync status of acme/tools:" in status.stdout

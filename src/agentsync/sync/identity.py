@@ -87,8 +87,8 @@ def plan_checkout(
     """The plan of the checkout under its name now. When it synced as another name that still
     has agents: with ``adopt``, the plan also soft-deletes them; with an ``explicit`` name
     (``--repository``), they are left alone; else OriginChanged."""
-    change = renamed(source, client, state)
-    if change is not None and not (adopt or explicit):
+    change = renamed(source, client, state) if adopt or not explicit else None
+    if change is not None and not adopt:
         raise OriginChanged(
             f"{change.describe()}. Pass --repository {change.recorded} to keep the old name, "
             f"or --adopt to move the agents to {change.current}."
