@@ -1,7 +1,7 @@
 """The demo's lock, ``requirements-run.txt`` (``make run`` installs only it), agrees with
 pyproject.toml and with the full lock: every runtime and server dependency, and the build
 backend, is in it, with what each of its packages needs; no dev tool is; every pin and hash
-is the full lock's."""
+is the full lock's. So is uv's in ``requirements-uv.txt``, which installs it."""
 
 from __future__ import annotations
 
@@ -65,6 +65,13 @@ def test_the_run_lock_pins_what_the_full_lock_pins() -> None:
     for name, (version, hashes) in RUN.items():
         assert hashes, f"{name} has no hash"
         assert FULL.get(name) == (version, hashes), name
+
+
+def test_the_installer_lock_is_uv_as_the_full_lock_pins_it() -> None:
+    """``make run`` installs the demo's lock with this uv, kept beside the demo's venv."""
+    installer = read_lock("requirements-uv.txt")
+    assert installer == {"uv": FULL["uv"]}
+    assert installer["uv"][1]
 
 
 def test_the_run_lock_holds_what_its_packages_need() -> None:
