@@ -4,9 +4,10 @@
 # (soft-delete), then start a run of a synced config and watch it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$root/.venv/bin"
+bin="${DEMO_BIN:-$root/.venv-run/bin}"  # make run's venv: the runtime lock only
 work="$(mktemp -d)"
-port=$("$bin/python" -c 'from agentsync.localserver.server import free_port; print(free_port())')
+# A free port, asked of the kernel (the standard library only: no import of the server here).
+port=$("$bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token="demo-$RANDOM$RANDOM"
 export ELLIPSIS_API_BASE_URL="http://127.0.0.1:$port" ELLIPSIS_API_TOKEN="$token"
 export ELLIPSIS_CONFIG_DIR="$work/ellipsis" XDG_STATE_HOME="$work/state"
@@ -17,10 +18,11 @@ AGENTSYNC_CONTROL_PLANE_TOKENS="$token" "$bin/agent" control-plane serve --port 
 server=$!
 stop() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
 trap stop EXIT
-for _ in $(seq 100); do
-  "$bin/python" -c "import httpx; httpx.get('$ELLIPSIS_API_BASE_URL/agents/schema')" 2>/dev/null \
-    && break
-  sleep 0.1
+# Ready when it accepts connections (uvicorn listens once the app has started): bash's own
+# /dev/tcp, so the wait costs no Python start-up per try.
+for _ in $(seq 200); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.05
 done
 
 step() { printf '\n== %s\n' "$*"; }

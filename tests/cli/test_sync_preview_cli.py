@@ -5,6 +5,7 @@ executable against the real local control plane."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from agentsync.localserver.server import LocalServer
@@ -94,3 +95,20 @@ def test_planning_another_branch_writes_nothing(
         assert "Summary: 1 to update, 1 to delete" in plan.stdout
         assert proxy.forwarded  # it read the control plane...
         assert proxy.writes() == []  # ...and wrote nothing
+
+
+def test_apply_shows_the_same_preview_as_plan(
+    server: LocalServer, repo: Path, tmp_path: Path
+) -> None:
+    commit(repo, {"agents/cron.yaml": CRON})
+
+    planned = agent(server, tmp_path, "sync", "plan", str(repo))
+    applied = agent(server, tmp_path, "sync", "apply", str(repo), "--yes")
+
+    assert applied.returncode == 0, applied.stderr
+    assert "every 30 minutes; next" in applied.stdout
+
+    def timeless(text: str) -> str:  # the next firings move on at each half hour
+        return re.sub(r"next [^\n]*", "next ...", text)
+
+    assert timeless(applied.stdout).startswith(timeless(planned.stdout))

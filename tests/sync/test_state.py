@@ -1,6 +1,7 @@
-"""The sync state file's format version: 0.1.0's file (no version) reads back unchanged and
-is written back versioned; a newer file, or one that is not a state file, is refused in one
-line and left as it was."""
+"""The sync state file's format version: 0.1.0's file (no version) and the version-1 file of
+the release before checkouts were recorded read back unchanged and are written back at the
+current version; a newer file, or one that is not a state file, is refused in one line and
+left as it was."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from agentsync.sync.state import STATE_UPGRADES, STATE_VERSION, StateError, Sync
 from tests.conftest import FIXTURES
 
 RELEASE_0_1_0 = FIXTURES / "upgrade" / "0.1.0"
+# Version 1, as SyncState wrote it at commit a55c7ee (before checkouts were recorded).
+VERSION_1 = FIXTURES / "upgrade" / "a55c7ee" / "sync-state.json"
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def test_a_0_1_0_state_file_is_saved_with_its_version(state_file: Path) -> None:
     before = json.loads(state_file.read_text())
     SyncState(state_file).save()
     after = json.loads(state_file.read_text())
-    assert after == {**before, "version": STATE_VERSION}
+    assert after == {**before, "version": STATE_VERSION, "checkouts": {}}
     assert (
         SyncState(state_file).errors("acme/example")
         == before["repositories"]["acme/example"]["errors"]
@@ -83,3 +86,32 @@ def test_a_state_file_that_is_not_one_is_refused(state_file: Path, content: str,
     with pytest.raises(StateError, match=why):
         SyncState(state_file)
     assert state_file.read_text() == content
+
+
+def test_a_version_1_state_file_upgrades_losing_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "sync-state.json"
+    shutil.copy(VERSION_1, path)
+    before = json.loads(path.read_text())
+    assert before["version"] == 1
+    assert "checkouts" not in before
+    state = SyncState(path)
+    for name, entry in before["repositories"].items():
+        assert state.errors(name) == entry["errors"]
+        assert state.last_apply(name) == entry["last_apply"]
+    assert state.checkout_name(("a" * 40,)) is None  # nothing recorded yet
+    state.save()
+    after = json.loads(path.read_text())
+    assert after == {**before, "version": STATE_VERSION, "checkouts": {}}
+
+
+def test_a_checkout_is_known_by_any_of_its_root_commits(tmp_path: Path) -> None:
+    path = tmp_path / "sync-state.json"
+    state = SyncState(path)
+    state.record_checkout(("1" * 40, "2" * 40), "acme/app")
+    state.save()
+    reread = SyncState(path)
+    assert reread.checkout_name(("2" * 40,)) == "acme/app"  # a history merged into another
+    assert reread.checkout_name(("2" * 40, "3" * 40)) == "acme/app"
+    assert reread.checkout_name(("3" * 40,)) is None
+    reread.record_checkout(("2" * 40,), "acme/renamed")
+    assert reread.checkout_name(("1" * 40, "2" * 40)) == "acme/renamed"  # the latest record

@@ -68,7 +68,9 @@ source_options = apply(
         "--working-tree", is_flag=True, help="Use the checkout as it is, uncommitted changes too."
     ),
     click.option(
-        "--state-file", type=click.Path(path_type=Path), help="Where orphan errors are kept."
+        "--state-file",
+        type=click.Path(path_type=Path),
+        help="Where orphan errors, and the name each checkout synced as, are kept.",
     ),
 )
 
@@ -76,6 +78,14 @@ source_options = apply(
 @click.group("sync")
 def sync_group() -> None:
     """Reconcile a repository's configs with the control plane."""
+
+
+adopt_option = click.option(
+    "--adopt",
+    is_flag=True,
+    help="The origin changed: create this checkout's agents under the new name and "
+    "soft-delete them under the name it synced as.",
+)
 
 
 @sync_group.command("plan")
@@ -103,6 +113,7 @@ def sync_group() -> None:
     "--detailed-exitcode", is_flag=True, help="Exit 0: no changes, 1: error, 2: changes pending."
 )
 @click.option("--allow-mass-delete", is_flag=True, help="Do not block on mass deletion.")
+@adopt_option
 def sync_plan(
     path: Path,
     ref: str,
@@ -115,6 +126,7 @@ def sync_plan(
     against_empty: bool,
     detailed_exitcode: bool,
     allow_mass_delete: bool,
+    adopt: bool,
 ) -> None:
     """Show what apply would change, without changing anything: the plan, and for each change
     its cron schedules in words with their next firings, its budget exposure, and the agents
@@ -122,7 +134,8 @@ def sync_plan(
     from datetime import UTC, datetime
 
     from agentsync.sync import preview
-    from agentsync.sync.engine import plan_snapshot, read_actual
+    from agentsync.sync.engine import plan_snapshot
+    from agentsync.sync.identity import plan_checkout
 
     if as_json and output_format not in ("text", "json"):
         raise click.UsageError(
@@ -130,10 +143,19 @@ def sync_plan(
         )
     if max_chars is not None and output_format != "markdown":
         raise click.UsageError("--max-chars goes with --format markdown")
-    snapshot = _source(path, ref, repository, working_tree).snapshot()
-    actual = [] if against_empty else read_actual(client_from_environment(), snapshot.repository)
-    run = plan_snapshot(snapshot, actual, allow_mass_delete=allow_mass_delete)
-    shown = preview.build_preview(run, actual, datetime.now(UTC), against_empty=against_empty)
+    source = _source(path, ref, repository, working_tree)
+    if against_empty:  # no control plane: nothing to compare the origin's name with either
+        run = plan_snapshot(source.snapshot(), (), allow_mass_delete=allow_mass_delete)
+    else:
+        run = plan_checkout(
+            source,
+            client_from_environment(),
+            _state(state_file),
+            explicit=repository is not None,
+            adopt=adopt,
+            allow_mass_delete=allow_mass_delete,
+        )
+    shown = preview.build_preview(run, run.actual, datetime.now(UTC), against_empty=against_empty)
     if as_json or output_format == "json":
         click.echo(json.dumps(preview.preview_json(shown), indent=2))
     elif output_format == "markdown":
@@ -168,6 +190,7 @@ class ApplyCancelled(AgentsyncError):
     is_flag=True,
     help="Exit 0: nothing to change, 1: error or invalid configs, 2: changes applied.",
 )
+@adopt_option
 def sync_apply(
     path: Path,
     ref: str,
@@ -180,13 +203,15 @@ def sync_apply(
     lock_timeout: float,
     as_json: bool,
     detailed_exitcode: bool,
+    adopt: bool,
 ) -> None:
     """Apply the plan: creates, updates, moves, restores, errors and soft-deletes.
 
     One apply at a time per state file: a second one waits up to --lock-timeout, then stops.
     Exits 1 when a write failed, when a config in the commit is invalid (its error is recorded
-    and its last good config stays in force; the other configs still apply), and when the
-    confirmation is declined.
+    and its last good config stays in force; the other configs still apply), when the
+    confirmation is declined, and when the origin changed while the name the checkout synced
+    as still has agents (--repository keeps that name, --adopt moves them to the new one).
     """
     from agentsync.sync import report
     from agentsync.sync.lock import apply_lock
@@ -201,7 +226,7 @@ def sync_apply(
         run = _plan_and_apply(
             _source(path, ref, repository, working_tree),
             _state(state_path),
-            ApplyOptions(yes, force, allow_mass_delete, as_json),
+            ApplyOptions(yes, force, allow_mass_delete, as_json, repository is not None, adopt),
         )
     result = run.result
     assert result is not None  # apply_run always sets it
@@ -229,18 +254,31 @@ class ApplyOptions(NamedTuple):
     force: bool
     allow_mass_delete: bool
     as_json: bool
+    explicit: bool  # --repository was given
+    adopt: bool
 
 
 def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOptions) -> SyncRun:
     """Plan, print the plan (unless JSON is asked for), confirm (unless ``yes``), apply with a
-    progress bar on a tty."""
-    from agentsync.sync import report
-    from agentsync.sync.engine import apply_run, plan_sync
+    progress bar on a tty. The plan shown is the preview ``agent sync plan`` prints."""
+    from datetime import UTC, datetime
+
+    from agentsync.sync import preview
+    from agentsync.sync.engine import apply_run
+    from agentsync.sync.identity import plan_checkout, record_checkout
 
     client = client_from_environment()
-    run = plan_sync(source, client, allow_mass_delete=options.allow_mass_delete)
+    run = plan_checkout(
+        source,
+        client,
+        state,
+        explicit=options.explicit,
+        adopt=options.adopt,
+        allow_mass_delete=options.allow_mass_delete,
+    )
     if not options.as_json and not (options.yes and quiet()):  # a question shows its plan
-        echo_coloured(report.plan_text(run.plan, run.snapshot.ref))
+        shown = preview.build_preview(run, run.actual, datetime.now(UTC))
+        echo_coloured(preview.preview_text(shown))
 
     def confirm(plan: Plan) -> None:
         if options.yes or not plan.writes:
@@ -259,7 +297,7 @@ def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOpti
                 bars.append(stack.enter_context(bar))
             bars[0].update(1)
 
-        return apply_run(
+        run = apply_run(
             run,
             source,
             client,
@@ -268,6 +306,8 @@ def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOpti
             confirm=confirm,
             progress=progress if sys.stdout.isatty() and not (options.as_json or quiet()) else None,
         )
+    record_checkout(source, state, run)
+    return run
 
 
 @sync_group.command("status")
@@ -281,14 +321,23 @@ def sync_status(
     state_file: Path | None,
     as_json: bool,
 ) -> None:
-    """Each config's state: last good identity and commit, last error, deleted; orphans too."""
+    """Each config's state: last good identity and commit, last error, deleted; orphans too.
+
+    When the origin changed and the name this checkout synced as still has agents, their
+    status is shown, with a note naming both names."""
     from agentsync.sync import report
     from agentsync.sync.engine import read_actual
+    from agentsync.sync.identity import renamed
 
-    name = repository or _source(path, ref, None, working_tree).repository_name()
-    rows = report.status_rows(
-        read_actual(client_from_environment(), name), _state(state_file).orphans(name)
-    )
+    client, state = client_from_environment(), _state(state_file)
+    name = repository
+    if name is None:
+        source = _source(path, ref, None, working_tree)
+        change = renamed(source, client, state)
+        if change is not None:
+            note(f"note: {change.describe()}; showing {change.recorded}")
+        name = source.repository_name() if change is None else change.recorded
+    rows = report.status_rows(read_actual(client, name), state.orphans(name))
     if as_json:
         click.echo(json.dumps({"repository": name, "configs": rows}, indent=2))
     else:

@@ -5,6 +5,10 @@ a retried or re-run apply of the same commit never does the same work twice. The
 last applied commit is recorded only when every write succeeded: a failed apply never blocks a
 later retry of the same commit.
 
+``--adopt``'s soft-deletes of the previous name's configs come last, and are skipped (and count
+as failed) when any write before them failed or was refused: an apply that did not go through
+leaves the old name's agents running, and a re-run retries.
+
 A write the control plane refuses for the file's content (a 422, which retrying cannot change)
 is not a failure of the apply: it is that file's sync error, recorded like any invalid file's
 (an orphan error, or its last good config kept), and the rest of the commit applies.
@@ -22,13 +26,19 @@ from agentsync.errors import AgentsyncError
 from agentsync.sync.model import Action, ApplyResult, Plan
 from agentsync.sync.state import SyncState
 
+# An adopted config is soft-deleted only once every write of the new name went through.
+_NOT_ADOPTED = "kept: not every write to {} went through (re-run to retry)"
+
 
 class SyncBlocked(AgentsyncError):
     """The plan must not be applied (see its reasons)."""
 
 
 def idempotency_key(repository: str, commit: str, action: Action) -> str:
-    material = "\0".join([repository, commit, action.path, action.kind, action.from_path or ""])
+    fields = [repository, commit, action.path, action.kind, action.from_path or ""]
+    if action.repository is not None:  # an adopted config: another repository's path
+        fields.append(action.repository)
+    material = "\0".join(fields)
     return "sync-" + hashlib.sha256(material.encode()).hexdigest()[:40]
 
 
@@ -81,15 +91,18 @@ def apply_plan(
     failed: list[tuple[Action, str]] = []
     rejected: dict[str, tuple[str, list[dict[str, Any]]]] = {}
     for action in plan.writes:
-        try:
+        if action.repository is not None and (failed or rejected):
+            failed.append((action, _NOT_ADOPTED.format(plan.repository)))
+        else:
             try:
-                _write(client, plan, action)
-            except Invalid as error:
-                rejected[action.path] = _refused(client, plan, action, error)
-            else:
-                done.append(action)
-        except ControlPlaneError as error:
-            failed.append((action, str(error)))
+                try:
+                    _write(client, plan, action)
+                except Invalid as error:
+                    rejected[action.path] = _refused(client, plan, action, error)
+                else:
+                    done.append(action)
+            except ControlPlaneError as error:
+                failed.append((action, str(error)))
         if progress is not None:
             progress(action)
     # Every sync error of this commit: orphans, and configs kept at their last good version
@@ -115,6 +128,6 @@ def apply_plan(
     refused = tuple(
         (a, str(rejected[a.path][1][0].get("message", "refused")))
         for a in plan.writes
-        if a.path in rejected
+        if a.path in rejected and a.repository is None
     )
     return ApplyResult(tuple(done), tuple(failed), refused)

@@ -41,6 +41,7 @@ class SyncRun(NamedTuple):
     plan: Plan
     result: ApplyResult | None = None
     warnings: tuple[str, ...] = ()  # what the order guards let through, and why
+    actual: tuple[AgentConfigRecord, ...] = ()  # the control plane's configs it was planned on
 
 
 def read_actual(client: Client, repository: str, page_size: int = 100) -> list[AgentConfigRecord]:
@@ -71,7 +72,7 @@ def plan_snapshot(
         tree_complete=snapshot.complete,
         allow_mass_delete=allow_mass_delete,
     )
-    return SyncRun(snapshot, desired, plan)
+    return SyncRun(snapshot, desired, plan, actual=tuple(actual))
 
 
 class Order(NamedTuple):

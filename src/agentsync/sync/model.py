@@ -92,6 +92,9 @@ class Action(NamedTuple):
     diagnostics: tuple[dict[str, Any], ...] = ()  # for keep-last-good and orphan errors
     text: str | None = None  # the YAML to write, for create/update/restore
     triggers: tuple[str, ...] = ()  # a soft-deleted agent's trigger types: what stops
+    # ``--adopt``'s soft-deletes only: the repository the config is under (the checkout's
+    # previous name), when it is not the plan's.
+    repository: str | None = None
 
 
 class Plan(NamedTuple):

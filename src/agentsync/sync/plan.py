@@ -13,6 +13,9 @@ The config reference's validation and sync table, path by path:
 - a removed file, or one that lost its ``ellipsis:`` block: ``soft-delete``;
 - a YAML file without an ``ellipsis:`` block: ``ignore``.
 
+``--adopt`` (``agentsync.sync.identity``) adds, after everything else, a ``soft-delete`` of each
+live config of the checkout's previous repository name (:func:`with_adopted`).
+
 Deletes come last, and a plan that would delete on an incomplete read, or more than half of the
 repository's configs, is blocked unless mass deletion is allowed.
 """
@@ -109,6 +112,25 @@ def _trigger_types(agent_config: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(kind) for kind in types if kind))
 
 
+def _soft_delete(record: AgentConfigRecord, repository: str | None = None) -> Action:
+    return Action(
+        "soft-delete",
+        record.path or "",
+        record.id,
+        triggers=_trigger_types(record.agent_config),
+        repository=repository,
+    )
+
+
+def with_adopted(plan: Plan, repository: str, configs: Sequence[AgentConfigRecord]) -> Plan:
+    """``plan`` followed by the soft-delete of each of ``repository``'s live ``configs`` (in
+    path order): ``--adopt``'s plan, whose agents the plan's repository creates again."""
+    adopted = sorted(
+        (c for c in configs if not c.deleted and c.path is not None), key=lambda c: c.path or ""
+    )
+    return plan._replace(actions=plan.actions + tuple(_soft_delete(c, repository) for c in adopted))
+
+
 def make_plan(
     repository: str,
     commit: str,
@@ -149,9 +171,7 @@ def make_plan(
         if record.sync_error is not None
     ]
     deletes = [
-        Action("soft-delete", path, record.id, triggers=_trigger_types(record.agent_config))
-        for path, record in sorted(vanished.items())
-        if path not in moved
+        _soft_delete(record) for path, record in sorted(vanished.items()) if path not in moved
     ]
     actions += deletes
     actions.sort(key=lambda action: (_ORDER[action.kind], action.path))

@@ -4,7 +4,8 @@ JSON. The plan itself is built elsewhere; this module only turns it into text.
 Text symbols: ``+`` create, ``~`` update (with a field-level diff), ``>`` move, ``^`` restore,
 ``!`` error (keep-last-good or orphan, with the file's diagnostics), ``-`` delete (saying what
 stops: a cron schedule, reactions to events, answers to mentions); unchanged and ignored files
-are counted, not listed. A secret's field in a diff (a variable's value, an
+are counted, not listed; ``--adopt``'s soft-deletes of the previous name's agents come last, under
+a line saying what adopting does. A secret's field in a diff (a variable's value, an
 env value) reads ``(set)``, ``(changed)`` or ``(removed)``, never its text; the plan holds no
 more than that (``sync.plan.field_diff``).
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from agentsync.client.records import AgentConfigRecord
 from agentsync.config.secrets import shortened
+from agentsync.lint.reporters.text import plural
 from agentsync.printable import printable
 from agentsync.sync.model import Action, ApplyResult, FieldChange, Plan
 from agentsync.tables import text_table
@@ -87,6 +89,8 @@ def _action_lines(action: Action) -> list[str]:
         if action.from_path is None
         else f"{printable(action.from_path)} -> {printable(action.path)}"
     )
+    if action.repository is not None:
+        target = f"{action.repository} {target}"
     agent = f" ({action.config_id})" if action.config_id else ""
     lines = [f"  {_SYMBOLS[action.kind]} {target}: {_label(action)}{agent}"]
     for change in action.diff:
@@ -96,15 +100,35 @@ def _action_lines(action: Action) -> list[str]:
     return lines
 
 
+def _adopting(plan: Plan, count: int) -> str:
+    """The line over ``--adopt``'s soft-deletes of the previous name's agents: why."""
+    previous = next(a.repository for a in plan.actions if a.repository is not None)
+    return (
+        f"Adopting {plural(count, 'agent')} of {previous}: the control plane cannot change an "
+        f"agent's repository, so this plan creates them again under {plan.repository} (new "
+        "ids, no run history) and soft-deletes the old ones:"
+    )
+
+
 def plan_text(plan: Plan, ref: str | None = None, details: Sequence[Sequence[str]] = ()) -> str:
     """The plan as text; ``details``, when given, holds more lines for each of the plan's
-    actions (in its order), printed under the action's own."""
+    actions (in its order), printed under the action's own. ``--adopt``'s deletes of the
+    previous name's agents come last, under a line saying why."""
     where = f" ({ref})" if ref else ""
     lines = [f"Plan for {plan.repository} at {plan.commit[:12]}{where}:"]
+    adopted: list[str] = []
+    count = 0
     for index, action in enumerate(plan.actions):
-        if action.kind in _SYMBOLS:
-            lines += _action_lines(action)
-            lines += details[index] if index < len(details) else ()
+        if action.kind not in _SYMBOLS:
+            continue
+        shown = [*_action_lines(action), *(details[index] if index < len(details) else ())]
+        if action.repository is None:
+            lines += shown
+        else:
+            adopted += shown
+            count += 1
+    if adopted:
+        lines += [_adopting(plan, count), *adopted]
     unchanged, ignored = plan.count("unchanged"), plan.count("ignore")
     lines.append(f"  = {unchanged} unchanged, {ignored} ignored (no ellipsis: block)")
     lines.append(f"Summary: {summary(plan)}.")
@@ -184,6 +208,7 @@ def plan_json(plan: Plan, ref: str | None = None) -> dict[str, Any]:
         "actions": [
             {
                 "kind": a.kind,
+                "repository": a.repository or plan.repository,
                 "path": a.path,
                 "config_id": a.config_id,
                 "from_path": a.from_path,

@@ -14,6 +14,11 @@ step here and a fixture file of the previous release that ``tests/sync/test_stat
 Fields that readers may lack need no step: every reader ignores fields it does not know, and
 reads a missing one as absent (``last_apply``'s ``writes``, the writes that went through, and
 ``job``, the service job that applied it, came that way).
+
+Version 2 adds ``checkouts``: the repository name each checkout last applied as, keyed by each
+of its root commits (``agentsync.sync.identity`` explains the choice). It is a version, not an
+optional field, because an older agentsync that ignored it would sync a checkout whose origin
+changed under the new name, the very thing the record is there to stop.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from agentsync.client.records import now
 from agentsync.errors import AgentsyncError
 from agentsync.state_dir import state_dir
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 def _stamp_version(data: dict[str, Any]) -> dict[str, Any]:
@@ -37,8 +42,16 @@ def _stamp_version(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _add_checkouts(data: dict[str, Any]) -> dict[str, Any]:
+    """1 -> 2: no checkout is recorded yet (the first apply of each records it)."""
+    return {**data, "checkouts": {}}
+
+
 # STATE_UPGRADES[n] turns a version-n document into version n + 1.
-STATE_UPGRADES: tuple[Callable[[dict[str, Any]], dict[str, Any]], ...] = (_stamp_version,)
+STATE_UPGRADES: tuple[Callable[[dict[str, Any]], dict[str, Any]], ...] = (
+    _stamp_version,
+    _add_checkouts,
+)
 
 
 class StateError(AgentsyncError):
@@ -71,7 +84,8 @@ def default_state_file() -> Path:
 
 
 class SyncState:
-    """Orphan errors and the last apply of each repository, in one JSON file."""
+    """Orphan errors and the last apply of each repository, and the name each checkout
+    applied as, in one JSON file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -128,6 +142,21 @@ class SyncState:
     def last_apply(self, repository: str) -> dict[str, Any] | None:
         value = self._repository(repository).get("last_apply")
         return dict(value) if value else None
+
+    def checkout_name(self, roots: tuple[str, ...]) -> str | None:
+        """The name a checkout with these root commits last applied as (the latest record of
+        any of them), or None."""
+        checkouts: dict[str, Any] = self._data.get("checkouts", {})
+        records = [checkouts[root] for root in roots if root in checkouts]
+        latest = max(records, key=lambda record: str(record["at"]), default=None)
+        return None if latest is None else str(latest["repository"])
+
+    def record_checkout(self, roots: tuple[str, ...], repository: str) -> None:
+        """Remember that the checkout with these root commits applied as ``repository``."""
+        checkouts: dict[str, Any] = self._data.setdefault("checkouts", {})
+        at = now()
+        for root in roots:
+            checkouts[root] = {"repository": repository, "at": at}
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -121,6 +121,17 @@ class LocalGitSource:
         """``owner/name``: as given, else from the origin remote (else a ``SourceError``)."""
         return self.repository or self._repository_name(self._locate()[0])
 
+    def root_commits(self) -> tuple[str, ...]:
+        """The root commits of the commit synced, sorted: the checkout's identity, the same in
+        every clone whatever its remotes (``agentsync.sync.identity``); none before the first
+        commit."""
+        root, _ = self._locate()
+        head = self._working_tree_head(root) if self.working_tree else self._resolve(root, self.ref)
+        if head == NO_COMMIT:
+            return ()
+        listing = self._run(root, ["rev-list", "--max-parents=0", head]).stdout
+        return tuple(sorted(listing.decode("ascii").split()))
+
     def snapshot(self) -> Snapshot:
         root, bare = self._locate()
         if self.working_tree:
