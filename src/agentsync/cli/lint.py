@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from agentsync import __version__
 from agentsync.cli.boundary import guarded
@@ -23,6 +23,10 @@ from agentsync.lint import rules
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.result import LintResult
 from agentsync.settings import GITHUB_ACTIONS
+
+if TYPE_CHECKING:
+    from agentsync.lint.runner import Target
+    from agentsync.lint.settings import Settings
 
 
 class LintArgs(NamedTuple):
@@ -34,6 +38,9 @@ class LintArgs(NamedTuple):
     summary_file: str | None
     list_rules: bool
     color: str = "auto"
+    fix: bool = False
+    diff: bool = False
+    unsafe_fixes: bool = False
 
 
 def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
@@ -62,6 +69,17 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
     parser.add_argument(
         "--color", choices=CHOICES, default="auto", help="colour the text output (default: auto)"
     )
+    parser.add_argument("--fix", action="store_true", help="fix what can be fixed, in place")
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="print a diff of what --fix would change, write nothing; exit 1 if there is any",
+    )
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff, also the fixes that change what a config means",
+    )
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     parser.add_argument("--version", action="version", version=f"agent-lint {__version__}")
     parser.add_argument(
@@ -71,6 +89,10 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
         help="print the completion script for bash, zsh or fish and exit",
     )
     ns = parser.parse_args(argv)
+    if ns.fix and ns.diff:
+        parser.error("--fix and --diff cannot be used together")
+    if ns.unsafe_fixes and not (ns.fix or ns.diff):
+        parser.error("--unsafe-fixes needs --fix or --diff")
     if ns.print_completion:
         sys.stdout.write(lint_completion(parser, ns.print_completion, sorted(rules.RULES)))
         raise SystemExit(0)
@@ -83,6 +105,9 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
         summary_file=ns.summary_file,
         list_rules=ns.list_rules,
         color=ns.color,
+        fix=ns.fix,
+        diff=ns.diff,
+        unsafe_fixes=ns.unsafe_fixes,
     )
 
 
@@ -99,7 +124,7 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     if args.list_rules:
         width = max(map(len, rules.RULES))
         stdout.writelines(
-            f"{rule.ID:<{width}} {rule.SEVERITY:<8} {rule.SUMMARY}\n"
+            f"{rule.ID:<{width}} {rule.SEVERITY:<8} {rule.FIX or '-':<6} {rule.SUMMARY}\n"
             for rule in rules.RULES.values()
         )
         return 0
@@ -111,7 +136,14 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     for warning in unknown_rule_warnings(settings, rules.RULE_IDS):
         sys.stderr.write(f"agent-lint: warning: {warning}\n")
     settings = settings.with_disabled(args.disable)
-    result = lint_targets(collect_targets(args.paths, cwd, root), settings, args.jobs)
+    targets = collect_targets(args.paths, cwd, root)
+    if args.fix or args.diff:
+        result, diff = _fix_run(targets, settings, root, args)
+        if args.diff:  # the diff is the output: no report
+            stdout.write(diff)
+            return 1 if diff else result.exit_code
+    else:
+        result = lint_targets(targets, settings, args.jobs)
     REPORTERS[args.output_format](stdout, color=use_color(args.color, stdout, environ)).report(
         result
     )
@@ -120,6 +152,32 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     if args.summary_file:
         _write_extra("markdown", args.summary_file, result, append=True)
     return result.exit_code
+
+
+def _fix_run(
+    targets: list[Target], settings: Settings, root: Path, args: LintArgs
+) -> tuple[LintResult, str]:
+    """Fix (or, for ``--diff``, only try) every target; list on stderr each diagnostic fixed,
+    each file not written and why, and the summary line. The result is what remains; the
+    diff, what changed (or would)."""
+    from agentsync.lint.fixes import fix_targets
+
+    files = fix_targets(targets, settings, root, unsafe=args.unsafe_fixes, write=args.fix)
+    word = "fixed" if args.fix else "fixable"
+    count = 0
+    for file in files:
+        for diagnostic in file.fixed:
+            sys.stderr.write(
+                f"{word}: {file.result.path}:{diagnostic.line}:{diagnostic.column}: "
+                f"{diagnostic.message} [{diagnostic.rule}]\n"
+            )
+        count += len(file.fixed)
+        if file.not_written:
+            sys.stderr.write(f"agent-lint: warning: {file.result.path}: {file.not_written}\n")
+    result = LintResult(tuple(file.result for file in files))
+    remaining = result.summary.errors + result.summary.warnings
+    sys.stderr.write(f"{count} {word}, {remaining} remaining\n")
+    return result, "".join(file.diff for file in files if file.fixed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

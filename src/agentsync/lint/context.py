@@ -43,11 +43,17 @@ class LintContext:
     """One document under lint."""
 
     def __init__(
-        self, document: Document, settings: Settings, rule_ids: frozenset[str] = frozenset()
+        self,
+        document: Document,
+        settings: Settings,
+        rule_ids: frozenset[str] = frozenset(),
+        *,
+        fixing: bool = False,
     ) -> None:
         self.document = document
         self.settings = settings
         self.rule_ids = rule_ids  # every rule's id, for the rules that check names of rules
+        self.fixing = fixing  # whether findings carry their fixes (--fix, --diff)
         self.data: dict[str, Any] = document.data if isinstance(document.data, dict) else {}
 
     @cached_property

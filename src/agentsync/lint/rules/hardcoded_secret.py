@@ -33,12 +33,13 @@ from collections.abc import Iterator
 
 from agentsync.config.secrets import secret_reason
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "hardcoded-secret"
 SEVERITY: Severity = "error"
 SUMMARY = "Secrets must come from the sandbox-variables store, not inline values"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

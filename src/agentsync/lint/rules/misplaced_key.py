@@ -31,12 +31,13 @@ from collections.abc import Iterator
 
 from agentsync.config.reference import DEPRECATED_TOP_LEVEL_KEYS
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "misplaced-key"
 SEVERITY: Severity = "warning"
 SUMMARY = "Keys belong where the config reference puts them"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
