@@ -160,6 +160,7 @@ def _fix_run(
     """Fix (or, for ``--diff``, only try) every target; list on stderr each diagnostic fixed,
     each file not written and why, and the summary line. The result is what remains; the
     diff, what changed (or would)."""
+    from agentsync.config.secrets import mask_secrets
     from agentsync.lint.fixes import fix_targets
 
     files = fix_targets(targets, settings, root, unsafe=args.unsafe_fixes, write=args.fix)
@@ -171,6 +172,8 @@ def _fix_run(
                 f"{word}: {file.result.path}:{diagnostic.line}:{diagnostic.column}: "
                 f"{diagnostic.message} [{diagnostic.rule}]\n"
             )
+        notes = dict.fromkeys(d.fix.note for d in file.fixed if d.fix and d.fix.note)
+        sys.stderr.writelines(f"agent-lint: {mask_secrets(note)}\n" for note in notes if note)
         count += len(file.fixed)
         if file.not_written:
             sys.stderr.write(f"agent-lint: warning: {file.result.path}: {file.not_written}\n")

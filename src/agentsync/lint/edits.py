@@ -28,10 +28,12 @@ class Edit(NamedTuple):
 
 
 class Fix(NamedTuple):
-    """The edits that fix one finding, applied together or not at all."""
+    """The edits that fix one finding, applied together or not at all; ``note`` says what is
+    left to do once they are (a variable to set in the sandbox-variables store)."""
 
     edits: tuple[Edit, ...]
     safe: bool
+    note: str | None = None
 
 
 _PLAIN_END = re.compile(r"\s#|$")  # a plain scalar ends at a comment or the end of its line
@@ -150,8 +152,8 @@ def quote_reserved_start(document: Document, line: int, column: int) -> Edit | N
     return Edit(start, end, quoted(text[start:end]))
 
 
-def fix(*edits: Edit | None, safe: bool = True) -> Fix | None:
+def fix(*edits: Edit | None, safe: bool = True, note: str | None = None) -> Fix | None:
     """A fix of these edits; None if any could not be made."""
     if not edits or any(edit is None for edit in edits):
         return None
-    return Fix(tuple(edit for edit in edits if edit is not None), safe)
+    return Fix(tuple(edit for edit in edits if edit is not None), safe, note)
