@@ -15,6 +15,7 @@ from agentsync.cli.lint import main
 from agentsync.config.secrets import MASK
 from agentsync.lint.fixdiff import _masked_pair
 from agentsync.lint.fixes import _refusal
+from tests.permissions import AGENT_LINT, run_bound, why_permissions_do_not_bind
 from tests.secret_samples import SAMPLE_IDS, SAMPLES, Sample, leaky_config
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fix"
@@ -258,3 +259,34 @@ def test_only_regular_files_in_the_walk_are_fixed(
     code, _, err = run(capsys, "--fix", "agents")
     assert code == 0
     assert err.splitlines()[-1] == "6 fixed, 0 remaining"
+
+
+def test_a_key_starting_with_a_reserved_character_is_not_quoted(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    text = "ellipsis:\n  version: v1\nclaude:\n  system: hi\n  @model: x\n"
+    config = repo / "agents" / "a.yaml"
+    config.write_text(text)
+    code, _, err = run(capsys, "--fix", str(config))
+    assert code == 1
+    assert config.read_text() == text
+    assert err == "0 fixed, 1 remaining\n"
+
+
+def test_a_file_in_a_directory_that_cannot_be_written_is_reported(repo: Path) -> None:
+    reason = why_permissions_do_not_bind()
+    if reason is not None:
+        pytest.skip(reason)
+    config = repo / "agents" / "a.yaml"
+    config.write_text(DONE_WHEN)
+    config.parent.chmod(0o555)
+    try:
+        done = run_bound([*AGENT_LINT, "--fix", "agents/a.yaml"], repo)
+    finally:
+        config.parent.chmod(0o755)
+    assert done.returncode == 1, done.stderr
+    assert config.read_text() == DONE_WHEN
+    assert (
+        "agent-lint: warning: agents/a.yaml: cannot be written (permission denied)" in done.stderr
+    )
+    assert done.stderr.splitlines()[-1] == "0 fixed, 1 remaining"

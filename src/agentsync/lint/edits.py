@@ -149,7 +149,10 @@ def quote_reserved_start(document: Document, line: int, column: int) -> Edit | N
     end = scalar_end(text, start, "")
     if end is None or end <= start:
         return None
-    return Edit(start, end, quoted(text[start:end]))
+    value = text[start:end]
+    if ": " in value or value.endswith(":"):
+        return None  # a key: quoting the line would not make it one
+    return Edit(start, end, quoted(value))
 
 
 def fix(*edits: Edit | None, safe: bool = True, note: str | None = None) -> Fix | None:

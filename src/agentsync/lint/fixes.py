@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from agentsync.config.files import NotRegularFile, read_regular_file
+from agentsync.config.files import NotRegularFile, os_reason, read_regular_file
 from agentsync.config.loader import Document, load_bytes, load_text
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.edits import Edit
@@ -151,9 +151,13 @@ def fix_target(
     if not write:
         return FixedFile(result, tuple(fixed), diff)
     refused = _refusal(Path(path), root, raw)
+    if refused is None:
+        try:
+            _replace(Path(path), bom + fixed_document.text.encode("utf-8", "surrogatepass"))
+        except OSError as error:
+            refused = f"cannot be written ({os_reason(error)})"
     if refused is not None:
         return FixedFile(lint_document(document, settings), diff=diff, not_written=refused)
-    _replace(Path(path), bom + fixed_document.text.encode("utf-8", "surrogatepass"))
     return FixedFile(result, tuple(fixed), diff)
 
 
@@ -163,8 +167,10 @@ def _refusal(path: Path, root: Path, raw: bytes) -> str | None:
         return "outside the repository: not written"
     try:
         now, _ = read_regular_file(path, len(raw))
-    except (NotRegularFile, OSError) as error:
-        return f"cannot be read again ({error}): not written"
+    except NotRegularFile as error:
+        return f"{error}: not written"
+    except OSError as error:
+        return f"cannot be read again ({os_reason(error)}): not written"
     if now != raw:
         return "changed on disk since it was read: not written"
     return None
