@@ -1,5 +1,9 @@
 """``agent-lint``: parse arguments -> build settings and targets -> lint -> report -> exit code.
 
+``--fix`` fixes first (``agentsync.lint.fixes``, imported only then), listing each diagnostic
+fixed and a summary on stderr, then reports what remains; ``--diff`` prints the diff ``--fix``
+would make instead of the report and exits 1 when there is one.
+
 Exit status (``agentsync.cli.boundary.ExitCode``): 0 no errors (warnings allowed), 1 any error,
 2 usage or settings error, 3 internal error (a bug: the message says where to report it), 130
 interrupted. argparse rather than click keeps the cold start small; nothing here imports
