@@ -182,6 +182,17 @@ class LintContext:
             path = path[:-1]
         return spans.get(())
 
+    def with_value_fix(
+        self, finding: Finding, path: ConfigPath, replacement: str | None, *, safe: bool = True
+    ) -> Finding:
+        """``finding``, while fixing, with the fix that writes ``replacement`` as the value at
+        ``path`` (``agentsync.lint.edits``, imported only then); as it is for None."""
+        if not self.fixing or replacement is None:
+            return finding
+        from agentsync.lint.edits import fix, value_edit
+
+        return finding._replace(fix=fix(value_edit(self.document, path, replacement), safe=safe))
+
     def finding(
         self,
         path: ConfigPath,

@@ -49,9 +49,4 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 f"(read as {documented})",
                 f"write it as the config reference does: event: {documented}",
             )
-            if ctx.fixing:
-                from agentsync.lint.edits import fix, value_edit
-
-                edit = value_edit(ctx.document, path, documented)
-                finding = finding._replace(fix=fix(edit, safe=False))
-            yield finding
+            yield ctx.with_value_fix(finding, path, documented, safe=False)

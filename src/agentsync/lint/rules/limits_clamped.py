@@ -45,12 +45,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 f"it will be clamped to {money(maximum)}",
                 "lower it, or raise max-limits in the agent-lint settings if your plan allows more",
             )
-            if ctx.fixing:
-                from agentsync.lint.edits import fix, value_edit
-
-                lowered = value_edit(ctx.document, ("limits", window), _number(maximum))
-                finding = finding._replace(fix=fix(lowered, safe=False))
-            yield finding
+            yield ctx.with_value_fix(finding, ("limits", window), _number(maximum), safe=False)
 
 
 def _number(amount: float) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.config.reference import DEPRECATED_REACT_EVENTS, REACT_EVENTS
-from agentsync.config.suggest import closest
+from agentsync.config.suggest import closest, only_close_match
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 
@@ -46,11 +46,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             f"{format_path(path)} {name!r} is not a known event{suggestion}",
             f"known events: {', '.join(REACT_EVENTS)}",
         )
-        if ctx.fixing and close:
-            from agentsync.config.suggest import only_close_match
-            from agentsync.lint.edits import fix, value_edit
-
-            event = only_close_match(name, REACT_EVENTS)
-            if event is not None:
-                finding = finding._replace(fix=fix(value_edit(ctx.document, path, event)))
-        yield finding
+        event = only_close_match(name, REACT_EVENTS) if ctx.fixing and close else None
+        yield ctx.with_value_fix(finding, path, event)

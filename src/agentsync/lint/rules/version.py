@@ -44,8 +44,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         f"{supported}",
         "write version: v1 (a string; an unquoted 1 is a number)",
     )
-    if ctx.fixing and isinstance(value, str) and value.lower() in SUPPORTED_VERSIONS:
-        from agentsync.lint.edits import fix, value_edit
-
-        finding = finding._replace(fix=fix(value_edit(ctx.document, PATH, value.lower())))
-    yield finding
+    fixed = value.lower() if isinstance(value, str) else None
+    yield ctx.with_value_fix(finding, PATH, fixed if fixed in SUPPORTED_VERSIONS else None)

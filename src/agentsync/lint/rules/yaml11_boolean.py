@@ -43,8 +43,4 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             f"write {fixed}",
             "YAML 1.2 reads yes/no/on/off as strings; only true and false are booleans",
         )
-        if ctx.fixing:
-            from agentsync.lint.edits import fix, value_edit
-
-            finding = finding._replace(fix=fix(value_edit(ctx.document, error.path, fixed)))
-        yield finding
+        yield ctx.with_value_fix(finding, error.path, fixed)
