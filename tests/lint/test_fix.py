@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from agentsync.cli.lint import main
+from agentsync.config.reference import REACT_EVENTS
 from agentsync.config.secrets import MASK
+from agentsync.config.typos import only_close_match
 from agentsync.lint.fixdiff import _masked_pair
 from agentsync.lint.fixes import _refusal
 from tests.permissions import AGENT_LINT, run_bound, why_permissions_do_not_bind
@@ -290,3 +292,11 @@ def test_a_file_in_a_directory_that_cannot_be_written_is_reported(repo: Path) ->
         "agent-lint: warning: agents/a.yaml: cannot be written (permission denied)" in done.stderr
     )
     assert done.stderr.splitlines()[-1] == "0 fixed, 1 remaining"
+
+
+def test_a_typo_is_renamed_only_to_the_one_word_it_is_close_to() -> None:
+    assert only_close_match("scheudle", ["type", "schedule"]) == "schedule"  # two swapped
+    assert only_close_match("pull_request_opn", REACT_EVENTS) == "pull_request_open"
+    assert only_close_match("sytem", ["system", "sytems"]) is None  # two are close
+    assert only_close_match("pull_request_comit", REACT_EVENTS) is None  # three edits away
+    assert only_close_match("typ", ["type", "tip"]) is None

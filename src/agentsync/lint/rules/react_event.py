@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.config.reference import DEPRECATED_REACT_EVENTS, REACT_EVENTS
-from agentsync.config.suggest import closest, only_close_match
+from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 
@@ -46,5 +46,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             f"{format_path(path)} {name!r} is not a known event{suggestion}",
             f"known events: {', '.join(REACT_EVENTS)}",
         )
-        event = only_close_match(name, REACT_EVENTS) if ctx.fixing and close else None
-        yield ctx.with_value_fix(finding, path, event)
+        yield ctx.with_value_fix(finding, path, _typo_of(name) if ctx.fixing and close else None)
+
+
+def _typo_of(name: str) -> str | None:
+    """The one known event ``name`` is a typo of (looked up only while fixing)."""
+    from agentsync.config.typos import only_close_match
+
+    return only_close_match(name, REACT_EVENTS)

@@ -61,7 +61,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
 def _rename(ctx: LintContext, path: ConfigPath, known: list[str]) -> Fix | None:
     """Rename the key to the one known key like it, unless the mapping has that key already."""
-    from agentsync.config.suggest import only_close_match
+    from agentsync.config.typos import only_close_match
     from agentsync.lint.edits import fix, key_edit
 
     key = only_close_match(str(path[-1]), known)
