@@ -1,6 +1,6 @@
 """``agent-lint``: parse arguments -> build settings and targets -> lint -> report -> exit code.
 
-``--fix`` fixes first (``agentsync.lint.fixes``, imported only then), listing each diagnostic
+``--fix`` fixes first (``agentsync.cli.lint_fix``, imported only then), listing each diagnostic
 fixed and a summary on stderr, then reports what remains; ``--diff`` prints the diff ``--fix``
 would make instead of the report and exits 1 when there is one.
 
@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TextIO
+from typing import NamedTuple, TextIO
 
 from agentsync import __version__
 from agentsync.cli.boundary import guarded
@@ -27,10 +27,6 @@ from agentsync.lint import rules
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.result import LintResult
 from agentsync.settings import GITHUB_ACTIONS
-
-if TYPE_CHECKING:
-    from agentsync.lint.runner import Target
-    from agentsync.lint.settings import Settings
 
 
 class LintArgs(NamedTuple):
@@ -142,7 +138,9 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     settings = settings.with_disabled(args.disable)
     targets = collect_targets(args.paths, cwd, root)
     if args.fix or args.diff:
-        result, diff = _fix_run(targets, settings, root, args)
+        from agentsync.cli.lint_fix import fix_run
+
+        result, diff = fix_run(targets, settings, root, unsafe=args.unsafe_fixes, write=args.fix)
         if args.diff:  # the diff is the output: no report
             stdout.write(diff)
             return 1 if diff else result.exit_code
@@ -156,35 +154,6 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     if args.summary_file:
         _write_extra("markdown", args.summary_file, result, append=True)
     return result.exit_code
-
-
-def _fix_run(
-    targets: list[Target], settings: Settings, root: Path, args: LintArgs
-) -> tuple[LintResult, str]:
-    """Fix (or, for ``--diff``, only try) every target; list on stderr each diagnostic fixed,
-    each file not written and why, and the summary line. The result is what remains; the
-    diff, what changed (or would)."""
-    from agentsync.config.secrets import mask_secrets
-    from agentsync.lint.fixes import fix_targets
-
-    files = fix_targets(targets, settings, root, unsafe=args.unsafe_fixes, write=args.fix)
-    word = "fixed" if args.fix else "fixable"
-    count = 0
-    for file in files:
-        for diagnostic in file.fixed:
-            sys.stderr.write(
-                f"{word}: {file.result.path}:{diagnostic.line}:{diagnostic.column}: "
-                f"{diagnostic.message} [{diagnostic.rule}]\n"
-            )
-        notes = dict.fromkeys(d.fix.note for d in file.fixed if d.fix and d.fix.note)
-        sys.stderr.writelines(f"agent-lint: {mask_secrets(note)}\n" for note in notes if note)
-        count += len(file.fixed)
-        if file.not_written:
-            sys.stderr.write(f"agent-lint: warning: {file.result.path}: {file.not_written}\n")
-    result = LintResult(tuple(file.result for file in files))
-    remaining = result.summary.errors + result.summary.warnings
-    sys.stderr.write(f"{count} {word}, {remaining} remaining\n")
-    return result, "".join(file.diff for file in files if file.fixed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
