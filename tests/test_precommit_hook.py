@@ -64,11 +64,14 @@ def test_manifest_is_valid() -> None:
 
 
 def test_hook_files_pattern_is_discoverys() -> None:
-    (hook,) = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    assert hook["id"] == "agent-lint"
-    assert hook["entry"] == "agent-lint"
-    assert hook["language"] == "python"
-    assert hook["files"] == CONFIG_PATH_PATTERN
+    hooks = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    assert {hook["id"]: hook["entry"] for hook in hooks} == {
+        "agent-lint": "agent-lint",
+        "agent-lint-fix": "agent-lint --fix",
+    }
+    for hook in hooks:
+        assert hook["language"] == "python"
+        assert hook["files"] == CONFIG_PATH_PATTERN
 
 
 @pytest.mark.parametrize(
@@ -85,7 +88,7 @@ def test_hook_files_pattern_is_discoverys() -> None:
     ],
 )
 def test_hook_files_pattern(path: str, matches: bool) -> None:
-    (hook,) = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    hook = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))[0]
     assert (re.search(hook["files"], path) is not None) is matches
 
 
@@ -117,13 +120,15 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-def try_repo(repo: Path, hook_repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def try_repo(
+    repo: Path, hook_repo: Path, home: Path, hook: str = "agent-lint"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             str(BIN / "pre-commit"),
             "try-repo",
             str(hook_repo),
-            "agent-lint",
+            hook,
             "--all-files",
             "--color",
             "never",
@@ -165,3 +170,32 @@ def test_hook_runs_on_config_files_only(
     output = passed.stdout + passed.stderr
     assert passed.returncode == 0, output
     assert re.search(r"^agent-lint\.+Passed$", output, re.MULTILINE), output
+
+
+FIXABLE = "# kept\nellipsis:\n  version: v1\nenabled: yes\nclaude:\n  sytem: Review the code.\n"
+FIXED = "# kept\nellipsis:\n  version: v1\nenabled: true\nclaude:\n  system: Review the code.\n"
+
+
+@pytest.mark.slow
+def test_fix_hook_modifies_files(tmp_path: Path, hook_repo: Path, pre_commit_home: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "agents").mkdir(parents=True)
+    (repo / "agents" / "good.yaml").write_text(VALID)
+    (repo / "agents" / "fixable.yaml").write_text(FIXABLE)
+    git("init", "-q", cwd=repo)
+    commit_all(repo, "configs")
+
+    fixed = try_repo(repo, hook_repo, pre_commit_home, "agent-lint-fix")
+    output = fixed.stdout + fixed.stderr
+    assert fixed.returncode == 1, output
+    assert "files were modified by this hook" in output
+    assert "fixed: agents/fixable.yaml:4:10:" in output
+    assert "2 fixed, 0 remaining" in output
+    assert (repo / "agents" / "fixable.yaml").read_text() == FIXED
+    assert (repo / "agents" / "good.yaml").read_text() == VALID
+
+    commit_all(repo, "fixed")
+    again = try_repo(repo, hook_repo, pre_commit_home, "agent-lint-fix")
+    output = again.stdout + again.stderr
+    assert again.returncode == 0, output
+    assert re.search(r"^agent-lint --fix\.+Passed$", output, re.MULTILINE), output

@@ -1,5 +1,9 @@
 """``agent-lint``: parse arguments -> build settings and targets -> lint -> report -> exit code.
 
+``--fix`` fixes first (``agentsync.cli.lint_fix``, imported only then), listing each diagnostic
+fixed and a summary on stderr, then reports what remains; ``--diff`` prints the diff ``--fix``
+would make instead of the report and exits 1 when there is one.
+
 Exit status (``agentsync.cli.boundary.ExitCode``): 0 no errors (warnings allowed), 1 any error,
 2 usage or settings error, 3 internal error (a bug: the message says where to report it), 130
 interrupted. argparse rather than click keeps the cold start small; nothing here imports
@@ -34,6 +38,9 @@ class LintArgs(NamedTuple):
     summary_file: str | None
     list_rules: bool
     color: str = "auto"
+    fix: bool = False
+    diff: bool = False
+    unsafe_fixes: bool = False
 
 
 def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
@@ -62,6 +69,17 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
     parser.add_argument(
         "--color", choices=CHOICES, default="auto", help="colour the text output (default: auto)"
     )
+    parser.add_argument("--fix", action="store_true", help="fix what can be fixed, in place")
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="print a diff of what --fix would change, write nothing; exit 1 if there is any",
+    )
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff, also the fixes that change what a config means",
+    )
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     parser.add_argument("--version", action="version", version=f"agent-lint {__version__}")
     parser.add_argument(
@@ -71,6 +89,10 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
         help="print the completion script for bash, zsh or fish and exit",
     )
     ns = parser.parse_args(argv)
+    if ns.fix and ns.diff:
+        parser.error("--fix and --diff cannot be used together")
+    if ns.unsafe_fixes and not (ns.fix or ns.diff):
+        parser.error("--unsafe-fixes needs --fix or --diff")
     if ns.print_completion:
         sys.stdout.write(lint_completion(parser, ns.print_completion, sorted(rules.RULES)))
         raise SystemExit(0)
@@ -83,6 +105,9 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
         summary_file=ns.summary_file,
         list_rules=ns.list_rules,
         color=ns.color,
+        fix=ns.fix,
+        diff=ns.diff,
+        unsafe_fixes=ns.unsafe_fixes,
     )
 
 
@@ -99,7 +124,7 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     if args.list_rules:
         width = max(map(len, rules.RULES))
         stdout.writelines(
-            f"{rule.ID:<{width}} {rule.SEVERITY:<8} {rule.SUMMARY}\n"
+            f"{rule.ID:<{width}} {rule.SEVERITY:<8} {rule.FIX or '-':<6} {rule.SUMMARY}\n"
             for rule in rules.RULES.values()
         )
         return 0
@@ -111,7 +136,16 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     for warning in unknown_rule_warnings(settings, rules.RULE_IDS):
         sys.stderr.write(f"agent-lint: warning: {warning}\n")
     settings = settings.with_disabled(args.disable)
-    result = lint_targets(collect_targets(args.paths, cwd, root), settings, args.jobs)
+    targets = collect_targets(args.paths, cwd, root)
+    if args.fix or args.diff:
+        from agentsync.cli.lint_fix import fix_run
+
+        result, diff = fix_run(targets, settings, root, unsafe=args.unsafe_fixes, write=args.fix)
+        if args.diff:  # the diff is the output: no report
+            stdout.write(diff)
+            return 1 if diff else result.exit_code
+    else:
+        result = lint_targets(targets, settings, args.jobs)
     REPORTERS[args.output_format](stdout, color=use_color(args.color, stdout, environ)).report(
         result
     )

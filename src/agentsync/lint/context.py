@@ -46,11 +46,17 @@ class LintContext:
     """One document under lint."""
 
     def __init__(
-        self, document: Document, settings: Settings, rule_ids: frozenset[str] = frozenset()
+        self,
+        document: Document,
+        settings: Settings,
+        rule_ids: frozenset[str] = frozenset(),
+        *,
+        fixing: bool = False,
     ) -> None:
         self.document = document
         self.settings = settings
         self.rule_ids = rule_ids  # every rule's id, for the rules that check names of rules
+        self.fixing = fixing  # whether findings carry their fixes (--fix, --diff)
         self.data: dict[str, Any] = document.data if isinstance(document.data, dict) else {}
 
     @cached_property
@@ -178,6 +184,17 @@ class LintContext:
                 return spans[path]
             path = path[:-1]
         return spans.get(())
+
+    def with_value_fix(
+        self, finding: Finding, path: ConfigPath, replacement: str | None, *, safe: bool = True
+    ) -> Finding:
+        """``finding``, while fixing, with the fix that writes ``replacement`` as the value at
+        ``path`` (``agentsync.lint.edits``, imported only then); as it is for None."""
+        if not self.fixing or replacement is None:
+            return finding
+        from agentsync.lint.edits import fix, value_edit
+
+        return finding._replace(fix=fix(value_edit(self.document, path, replacement), safe=safe))
 
     def finding(
         self,

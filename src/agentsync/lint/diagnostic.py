@@ -1,17 +1,22 @@
 """Findings as frozen, sortable value objects with 1-based positions.
 
-A rule yields ``Finding``s (where and what); the runner adds the rule id and severity to make a
+A rule yields ``Finding``s (where and what, and while fixing how: ``agentsync.lint.edits``);
+the runner adds the rule id and severity to make a
 ``Diagnostic``, the only thing reporters see. NamedTuples rather than dataclasses: agent-lint's
 cold start pays for every dataclass's generated methods at import.
 """
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from agentsync.config.problems import ConfigPath
 
+if TYPE_CHECKING:  # fixes are built only under --fix/--diff: start-up never imports them
+    from agentsync.lint.edits import Fix
+
 Severity = Literal["error", "warning"]
+FixKind = Literal["safe", "unsafe", "both"]  # the fixes a rule's findings can carry
 
 
 def format_path(path: ConfigPath) -> str:
@@ -30,6 +35,7 @@ class Finding(NamedTuple):
     message: str
     path: ConfigPath = ()
     hint: str | None = None
+    fix: Fix | None = None  # set only while fixing (``LintContext.fixing``)
 
 
 class Diagnostic(NamedTuple):
@@ -42,6 +48,7 @@ class Diagnostic(NamedTuple):
     message: str
     path: str = ""
     hint: str | None = None
+    fix: Fix | None = None  # the finding's fix, while fixing; reporters never show it
 
     def sort_key(self) -> tuple[int, int, str, str]:
         return (self.line, self.column, self.rule, self.message)

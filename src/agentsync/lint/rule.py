@@ -5,7 +5,8 @@ listings and SARIF) and ``check(ctx)``, which yields findings. The module docstr
 rule's documentation. ``FROM_SCHEMA`` marks rules that report shape errors: where a semantic
 rule reports on the same config path, its more specific finding wins. A rule whose findings
 the loader makes (syntax, duplicate keys, limits, unreadable files) declares
-``check = reported_by_loader(ID)``.
+``check = reported_by_loader(ID)``. ``FIX`` says which fixes the rule's findings can carry
+(``agentsync.lint.fixes``): ``"safe"``, ``"unsafe"``, ``"both"``, or None for none.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 
 class Rule(Protocol):
@@ -22,6 +23,7 @@ class Rule(Protocol):
     SEVERITY: Severity
     SUMMARY: str
     FROM_SCHEMA: bool
+    FIX: FixKind | None
 
     def check(self, ctx: LintContext) -> Iterable[Finding]: ...
 

@@ -31,7 +31,16 @@ _REFERENCE_HEAD = """# agent-lint rules
 Every rule agent-lint applies, in the order it runs them. Examples show only the keys that
 matter; a whole config also has its `ellipsis:` block and, unless it is a mention agent, a
 `claude.system` prompt. Turn a rule off with `--disable RULE`, the `disable` setting, or a
-`# agent-lint: disable=RULE` comment on the line."""
+`# agent-lint: disable=RULE` comment on the line. The Fix column says what `agent-lint --fix`
+can fix: safe fixes keep what the config means; unsafe ones change it and need
+`--unsafe-fixes` (see "Fixing files" in the agent-lint guide)."""
+
+
+_FIX_WORDS = {
+    "safe": "safe fixes",
+    "unsafe": "unsafe fixes (with `--unsafe-fixes`)",
+    "both": "safe fixes, and unsafe ones with `--unsafe-fixes`",
+}
 
 
 class Block(NamedTuple):
@@ -136,12 +145,16 @@ def reference(rules: Mapping[str, Rule]) -> str:
     lines = [
         _REFERENCE_HEAD,
         "",
-        "| Rule | Severity | What it checks |",
-        "| --- | --- | --- |",
-        *(f"| [{r.ID}](#{r.ID}) | {r.SEVERITY} | {r.SUMMARY} |" for r in rules.values()),
+        "| Rule | Severity | Fix | What it checks |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| [{r.ID}](#{r.ID}) | {r.SEVERITY} | {r.FIX or '-'} | {r.SUMMARY} |"
+            for r in rules.values()
+        ),
     ]
     for rule in rules.values():
         summary = rule.SUMMARY.rstrip(".")
-        lines += ["", f"## {rule.ID}", "", f"Severity: **{rule.SEVERITY}**. {summary}."]
+        fixes = f" `--fix`: {_FIX_WORDS[rule.FIX]}." if rule.FIX else ""
+        lines += ["", f"## {rule.ID}", "", f"Severity: **{rule.SEVERITY}**. {summary}.{fixes}"]
         lines += ["", help_markdown(rule)]
     return "\n".join(lines) + "\n"

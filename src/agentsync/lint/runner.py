@@ -44,11 +44,12 @@ def _is_claimed(path: ConfigPath, claimed: set[ConfigPath]) -> bool:
     return any(path[:length] in claimed for length in range(1, len(path) + 1))
 
 
-def lint_document(document: Document, settings: Settings) -> FileResult:
-    """Lint one loaded document. Never raises: a failure of agent-lint itself on this file is
-    the file's ``internal`` diagnostic, so the other files of a run are still checked."""
+def lint_document(document: Document, settings: Settings, *, fixing: bool = False) -> FileResult:
+    """Lint one loaded document; ``fixing``: each diagnostic carries its fix, if it has one.
+    Never raises: a failure of agent-lint itself on this file is the file's ``internal``
+    diagnostic, so the other files of a run are still checked."""
     try:
-        return _lint_document(document, settings)
+        return _lint_document(document, settings, fixing)
     except Exception as error:  # noqa: BLE001 - the per-file boundary
         return _failed(document.path, error)
 
@@ -57,10 +58,10 @@ def _failed(path: str, error: Exception) -> FileResult:
     return FileResult(path, "invalid", (internal.diagnostic(error),))
 
 
-def _lint_document(document: Document, settings: Settings) -> FileResult:
+def _lint_document(document: Document, settings: Settings, fixing: bool) -> FileResult:
     if document.kind == "ignored":
         return FileResult(document.path, "ignored", note=document.note)
-    ctx = LintContext(document, settings, RULE_IDS)
+    ctx = LintContext(document, settings, RULE_IDS, fixing=fixing)
     rules = list(RULES.values()) if document.loaded else [RULES[p.rule] for p in document.problems]
     found: list[tuple[Rule, Finding]] = []
     failure: Diagnostic | None = None  # the first rule that failed: the others still report
@@ -89,6 +90,7 @@ def _lint_document(document: Document, settings: Settings) -> FileResult:
                 mask_secrets(finding.message),
                 mask_secrets(format_path(finding.path)),  # a key can be a token, too
                 mask_secrets(finding.hint) if finding.hint else None,
+                finding.fix,
             )
         )
         if finding.line not in snippets:

@@ -24,12 +24,13 @@ from collections.abc import Iterator
 
 from agentsync.config.schedule import ScheduleError, parse_schedule
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "cron-schedule"
 SEVERITY: Severity = "error"
 SUMMARY = "Cron schedules must be valid and able to fire"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -50,12 +50,13 @@ from collections.abc import Iterator
 
 from agentsync.config.variables import denied, name_problem
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "denied-variable"
 SEVERITY: Severity = "error"
 SUMMARY = "Variable names must be valid and must not change how a process starts"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -28,12 +28,13 @@ import re
 from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "dockerfile-append"
 SEVERITY: Severity = "error"
 SUMMARY = "dockerfile_append accepts only RUN instructions"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 PATH = ("sandbox", "image", "dockerfile_append")
 _HEREDOC = re.compile(r"<<-?\s*[\"']?(\w+)[\"']?")

@@ -27,12 +27,13 @@ Fixed::
 from __future__ import annotations
 
 from agentsync.config import problems
-from agentsync.lint.diagnostic import Severity
+from agentsync.lint.diagnostic import FixKind, Severity
 from agentsync.lint.rule import reported_by_loader
 
 ID = problems.DOCUMENT_LIMITS
 SEVERITY: Severity = "error"
 SUMMARY = "The file must stay within the size, depth and alias-expansion limits"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 check = reported_by_loader(ID)

@@ -20,6 +20,8 @@ Fixed::
       - type: react
         events:
           - event: pull_request_merge
+
+``--fix --unsafe-fixes`` writes the documented spelling.
 """
 
 from __future__ import annotations
@@ -28,21 +30,23 @@ from collections.abc import Iterator
 
 from agentsync.config.reference import DEPRECATED_REACT_EVENTS
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 
 ID = "documented-spelling"
 SEVERITY: Severity = "warning"
 SUMMARY = "Values are spelt as the config reference documents them"
 FROM_SCHEMA = False
+FIX: FixKind | None = "unsafe"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for path, name in ctx.react_event_names():
         documented = DEPRECATED_REACT_EVENTS.get(name)
         if documented is not None:
-            yield ctx.finding(
+            finding = ctx.finding(
                 path,
                 f"{format_path(path)} `{name}` is documented as `{documented}` "
                 f"(read as {documented})",
                 f"write it as the config reference does: event: {documented}",
             )
+            yield ctx.with_value_fix(finding, path, documented, safe=False)

@@ -17,12 +17,13 @@ Fixed::
 from __future__ import annotations
 
 from agentsync.config import problems
-from agentsync.lint.diagnostic import Severity
+from agentsync.lint.diagnostic import FixKind, Severity
 from agentsync.lint.rule import reported_by_loader
 
 ID = problems.DUPLICATE_KEY
 SEVERITY: Severity = "error"
 SUMMARY = "Keys must not repeat within a mapping"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 check = reported_by_loader(ID)

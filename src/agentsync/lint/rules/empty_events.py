@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 
 ID = "empty-events"
 SEVERITY: Severity = "warning"
 SUMMARY = "A react trigger with no events never fires"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -25,6 +25,10 @@ Fixed::
     sandbox:
       variables:
         - name: SENTRY_AUTH_TOKEN   # resolved from the sandbox-variables store
+
+``--fix --unsafe-fixes`` removes the ``value:`` line (not a value in a flow mapping) and says
+which variables to set in the store (``agent sandbox var set NAME``); the value is never
+printed. Rotate it all the same.
 """
 
 from __future__ import annotations
@@ -33,12 +37,13 @@ from collections.abc import Iterator
 
 from agentsync.config.secrets import secret_reason
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "hardcoded-secret"
 SEVERITY: Severity = "error"
 SUMMARY = "Secrets must come from the sandbox-variables store, not inline values"
 FROM_SCHEMA = False
+FIX: FixKind | None = "unsafe"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -48,9 +53,17 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             continue
         reason = secret_reason(name, value)
         if reason is not None:
-            yield ctx.finding(
+            finding = ctx.finding(
                 (*item_path, "value"),
                 f"{name} has an inline secret value ({reason})",
                 f"delete 'value' so {name} is resolved from the sandbox-variables store, "
                 "and rotate the secret: it is in the git history",
             )
+            if ctx.fixing:
+                from agentsync.lint.edits import fix
+                from agentsync.lint.moves import remove_key
+
+                removed = remove_key(ctx.document, (*item_path, "value"))
+                note = f"set {name} in the sandbox-variables store: agent sandbox var set {name}"
+                finding = finding._replace(fix=fix(removed, safe=False, note=note))
+            yield finding

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Diagnostic, Finding, Severity
+from agentsync.lint.diagnostic import Diagnostic, Finding, FixKind, Severity
 
 _PACKAGE = Path(__file__).resolve().parents[2]  # src/agentsync
 ID = "internal"
 SEVERITY: Severity = "error"
 SUMMARY = "agent-lint could not check the file"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -22,12 +22,13 @@ from collections.abc import Iterator
 
 from agentsync.config.money import MAX_AMOUNT, money
 from agentsync.lint.context import LintContext, describe
-from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 
 ID = "invalid-value"
 SEVERITY: Severity = "error"
 SUMMARY = "Values must be within what the schema allows"
 FROM_SCHEMA = True
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

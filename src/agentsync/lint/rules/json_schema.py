@@ -30,12 +30,13 @@ from typing import Any
 
 from agentsync.config.secrets import shortened
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "json-schema"
 SEVERITY: Severity = "error"
 SUMMARY = "structured_output.json_schema must be a valid JSON Schema"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 PATH = ("structured_output", "json_schema")
 _TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})

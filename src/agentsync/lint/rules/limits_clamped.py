@@ -13,6 +13,8 @@ Fixed::
 
     limits:
       run: 50
+
+``--fix --unsafe-fixes`` lowers the limit to the maximum.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from collections.abc import Iterator
 
 from agentsync.config.money import money
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 from agentsync.lint.settings import LIMIT_WINDOWS
 
 ID = "limits-clamped"
 SEVERITY: Severity = "warning"
 SUMMARY = "Limits above the platform maximum are clamped"
 FROM_SCHEMA = False
+FIX: FixKind | None = "unsafe"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -36,9 +39,15 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if maximum is None or value is None:
             continue
         if value > maximum:
-            yield ctx.finding(
+            finding = ctx.finding(
                 ("limits", window),
                 f"limits.{window} {money(value)} is above the platform maximum; "
                 f"it will be clamped to {money(maximum)}",
                 "lower it, or raise max-limits in the agent-lint settings if your plan allows more",
             )
+            yield ctx.with_value_fix(finding, ("limits", window), _number(maximum), safe=False)
+
+
+def _number(amount: float) -> str:
+    """``50.0`` -> ``50``, ``12.5`` -> ``12.5``: the amount as a config writes it."""
+    return str(int(amount)) if amount == int(amount) else repr(amount)

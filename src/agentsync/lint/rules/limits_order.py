@@ -21,13 +21,14 @@ from itertools import pairwise
 
 from agentsync.config.money import money
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 from agentsync.lint.settings import LIMIT_WINDOWS
 
 ID = "limits-order"
 SEVERITY: Severity = "warning"
 SUMMARY = "Limits should grow with their window: run <= day <= week <= month"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -21,12 +21,13 @@ from collections.abc import Iterator
 from agentsync.config.reference import MENTION_PLATFORMS
 from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 
 ID = "mention-platform"
 SEVERITY: Severity = "error"
 SUMMARY = "Mention platforms must be github, slack or linear"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -23,6 +23,10 @@ Fixed::
     sandbox:
       repositories:
         - name: acme/api
+
+``--fix --unsafe-fixes`` moves the key there, after the keys already in that mapping (or in a
+new ``sandbox:`` where the key was); when the documented key is set too, it wins, and the
+misplaced one is removed.
 """
 
 from __future__ import annotations
@@ -31,12 +35,13 @@ from collections.abc import Iterator
 
 from agentsync.config.reference import DEPRECATED_TOP_LEVEL_KEYS
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "misplaced-key"
 SEVERITY: Severity = "warning"
 SUMMARY = "Keys belong where the config reference puts them"
 FROM_SCHEMA = False
+FIX: FixKind | None = "unsafe"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -46,9 +51,19 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         documented = f"{block}.{field}"
         shadowed = isinstance(ctx.get((block,)), dict) and field in ctx.mapping((block,))
         effect = f"{documented} is set too and wins" if shadowed else f"read as {documented}"
-        yield ctx.finding(
+        finding = ctx.finding(
             (key,),
             f"`{key}` belongs under `{block}:`, not at the top level ({effect})",
             f"move it under `{block}:` as `{field}:`",
             at_key=True,
         )
+        if ctx.fixing:
+            from agentsync.lint.edits import fix
+            from agentsync.lint.moves import move_top_level_key, remove_key
+
+            if shadowed:  # the documented key wins: this one is dropped
+                finding = finding._replace(fix=fix(remove_key(ctx.document, (key,)), safe=False))
+            else:
+                moved = move_top_level_key(ctx.document, key, block, field)
+                finding = finding._replace(fix=fix(*moved, safe=False))
+        yield finding

@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 
 ID = "missing-key"
 SEVERITY: Severity = "error"
 SUMMARY = "Required keys must be present"
 FROM_SCHEMA = True
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

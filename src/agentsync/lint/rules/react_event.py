@@ -15,6 +15,8 @@ Fixed::
       - type: react
         events:
           - event: pull_request_open
+
+``--fix`` renames the event when exactly one known event is like it.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from collections.abc import Iterator
 from agentsync.config.reference import DEPRECATED_REACT_EVENTS, REACT_EVENTS
 from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 
 ID = "react-event"
 SEVERITY: Severity = "error"
 SUMMARY = "React events must be known events"
 FROM_SCHEMA = False
+FIX: FixKind | None = "safe"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -38,8 +41,16 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             continue
         close = closest(name, REACT_EVENTS)
         suggestion = f": did you mean {close!r}?" if close else ""
-        yield ctx.finding(
+        finding = ctx.finding(
             path,
             f"{format_path(path)} {name!r} is not a known event{suggestion}",
             f"known events: {', '.join(REACT_EVENTS)}",
         )
+        yield ctx.with_value_fix(finding, path, _typo_of(name) if ctx.fixing and close else None)
+
+
+def _typo_of(name: str) -> str | None:
+    """The one known event ``name`` is a typo of (looked up only while fixing)."""
+    from agentsync.config.typos import only_close_match
+
+    return only_close_match(name, REACT_EVENTS)

@@ -38,12 +38,13 @@ from agentsync.config.reference import (
 )
 from agentsync.config.secrets import shortened
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "sandbox-compute"
 SEVERITY: Severity = "error"
 SUMMARY = "sandbox.compute must be within the platform's bounds"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 _NOT_CLAMPED = "the platform rejects it rather than clamping it"
 

@@ -18,17 +18,30 @@ Fixed::
     triggers:
       - type: cron
         schedule: "*/15 * * * *"
+
+``--fix`` quotes a plain value that starts with ``*`` (and is no alias), ``@`` or a backtick.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from agentsync.config import problems
-from agentsync.lint.diagnostic import Severity
-from agentsync.lint.rule import reported_by_loader
+from agentsync.lint.context import LintContext
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = problems.SYNTAX
 SEVERITY: Severity = "error"
 SUMMARY = "The file must be valid YAML"
 FROM_SCHEMA = False
+FIX: FixKind | None = "safe"
 
-check = reported_by_loader(ID)
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for finding in ctx.load_problems(ID):
+        if ctx.fixing:  # a value starting with "*", "@" or "`": quote it
+            from agentsync.lint.edits import fix, quote_reserved_start
+
+            edit = quote_reserved_start(ctx.document, finding.line, finding.column)
+            finding = finding._replace(fix=fix(edit))
+        yield finding

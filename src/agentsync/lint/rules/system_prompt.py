@@ -32,12 +32,13 @@ from collections.abc import Iterator
 
 from agentsync.config.suggest import closest
 from agentsync.lint.context import MISSING, LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "system-prompt"
 SEVERITY: Severity = "error"
 SUMMARY = "claude.system must not be empty for cron, react and manual agents"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 PATH = ("claude", "system")
 

@@ -20,12 +20,13 @@ from collections.abc import Iterator
 
 from agentsync.config.suggest import closest
 from agentsync.lint.context import MISSING, LintContext, describe
-from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 
 ID = "trigger-type"
 SEVERITY: Severity = "error"
 SUMMARY = "Triggers must declare type: cron, react or mention"
 FROM_SCHEMA = True
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

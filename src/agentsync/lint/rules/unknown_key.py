@@ -12,21 +12,30 @@ Bad::
 Fixed::
 
     enabled: false
+
+``--fix`` renames the key when exactly one key allowed there is like it, and the mapping does
+not have that key already.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+from agentsync.config.problems import ConfigPath
 from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+
+if TYPE_CHECKING:
+    from agentsync.lint.edits import Fix
 
 ID = "unknown-key"
 SEVERITY: Severity = "error"
 SUMMARY = "Keys must be defined by the v1 schema"
 FROM_SCHEMA = True
+FIX: FixKind | None = "safe"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -42,9 +51,23 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             message = f"unknown key {key!r} in {where}: did you mean {close!r}?"
         else:
             message = f"unknown key {key!r} in {where}"
-        yield ctx.finding(
+        finding = ctx.finding(
             error.path, message, f"keys allowed here: {', '.join(known)}", at_key=True
         )
+        if ctx.fixing and close and not homes:
+            finding = finding._replace(fix=_rename(ctx, error.path, known))
+        yield finding
+
+
+def _rename(ctx: LintContext, path: ConfigPath, known: list[str]) -> Fix | None:
+    """Rename the key to the one known key like it, unless the mapping has that key already."""
+    from agentsync.config.typos import only_close_match
+    from agentsync.lint.edits import fix, key_edit
+
+    key = only_close_match(str(path[-1]), known)
+    if key is None or key in ctx.mapping(path[:-1]):
+        return None
+    return fix(key_edit(ctx.document, path, key))
 
 
 @functools.cache

@@ -21,13 +21,14 @@ from collections.abc import Iterator
 
 from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 from agentsync.lint.suppress import ALL, directives
 
 ID = "unknown-rule"
 SEVERITY: Severity = "warning"
 SUMMARY = "A directive names a rule that does not exist"
 FROM_SCHEMA = False
+FIX: FixKind | None = None
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -11,6 +11,8 @@ Fixed::
 
     ellipsis:
       version: v1
+
+``--fix`` rewrites a version that differs only by case (``V1``, ``"V1"``) as ``v1``.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from collections.abc import Iterator
 
 from agentsync.config.reference import SUPPORTED_VERSIONS
 from agentsync.lint.context import MISSING, LintContext, describe
-from agentsync.lint.diagnostic import Finding, Severity
+from agentsync.lint.diagnostic import Finding, FixKind, Severity
 
 ID = "version"
 SEVERITY: Severity = "error"
 SUMMARY = "ellipsis.version must be v1"
 FROM_SCHEMA = False
+FIX: FixKind | None = "safe"
 
 PATH = ("ellipsis", "version")
 
@@ -35,9 +38,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         return
     supported = ", ".join(SUPPORTED_VERSIONS)
     shown = repr(value) if isinstance(value, str) else describe(value)
-    yield ctx.finding(
+    finding = ctx.finding(
         PATH,
         f"ellipsis.version is {shown}, which is not supported; the supported version is "
         f"{supported}",
         "write version: v1 (a string; an unquoted 1 is a number)",
     )
+    fixed = value.lower() if isinstance(value, str) else None
+    yield ctx.with_value_fix(finding, PATH, fixed if fixed in SUPPORTED_VERSIONS else None)

@@ -21,13 +21,14 @@ from collections.abc import Iterator
 
 from agentsync.config.secrets import is_secret_path
 from agentsync.lint.context import LintContext, describe
-from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 from agentsync.lint.shape import is_yaml11_boolean
 
 ID = "type"
 SEVERITY: Severity = "error"
 SUMMARY = "Values must have the type the schema expects"
 FROM_SCHEMA = True
+FIX: FixKind | None = None
 
 _NAMES = {
     "string": "a string",

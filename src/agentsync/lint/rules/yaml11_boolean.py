@@ -11,6 +11,8 @@ Bad::
 Fixed::
 
     enabled: false
+
+``--fix`` writes ``true`` or ``false``.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, Severity, format_path
+from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
 from agentsync.lint.shape import is_yaml11_boolean
 
 ID = "yaml11-boolean"
 SEVERITY: Severity = "error"
 SUMMARY = "Booleans must be true or false (YAML 1.2), not yes/no/on/off"
 FROM_SCHEMA = True
+FIX: FixKind | None = "safe"
 
 _TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"])
 
@@ -33,9 +36,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for error in ctx.shape_errors_of("type"):
         if not is_yaml11_boolean(error):
             continue
-        fix = "true" if error.value in _TRUE else "false"
-        yield ctx.finding(
+        fixed = "true" if error.value in _TRUE else "false"
+        finding = ctx.finding(
             error.path,
-            f"{format_path(error.path)} is the string {error.value!r}, not a boolean: write {fix}",
+            f"{format_path(error.path)} is the string {error.value!r}, not a boolean: "
+            f"write {fixed}",
             "YAML 1.2 reads yes/no/on/off as strings; only true and false are booleans",
         )
+        yield ctx.with_value_fix(finding, error.path, fixed)
