@@ -4,7 +4,8 @@ A config arrives as YAML (the sync API, ``config_override_yaml``) or as JSON dat
 ``config``, ``config_override``); both get the same rules and the same diagnostics shape as
 ``agent-lint --format json``, with secrets masked as agent-lint masks them. A config the rules
 refuse raises ``ConfigRejected``; the server answers it with a 422 ``Invalid`` of the same
-detail, sync records its diagnostics.
+detail, sync records its diagnostics. A key that belongs in another mapping (a top-level
+``model:``) is a warning, not a refusal: the model reads the config without it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from agentsync.config.model import AgentConfig
 from agentsync.config.problems import LoadProblem
 from agentsync.config.secrets import mask_secrets
 from agentsync.errors import AgentsyncError
+from agentsync.lint.context import LintContext
+from agentsync.lint.placement import without_misplaced
 from agentsync.lint.reporters.json import diagnostic_json
 from agentsync.lint.rules import internal
 from agentsync.lint.runner import lint_document
@@ -67,8 +70,9 @@ def validate_document(document: Document) -> ValidConfig:
     errors = [diagnostic_json(d) for d in result.diagnostics if d.severity == "error"]
     if errors:
         raise ConfigRejected(errors)
-    try:
-        model = parse_config(document.data)
+    try:  # the platform ignores a key of another mapping (misplaced-key): so does the model
+        data = without_misplaced(document.data, LintContext(document, _SETTINGS).shape_errors)
+        model = parse_config(data)
         return ValidConfig(model, normalized(model), content_identity(model))
     except Exception as error:
         raise ConfigRejected([diagnostic_json(internal.diagnostic(error))]) from error
