@@ -8,6 +8,7 @@ import pytest
 from agentsync.config.loader import load_text
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
+from agentsync.lint.validation import validate_yaml
 
 HEAD = "ellipsis:\n  version: v1\nclaude:\n  system: Review.\n"
 
@@ -122,3 +123,21 @@ def test_a_key_below_a_platform_spelling_names_only_the_documented_home() -> Non
     [(severity, rule, _, message)] = reported(HEAD + "limits:\n  repositories: []\n")
     assert (severity, rule) == ("warning", "misplaced-key")
     assert message.startswith("`repositories` belongs under `sandbox:`, not in `limits`:")
+
+
+def test_validation_drops_a_misplaced_key_only_where_it_is_misplaced() -> None:
+    # the anchored mapping is sandbox's, where `repositories` belongs, and limits', where the
+    # platform ignores it: sandbox keeps its repositories
+    text = (
+        "ellipsis:\n  version: v1\nsandbox: &s\n  repositories:\n    - name: acme/api\n"
+        "claude:\n  system: Review.\nlimits: *s\nmodel: claude-opus-4-8\n"
+    )
+    assert [rule for _, rule, _, _ in reported(text)] == ["misplaced-key", "misplaced-key"]
+    valid = validate_yaml(text)
+    assert [r["name"] for r in valid.data["sandbox"]["repositories"]] == ["acme/api"]
+    assert "repositories" not in valid.data["limits"]
+    assert valid.data["claude"]["model"] is None
+    assert (
+        valid.identity
+        == validate_yaml(text.replace("limits: *s\nmodel: claude-opus-4-8\n", "")).identity
+    )

@@ -8,7 +8,6 @@ the config. The schema's homes are read once, and only when a key is unknown.
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -30,17 +29,21 @@ def misplaced(errors: Iterable[ShapeError]) -> Iterator[tuple[ShapeError, list[s
 
 
 def without_misplaced(data: Any, errors: Iterable[ShapeError]) -> Any:
-    """``data`` without its misplaced keys (a copy when it has any), as the platform reads it."""
-    paths = [error.path for error, _ in misplaced(errors)]
-    if not paths:
-        return data
-    kept = copy.deepcopy(data)
-    for path in paths:
-        parent = kept
-        for part in path[:-1]:
-            parent = parent[part]
-        del parent[path[-1]]
-    return kept
+    """``data`` without its misplaced keys, as the platform reads it. ``data`` is not changed:
+    the mappings and lists on the way to a misplaced key are copied, the rest is shared (an
+    alias's other uses keep the key where it belongs)."""
+    for error, _ in list(misplaced(errors)):
+        data = _without(data, error.path)
+    return data
+
+
+def _without(node: Any, path: ConfigPath) -> Any:
+    copied = dict(node) if isinstance(node, dict) else list(node)
+    if len(path) == 1:
+        del copied[path[0]]  # type: ignore[arg-type]
+    else:
+        copied[path[0]] = _without(node[path[0]], path[1:])  # type: ignore[index]
+    return copied
 
 
 def described(homes: list[str]) -> str:

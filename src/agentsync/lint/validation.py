@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from pydantic import ValidationError
+
 from agentsync.config.identity import content_identity, normalized, parse_config
 from agentsync.config.loader import Document, load_text
 from agentsync.config.model import AgentConfig
@@ -70,12 +72,25 @@ def validate_document(document: Document) -> ValidConfig:
     errors = [diagnostic_json(d) for d in result.diagnostics if d.severity == "error"]
     if errors:
         raise ConfigRejected(errors)
-    try:  # the platform ignores a key of another mapping (misplaced-key): so does the model
-        data = without_misplaced(document.data, LintContext(document, _SETTINGS).shape_errors)
-        model = parse_config(data)
+    try:
+        model = _model(document)
         return ValidConfig(model, normalized(model), content_identity(model))
     except Exception as error:
         raise ConfigRejected([diagnostic_json(internal.diagnostic(error))]) from error
+
+
+def _model(document: Document) -> AgentConfig:
+    """The model of a config the rules accept. The platform ignores a key of another mapping
+    (``misplaced-key``), and so does the model: it reads the config without it. Looked for
+    only when the model refuses the config, so a config without one is checked once."""
+    try:
+        return parse_config(document.data)
+    except ValidationError:
+        errors = LintContext(document, _SETTINGS).shape_errors
+        data = without_misplaced(document.data, errors)
+        if data is document.data:
+            raise
+        return parse_config(data)
 
 
 def validate_yaml(text: str, path: str = "<request>") -> ValidConfig:
