@@ -8,6 +8,7 @@ import pytest
 from agentsync.config.loader import load_text
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
+from agentsync.lint.validation import validate_yaml
 
 HEAD = "ellipsis:\n  version: v1\nclaude:\n  system: Review.\n"
 
@@ -80,17 +81,63 @@ def test_a_key_known_nowhere_stays_an_unknown_key_error() -> None:
 @pytest.mark.parametrize(
     ("text", "belongs"),
     [
-        ("model: claude-opus-4-8\n", "`model` belongs under `claude:`"),
-        ("sandbox:\n  cpu: 2\n", "`cpu` belongs under `sandbox.compute:`"),
-        ("claude:\n  system: Review.\n  schedule: '0 9 * * *'\n", "`schedule` belongs in"),
+        ("model: claude-opus-4-8\n", "`model` belongs under `claude:`, not at the top level"),
+        ("sandbox:\n  cpu: 2\n", "`cpu` belongs under `sandbox.compute:`, not in `sandbox`"),
+        (
+            "claude:\n  system: Review.\n  schedule: '0 9 * * *'\n",
+            "`schedule` belongs in `triggers[]` entries, not in `claude`",
+        ),
+        (
+            "claude:\n  system: Review.\n  repositories: []\n",
+            "`repositories` belongs under `sandbox:`, not in `claude`",
+        ),
+        ("compute:\n  cpu: 2\n", "`compute` belongs under `sandbox:`"),
+        ("variables: []\n", "`variables` belongs under `sandbox:`"),
+        ("events: []\n", "`events` belongs in `triggers[]` entries"),
     ],
 )
-def test_another_known_key_at_the_wrong_level_says_where_it_belongs(
+def test_another_known_key_at_the_wrong_level_is_a_warning_that_says_it_is_ignored(
     text: str, belongs: str
 ) -> None:
     head = "ellipsis:\n  version: v1\n" + (
         "" if text.startswith("claude:") else "claude:\n  system: Review.\n"
     )
     [(severity, rule, _, message)] = reported(head + text)
-    assert (severity, rule) == ("error", "unknown-key")
-    assert belongs in message
+    assert (severity, rule) == ("warning", "misplaced-key")
+    assert message.startswith(belongs)
+    assert message.endswith("the platform ignores it here, as if it were not set")
+
+
+def test_a_known_key_one_edit_from_a_key_allowed_there_is_a_typo_not_misplaced() -> None:
+    # `event` is a key of react events, but in a trigger it is `events` misspelt
+    text = HEAD + "triggers:\n  - type: react\n    event: pull_request_open\n"
+    found = reported(text)
+    assert ("error", "unknown-key", 7) in [(s, r, line) for s, r, line, _ in found]
+    assert "misplaced-key" not in [r for _, r, _, _ in found]
+    [message] = [m for _, r, _, m in found if r == "unknown-key"]
+    assert message == "unknown key 'event' in triggers[0]: did you mean 'events'?"
+
+
+def test_a_key_below_a_platform_spelling_names_only_the_documented_home() -> None:
+    # top-level `repositories:` is an accepted spelling, not a place the reference documents
+    [(severity, rule, _, message)] = reported(HEAD + "limits:\n  repositories: []\n")
+    assert (severity, rule) == ("warning", "misplaced-key")
+    assert message.startswith("`repositories` belongs under `sandbox:`, not in `limits`:")
+
+
+def test_validation_drops_a_misplaced_key_only_where_it_is_misplaced() -> None:
+    # the anchored mapping is sandbox's, where `repositories` belongs, and limits', where the
+    # platform ignores it: sandbox keeps its repositories
+    text = (
+        "ellipsis:\n  version: v1\nsandbox: &s\n  repositories:\n    - name: acme/api\n"
+        "claude:\n  system: Review.\nlimits: *s\nmodel: claude-opus-4-8\n"
+    )
+    assert [rule for _, rule, _, _ in reported(text)] == ["misplaced-key", "misplaced-key"]
+    valid = validate_yaml(text)
+    assert [r["name"] for r in valid.data["sandbox"]["repositories"]] == ["acme/api"]
+    assert "repositories" not in valid.data["limits"]
+    assert valid.data["claude"]["model"] is None
+    assert (
+        valid.identity
+        == validate_yaml(text.replace("limits: *s\nmodel: claude-opus-4-8\n", "")).identity
+    )

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from agentsync.lint.validation import ConfigRejected, validate_yaml
-from tests.localserver.conftest import sync_valid_config
+from tests.localserver.conftest import VALID_YAML, sync_valid_config
 
 LINT = Path(__file__).resolve().parents[2] / "src" / "agentsync" / "lint"
 OUTSIDE_LINT = ("client", "localserver", "sync", "service", "platforms", "cli")
@@ -86,3 +86,24 @@ def test_an_override_that_breaks_the_rules_is_a_422_with_diagnostics(api: httpx.
     assert isinstance(detail, list)
     assert detail
     assert all({"rule", "message", "line", "column", "path"} <= set(d) for d in detail)
+
+
+def test_a_key_at_the_wrong_level_is_not_a_rejection(api: httpx.Client) -> None:
+    """A top-level ``model:`` and a ``sandbox.cpu`` are agent-lint warnings (misplaced-key),
+    not errors: the control plane stores the config without them, as the platform ignores
+    them, and an override that adds one is accepted too."""
+    misplaced = VALID_YAML + "model: claude-opus-4-8\nsandbox:\n  cpu: 2\n"
+    response = api.put(
+        "/v1/sync/configs",
+        json={"repository": "acme/app", "path": "agents/audit.yaml", "yaml": misplaced},
+    )
+    assert response.status_code == 201, response.text
+    stored = response.json()["agent_config"]
+    assert "model" not in stored
+    assert stored["claude"]["model"] is None
+    assert stored["sandbox"]["compute"]["cpu"] is None
+    run = api.post(
+        "/v1/agents/runs",
+        json={"config_id": response.json()["id"], "config_override_yaml": "model: other\n"},
+    )
+    assert run.status_code == 201, run.text

@@ -12,13 +12,16 @@ import httpx
 import pytest
 
 from agentsync.client.api import Client
+from agentsync.config.loader import load_text
+from agentsync.lint.runner import lint_document
+from agentsync.lint.settings import Settings
 from agentsync.localserver.server import LocalServer
 from agentsync.sync.apply import SyncBlocked
 from agentsync.sync.engine import apply_sync, plan_sync
 from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
 from tests.localserver.conftest import API_KEY
-from tests.sync.support import Git
+from tests.sync.support import Git, identity
 
 REPO = "acme/app"
 GOOD = "ellipsis: {version: v1}\nclaude:\n  system: Review the diff.\n"
@@ -152,6 +155,26 @@ def test_the_platforms_own_configs_are_applied_as_their_authors_meant(
     ]
     assert update_docs["triggers"][0]["events"][0]["event"] == "pull_request_merge"
     assert stored["agents/my_agent.yaml"]["sandbox"]["repositories"] == []
+
+
+def test_a_known_key_at_the_wrong_level_is_a_warning_and_the_config_applies_without_it(
+    git: Git, client: Client, state: SyncState
+) -> None:
+    """A top-level ``model:`` (it belongs under ``claude:``): one agent-lint warning, a create
+    in the plan, a 201 from the control plane; the platform ignores the key, so the stored
+    config runs the default model and means what the config without the key means."""
+    misplaced = GOOD + "model: claude-opus-4-8\n"
+    [warning] = lint_document(load_text(misplaced, "agents/a.yaml"), Settings()).diagnostics
+    assert (warning.severity, warning.rule, warning.line) == ("warning", "misplaced-key", 4)
+    git.commit({"agents/a.yaml": misplaced})
+    assert [a.kind for a in plan_sync(source(git), client).plan.writes] == ["create"]
+    run = apply_sync(source(git), client, state)
+    assert run.result is not None
+    assert run.result.ok
+    [record] = client.iter_sync_configs(repository=REPO)
+    assert "model" not in record.agent_config
+    assert record.agent_config["claude"]["model"] is None
+    assert identity(misplaced) == identity(GOOD)
 
 
 def test_orphan_errors_live_in_the_engine_state(git: Git, client: Client, state: SyncState) -> None:

@@ -95,8 +95,9 @@ def subschemas(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def key_homes(schema: dict[str, Any]) -> dict[str, list[str]]:
-    """Each key the schema defines, with the mappings that define it, the nearest to the top
-    first: ``{"model": ["claude"], "name": ["ellipsis", "sandbox.repositories[]", ...]}``."""
+    """Each key the schema documents, with the mappings that define it, the nearest to the top
+    first: ``{"model": ["claude"], "name": ["ellipsis", "sandbox.repositories[]", ...]}``. A
+    deprecated key (a top-level ``name:``) is no home: the reference puts it elsewhere."""
     defs: dict[str, Any] = schema.get("$defs", {})
     homes: dict[str, dict[str, None]] = {}
     seen: set[tuple[str, str]] = set()
@@ -116,6 +117,8 @@ def key_homes(schema: dict[str, Any]) -> dict[str, list[str]]:
         if isinstance(node.get("items"), dict):
             walk(node["items"], f"{where}[]")
         for key, child in node.get("properties", {}).items():
+            if isinstance(child, dict) and child.get("deprecated"):
+                continue
             homes.setdefault(key, {})[where] = None
             if isinstance(child, dict):
                 walk(child, f"{where}.{key}" if where else key)

@@ -4,12 +4,15 @@ A config arrives as YAML (the sync API, ``config_override_yaml``) or as JSON dat
 ``config``, ``config_override``); both get the same rules and the same diagnostics shape as
 ``agent-lint --format json``, with secrets masked as agent-lint masks them. A config the rules
 refuse raises ``ConfigRejected``; the server answers it with a 422 ``Invalid`` of the same
-detail, sync records its diagnostics.
+detail, sync records its diagnostics. A key that belongs in another mapping (a top-level
+``model:``) is a warning, not a refusal: the model reads the config without it.
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
+
+from pydantic import ValidationError
 
 from agentsync.config.identity import content_identity, normalized, parse_config
 from agentsync.config.loader import Document, load_text
@@ -17,6 +20,8 @@ from agentsync.config.model import AgentConfig
 from agentsync.config.problems import LoadProblem
 from agentsync.config.secrets import mask_secrets
 from agentsync.errors import AgentsyncError
+from agentsync.lint.context import LintContext
+from agentsync.lint.placement import without_misplaced
 from agentsync.lint.reporters.json import diagnostic_json
 from agentsync.lint.rules import internal
 from agentsync.lint.runner import lint_document
@@ -68,10 +73,24 @@ def validate_document(document: Document) -> ValidConfig:
     if errors:
         raise ConfigRejected(errors)
     try:
-        model = parse_config(document.data)
+        model = _model(document)
         return ValidConfig(model, normalized(model), content_identity(model))
     except Exception as error:
         raise ConfigRejected([diagnostic_json(internal.diagnostic(error))]) from error
+
+
+def _model(document: Document) -> AgentConfig:
+    """The model of a config the rules accept. The platform ignores a key of another mapping
+    (``misplaced-key``), and so does the model: it reads the config without it. Looked for
+    only when the model refuses the config, so a config without one is checked once."""
+    try:
+        return parse_config(document.data)
+    except ValidationError:
+        errors = LintContext(document, _SETTINGS).shape_errors
+        data = without_misplaced(document.data, errors)
+        if data is document.data:
+            raise
+        return parse_config(data)
 
 
 def validate_yaml(text: str, path: str = "<request>") -> ValidConfig:

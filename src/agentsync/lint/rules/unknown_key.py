@@ -2,8 +2,9 @@
 
 The platform rejects a config with an unknown key, so a misspelt ``enabeld: false`` would
 otherwise keep the last good config running. A key that the schema defines in another mapping
-says where it belongs (a top-level ``model:`` belongs under ``claude:``); the top-level keys the
-platform's own configs write are ``misplaced-key`` warnings instead.
+(a top-level ``model:``, which belongs under ``claude:``) is a ``misplaced-key`` warning
+instead, unless it is one edit from a key allowed where it stands (``event`` in a trigger is
+``events`` misspelt): that stays a typo.
 
 Bad::
 
@@ -19,7 +20,6 @@ not have that key already.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -39,22 +39,25 @@ FIX: FixKind | None = "safe"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for error in ctx.shape_errors_of("unknown-key"):
+    errors = list(ctx.shape_errors_of("unknown-key"))
+    if not errors:
+        return
+    from agentsync.lint.placement import misplaced
+
+    elsewhere = {error.path for error, _ in misplaced(errors)}  # misplaced-key reports them
+    for error in errors:
+        if error.path in elsewhere:
+            continue
         key = str(error.value)
         where = format_path(error.path[:-1]) or "the top level"
         known = [str(k) for k in error.expected]
         close = closest(key, known)
-        homes = [h for h in _homes().get(key, ()) if h != _container(error.path[:-1])]
-        if homes:  # a key of another mapping: say which, rather than guess a spelling
-            message = f"unknown key {key!r} in {where}: `{key}` belongs {_described(homes[0])}"
-        elif close:
-            message = f"unknown key {key!r} in {where}: did you mean {close!r}?"
-        else:
-            message = f"unknown key {key!r} in {where}"
+        guess = f": did you mean {close!r}?" if close else ""
+        message = f"unknown key {key!r} in {where}{guess}"
         finding = ctx.finding(
             error.path, message, f"keys allowed here: {', '.join(known)}", at_key=True
         )
-        if ctx.fixing and close and not homes:
+        if ctx.fixing and close:
             finding = finding._replace(fix=_rename(ctx, error.path, known))
         yield finding
 
@@ -68,27 +71,3 @@ def _rename(ctx: LintContext, path: ConfigPath, known: list[str]) -> Fix | None:
     if key is None or key in ctx.mapping(path[:-1]):
         return None
     return fix(key_edit(ctx.document, path, key))
-
-
-@functools.cache
-def _homes() -> dict[str, list[str]]:
-    """Where the schema defines each key (read once, and only when a key is unknown)."""
-    from agentsync.config.schema import key_homes, load
-
-    return key_homes(load())
-
-
-def _container(path: tuple[str | int, ...]) -> str:
-    """``("triggers", 0)`` -> ``triggers[]``, ``("sandbox",)`` -> ``sandbox``."""
-    where = ""
-    for part in path:
-        where = f"{where}[]" if isinstance(part, int) else f"{where}.{part}" if where else part
-    return where
-
-
-def _described(where: str) -> str:
-    if where == "":
-        return "at the top level"
-    if where.endswith("[]"):
-        return f"in `{where}` entries"
-    return f"under `{where}:`"
