@@ -118,6 +118,15 @@ def test_a_known_key_one_edit_from_a_key_allowed_there_is_a_typo_not_misplaced()
     assert message == "unknown key 'event' in triggers[0]: did you mean 'events'?"
 
 
+def test_the_singular_of_a_key_allowed_there_is_a_typo_not_misplaced() -> None:
+    # react events have a `repository`, but under sandbox it is `repositories` misspelt: a
+    # warning would let the config sync without its repositories
+    text = HEAD + "sandbox:\n  repository:\n    - name: acme/api\n"
+    found = reported(text)
+    assert [(s, r, line) for s, r, line, _ in found] == [("error", "unknown-key", 6)]
+    assert "did you mean 'repositories'?" in found[0][3]
+
+
 def test_a_key_below_a_platform_spelling_names_only_the_documented_home() -> None:
     # top-level `repositories:` is an accepted spelling, not a place the reference documents
     [(severity, rule, _, message)] = reported(HEAD + "limits:\n  repositories: []\n")

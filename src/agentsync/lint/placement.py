@@ -1,9 +1,9 @@
 """Where a key belongs when it stands where the schema does not define it but another mapping
 does (a top-level ``model:`` belongs under ``claude:``): such a key is misplaced, not misspelt,
-unless it is one edit from a key allowed where it stands (``event`` in a trigger is ``events``
-misspelt). The platform ignores a misplaced key; ``misplaced-key`` warns about it,
-``unknown-key`` reports the rest, and the control plane's validation drops it before reading
-the config. The schema's homes are read once, and only when a key is unknown.
+unless it is one edit from a key allowed where it stands, or its singular or plural (``event``
+in a trigger is ``events`` misspelt). The platform ignores a misplaced key; ``misplaced-key``
+warns about it, ``unknown-key`` reports the rest, and the control plane's validation drops it
+before reading the config. The schema's homes are read once, and only when a key is unknown.
 """
 
 from __future__ import annotations
@@ -62,10 +62,21 @@ def _place(where: str) -> str:
 
 
 def _typo(key: str, known: list[str]) -> bool:
-    """Whether ``key`` is one edit from a key allowed where it stands."""
+    """Whether ``key`` is one edit from a key allowed where it stands, or its singular or
+    plural (``sandbox.repository`` is ``repositories`` misspelt, though trigger events have a
+    ``repository``)."""
     from agentsync.config.typos import typo_distance
 
-    return any(typo_distance(key, entry, 1) <= 1 for entry in known)
+    return any(
+        typo_distance(key, entry, 1) <= 1 or _singular(key) == _singular(entry) for entry in known
+    )
+
+
+def _singular(word: str) -> str:
+    """``repositories`` -> ``repository``, ``events`` -> ``event``; other words as they are."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word.removesuffix("s")
 
 
 @functools.cache

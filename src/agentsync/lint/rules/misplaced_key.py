@@ -14,7 +14,7 @@ valid. Two cases differ in what happens to the key:
   default model). Sync drops it from the config it stores.
 
 A key that matches nothing the reference knows, or is one edit from a key allowed where it
-stands, stays an ``unknown-key`` error with a "did you mean".
+stands (or its singular or plural), stays an ``unknown-key`` error with a "did you mean".
 
 Bad::
 

@@ -1,10 +1,11 @@
 """``unknown-key``: every key must be one the v1 schema defines; typos get a "did you mean".
 
-The platform rejects a config with an unknown key, so a misspelt ``enabeld: false`` would
-otherwise keep the last good config running. A key that the schema defines in another mapping
-(a top-level ``model:``, which belongs under ``claude:``) is a ``misplaced-key`` warning
-instead, unless it is one edit from a key allowed where it stands (``event`` in a trigger is
-``events`` misspelt): that stays a typo.
+A key the schema does not define does nothing, so a misspelt ``enabeld: false`` would leave
+the agent running: agent-lint and sync treat it as an error. A key that the schema defines in
+another mapping (a top-level ``model:``, which belongs under ``claude:``) is a
+``misplaced-key`` warning instead, unless it is one edit from a key allowed where it stands, or
+its singular or plural (``event`` in a trigger is ``events`` misspelt, ``repository`` under
+``sandbox:`` is ``repositories``): that stays a typo.
 
 Bad::
 
