@@ -13,6 +13,8 @@ from agentsync import __version__
 from agentsync.cli.boundary import REPORT_BUGS_AT, ExitCode
 from agentsync.cli.lint import main as lint_main
 from agentsync.cli.main import cli
+from tests.pipes import after_closed_pipe
+from tests.sync.support import Git
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "agent-config.v1.json"
 
@@ -81,25 +83,13 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     """``agent sync plan | head -c 10``: exit 141, as a shell reports SIGPIPE, with no
     traceback and no internal error. (The plan is written line by line: one write of it all
     can land whole in this machine's pipe buffer, and then no write ever fails.)"""
-    repo = tmp_path / "repo"
-    (repo / "agents").mkdir(parents=True)
     unknown = "".join(f"unknown_{k}: {k}\n" for k in range(10))  # ten diagnostics a file
-    for n in range(400):  # 400 kB of plan: more than a pipe buffer holds
-        (repo / "agents" / f"a{n}.yaml").write_text(f"ellipsis: {{version: v1}}\n{unknown}")
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
-    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "agents"], check=True)
+    repo = Git(tmp_path / "repo")  # 400 kB of plan: more than a pipe buffer holds
+    repo.commit({f"agents/a{n}.yaml": f"ellipsis: {{version: v1}}\n{unknown}" for n in range(400)})
     program = "import sys; from agentsync.cli.main import main; sys.exit(main())"
-    command = ["sync", "plan", str(repo), "--against-empty", "--repository", "acme/app"]
-    with subprocess.Popen(
-        [sys.executable, "-c", program, *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    ) as reader:
-        assert reader.stdout is not None
-        assert reader.stderr is not None
-        assert reader.stdout.read(10)
-        reader.stdout.close()
-        assert reader.wait(timeout=60) == ExitCode.CLOSED_PIPE
-        assert reader.stderr.read() == b""
+    command = ["sync", "plan", str(repo.root), "--against-empty", "--repository", "acme/app"]
+
+    status, errors = after_closed_pipe(program, *command)
+
+    assert status == ExitCode.CLOSED_PIPE
+    assert errors == b""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from agentsync.cli import lint as lint_cli
 from agentsync.cli.color import use_color
 from agentsync.cli.lint import main
+from tests.pipes import after_closed_pipe
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 INVALID = FIXTURES / "lint" / "invalid"
@@ -274,14 +274,8 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     for n in range(400):  # enough output to fill any pipe buffer
         (tmp_path / f"bad{n}.yaml").write_text("ellipsis: {version: v2}\nclaude: 5\n")
     program = "import sys; from agentsync.cli.lint import main; sys.exit(main())"
-    with subprocess.Popen(
-        [sys.executable, "-c", program, "--format", "json", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    ) as reader:
-        assert reader.stdout is not None
-        assert reader.stderr is not None
-        assert reader.stdout.read(10)
-        reader.stdout.close()
-        assert reader.wait(timeout=60) == 141
-        assert reader.stderr.read() == b""
+
+    status, errors = after_closed_pipe(program, "--format", "json", str(tmp_path))
+
+    assert status == 141
+    assert errors == b""
