@@ -10,7 +10,7 @@ import pytest
 
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.result import FileResult, LintResult
-from agentsync.service.github.preview import HEADING, PreviewMarkdown, preview_section
+from agentsync.service.github.preview import HEADING, PreviewMarkdown
 from agentsync.service.github.rendering import (
     MARKER,
     MAX_COMMENT_CHARS,
@@ -23,6 +23,7 @@ from agentsync.sync.desired import desired_files
 from agentsync.sync.engine import SyncRun
 from agentsync.sync.model import Snapshot
 from agentsync.sync.plan import make_plan
+from agentsync.sync.preview import build_preview, preview_markdown
 
 REPO = "octo-org/agents-repo"
 SHA = "c" * 40
@@ -112,14 +113,14 @@ def test_a_summarized_preview_is_never_longer_than_asked(limit: int) -> None:
     run = preview_of(300, broken=True).run
     assert run is not None
 
-    assert len(preview_section(run, (), NOW, limit)) <= limit
+    assert len(preview_markdown(build_preview(run, NOW), max_chars=limit)) <= limit
 
 
 def test_a_path_with_backticks_is_one_code_span_shown_whole() -> None:
     run = preview_of(2, folder="agents/```odd").run
     assert run is not None
 
-    text = preview_section(run, (), NOW, None)
+    text = preview_markdown(build_preview(run, NOW))
 
     assert "- ````agents/```odd/agent-0001.yaml````" in text
     assert "- ````agents/```odd/agent-0000.yaml````" in text

@@ -13,7 +13,7 @@ import pytest
 
 from agentsync.client.api import Client
 from agentsync.sync import report
-from agentsync.sync.engine import plan_snapshot, plan_sync, read_actual
+from agentsync.sync.engine import plan_snapshot, plan_sync
 from agentsync.sync.preview import (
     Preview,
     build_preview,
@@ -71,7 +71,7 @@ def preview_of(repo: SyncedRepo, files: dict[str, str | None]) -> Preview:
     repo.git.commit(files)
     source = LocalGitSource(repo.git.root, repository=REPO)
     run = plan_sync(source, repo.client)
-    return build_preview(run, read_actual(repo.client, REPO), NOW)
+    return build_preview(run, NOW)
 
 
 def by_path(preview: Preview) -> dict[str, FilePreview]:
@@ -217,7 +217,7 @@ def test_markdown_fits_in_max_chars(synced: SyncedRepo) -> None:
 def test_a_preview_against_an_empty_state_creates_every_valid_file(synced: SyncedRepo) -> None:
     snapshot = LocalGitSource(synced.git.root, repository=REPO).snapshot()
     run = plan_snapshot(snapshot, [])
-    preview = build_preview(run, [], NOW, against_empty=True)
+    preview = build_preview(run, NOW, against_empty=True)
     assert preview.plan.count("create") == len(snapshot.files)
     assert preview_text(preview).startswith(AGAINST_EMPTY + "\nPlan for acme/app")
     assert f"> {AGAINST_EMPTY}" in preview_markdown(preview)

@@ -155,7 +155,7 @@ def sync_plan(
             adopt=adopt,
             allow_mass_delete=allow_mass_delete,
         )
-    shown = preview.build_preview(run, run.actual, datetime.now(UTC), against_empty=against_empty)
+    shown = preview.build_preview(run, datetime.now(UTC), against_empty=against_empty)
     if as_json or output_format == "json":
         click.echo(json.dumps(preview.preview_json(shown), indent=2))
     elif output_format == "markdown":
@@ -277,7 +277,7 @@ def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOpti
         allow_mass_delete=options.allow_mass_delete,
     )
     if not options.as_json and not (options.yes and quiet()):  # a question shows its plan
-        shown = preview.build_preview(run, run.actual, datetime.now(UTC))
+        shown = preview.build_preview(run, datetime.now(UTC))
         echo_coloured(preview.preview_text(shown))
 
     def confirm(plan: Plan) -> None:

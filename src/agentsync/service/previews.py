@@ -4,7 +4,7 @@
 state of the *base* repository: the tree is read at the head commit's sha through the base
 repository (GitHub keeps a fork's pull-request head there too, as ``refs/pull/{n}/head``), and
 the plan is made under the base repository's name with
-:func:`~agentsync.sync.engine.read_actual` and :func:`~agentsync.sync.plan.make_plan`. A pull
+:func:`~agentsync.sync.engine.read_actual` and :func:`~agentsync.sync.engine.plan_snapshot`. A pull
 request from a fork is thus previewed with the fork's tree but the base's name and state.
 
 It only reads: nothing is ever written to the control plane (no apply, no sync error, no
@@ -16,18 +16,15 @@ goes out either way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
 from agentsync.client.api import Client
-from agentsync.client.records import AgentConfigRecord
 from agentsync.errors import AgentsyncError
+from agentsync.service.github.rendering import truncate
 from agentsync.service.outages import one_line
-from agentsync.sync.desired import desired_files
-from agentsync.sync.engine import SyncRun, read_actual
+from agentsync.sync.engine import SyncRun, plan_snapshot, read_actual
 from agentsync.sync.model import Snapshot
-from agentsync.sync.plan import make_plan
 
 __all__ = ["SnapshotSource", "SyncPreview", "plan_preview"]
 
@@ -42,13 +39,12 @@ class SnapshotSource(Protocol):
 
 
 class SyncPreview(NamedTuple):
-    """A plan of the head (``run``) and the control plane's configs it was made against
-    (``actual``) at ``now``; or, when it could not be made, ``error`` (one line) and whether
+    """A plan of the head (``run``, with the control plane's configs it was made against) at
+    ``now``; or, when it could not be made, ``error`` (one line) and whether
     the same may succeed later (``retryable``)."""
 
     now: datetime
     run: SyncRun | None = None
-    actual: tuple[AgentConfigRecord, ...] = ()
     error: str | None = None
     retryable: bool = False
 
@@ -64,21 +60,15 @@ def plan_preview(
     repository's name), reading only. A failure is held in the preview, never raised."""
     now = now or datetime.now(UTC)
     try:
-        snapshot = source.snapshot()
-        actual: Sequence[AgentConfigRecord] = read_actual(client, repository)
-        desired = desired_files(snapshot)
-        plan = make_plan(
-            repository, snapshot.commit, desired, actual, tree_complete=snapshot.complete
-        )
+        run = plan_snapshot(source.snapshot(), read_actual(client, repository))
     except AgentsyncError as error:  # GitHub or the control plane failed, or refused
         retryable = bool(getattr(error, "retryable", True))
         return SyncPreview(now, error=_reason(error), retryable=retryable)
     except Exception as error:  # a bug must not take the lint report down with it
         log.exception("the sync preview failed", extra={"repository": repository})
         return SyncPreview(now, error=f"an internal error ({type(error).__name__})")
-    return SyncPreview(now, SyncRun(snapshot, desired, plan), tuple(actual))
+    return SyncPreview(now, run)
 
 
 def _reason(error: AgentsyncError) -> str:
-    text = one_line(error)
-    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
+    return truncate(one_line(error), MAX_REASON_CHARS)

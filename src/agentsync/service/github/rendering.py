@@ -31,8 +31,10 @@ __all__ = [
     "check_run_conclusion",
     "check_run_output",
     "comment_body",
+    "fit_lines",
     "headline",
     "reported_paths",
+    "truncate",
 ]
 
 MARKER = "<!-- agentsync:agent-lint -->"  # starts our pull-request comment, to find it again
@@ -121,7 +123,7 @@ def _now_valid(result: LintResult, previously: frozenset[str]) -> list[str]:
     return [f"- {code_span(printable(path))}: now valid" for path in fixed]
 
 
-def _fit(head: list[str], rows: list[str], limit: int, more: str) -> str:
+def fit_lines(head: list[str], rows: list[str], limit: int, more: str) -> str:
     """``head`` then as many whole ``rows`` as fit in ``limit`` characters, then a line saying
     how many were left out (``more`` formatted with the count)."""
     text = "\n".join(head)
@@ -130,7 +132,7 @@ def _fit(head: list[str], rows: list[str], limit: int, more: str) -> str:
         if len(text) + 1 + len(row) + reserve > limit:
             return f"{text}\n\n{more.format(len(rows) - shown)}"
         text = f"{text}\n{row}"
-    return _truncate(text, limit)
+    return truncate(text, limit)
 
 
 def _report_lines(result: LintResult, head_sha: str, notes: Sequence[str]) -> list[str]:
@@ -159,15 +161,15 @@ def comment_body(
     if rows:
         head += ["", *_TABLE_HEAD]
     more = "{} more problems not shown."
-    lint = _fit(head, rows, MAX_COMMENT_CHARS, more)
+    lint = fit_lines(head, rows, MAX_COMMENT_CHARS, more)
     if preview is None:
         return lint
     section = preview.for_comment(None)
     if len(lint) + 2 + len(section) > MAX_COMMENT_CHARS:
         budget = max(MAX_COMMENT_CHARS - len(lint) - 2, MAX_COMMENT_CHARS // 2)
         section = preview.for_comment(budget)
-        lint = _fit(head, rows, MAX_COMMENT_CHARS - len(section) - 2, more)
-    return _truncate(f"{lint}\n\n{section}", MAX_COMMENT_CHARS)
+        lint = fit_lines(head, rows, MAX_COMMENT_CHARS - len(section) - 2, more)
+    return truncate(f"{lint}\n\n{section}", MAX_COMMENT_CHARS)
 
 
 def check_run_conclusion(result: LintResult) -> str:
@@ -190,7 +192,7 @@ def check_run_output(
     section = ""
     if preview is not None:
         section = preview.for_check_run(MAX_OUTPUT_CHARS - (_TABLE_RESERVE if rows else 0))
-    table = _fit(
+    table = fit_lines(
         list(_TABLE_HEAD),
         rows,
         MAX_OUTPUT_CHARS - (len(section) + 2 if section else 0),
@@ -200,12 +202,12 @@ def check_run_output(
     summary = "\n\n".join(_report_lines(result, head_sha, notes))
     return {
         "title": headline(result),
-        "summary": _truncate(summary, MAX_OUTPUT_CHARS),
+        "summary": truncate(summary, MAX_OUTPUT_CHARS),
         **({"text": text} if text else {}),
     }
 
 
-def _truncate(text: str, limit: int) -> str:
+def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -218,11 +220,11 @@ def _annotation(file: FileResult, d: Diagnostic) -> dict[str, Any]:
         "start_column": d.column,
         "end_column": d.column,
         "annotation_level": _LEVELS.get(d.severity, "notice"),
-        "message": _truncate(d.message, MAX_OUTPUT_CHARS),
-        "title": _truncate(d.rule, MAX_TITLE_CHARS),
+        "message": truncate(d.message, MAX_OUTPUT_CHARS),
+        "title": truncate(d.rule, MAX_TITLE_CHARS),
     }
     if d.hint:
-        annotation["raw_details"] = _truncate(f"hint: {d.hint}", MAX_OUTPUT_CHARS)
+        annotation["raw_details"] = truncate(f"hint: {d.hint}", MAX_OUTPUT_CHARS)
     return annotation
 
 

@@ -11,7 +11,7 @@ reference gives no figure for it), so it bounds nothing the preview can count.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -34,15 +34,10 @@ CHANGES = frozenset({"create", "update", "restore", "move"})
 _RUNS_ON_THEIR_OWN = frozenset({"cron", "react"})  # mentions need someone to ask
 
 
-def build_preview(
-    run: SyncRun,
-    actual: Sequence[AgentConfigRecord],
-    now: datetime,
-    *,
-    against_empty: bool = False,
-) -> Preview:
-    """The preview of ``run``'s plan against ``actual``, the control plane's configs of the
-    repository (as ``engine.read_actual`` returns them); next firings count from ``now``."""
+def build_preview(run: SyncRun, now: datetime, *, against_empty: bool = False) -> Preview:
+    """The preview of ``run``'s plan against the control plane's configs it was planned on
+    (``run.actual``); next firings count from ``now``."""
+    actual = run.actual
     by_id = {record.id: record for record in actual}
     by_path = {record.path: record for record in actual if record.path is not None}
     files = []

@@ -58,7 +58,3 @@ class Preview(NamedTuple):
     @property
     def stopping(self) -> tuple[FilePreview, ...]:
         return tuple(file for file in self.files if file.stops is not None)
-
-    @property
-    def rising(self) -> tuple[FilePreview, ...]:
-        return tuple(file for file in self.files if file.exposure and file.exposure.rises)
