@@ -19,9 +19,9 @@ def test_every_rule_module_is_registered() -> None:
 @pytest.mark.parametrize("rule_id", sorted(rules.RULES))
 def test_rule_declares_its_metadata(rule_id: str) -> None:
     rule = rules.RULES[rule_id]
-    assert rule_id == rule.ID
-    assert rule.SEVERITY in ("error", "warning")
-    assert rule.SUMMARY
+    assert rule_id == rule.META.id
+    assert rule.META.severity in ("error", "warning")
+    assert rule.META.summary
     assert (rule.__doc__ or "").strip()  # type: ignore[attr-defined]
 
 

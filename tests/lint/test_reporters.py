@@ -33,6 +33,7 @@ from agentsync.lint.reporters.sarif import (
     as_sarif,
 )
 from agentsync.lint.result import FileResult, LintResult
+from agentsync.lint.rule import RuleMeta
 from agentsync.lint.rules import RULES
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -44,17 +45,14 @@ SECRET = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
 
 def _rule(rule_id: str, severity: str, summary: str, doc: str) -> types.ModuleType:
     module = types.ModuleType(f"fake_{rule_id}", doc)
-    module.ID = rule_id  # type: ignore[attr-defined]
-    module.SEVERITY = severity  # type: ignore[attr-defined]
-    module.SUMMARY = summary  # type: ignore[attr-defined]
-    module.FROM_SCHEMA = False  # type: ignore[attr-defined]
+    module.META = RuleMeta(rule_id, severity, summary)  # type: ignore[arg-type,attr-defined]
     module.check = lambda ctx: iter(())  # type: ignore[attr-defined]
     return module
 
 
 # A fixed rule set, so the goldens do not change whenever a real rule's docs do.
 FAKE_RULES: dict[str, Any] = {
-    rule.ID: rule
+    rule.META.id: rule
     for rule in (
         _rule(
             "unknown-key",
@@ -245,8 +243,8 @@ def test_sarif_describes_every_registered_rule() -> None:
     assert [r["id"] for r in driver["rules"]] == list(RULES)
     for descriptor in driver["rules"]:
         rule = RULES[descriptor["id"]]
-        assert descriptor["shortDescription"]["text"] == rule.SUMMARY
-        assert descriptor["defaultConfiguration"]["level"] == rule.SEVERITY
+        assert descriptor["shortDescription"]["text"] == rule.META.summary
+        assert descriptor["defaultConfiguration"]["level"] == rule.META.severity
         assert descriptor["fullDescription"]["text"]
         assert "``" not in descriptor["fullDescription"]["text"]
 

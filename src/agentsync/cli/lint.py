@@ -124,8 +124,8 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     if args.list_rules:
         width = max(map(len, rules.RULES))
         stdout.writelines(
-            f"{rule.ID:<{width}} {rule.SEVERITY:<8} {rule.FIX or '-':<6} {rule.SUMMARY}\n"
-            for rule in rules.RULES.values()
+            f"{m.id:<{width}} {m.severity:<8} {m.fix or '-':<6} {m.summary}\n"
+            for m in (rule.META for rule in rules.RULES.values())
         )
         return 0
     for rule_id in args.disable:

@@ -148,13 +148,18 @@ def reference(rules: Mapping[str, Rule]) -> str:
         "| Rule | Severity | Fix | What it checks |",
         "| --- | --- | --- | --- |",
         *(
-            f"| [{r.ID}](#{r.ID}) | {r.SEVERITY} | {r.FIX or '-'} | {r.SUMMARY} |"
-            for r in rules.values()
+            f"| [{m.id}](#{m.id}) | {m.severity} | {m.fix or '-'} | {m.summary} |"
+            for m in (rule.META for rule in rules.values())
         ),
     ]
     for rule in rules.values():
-        summary = rule.SUMMARY.rstrip(".")
-        fixes = f" `--fix`: {_FIX_WORDS[rule.FIX]}." if rule.FIX else ""
-        lines += ["", f"## {rule.ID}", "", f"Severity: **{rule.SEVERITY}**. {summary}.{fixes}"]
+        summary = rule.META.summary.rstrip(".")
+        fixes = f" `--fix`: {_FIX_WORDS[rule.META.fix]}." if rule.META.fix else ""
+        lines += [
+            "",
+            f"## {rule.META.id}",
+            "",
+            f"Severity: **{rule.META.severity}**. {summary}.{fixes}",
+        ]
         lines += ["", help_markdown(rule)]
     return "\n".join(lines) + "\n"

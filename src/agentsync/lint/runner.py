@@ -70,23 +70,23 @@ def _lint_document(document: Document, settings: Settings, fixing: bool) -> File
             found.extend((rule, finding) for finding in rule.check(ctx))
         except Exception as error:  # noqa: BLE001 - one rule's failure
             failure = failure or internal.diagnostic(error)
-    claimed = {f.path for rule, f in found if not rule.FROM_SCHEMA and f.path}
+    claimed = {f.path for rule, f in found if not rule.META.from_schema and f.path}
     suppressions = find_suppressions(document.lines) if "agent-lint:" in document.text else None
     diagnostics: list[Diagnostic] = []
     snippets: dict[int, str] = {}
     for rule, finding in found:
-        if rule.FROM_SCHEMA and _is_claimed(finding.path, claimed):
+        if rule.META.from_schema and _is_claimed(finding.path, claimed):
             continue
-        if rule.ID in settings.disable:
+        if rule.META.id in settings.disable:
             continue
-        if suppressions is not None and suppressions.silences(rule.ID, finding.line):
+        if suppressions is not None and suppressions.silences(rule.META.id, finding.line):
             continue
         diagnostics.append(
             Diagnostic(
                 finding.line,
                 finding.column,
-                rule.ID,
-                rule.SEVERITY,
+                rule.META.id,
+                rule.META.severity,
                 mask_secrets(finding.message),
                 mask_secrets(format_path(finding.path)),  # a key can be a token, too
                 mask_secrets(finding.hint) if finding.hint else None,

@@ -72,16 +72,16 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     from agentsync.lint import ruledoc
 
     descriptor: dict[str, Any] = {
-        "id": rule.ID,
-        "name": descriptor_name(rule.ID),
-        "shortDescription": {"text": rule.SUMMARY},
+        "id": rule.META.id,
+        "name": descriptor_name(rule.META.id),
+        "shortDescription": {"text": rule.META.summary},
     }
     full = ruledoc.description(rule)
     if full:
         descriptor["fullDescription"] = {"text": full}
-    descriptor["defaultConfiguration"] = {"level": rule.SEVERITY}
+    descriptor["defaultConfiguration"] = {"level": rule.META.severity}
     descriptor["help"] = {"text": ruledoc.help_text(rule), "markdown": ruledoc.help_markdown(rule)}
-    descriptor["helpUri"] = ruledoc.help_uri(rule.ID)
+    descriptor["helpUri"] = ruledoc.help_uri(rule.META.id)
     return descriptor
 
 

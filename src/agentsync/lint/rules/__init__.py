@@ -75,7 +75,7 @@ _MODULES: tuple[Rule, ...] = (
     internal,
 )
 
-RULES: dict[str, Rule] = {rule.ID: rule for rule in _MODULES}
+RULES: dict[str, Rule] = {rule.META.id: rule for rule in _MODULES}
 RULE_IDS = frozenset(RULES)
 
 

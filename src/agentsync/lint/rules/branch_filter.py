@@ -32,13 +32,14 @@ import re
 from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
-ID = "branch-filter"
-SEVERITY: Severity = "error"
-SUMMARY = "branches is only valid on push events and must hold well-formed globs"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta(
+    "branch-filter",
+    "error",
+    "branches is only valid on push events and must hold well-formed globs",
+)
 
 _FORBIDDEN = re.compile(r"[\s~^:\\\x00-\x1f\x7f]|\.\.|@\{|//")
 

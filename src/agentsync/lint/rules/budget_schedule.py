@@ -29,13 +29,12 @@ from collections.abc import Iterator
 from agentsync.config.money import money
 from agentsync.config.schedule import ScheduleError, parse_schedule
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 
-ID = "budget-schedule"
-SEVERITY: Severity = "warning"
-SUMMARY = "Cron schedules should fit within limits.day / limits.run"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta(
+    "budget-schedule", "warning", "Cron schedules should fit within limits.day / limits.run"
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -24,13 +24,10 @@ from collections.abc import Iterator
 
 from agentsync.config.schedule import ScheduleError, parse_schedule
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 
-ID = "cron-schedule"
-SEVERITY: Severity = "error"
-SUMMARY = "Cron schedules must be valid and able to fire"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta("cron-schedule", "error", "Cron schedules must be valid and able to fire")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -50,13 +50,14 @@ from collections.abc import Iterator
 
 from agentsync.config.variables import denied, name_problem
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 
-ID = "denied-variable"
-SEVERITY: Severity = "error"
-SUMMARY = "Variable names must be valid and must not change how a process starts"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta(
+    "denied-variable",
+    "error",
+    "Variable names must be valid and must not change how a process starts",
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

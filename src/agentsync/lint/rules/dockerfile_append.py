@@ -28,13 +28,10 @@ import re
 from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 
-ID = "dockerfile-append"
-SEVERITY: Severity = "error"
-SUMMARY = "dockerfile_append accepts only RUN instructions"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta("dockerfile-append", "error", "dockerfile_append accepts only RUN instructions")
 
 PATH = ("sandbox", "image", "dockerfile_append")
 _HEREDOC = re.compile(r"<<-?\s*[\"']?(\w+)[\"']?")

@@ -27,13 +27,12 @@ Fixed::
 from __future__ import annotations
 
 from agentsync.config import problems
-from agentsync.lint.diagnostic import FixKind, Severity
-from agentsync.lint.rule import reported_by_loader
+from agentsync.lint.rule import RuleMeta, reported_by_loader
 
-ID = problems.DOCUMENT_LIMITS
-SEVERITY: Severity = "error"
-SUMMARY = "The file must stay within the size, depth and alias-expansion limits"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta(
+    problems.DOCUMENT_LIMITS,
+    "error",
+    "The file must stay within the size, depth and alias-expansion limits",
+)
 
-check = reported_by_loader(ID)
+check = reported_by_loader(META.id)

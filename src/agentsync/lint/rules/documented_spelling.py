@@ -30,13 +30,15 @@ from collections.abc import Iterator
 
 from agentsync.config.reference import DEPRECATED_REACT_EVENTS
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
-ID = "documented-spelling"
-SEVERITY: Severity = "warning"
-SUMMARY = "Values are spelt as the config reference documents them"
-FROM_SCHEMA = False
-FIX: FixKind | None = "unsafe"
+META = RuleMeta(
+    "documented-spelling",
+    "warning",
+    "Values are spelt as the config reference documents them",
+    fix="unsafe",
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -17,13 +17,8 @@ Fixed::
 from __future__ import annotations
 
 from agentsync.config import problems
-from agentsync.lint.diagnostic import FixKind, Severity
-from agentsync.lint.rule import reported_by_loader
+from agentsync.lint.rule import RuleMeta, reported_by_loader
 
-ID = problems.DUPLICATE_KEY
-SEVERITY: Severity = "error"
-SUMMARY = "Keys must not repeat within a mapping"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta(problems.DUPLICATE_KEY, "error", "Keys must not repeat within a mapping")
 
-check = reported_by_loader(ID)
+check = reported_by_loader(META.id)

@@ -24,13 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
-ID = "empty-events"
-SEVERITY: Severity = "warning"
-SUMMARY = "A react trigger with no events never fires"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta("empty-events", "warning", "A react trigger with no events never fires")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

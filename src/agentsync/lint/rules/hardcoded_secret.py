@@ -37,13 +37,15 @@ from collections.abc import Iterator
 
 from agentsync.config.secrets import secret_reason
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 
-ID = "hardcoded-secret"
-SEVERITY: Severity = "error"
-SUMMARY = "Secrets must come from the sandbox-variables store, not inline values"
-FROM_SCHEMA = False
-FIX: FixKind | None = "unsafe"
+META = RuleMeta(
+    "hardcoded-secret",
+    "error",
+    "Secrets must come from the sandbox-variables store, not inline values",
+    fix="unsafe",
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -14,14 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Diagnostic, Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Diagnostic, Finding
+from agentsync.lint.rule import RuleMeta
 
 _PACKAGE = Path(__file__).resolve().parents[2]  # src/agentsync
-ID = "internal"
-SEVERITY: Severity = "error"
-SUMMARY = "agent-lint could not check the file"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta("internal", "error", "agent-lint could not check the file")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -43,8 +40,8 @@ def diagnostic(error: BaseException) -> Diagnostic:
     return Diagnostic(
         1,
         1,
-        ID,
-        SEVERITY,
+        META.id,
+        META.severity,
         f"agent-lint could not check this file ({type(error).__name__}{where}), please report it",
         hint="https://github.com/agentsync/agentsync/issues",
     )

@@ -22,13 +22,12 @@ from collections.abc import Iterator
 
 from agentsync.config.money import MAX_AMOUNT, money
 from agentsync.lint.context import LintContext, describe
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
-ID = "invalid-value"
-SEVERITY: Severity = "error"
-SUMMARY = "Values must be within what the schema allows"
-FROM_SCHEMA = True
-FIX: FixKind | None = None
+META = RuleMeta(
+    "invalid-value", "error", "Values must be within what the schema allows", from_schema=True
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -30,13 +30,10 @@ from typing import Any
 
 from agentsync.config.secrets import shortened
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 
-ID = "json-schema"
-SEVERITY: Severity = "error"
-SUMMARY = "structured_output.json_schema must be a valid JSON Schema"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta("json-schema", "error", "structured_output.json_schema must be a valid JSON Schema")
 
 PATH = ("structured_output", "json_schema")
 _TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})

@@ -23,14 +23,13 @@ from collections.abc import Iterator
 
 from agentsync.config.money import money
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 from agentsync.lint.settings import LIMIT_WINDOWS
 
-ID = "limits-clamped"
-SEVERITY: Severity = "warning"
-SUMMARY = "Limits above the platform maximum are clamped"
-FROM_SCHEMA = False
-FIX: FixKind | None = "unsafe"
+META = RuleMeta(
+    "limits-clamped", "warning", "Limits above the platform maximum are clamped", fix="unsafe"
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

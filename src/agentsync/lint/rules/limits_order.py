@@ -21,14 +21,13 @@ from itertools import pairwise
 
 from agentsync.config.money import money
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 from agentsync.lint.settings import LIMIT_WINDOWS
 
-ID = "limits-order"
-SEVERITY: Severity = "warning"
-SUMMARY = "Limits should grow with their window: run <= day <= week <= month"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta(
+    "limits-order", "warning", "Limits should grow with their window: run <= day <= week <= month"
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -21,13 +21,10 @@ from collections.abc import Iterator
 from agentsync.config.reference import MENTION_PLATFORMS
 from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
-ID = "mention-platform"
-SEVERITY: Severity = "error"
-SUMMARY = "Mention platforms must be github, slack or linear"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta("mention-platform", "error", "Mention platforms must be github, slack or linear")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

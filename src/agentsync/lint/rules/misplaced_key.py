@@ -44,17 +44,16 @@ from typing import TYPE_CHECKING
 
 from agentsync.config.reference import DEPRECATED_TOP_LEVEL_KEYS
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
 if TYPE_CHECKING:
     from agentsync.lint.edits import Fix
     from agentsync.lint.shape import ShapeError
 
-ID = "misplaced-key"
-SEVERITY: Severity = "warning"
-SUMMARY = "Keys belong where the config reference puts them"
-FROM_SCHEMA = False
-FIX: FixKind | None = "unsafe"
+META = RuleMeta(
+    "misplaced-key", "warning", "Keys belong where the config reference puts them", fix="unsafe"
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

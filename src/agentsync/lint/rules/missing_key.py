@@ -19,13 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
-ID = "missing-key"
-SEVERITY: Severity = "error"
-SUMMARY = "Required keys must be present"
-FROM_SCHEMA = True
-FIX: FixKind | None = None
+META = RuleMeta("missing-key", "error", "Required keys must be present", from_schema=True)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -26,13 +26,10 @@ from collections.abc import Iterator
 from agentsync.config.reference import DEPRECATED_REACT_EVENTS, REACT_EVENTS
 from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
-ID = "react-event"
-SEVERITY: Severity = "error"
-SUMMARY = "React events must be known events"
-FROM_SCHEMA = False
-FIX: FixKind | None = "safe"
+META = RuleMeta("react-event", "error", "React events must be known events", fix="safe")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -24,13 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
-ID = "repository-name"
-SEVERITY: Severity = "error"
-SUMMARY = "Sandbox repositories must have a non-empty name"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta("repository-name", "error", "Sandbox repositories must have a non-empty name")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

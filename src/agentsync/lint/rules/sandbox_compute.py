@@ -38,13 +38,10 @@ from agentsync.config.reference import (
 )
 from agentsync.config.secrets import shortened
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 
-ID = "sandbox-compute"
-SEVERITY: Severity = "error"
-SUMMARY = "sandbox.compute must be within the platform's bounds"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta("sandbox-compute", "error", "sandbox.compute must be within the platform's bounds")
 
 _NOT_CLAMPED = "the platform rejects it rather than clamping it"
 

@@ -28,17 +28,14 @@ from collections.abc import Iterator
 
 from agentsync.config import problems
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 
-ID = problems.SYNTAX
-SEVERITY: Severity = "error"
-SUMMARY = "The file must be valid YAML"
-FROM_SCHEMA = False
-FIX: FixKind | None = "safe"
+META = RuleMeta(problems.SYNTAX, "error", "The file must be valid YAML", fix="safe")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for finding in ctx.load_problems(ID):
+    for finding in ctx.load_problems(META.id):
         if ctx.fixing:  # a value starting with "*", "@" or "`": quote it
             from agentsync.lint.edits import fix, quote_reserved_start
 

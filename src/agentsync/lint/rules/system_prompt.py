@@ -32,13 +32,12 @@ from collections.abc import Iterator
 
 from agentsync.config.suggest import closest
 from agentsync.lint.context import MISSING, LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 
-ID = "system-prompt"
-SEVERITY: Severity = "error"
-SUMMARY = "claude.system must not be empty for cron, react and manual agents"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta(
+    "system-prompt", "error", "claude.system must not be empty for cron, react and manual agents"
+)
 
 PATH = ("claude", "system")
 

@@ -20,13 +20,12 @@ from collections.abc import Iterator
 
 from agentsync.config.suggest import closest
 from agentsync.lint.context import MISSING, LintContext, describe
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
-ID = "trigger-type"
-SEVERITY: Severity = "error"
-SUMMARY = "Triggers must declare type: cron, react or mention"
-FROM_SCHEMA = True
-FIX: FixKind | None = None
+META = RuleMeta(
+    "trigger-type", "error", "Triggers must declare type: cron, react or mention", from_schema=True
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -27,16 +27,15 @@ from typing import TYPE_CHECKING
 from agentsync.config.problems import ConfigPath
 from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 
 if TYPE_CHECKING:
     from agentsync.lint.edits import Fix
 
-ID = "unknown-key"
-SEVERITY: Severity = "error"
-SUMMARY = "Keys must be defined by the v1 schema"
-FROM_SCHEMA = True
-FIX: FixKind | None = "safe"
+META = RuleMeta(
+    "unknown-key", "error", "Keys must be defined by the v1 schema", from_schema=True, fix="safe"
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -21,14 +21,11 @@ from collections.abc import Iterator
 
 from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 from agentsync.lint.suppress import ALL, directives
 
-ID = "unknown-rule"
-SEVERITY: Severity = "warning"
-SUMMARY = "A directive names a rule that does not exist"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta("unknown-rule", "warning", "A directive names a rule that does not exist")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

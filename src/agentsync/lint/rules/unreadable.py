@@ -12,13 +12,12 @@ checked``. No config text can make a file unreadable, so this rule has no bad ex
 from __future__ import annotations
 
 from agentsync.config import problems
-from agentsync.lint.diagnostic import FixKind, Severity
-from agentsync.lint.rule import reported_by_loader
+from agentsync.lint.rule import RuleMeta, reported_by_loader
 
-ID = problems.UNREADABLE
-SEVERITY: Severity = "error"
-SUMMARY = "A config file, and every directory under a config root, must be readable"
-FROM_SCHEMA = False
-FIX: FixKind | None = None
+META = RuleMeta(
+    problems.UNREADABLE,
+    "error",
+    "A config file, and every directory under a config root, must be readable",
+)
 
-check = reported_by_loader(ID)
+check = reported_by_loader(META.id)

@@ -21,13 +21,10 @@ from collections.abc import Iterator
 
 from agentsync.config.reference import SUPPORTED_VERSIONS
 from agentsync.lint.context import MISSING, LintContext, describe
-from agentsync.lint.diagnostic import Finding, FixKind, Severity
+from agentsync.lint.diagnostic import Finding
+from agentsync.lint.rule import RuleMeta
 
-ID = "version"
-SEVERITY: Severity = "error"
-SUMMARY = "ellipsis.version must be v1"
-FROM_SCHEMA = False
-FIX: FixKind | None = "safe"
+META = RuleMeta("version", "error", "ellipsis.version must be v1", fix="safe")
 
 PATH = ("ellipsis", "version")
 

@@ -21,14 +21,11 @@ from collections.abc import Iterator
 
 from agentsync.config.secrets import is_secret_path
 from agentsync.lint.context import LintContext, describe
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 from agentsync.lint.shape import is_yaml11_boolean
 
-ID = "type"
-SEVERITY: Severity = "error"
-SUMMARY = "Values must have the type the schema expects"
-FROM_SCHEMA = True
-FIX: FixKind | None = None
+META = RuleMeta("type", "error", "Values must have the type the schema expects", from_schema=True)
 
 _NAMES = {
     "string": "a string",

@@ -20,14 +20,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.lint.context import LintContext
-from agentsync.lint.diagnostic import Finding, FixKind, Severity, format_path
+from agentsync.lint.diagnostic import Finding, format_path
+from agentsync.lint.rule import RuleMeta
 from agentsync.lint.shape import is_yaml11_boolean
 
-ID = "yaml11-boolean"
-SEVERITY: Severity = "error"
-SUMMARY = "Booleans must be true or false (YAML 1.2), not yes/no/on/off"
-FROM_SCHEMA = True
-FIX: FixKind | None = "safe"
+META = RuleMeta(
+    "yaml11-boolean",
+    "error",
+    "Booleans must be true or false (YAML 1.2), not yes/no/on/off",
+    from_schema=True,
+    fix="safe",
+)
 
 _TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"])
 
