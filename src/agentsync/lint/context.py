@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
 
+from agentsync.config import budget
 from agentsync.config.loader import Document, Span
-from agentsync.config.money import dollars
 from agentsync.config.problems import ConfigPath
 from agentsync.config.schema import load as load_schema
 from agentsync.config.secrets import MASK, is_secret_path, mask_secrets, shortened, token_kind
@@ -93,10 +93,8 @@ class LintContext:
         return value if isinstance(value, dict) else {}
 
     def limit(self, window: str) -> float | None:
-        """``limits.<window>`` in dollars; None unless it is a usable amount (the type and
-        invalid-value rules report the rest: a string, a negative, NaN, infinity, 10^309)."""
-        amount = dollars(self.mapping(("limits",)).get(window))
-        return amount if amount is not None and amount >= 0 else None
+        """``limits.<window>`` in dollars, as :func:`agentsync.config.budget.limit` reads it."""
+        return budget.limit(self.data, window)
 
     def items(self, path: ConfigPath) -> Iterator[tuple[ConfigPath, Any]]:
         """``(path, item)`` of each element of the list at ``path``."""
@@ -120,10 +118,8 @@ class LintContext:
 
     def cron_schedules(self) -> Iterator[tuple[ConfigPath, str]]:
         """``(path, text)`` of each cron trigger's ``schedule`` that is a string."""
-        for trigger_path, trigger in self.triggers("cron"):
-            schedule = trigger.get("schedule")
-            if isinstance(schedule, str):
-                yield (*trigger_path, "schedule"), schedule
+        for index, schedule in budget.cron_schedules(self.data):
+            yield ("triggers", index, "schedule"), schedule
 
     def react_events(self) -> Iterator[tuple[ConfigPath, dict[str, Any]]]:
         """``(path, event)`` of each well-formed entry of every react trigger's ``events``."""

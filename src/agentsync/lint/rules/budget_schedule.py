@@ -26,8 +26,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from agentsync.config.budget import fires_per_day
 from agentsync.config.money import money
-from agentsync.config.schedule import ScheduleError, parse_schedule
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding
 from agentsync.lint.rule import RuleMeta
@@ -41,18 +41,16 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     run, day = ctx.limit("run"), ctx.limit("day")
     if not run or day is None:
         return
-    fires = 0.0
-    first_path = None
-    for path, schedule in ctx.cron_schedules():
-        try:
-            fires += parse_schedule(schedule).max_fires_per_day()
-        except ScheduleError:
-            continue  # cron-schedule reports it
-        first_path = first_path or path
+    each = {
+        path: per_day
+        for path, schedule in ctx.cron_schedules()
+        if (per_day := fires_per_day(schedule)) is not None
+    }
+    fires = sum(each.values())
     allowed = math.floor(day / run)
-    if first_path is not None and fires > allowed:
+    if each and fires > allowed:
         yield ctx.finding(
-            first_path,
+            next(iter(each)),
             f"the cron schedule can fire up to {fires:g} times a day, but limits.day "
             f"{money(day)} / limits.run {money(run)} allows only {allowed} full-cost runs",
             f"run less often, or raise limits.day to at least {money(fires * run)}",

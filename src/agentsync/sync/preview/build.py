@@ -1,7 +1,7 @@
 """``build_preview``: a plan, the desired configs and the control plane's configs made into a
 ``Preview``. Pure: the moment the next firings count from is given.
 
-Budget exposure: a config's cron triggers can fire at most ``max_fires_per_day`` times a UTC
+Budget exposure: a config's cron triggers can fire at most ``budget.fires_per_day`` times a UTC
 day (summed over its cron triggers), each run costing up to ``limits.run``; ``limits.day`` caps
 the day. An agent that also reacts to events or answers mentions runs as often as they come, so
 only ``limits.day`` bounds its day. An unset limit is the account default (the platform's config
@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from agentsync.client.records import AgentConfigRecord
-from agentsync.config.money import dollars
+from agentsync.config import budget
 from agentsync.config.schedule import ScheduleError, parse_schedule
 from agentsync.config.schedule.words import describe, next_fires
 from agentsync.lint.settings import LIMIT_WINDOWS
@@ -85,11 +85,7 @@ def _triggers(config: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
 
 
 def _cron_schedules(config: Mapping[str, Any] | None) -> list[str]:
-    return [
-        str(t.get("schedule"))
-        for t in _triggers(config)
-        if t.get("type") == "cron" and isinstance(t.get("schedule"), str)
-    ]
+    return [schedule for _, schedule in budget.cron_schedules(config)]
 
 
 def _schedule_changes(
@@ -113,22 +109,12 @@ def _schedule_changes(
     return tuple(changes)
 
 
-def _limit(config: Mapping[str, Any] | None, window: str) -> float | None:
-    limits = (config or {}).get("limits")
-    return dollars(limits.get(window)) if isinstance(limits, dict) else None
-
-
 def _fires_per_day(config: Mapping[str, Any]) -> int | None:
     schedules = _cron_schedules(config)
     if not schedules:
         return None
-    total = 0.0
-    for expression in schedules:
-        try:
-            total += parse_schedule(expression).max_fires_per_day()
-        except ScheduleError:
-            continue
-    return math.ceil(total)
+    each = (budget.fires_per_day(expression) for expression in schedules)
+    return math.ceil(sum(fires for fires in each if fires is not None))
 
 
 def _daily(config: Mapping[str, Any] | None) -> tuple[int | None, bool, float | None]:
@@ -139,8 +125,8 @@ def _daily(config: Mapping[str, Any] | None) -> tuple[int | None, bool, float | 
     on_events = any(t.get("type") in ("react", "mention") for t in _triggers(config))
     if not _enabled(config) or (fires is None and not on_events):  # it never runs by itself
         return fires, on_events, 0.0
-    bounds = [bound for bound in (_limit(config, "day"),) if bound is not None]
-    run = _limit(config, "run")
+    bounds = [bound for bound in (budget.limit(config, "day"),) if bound is not None]
+    run = budget.limit(config, "run")
     if not on_events and run is not None:
         bounds.append((fires or 0) * run)
     return fires, on_events, min(bounds) if bounds else None
@@ -152,8 +138,8 @@ def _exposure(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> Exp
     rises = previous is not None and (daily is None or daily > previous)
     return Exposure(
         fires,
-        _limit(after, "run"),
-        _limit(after, "day"),
+        budget.limit(after, "run"),
+        budget.limit(after, "day"),
         on_events,
         _enabled(after),
         daily,
@@ -170,5 +156,5 @@ def _limits_removed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) 
     return tuple(
         window
         for window in LIMIT_WINDOWS
-        if _limit(before, window) is not None and _limit(after, window) is None
+        if budget.limit(before, window) is not None and budget.limit(after, window) is None
     )
