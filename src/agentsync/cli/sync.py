@@ -16,6 +16,7 @@ import click
 from agentsync.cli.boundary import ExitCode
 from agentsync.cli.ellipsis import client_from_environment
 from agentsync.cli.options import apply, note, quiet
+from agentsync.cli.sync_comment import sync_comment
 from agentsync.errors import AgentsyncError
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ source_options = apply(
 def sync_group() -> None:
     """Reconcile a repository's configs with the control plane."""
 
+
+sync_group.add_command(sync_comment)
 
 adopt_option = click.option(
     "--adopt",

@@ -1,0 +1,36 @@
+"""``agent sync comment``: post a plan as the pull request's one comment, or update it in
+place (:mod:`agentsync.sync.preview.comment`); the GitHub Action's plan step runs it. The token
+is read from standard input, so it is in no command line; it is never printed."""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import TextIO
+
+import click
+
+from agentsync.sync.preview.comment import MARKER, StickyComments
+
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+@click.command("comment")
+@click.option("--api-url", required=True, help="GitHub's REST API, e.g. https://api.github.com.")
+@click.option("--repository", required=True, metavar="OWNER/NAME")
+@click.option("--pull-request", type=click.IntRange(min=1), required=True, metavar="NUMBER")
+@click.option("--body-file", type=click.File(encoding="utf-8"), required=True)
+@click.option("--marker", default=MARKER, show_default=True, help="The hidden first line.")
+def sync_comment(
+    api_url: str, repository: str, pull_request: int, body_file: TextIO, marker: str
+) -> None:
+    """Post or update the pull request's one comment that starts with MARKER, e.g. the output
+    of `agent sync plan --format markdown`. The token (with pull-requests: write) is read from
+    standard input."""
+    if not _REPOSITORY.fullmatch(repository):
+        raise click.BadParameter(f"{repository!r} is not OWNER/NAME", param_hint="--repository")
+    token = sys.stdin.readline().strip()
+    if not token:
+        raise click.UsageError("no GitHub token on standard input")
+    with StickyComments(api_url, token) as comments:
+        click.echo(comments.upsert(repository, pull_request, body_file.read(), marker))

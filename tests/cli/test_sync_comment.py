@@ -1,0 +1,96 @@
+"""``agent sync comment``, the Action's one plan comment, against the fake
+GitHub on loopback: found across pages, only ever ours, one-line errors without the token."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentsync.http.retry import RetryPolicy
+from agentsync.sync.preview.comment import GitHubRefused, StickyComments
+from tests.service.fake_github import FakeGitHub
+
+TOKEN = "ghp_" + "0f1e2d3c" * 4
+REPOSITORY = "acme/app"
+MARKER = "<!-- agentsync:plan -->"
+
+
+def post(github: FakeGitHub, body: Path, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable, "-m", "agentsync.cli.main", "sync", "comment", "--api-url", github.url,
+            "--repository", REPOSITORY, "--pull-request", "7", "--body-file", str(body),
+        ],
+        input=token + "\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+
+
+def hosted(github: FakeGitHub) -> None:
+    repo = github.create_repo(REPOSITORY, {"README.md": "hi\n"})
+    repo.commit({"agents/a.yaml": "x: 1\n"}, branch="feature")
+    github.open_pull_request(REPOSITORY, 7, "feature")
+
+
+def test_our_comment_is_found_past_the_first_page(tmp_path: Path) -> None:
+    body = tmp_path / "plan.md"
+    body.write_text("### Sync preview\n")
+    with FakeGitHub(tmp_path / "github", token=TOKEN) as github:
+        hosted(github)
+        ours = github.post_comment(REPOSITORY, 7, f"{MARKER}\nold plan", user=github.user())
+        for n in range(150):
+            github.post_comment(REPOSITORY, 7, f"{MARKER}\nsomeone else's {n}")
+        done = post(github, body)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"updated comment {ours} on {REPOSITORY}#7\n"
+        assert github.comments[ours]["body"] == f"{MARKER}\n### Sync preview\n"
+        assert len(github.comments_on(REPOSITORY, 7)) == 151
+
+
+def test_a_refusal_is_one_line_without_the_token(tmp_path: Path) -> None:
+    body = tmp_path / "plan.md"
+    body.write_text("plan\n")
+    with FakeGitHub(tmp_path / "github", token=TOKEN) as github:
+        hosted(github)
+        wrong = "ghp_" + "9" * 32
+        done = post(github, body, token=wrong)
+    assert done.returncode == 1
+    assert done.stderr == "agent: GitHub answered 401 for the token's user: Bad credentials\n"
+    assert wrong not in done.stdout + done.stderr
+
+
+def test_a_failed_read_is_tried_again_and_a_failed_write_is_not(tmp_path: Path) -> None:
+    slept: list[float] = []
+    policy = RetryPolicy(sleep=slept.append)
+    with FakeGitHub(tmp_path / "github", token=TOKEN) as github:
+        hosted(github)
+        listing = f"/repos/{REPOSITORY}/issues/7/comments"
+        github.fail_next(listing, 2, status=503, method="GET")
+        github.fail_next(listing, 1, status=502, method="POST")
+        with StickyComments(github.url, TOKEN, policy=policy) as comments:
+            with pytest.raises(GitHubRefused, match=r"^GitHub answered 502 for a comment on #7"):
+                comments.upsert(REPOSITORY, 7, "plan\n")
+            assert len(slept) == 2  # the two failed reads, each retried once
+            assert len(github.requests_to("POST", listing)) == 1
+            assert github.comments_on(REPOSITORY, 7) == []
+            done = comments.upsert(REPOSITORY, 7, "plan\n")
+        assert done.startswith("created comment ")
+        assert [c["body"] for c in github.comments_on(REPOSITORY, 7)] == [f"{MARKER}\nplan\n"]
+
+
+def test_for_the_actions_token_ours_is_the_actions_bots(tmp_path: Path) -> None:
+    with FakeGitHub(tmp_path / "github", token=TOKEN) as github:
+        hosted(github)
+        github.fail_next("/user", 1, status=403)  # as GET /user answers an installation token
+        github.post_comment(REPOSITORY, 7, f"{MARKER}\nsomeone's", user=github.user())
+        bot = github.user("github-actions[bot]")
+        ours = github.post_comment(REPOSITORY, 7, f"{MARKER}\nold", user=bot)
+        with StickyComments(github.url, TOKEN) as comments:
+            found = comments.ours(REPOSITORY, 7, MARKER)
+    assert found is not None
+    assert found["id"] == ours
