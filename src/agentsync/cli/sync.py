@@ -333,14 +333,18 @@ def sync_status(
     from agentsync.sync.identity import renamed
 
     client, state = client_from_environment(), _state(state_file)
-    name = repository
-    if name is None:
+    if repository is not None:
+        name, listing = repository, read_actual(client, repository)
+    else:
         source = _source(path, ref, None, working_tree)
         change = renamed(source, client, state)
-        if change is not None:
+        if change is None:
+            name = source.repository_name()
+            listing = read_actual(client, name)
+        else:  # the recorded name's listing, read once
             note(f"note: {change.describe()}; showing {change.recorded}")
-        name = source.repository_name() if change is None else change.recorded
-    rows = report.status_rows(read_actual(client, name), state.orphans(name))
+            name, listing = change.recorded, list(change.listing)
+    rows = report.status_rows(listing, state.orphans(name))
     if as_json:
         click.echo(json.dumps({"repository": name, "configs": rows}, indent=2))
     else:

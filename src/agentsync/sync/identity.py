@@ -55,7 +55,12 @@ class Renamed(NamedTuple):
 
     recorded: str
     current: str
-    configs: tuple[AgentConfigRecord, ...]  # the recorded name's live configs
+    listing: tuple[AgentConfigRecord, ...]  # the recorded name's configs, deleted ones too
+
+    @property
+    def configs(self) -> tuple[AgentConfigRecord, ...]:
+        """The recorded name's live configs."""
+        return tuple(config for config in self.listing if not config.deleted)
 
     def describe(self) -> str:
         return (
@@ -71,8 +76,8 @@ def renamed(source: CheckoutSource, client: Client, state: SyncState) -> Renamed
     current = source.repository_name()
     if recorded is None or recorded == current:
         return None
-    live = tuple(config for config in read_actual(client, recorded) if not config.deleted)
-    return Renamed(recorded, current, live) if live else None
+    change = Renamed(recorded, current, tuple(read_actual(client, recorded)))
+    return change if change.configs else None
 
 
 def plan_checkout(
