@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,29 @@ def test_the_comment_is_updated_in_place_with_the_new_preview(
     assert writes(calls, before) == []
     [comment] = github.comments_on(REPO, 7)
     assert "agents/d.yaml" in section(comment["body"])
+
+
+def test_a_retried_job_reports_the_same_preview_and_keeps_its_one_check_run(
+    github: FakeGitHub, runner: JobRunner
+) -> None:
+    repo = synced_repo(github, runner, {"agents/a.yaml": config("A")})
+    cron = config("C") + 'triggers:\n  - type: cron\n    schedule: "0 9 * * *"\n'
+    head = repo.commit({"agents/c.yaml": cron, "agents/b.yaml": BROKEN}, branch="feature")
+    github.open_pull_request(repo, 7, "feature")
+    runner.store.enqueue(
+        NewJob("pull_request", REPO, {"number": 7, "installation_id": INSTALLATION})
+    )
+    claimed = runner.store.claim("test-worker", 60)
+    assert claimed is not None
+    job = claimed._replace(created_at=datetime(2020, 1, 1, 12, tzinfo=UTC).timestamp())
+
+    for _ in range(2):  # a retry of the job, as after a lost lease or a failed comment
+        assert runner(job, lambda: None) == "reported"
+
+    [run] = github.check_runs_on(REPO, head)  # the retry left the first run as it was
+    assert run["output"]["annotations_count"] > 0
+    # The next firings count from when the job was made, not from when it ran.
+    assert "2020-01-02 09:00" in section(run["output"]["text"])
 
 
 def test_a_pull_request_that_only_removes_a_config_shows_the_delete(

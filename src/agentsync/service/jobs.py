@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from agentsync.errors import AgentsyncError
@@ -81,7 +82,10 @@ class JobRunner:
         if not isinstance(number, int):
             raise PermanentJobError(f"job {job.id} has no pull request number")
         check_lease()
-        return self.report(job.repository, number, installation_id)
+        # The preview's next firings count from when the job was made, so that its retries
+        # report the same text and leave the one check run as it is.
+        made = datetime.fromtimestamp(job.created_at, UTC)
+        return self.report(job.repository, number, installation_id, now=made)
 
     @staticmethod
     def _installation(job: Job) -> int | None:
@@ -146,7 +150,14 @@ class JobRunner:
         self.store.record_sync(repository, commit, outcome)
         return outcome
 
-    def report(self, repository: str, number: int, installation_id: int | None) -> str:
+    def report(
+        self,
+        repository: str,
+        number: int,
+        installation_id: int | None,
+        *,
+        now: datetime | None = None,
+    ) -> str:
         from agentsync.service.github.client import report_pull_request
 
         report = report_pull_request(
@@ -158,6 +169,7 @@ class JobRunner:
             seconds_between_writes=self.seconds_between_writes,
             control_plane=self.client,
             blob_cache=self.store,
+            now=now,
         )
         preview = report.preview
         if preview is not None and preview.error is not None:

@@ -31,6 +31,7 @@ the worker to try again later (5xx, 429, the network) or to give up (401, 403, 4
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, NamedTuple, Self
@@ -394,11 +395,12 @@ class GitHubClient:
         number: int,
         *,
         control_plane: Client | None = None,
+        now: datetime | None = None,
     ) -> PullRequestReport:
         """Lint the config files pull request ``number`` changes at its current head, and report
         on GitHub: a check run (App only) and our one comment, with the sync preview of the head
-        against ``control_plane`` (only read) when it is given and a config changed. A closed
-        pull request is left alone."""
+        against ``control_plane`` (only read) when it is given and a config changed, its next
+        firings counted from ``now`` (default: now). A closed pull request is left alone."""
         head = self.pull_request_head(repository, number)
         if head.state != "open":
             return PullRequestReport(
@@ -411,7 +413,7 @@ class GitHubClient:
         preview = None
         if control_plane is not None and changed:
             source = self.source(repository, head.sha)
-            previewed = plan_preview(source, control_plane, repository)
+            previewed = plan_preview(source, control_plane, repository, now=now)
             preview = PreviewMarkdown(previewed, checks=self.checks_enabled)
         check_run_id: int | None
         check_run: CheckRunAction
@@ -461,11 +463,12 @@ def report_pull_request(
     seconds_between_writes: float = 1.0,
     control_plane: Client | None = None,
     blob_cache: BlobCache | None = None,
+    now: datetime | None = None,
 ) -> PullRequestReport:
     """Lint pull request ``number`` of ``repository`` and report on GitHub, with the sync
-    preview against ``control_plane`` (see :meth:`GitHubClient.report_pull_request`), reading
-    config files from ``blob_cache`` when it has them; the worker's one call for a
-    pull-request job."""
+    preview against ``control_plane`` as at ``now`` (see
+    :meth:`GitHubClient.report_pull_request`), reading config files from ``blob_cache`` when it
+    has them; the worker's one call for a pull-request job."""
     with GitHubClient(
         credentials,
         installation_id=installation_id,
@@ -475,7 +478,7 @@ def report_pull_request(
         seconds_between_writes=seconds_between_writes,
         blob_cache=blob_cache,
     ) as github:
-        return github.report_pull_request(repository, number, control_plane=control_plane)
+        return github.report_pull_request(repository, number, control_plane=control_plane, now=now)
 
 
 def _notes(changed: Sequence[ChangedFile], complete: bool) -> list[str]:
