@@ -45,10 +45,16 @@ $(STAMP): $(LOCKED) pyproject.toml
 # puts it beside the venv, in $(INSTALLER), not in it), in a second or two rather than pip's
 # ten; modules are byte-compiled when first imported.
 RUN_UV := $(INSTALLER)/bin/uv pip
-$(RUN_STAMP): $(RUN_LOCK) $(INSTALLER_LOCK) pyproject.toml
-	test -x $(RUN_BIN)/python || $(PYTHON) -m venv --without-pip $(RUN_VENV)
-	test -x $(INSTALLER)/bin/uv || $(PYTHON) -m pip install --quiet --root-user-action=ignore \
+INSTALLER_STAMP := $(INSTALLER)/.installed
+# uv as its lock pins it: a new pin replaces the one installed before.
+$(INSTALLER_STAMP): $(INSTALLER_LOCK)
+	rm -rf $(INSTALLER)
+	$(PYTHON) -m pip install --quiet --root-user-action=ignore \
 		--no-compile --require-hashes --no-deps --target $(INSTALLER) -r $(INSTALLER_LOCK)
+	touch $(INSTALLER_STAMP)
+
+$(RUN_STAMP): $(RUN_LOCK) $(INSTALLER_STAMP) pyproject.toml
+	test -x $(RUN_BIN)/python || $(PYTHON) -m venv --without-pip $(RUN_VENV)
 	$(RUN_UV) install --quiet --python $(RUN_BIN)/python --require-hashes --no-deps -r $(RUN_LOCK)
 	$(RUN_UV) install --quiet --python $(RUN_BIN)/python --no-deps --no-build-isolation -e .
 	$(RUN_UV) check --quiet --python $(RUN_BIN)/python
