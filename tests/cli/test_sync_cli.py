@@ -95,7 +95,7 @@ def test_plan_apply_status(server: LocalServer, repo: Path, tmp_path: Path) -> N
 
     applied = agent(server, tmp_path, "sync", "apply", str(repo), "--yes")
     assert applied.returncode == 0, applied.stderr
-    assert "Applied 3 of 3 change(s) to acme/app" in applied.stdout
+    assert "Applied 3 of 3 changes to acme/app" in applied.stdout
 
     unchanged = agent(server, tmp_path, "sync", "plan", str(repo), "--detailed-exitcode")
     assert unchanged.returncode == 0
@@ -117,10 +117,10 @@ def test_plan_apply_status(server: LocalServer, repo: Path, tmp_path: Path) -> N
     assert "Summary: 1 to delete, 2 invalid." in text
     partial = agent(server, tmp_path, "sync", "apply", str(repo), "--yes")
     assert partial.returncode == 1  # invalid configs: their errors are recorded, b still applies
-    assert "Applied 1 of 1 change(s) to acme/app at " in partial.stdout
+    assert "Applied 1 of 1 change to acme/app at " in partial.stdout
     assert (
-        "; 2 invalid: 1 sync error(s) recorded (last good config kept), "
-        "1 new file(s) not created." in partial.stdout
+        "; 2 invalid: 1 sync error recorded (last good config kept), "
+        "1 new file not created." in partial.stdout
     ), partial.stdout
 
     status = agent(server, tmp_path, "sync", "status", str(repo), "--json")
@@ -161,7 +161,7 @@ def test_a_deletion_says_what_stops_and_apply_speaks_json(
     assert outcome["failed"] == outcome["refused"] == []
     again = agent(server, tmp_path, "sync", "apply", str(repo), "--yes", "--detailed-exitcode")
     assert again.returncode == 0  # nothing to change
-    assert "Applied 0 of 0 change(s)" in again.stdout
+    assert "Applied 0 of 0 changes" in again.stdout
 
 
 def test_declining_the_confirmation_applies_nothing_and_exits_one(
@@ -205,7 +205,7 @@ def test_a_repository_needs_a_name_and_may_have_no_commit_yet(
     assert "+ agents/a.yaml: create" in plan.stdout
     applied = agent(server, tmp_path, "sync", "apply", str(new), *named, "--force", "--yes")
     assert applied.returncode == 0, applied.stderr
-    assert "Applied 1 of 1 change(s) to acme/new" in applied.stdout
+    assert "Applied 1 of 1 change to acme/new" in applied.stdout
 
 
 def test_blocked_plan_exits_one(server: LocalServer, repo: Path, tmp_path: Path) -> None:
@@ -348,6 +348,6 @@ def test_quiet_apply_prints_only_its_result(
     commit(repo, {"agents/a.yaml": GOOD})
     quiet = agent(server, tmp_path, "-q", "sync", "apply", str(repo), "--yes")
     assert quiet.returncode == 0, quiet.stderr
-    assert quiet.stdout.startswith("Applied 1 of 1 change(s) to acme/app")
+    assert quiet.stdout.startswith("Applied 1 of 1 change to acme/app")
     assert quiet.stdout.count("\n") == 1
     assert quiet.stderr == ""

@@ -130,7 +130,7 @@ def test_adopt_previews_then_moves_the_agents_to_the_new_name(
 
     applied = agent(server, tmp_path, "sync", "apply", str(repo), "--adopt", "--yes")
     assert applied.returncode == 0, applied.stderr
-    assert "Applied 6 of 6 change(s) to acme/tools" in applied.stdout
+    assert "Applied 6 of 6 changes to acme/tools" in applied.stdout
     assert live(server, "acme/app") == {}
     assert sorted(live(server, "acme/tools")) == sorted(FILES)
     assert {c.id for c in configs(server, "acme/app")} == set(old.values())  # soft: kept

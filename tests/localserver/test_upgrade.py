@@ -142,7 +142,7 @@ def test_a_database_from_before_the_sync_error_rename_is_migrated(database: Path
 def test_migrate_check_names_what_is_pending_then_migrate_applies_it(database: Path) -> None:
     pending = run_agent("control-plane", "migrate", "--db", str(database), "--check")
     assert pending.returncode == 1, pending.stderr
-    assert "schema version 0, needs 2 migration(s)" in pending.stdout
+    assert "schema version 0, needs 2 migrations" in pending.stdout
     assert "0001_initial, 0002_early_config_columns" in pending.stdout
     migrated = run_agent("control-plane", "migrate", "--db", str(database))
     assert migrated.returncode == 0, migrated.stderr

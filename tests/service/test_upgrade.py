@@ -138,7 +138,7 @@ def test_serve_migrate_uses_the_serve_groups_database(release_database: tuple[st
     database, _ = release_database
     pending = run_agent("serve", "--database", database, "migrate", "--check")
     assert pending.returncode == 1, pending.stderr
-    assert "needs 1 migration(s) to reach version 2: 0002_blob_cache" in pending.stdout
+    assert "needs 1 migration to reach version 2: 0002_blob_cache" in pending.stdout
     migrated = run_agent("serve", "--database", database, "migrate")
     assert migrated.returncode == 0, migrated.stderr
     assert run_agent("serve", "--database", database, "migrate", "--check").returncode == 0

@@ -92,7 +92,7 @@ def test_a_killed_apply_is_finished_by_the_next(
     started = len(proxy.writes())
     again = cli.run("apply", "--yes")
     assert again.returncode == 1, again.stdout + again.stderr  # the five are still invalid
-    assert "Applied 0 of 0 change(s)" in again.stdout
+    assert "Applied 0 of 0 changes" in again.stdout
     assert "; 5 invalid: 5 already recorded." in again.stdout
     configs_written = [w for w in proxy.writes()[started:] if w[1].startswith("/v1/sync/configs")]
     assert configs_written == []

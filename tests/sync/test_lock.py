@@ -61,8 +61,8 @@ def test_two_applies_at_once_write_each_change_once(
     second_out, second_err = second.communicate(timeout=120)
 
     assert (first.returncode, second.returncode) == (0, 0), first_err + second_err
-    assert f"Applied {CONFIGS} of {CONFIGS} change(s)" in first_out
+    assert f"Applied {CONFIGS} of {CONFIGS} changes" in first_out
     assert "waiting for another apply (pid " in second_err
-    assert "Applied 0 of 0 change(s)" in second_out  # it planned after the first had applied
+    assert "Applied 0 of 0 changes" in second_out  # it planned after the first had applied
     assert len(proxy.writes()) == CONFIGS + 1  # one create each, and the applied commit
     assert sum(1 for _ in direct.iter_sync_configs(repository=cli.repository)) == CONFIGS

@@ -17,6 +17,7 @@ import click
 
 from agentsync.cli.boundary import ExitCode
 from agentsync.errors import AgentsyncError, UsageError
+from agentsync.lint.reporters.text import plural
 from agentsync.migrations import MigrationError, SchemaStatus
 from agentsync.state_dir import state_dir
 
@@ -35,9 +36,9 @@ def check_text(status: SchemaStatus, command: str) -> str:
     if status.is_current:
         return f"{status.where}: schema version {status.current}, current"
     return (
-        f"{status.where}: schema version {status.current}, needs {len(status.pending)} "
-        f"migration(s) to reach version {status.latest}: {_labels(status)} "
-        f"(back it up, then run `{command}`)"
+        f"{status.where}: schema version {status.current}, needs "
+        f"{plural(len(status.pending), 'migration')} to reach version {status.latest}: "
+        f"{_labels(status)} (back it up, then run `{command}`)"
     )
 
 

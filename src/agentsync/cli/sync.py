@@ -18,6 +18,7 @@ from agentsync.cli.ellipsis import client_from_environment
 from agentsync.cli.options import apply, note, quiet
 from agentsync.cli.sync_comment import sync_comment
 from agentsync.errors import AgentsyncError
+from agentsync.lint.reporters.text import plural
 
 if TYPE_CHECKING:
     from agentsync.sync.engine import SyncRun
@@ -288,7 +289,7 @@ def _plan_and_apply(source: LocalGitSource, state: SyncState, options: ApplyOpti
             return
         if not sys.stdin.isatty():
             raise click.UsageError("not a terminal: pass --yes to apply without confirmation")
-        if not click.confirm(f"Apply {len(plan.writes)} change(s)?", err=options.as_json):
+        if not click.confirm(f"Apply {plural(len(plan.writes), 'change')}?", err=options.as_json):
             raise ApplyCancelled("Apply cancelled.")
 
     with contextlib.ExitStack() as stack:

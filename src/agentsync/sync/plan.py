@@ -29,6 +29,7 @@ from agentsync.client.records import AgentConfigRecord
 from agentsync.config.problems import ConfigPath
 from agentsync.config.secrets import MASK, is_secret_path, mask_data, mask_secrets
 from agentsync.lint.diagnostic import format_path
+from agentsync.lint.reporters.text import plural
 from agentsync.sync.model import Action, ActionKind, DesiredFile, FieldChange, Plan
 
 _ORDER = {
@@ -180,7 +181,7 @@ def make_plan(
     if deletes and not tree_complete:
         blocked.append(
             f"the repository tree was read incompletely, so nothing may be deleted; "
-            f"{len(deletes)} deletion(s) planned"
+            f"{plural(len(deletes), 'deletion')} planned"
         )
     if deletes and not allow_mass_delete and len(deletes) * 2 > len(active):
         blocked.append(

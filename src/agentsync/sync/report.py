@@ -164,14 +164,14 @@ def apply_text(plan: Plan, result: ApplyResult, invalid: int) -> str:
     changes = [a for a in plan.writes if a.kind != "keep-last-good"]
     done = [a for a in result.done if a.kind != "keep-last-good"]
     text = (
-        f"Applied {len(done)} of {len(changes)} change(s) to {plan.repository} "
+        f"Applied {len(done)} of {plural(len(changes), 'change')} to {plan.repository} "
         f"at {plan.commit[:12]}"
     )
     recorded = sum(1 for a in result.done if a.kind == "keep-last-good")
     orphans = plan.count("orphan-error")
     earlier = invalid - recorded - orphans
-    parts = [f"{recorded} sync error(s) recorded (last good config kept)"] * bool(recorded)
-    parts += [f"{orphans} new file(s) not created"] * bool(orphans)
+    parts = [f"{plural(recorded, 'sync error')} recorded (last good config kept)"] * bool(recorded)
+    parts += [f"{plural(orphans, 'new file')} not created"] * bool(orphans)
     parts += [f"{earlier} already recorded"] * (earlier > 0)
     if parts:
         text += f"; {invalid} invalid: " + ", ".join(parts)

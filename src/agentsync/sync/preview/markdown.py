@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agentsync.lint.reporters.markdown import code_span, escape_cell
+from agentsync.lint.reporters.text import plural
 from agentsync.printable import printable
 from agentsync.sync.preview.model import FilePreview, Preview
 from agentsync.sync.preview.phrases import (
@@ -126,7 +127,7 @@ def _one_liner(file: FilePreview) -> str:
     if file.stops == "deleted":  # a disabled one says so above
         notes.append(stops_text(file))
     if file.action.diagnostics:
-        notes.append(f"{len(file.action.diagnostics)} problem(s)")
+        notes.append(plural(len(file.action.diagnostics), "problem"))
     return f"- {_VERBS[file.action.kind]} {_target(file)}" + (
         f": {'; '.join(notes)}" if notes else ""
     )
