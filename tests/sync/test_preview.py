@@ -13,7 +13,8 @@ import pytest
 
 from agentsync.client.api import Client
 from agentsync.sync import report
-from agentsync.sync.engine import plan_snapshot, plan_sync
+from agentsync.sync.engine import plan_snapshot, plan_sync, read_actual
+from agentsync.sync.plan import with_adopted
 from agentsync.sync.preview import (
     Preview,
     build_preview,
@@ -222,3 +223,23 @@ def test_a_preview_against_an_empty_state_creates_every_valid_file(synced: Synce
     assert preview_text(preview).startswith(AGAINST_EMPTY + "\nPlan for acme/app")
     assert f"> {AGAINST_EMPTY}" in preview_markdown(preview)
     assert preview_json(preview)["against_empty"] is True
+
+
+def test_an_adopting_plan_previews_each_create_as_new_beside_the_old_names_delete(
+    synced: SyncedRepo, client: Client
+) -> None:
+    old = read_actual(client, REPO)
+    snapshot = LocalGitSource(synced.git.root, repository="acme/renamed").snapshot()
+    run = plan_snapshot(snapshot, [])
+    run = run._replace(plan=with_adopted(run.plan, REPO, old), actual=tuple(old))
+
+    preview = build_preview(run, NOW)
+
+    nightly = [f for f in preview.files if f.action.path == "agents/nightly.yaml"]
+    kinds = {f.action.kind: f for f in nightly}
+    assert set(kinds) == {"create", "soft-delete"}
+    exposure = kinds["create"].exposure
+    assert exposure is not None
+    assert exposure.before == 0  # new under this name: it had nothing before
+    assert kinds["soft-delete"].stops == "deleted"
+    assert kinds["soft-delete"].action.repository == REPO

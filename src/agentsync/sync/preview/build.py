@@ -37,12 +37,10 @@ _RUNS_ON_THEIR_OWN = frozenset({"cron", "react"})  # mentions need someone to as
 def build_preview(run: SyncRun, now: datetime, *, against_empty: bool = False) -> Preview:
     """The preview of ``run``'s plan against the control plane's configs it was planned on
     (``run.actual``); next firings count from ``now``."""
-    actual = run.actual
-    by_id = {record.id: record for record in actual}
-    by_path = {record.path: record for record in actual if record.path is not None}
+    by_id = {record.id: record for record in run.actual}
     files = []
-    for action in run.plan.actions:
-        record = by_id.get(action.config_id or "") or by_path.get(action.path)
+    for action in run.plan.actions:  # a create has no record: it had nothing before
+        record = by_id.get(action.config_id) if action.config_id is not None else None
         desired = run.desired.get(action.path)
         after = desired.agent_config if desired is not None else None
         files.append(_file_preview(action, record, after, now))
