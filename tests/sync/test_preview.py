@@ -243,3 +243,5 @@ def test_an_adopting_plan_previews_each_create_as_new_beside_the_old_names_delet
     assert exposure.before == 0  # new under this name: it had nothing before
     assert kinds["soft-delete"].stops == "deleted"
     assert kinds["soft-delete"].action.repository == REPO
+    markdown = preview_markdown(preview)
+    assert f"`{REPO}` `agents/nightly.yaml`" in markdown  # the delete names the old repository

@@ -54,6 +54,8 @@ def _target(file: FilePreview) -> str:
     target = code_span(printable(action.path))
     if action.from_path is not None:
         target = f"{code_span(printable(action.from_path))} → {target}"
+    if action.repository is not None:  # an adopted agent's delete, under the previous name
+        target = f"{code_span(action.repository)} {target}"
     return target + (f" ({code_span(action.config_id)})" if action.config_id else "")
 
 
