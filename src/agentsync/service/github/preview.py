@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 
 from agentsync.lint.reporters.markdown import escape_cell
-from agentsync.service.github.rendering import fit_lines
+from agentsync.lint.reporters.text import plural
 from agentsync.service.previews import SyncPreview
+from agentsync.shorten import fit_lines
 from agentsync.sync.preview import Preview, build_preview, preview_markdown
 
 __all__ = ["HEADING", "PreviewMarkdown"]
@@ -77,8 +78,13 @@ class PreviewMarkdown:
         if len(whole) <= max_chars or self._built is None:
             return whole[:max_chars]
         first, *rest = whole.splitlines()
-        note = (
-            "_The preview is cut here to fit GitHub's limit on a check run's text: {} more "
-            f"lines not shown; {self._local_command()} in a checkout shows all of it._"
-        )
+        command = self._local_command()
+
+        def note(count: int) -> str:
+            return (
+                "_The preview is cut here to fit GitHub's limit on a check run's text: "
+                f"{plural(count, 'more line')} not shown; {command} in a checkout shows all of "
+                "it._"
+            )
+
         return fit_lines([first], rest, max_chars, note)

@@ -23,6 +23,7 @@ from agentsync.lint.reporters.markdown import code_span, escape_cell
 from agentsync.lint.reporters.text import plural
 from agentsync.lint.result import FileResult, LintResult
 from agentsync.printable import printable
+from agentsync.shorten import fit_lines, truncate
 
 __all__ = [
     "MARKER",
@@ -31,10 +32,8 @@ __all__ = [
     "check_run_conclusion",
     "check_run_output",
     "comment_body",
-    "fit_lines",
     "headline",
     "reported_paths",
-    "truncate",
 ]
 
 MARKER = "<!-- agentsync:agent-lint -->"  # starts our pull-request comment, to find it again
@@ -123,18 +122,6 @@ def _now_valid(result: LintResult, previously: frozenset[str]) -> list[str]:
     return [f"- {code_span(printable(path))}: now valid" for path in fixed]
 
 
-def fit_lines(head: list[str], rows: list[str], limit: int, more: str) -> str:
-    """``head`` then as many whole ``rows`` as fit in ``limit`` characters, then a line saying
-    how many were left out (``more`` formatted with the count)."""
-    text = "\n".join(head)
-    reserve = len(more) + 32  # room for the "left out" line
-    for shown, row in enumerate(rows):
-        if len(text) + 1 + len(row) + reserve > limit:
-            return f"{text}\n\n{more.format(len(rows) - shown)}"
-        text = f"{text}\n{row}"
-    return truncate(text, limit)
-
-
 def _report_lines(result: LintResult, head_sha: str, notes: Sequence[str]) -> list[str]:
     counts = headline(result)
     lines = [f"**{escape_cell(counts[:1].upper() + counts[1:])}** at `{head_sha}`."]
@@ -160,7 +147,10 @@ def comment_body(
     rows = _problem_rows(result, blob_url)
     if rows:
         head += ["", *_TABLE_HEAD]
-    more = "{} more problems not shown."
+
+    def more(count: int) -> str:
+        return f"{plural(count, 'more problem')} not shown."
+
     lint = fit_lines(head, rows, MAX_COMMENT_CHARS, more)
     if preview is None:
         return lint
@@ -196,7 +186,7 @@ def check_run_output(
         list(_TABLE_HEAD),
         rows,
         MAX_OUTPUT_CHARS - (len(section) + 2 if section else 0),
-        "{} more problems not shown; every one is annotated.",
+        lambda count: f"{plural(count, 'more problem')} not shown; every one is annotated.",
     )
     text = "\n\n".join(part for part in (table if rows else "", section) if part)
     summary = "\n\n".join(_report_lines(result, head_sha, notes))
@@ -205,10 +195,6 @@ def check_run_output(
         "summary": truncate(summary, MAX_OUTPUT_CHARS),
         **({"text": text} if text else {}),
     }
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _annotation(file: FileResult, d: Diagnostic) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import httpx
 from agentsync.errors import AgentsyncError
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import OwnsSession, Session
+from agentsync.shorten import truncate
 
 __all__ = ["ACTIONS_BOT", "MARKER", "MAX_BODY", "GitHubRefused", "StickyComments"]
 
@@ -127,7 +128,7 @@ class StickyComments(OwnsSession):
 
     def upsert(self, repository: str, number: int, body: str, marker: str = MARKER) -> str:
         """Edit our comment to ``marker`` + ``body``, or create it; what was done, in words."""
-        text = f"{marker}\n{body}"[:MAX_BODY]
+        text = truncate(f"{marker}\n{body}", MAX_BODY)
         ours = self.ours(repository, number, marker)
         if ours is None:
             where = f"/repos/{repository}/issues/{number}/comments"

@@ -12,11 +12,10 @@ preview if it fits, else one line a file until the room runs out, then how many 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from agentsync.lint.reporters.markdown import code_span, escape_cell
 from agentsync.lint.reporters.text import plural
 from agentsync.printable import printable
+from agentsync.shorten import fit_lines
 from agentsync.sync.preview.model import FilePreview, Preview
 from agentsync.sync.preview.phrases import (
     AGAINST_EMPTY,
@@ -135,23 +134,15 @@ def _one_liner(file: FilePreview) -> str:
     )
 
 
-def _fit(head: Sequence[str], rows: Sequence[str], max_chars: int) -> str:
-    """``head``, then as many ``rows`` as fit in ``max_chars`` with the line saying how many
-    were left out."""
-    text = "\n".join(head) + "\n"
-    for index, row in enumerate(rows):
-        left = len(rows) - index
-        more = f"\n… {left} more file{'s' * (left > 1)} not shown\n"
-        if len(text) + len(row) + 1 + len(more) > max_chars:
-            return (text + more.lstrip("\n"))[:max_chars]
-        text += row + "\n"
-    return text[:max_chars]
-
-
 def preview_markdown(preview: Preview, *, max_chars: int | None = None) -> str:
     """The preview in Markdown; with ``max_chars``, one that fits in that many characters."""
     full = _full(preview)
     if max_chars is None or len(full) <= max_chars:
         return full
     listed = [file for file in preview.files if file.action.kind in _SECTIONS]
-    return _fit(_head(preview), [_one_liner(file) for file in listed], max_chars)
+    rows = [_one_liner(file) for file in listed]
+
+    def more(count: int) -> str:
+        return f"… {plural(count, 'more file')} not shown"
+
+    return (fit_lines(_head(preview), rows, max_chars - 1, more) + "\n")[:max_chars]

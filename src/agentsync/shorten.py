@@ -1,0 +1,33 @@
+"""Text cut to fit a limit on characters: a comment, a check run's text, a stored reason.
+
+:func:`truncate` cuts anywhere and ends with an ellipsis; :func:`fit_lines` keeps whole lines
+and says how many it left out. GitHub's limits and the sync preview's ``--max-chars`` use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+__all__ = ["fit_lines", "truncate"]
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text``, or its first ``limit - 1`` characters and an ellipsis (nothing for a limit
+    below 1)."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…" if limit > 0 else ""
+
+
+def fit_lines(
+    head: Sequence[str], rows: Sequence[str], limit: int, more: Callable[[int], str]
+) -> str:
+    """``head``, then as many whole ``rows`` as fit in ``limit`` characters, then, after a
+    blank line, ``more(count)`` of the rows left out; never longer than ``limit``."""
+    text = "\n".join(head)
+    reserve = len(more(len(rows))) + 2  # the longest "left out" line, and the blank one
+    for shown, row in enumerate(rows):
+        if len(text) + 1 + len(row) + reserve > limit:
+            return truncate(f"{text}\n\n{more(len(rows) - shown)}", limit)
+        text = f"{text}\n{row}"
+    return truncate(text, limit)
