@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from agentsync.http.retry import RetryPolicy
-from agentsync.sync.preview.comment import GitHubRefused, StickyComments
+from agentsync.sync.preview.comment import MARKER, GitHubRefused, StickyComments
 from tests.service.fake_github import FakeGitHub
 
 TOKEN = "ghp_" + "0f1e2d3c" * 4
 REPOSITORY = "acme/app"
-MARKER = "<!-- agentsync:plan -->"
 
 
 def post(github: FakeGitHub, body: Path, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
@@ -73,7 +72,9 @@ def test_a_failed_read_is_tried_again_and_a_failed_write_is_not(tmp_path: Path) 
         github.fail_next(listing, 2, status=503, method="GET")
         github.fail_next(listing, 1, status=502, method="POST")
         with StickyComments(github.url, TOKEN, policy=policy) as comments:
-            with pytest.raises(GitHubRefused, match=r"^GitHub answered 502 for a comment on #7"):
+            with pytest.raises(
+                GitHubRefused, match=r"^GitHub answered 502 for a comment on #7: [^(]*$"
+            ):
                 comments.upsert(REPOSITORY, 7, "plan\n")
             assert len(slept) == 2  # the two failed reads, each retried once
             assert len(github.requests_to("POST", listing)) == 1
@@ -94,3 +95,12 @@ def test_for_the_actions_token_ours_is_the_actions_bots(tmp_path: Path) -> None:
             found = comments.ours(REPOSITORY, 7, MARKER)
     assert found is not None
     assert found["id"] == ours
+
+
+def test_the_help_names_the_default_marker() -> None:
+    from click.testing import CliRunner
+
+    from agentsync.cli.main import cli
+
+    help_text = CliRunner().invoke(cli, ["sync", "comment", "--help"]).output
+    assert MARKER in " ".join(help_text.split())  # however click wraps it

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -200,16 +200,18 @@ def test_the_comment_is_updated_in_place_with_the_new_preview(
 def test_a_retried_job_reports_the_same_preview_and_keeps_its_one_check_run(
     github: FakeGitHub, runner: JobRunner
 ) -> None:
+    made = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=20)
+    fires = made + timedelta(minutes=1)  # a daily firing the job's clock sees, now's does not
     repo = synced_repo(github, runner, {"agents/a.yaml": config("A")})
-    cron = config("C") + 'triggers:\n  - type: cron\n    schedule: "0 9 * * *"\n'
+    schedule = f"{fires.minute} {fires.hour} * * *"
+    cron = config("C") + f'triggers:\n  - type: cron\n    schedule: "{schedule}"\n'
     head = repo.commit({"agents/c.yaml": cron, "agents/b.yaml": BROKEN}, branch="feature")
     github.open_pull_request(repo, 7, "feature")
-    runner.store.enqueue(
-        NewJob("pull_request", REPO, {"number": 7, "installation_id": INSTALLATION})
-    )
+    payload = {"number": 7, "installation_id": INSTALLATION}
+    runner.store.enqueue(NewJob("pull_request", REPO, payload))
     claimed = runner.store.claim("test-worker", 60)
     assert claimed is not None
-    job = claimed._replace(created_at=datetime(2020, 1, 1, 12, tzinfo=UTC).timestamp())
+    job = claimed._replace(created_at=made.timestamp())
 
     for _ in range(2):  # a retry of the job, as after a lost lease or a failed comment
         assert runner(job, lambda: None) == "reported"
@@ -217,7 +219,28 @@ def test_a_retried_job_reports_the_same_preview_and_keeps_its_one_check_run(
     [run] = github.check_runs_on(REPO, head)  # the retry left the first run as it was
     assert run["output"]["annotations_count"] > 0
     # The next firings count from when the job was made, not from when it ran.
-    assert "2020-01-02 09:00" in section(run["output"]["text"])
+    assert fires.strftime("%Y-%m-%d %H:%M") in section(run["output"]["text"])
+
+
+def test_a_job_made_long_ago_previews_next_firings_from_now(
+    github: FakeGitHub, runner: JobRunner
+) -> None:
+    repo = synced_repo(github, runner, {"agents/a.yaml": config("A")})
+    cron = config("C") + 'triggers:\n  - type: cron\n    schedule: "0 9 * * *"\n'
+    head = repo.commit({"agents/c.yaml": cron}, branch="feature")
+    github.open_pull_request(repo, 7, "feature")
+    payload = {"number": 7, "installation_id": INSTALLATION}
+    runner.store.enqueue(NewJob("pull_request", REPO, payload))
+    claimed = runner.store.claim("test-worker", 60)
+    assert claimed is not None
+    job = claimed._replace(created_at=datetime(2020, 1, 1, tzinfo=UTC).timestamp())
+
+    runner(job, lambda: None)
+
+    [run] = github.check_runs_on(REPO, head)
+    text, year = section(run["output"]["text"]), datetime.now(UTC).year
+    assert "2020-01-01 09:00" not in text
+    assert re.search(rf"\b({year}|{year + 1})-\d\d-\d\d 09:00", text)
 
 
 def test_a_pull_request_that_only_removes_a_config_shows_the_delete(

@@ -10,8 +10,6 @@ from typing import TextIO
 
 import click
 
-from agentsync.sync.preview.comment import MARKER, StickyComments
-
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
@@ -20,9 +18,9 @@ _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 @click.option("--repository", required=True, metavar="OWNER/NAME")
 @click.option("--pull-request", type=click.IntRange(min=1), required=True, metavar="NUMBER")
 @click.option("--body-file", type=click.File(encoding="utf-8"), required=True)
-@click.option("--marker", default=MARKER, show_default=True, help="The hidden first line.")
+@click.option("--marker", help="The hidden first line [default: <!-- agentsync:plan -->].")
 def sync_comment(
-    api_url: str, repository: str, pull_request: int, body_file: TextIO, marker: str
+    api_url: str, repository: str, pull_request: int, body_file: TextIO, marker: str | None
 ) -> None:
     """Post or update the pull request's one comment that starts with MARKER, e.g. the output
     of `agent sync plan --format markdown`. The token (with pull-requests: write) is read from
@@ -32,5 +30,9 @@ def sync_comment(
     token = sys.stdin.readline().strip()
     if not token:
         raise click.UsageError("no GitHub token on standard input")
+    # Only this command pays for the HTTP stack: `agent --help` loads none of it.
+    from agentsync.sync.preview.comment import MARKER, StickyComments
+
     with StickyComments(api_url, token) as comments:
-        click.echo(comments.upsert(repository, pull_request, body_file.read(), marker))
+        body = body_file.read()
+        click.echo(comments.upsert(repository, pull_request, body, marker or MARKER))

@@ -125,8 +125,9 @@ class RetryPolicy:
         give_up: Callable[[Exception, str], Exception] = _the_failure,
     ) -> T:
         """``attempt()``'s result, trying again while it raises ``RetryLater`` (not at all
-        unless ``retry``). When the policy gives up, it raises ``give_up(failure, why)``, where
-        ``why`` is ``"gave up after N attempts"`` or ``"gave up: the server asks to wait Ns"``."""
+        unless ``retry``: then its failure is raised as it is). When the policy gives up, it
+        raises ``give_up(failure, why)``, where ``why`` is ``"gave up after N attempts"`` or
+        ``"gave up: the server asks to wait Ns"``."""
         maybe_applied = False
 
         def once() -> T:
@@ -147,6 +148,8 @@ class RetryPolicy:
             return self.delay(state.attempt_number, _later(state).retry_after)
 
         def gave_up(state: tenacity.RetryCallState) -> T:
+            if not retry:  # one attempt, as asked: its failure as it is
+                raise _later(state).failure
             if state.attempt_number >= _attempts_for(state, attempts):
                 why = f"gave up after {state.attempt_number} attempts"
             else:

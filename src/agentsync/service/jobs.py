@@ -24,6 +24,7 @@ engine's warning is logged.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -35,6 +36,11 @@ if TYPE_CHECKING:
     from agentsync.client.api import Client
     from agentsync.service.github.credentials import GitHubCredentials
 
+
+# How long a pull-request job's preview counts next firings from when the job was made, so that
+# its retries (a lost lease, a failed comment, the usual backoff) report the same text and leave
+# the one check run as it is; an older job (a dead letter requeued days later) counts from now.
+PREVIEW_CLOCK_SECONDS = 3600.0
 
 log = logging.getLogger("agentsync.service.jobs")
 
@@ -82,10 +88,7 @@ class JobRunner:
         if not isinstance(number, int):
             raise PermanentJobError(f"job {job.id} has no pull request number")
         check_lease()
-        # The preview's next firings count from when the job was made, so that its retries
-        # report the same text and leave the one check run as it is.
-        made = datetime.fromtimestamp(job.created_at, UTC)
-        return self.report(job.repository, number, installation_id, now=made)
+        return self.report(job.repository, number, installation_id, now=_preview_clock(job))
 
     @staticmethod
     def _installation(job: Job) -> int | None:
@@ -183,3 +186,10 @@ class JobRunner:
         if report.state != "open":
             return "closed"
         return "clean" if report.errors == 0 else "reported"
+
+
+def _preview_clock(job: Job) -> datetime:
+    """When a pull-request job's preview counts next firings from (see PREVIEW_CLOCK_SECONDS)."""
+    now = time.time()
+    recent = now - job.created_at <= PREVIEW_CLOCK_SECONDS
+    return datetime.fromtimestamp(job.created_at if recent else now, UTC)
