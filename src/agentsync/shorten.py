@@ -23,11 +23,18 @@ def fit_lines(
     head: Sequence[str], rows: Sequence[str], limit: int, more: Callable[[int], str]
 ) -> str:
     """``head``, then as many whole ``rows`` as fit in ``limit`` characters, then, after a
-    blank line, ``more(count)`` of the rows left out; never longer than ``limit``."""
+    blank line, ``more(count)`` of the rows left out (only if it fits whole); never longer
+    than ``limit``."""
+    whole = "\n".join([*head, *rows])
+    if len(whole) <= limit:
+        return whole
     text = "\n".join(head)
-    reserve = len(more(len(rows))) + 2  # the longest "left out" line, and the blank one
     for shown, row in enumerate(rows):
-        if len(text) + 1 + len(row) + reserve > limit:
-            return truncate(f"{text}\n\n{more(len(rows) - shown)}", limit)
-        text = f"{text}\n{row}"
+        left = len(rows) - shown - 1  # left out if this row is the last one shown
+        reserve = len(more(left)) + 2 if left else 0
+        grown = f"{text}\n{row}" if text else row
+        if len(grown) + reserve > limit:
+            note = f"\n\n{more(len(rows) - shown)}"
+            return text + note if len(text) + len(note) <= limit else truncate(text, limit)
+        text = grown
     return truncate(text, limit)
