@@ -251,34 +251,20 @@ class Client(OwnsSession):
     def move_config(
         self, config_id: str, path: str, *, idempotency_key: str | None = None
     ) -> AgentConfigRecord:
-        return self._call(
-            "POST",
-            f"/v1/sync/configs/{segment(config_id)}/move",
-            AgentConfigRecord.model_validate,
-            body={"path": path},
-            idempotency_key=idempotency_key,
+        return self._sync_config(
+            "POST", config_id, "/move", body={"path": path}, idempotency_key=idempotency_key
         )
 
     def delete_config(
         self, config_id: str, *, idempotency_key: str | None = None
     ) -> AgentConfigRecord:
         """Mark deleted (restorable); its cron schedule stops."""
-        return self._call(
-            "DELETE",
-            f"/v1/sync/configs/{segment(config_id)}",
-            AgentConfigRecord.model_validate,
-            idempotency_key=idempotency_key,
-        )
+        return self._sync_config("DELETE", config_id, "", idempotency_key=idempotency_key)
 
     def restore_config(
         self, config_id: str, *, idempotency_key: str | None = None
     ) -> AgentConfigRecord:
-        return self._call(
-            "POST",
-            f"/v1/sync/configs/{segment(config_id)}/restore",
-            AgentConfigRecord.model_validate,
-            idempotency_key=idempotency_key,
-        )
+        return self._sync_config("POST", config_id, "/restore", idempotency_key=idempotency_key)
 
     def record_sync_error(
         self,
@@ -291,9 +277,23 @@ class Client(OwnsSession):
     ) -> AgentConfigRecord:
         """Record why syncing the config's file failed; the last good config stays."""
         body = {"message": message, "commit": commit, "diagnostics": [dict(d) for d in diagnostics]}
+        return self._sync_config(
+            "POST", config_id, "/error", body=body, idempotency_key=idempotency_key
+        )
+
+    def _sync_config(
+        self,
+        method: str,
+        config_id: str,
+        action: str,
+        *,
+        body: Any = None,
+        idempotency_key: str | None = None,
+    ) -> AgentConfigRecord:
+        """A call on the sync API's config ``config_id`` (``action``: the path after it)."""
         return self._call(
-            "POST",
-            f"/v1/sync/configs/{segment(config_id)}/error",
+            method,
+            f"/v1/sync/configs/{segment(config_id)}{action}",
             AgentConfigRecord.model_validate,
             body=body,
             idempotency_key=idempotency_key,
