@@ -47,7 +47,7 @@ from agentsync.lint.result import LintResult
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import SETTINGS_FILES, Settings, parse_settings
 from agentsync.service.github import check_runs
-from agentsync.service.github.check_runs import CheckRunAction
+from agentsync.service.github.check_runs import CheckRunAction, CheckRunReport, check_run_report
 from agentsync.service.github.credentials import (
     AppCredentials,
     GitHubCredentials,
@@ -285,21 +285,13 @@ class GitHubClient:
 
     # -- writing the report ----------------------------------------------------------------------
     def upsert_check_run(
-        self,
-        repository: str,
-        head_sha: str,
-        result: LintResult,
-        *,
-        notes: Sequence[str] = (),
-        preview: PreviewMarkdown | None = None,
+        self, repository: str, head_sha: str, report: CheckRunReport
     ) -> tuple[int, CheckRunAction]:
         """Leave one accurate ``agent-lint`` check run of ours on ``head_sha``; its id and what
         was done (see :func:`~agentsync.service.github.check_runs.upsert_check_run`)."""
         app_id = self._app_id()
         session = self._session(repository)
-        return check_runs.upsert_check_run(
-            session.source, session.repo, app_id, head_sha, result, notes, preview
-        )
+        return check_runs.upsert_check_run(session.source, session.repo, app_id, head_sha, report)
 
     def _app_id(self) -> int:
         """Our App's id: only a GitHub App may create check runs."""
@@ -416,7 +408,9 @@ class GitHubClient:
         check_run_id: int | None
         check_run: CheckRunAction
         check_run_id, check_run = (
-            self.upsert_check_run(repository, head.sha, result, notes=notes, preview=preview)
+            self.upsert_check_run(
+                repository, head.sha, check_run_report(result, head.sha, notes, preview)
+            )
             if self.checks_enabled
             else (None, "none")
         )
