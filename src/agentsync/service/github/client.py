@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, NamedTuple, Self
+from typing import TYPE_CHECKING, Literal, NamedTuple, Self, Unpack
 
 from github import Auth, Github
 from github.IssueComment import IssueComment
@@ -51,6 +51,7 @@ from agentsync.service.github.check_runs import CheckRunAction, CheckRunReport, 
 from agentsync.service.github.credentials import (
     AppCredentials,
     GitHubCredentials,
+    SourceOptions,
     github_source,
 )
 from agentsync.service.github.preview import PreviewMarkdown
@@ -58,7 +59,6 @@ from agentsync.service.github.rendering import MARKER, comment_body, reported_pa
 from agentsync.service.previews import SyncPreview, plan_preview
 from agentsync.sync.sources.github import (
     DEFAULT_BASE_URL,
-    BlobCache,
     GitHubError,
     GitHubSource,
 )
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_LISTED_FILES",
     "ChangedFile",
+    "ClientOptions",
     "CommentAction",
     "GitHubClient",
     "PullRequestHead",
@@ -145,26 +146,21 @@ class GitHubClient:
         credentials: GitHubCredentials,
         *,
         installation_id: int | None = None,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: int = 15,
-        retries: int = 3,
         seconds_between_writes: float = 1.0,
-        blob_cache: BlobCache | None = None,
+        **options: Unpack[SourceOptions],
     ) -> None:
         self.credentials = credentials
-        self.blob_cache = blob_cache  # config files by blob sha, kept between jobs
         self.installation_id = installation_id
-        self.base_url = base_url
-        self.timeout = timeout
-        self.retries = retries
         self.seconds_between_writes = seconds_between_writes
+        self.options = options  # each repository's source's (its blob cache kept between jobs)
         self._sessions: dict[str, _Session] = {}
         self._login: str | None = None  # who our comments are by, asked once
 
     def __repr__(self) -> str:
         return (
             f"GitHubClient(credentials={self.credentials!r}, "
-            f"installation_id={self.installation_id!r}, base_url={self.base_url!r})"
+            f"installation_id={self.installation_id!r}, "
+            f"base_url={self.options.get('base_url', DEFAULT_BASE_URL)!r})"
         )
 
     def __enter__(self) -> Self:
@@ -195,10 +191,7 @@ class GitHubClient:
             repository,
             installation_id=self.installation_id,
             ref=ref,
-            base_url=self.base_url,
-            timeout=self.timeout,
-            retries=self.retries,
-            blob_cache=self.blob_cache,
+            **self.options,
         )
 
     def _session(self, repository: str) -> _Session:
@@ -443,32 +436,26 @@ class GitHubClient:
         )
 
 
+class ClientOptions(SourceOptions, total=False):
+    """:class:`GitHubClient`'s keyword options."""
+
+    installation_id: int | None
+    seconds_between_writes: float
+
+
 def report_pull_request(
     credentials: GitHubCredentials,
     repository: str,
     number: int,
     *,
-    installation_id: int | None = None,
-    base_url: str = DEFAULT_BASE_URL,
-    timeout: int = 15,
-    retries: int = 3,
-    seconds_between_writes: float = 1.0,
     control_plane: Client | None = None,
-    blob_cache: BlobCache | None = None,
+    **options: Unpack[ClientOptions],
 ) -> PullRequestReport:
     """Lint pull request ``number`` of ``repository`` and report on GitHub, with the sync
     preview against ``control_plane`` (see :meth:`GitHubClient.report_pull_request`), reading
-    config files from ``blob_cache`` when it has them; the worker's one call for a
+    config files from the blob cache when it has them; the worker's one call for a
     pull-request job."""
-    with GitHubClient(
-        credentials,
-        installation_id=installation_id,
-        base_url=base_url,
-        timeout=timeout,
-        retries=retries,
-        seconds_between_writes=seconds_between_writes,
-        blob_cache=blob_cache,
-    ) as github:
+    with GitHubClient(credentials, **options) as github:
         return github.report_pull_request(repository, number, control_plane=control_plane)
 
 
