@@ -32,13 +32,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
-from types import TracebackType
-from typing import TYPE_CHECKING, Literal, NamedTuple, Self, Unpack
+from typing import TYPE_CHECKING, Literal, NamedTuple, Unpack
 
 from github import Auth, Github
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
+from agentsync.closeable import Closeable
 from agentsync.config.discovery import is_config_path
 from agentsync.config.loader import load_bytes
 from agentsync.errors import UsageError
@@ -134,7 +134,7 @@ class _Session(NamedTuple):
     repo: Repository
 
 
-class GitHubClient:
+class GitHubClient(Closeable):
     """GitHub as one App installation (or with one token), for one job.
 
     Use it as a context manager. Each repository gets one lazy PyGithub client, so an App's
@@ -162,17 +162,6 @@ class GitHubClient:
             f"installation_id={self.installation_id!r}, "
             f"base_url={self.options.get('base_url', DEFAULT_BASE_URL)!r})"
         )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         for session in self._sessions.values():
