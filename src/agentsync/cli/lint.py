@@ -30,6 +30,8 @@ from agentsync.settings import GITHUB_ACTIONS
 
 
 class LintArgs(NamedTuple):
+    """The parsed command line: each field is the option whose argparse ``dest`` it names."""
+
     paths: list[str]
     output_format: str
     disable: list[str]
@@ -96,19 +98,7 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
     if ns.print_completion:
         sys.stdout.write(lint_completion(parser, ns.print_completion, sorted(rules.RULES)))
         raise SystemExit(0)
-    return LintArgs(
-        paths=ns.paths,
-        output_format=ns.output_format,
-        disable=ns.disable,
-        jobs=ns.jobs,
-        sarif_file=ns.sarif_file,
-        summary_file=ns.summary_file,
-        list_rules=ns.list_rules,
-        color=ns.color,
-        fix=ns.fix,
-        diff=ns.diff,
-        unsafe_fixes=ns.unsafe_fixes,
-    )
+    return LintArgs(**{name: getattr(ns, name) for name in LintArgs._fields})
 
 
 def _write_extra(fmt: str, path: str, result: LintResult, *, append: bool) -> None:

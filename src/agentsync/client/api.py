@@ -113,23 +113,16 @@ class Client(OwnsSession):
         """Start a run from a saved config, an inline config or a template."""
         if sum(x is not None for x in (config_id, config, template_id)) != 1:
             raise UsageError("give exactly one of config_id, config or template_id")
-        key = idempotency_key or str(uuid.uuid4())
-        body = _without_none(
+        return self._create_run(
+            "/v1/agents/runs",
+            idempotency_key,
+            metadata,
             config_id=config_id,
-            config=dict(config) if config is not None else None,
+            config=_plain(config),
             template_id=template_id,
             prompt=prompt,
-            metadata={**(metadata or {}), REQUEST_ID_KEY: key},
-            config_override=dict(config_override) if config_override is not None else None,
+            config_override=_plain(config_override),
             config_override_yaml=config_override_yaml,
-        )
-        return self._call(
-            "POST",
-            "/v1/agents/runs",
-            Run.model_validate,
-            body=body,
-            idempotency_key=key,
-            recover=lambda: self._find_run(key),
         )
 
     def get_run(self, run_id: str) -> Run:
@@ -168,21 +161,38 @@ class Client(OwnsSession):
         idempotency_key: str | None = None,
     ) -> Run:
         """Run a run again. ``prompt=None`` keeps the original prompt; ``""`` clears it."""
-        key = idempotency_key or str(uuid.uuid4())
-        body = _without_none(
+        return self._create_run(
+            f"/v1/agents/runs/{segment(run_id)}/replay",
+            idempotency_key,
+            replay_of=run_id,
             config_id=config_id,
-            config_override=dict(config_override) if config_override is not None else None,
+            config_override=_plain(config_override),
             config_override_yaml=config_override_yaml,
             prompt=prompt,
-            metadata={REQUEST_ID_KEY: key},
         )
+
+    def _create_run(
+        self,
+        path: str,
+        idempotency_key: str | None,
+        metadata: Mapping[str, str] | None = None,
+        *,
+        replay_of: str | None = None,
+        **fields: Any,
+    ) -> Run:
+        """``POST path`` with the ``fields`` that are not None, creating a run (a replay of
+        ``replay_of``); the call's request id goes in the run's ``metadata`` too, so that after
+        an ambiguous failure the run it created is found rather than made twice."""
+        key = idempotency_key or str(uuid.uuid4())
+        body = {name: value for name, value in fields.items() if value is not None}
+        body["metadata"] = {**(metadata or {}), REQUEST_ID_KEY: key}
         return self._call(
             "POST",
-            f"/v1/agents/runs/{segment(run_id)}/replay",
+            path,
             Run.model_validate,
             body=body,
             idempotency_key=key,
-            recover=lambda: self._find_run(key, replay_of=run_id),
+            recover=lambda: self._find_run(key, replay_of),
         )
 
     def cancel_run(self, run_id: str, *, idempotency_key: str | None = None) -> Run:
@@ -251,34 +261,20 @@ class Client(OwnsSession):
     def move_config(
         self, config_id: str, path: str, *, idempotency_key: str | None = None
     ) -> AgentConfigRecord:
-        return self._call(
-            "POST",
-            f"/v1/sync/configs/{segment(config_id)}/move",
-            AgentConfigRecord.model_validate,
-            body={"path": path},
-            idempotency_key=idempotency_key,
+        return self._sync_config(
+            "POST", config_id, "/move", body={"path": path}, idempotency_key=idempotency_key
         )
 
     def delete_config(
         self, config_id: str, *, idempotency_key: str | None = None
     ) -> AgentConfigRecord:
         """Mark deleted (restorable); its cron schedule stops."""
-        return self._call(
-            "DELETE",
-            f"/v1/sync/configs/{segment(config_id)}",
-            AgentConfigRecord.model_validate,
-            idempotency_key=idempotency_key,
-        )
+        return self._sync_config("DELETE", config_id, "", idempotency_key=idempotency_key)
 
     def restore_config(
         self, config_id: str, *, idempotency_key: str | None = None
     ) -> AgentConfigRecord:
-        return self._call(
-            "POST",
-            f"/v1/sync/configs/{segment(config_id)}/restore",
-            AgentConfigRecord.model_validate,
-            idempotency_key=idempotency_key,
-        )
+        return self._sync_config("POST", config_id, "/restore", idempotency_key=idempotency_key)
 
     def record_sync_error(
         self,
@@ -291,9 +287,23 @@ class Client(OwnsSession):
     ) -> AgentConfigRecord:
         """Record why syncing the config's file failed; the last good config stays."""
         body = {"message": message, "commit": commit, "diagnostics": [dict(d) for d in diagnostics]}
+        return self._sync_config(
+            "POST", config_id, "/error", body=body, idempotency_key=idempotency_key
+        )
+
+    def _sync_config(
+        self,
+        method: str,
+        config_id: str,
+        action: str,
+        *,
+        body: Any = None,
+        idempotency_key: str | None = None,
+    ) -> AgentConfigRecord:
+        """A call on the sync API's config ``config_id`` (``action``: the path after it)."""
         return self._call(
-            "POST",
-            f"/v1/sync/configs/{segment(config_id)}/error",
+            method,
+            f"/v1/sync/configs/{segment(config_id)}{action}",
             AgentConfigRecord.model_validate,
             body=body,
             idempotency_key=idempotency_key,
@@ -398,8 +408,9 @@ def _variables(data: Any) -> list[VariableInfo]:
     return [VariableInfo.model_validate(v) for v in data["variables"]]
 
 
-def _without_none(**fields: Any) -> dict[str, Any]:
-    return {name: value for name, value in fields.items() if value is not None}
+def _plain(mapping: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A mapping as the dict a JSON body holds (None stays None: the field is left out)."""
+    return dict(mapping) if mapping is not None else None
 
 
 def _repository_path(repository: str) -> str:

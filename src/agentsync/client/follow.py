@@ -6,20 +6,21 @@ code 1003), or else polling until the run ends.
 It gives up with ``Unavailable`` after ``silence_timeout`` seconds without any frame
 (heartbeats count). Close codes 4401 and 1008 raise ``Unauthorized``, 4403 a 403, 4422
 ``Invalid`` (an ``after_seq`` out of range), and an ``{"type": "error"}`` frame ends the stream
-with its message.
+with its message. A frame is read into an event by :func:`stream_frame` and
+:func:`stream_event`, which the threads platform's stream shares.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import urlencode
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from agentsync import __version__
 from agentsync.client.calls import ApiCalls, segment
@@ -37,6 +38,8 @@ POLL_INTERVAL: Final = 1.0  # seconds between polls when the server streams noth
 
 WS_CLOSE_NORMAL, WS_CLOSE_UNSUPPORTED, WS_CLOSE_POLICY = 1000, 1003, 1008
 WS_CLOSE_BAD_CREDENTIALS, WS_CLOSE_NOT_ALLOWED, WS_CLOSE_INVALID = 4401, 4403, 4422
+
+E = TypeVar("E", bound=BaseModel)
 
 
 @dataclass
@@ -212,18 +215,30 @@ def _event_from_frame(message: str | bytes) -> RunEvent | None:
 
     An ``{"type": "error", "message": ...}`` frame (the platform's terminal error) raises.
     """
+    frame = stream_frame(message)
+    if frame is not None and frame.get("type") == "error" and "seq" not in frame:
+        raise ControlPlaneError(f"the run stream failed: {frame.get('message') or 'no reason'}")
+    return stream_event(frame, RunEvent, ControlPlaneError)
+
+
+def stream_frame(message: str | bytes) -> dict[str, Any] | None:
+    """The JSON object in one frame of a run stream; None for heartbeats and keepalive text."""
     try:
         frame = json.loads(message)
     except ValueError:
         return None
-    if not isinstance(frame, dict):
-        return None
-    if frame.get("type") == "error" and "seq" not in frame:
-        raise ControlPlaneError(f"the run stream failed: {frame.get('message') or 'no reason'}")
-    if "seq" not in frame:
+    return frame if isinstance(frame, dict) else None
+
+
+def stream_event(
+    frame: Mapping[str, Any] | None, model: type[E], failure: Callable[[str], Exception]
+) -> E | None:
+    """``frame`` as the event ``model``; None when it is no event (it has no ``seq``). An event
+    the model refuses (not what the stream documents) raises ``failure``'s error."""
+    if frame is None or "seq" not in frame:
         return None
     try:
-        return RunEvent.model_validate(frame)
+        return model.model_validate(frame)
     except ValidationError as error:
         summary = str(error).splitlines()[0]
-        raise ControlPlaneError(f"unexpected event on the run stream: {summary}") from error
+        raise failure(f"unexpected event on the run stream: {summary}") from error

@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 
 from agentsync import __version__
+from agentsync.closeable import Closeable
 from agentsync.http.retry import RetryLater, RetryPolicy, parse_retry_after, retryable
 
 T = TypeVar("T")
@@ -130,24 +130,13 @@ class Session:
             yield response
 
 
-class OwnsSession:
+class OwnsSession(Closeable):
     """Closes its ``_session`` on ``close()`` and at the end of a ``with`` block."""
 
     _session: Session
 
     def close(self) -> None:
         self._session.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def event_data(response: httpx.Response) -> Iterator[str | None]:

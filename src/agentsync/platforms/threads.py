@@ -8,14 +8,12 @@ Usage (tokens, cost) comes only with the global list's items: the detail has non
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, get_args
 from urllib.parse import quote
 
-from pydantic import ValidationError
-
+from agentsync.client.follow import stream_event, stream_frame
 from agentsync.http.retry import retryable
 from agentsync.platforms.base import Http, expect_ok, reading
 from agentsync.platforms.base import page_size as page_size_for
@@ -80,21 +78,6 @@ def _to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
         links=present(data, ("thread_id", "trace_id", "org_id", "persona_id", "model")),
         native=present(data, USAGE + CREATOR),
     )
-
-
-def _event(data: str) -> Event | None:
-    """The event in one ``data:`` payload; None for keepalive text without a ``seq``."""
-    try:
-        frame = json.loads(data)
-    except ValueError:
-        return None
-    if not isinstance(frame, dict) or "seq" not in frame:
-        return None
-    try:
-        return Event.model_validate(frame)
-    except ValidationError as error:
-        summary = str(error).splitlines()[0]
-        raise PlatformError(f"unexpected event on the run stream: {summary}") from error
 
 
 def _id(run_id: str) -> str:
@@ -185,7 +168,7 @@ class ThreadsAdapter:
         while True:
             try:
                 for data in self.http.sse(path, {"after_seq": seq}):
-                    event = _event(data)
+                    event = stream_event(stream_frame(data), Event, PlatformError)
                     if event is None or event.seq <= seq:
                         continue
                     seq, failures = event.seq, 0

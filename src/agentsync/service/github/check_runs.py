@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from github.CheckRun import CheckRun
 from github.Repository import Repository
@@ -30,6 +30,8 @@ __all__ = [
     "ANNOTATIONS_PER_REQUEST",
     "CHECK_NAME",
     "CheckRunAction",
+    "CheckRunReport",
+    "check_run_report",
     "create_check_run",
     "upsert_check_run",
 ]
@@ -40,14 +42,28 @@ ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per check-run create or update
 CheckRunAction = Literal["created", "updated", "resumed", "unchanged", "none"]
 
 
+class CheckRunReport(NamedTuple):
+    """What our check run on a head says: its conclusion, output and annotations."""
+
+    conclusion: str
+    output: dict[str, Any]  # title, summary and text
+    annotations: list[dict[str, Any]]
+
+
+def check_run_report(
+    result: LintResult, head_sha: str, notes: Sequence[str], preview: PreviewText | None
+) -> CheckRunReport:
+    """The check run of ``result`` on ``head_sha``, with ``notes`` on what was not checked and
+    the sync ``preview`` after the problems."""
+    return CheckRunReport(
+        check_run_conclusion(result),
+        check_run_output(result, head_sha, notes, preview),
+        check_run_annotations(result),
+    )
+
+
 def upsert_check_run(
-    source: GitHubSource,
-    repo: Repository,
-    app_id: int,
-    head_sha: str,
-    result: LintResult,
-    notes: Sequence[str] = (),
-    preview: PreviewText | None = None,
+    source: GitHubSource, repo: Repository, app_id: int, head_sha: str, report: CheckRunReport
 ) -> tuple[int, CheckRunAction]:
     """Leave one accurate ``agent-lint`` check run of App ``app_id`` on ``head_sha``; its id
     and what was done.
@@ -69,12 +85,10 @@ def upsert_check_run(
       so this one supersedes the stale one. Only a changed result for the same sha comes
       here: a new version of the linter, or a pull request whose base changed.
     """
-    output = check_run_output(result, head_sha, notes, preview)
-    annotations = check_run_annotations(result)
-    conclusion = check_run_conclusion(result)
+    conclusion, output, annotations = report
     run = _our_check_run(source, repo, app_id, head_sha)
     if run is None:
-        return create_check_run(source, repo, head_sha, result, notes, preview), "created"
+        return create_check_run(source, repo, head_sha, report), "created"
     sent = run.output.annotations_count or 0
     same = (
         run.status == "completed"
@@ -101,7 +115,7 @@ def upsert_check_run(
         )
         _annotate(source, run, output, annotations, len(first))
         return run.id, "updated"
-    return create_check_run(source, repo, head_sha, result, notes, preview), "created"
+    return create_check_run(source, repo, head_sha, report), "created"
 
 
 def _our_check_run(
@@ -140,12 +154,7 @@ def _annotate(
 
 
 def create_check_run(
-    source: GitHubSource,
-    repo: Repository,
-    head_sha: str,
-    result: LintResult,
-    notes: Sequence[str] = (),
-    preview: PreviewText | None = None,
+    source: GitHubSource, repo: Repository, head_sha: str, report: CheckRunReport
 ) -> int:
     """Create a completed ``agent-lint`` check run on ``head_sha``, whatever runs the sha
     has already (:func:`upsert_check_run` looks first); its id.
@@ -153,15 +162,14 @@ def create_check_run(
     The first :data:`ANNOTATIONS_PER_REQUEST` annotations go with the create, the rest with
     updates of as many each (repeating the output's title and summary, as GitHub requires).
     """
-    output = check_run_output(result, head_sha, notes, preview)
-    annotations = check_run_annotations(result)
+    conclusion, output, annotations = report
     run = source.call(
         f"check run {CHECK_NAME!r} on {head_sha}",
         lambda: repo.create_check_run(
             name=CHECK_NAME,
             head_sha=head_sha,
             status="completed",
-            conclusion=check_run_conclusion(result),
+            conclusion=conclusion,
             output={**output, "annotations": annotations[:ANNOTATIONS_PER_REQUEST]},
         ),
         verb="creating",

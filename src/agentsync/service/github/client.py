@@ -33,13 +33,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from types import TracebackType
-from typing import TYPE_CHECKING, Literal, NamedTuple, Self
+from typing import TYPE_CHECKING, Literal, NamedTuple, Unpack
 
 from github import Auth, Github
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
+from agentsync.closeable import Closeable
 from agentsync.config.discovery import is_config_path
 from agentsync.config.loader import load_bytes
 from agentsync.errors import UsageError
@@ -48,10 +48,11 @@ from agentsync.lint.result import LintResult
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import SETTINGS_FILES, Settings, parse_settings
 from agentsync.service.github import check_runs
-from agentsync.service.github.check_runs import CheckRunAction
+from agentsync.service.github.check_runs import CheckRunAction, CheckRunReport, check_run_report
 from agentsync.service.github.credentials import (
     AppCredentials,
     GitHubCredentials,
+    SourceOptions,
     github_source,
 )
 from agentsync.service.github.preview import PreviewMarkdown
@@ -59,7 +60,6 @@ from agentsync.service.github.rendering import MARKER, comment_body, reported_pa
 from agentsync.service.previews import SyncPreview, plan_preview
 from agentsync.sync.sources.github import (
     DEFAULT_BASE_URL,
-    BlobCache,
     GitHubError,
     GitHubSource,
 )
@@ -70,6 +70,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_LISTED_FILES",
     "ChangedFile",
+    "ClientOptions",
     "CommentAction",
     "GitHubClient",
     "PullRequestHead",
@@ -134,7 +135,7 @@ class _Session(NamedTuple):
     repo: Repository
 
 
-class GitHubClient:
+class GitHubClient(Closeable):
     """GitHub as one App installation (or with one token), for one job.
 
     Use it as a context manager. Each repository gets one lazy PyGithub client, so an App's
@@ -146,38 +147,22 @@ class GitHubClient:
         credentials: GitHubCredentials,
         *,
         installation_id: int | None = None,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: int = 15,
-        retries: int = 3,
         seconds_between_writes: float = 1.0,
-        blob_cache: BlobCache | None = None,
+        **options: Unpack[SourceOptions],
     ) -> None:
         self.credentials = credentials
-        self.blob_cache = blob_cache  # config files by blob sha, kept between jobs
         self.installation_id = installation_id
-        self.base_url = base_url
-        self.timeout = timeout
-        self.retries = retries
         self.seconds_between_writes = seconds_between_writes
+        self.options = options  # each repository's source's (its blob cache kept between jobs)
         self._sessions: dict[str, _Session] = {}
         self._login: str | None = None  # who our comments are by, asked once
 
     def __repr__(self) -> str:
         return (
             f"GitHubClient(credentials={self.credentials!r}, "
-            f"installation_id={self.installation_id!r}, base_url={self.base_url!r})"
+            f"installation_id={self.installation_id!r}, "
+            f"base_url={self.options.get('base_url', DEFAULT_BASE_URL)!r})"
         )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         for session in self._sessions.values():
@@ -196,10 +181,7 @@ class GitHubClient:
             repository,
             installation_id=self.installation_id,
             ref=ref,
-            base_url=self.base_url,
-            timeout=self.timeout,
-            retries=self.retries,
-            blob_cache=self.blob_cache,
+            **self.options,
         )
 
     def _session(self, repository: str) -> _Session:
@@ -286,21 +268,13 @@ class GitHubClient:
 
     # -- writing the report ----------------------------------------------------------------------
     def upsert_check_run(
-        self,
-        repository: str,
-        head_sha: str,
-        result: LintResult,
-        *,
-        notes: Sequence[str] = (),
-        preview: PreviewMarkdown | None = None,
+        self, repository: str, head_sha: str, report: CheckRunReport
     ) -> tuple[int, CheckRunAction]:
         """Leave one accurate ``agent-lint`` check run of ours on ``head_sha``; its id and what
         was done (see :func:`~agentsync.service.github.check_runs.upsert_check_run`)."""
         app_id = self._app_id()
         session = self._session(repository)
-        return check_runs.upsert_check_run(
-            session.source, session.repo, app_id, head_sha, result, notes, preview
-        )
+        return check_runs.upsert_check_run(session.source, session.repo, app_id, head_sha, report)
 
     def _app_id(self) -> int:
         """Our App's id: only a GitHub App may create check runs."""
@@ -418,7 +392,9 @@ class GitHubClient:
         check_run_id: int | None
         check_run: CheckRunAction
         check_run_id, check_run = (
-            self.upsert_check_run(repository, head.sha, result, notes=notes, preview=preview)
+            self.upsert_check_run(
+                repository, head.sha, check_run_report(result, head.sha, notes, preview)
+            )
             if self.checks_enabled
             else (None, "none")
         )
@@ -451,33 +427,27 @@ class GitHubClient:
         )
 
 
+class ClientOptions(SourceOptions, total=False):
+    """:class:`GitHubClient`'s keyword options."""
+
+    installation_id: int | None
+    seconds_between_writes: float
+
+
 def report_pull_request(
     credentials: GitHubCredentials,
     repository: str,
     number: int,
     *,
-    installation_id: int | None = None,
-    base_url: str = DEFAULT_BASE_URL,
-    timeout: int = 15,
-    retries: int = 3,
-    seconds_between_writes: float = 1.0,
     control_plane: Client | None = None,
-    blob_cache: BlobCache | None = None,
     now: datetime | None = None,
+    **options: Unpack[ClientOptions],
 ) -> PullRequestReport:
     """Lint pull request ``number`` of ``repository`` and report on GitHub, with the sync
     preview against ``control_plane`` as at ``now`` (see
-    :meth:`GitHubClient.report_pull_request`), reading config files from ``blob_cache`` when it
+    :meth:`GitHubClient.report_pull_request`), reading config files from the blob cache when it
     has them; the worker's one call for a pull-request job."""
-    with GitHubClient(
-        credentials,
-        installation_id=installation_id,
-        base_url=base_url,
-        timeout=timeout,
-        retries=retries,
-        seconds_between_writes=seconds_between_writes,
-        blob_cache=blob_cache,
-    ) as github:
+    with GitHubClient(credentials, **options) as github:
         return github.report_pull_request(repository, number, control_plane=control_plane, now=now)
 
 

@@ -11,20 +11,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from agentsync import settings
 from agentsync.errors import UsageError
-from agentsync.sync.sources.github import (
-    DEFAULT_BASE_URL,
-    BlobCache,
-    GitHubError,
-    GitHubSource,
-)
+from agentsync.sync.sources.github import BlobCache, GitHubError, GitHubSource
 from agentsync.sync.sources.github_tokens import InstallationTokens
 
 __all__ = [
     "AppCredentials",
     "GitHubCredentials",
+    "SourceOptions",
     "TokenCredentials",
     "credentials_from_environment",
     "github_source",
@@ -53,6 +50,16 @@ class TokenCredentials:
 
 
 GitHubCredentials = AppCredentials | TokenCredentials
+
+
+class SourceOptions(TypedDict, total=False):
+    """How a :class:`GitHubSource` reaches GitHub: its keyword options of these names (and its
+    defaults where one is not given)."""
+
+    base_url: str
+    timeout: int
+    retries: int
+    blob_cache: BlobCache | None
 
 
 def secret_of(credentials: GitHubCredentials) -> str:
@@ -93,13 +100,10 @@ def github_source(
     *,
     installation_id: int | None = None,
     ref: str | None = None,
-    base_url: str = DEFAULT_BASE_URL,
-    timeout: int = 15,
-    retries: int = 3,
-    blob_cache: BlobCache | None = None,
+    **options: Unpack[SourceOptions],
 ) -> GitHubSource:
     """A :class:`GitHubSource` of ``repository`` as the App's ``installation_id``, or with the
-    token; blobs kept in ``blob_cache`` are not downloaded again."""
+    token; blobs kept in ``options["blob_cache"]`` are not downloaded again."""
     token: str | None = None
     app_auth: tuple[int, str, int] | None = None
     tokens: InstallationTokens | None = None
@@ -113,14 +117,4 @@ def github_source(
     else:
         app_auth = (credentials.app_id, credentials.private_key, installation_id)
         tokens = credentials.tokens
-    return GitHubSource(
-        repository,
-        ref,
-        token=token,
-        app_auth=app_auth,
-        base_url=base_url,
-        timeout=timeout,
-        retries=retries,
-        tokens=tokens,
-        blob_cache=blob_cache,
-    )
+    return GitHubSource(repository, ref, token=token, app_auth=app_auth, tokens=tokens, **options)
