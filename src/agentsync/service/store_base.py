@@ -362,8 +362,9 @@ def prune_batches(run: Callable[[dict[str, Any]], Sequence[Row]], params: dict[s
 
 class SQLServiceStore(Migrated, Generic[Connection]):
     """The ``ServiceStore`` methods whose SQL both backends share. A backend runs one
-    statement in its dialect as its own transaction (:meth:`_run`), reads its
-    clock (:meth:`_now`, :meth:`_time`) and encodes JSON for its column type (:meth:`_json`)."""
+    statement in its dialect as its own transaction (:meth:`_run`) or several as one
+    (:meth:`_run_many`), reads its clock (:meth:`_now`, :meth:`_time`) and encodes JSON for
+    its column type (:meth:`_json`)."""
 
     def _init_connections(self) -> None:
         self._local = threading.local()
