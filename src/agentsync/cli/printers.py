@@ -74,13 +74,12 @@ class Printer:
     def _json(self, value: Any, *, compact: bool = False) -> None:
         self._line(json.dumps(value, indent=None if compact else 2))
 
-    def _one(self, item: Dumpable, text: str | None, *, compact: bool = False) -> bool:
-        """``item`` as JSON, else ``text`` if given; False when the caller writes the text."""
+    def _one(self, item: Dumpable, text: str, *, compact: bool = False) -> None:
+        """``item`` as JSON, else ``text``."""
         if self.as_json:
             self._json(item.model_dump(mode="json"), compact=compact)
-        elif text is not None:
+        else:
             self._line(text)
-        return self.as_json or text is not None
 
     def _table(
         self,
@@ -160,8 +159,6 @@ class EllipsisPrinter(Printer):
     """Writes the Ellipsis API's runs and configs."""
 
     def run(self, run: Run) -> None:
-        if self._one(run, None):
-            return
         fields = {
             "id": run.id,
             "status": click.style(
@@ -182,7 +179,7 @@ class EllipsisPrinter(Printer):
         shown = {k: v for k, v in run.metadata.items() if k not in INTERNAL_METADATA}
         if shown:
             fields["metadata"] = ", ".join(f"{k}={v}" for k, v in sorted(shown.items()))
-        self._line(_fields(fields, 10))
+        self._one(run, _fields(fields, 10))
 
     def started(self, run: Run) -> None:
         if not self.as_json:
@@ -224,8 +221,6 @@ class EllipsisPrinter(Printer):
         self._table(configs, "no configs", header, rows)
 
     def config(self, record: AgentConfigRecord) -> None:
-        if self._one(record, None):
-            return
         fields = {
             "id": record.id,
             "name": _config_name(record),
@@ -237,10 +232,10 @@ class EllipsisPrinter(Printer):
         }
         if record.last_sync_error:
             fields["sync error"] = record.last_sync_error
-        self._line(_fields(fields, 12))
+        text = _fields(fields, 12)
         if record.yaml:
-            self._line("")
-            self._line(record.yaml.rstrip("\n"))
+            text += "\n\n" + record.yaml.rstrip("\n")
+        self._one(record, text)
 
 
 # normalized runs of any --platform ----------------------------------------------------------
@@ -262,8 +257,6 @@ class PlatformPrinter(Printer):
     """Writes normalized runs (``agent run ... --platform NAME``)."""
 
     def run(self, run: NormalizedRun) -> None:
-        if self._one(run, None):
-            return
         fields = {
             "id": run.id,
             "platform": run.platform,
@@ -283,7 +276,7 @@ class PlatformPrinter(Printer):
             fields["output"] = output
         for name, value in sorted({**run.native, **run.links}.items()):
             fields[name] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-        self._line(_fields(fields, max(len(name) for name in fields) + 2))
+        self._one(run, _fields(fields, max(len(name) for name in fields) + 2))
 
     def status(self, run: NormalizedRun) -> None:
         """A line per status change while watching (the first one too)."""

@@ -64,6 +64,10 @@ def run_group() -> None:
     """Start, watch, list, replay and cancel runs, on Ellipsis or any --platform."""
 
 
+# A run by its ID, on Ellipsis or on a --platform (with agent deployments, in a --deployment).
+_one_run = apply(click.argument("run_id", metavar="ID"), platform_option, deployment_option)
+
+
 # run start ----------------------------------------------------------------------------------
 
 
@@ -206,9 +210,7 @@ def run_start(
 
 
 @run_group.command("get")
-@click.argument("run_id", metavar="ID")
-@platform_option
-@deployment_option
+@_one_run
 @watch_option
 @json_option
 def run_get(
@@ -349,9 +351,7 @@ def run_replay(
 
 
 @run_group.command("cancel")
-@click.argument("run_id", metavar="ID")
-@platform_option
-@deployment_option
+@_one_run
 @json_option
 def run_cancel(run_id: str, platform: str | None, deployment: str | None, as_json: bool) -> None:
     """Ask a run to stop."""

@@ -266,33 +266,23 @@ class Claude(_Model):
     model: str | None = Field(default=None, description="Model id; the platform default if unset.")
 
 
+def _budget(which: str) -> Any:
+    """The field of one spend limit: ``which`` budget, 0 to ``MAX_AMOUNT`` dollars."""
+    return Field(
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        description=f"{which} budget (USD). Unset: the account default.",
+    )
+
+
 class Limits(_Model):
     """Spend limits in US dollars; unset means the account default."""
 
-    run: float | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_AMOUNT,
-        description="Per-run budget (USD). Unset: the account default.",
-    )
-    day: float | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_AMOUNT,
-        description="Daily budget (USD). Unset: the account default.",
-    )
-    week: float | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_AMOUNT,
-        description="Weekly budget (USD). Unset: the account default.",
-    )
-    month: float | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_AMOUNT,
-        description="Monthly budget (USD). Unset: the account default.",
-    )
+    run: float | None = _budget("Per-run")
+    day: float | None = _budget("Daily")
+    week: float | None = _budget("Weekly")
+    month: float | None = _budget("Monthly")
 
 
 class StructuredOutput(_Model):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache, partial
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -266,6 +266,8 @@ WHERE (last_resync_at IS NULL OR last_resync_at <= %(since)s)
     AND state = 'queued' AND coalesce_key = 'sync'
   ) ORDER BY repository{skip_locked}
 """
+FORGET_REPOSITORY = "DELETE FROM repositories WHERE repository = %(repository)s"
+FORGET_SYNC_STATE = "DELETE FROM sync_states WHERE repository = %(repository)s"
 LOAD_SYNC_STATE = "SELECT data FROM sync_states WHERE repository = %(repository)s"
 SAVE_SYNC_STATE = """
 INSERT INTO sync_states (repository, data, updated_at) VALUES (%(repository)s, %(data)s, {now})
@@ -334,6 +336,10 @@ def row_job(row: Row) -> Job:
     )
 
 
+# A statement and the parameters to run it with, once each (``SQLServiceStore._run_many``).
+Step = tuple[str, Sequence[dict[str, Any]]]
+
+
 class Result(NamedTuple):
     """What one statement returned: its rows and how many rows it changed."""
 
@@ -356,8 +362,9 @@ def prune_batches(run: Callable[[dict[str, Any]], Sequence[Row]], params: dict[s
 
 class SQLServiceStore(Migrated, Generic[Connection]):
     """The ``ServiceStore`` methods whose SQL both backends share. A backend runs one
-    statement in its dialect as its own transaction (:meth:`_run`), reads its
-    clock (:meth:`_now`, :meth:`_time`) and encodes JSON for its column type (:meth:`_json`)."""
+    statement in its dialect as its own transaction (:meth:`_run`) or several as one
+    (:meth:`_run_many`), reads its clock (:meth:`_now`, :meth:`_time`) and encodes JSON for
+    its column type (:meth:`_json`)."""
 
     def _init_connections(self) -> None:
         self._local = threading.local()
@@ -375,6 +382,11 @@ class SQLServiceStore(Migrated, Generic[Connection]):
 
     def _run(self, template: str, params: dict[str, Any], *, read: bool = False) -> Result:
         """Run ``template`` (in this backend's dialect) as one transaction."""
+        raise NotImplementedError
+
+    def _run_many(self, steps: Sequence[Step]) -> None:
+        """Run each step's template (in this backend's dialect) once with each of its
+        parameters, step after step, all as one transaction."""
         raise NotImplementedError
 
     def _now(self, now: float | None) -> float | None:
@@ -461,6 +473,18 @@ class SQLServiceStore(Migrated, Generic[Connection]):
     def save_sync_state(self, repository: str, data: dict[str, Any]) -> None:
         params = {"repository": repository, "data": self._json(data), "now": self._now(None)}
         self._run(SAVE_SYNC_STATE, params)
+
+    def forget_repository(self, repository: str) -> None:
+        params = [{"repository": repository}]
+        self._run_many([(FORGET_REPOSITORY, params), (FORGET_SYNC_STATE, params)])
+
+    def cache_blobs(self, blobs: Mapping[str, bytes]) -> None:
+        now = self._now(None)
+        rows = [
+            {"sha": sha, "content": content, "size": len(content), "now": now}
+            for sha, content in blobs.items()
+        ]
+        self._run_many([(CACHE_BLOB, rows)])
 
     def prune(self, older_than: float, *, now: float | None = None, batch: int = 5000) -> int:
         params: dict[str, Any] = {"cutoff": self._time(now) - older_than, "batch": batch}

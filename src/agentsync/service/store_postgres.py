@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -274,6 +274,11 @@ class PostgresServiceStore(shared.SQLServiceStore[psycopg.Connection[DictRow]]):
             cursor.execute(DIALECT.sql(template), params)
             return shared.Result(cursor.fetchall() if cursor.description else [], cursor.rowcount)
 
+    def _run_many(self, steps: Sequence[shared.Step]) -> None:
+        with self._transaction() as cursor:
+            for template, params in steps:
+                cursor.executemany(DIALECT.sql(template), params)
+
     def _json(self, data: dict[str, Any]) -> Jsonb:
         return Jsonb(data)
 
@@ -356,11 +361,6 @@ class PostgresServiceStore(shared.SQLServiceStore[psycopg.Connection[DictRow]]):
 
     # repositories --------------------------------------------------------------------------
 
-    def forget_repository(self, repository: str) -> None:
-        with self._transaction() as cursor:
-            cursor.execute("DELETE FROM repositories WHERE repository = %s", (repository,))
-            cursor.execute("DELETE FROM sync_states WHERE repository = %s", (repository,))
-
     def due_resyncs(self, interval: float, *, now: float | None = None) -> list[str]:
         with self._transaction() as cursor:
             at = self._clock(cursor, now)
@@ -396,16 +396,6 @@ class PostgresServiceStore(shared.SQLServiceStore[psycopg.Connection[DictRow]]):
                 )
                 found.update((row["sha"], bytes(row["content"])) for row in cursor.fetchall())
         return found
-
-    def cache_blobs(self, blobs: Mapping[str, bytes]) -> None:
-        with self._transaction() as cursor:
-            cursor.executemany(
-                DIALECT.sql(shared.CACHE_BLOB),
-                [
-                    {"sha": sha, "content": content, "size": len(content), "now": None}
-                    for sha, content in blobs.items()
-                ],
-            )
 
     def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus:
         with self._transaction() as cursor:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,11 @@ class SQLiteServiceStore(shared.SQLServiceStore[sqlite3.Connection]):
             cursor = db.execute(DIALECT.sql(template), params)
             return shared.Result(cursor.fetchall(), cursor.rowcount)
 
+    def _run_many(self, steps: Sequence[shared.Step]) -> None:
+        with self._transaction() as db:
+            for template, params in steps:
+                db.executemany(DIALECT.sql(template), params)
+
     def _now(self, now: float | None) -> float:
         return time.time() if now is None else now
 
@@ -198,11 +203,6 @@ class SQLiteServiceStore(shared.SQLServiceStore[sqlite3.Connection]):
 
     # repositories --------------------------------------------------------------------------
 
-    def forget_repository(self, repository: str) -> None:
-        with self._transaction() as db:
-            db.execute("DELETE FROM repositories WHERE repository = ?", (repository,))
-            db.execute("DELETE FROM sync_states WHERE repository = ?", (repository,))
-
     def due_resyncs(self, interval: float, *, now: float | None = None) -> list[str]:
         with self._transaction() as db:
             at = self._now(now)
@@ -229,17 +229,6 @@ class SQLiteServiceStore(shared.SQLServiceStore[sqlite3.Connection]):
                 )
                 found.update((sha, bytes(content)) for sha, content in rows)
         return found
-
-    def cache_blobs(self, blobs: Mapping[str, bytes]) -> None:
-        at = time.time()
-        with self._transaction() as db:
-            db.executemany(
-                DIALECT.sql(shared.CACHE_BLOB),
-                [
-                    {"sha": sha, "content": content, "size": len(content), "now": at}
-                    for sha, content in blobs.items()
-                ],
-            )
 
     def status(self, *, dead_limit: int = 20, now: float | None = None) -> ServiceStatus:
         with self._transaction("DEFERRED") as db:

@@ -25,6 +25,10 @@ class Field(NamedTuple):
     names_desc: str = ""
     note: str = ""
 
+    def every(self, step: int = 1) -> range:
+        """The values ``*`` selects (``*/step``: every ``step``-th of them)."""
+        return range(self.low, self.top + 1, step)
+
 
 MINUTE = Field("minute", 0, 59, 59)
 HOUR = Field("hour", 0, 23, 23)
@@ -72,7 +76,7 @@ def _parse_item(spec: Field, item: str, offset: int) -> range:
     base, slash, step_text = item.partition("/")
     step = _parse_step(spec, step_text, offset + len(base) + 1) if slash else 1
     if base == "*":
-        return range(spec.low, spec.top + 1, step)
+        return spec.every(step)
     if "-" not in base:
         first = parse_value(spec, base, offset, item)
         return range(first, (max(first, spec.top) if slash else first) + 1, step)

@@ -7,7 +7,7 @@ A shape this module has no words for reads "on the schedule `EXPR`": never wrong
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from agentsync.config.schedule.days import (
@@ -20,13 +20,13 @@ from agentsync.config.schedule.days import (
     NthWeekday,
     Weekdays,
 )
+from agentsync.config.schedule.fields import DOM, HOUR, MINUTE, MONTH, YEAR, Field
 from agentsync.config.schedule.lexical import MONTH_TITLES
 from agentsync.config.schedule.parse import Schedule
 from agentsync.config.schedule.plans import AtPlan, CronPlan, RatePlan
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _ORDINALS = ("", "first", "second", "third", "fourth", "fifth")
-_ALL_YEARS = tuple(range(1970, 2200))
 _MOST_TIMES = 8  # more firings a day than this are worded as a period, or not at all
 _MOST_ITEMS = 6  # more month days or years than this are not listed
 
@@ -80,26 +80,32 @@ def _cron_words(plan: CronPlan) -> str | None:
     return " ".join(part for part in (times, days, months, years) if part)
 
 
-def _step(values: Sequence[int], top: int) -> int | None:
-    """The step of values 0, s, 2s, ... that cover 0..top evenly, if that is what they are."""
-    if len(values) < 2 or values[0] != 0:
+def _whole(values: Collection[int], spec: Field) -> bool:
+    """Whether ``values`` (each once, all in range) are every value of the field: ``*``."""
+    return len(values) == len(spec.every())
+
+
+def _step(values: Sequence[int], spec: Field) -> int | None:
+    """The step s of values ``*/s`` selects, s dividing the field evenly, if that is what
+    they are."""
+    if len(values) < 2 or values[0] != spec.low:
         return None
-    step = values[1]
-    if (top + 1) % step or tuple(values) != tuple(range(0, top + 1, step)):
+    step = values[1] - spec.low
+    if len(spec.every()) % step or tuple(values) != tuple(spec.every(step)):
         return None
     return step
 
 
 def _times(minutes: Sequence[int], hours: Sequence[int]) -> str | None:
-    every_hour = len(hours) == 24
-    if every_hour and len(minutes) == 60:
+    every_hour = _whole(hours, HOUR)
+    if every_hour and _whole(minutes, MINUTE):
         return "every minute"
-    minute_step = _step(minutes, 59)
+    minute_step = _step(minutes, MINUTE)
     if every_hour and minute_step is not None:
         return f"every {minute_step} minutes"
     if every_hour:
         return "every hour" if minutes == (0,) else f"every hour at {_minutes(minutes)}"
-    hour_step = _step(hours, 23)
+    hour_step = _step(hours, HOUR)
     if hour_step is not None and len(minutes) == 1:
         at = "" if minutes == (0,) else f" at minute {minutes[0]}"
         return f"every {hour_step} hours{at}"
@@ -154,7 +160,7 @@ def _weekdays(weekdays: frozenset[int]) -> str:
 
 
 def _month_days(days: frozenset[int]) -> str | None:
-    if len(days) == 31:
+    if _whole(days, DOM):
         return ""
     if len(days) > _MOST_ITEMS:
         return None
@@ -163,13 +169,13 @@ def _month_days(days: frozenset[int]) -> str | None:
 
 
 def _months(months: Sequence[int]) -> str | None:
-    if len(months) == 12:
+    if _whole(months, MONTH):
         return ""
     return f"in {_listed([MONTH_TITLES[month] for month in months])}"
 
 
 def _years(years: Sequence[int] | None) -> str | None:
-    if years is None or tuple(years) == _ALL_YEARS:
+    if years is None or _whole(years, YEAR):
         return ""
     if len(years) > _MOST_ITEMS:
         return None
