@@ -49,14 +49,21 @@ class ControlPlaneError(AgentsyncError):
 
 
 class NotFound(ControlPlaneError):
+    """No such config, run, thread or variable (or not this token's to see)."""
+
     status = 404
 
 
 class Conflict(ControlPlaneError):
+    """The request clashes with what is stored: a path another config holds, an
+    Idempotency-Key reused for another request, a run of a deleted or disabled config."""
+
     status = 409
 
 
 class Invalid(ControlPlaneError):
+    """The config or request fails validation; ``detail`` holds the diagnostics."""
+
     status = 422
 
     def diagnostics(self) -> list[dict[str, Any]]:
@@ -73,21 +80,24 @@ class Invalid(ControlPlaneError):
 
 
 class BudgetExceeded(ControlPlaneError):
+    """A run would go past a spending limit."""
+
     status = 402
 
 
 class Unauthorized(ControlPlaneError):
+    """No token, or one the control plane does not accept."""
+
     status = 401
 
 
 class Unavailable(ControlPlaneError):
+    """The control plane could not be reached, or is not serving now (retryable)."""
+
     status = 503
 
 
+# The error for each status an answer can carry (503 is also raised for no answer at all).
 BY_STATUS: dict[int, type[ControlPlaneError]] = {
-    401: Unauthorized,
-    402: BudgetExceeded,
-    404: NotFound,
-    409: Conflict,
-    422: Invalid,
+    error.status: error for error in (Unauthorized, BudgetExceeded, NotFound, Conflict, Invalid)
 }
