@@ -33,20 +33,9 @@ from agentsync.localserver.dialects.common import (
     times,
 )
 from agentsync.localserver.dialects.runner import dialect_runner
+from agentsync.localserver.dialects.statuses import SHOWN, DeploymentStatus
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, Idempotent
 
-DeploymentStatus = Literal[
-    "queued", "starting", "installing", "running", "succeeded", "failed", "cancelled", "timed_out"
-]
-_DEPLOYMENT_STATUS: dict[str, DeploymentStatus] = {
-    "scheduled": "queued",
-    "creating_sandbox": "starting",
-    "running": "running",
-    "completed": "succeeded",
-    "error": "failed",
-    "stopped": "failed",
-    "cancelled": "cancelled",
-}
 router = APIRouter(tags=["agent deployments API"])
 
 
@@ -91,7 +80,7 @@ class DeploymentRunList(BaseModel):
 def deployment_status(run: Run) -> DeploymentStatus:
     if run.status == "error" and (run.status_reason or "").startswith("timed out"):
         return "timed_out"
-    return _DEPLOYMENT_STATUS[run.status]
+    return SHOWN[run.status].deployments
 
 
 def deployment_run(control_plane: ControlPlane, run: Run) -> DeploymentRun:
