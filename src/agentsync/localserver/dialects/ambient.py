@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentsync.client.records import Run
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.dialects.common import created_by, page, run_of, runs_of, start, times
-from agentsync.localserver.dialects.statuses import SHOWN, AmbientState
+from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, utc_instant
+from agentsync.platform_statuses import AmbientState
 
 AmbientSource = Literal["LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT"]
 _AMBIENT_SOURCES: dict[str, AmbientSource] = {s: s for s in get_args(AmbientSource)}

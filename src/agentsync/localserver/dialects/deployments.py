@@ -33,8 +33,9 @@ from agentsync.localserver.dialects.common import (
     times,
 )
 from agentsync.localserver.dialects.runner import dialect_runner
-from agentsync.localserver.dialects.statuses import SHOWN, DeploymentStatus
+from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, Idempotent
+from agentsync.platform_statuses import DeploymentStatus
 
 RUNS = "/v1/agent-deployments/{deployment_id}/runs"
 router = APIRouter(tags=["agent deployments API"])

@@ -1,18 +1,13 @@
-"""How a local run's status shows in each dialect: their status enums and one table that maps
-every local status onto all three (what a dialect reads off the run itself, a time-out or a run
-waiting for input, it decides on top)."""
+"""How a local run's status shows in each dialect: one table that maps every local status onto
+the deployments, threads and ambient statuses (what a dialect reads off the run itself, a
+time-out or a run waiting for input, it decides on top)."""
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from agentsync.client.records import RunStatus
-
-DeploymentStatus = Literal[
-    "queued", "starting", "installing", "running", "succeeded", "failed", "cancelled", "timed_out"
-]
-ThreadStatus = Literal["running", "completed", "failed", "cancelled", "waiting_for_input"]
-AmbientState = Literal["QUEUED", "PENDING", "CLAIMED", "INPROGRESS", "SUCCEEDED", "FAILED"]
+from agentsync.platform_statuses import AmbientState, DeploymentStatus, ThreadStatus
 
 
 class Shown(NamedTuple):

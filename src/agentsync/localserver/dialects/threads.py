@@ -30,8 +30,9 @@ from agentsync.localserver.dialects.common import (
     times,
 )
 from agentsync.localserver.dialects.runner import inputs_of
-from agentsync.localserver.dialects.statuses import SHOWN, ThreadStatus
+from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+from agentsync.platform_statuses import ThreadStatus
 
 MAX_INPUT_BYTES = 32 * 1024
 
