@@ -15,11 +15,11 @@ from typing import Any, get_args
 import httpx
 import pytest
 
+from agentsync.platform_statuses import AmbientState, DeploymentStatus, ThreadStatus
 from agentsync.platforms.ambient import AmbientAdapter
 from agentsync.platforms.base import Http
 from agentsync.platforms.deployments import DeploymentsAdapter
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
-from agentsync.platforms.model import AmbientState, DeploymentStatus, ThreadStatus
 from agentsync.platforms.threads import EVENT_TYPES, ThreadsAdapter
 from agentsync.platforms.watch import watch
 

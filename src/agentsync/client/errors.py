@@ -12,9 +12,11 @@ client (which raises them from responses).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from agentsync.errors import AgentsyncError
+
+T = TypeVar("T")
 
 
 class ControlPlaneError(AgentsyncError):
@@ -101,3 +103,10 @@ class Unavailable(ControlPlaneError):
 BY_STATUS: dict[int, type[ControlPlaneError]] = {
     error.status: error for error in (Unauthorized, BudgetExceeded, NotFound, Conflict, Invalid)
 }
+
+
+def found(record: T | None, what: str) -> T:
+    """``record``, or ``NotFound`` saying that ``what`` (e.g. ``run r_1``) is not found."""
+    if record is None:
+        raise NotFound(f"{what} not found")
+    return record

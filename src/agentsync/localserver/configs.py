@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from agentsync.client.errors import Conflict, Invalid, NotFound
+from agentsync.client.errors import Conflict, Invalid, found
 from agentsync.client.records import AgentConfigRecord, SyncError, new_id
 from agentsync.lint.validation import ConfigRejected, validate_yaml
 from agentsync.localserver.settings import Shared
@@ -48,10 +48,7 @@ class Configs:
         self._shared = shared
 
     def get(self, config_id: str) -> AgentConfigRecord:
-        record = self._shared.store.get_config(config_id)
-        if record is None:
-            raise NotFound(f"config {config_id} not found")
-        return record
+        return found(self._shared.store.get_config(config_id), f"config {config_id}")
 
     def put(
         self, repository: str, path: str, text: str, commit: str | None

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from agentsync.client.errors import Conflict, Invalid, NotFound
+from agentsync.client.errors import Conflict, Invalid, NotFound, found
 from agentsync.client.records import FINAL_STATUSES, Run, RunEvent, new_id
 from agentsync.lint.validation import parse_yaml_mapping, validate_data
 from agentsync.localserver.budgets import Budgets
@@ -208,10 +208,7 @@ class Runs:
     # reading and cancelling ---------------------------------------------------------------
 
     def get(self, run_id: str) -> Run:
-        run = self._shared.store.get_run(run_id)
-        if run is None:
-            raise NotFound(f"run {run_id} not found")
-        return run
+        return found(self._shared.store.get_run(run_id), f"run {run_id}")
 
     def find(
         self,
@@ -252,33 +249,40 @@ class Runs:
         return event
 
     def _set_status(self, run: Run, status: str) -> Run:
-        with self._shared.lock:
-            current = self.get(run.id)
-            if current.status in FINAL_STATUSES:
-                return current
-            run = current.model_copy(update={"status": status, "updated_at": self._shared.now()})
-            self._shared.store.replace_run(run)
-        self.bus.publish(run.id)  # stream readers report status changes
+        run, changed = self._update(run.id, {"status": status}, self._shared.store.replace_run)
+        if changed:
+            self.bus.publish(run.id)  # stream readers report status changes
         return run
 
     def _finish(self, run: Run, outcome: RunOutcome) -> Run:
-        with self._shared.lock:
-            current = self.get(run.id)
-            if current.status in FINAL_STATUSES:
-                return current
-            update = {**outcome._asdict(), "updated_at": self._shared.now()}
-            final = current.model_copy(update=update)
-            event = {"completed": "run.completed", "cancelled": "run.cancelled"}.get(
-                final.status, "run.failed"
-            )
-            data = {"status": final.status, "status_reason": final.status_reason}
-            # the state and the final event in one transaction
-            self._shared.store.finish_run(final, event, data)
-            if final.agent_config_id and self._shared.store.get_config(final.agent_config_id):
-                self._configs.record_run(final.agent_config_id, final.id)
-        self.bus.publish(final.id)
-        self._cancel.pop(final.id, None)
+        final, changed = self._update(run.id, outcome._asdict(), self._store_final)
+        if changed:
+            self.bus.publish(final.id)
+            self._cancel.pop(final.id, None)
         return final
+
+    def _update(
+        self, run_id: str, update: dict[str, Any], save: Callable[[Run], object]
+    ) -> tuple[Run, bool]:
+        """The run with ``update`` (and a new ``updated_at``), stored by ``save`` under the lock,
+        and True; once the run has finished, the run as it is and False (it never changes)."""
+        with self._shared.lock:
+            current = self.get(run_id)
+            if current.status in FINAL_STATUSES:
+                return current, False
+            run = current.model_copy(update={**update, "updated_at": self._shared.now()})
+            save(run)
+        return run, True
+
+    def _store_final(self, final: Run) -> None:
+        """The final state and the final event in one transaction; the config notes the run."""
+        event = {"completed": "run.completed", "cancelled": "run.cancelled"}.get(
+            final.status, "run.failed"
+        )
+        data = {"status": final.status, "status_reason": final.status_reason}
+        self._shared.store.finish_run(final, event, data)
+        if final.agent_config_id and self._shared.store.get_config(final.agent_config_id):
+            self._configs.record_run(final.agent_config_id, final.id)
 
     def _execute(self, run_id: str) -> None:
         run = self.get(run_id)

@@ -1,8 +1,9 @@
 """One shape for a run on any platform (``NormalizedRun``) and for an event of its live log
 (``Event``), and each platform's native statuses mapped onto the normalized ones.
 
-Every table maps *every* native status of its platform (a test checks the enums below); a
-status a platform adds later is refused loudly by ``normalize`` rather than guessed.
+Every table maps *every* native status of its platform (a test checks the enums: ``EllipsisStatus``
+below, the others in :mod:`agentsync.platform_statuses`); a status a platform adds later is
+refused loudly by ``normalize`` rather than guessed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from agentsync.platform_statuses import AmbientState, DeploymentStatus, ThreadStatus
 
 Status = Literal[
     "queued",
@@ -28,11 +31,6 @@ FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "timed_ou
 EllipsisStatus = Literal[
     "scheduled", "creating_sandbox", "running", "completed", "error", "cancelled", "stopped"
 ]
-DeploymentStatus = Literal[
-    "queued", "starting", "installing", "running", "succeeded", "failed", "cancelled", "timed_out"
-]
-ThreadStatus = Literal["running", "completed", "failed", "cancelled", "waiting_for_input"]
-AmbientState = Literal["QUEUED", "PENDING", "CLAIMED", "INPROGRESS", "SUCCEEDED", "FAILED"]
 
 NATIVE_STATUSES: Mapping[Platform, tuple[str, ...]] = {
     "ellipsis": get_args(EllipsisStatus),

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from agentsync.client.follow import stream_event, stream_frame
 from agentsync.http.retry import retryable
+from agentsync.platform_statuses import ThreadStatus
 from agentsync.platforms.base import Http, expect_ok, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
@@ -22,7 +23,6 @@ from agentsync.platforms.model import (
     Event,
     NormalizedRun,
     Platform,
-    ThreadStatus,
     normalize,
     present,
 )

@@ -18,20 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentsync.client.records import Run
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.dialects.common import created_by, page, run_of, runs_of, start, times
+from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, utc_instant
+from agentsync.platform_statuses import AmbientState
 
-AmbientState = Literal["QUEUED", "PENDING", "CLAIMED", "INPROGRESS", "SUCCEEDED", "FAILED"]
 AmbientSource = Literal["LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT"]
 _AMBIENT_SOURCES: dict[str, AmbientSource] = {s: s for s in get_args(AmbientSource)}
-_AMBIENT_STATE: dict[str, AmbientState] = {
-    "scheduled": "QUEUED",
-    "creating_sandbox": "PENDING",
-    "running": "INPROGRESS",
-    "completed": "SUCCEEDED",
-    "error": "FAILED",
-    "stopped": "FAILED",
-    "cancelled": "FAILED",  # the ambient agents API has no cancelled state
-}
 
 router = APIRouter(tags=["ambient agents API"])
 
@@ -79,7 +71,7 @@ def ambient_run(control_plane: ControlPlane, run: Run) -> AmbientRun:
     return AmbientRun(
         run_id=run.id,
         title=run.metadata.get("title", ""),
-        state=_AMBIENT_STATE[run.status],
+        state=SHOWN[run.status].ambient,
         prompt=(run.config_snapshot.get("claude") or {}).get("system") or "",
         created_at=run.created_at,
         updated_at=run.updated_at,
@@ -101,7 +93,7 @@ async def create_ambient_run(
         "ambient_source": "API" if who.source == "api" else "LOCAL",
     }
     run = start(control_plane, "ambient agent", body.prompt, metadata, who)
-    return AmbientRunCreated(run_id=run.id, state=_AMBIENT_STATE[run.status])
+    return AmbientRunCreated(run_id=run.id, state=SHOWN[run.status].ambient)
 
 
 @router.get("/agent/runs", response_model=AmbientRunList, response_model_exclude_none=True)

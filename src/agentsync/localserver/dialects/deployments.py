@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -33,20 +33,11 @@ from agentsync.localserver.dialects.common import (
     times,
 )
 from agentsync.localserver.dialects.runner import dialect_runner
+from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, Idempotent
+from agentsync.platform_statuses import DeploymentStatus
 
-DeploymentStatus = Literal[
-    "queued", "starting", "installing", "running", "succeeded", "failed", "cancelled", "timed_out"
-]
-_DEPLOYMENT_STATUS: dict[str, DeploymentStatus] = {
-    "scheduled": "queued",
-    "creating_sandbox": "starting",
-    "running": "running",
-    "completed": "succeeded",
-    "error": "failed",
-    "stopped": "failed",
-    "cancelled": "cancelled",
-}
+RUNS = "/v1/agent-deployments/{deployment_id}/runs"
 router = APIRouter(tags=["agent deployments API"])
 
 
@@ -91,7 +82,7 @@ class DeploymentRunList(BaseModel):
 def deployment_status(run: Run) -> DeploymentStatus:
     if run.status == "error" and (run.status_reason or "").startswith("timed out"):
         return "timed_out"
-    return _DEPLOYMENT_STATUS[run.status]
+    return SHOWN[run.status].deployments
 
 
 def deployment_run(control_plane: ControlPlane, run: Run) -> DeploymentRun:
@@ -133,8 +124,7 @@ def check_envs(envs: dict[str, str]) -> None:
         raise Invalid("; ".join(problems)[:1000])
 
 
-@router.post("/v1/agent-deployments/{deployment_id}/runs", status_code=201,
-             response_model=DeploymentRun)  # fmt: skip
+@router.post(RUNS, status_code=201, response_model=DeploymentRun)
 async def create_deployment_run(
     deployment_id: str,
     body: DeploymentRunCreate,
@@ -176,7 +166,7 @@ async def create_deployment_run(
 
 
 @router.get(
-    "/v1/agent-deployments/{deployment_id}/runs",
+    RUNS,
     response_model=DeploymentRunList,
     summary="List a deployment's runs (ours: not in its API reference)",
 )
@@ -196,32 +186,33 @@ async def list_deployment_runs(
     )
 
 
-def _deployment_run_of(control_plane: ControlPlane, deployment_id: str, run_id: str) -> Run:
+async def _deployment_run_of(
+    deployment_id: str, run_id: str, who: Authenticated, control_plane: ControlPlaneDep
+) -> Run:
+    """The run ``run_id`` of deployment ``deployment_id``; 404 for a run of any other."""
     run = run_of(control_plane, "deployments", run_id)
     if run.metadata.get("deployment_id") != deployment_id:
         raise NotFound(f"run {run_id} not found in deployment {deployment_id}")
     return run
 
 
+DeploymentRunOf = Annotated[Run, Depends(_deployment_run_of)]
+
+
 @router.get(
-    "/v1/agent-deployments/{deployment_id}/runs/{run_id}",
+    RUNS + "/{run_id}",
     response_model=DeploymentRun,
     summary="Get a run (ours: not in its API reference)",
 )
-async def get_deployment_run(
-    deployment_id: str, run_id: str, who: Authenticated, control_plane: ControlPlaneDep
-) -> Any:
-    return deployment_run(control_plane, _deployment_run_of(control_plane, deployment_id, run_id))
+async def get_deployment_run(run: DeploymentRunOf, control_plane: ControlPlaneDep) -> Any:
+    return deployment_run(control_plane, run)
 
 
 @router.post(
-    "/v1/agent-deployments/{deployment_id}/runs/{run_id}/cancel",
+    RUNS + "/{run_id}/cancel",
     response_model=DeploymentRun,
     summary="Cancel a run (ours: not in its API reference)",
 )
-async def cancel_deployment_run(
-    deployment_id: str, run_id: str, who: Authenticated, control_plane: ControlPlaneDep
-) -> Any:
-    run = _deployment_run_of(control_plane, deployment_id, run_id)
+async def cancel_deployment_run(run: DeploymentRunOf, control_plane: ControlPlaneDep) -> Any:
     dialect_runner(control_plane).drop(run.metadata.get("envs_ref"))
-    return deployment_run(control_plane, control_plane.runs.cancel(run_id))
+    return deployment_run(control_plane, control_plane.runs.cancel(run.id))

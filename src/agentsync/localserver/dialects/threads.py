@@ -10,7 +10,7 @@ A run asking for interactive input (:mod:`~agentsync.localserver.dialects.runner
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
@@ -30,19 +30,11 @@ from agentsync.localserver.dialects.common import (
     times,
 )
 from agentsync.localserver.dialects.runner import inputs_of
+from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+from agentsync.platform_statuses import ThreadStatus
 
 MAX_INPUT_BYTES = 32 * 1024
-ThreadStatus = Literal["running", "completed", "failed", "cancelled", "waiting_for_input"]
-_THREAD_STATUS: dict[str, ThreadStatus] = {
-    "scheduled": "running",
-    "creating_sandbox": "running",
-    "running": "running",
-    "completed": "completed",
-    "error": "failed",
-    "stopped": "failed",
-    "cancelled": "cancelled",
-}
 
 router = APIRouter(tags=["threads API"])
 
@@ -109,7 +101,7 @@ class Ok(BaseModel):
 def thread_status(control_plane: ControlPlane, run: Run) -> ThreadStatus:
     if run.status == "running" and inputs_of(control_plane).waiting(run.id):
         return "waiting_for_input"
-    return _THREAD_STATUS[run.status]
+    return SHOWN[run.status].threads
 
 
 def list_item(control_plane: ControlPlane, run: Run) -> RunListItem:
