@@ -28,7 +28,7 @@ def test_a_config_in_another_encoding_is_invalid(codec: str, name: str, with_mar
     assert (problem.rule, problem.line, problem.column) == ("syntax", 1, 1)
     assert problem.message == f"the file is {name}, not UTF-8: agent configs must be UTF-8"
     assert problem.hint == "save the file as UTF-8"
-    assert document.source_line(1) == "ellipsis:"  # shown decoded
+    assert document.source.line(1) == "ellipsis:"  # shown decoded
 
 
 @pytest.mark.parametrize(("codec", "name"), OTHER_ENCODINGS)

@@ -50,7 +50,7 @@ def test_a_yaml_only_line_break_moves_no_diagnostic(name: str, odd: str) -> None
 
 def test_the_lines_git_counts() -> None:
     document = load_text('ellipsis:\r\n  name: "a\u2028b\rc"\r\n  version: v2\r\n')
-    assert document.lines == ["ellipsis:", '  name: "a\u2028b\rc"', "  version: v2", ""]
+    assert document.source.lines == ["ellipsis:", '  name: "a\u2028b\rc"', "  version: v2", ""]
     assert document.spans[("ellipsis", "version")][2:4] == (3, 12)
 
 

@@ -109,15 +109,8 @@ class Document:
 
     @cached_property
     def source(self) -> SourceLines:
+        """The text's lines as git counts them (``source.lines``, ``source.line(n)``)."""
         return SourceLines(self.text)
-
-    @property
-    def lines(self) -> list[str]:
-        """The text's lines, as git counts them."""
-        return self.source.lines
-
-    def source_line(self, line: int) -> str:
-        return self.source.line(line)
 
 
 class _Loader(_Parser):

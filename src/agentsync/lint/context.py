@@ -162,7 +162,7 @@ class LintContext:
         """Source line ``line`` as it may be printed: from where a secret value starts (on a
         value's later lines, from the indentation), the rest of the line is masked; so is any
         secret-shaped text elsewhere on it."""
-        text = self.document.source_line(line)
+        text = self.document.source.line(line)
         starts = [
             column - 1 if first == line and column else len(text) - len(text.lstrip())
             for first, column, last in self._secret_spans
@@ -212,7 +212,7 @@ class LintContext:
             line, col = span.line, span.column
         if line_offset:
             line += line_offset
-            source = self.document.source_line(line)
+            source = self.document.source.line(line)
             col = len(source) - len(source.lstrip()) + 1
         if column is not None:
             col = column

@@ -133,7 +133,7 @@ def quote_reserved_start(document: Document, line: int, column: int) -> Edit | N
     the value starts with ``*`` (not an alias's name), ``@`` or a backtick. Block context
     only (after ``key:`` or ``-``); the re-load of the result is what proves it right."""
     text = document.text
-    lines = document.lines
+    lines = document.source.lines
     if not 0 < line <= len(lines) or column < 1:
         return None
     source = lines[line - 1]

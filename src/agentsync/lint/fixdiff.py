@@ -19,7 +19,7 @@ CONTEXT_LINES = 3
 
 
 def _lines(document: Document) -> list[str]:
-    lines = document.lines
+    lines = document.source.lines
     return lines[:-1] if document.text.endswith("\n") else lines
 
 

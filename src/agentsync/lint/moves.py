@@ -22,12 +22,12 @@ def _block_lines(document: Document, path: ConfigPath) -> tuple[int, int] | None
     span = document.spans.get(path)
     if span is None:
         return None
-    source = document.source_line(span.key_line)
+    source = document.source.line(span.key_line)
     if source[: span.key_column - 1].strip():
         return None  # after "- " or inside a flow collection
     last = max(span.end_line, span.line)
     while last > span.key_line:
-        text = document.source_line(last)
+        text = document.source.line(last)
         stripped = text.lstrip()
         if stripped and not (
             stripped.startswith("#") and len(text) - len(stripped) < span.key_column
@@ -41,7 +41,7 @@ def _line_offsets(document: Document, first: int, last: int) -> tuple[int, int]:
     """Offsets of the start of line ``first`` and of the end of line ``last`` (its line
     break included)."""
     start = document.source.index(first, 1)
-    lines = document.lines
+    lines = document.source.lines
     end = document.source.index(last + 1, 1) if last < len(lines) else len(document.text)
     return start, end
 

@@ -71,7 +71,9 @@ def _lint_document(document: Document, settings: Settings, fixing: bool) -> File
         except Exception as error:  # noqa: BLE001 - one rule's failure
             failure = failure or internal.diagnostic(error)
     claimed = {f.path for rule, f in found if not rule.META.from_schema and f.path}
-    suppressions = find_suppressions(document.lines) if "agent-lint:" in document.text else None
+    suppressions = (
+        find_suppressions(document.source.lines) if "agent-lint:" in document.text else None
+    )
     diagnostics: list[Diagnostic] = []
     snippets: dict[int, str] = {}
     for rule, finding in found:

@@ -32,7 +32,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     if "agent-lint:" not in ctx.document.text:
         return
     known = sorted(ctx.rule_ids | {ALL})
-    for directive in directives(ctx.document.lines):
+    for directive in directives(ctx.document.source.lines):
         for name in directive.names:
             if name.name in known:
                 continue
