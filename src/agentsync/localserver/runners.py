@@ -30,6 +30,7 @@ from agentsync.client.records import Run
 from agentsync.config.money import MILLICENTS_PER_USD, dollars, money
 from agentsync.config.reference import timeout_seconds
 from agentsync.config.variables import name_problem
+from agentsync.shorten import truncate
 
 MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin"  # the one variable a command gets unasked
 RESULT_KEY = "agentsync_result"
@@ -168,7 +169,7 @@ class CommandRunner:
         refused = [p for name in sorted(context.environment) if (p := name_problem(name))]
         if refused:
             reason = "not started: variable " + "; variable ".join(refused)
-            return RunOutcome("error", _truncate(reason, 2 * _REASON_LIMIT))
+            return RunOutcome("error", truncate(reason, 2 * _REASON_LIMIT))
         timeout = config_timeout(context.config)
         if timeout is None:
             timeout = self.timeout
@@ -193,10 +194,6 @@ class CommandRunner:
             why = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             return RunOutcome("error", f"could not start {self.argv[0]}: {why}")
         return _Execution(context, process).run(stdin, timeout)
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _result_of(line: str) -> AgentResult | None:
@@ -287,7 +284,7 @@ class _Execution:
             try:
                 result = _result_of(line)
             except ValueError as error:
-                self.halt("error", _truncate(str(error), 2 * _REASON_LIMIT))
+                self.halt("error", truncate(str(error), 2 * _REASON_LIMIT))
                 continue
             with self.lock:
                 if self.closed or self.halted is not None:
@@ -331,7 +328,7 @@ class _Execution:
             else:
                 reason = f"command exited with code {returncode}"
             if self.last_stderr:
-                reason += ": " + _truncate(self.last_stderr, _REASON_LIMIT)
+                reason += ": " + truncate(self.last_stderr, _REASON_LIMIT)
             status = "error"
         text = "".join(self.text)
         output = result.output if "output" in result.model_fields_set else text or None

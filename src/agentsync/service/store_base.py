@@ -28,6 +28,7 @@ from agentsync.service.queue import (
     RepositoryInfo,
     ServiceStatus,
 )
+from agentsync.shorten import truncate
 
 MAX_ERROR_CHARS = 4000  # a job's last_error is a message, not a log
 # The blob cache: read and touched this many shas per statement; pruned of the blobs unused for
@@ -147,10 +148,6 @@ def chunks(items: Sequence[str], size: int = BLOB_CHUNK) -> Iterator[Sequence[st
 
 def dump_json(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
-
-
-def clip_error(error: str) -> str:
-    return error if len(error) <= MAX_ERROR_CHARS else error[: MAX_ERROR_CHARS - 1] + "…"
 
 
 class _Closeable(Protocol):
@@ -437,7 +434,7 @@ class SQLServiceStore(Migrated, Generic[Connection]):
             "id": job_id,
             "worker": worker_id,
             "state": state,
-            "error": clip_error(error),
+            "error": truncate(error, MAX_ERROR_CHARS),
             "retry_in": retry_in or 0.0,
             "now": self._now(now),
         }
