@@ -298,7 +298,7 @@ def test_a_fork_is_previewed_with_its_tree_under_the_base_repositorys_name_and_s
     assert not any(path.startswith("/v1") and "contributor" in path for _, path in calls)
 
 
-def test_the_preview_of_a_one_file_change_costs_four_github_reads(
+def test_the_preview_of_a_one_file_change_costs_three_github_reads(
     github: FakeGitHub, runner: JobRunner
 ) -> None:
     files = {f"agents/a{n:02}.yaml": config(f"A{n}") for n in range(30)}
@@ -310,11 +310,12 @@ def test_the_preview_of_a_one_file_change_costs_four_github_reads(
     pull_request_job(runner)
 
     tree = git_tree(repo, head)
-    # The repository, the head commit, the default branch's head and the tree; the changed
-    # blob was read once, for the lint, and kept for the preview.
+    # The repository, the head commit and the tree (a preview never applies, so it need not
+    # ask whether the head is the default branch's); the changed blob was read once, for the
+    # lint, and kept for the preview.
     assert github.paths().count(f"GET /repos/{REPO}") == 1
     assert github.paths().count(f"GET /repos/{REPO}/commits/{head}") == 1
-    assert github.paths().count(f"GET /repos/{REPO}/git/ref/heads/main") == 1
+    assert github.paths().count(f"GET /repos/{REPO}/git/ref/heads/main") == 0
     assert github.paths().count(f"GET /repos/{REPO}/git/trees/{tree}") == 1
     assert len(github.requests_to("GET", rf"/repos/{REPO}/git/blobs/.*")) == 1
 

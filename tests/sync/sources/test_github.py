@@ -109,6 +109,14 @@ def test_a_branch_that_is_not_the_default(fake: FakeGitHub) -> None:
     assert len(fake.requests) == 5
 
 
+def test_a_snapshot_that_need_not_know_if_it_is_the_head_does_not_ask(fake: FakeGitHub) -> None:
+    snapshot = source(fake, MAIN, ask_default_head=False).snapshot()
+
+    assert snapshot.commit == MAIN
+    assert snapshot.on_default_branch is False  # not asked: a preview never applies
+    assert f"GET {R}/git/ref/heads/main" not in fake.paths()
+
+
 def test_a_sha_at_the_default_branch_head(fake: FakeGitHub) -> None:
     snapshot = source(fake, MAIN).snapshot()
 

@@ -174,13 +174,16 @@ class GitHubClient(Closeable):
         """Only a GitHub App may create check runs."""
         return isinstance(self.credentials, AppCredentials)
 
-    def source(self, repository: str, ref: str | None = None) -> GitHubSource:
+    def source(
+        self, repository: str, ref: str | None = None, *, ask_default_head: bool = True
+    ) -> GitHubSource:
         """A :class:`GitHubSource` of ``repository`` with these credentials and blob cache."""
         return github_source(
             self.credentials,
             repository,
             installation_id=self.installation_id,
             ref=ref,
+            ask_default_head=ask_default_head,
             **self.options,
         )
 
@@ -386,7 +389,7 @@ class GitHubClient(Closeable):
         notes += _notes(changed, complete)
         preview = None
         if control_plane is not None and changed:
-            source = self.source(repository, head.sha)
+            source = self.source(repository, head.sha, ask_default_head=False)
             previewed = plan_preview(source, control_plane, repository, now=now)
             preview = PreviewMarkdown(previewed, checks=self.checks_enabled)
         check_run_id: int | None

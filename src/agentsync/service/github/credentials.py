@@ -100,6 +100,7 @@ def github_source(
     *,
     installation_id: int | None = None,
     ref: str | None = None,
+    ask_default_head: bool = True,
     **options: Unpack[SourceOptions],
 ) -> GitHubSource:
     """A :class:`GitHubSource` of ``repository`` as the App's ``installation_id``, or with the
@@ -117,4 +118,12 @@ def github_source(
     else:
         app_auth = (credentials.app_id, credentials.private_key, installation_id)
         tokens = credentials.tokens
-    return GitHubSource(repository, ref, token=token, app_auth=app_auth, tokens=tokens, **options)
+    return GitHubSource(
+        repository,
+        ref,
+        token=token,
+        app_auth=app_auth,
+        tokens=tokens,
+        ask_default_head=ask_default_head,
+        **options,
+    )

@@ -7,7 +7,8 @@ REST API allows, every read a ``GET``:
 2. ``/repos/{owner}/{repo}/commits/{ref}``: the commit ``ref`` names (a branch, tag or sha;
    the default branch when ``ref`` is None) and its tree;
 3. ``/repos/{owner}/{repo}/git/ref/heads/{default}``: only when ``ref`` is not the default
-   branch's name, to tell whether the commit is that branch's head;
+   branch's name, to tell whether the commit is that branch's head (not asked with
+   ``ask_default_head=False``, as for a pull request's preview, which never applies);
 4. ``/repos/{owner}/{repo}/git/trees/{tree}?recursive=1``: the whole tree, in one listing;
 5. ``/repos/{owner}/{repo}/git/blobs/{sha}``: once per distinct config-file blob. Files outside
    the config directories are never fetched, and identical files share one fetch. With a
@@ -122,6 +123,7 @@ class GitHubSource:
         retries: int = 3,
         tokens: InstallationTokens | None = None,
         blob_cache: BlobCache | None = None,
+        ask_default_head: bool = True,
     ) -> None:
         if not _REPOSITORY.match(repository) or {".", ".."} & set(repository.split("/")):
             raise GitHubError(f"not a GitHub repository name (owner/name): {repository!r}")
@@ -142,6 +144,9 @@ class GitHubSource:
         self._app_auth = app_auth
         self._tokens = tokens or InstallationTokens()
         self._blob_cache = blob_cache
+        # Whether a snapshot of another ref than the default branch asks GitHub if it is that
+        # branch's head: a sync must know (only the head syncs); a preview never applies.
+        self._ask_default_head = ask_default_head
         if app_auth is not None:
             app_id, private_key, installation_id = app_auth
             if not (isinstance(app_id, int) and isinstance(installation_id, int)):
@@ -280,6 +285,8 @@ class GitHubSource:
         commit = self.call(f"ref {ref!r}", lambda: repo.get_commit(ref), ref=ref)
         if ref == default_branch:
             on_default = True
+        elif not self._ask_default_head:
+            on_default = False
         else:
             head = self.call(
                 f"the head of the default branch {default_branch!r}",
