@@ -104,3 +104,29 @@ def test_the_help_names_the_default_marker() -> None:
 
     help_text = CliRunner().invoke(cli, ["sync", "comment", "--help"]).output
     assert MARKER in " ".join(help_text.split())  # however click wraps it
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "says"),
+    [
+        ("--api-url", "api.github.com", "is not an http(s) URL"),
+        ("--repository", "acme", "is not OWNER/NAME"),
+        ("--body-file", "not-utf8", "is not UTF-8 text"),
+    ],
+)
+def test_bad_input_is_a_usage_error_before_any_request(
+    tmp_path: Path, flag: str, value: str, says: str
+) -> None:
+    body = tmp_path / "plan.md"
+    body.write_text("plan\n")
+    (tmp_path / "not-utf8").write_bytes(b"\xff\xfe plan")
+    args = {"--api-url": "http://127.0.0.1:9", "--repository": REPOSITORY, "--body-file": str(body)}
+    args[flag] = str(tmp_path / value) if flag == "--body-file" else value
+    done = subprocess.run(
+        [sys.executable, "-m", "agentsync.cli.main", "sync", "comment", "--pull-request", "7",
+         *[part for item in args.items() for part in item]],
+        input=TOKEN + "\n", capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from agentsync.errors import UsageError
 from agentsync.http.backoff import backoff_delay
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import Session, event_data
@@ -219,3 +220,17 @@ def test_backoff_delay_is_full_jitter_doubling_to_its_cap() -> None:
     assert all(0.0 <= s <= 4.0 for s in samples)
     assert min(samples) < 0.4  # full jitter: the whole range from zero, not its upper half
     assert min(backoff_delay(4, 0.5, 8.0, rng, floor=0.5) for _ in range(500)) == 0.5
+
+
+@pytest.mark.parametrize("token", ["tëken-secret", "tok\x01en-secret", "tok en-secret"])
+def test_a_token_no_header_can_carry_is_a_usage_error_that_does_not_quote_it(token: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        Session("http://127.0.0.1:9", token, policy=RetryPolicy())
+    assert "secret" not in str(refused.value)
+    assert "ë" not in str(refused.value)
+
+
+def test_white_space_around_a_token_is_not_sent() -> None:
+    session = Session("http://127.0.0.1:9", " tok-en\n", policy=RetryPolicy())
+    assert session.client.headers["Authorization"] == "Bearer tok-en"
+    session.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sys
 from typing import TextIO
+from urllib.parse import urlsplit
 
 import click
 
@@ -27,6 +28,15 @@ def sync_comment(
     standard input."""
     if not _REPOSITORY.fullmatch(repository):
         raise click.BadParameter(f"{repository!r} is not OWNER/NAME", param_hint="--repository")
+    if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).netloc:
+        raise click.BadParameter(f"{api_url!r} is not an http(s) URL", param_hint="--api-url")
+    try:
+        body = body_file.read()
+    except UnicodeDecodeError as error:
+        raise click.BadParameter(
+            f"{body_file.name!r} is not UTF-8 text ({error.reason} at byte {error.start})",
+            param_hint="--body-file",
+        ) from None
     token = sys.stdin.readline().strip()
     if not token:
         raise click.UsageError("no GitHub token on standard input")
@@ -34,5 +44,4 @@ def sync_comment(
     from agentsync.sync.preview.comment import MARKER, StickyComments
 
     with StickyComments(api_url, token) as comments:
-        body = body_file.read()
         click.echo(comments.upsert(repository, pull_request, body, marker or MARKER))

@@ -87,6 +87,7 @@ def load_settings(
         or DEFAULT_BASE_URL
     )
     token = token or environ.get(TOKEN_VARIABLE) or from_file.get("token") or None
+    token = token.strip() or None if token else None  # a stray newline or space around it
     if urlsplit(base_url).scheme not in ("http", "https"):
         raise UsageError(f"the API base URL must start with http:// or https://: {base_url!r}")
     ws_base = environ.get(WS_BASE_VARIABLE) or None

@@ -12,6 +12,7 @@ comment is how a quiet stream shows it is alive.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,9 +23,11 @@ from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 
 from agentsync import __version__
 from agentsync.closeable import Closeable
+from agentsync.errors import UsageError
 from agentsync.http.retry import RetryLater, RetryPolicy, parse_retry_after, retryable
 
 T = TypeVar("T")
+_TOKEN = re.compile(r"[!-~]+")  # printable ASCII, no spaces: what a Bearer header carries
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -58,7 +61,13 @@ class Session:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         sent = {"User-Agent": f"agentsync/{__version__}", **(headers or {})}
+        token = token.strip() if token else None  # a stray newline or space around it
         if token:
+            if not _TOKEN.fullmatch(token):  # httpx would fail with a piece of it in the error
+                raise UsageError(
+                    "the token has a character no HTTP header can carry: a token is printable "
+                    "ASCII without spaces (was it pasted with a stray character?)"
+                )
             sent["Authorization"] = f"Bearer {token}"
         self.client = httpx.Client(
             base_url=base_url, headers=sent, transport=transport, timeout=timeout
