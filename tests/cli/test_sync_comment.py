@@ -3,6 +3,8 @@ GitHub on loopback: found across pages, only ever ours, one-line errors without 
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 
 from agentsync.http.retry import RetryPolicy
 from agentsync.sync.preview.comment import MARKER, GitHubRefused, StickyComments
+from tests.scripted import scripted
 from tests.service.fake_github import FakeGitHub
 
 TOKEN = "ghp_" + "0f1e2d3c" * 4
@@ -94,7 +97,7 @@ def test_for_the_actions_token_ours_is_the_actions_bots(tmp_path: Path) -> None:
         with StickyComments(github.url, TOKEN) as comments:
             found = comments.ours(REPOSITORY, 7, MARKER)
     assert found is not None
-    assert found["id"] == ours
+    assert found.id == ours
 
 
 def test_the_help_names_the_default_marker() -> None:
@@ -109,8 +112,11 @@ def test_the_help_names_the_default_marker() -> None:
 @pytest.mark.parametrize(
     ("flag", "value", "says"),
     [
-        ("--api-url", "api.github.com", "is not an http(s) URL"),
+        ("--api-url", "api.github.com", "must be http(s)://HOST"),
+        ("--api-url", "http://[::1", "is not a URL"),
+        ("--api-url", "http://u:pw@127.0.0.1:9", "must not hold a user or password"),
         ("--repository", "acme", "is not OWNER/NAME"),
+        ("--repository", "../..", "is not OWNER/NAME"),
         ("--body-file", "not-utf8", "is not UTF-8 text"),
     ],
 )
@@ -130,3 +136,56 @@ def test_bad_input_is_a_usage_error_before_any_request(
     assert done.returncode == 2, done.stderr
     assert says in done.stderr
     assert "Traceback" not in done.stderr
+
+
+USER = (200, {}, b'{"login": "octocat"}')
+
+
+def page(*comments: object, link: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Link": f'<{link}>; rel="next"'} if link else {}
+    return 200, headers, json.dumps(list(comments)).encode()
+
+
+@pytest.mark.parametrize(
+    ("answers", "says"),
+    [
+        ([(200, {}, b"not json")], "the token's user is not JSON"),
+        ([(200, {}, b"[1, 2]")], "the token's user has no login"),
+        ([USER, (200, {}, b'{"a": 1}')], "the comments of #7 is not a list of comments"),
+        ([USER, (200, {}, b'["a", 1]')], "the comments of #7 is not a list of comments"),
+        (
+            [USER, page({"id": "../../x", "user": {"login": "octocat"}, "body": MARKER})],
+            "the comments of #7 has no comment id",
+        ),
+        ([USER, page(), (201, {}, b"")], "a comment on #7 is not JSON"),
+        ([USER, page(), (201, {}, b"[]")], "a comment on #7 has no comment id"),
+    ],
+)
+def test_a_malformed_answer_is_one_line(
+    answers: list[tuple[int, dict[str, str], bytes]], says: str
+) -> None:
+    with scripted() as github, StickyComments(github.url, TOKEN) as comments:
+        github.answers = list(answers)
+        with pytest.raises(GitHubRefused, match=re.escape(says)):
+            comments.upsert(REPOSITORY, 7, "plan")
+
+
+def test_a_next_page_on_another_server_is_not_read_and_gets_no_token() -> None:
+    with scripted() as github, scripted() as elsewhere:
+        github.answers = [USER, page(link=f"{elsewhere.url}/steal")]
+        with (
+            StickyComments(github.url, TOKEN) as comments,
+            pytest.raises(GitHubRefused, match=r"next page .* is on another server"),
+        ):
+            comments.upsert(REPOSITORY, 7, "plan")
+        assert elsewhere.requests == []
+        assert [method for method, _, _ in github.requests] == ["GET", "GET"]  # no write
+
+
+def test_pages_that_never_end_are_stopped() -> None:
+    with scripted() as github, StickyComments(github.url, TOKEN) as comments:
+        looping = f"{github.url}/repos/{REPOSITORY}/issues/7/comments?page=2"
+        github.answers = [USER, page(link=looping), page(link=looping)]
+        with pytest.raises(GitHubRefused, match="do not end"):
+            comments.upsert(REPOSITORY, 7, "plan")
+        assert len(github.requests) == 3

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import random
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import closing
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -19,48 +17,7 @@ from agentsync.errors import UsageError
 from agentsync.http.backoff import backoff_delay
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import Session, event_data
-
-
-class Scripted(ThreadingHTTPServer):
-    """Answers each request with the next of ``answers``: ``(status, headers, body)``, or
-    ``"drop"`` (the request is read, then the connection closed without an answer)."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.answers: list[tuple[int, dict[str, str], bytes] | str] = []
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Scripted
-    protocol_version = "HTTP/1.1"
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        self.server.requests.append((self.command, self.path, dict(self.headers.items())))
-        answer = self.server.answers.pop(0) if self.server.answers else (200, {}, b"{}")
-        if answer == "drop":
-            self.connection.shutdown(socket.SHUT_RDWR)
-            self.close_connection = True
-            return
-        assert not isinstance(answer, str)
-        status, headers, body = answer
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+from tests.scripted import Scripted, scripted
 
 
 class Failed(Exception):
@@ -84,12 +41,8 @@ class Failures:
 
 @pytest.fixture
 def server() -> Iterator[Scripted]:
-    running = Scripted()
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.shutdown()
-    running.server_close()
+    with scripted() as running:
+        yield running
 
 
 @pytest.fixture
@@ -234,3 +187,9 @@ def test_white_space_around_a_token_is_not_sent() -> None:
     session = Session("http://127.0.0.1:9", " tok-en\n", policy=RetryPolicy())
     assert session.client.headers["Authorization"] == "Bearer tok-en"
     session.close()
+
+
+def test_a_url_with_a_password_is_refused_before_it_can_be_logged() -> None:
+    with pytest.raises(UsageError, match="must not hold a user or password") as refused:
+        Session("http://user:hunter2@127.0.0.1:9", "tok", policy=RetryPolicy())
+    assert "hunter2" not in str(refused.value)

@@ -252,7 +252,7 @@ def test_the_stream_base_is_derived_or_ellipsis_ws_base(tmp_path: Path) -> None:
     with Client("http://api.invalid", "t", environ=environ) as client:
         assert client._stream_url("runs_x", 0) == "ws://127.0.0.1:9/v1/runs/runs_x/stream"
     environ["ELLIPSIS_WS_BASE"] = "http://not-a-websocket"
-    with pytest.raises(UsageError, match="ELLIPSIS_WS_BASE must start with ws"):
+    with pytest.raises(UsageError, match="ELLIPSIS_WS_BASE is not a ws"):
         load_settings(environ=environ)
 
 
@@ -262,7 +262,9 @@ def test_the_stream_base_is_derived_or_ellipsis_ws_base(tmp_path: Path) -> None:
         ("{token: 1", "cannot read the client settings"),
         ("[]", "must be a JSON object"),
         ('{"token": 5}', "token must be a string"),
-        ('{"apiBase": "ftp://x"}', "must start with http:// or https://"),
+        ('{"apiBase": "ftp://x"}', "is not an http:// or https:// URL"),
+        ('{"apiBase": "http://[::1"}', "is not an http:// or https:// URL"),
+        ('{"apiBase": "http://host:99999"}', "is not an http:// or https:// URL"),
     ],
 )
 def test_bad_settings_are_usage_errors(tmp_path: Path, text: str, message: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import sys
 from typing import TextIO
-from urllib.parse import urlsplit
 
 import click
 
@@ -26,10 +25,8 @@ def sync_comment(
     """Post or update the pull request's one comment that starts with MARKER, e.g. the output
     of `agent sync plan --format markdown`. The token (with pull-requests: write) is read from
     standard input."""
-    if not _REPOSITORY.fullmatch(repository):
+    if not _REPOSITORY.fullmatch(repository) or {".", ".."} & set(repository.split("/")):
         raise click.BadParameter(f"{repository!r} is not OWNER/NAME", param_hint="--repository")
-    if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).netloc:
-        raise click.BadParameter(f"{api_url!r} is not an http(s) URL", param_hint="--api-url")
     try:
         body = body_file.read()
     except UnicodeDecodeError as error:

@@ -88,11 +88,11 @@ def load_settings(
     )
     token = token or environ.get(TOKEN_VARIABLE) or from_file.get("token") or None
     token = token.strip() or None if token else None  # a stray newline or space around it
-    if urlsplit(base_url).scheme not in ("http", "https"):
-        raise UsageError(f"the API base URL must start with http:// or https://: {base_url!r}")
+    if _scheme(base_url) not in ("http", "https"):
+        raise UsageError(f"the API base URL is not an http:// or https:// URL: {base_url!r}")
     ws_base = environ.get(WS_BASE_VARIABLE) or None
-    if ws_base is not None and urlsplit(ws_base).scheme not in ("ws", "wss"):
-        raise UsageError(f"{WS_BASE_VARIABLE} must start with ws:// or wss://: {ws_base!r}")
+    if ws_base is not None and _scheme(ws_base) not in ("ws", "wss"):
+        raise UsageError(f"{WS_BASE_VARIABLE} is not a ws:// or wss:// URL: {ws_base!r}")
     return ConnectionSettings(
         base_url=base_url.rstrip("/"),
         token=token,
@@ -123,3 +123,13 @@ def write_login(path: Path, base_url: str | None, token: str | None) -> None:
         json.dump(data, handle, indent=2)
         handle.write("\n")
     os.replace(staged, path)
+
+
+def _scheme(url: str) -> str | None:
+    """The scheme of a URL that parses (with a valid host and port), else None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError:  # an unclosed IPv6 bracket, a bad port
+        return None
+    return parts.scheme

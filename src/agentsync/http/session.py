@@ -60,6 +60,14 @@ class Session:
         timeout: float = 30.0,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        try:
+            parsed = httpx.URL(base_url)
+        except (httpx.InvalidURL, ValueError):
+            raise UsageError(f"the API URL is not a URL: {base_url!r}") from None
+        if parsed.userinfo:  # httpx logs each request's URL, password and all
+            raise UsageError(
+                "the API URL must not hold a user or password (it would be logged): use the token"
+            )
         sent = {"User-Agent": f"agentsync/{__version__}", **(headers or {})}
         token = token.strip() if token else None  # a stray newline or space around it
         if token:

@@ -15,19 +15,21 @@ server stack. The token never appears in a message.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import httpx
 
-from agentsync.errors import AgentsyncError
+from agentsync.errors import AgentsyncError, UsageError
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import OwnsSession, Session
+from agentsync.printable import printable
 from agentsync.shorten import truncate
 
 __all__ = ["ACTIONS_BOT", "MARKER", "MAX_BODY", "GitHubRefused", "StickyComments"]
 
 MARKER = "<!-- agentsync:plan -->"
 MAX_BODY = 65_536  # GitHub's limit on a comment's body, in characters
+MAX_PAGES = 300  # of 100 comments each: a pull request with more is not ours to page through
 ACTIONS_BOT = "github-actions[bot]"  # who the Actions GITHUB_TOKEN writes as
 T = TypeVar("T")
 
@@ -63,6 +65,48 @@ class _Failures:
         return GitHubRefused(f"{failure} ({why})", getattr(failure, "status", None))
 
 
+class _Comment(NamedTuple):
+    id: int
+    author: str  # casefolded
+    body: str
+
+
+def _json(response: httpx.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise GitHubRefused(f"GitHub's answer for {what} is not JSON") from None
+
+
+def _login(response: httpx.Response) -> str:
+    data = _json(response, "the token's user")
+    login = data.get("login") if isinstance(data, dict) else None
+    if not isinstance(login, str):
+        raise GitHubRefused("GitHub's answer for the token's user has no login")
+    return login
+
+
+def _comment_id(data: Any, what: str) -> int:
+    found = data.get("id") if isinstance(data, dict) else None
+    if isinstance(found, bool) or not isinstance(found, int) or found < 1:
+        raise GitHubRefused(f"GitHub's answer for {what} has no comment id")
+    return found
+
+
+def _comments(response: httpx.Response, what: str) -> list[_Comment]:
+    page = _json(response, what)
+    if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
+        raise GitHubRefused(f"GitHub's answer for {what} is not a list of comments")
+    comments = []
+    for item in page:
+        user = item.get("user")
+        login = user.get("login") if isinstance(user, dict) else None
+        body = item.get("body")
+        if isinstance(login, str) and isinstance(body, str):
+            comments.append(_Comment(_comment_id(item, what), login.casefold(), body))
+    return comments
+
+
 class StickyComments(OwnsSession):
     """One pull-request comment per marker, on the repositories ``token`` may write to."""
 
@@ -74,6 +118,7 @@ class StickyComments(OwnsSession):
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        self._origin = _origin(api_url)
         self._session = Session(
             api_url.rstrip("/"),
             token,
@@ -99,31 +144,39 @@ class StickyComments(OwnsSession):
         return self._session.send(method, url, read, failures, params=params, json=json)
 
     def _author(self) -> str:
-        def login(response: httpx.Response) -> str:
-            return str(response.json()["login"])
-
         try:
-            return self._send("GET", "/user", "the token's user", login)
+            return self._send("GET", "/user", "the token's user", _login)
         except GitHubRefused as error:  # an installation token (as GITHUB_TOKEN is) is no user
             if error.status == 403:
                 return ACTIONS_BOT
             raise
 
-    def ours(self, repository: str, number: int, marker: str) -> dict[str, Any] | None:
+    def _next_page(self, response: httpx.Response, seen: set[str], what: str) -> str | None:
+        """The next page's URL, on the API's own server (the token goes nowhere else), once."""
+        url = response.links.get("next", {}).get("url")
+        if url is None:
+            return None
+        if _origin(str(response.url.join(url))) != self._origin:
+            raise GitHubRefused(f"GitHub's next page of {what} is on another server: not read")
+        if url in seen or len(seen) >= MAX_PAGES:
+            raise GitHubRefused(f"GitHub's pages of {what} do not end: stopped at {len(seen)}")
+        seen.add(url)
+        return url
+
+    def ours(self, repository: str, number: int, marker: str) -> _Comment | None:
         """The first comment on pull request ``number`` that starts with ``marker`` and is
         ours."""
         author = self._author().casefold()
+        what = f"the comments of #{number}"
         url: str | None = f"/repos/{repository}/issues/{number}/comments"
         params: dict[str, int] | None = {"per_page": 100}
+        seen: set[str] = set()
         while url is not None:
-            response = self._send(
-                "GET", url, f"the comments of #{number}", lambda r: r, params=params
-            )
-            for comment in response.json():
-                login = str((comment.get("user") or {}).get("login", "")).casefold()
-                if login == author and str(comment.get("body", "")).startswith(marker):
-                    return dict(comment)
-            url, params = response.links.get("next", {}).get("url"), None
+            response = self._send("GET", url, what, lambda r: r, params=params)
+            for comment in _comments(response, what):
+                if comment.author == author and comment.body.startswith(marker):
+                    return comment
+            url, params = self._next_page(response, seen, what), None
         return None
 
     def upsert(self, repository: str, number: int, body: str, marker: str = MARKER) -> str:
@@ -132,12 +185,30 @@ class StickyComments(OwnsSession):
         ours = self.ours(repository, number, marker)
         if ours is None:
             where = f"/repos/{repository}/issues/{number}/comments"
+            what = f"a comment on #{number}"
             created = self._send(
-                "POST", where, f"a comment on #{number}", lambda r: r.json(), json={"body": text}
+                "POST",
+                where,
+                what,
+                lambda r: _comment_id(_json(r, what), what),
+                json={"body": text},
             )
-            return f"created comment {created['id']} on {repository}#{number}"
-        if ours.get("body") == text:
-            return f"comment {ours['id']} on {repository}#{number} is up to date"
-        where = f"/repos/{repository}/issues/comments/{ours['id']}"
-        self._send("PATCH", where, f"comment {ours['id']}", lambda r: None, json={"body": text})
-        return f"updated comment {ours['id']} on {repository}#{number}"
+            return f"created comment {created} on {repository}#{number}"
+        if ours.body == text:
+            return f"comment {ours.id} on {repository}#{number} is up to date"
+        where = f"/repos/{repository}/issues/comments/{ours.id}"
+        self._send("PATCH", where, f"comment {ours.id}", lambda r: None, json={"body": text})
+        return f"updated comment {ours.id} on {repository}#{number}"
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of an http(s) URL; a UsageError for anything else."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        raise UsageError(f"the GitHub API URL is not a URL: {printable(url)!r}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(f"the GitHub API URL must be http(s)://HOST...: {printable(url)!r}")
+    if parsed.userinfo:  # it would be logged with every request
+        raise UsageError("the GitHub API URL must not hold a user or password: use the token")
+    return parsed.scheme, parsed.host, parsed.port
