@@ -23,9 +23,11 @@ from agentsync import __version__
 from agentsync.cli.boundary import guarded
 from agentsync.cli.color import CHOICES, use_color
 from agentsync.cli.completion import SHELLS, lint_completion
+from agentsync.errors import UsageError
 from agentsync.lint import rules
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.result import LintResult
+from agentsync.printable import printable
 from agentsync.settings import GITHUB_ACTIONS
 
 
@@ -101,9 +103,28 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
     return LintArgs(**{name: getattr(ns, name) for name in LintArgs._fields})
 
 
-def _write_extra(fmt: str, path: str, result: LintResult, *, append: bool) -> None:
-    with open(path, "a" if append else "w", encoding="utf-8") as handle:
-        REPORTERS[fmt](handle).report(result)
+def _check_extra(flag: str, path: str) -> None:
+    """Refuse, before any linting, a report path that cannot be a file: a directory, or one
+    whose directory is missing. A write that fails anyway is refused when it is made."""
+    where = f"{flag} {printable(path)}"
+    if os.path.isdir(path):
+        raise UsageError(f"{where}: is a directory, not a file")
+    parent = os.path.dirname(path) or "."
+    if not os.path.isdir(parent):
+        why = "is not a directory" if os.path.exists(parent) else "does not exist"
+        raise UsageError(f"{where}: its directory {printable(parent)} {why}")
+
+
+def _write_extra(flag: str, fmt: str, path: str, result: LintResult, *, append: bool) -> None:
+    try:
+        with open(path, "a" if append else "w", encoding="utf-8") as handle:
+            REPORTERS[fmt](handle).report(result)
+    except OSError as error:
+        from agentsync.config.files import os_reason
+
+        raise UsageError(
+            f"{flag} {printable(path)}: cannot be written ({os_reason(error)})"
+        ) from None
 
 
 def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
@@ -120,6 +141,16 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
         return 0
     for rule_id in args.disable:
         rules.get(rule_id)
+    extras = [  # each extra report: its flag, path, format, and whether it is appended
+        (flag, path, fmt, append)
+        for flag, path, fmt, append in (
+            ("--sarif-file", args.sarif_file, "sarif", False),
+            ("--summary-file", args.summary_file, "markdown", True),
+        )
+        if path
+    ]
+    for flag, path, _, _ in extras:
+        _check_extra(flag, path)
     cwd = Path.cwd()
     root = find_repository_root(cwd)
     settings = find_settings(cwd, stop=root)
@@ -139,10 +170,8 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     REPORTERS[args.output_format](stdout, color=use_color(args.color, stdout, environ)).report(
         result
     )
-    if args.sarif_file:
-        _write_extra("sarif", args.sarif_file, result, append=False)
-    if args.summary_file:
-        _write_extra("markdown", args.summary_file, result, append=True)
+    for flag, path, fmt, append in extras:
+        _write_extra(flag, fmt, path, result, append=append)
     return result.exit_code
 
 
