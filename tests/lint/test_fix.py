@@ -300,3 +300,22 @@ def test_a_typo_is_renamed_only_to_the_one_word_it_is_close_to() -> None:
     assert only_close_match("sytem", ["system", "sytems"]) is None  # two are close
     assert only_close_match("pull_request_comit", REACT_EVENTS) is None  # three edits away
     assert only_close_match("typ", ["type", "tip"]) is None
+
+
+def test_a_read_only_file_is_reported_and_the_others_are_fixed(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    # the same for root, whom permission bits do not stop: agent-lint looks at them itself
+    locked, open_ = repo / "agents" / "locked.yaml", repo / "agents" / "open.yaml"
+    locked.write_text(DONE_WHEN)
+    open_.write_text(DONE_WHEN)
+    locked.chmod(0o444)
+    code, _, err = run(capsys, "--fix", "agents")
+    assert code == 1
+    assert locked.read_text() == DONE_WHEN
+    assert locked.stat().st_mode & 0o777 == 0o444
+    assert open_.read_text() != DONE_WHEN
+    lines = err.splitlines()
+    assert "agent-lint: warning: agents/locked.yaml: cannot be written (read-only)" in lines
+    assert not [line for line in lines if line.startswith("fixed: agents/locked.yaml")]
+    assert lines[-1] == "3 fixed, 1 remaining"
