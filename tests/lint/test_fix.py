@@ -319,3 +319,32 @@ def test_a_read_only_file_is_reported_and_the_others_are_fixed(
     assert "agent-lint: warning: agents/locked.yaml: cannot be written (read-only)" in lines
     assert not [line for line in lines if line.startswith("fixed: agents/locked.yaml")]
     assert lines[-1] == "3 fixed, 1 remaining"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("esc\x1b]0;T\x07.yaml", "esc\\x1b]0;T\\x07.yaml"),
+        ("new\nline\t.yaml", "new\\nline\\t.yaml"),
+    ],
+)
+def test_file_names_are_printed_escaped(
+    capsys: pytest.CaptureFixture[str], repo: Path, name: str, shown: str
+) -> None:
+    config = repo / "agents" / name
+    config.write_text("ellipsis:\n  version: v1\nenabled: yes\nclaude:\n  system: hi\n")
+    code, out, err = run(capsys, "--diff", f"agents/{name}")
+    assert code == 1
+    assert out.startswith(f"--- a/agents/{shown}\n+++ b/agents/{shown}\n@@ ")
+    assert f"fixable: agents/{shown}:3:10: " in err
+    config.chmod(0o444)
+    _, _, err = run(capsys, "--fix", f"agents/{name}")
+    assert f"agent-lint: warning: agents/{shown}: cannot be written (read-only)\n" in err
+    config.chmod(0o644)
+    _, _, err = run(capsys, "--fix", f"agents/{name}")
+    assert f"fixed: agents/{shown}:3:10: " in err
+    for text in (out, err):
+        assert "\x1b" not in text
+        assert "\x07" not in text
+        assert "line\t" not in text
+    assert len(err.splitlines()) == 2  # one fixed, the summary
