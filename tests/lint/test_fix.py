@@ -182,6 +182,42 @@ def test_unsafe_fixes_need_fix_or_diff(capsys: pytest.CaptureFixture[str], repo:
     assert "--unsafe-fixes needs --fix or --diff" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--format", "json"], "--format json"),
+        (["--format", "sarif"], "--format sarif"),
+        (["--format", "github"], "--format github"),
+        (["--sarif-file", "out.sarif"], "--sarif-file"),
+        (["--summary-file", "summary.md"], "--summary-file"),
+    ],
+)
+def test_diff_takes_no_report_option(
+    capsys: pytest.CaptureFixture[str], repo: Path, argv: list[str], named: str
+) -> None:
+    (repo / "agents" / "a.yaml").write_text(DONE_WHEN)
+    with pytest.raises(SystemExit) as exited:
+        main(["--diff", *argv, "agents/a.yaml"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"agent-lint: error: --diff prints a unified diff, not a report: "
+        f"it cannot be used with {named}"
+    )
+    assert sorted(p.name for p in repo.iterdir()) == ["agents"]  # no report file either
+
+
+def test_diff_goes_with_the_text_format_and_with_the_default_under_actions(
+    capsys: pytest.CaptureFixture[str], repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "agents" / "a.yaml").write_text(DONE_WHEN)
+    code, out, _ = run(capsys, "--diff", "--format", "text", "agents/a.yaml")
+    assert code == 1
+    assert out.startswith("--- a/agents/a.yaml\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert run(capsys, "--diff", "agents/a.yaml")[:2] == (code, out)
+
+
 def test_list_rules_says_what_can_fix(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "--list-rules")
     fixes = {line.split()[0]: line.split()[2] for line in out.splitlines()}

@@ -59,7 +59,6 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
         "-f",
         dest="output_format",
         choices=sorted(REPORTERS),
-        default="github" if environ.get(GITHUB_ACTIONS.name) == "true" else "text",
         help="output format (default: text; github under GitHub Actions)",
     )
     parser.add_argument(
@@ -97,10 +96,26 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
         parser.error("--fix and --diff cannot be used together")
     if ns.unsafe_fixes and not (ns.fix or ns.diff):
         parser.error("--unsafe-fixes needs --fix or --diff")
+    if ns.diff and (report := _report_option(ns)):
+        parser.error(f"--diff prints a unified diff, not a report: it cannot be used with {report}")
+    if ns.output_format is None:
+        ns.output_format = "github" if environ.get(GITHUB_ACTIONS.name) == "true" else "text"
     if ns.print_completion:
         sys.stdout.write(lint_completion(parser, ns.print_completion, sorted(rules.RULES)))
         raise SystemExit(0)
     return LintArgs(**{name: getattr(ns, name) for name in LintArgs._fields})
+
+
+def _report_option(ns: argparse.Namespace) -> str | None:
+    """The first option given that asks for a report (a --format but text, a report file):
+    ``--diff`` prints a diff instead of the report, and would leave it out silently."""
+    given = [f"--format {ns.output_format}"] if ns.output_format not in (None, "text") else []
+    given += [
+        flag
+        for flag, path in (("--sarif-file", ns.sarif_file), ("--summary-file", ns.summary_file))
+        if path
+    ]
+    return given[0] if given else None
 
 
 def _check_extra(flag: str, path: str) -> None:
