@@ -279,3 +279,45 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
 
     assert status == 141
     assert errors == b""
+
+
+@pytest.mark.parametrize("flag", ["--sarif-file", "--summary-file"])
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ("out", "is a directory, not a file"),
+        ("missing/out", "its directory {tmp}/missing does not exist"),
+        ("file/out", "its directory {tmp}/file is not a directory"),
+    ],
+)
+def test_a_report_file_that_cannot_be_a_file_is_refused_before_linting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: str, where: str, says: str
+) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "file").write_text("")
+    path = tmp_path / where
+    code, out, err = run(capsys, flag, str(path), str(VALID))
+    assert code == 2
+    assert out == ""  # nothing was linted
+    assert err == f"agent-lint: {flag} {path}: {says.format(tmp=tmp_path)}\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize("flag", ["--sarif-file", "--summary-file"])
+def test_a_report_file_that_cannot_be_written_is_one_line(
+    capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    code, _, err = run(capsys, flag, "/dev/full", str(VALID))
+    assert code == 2
+    assert err == f"agent-lint: {flag} /dev/full: cannot be written (no space left on device)\n"
+
+
+def test_a_report_file_name_is_printed_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "no\x1b]0;T\x07where" / "out.sarif"
+    code, _, err = run(capsys, "--sarif-file", str(path), str(VALID))
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err[:-1].isprintable()
+    assert "no\\x1b]0;T\\x07where" in err

@@ -10,6 +10,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from agentsync.client.api import Client
 from agentsync.client.records import AgentConfigRecord
 from agentsync.localserver.server import LocalServer
@@ -191,3 +193,26 @@ def test_a_changed_origin_whose_old_agents_are_all_deleted_is_not_refused(
     plan = agent(server, tmp_path, "sync", "plan", str(repo))
     assert plan.returncode == 0, plan.stderr
     assert re.search(r"Plan for acme/tools at \w+ \(HEAD\):", plan.stdout)
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "status"])
+def test_a_repository_that_is_not_owner_slash_name_is_a_usage_error(
+    server: LocalServer, repo: Path, tmp_path: Path, command: str
+) -> None:
+    commit(repo, FILES)
+    for name, shown in [
+        ("nosl", "'nosl'"),
+        ("../..", "'../..'"),
+        ("acme/app\n", "'acme/app\\n'"),
+        ("acme\x1b]0;T\x07/app", "'acme\\x1b]0;T\\x07/app'"),
+    ]:
+        args = ("--repository", name, *(["--yes"] if command == "apply" else []))
+        result = agent(server, tmp_path, "sync", command, str(repo), *args)
+        assert result.returncode == 2, (name, result.stdout, result.stderr)
+        assert result.stdout == ""
+        assert result.stderr.splitlines()[-1] == (
+            f"Error: Invalid value for '--repository': {shown} is not OWNER/NAME "
+            "(two names of letters, digits, '_', '.' or '-')"
+        )
+        assert "\x1b" not in result.stderr
+    assert configs(server, "acme/app") == []  # nothing was applied under any name

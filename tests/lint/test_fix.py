@@ -182,6 +182,42 @@ def test_unsafe_fixes_need_fix_or_diff(capsys: pytest.CaptureFixture[str], repo:
     assert "--unsafe-fixes needs --fix or --diff" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--format", "json"], "--format json"),
+        (["--format", "sarif"], "--format sarif"),
+        (["--format", "github"], "--format github"),
+        (["--sarif-file", "out.sarif"], "--sarif-file"),
+        (["--summary-file", "summary.md"], "--summary-file"),
+    ],
+)
+def test_diff_takes_no_report_option(
+    capsys: pytest.CaptureFixture[str], repo: Path, argv: list[str], named: str
+) -> None:
+    (repo / "agents" / "a.yaml").write_text(DONE_WHEN)
+    with pytest.raises(SystemExit) as exited:
+        main(["--diff", *argv, "agents/a.yaml"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"agent-lint: error: --diff prints a unified diff, not a report: "
+        f"it cannot be used with {named}"
+    )
+    assert sorted(p.name for p in repo.iterdir()) == ["agents"]  # no report file either
+
+
+def test_diff_goes_with_the_text_format_and_with_the_default_under_actions(
+    capsys: pytest.CaptureFixture[str], repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "agents" / "a.yaml").write_text(DONE_WHEN)
+    code, out, _ = run(capsys, "--diff", "--format", "text", "agents/a.yaml")
+    assert code == 1
+    assert out.startswith("--- a/agents/a.yaml\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert run(capsys, "--diff", "agents/a.yaml")[:2] == (code, out)
+
+
 def test_list_rules_says_what_can_fix(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "--list-rules")
     fixes = {line.split()[0]: line.split()[2] for line in out.splitlines()}
@@ -300,3 +336,51 @@ def test_a_typo_is_renamed_only_to_the_one_word_it_is_close_to() -> None:
     assert only_close_match("sytem", ["system", "sytems"]) is None  # two are close
     assert only_close_match("pull_request_comit", REACT_EVENTS) is None  # three edits away
     assert only_close_match("typ", ["type", "tip"]) is None
+
+
+def test_a_read_only_file_is_reported_and_the_others_are_fixed(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    # the same for root, whom permission bits do not stop: agent-lint looks at them itself
+    locked, open_ = repo / "agents" / "locked.yaml", repo / "agents" / "open.yaml"
+    locked.write_text(DONE_WHEN)
+    open_.write_text(DONE_WHEN)
+    locked.chmod(0o444)
+    code, _, err = run(capsys, "--fix", "agents")
+    assert code == 1
+    assert locked.read_text() == DONE_WHEN
+    assert locked.stat().st_mode & 0o777 == 0o444
+    assert open_.read_text() != DONE_WHEN
+    lines = err.splitlines()
+    assert "agent-lint: warning: agents/locked.yaml: cannot be written (read-only)" in lines
+    assert not [line for line in lines if line.startswith("fixed: agents/locked.yaml")]
+    assert lines[-1] == "3 fixed, 1 remaining"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("esc\x1b]0;T\x07.yaml", "esc\\x1b]0;T\\x07.yaml"),
+        ("new\nline\t.yaml", "new\\nline\\t.yaml"),
+    ],
+)
+def test_file_names_are_printed_escaped(
+    capsys: pytest.CaptureFixture[str], repo: Path, name: str, shown: str
+) -> None:
+    config = repo / "agents" / name
+    config.write_text("ellipsis:\n  version: v1\nenabled: yes\nclaude:\n  system: hi\n")
+    code, out, err = run(capsys, "--diff", f"agents/{name}")
+    assert code == 1
+    assert out.startswith(f"--- a/agents/{shown}\n+++ b/agents/{shown}\n@@ ")
+    assert f"fixable: agents/{shown}:3:10: " in err
+    config.chmod(0o444)
+    _, _, err = run(capsys, "--fix", f"agents/{name}")
+    assert f"agent-lint: warning: agents/{shown}: cannot be written (read-only)\n" in err
+    config.chmod(0o644)
+    _, _, err = run(capsys, "--fix", f"agents/{name}")
+    assert f"fixed: agents/{shown}:3:10: " in err
+    for text in (out, err):
+        assert "\x1b" not in text
+        assert "\x07" not in text
+        assert "line\t" not in text
+    assert len(err.splitlines()) == 2  # one fixed, the summary

@@ -23,9 +23,11 @@ from agentsync import __version__
 from agentsync.cli.boundary import guarded
 from agentsync.cli.color import CHOICES, use_color
 from agentsync.cli.completion import SHELLS, lint_completion
+from agentsync.errors import UsageError
 from agentsync.lint import rules
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.result import LintResult
+from agentsync.printable import printable
 from agentsync.settings import GITHUB_ACTIONS
 
 
@@ -57,7 +59,6 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
         "-f",
         dest="output_format",
         choices=sorted(REPORTERS),
-        default="github" if environ.get(GITHUB_ACTIONS.name) == "true" else "text",
         help="output format (default: text; github under GitHub Actions)",
     )
     parser.add_argument(
@@ -95,15 +96,50 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
         parser.error("--fix and --diff cannot be used together")
     if ns.unsafe_fixes and not (ns.fix or ns.diff):
         parser.error("--unsafe-fixes needs --fix or --diff")
+    if ns.diff and (report := _report_option(ns)):
+        parser.error(f"--diff prints a unified diff, not a report: it cannot be used with {report}")
+    if ns.output_format is None:
+        ns.output_format = "github" if environ.get(GITHUB_ACTIONS.name) == "true" else "text"
     if ns.print_completion:
         sys.stdout.write(lint_completion(parser, ns.print_completion, sorted(rules.RULES)))
         raise SystemExit(0)
     return LintArgs(**{name: getattr(ns, name) for name in LintArgs._fields})
 
 
-def _write_extra(fmt: str, path: str, result: LintResult, *, append: bool) -> None:
-    with open(path, "a" if append else "w", encoding="utf-8") as handle:
-        REPORTERS[fmt](handle).report(result)
+def _report_option(ns: argparse.Namespace) -> str | None:
+    """The first option given that asks for a report (a --format but text, a report file):
+    ``--diff`` prints a diff instead of the report, and would leave it out silently."""
+    given = [f"--format {ns.output_format}"] if ns.output_format not in (None, "text") else []
+    given += [
+        flag
+        for flag, path in (("--sarif-file", ns.sarif_file), ("--summary-file", ns.summary_file))
+        if path
+    ]
+    return given[0] if given else None
+
+
+def _check_extra(flag: str, path: str) -> None:
+    """Refuse, before any linting, a report path that cannot be a file: a directory, or one
+    whose directory is missing. A write that fails anyway is refused when it is made."""
+    where = f"{flag} {printable(path)}"
+    if os.path.isdir(path):
+        raise UsageError(f"{where}: is a directory, not a file")
+    parent = os.path.dirname(path) or "."
+    if not os.path.isdir(parent):
+        why = "is not a directory" if os.path.exists(parent) else "does not exist"
+        raise UsageError(f"{where}: its directory {printable(parent)} {why}")
+
+
+def _write_extra(flag: str, fmt: str, path: str, result: LintResult, *, append: bool) -> None:
+    try:
+        with open(path, "a" if append else "w", encoding="utf-8") as handle:
+            REPORTERS[fmt](handle).report(result)
+    except OSError as error:
+        from agentsync.config.files import os_reason
+
+        raise UsageError(
+            f"{flag} {printable(path)}: cannot be written ({os_reason(error)})"
+        ) from None
 
 
 def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
@@ -120,6 +156,16 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
         return 0
     for rule_id in args.disable:
         rules.get(rule_id)
+    extras = [  # each extra report: its flag, path, format, and whether it is appended
+        (flag, path, fmt, append)
+        for flag, path, fmt, append in (
+            ("--sarif-file", args.sarif_file, "sarif", False),
+            ("--summary-file", args.summary_file, "markdown", True),
+        )
+        if path
+    ]
+    for flag, path, _, _ in extras:
+        _check_extra(flag, path)
     cwd = Path.cwd()
     root = find_repository_root(cwd)
     settings = find_settings(cwd, stop=root)
@@ -139,10 +185,8 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     REPORTERS[args.output_format](stdout, color=use_color(args.color, stdout, environ)).report(
         result
     )
-    if args.sarif_file:
-        _write_extra("sarif", args.sarif_file, result, append=False)
-    if args.summary_file:
-        _write_extra("markdown", args.summary_file, result, append=True)
+    for flag, path, fmt, append in extras:
+        _write_extra(flag, fmt, path, result, append=append)
     return result.exit_code
 
 

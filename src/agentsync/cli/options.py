@@ -87,6 +87,20 @@ def json_object(ctx: click.Context, param: click.Parameter, value: str | None) -
     return data
 
 
+def repository_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A repository's ``OWNER/NAME`` (``--repository``), checked as a name from the origin
+    remote is; shown with its control characters escaped when refused."""
+    from agentsync.sync.sources.git import is_repository_name
+
+    if value is not None and not is_repository_name(value):
+        raise click.BadParameter(
+            f"{value!r} is not OWNER/NAME (two names of letters, digits, '_', '.' or '-')",
+            ctx,
+            param,
+        )
+    return value
+
+
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 watch_option = click.option(

@@ -15,7 +15,7 @@ import click
 
 from agentsync.cli.boundary import ExitCode
 from agentsync.cli.ellipsis import client_from_environment
-from agentsync.cli.options import apply, note, quiet
+from agentsync.cli.options import apply, note, quiet, repository_name
 from agentsync.cli.sync_comment import sync_comment
 from agentsync.errors import AgentsyncError
 from agentsync.lint.reporters.text import plural
@@ -65,7 +65,12 @@ def _state(state_file: Path | None) -> SyncState:
 source_options = apply(
     click.argument("path", type=_PathArg, default=".", required=False),
     click.option("--ref", default="HEAD", show_default=True, help="The commit to sync."),
-    click.option("--repository", metavar="OWNER/NAME", help="Default: from the origin remote."),
+    click.option(
+        "--repository",
+        metavar="OWNER/NAME",
+        callback=repository_name,
+        help="Default: from the origin remote.",
+    ),
     click.option(
         "--working-tree", is_flag=True, help="Use the checkout as it is, uncommitted changes too."
     ),

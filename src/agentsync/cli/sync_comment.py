@@ -4,18 +4,17 @@ is read from standard input, so it is in no command line; it is never printed.""
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import TextIO
 
 import click
 
-_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+from agentsync.cli.options import repository_name
 
 
 @click.command("comment")
 @click.option("--api-url", required=True, help="GitHub's REST API, e.g. https://api.github.com.")
-@click.option("--repository", required=True, metavar="OWNER/NAME")
+@click.option("--repository", required=True, metavar="OWNER/NAME", callback=repository_name)
 @click.option("--pull-request", type=click.IntRange(min=1), required=True, metavar="NUMBER")
 @click.option("--body-file", type=click.File(encoding="utf-8"), required=True)
 @click.option("--marker", help="The hidden first line [default: <!-- agentsync:plan -->].")
@@ -25,8 +24,6 @@ def sync_comment(
     """Post or update the pull request's one comment that starts with MARKER, e.g. the output
     of `agent sync plan --format markdown`. The token (with pull-requests: write) is read from
     standard input."""
-    if not _REPOSITORY.fullmatch(repository) or {".", ".."} & set(repository.split("/")):
-        raise click.BadParameter(f"{repository!r} is not OWNER/NAME", param_hint="--repository")
     try:
         body = body_file.read()
     except UnicodeDecodeError as error:

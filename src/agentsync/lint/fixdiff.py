@@ -14,6 +14,7 @@ from agentsync.config.loader import Document
 from agentsync.config.secrets import MASK
 from agentsync.lint.context import LintContext
 from agentsync.lint.settings import Settings
+from agentsync.printable import printable
 
 CONTEXT_LINES = 3
 
@@ -51,8 +52,8 @@ def _masked_pair(old: str, old_shown: str, new: str, new_shown: str) -> tuple[st
 
 
 def masked_diff(display: str, before: Document, after: Document, settings: Settings) -> str:
-    """``--- a/PATH`` / ``+++ b/PATH`` and the hunks from ``before`` to ``after``; empty when
-    their lines are the same."""
+    """``--- a/PATH`` / ``+++ b/PATH`` (the path printable) and the hunks from ``before`` to
+    ``after``; empty when their lines are the same."""
     old, new = _lines(before), _lines(after)
     shown_old = LintContext(before, settings).shown_line
     shown_new = LintContext(after, settings).shown_line
@@ -80,4 +81,5 @@ def masked_diff(display: str, before: Document, after: Document, settings: Setti
             )
     if not out:
         return ""
-    return f"--- a/{display}\n+++ b/{display}\n" + "".join(out)
+    name = printable(display)
+    return f"--- a/{name}\n+++ b/{name}\n" + "".join(out)

@@ -11,8 +11,8 @@ the fixes together do not pass, each is tried alone. Repeat until nothing change
 Edits are on the text itself (``agentsync.lint.edits``): every byte no edit covers stays, so
 comments, quoting, indentation and CRLF line ends are kept; a byte order mark is written back.
 A file is written only if it is a regular file inside the repository, holds UTF-8 that agent-lint
-would write back byte for byte, and has not changed on disk since it was read. The CLI imports
-this module only for ``--fix`` or ``--diff``.
+would write back byte for byte, has not changed on disk since it was read, and is not read-only.
+The CLI imports this module only for ``--fix`` or ``--diff``.
 """
 
 from __future__ import annotations
@@ -173,7 +173,16 @@ def _refusal(path: Path, root: Path, raw: bytes) -> str | None:
         return f"cannot be read again ({os_reason(error)}): not written"
     if now != raw:
         return "changed on disk since it was read: not written"
+    if _read_only(path):
+        return "cannot be written (read-only)"
     return None
+
+
+def _read_only(path: Path) -> bool:
+    """The file has no write permission bit, or this user may not write it. The bits are
+    looked at too because root may write any file: a file made read-only stays as it is,
+    whoever runs agent-lint (the rename that replaces it would not ask)."""
+    return not os.stat(path).st_mode & 0o222 or not os.access(path, os.W_OK)
 
 
 def _replace(path: Path, content: bytes) -> None:

@@ -11,7 +11,13 @@ import pytest
 
 from agentsync.errors import AgentsyncError
 from agentsync.sync.sources import Source
-from agentsync.sync.sources.git import LocalGitSource, SourceError, UnknownCommit, parse_remote_url
+from agentsync.sync.sources.git import (
+    LocalGitSource,
+    SourceError,
+    UnknownCommit,
+    is_repository_name,
+    parse_remote_url,
+)
 
 from .conftest import commit_files, git, make_repo, write_files
 
@@ -239,11 +245,26 @@ def test_working_tree_does_not_follow_a_symlinked_directory(tmp_path: Path) -> N
         ("/srv/git/agents-repo.git", None),
         ("../agents-repo", None),
         ("file:///srv/git/octo/agents-repo.git", None),
+        ("https://github.com/../r.git", None),
+        ("https://github.com/octo/..", None),
         ("", None),
     ],
 )
 def test_parse_remote_url(url: str, expected: str | None) -> None:
     assert parse_remote_url(url) == expected
+
+
+@pytest.mark.parametrize("name", ["octo/r", "octo-org/agents.repo", "a_b/.github", "o/r..x"])
+def test_a_repository_name_is_two_parts(name: str) -> None:
+    assert is_repository_name(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["nosl", "a/b/c", "/r", "o/", "../..", "o/..", "./r", "o/r\n", "o\x1b/r", "o /r", "ö/r", ""],
+)
+def test_anything_else_is_not_a_repository_name(name: str) -> None:
+    assert not is_repository_name(name)
 
 
 def test_repository_from_the_origin_remote(repo: Path) -> None:

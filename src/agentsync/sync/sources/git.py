@@ -49,7 +49,7 @@ NO_COMMIT = "0" * 40  # the working tree of a repository with no commit yet
 _REGULAR_MODES = frozenset({"100644", "100755"})
 # git@github.com:owner/name.git (scp-like syntax: no scheme, a colon before the path)
 _SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^/].*)$")
-_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
+_SEGMENT = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class SourceError(AgentsyncError):
@@ -64,6 +64,16 @@ class UnnamedRepository(SourceError):
     """Neither ``--repository`` nor the origin remote names the repository (exit 2)."""
 
     exit_code = 2
+
+
+def is_repository_name(text: str) -> bool:
+    """Whether ``text`` is ``owner/name``: two parts of letters, digits, ``_``, ``.`` and
+    ``-``, neither of them ``.`` or ``..``. The one check of a repository's name, wherever
+    it comes from: ``--repository``, the origin remote, GitHub."""
+    owner, slash, name = text.partition("/")
+    return bool(slash) and all(
+        _SEGMENT.fullmatch(part) and part not in {".", ".."} for part in (owner, name)
+    )
 
 
 def parse_remote_url(url: str) -> str | None:
@@ -88,10 +98,8 @@ def parse_remote_url(url: str) -> str | None:
     if len(segments) != 2:
         return None
     owner, name = segments
-    name = name.removesuffix(".git")
-    if not (_SEGMENT.match(owner) and _SEGMENT.match(name)) or name in {".", ".."}:
-        return None
-    return f"{owner}/{name}"
+    repository = f"{owner}/{name.removesuffix('.git')}"
+    return repository if is_repository_name(repository) else None
 
 
 class LocalGitSource:

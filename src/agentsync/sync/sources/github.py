@@ -62,14 +62,18 @@ from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 
 from agentsync.config.discovery import is_config_path
 from agentsync.sync.model import CommitOrder, Snapshot
-from agentsync.sync.sources.git import WORKTREE_SUFFIX, SourceError, UnknownCommit
+from agentsync.sync.sources.git import (
+    WORKTREE_SUFFIX,
+    SourceError,
+    UnknownCommit,
+    is_repository_name,
+)
 from agentsync.sync.sources.github_tokens import InstallationToken, InstallationTokens, TokenKey
 
 T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.github.com"
 _REGULAR_MODES = frozenset({"100644", "100755"})
-_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 # Wait out a rate limit only when the reset is this close; otherwise fail and let sync retry.
 _MAX_RATE_LIMIT_WAIT = 60.0
 _RETRIED_METHODS = frozenset({"GET", "HEAD"})
@@ -125,7 +129,7 @@ class GitHubSource:
         blob_cache: BlobCache | None = None,
         ask_default_head: bool = True,
     ) -> None:
-        if not _REPOSITORY.match(repository) or {".", ".."} & set(repository.split("/")):
+        if not is_repository_name(repository):
             raise GitHubError(f"not a GitHub repository name (owner/name): {repository!r}")
         if token is not None and app_auth is not None:
             raise GitHubError("give a GitHub token or GitHub App credentials, not both")
