@@ -265,6 +265,7 @@ def test_the_stream_base_is_derived_or_ellipsis_ws_base(tmp_path: Path) -> None:
         ('{"apiBase": "ftp://x"}', "is not an http:// or https:// URL"),
         ('{"apiBase": "http://[::1"}', "is not an http:// or https:// URL"),
         ('{"apiBase": "http://host:99999"}', "is not an http:// or https:// URL"),
+        ('{"apiBase": "http://u:hunter2@[::1"}', r"URL: 'http://\*\*\*@\[::1'"),  # masked
     ],
 )
 def test_bad_settings_are_usage_errors(tmp_path: Path, text: str, message: str) -> None:

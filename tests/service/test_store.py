@@ -36,13 +36,13 @@ from agentsync.migrations import MigrationError
 from agentsync.service import store_base
 from agentsync.service.migrations import SQLITE_MIGRATIONS
 from agentsync.service.queue import Delivery, NewJob, ServiceStore
-from agentsync.service.store_base import redact_url
 from agentsync.service.store_postgres import PostgresServiceStore
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.stores import open_store
 from agentsync.service.sync_state import StoredSyncState
 from agentsync.sync.apply import apply_plan
 from agentsync.sync.model import Action, Plan
+from agentsync.urls import redact_url
 from tests.localserver.conftest import API_KEY, server
 from tests.postgres import PostgresServer
 from tests.sync.support import valid_text
@@ -161,6 +161,7 @@ def test_redact_url() -> None:
         "postgresql://u@h/db?password=***&x=1"
     )
     assert redact_url("postgresql://h/db") == "postgresql://h/db"
+    assert redact_url("http://u:pw@[::1/x") == "http://***@[::1/x"  # does not parse
 
 
 # deliveries -------------------------------------------------------------------------------

@@ -165,8 +165,8 @@ def serve_group(
         return
     from agentsync.service.server import ServeOptions, bind, serve
     from agentsync.service.signature import WebhookSecrets, load_secrets
-    from agentsync.service.store_base import redact_url
     from agentsync.service.stores import backend_of
+    from agentsync.urls import redact_url
 
     loaded: list[WebhookSecrets] = []  # read once, while every setting is checked
     setup.check(lambda: loaded.append(load_secrets(webhook_secret_file)))

@@ -17,6 +17,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from agentsync.errors import UsageError
+from agentsync.urls import redact_url
 
 DEFAULT_BASE_URL: Final = "https://api.ellipsis.dev"
 BASE_URL_VARIABLES: Final = ("ELLIPSIS_API_BASE_URL", "ELLIPSIS_API_BASE")
@@ -89,10 +90,14 @@ def load_settings(
     token = token or environ.get(TOKEN_VARIABLE) or from_file.get("token") or None
     token = token.strip() or None if token else None  # a stray newline or space around it
     if _scheme(base_url) not in ("http", "https"):
-        raise UsageError(f"the API base URL is not an http:// or https:// URL: {base_url!r}")
+        raise UsageError(
+            f"the API base URL is not an http:// or https:// URL: {redact_url(base_url)!r}"
+        )
     ws_base = environ.get(WS_BASE_VARIABLE) or None
     if ws_base is not None and _scheme(ws_base) not in ("ws", "wss"):
-        raise UsageError(f"{WS_BASE_VARIABLE} is not a ws:// or wss:// URL: {ws_base!r}")
+        raise UsageError(
+            f"{WS_BASE_VARIABLE} is not a ws:// or wss:// URL: {redact_url(ws_base)!r}"
+        )
     return ConnectionSettings(
         base_url=base_url.rstrip("/"),
         token=token,

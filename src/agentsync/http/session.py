@@ -25,6 +25,7 @@ from agentsync import __version__
 from agentsync.closeable import Closeable
 from agentsync.errors import UsageError
 from agentsync.http.retry import RetryLater, RetryPolicy, parse_retry_after, retryable
+from agentsync.urls import redact_url
 
 T = TypeVar("T")
 _TOKEN = re.compile(r"[!-~]+")  # printable ASCII, no spaces: what a Bearer header carries
@@ -63,7 +64,7 @@ class Session:
         try:
             parsed = httpx.URL(base_url)
         except (httpx.InvalidURL, ValueError):
-            raise UsageError(f"the API URL is not a URL: {base_url!r}") from None
+            raise UsageError(f"the API URL is not a URL: {redact_url(base_url)!r}") from None
         if parsed.userinfo:  # httpx logs each request's URL, password and all
             raise UsageError(
                 "the API URL must not hold a user or password (it would be logged): use the token"

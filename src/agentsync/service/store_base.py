@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache, partial
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from agentsync.migrations import Migrated
 from agentsync.service.queue import (
@@ -105,29 +104,6 @@ def read_status(
         folded=finished["folded"],
         queued=[QueuedWork(*(row[name] for name in QueuedWork._fields)) for row in queued],
     )
-
-
-def redact_url(url: str) -> str:
-    """``url`` with its password (in the authority or a ``password=`` parameter) masked."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if parts.password is not None:
-            userinfo, _, hostinfo = netloc.rpartition("@")
-            user = userinfo.partition(":")[0]
-            netloc = f"{user}:***@{hostinfo}"
-        query = parts.query
-        if "password" in query.lower():
-            query = urlencode(
-                [
-                    (key, "***" if key.lower() == "password" else value)
-                    for key, value in parse_qsl(query, keep_blank_values=True)
-                ],
-                safe="*",
-            )
-        return urlunsplit(parts._replace(netloc=netloc, query=query))
-    except ValueError:
-        return "<an invalid database URL>"
 
 
 def coalesce_key(job: NewJob) -> str | None:

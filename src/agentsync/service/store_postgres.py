@@ -42,6 +42,7 @@ from agentsync.service import store_base as shared
 from agentsync.service.migrations import POSTGRES_MIGRATIONS
 from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, one_line
 from agentsync.service.queue import Delivery, Job, NewJob, ServiceStatus
+from agentsync.urls import redact_url
 
 CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise
 DEFAULT_CONNECTION_SETTINGS = {
@@ -114,7 +115,7 @@ class PostgresServiceStore(shared.SQLServiceStore[psycopg.Connection[DictRow]]):
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self._url = url
-        self._redacted = shared.redact_url(url)
+        self._redacted = redact_url(url)
         self._password = _url_password(url)
         try:
             params = conninfo_to_dict(url)
