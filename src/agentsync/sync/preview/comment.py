@@ -118,7 +118,6 @@ class StickyComments(OwnsSession):
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._origin = _origin(api_url)
         self._session = Session(
             api_url.rstrip("/"),
             token,
@@ -128,7 +127,14 @@ class StickyComments(OwnsSession):
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
             },
-        )
+        )  # the shared layer refuses a URL that does not parse or holds a password
+        base = self._session.client.base_url
+        if base.scheme not in ("http", "https") or not base.host:
+            self.close()
+            raise UsageError(
+                f"the GitHub API URL must be http(s)://HOST...: {printable(api_url)!r}"
+            )
+        self._origin = _origin(base)
 
     def _send(
         self,
@@ -156,7 +162,7 @@ class StickyComments(OwnsSession):
         url = response.links.get("next", {}).get("url")
         if url is None:
             return None
-        if _origin(str(response.url.join(url))) != self._origin:
+        if _origin(response.url.join(url)) != self._origin:
             raise GitHubRefused(f"GitHub's next page of {what} is on another server: not read")
         if url in seen or len(seen) >= MAX_PAGES:
             raise GitHubRefused(f"GitHub's pages of {what} do not end: stopped at {len(seen)}")
@@ -201,14 +207,6 @@ class StickyComments(OwnsSession):
         return f"updated comment {ours.id} on {repository}#{number}"
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    """Scheme, host and port of an http(s) URL; a UsageError for anything else."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError):
-        raise UsageError(f"the GitHub API URL is not a URL: {printable(url)!r}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError(f"the GitHub API URL must be http(s)://HOST...: {printable(url)!r}")
-    if parsed.userinfo:  # it would be logged with every request
-        raise UsageError("the GitHub API URL must not hold a user or password: use the token")
-    return parsed.scheme, parsed.host, parsed.port
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Where a URL's requests go: its scheme, host and port."""
+    return url.scheme, url.host, url.port
