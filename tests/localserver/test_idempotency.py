@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from .conftest import wait_for_final
+
 DEPLOYMENT_RUNS = "/v1/agent-deployments/dep_1/runs"
 SECRET = "value-3c9e-secret"
 TABLES = ("idempotency", "runs", "run_events")
@@ -47,6 +49,7 @@ def test_a_retry_that_differs_only_in_envs_replays_and_keeps_no_value(
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
     assert again.headers["idempotent-replay"] == "true"
+    wait_for_final(api, first.json()["id"])  # the run's events are written as it runs
     with contextlib.closing(sqlite3.connect(tmp_path / "control-plane.db")) as database:
         kept = [database.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES]
     assert all(kept)
