@@ -84,7 +84,7 @@ def clock() -> Clock:
 @pytest.fixture
 def start(tmp_path: Path, clock: Clock) -> Iterator[Start]:
     """``start(**overrides)``: a server on the test's database and clock (started again after
-    a ``stop()``, it is a restart)."""
+    a ``close()``, it is a restart)."""
     with ExitStack() as stack:
 
         def start_server(**overrides: object) -> Plane:
@@ -137,7 +137,7 @@ def test_a_restart_catches_up_at_most_once(start: Start, clock: Clock) -> None:
     config_id = before.put(cron_yaml("0 3 * * *"))
     before.tick()
     assert before.next_fire(config_id, "0 3 * * *") == "2030-01-07T03:00:00.000000Z"
-    before.server.stop()
+    before.server.close()
 
     clock.at(days=3, hours=12)  # down for three days and a half: four fire times missed
     after = start()
@@ -157,7 +157,7 @@ def test_a_restart_never_fires_the_same_time_twice(start: Start, clock: Clock) -
     before.tick()
     clock.at(hours=3)
     assert len(before.tick()) == 1
-    before.server.stop()
+    before.server.close()
 
     clock.at(hours=3, seconds=30)
     after = start()
@@ -243,7 +243,7 @@ def test_a_one_time_schedule_fires_once(start: Start, clock: Clock) -> None:
     assert plane.next_fire(config_id, "at(2030-01-07T03:00:00)") == NEVER
     clock.at(hours=3, seconds=20)
     assert plane.tick() == []
-    plane.server.stop()
+    plane.server.close()
     assert start().tick() == []
 
 
@@ -273,5 +273,5 @@ def test_the_server_runs_the_scheduler_in_a_thread_and_stops_it(start: Start, cl
         time.sleep(0.02)
     time.sleep(0.1)  # a few more ticks of the thread at the same time
     assert len(plane.cron_runs()) == 1
-    plane.server.stop()
+    plane.server.close()
     assert not plane.server.scheduler.running

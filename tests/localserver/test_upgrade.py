@@ -20,7 +20,7 @@ import pytest
 
 from agentsync.localserver.migrations import MIGRATIONS
 from agentsync.localserver.server import LocalServer
-from agentsync.localserver.store import SQLiteStore
+from agentsync.localserver.store import ConfigQuery, RunQuery, SQLiteStore
 from agentsync.localserver.vault import Vault
 from tests.conftest import FIXTURES, run_agent
 from tests.localserver.conftest import API_KEY, VALID_YAML, server_config
@@ -54,7 +54,7 @@ def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 def _read_back(store: SQLiteStore, key_file: Path) -> dict[str, Any]:
     """What ``scripts/make_upgrade_fixtures.py`` had 0.1.0 read, read by this code."""
     vault = Vault.from_environment_or_file(key_file)
-    runs = store.list_runs(limit=1000)
+    runs = store.list_runs(RunQuery(limit=1000))
     digests = {}
     for entry in store.list_variables():
         encrypted = store.get_variable(entry["name"])
@@ -62,7 +62,8 @@ def _read_back(store: SQLiteStore, key_file: Path) -> dict[str, Any]:
         digests[entry["name"]] = hashlib.sha256(vault.decrypt(encrypted).encode()).hexdigest()
     return {
         "configs": [
-            c.model_dump(mode="json") for c in store.list_configs(include_deleted=True, limit=1000)
+            c.model_dump(mode="json")
+            for c in store.list_configs(ConfigQuery(include_deleted=True, limit=1000))
         ],
         "runs": [r.model_dump(mode="json") for r in runs],
         "events": {

@@ -22,6 +22,7 @@ from agentsync.client.records import FINAL_STATUSES, Run
 from agentsync.config.money import MILLICENTS_PER_USD, money
 from agentsync.localserver.runners import run_limit_millicents
 from agentsync.localserver.settings import Shared, stamp
+from agentsync.localserver.store import RunQuery
 
 
 class BudgetWindow(BaseModel):
@@ -144,9 +145,8 @@ class Budgets:
     ) -> list[Run]:
         """The runs created in ``[start, end)``, of one config or of all."""
         last = end - timedelta(microseconds=1)
-        return self._shared.store.list_runs(
-            config_id=config_id, start=stamp(start), end=stamp(last), limit=10_000_000
-        )
+        query = RunQuery(config_id, start=stamp(start), end=stamp(last), limit=10_000_000)
+        return self._shared.store.list_runs(query)
 
     def _caps(
         self, config_id: str | None, snapshot: dict[str, Any]

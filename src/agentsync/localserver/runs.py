@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from agentsync.localserver.budgets import Budgets
 from agentsync.localserver.configs import Configs, clamp_limits, invalid_if_rejected
 from agentsync.localserver.runners import RunContext, Runner, RunOutcome
 from agentsync.localserver.settings import Shared, stamp
+from agentsync.localserver.store import RunQuery
 from agentsync.localserver.variables import Variables
 from agentsync.localserver.vault import VaultError
 
@@ -210,23 +212,13 @@ class Runs:
     def get(self, run_id: str) -> Run:
         return found(self._shared.store.get_run(run_id), f"run {run_id}")
 
-    def find(
-        self,
-        *,
-        config_id: str | None,
-        sources: Sequence[str],
-        days: int | None,
-        start: str | None,
-        end: str | None,
-        limit: int,
-    ) -> list[Run]:
-        """The runs that match, newest first (``days``: created in the last so many days)."""
+    def find(self, query: RunQuery, *, days: int | None = None) -> list[Run]:
+        """The runs ``query`` matches, newest first; with ``days``, only those created in the
+        last so many days."""
         if days is not None:
             since = stamp(self._shared.clock() - timedelta(days=days))
-            start = max(start, since) if start else since
-        return self._shared.store.list_runs(
-            config_id=config_id, sources=sources, start=start, end=end, limit=limit
-        )
+            query = replace(query, start=max(query.start, since) if query.start else since)
+        return self._shared.store.list_runs(query)
 
     def cancel(self, run_id: str) -> Run:
         with self._shared.lock:

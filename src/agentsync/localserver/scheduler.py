@@ -37,6 +37,7 @@ from agentsync.client.errors import ControlPlaneError
 from agentsync.client.records import AgentConfigRecord, Run
 from agentsync.config.schedule import Schedule, ScheduleError, parse_schedule
 from agentsync.localserver.control_plane import ControlPlane
+from agentsync.localserver.store import ConfigQuery
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class CronScheduler:
         """``((config_id, schedule text), (config, schedule))`` of every schedule in force."""
         after: str | None = None
         while True:
-            page = self.control_plane.store.list_configs(limit=_PAGE, after_id=after)
+            page = self.control_plane.store.list_configs(ConfigQuery(after_id=after, limit=_PAGE))
             for record in page:
                 if record.deleted or not record.enabled:
                     continue

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
 import uvicorn
 from fastapi import FastAPI
 
+from agentsync.closeable import Closeable
 from agentsync.localserver.app import create_app
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.runners import DryRunRunner, Runner
@@ -118,8 +118,9 @@ class ThreadedServer:
         self._thread.join(timeout=10)
 
 
-class LocalServer:
-    """The control plane on ``http://127.0.0.1:<port>`` in a background thread."""
+class LocalServer(Closeable):
+    """The control plane on ``http://127.0.0.1:<port>`` in a background thread: a ``with``
+    block starts it and closes it."""
 
     def __init__(self, config: ServerOptions, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app, self.control_plane = build(config)
@@ -134,29 +135,21 @@ class LocalServer:
     def url(self) -> str:
         return self._http.url
 
-    def start(self) -> LocalServer:
+    def start(self) -> Self:
         self._http.start()
         if self._cron:
             self.scheduler.start()
         return self
 
-    def stop(self) -> None:
+    def close(self) -> None:
+        """Stop the scheduler, then the server, then the runs under way; close the store."""
         self.scheduler.stop()
         self._http.stop()
         self.control_plane.close()
         self.control_plane.store.close()
 
     def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return self.start()
 
 
 def banner(config: ServerOptions, host: str, port: int) -> str:

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,29 @@ from agentsync.migrations import Migrated
 from agentsync.sqlite_files import make_private
 
 BUSY_TIMEOUT = 30.0  # seconds to wait for another process's write lock (e.g. a migration)
+
+
+@dataclass(frozen=True)
+class ConfigQuery:
+    """Which configs ``list_configs`` returns, by id: of one repository (or all), with the
+    soft-deleted ones or not, after the id ``after_id`` (the page before ended there)."""
+
+    repository: str | None = None
+    include_deleted: bool = False
+    after_id: str | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class RunQuery:
+    """Which runs ``list_runs`` returns, newest first: of one config (or all), from some
+    sources (or all), created between ``start`` and ``end`` (RFC 3339, both included)."""
+
+    config_id: str | None = None
+    sources: Sequence[str] = ()
+    start: str | None = None
+    end: str | None = None
+    limit: int = 50
 
 
 def _json(value: Any) -> str | None:
@@ -135,25 +159,18 @@ class SQLiteStore(Migrated):
         )
         return self._config_record(rows[0]) if rows else None
 
-    def list_configs(
-        self,
-        *,
-        repository: str | None = None,
-        include_deleted: bool = False,
-        limit: int = 100,
-        after_id: str | None = None,
-    ) -> list[AgentConfigRecord]:
+    def list_configs(self, query: ConfigQuery) -> list[AgentConfigRecord]:
         clauses, params = ["1 = 1"], []
-        if repository is not None:
+        if query.repository is not None:
             clauses.append("repository = ?")
-            params.append(repository)
-        if not include_deleted:
+            params.append(query.repository)
+        if not query.include_deleted:
             clauses.append("deleted = 0")
-        if after_id is not None:
+        if query.after_id is not None:
             clauses.append("id > ?")
-            params.append(after_id)
+            params.append(query.after_id)
         sql = f"SELECT * FROM configs WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
-        return [self._config_record(r) for r in self._query(sql, [*params, limit])]
+        return [self._config_record(r) for r in self._query(sql, [*params, query.limit])]
 
     # runs and events ----------------------------------------------------------------------
 
@@ -173,33 +190,26 @@ class SQLiteStore(Migrated):
         rows = self._query("SELECT body FROM runs WHERE id = ?", (run_id,))
         return Run.model_validate_json(rows[0]["body"]) if rows else None
 
-    def list_runs(
-        self,
-        *,
-        config_id: str | None = None,
-        sources: Sequence[str] = (),
-        start: str | None = None,
-        end: str | None = None,
-        limit: int = 50,
-    ) -> list[Run]:
+    def list_runs(self, query: RunQuery) -> list[Run]:
         clauses, params = ["1 = 1"], []
-        if config_id is not None:
+        if query.config_id is not None:
             clauses.append("agent_config_id = ?")
-            params.append(config_id)
-        if sources:
-            clauses.append(f"source IN ({', '.join('?' for _ in sources)})")
-            params.extend(sources)
-        if start is not None:
+            params.append(query.config_id)
+        if query.sources:
+            clauses.append(f"source IN ({', '.join('?' for _ in query.sources)})")
+            params.extend(query.sources)
+        if query.start is not None:
             clauses.append("created_at >= ?")
-            params.append(start)
-        if end is not None:
+            params.append(query.start)
+        if query.end is not None:
             clauses.append("created_at <= ?")
-            params.append(end)
+            params.append(query.end)
         sql = (
             f"SELECT body FROM runs WHERE {' AND '.join(clauses)} "
             "ORDER BY created_at DESC, id DESC LIMIT ?"
         )
-        return [Run.model_validate_json(r["body"]) for r in self._query(sql, [*params, limit])]
+        rows = self._query(sql, [*params, query.limit])
+        return [Run.model_validate_json(r["body"]) for r in rows]
 
     def append_event(self, run_id: str, type_: str, data: dict[str, Any]) -> RunEvent:
         with self._transaction() as db:

@@ -12,6 +12,7 @@ from agentsync.client.records import FINAL_EVENTS, Run
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.http_api import Caller
 from agentsync.localserver.runs import StartRunRequest
+from agentsync.localserver.store import RunQuery
 
 Dialect = Literal["deployments", "threads", "ambient"]
 MAX_LIST = 1000
@@ -24,7 +25,7 @@ def runs_of(
     """The runs ``dialect`` created that ``keep`` keeps, newest first."""
     return [
         r
-        for r in control_plane.store.list_runs(limit=_SCAN)
+        for r in control_plane.store.list_runs(RunQuery(limit=_SCAN))
         if r.metadata.get("dialect") == dialect and keep(r)
     ]
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from agentsync.client.records import AgentConfigRecord
 from agentsync.config.schema import load as load_schema
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+from agentsync.localserver.store import ConfigQuery
 
 router = APIRouter()
 
@@ -23,7 +24,7 @@ class ConfigList(BaseModel):
 
 @router.get("/v1/agents/configs", response_model=ConfigList)
 async def list_configs(who: Authenticated, control_plane: ControlPlaneDep) -> ConfigList:
-    return ConfigList(configs=control_plane.store.list_configs(limit=100_000))
+    return ConfigList(configs=control_plane.store.list_configs(ConfigQuery(limit=100_000)))
 
 
 @router.get("/v1/agents/configs/{config_id}", response_model=AgentConfigRecord)

@@ -18,6 +18,7 @@ from agentsync.localserver.http_api import (
     parse_instant,
 )
 from agentsync.localserver.runs import ReplayRequest, StartRunRequest
+from agentsync.localserver.store import RunQuery
 
 MAX_LIST_LIMIT = 1000  # larger limits are clamped, as the platform CLI sends any number
 
@@ -49,14 +50,14 @@ async def list_runs(
     end: str | None = None,
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> RunList:
-    runs = control_plane.runs.find(
+    query = RunQuery(
         config_id=config_id,
-        sources=source or [],
-        days=days,
+        sources=source or (),
         start=parse_instant(start, "start", end_of_day=False),
         end=parse_instant(end, "end", end_of_day=True),
         limit=min(limit, MAX_LIST_LIMIT),
     )
+    runs = control_plane.runs.find(query, days=days)
     return RunList(runs=runs)
 
 

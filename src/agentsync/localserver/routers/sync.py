@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentsync.client.records import AgentConfigRecord
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, Idempotent, dump
+from agentsync.localserver.store import ConfigQuery
 
 router = APIRouter()
 
@@ -63,12 +64,8 @@ async def sync_list(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: str | None = None,
 ) -> SyncConfigList:
-    page = control_plane.store.list_configs(
-        repository=repository,
-        include_deleted=include_deleted,
-        limit=limit + 1,
-        after_id=cursor,
-    )
+    query = ConfigQuery(repository, include_deleted, after_id=cursor, limit=limit + 1)
+    page = control_plane.store.list_configs(query)
     more = len(page) > limit
     page = page[:limit]
     return SyncConfigList(configs=page, next_cursor=page[-1].id if more else None)
