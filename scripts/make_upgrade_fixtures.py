@@ -128,12 +128,12 @@ def _runs_and_variables(env: dict[str, str]) -> None:
 
 def _control_plane_expected(out: Path) -> dict[str, Any]:
     """What 0.1.0's own store reads back from the database it wrote."""
-    from agentsync.localserver.store import SQLiteStore
+    from agentsync.localserver.store import ConfigQuery, RunQuery, SQLiteStore
     from agentsync.localserver.vault import Vault
 
     store = SQLiteStore(out / "control-plane.db")
     vault = Vault.from_environment_or_file(out / "control-plane.key")
-    runs = store.list_runs(limit=1000)
+    runs = store.list_runs(RunQuery(limit=1000))
     variables = {}
     for entry in store.list_variables():
         encrypted = store.get_variable(entry["name"])
@@ -141,7 +141,8 @@ def _control_plane_expected(out: Path) -> dict[str, Any]:
         variables[entry["name"]] = hashlib.sha256(vault.decrypt(encrypted).encode()).hexdigest()
     expected = {
         "configs": [
-            c.model_dump(mode="json") for c in store.list_configs(include_deleted=True, limit=1000)
+            c.model_dump(mode="json")
+            for c in store.list_configs(ConfigQuery(include_deleted=True, limit=1000))
         ],
         "runs": [r.model_dump(mode="json") for r in runs],
         "events": {
