@@ -17,15 +17,22 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from agentsync.errors import UsageError
+from agentsync.settings import (
+    ELLIPSIS_API_BASE,
+    ELLIPSIS_API_BASE_URL,
+    ELLIPSIS_API_TOKEN,
+    ELLIPSIS_CONFIG_DIR,
+    ELLIPSIS_WS_BASE,
+)
 from agentsync.urls import redact_url
 
 DEFAULT_BASE_URL: Final = "https://api.ellipsis.dev"
-BASE_URL_VARIABLES: Final = ("ELLIPSIS_API_BASE_URL", "ELLIPSIS_API_BASE")
-TOKEN_VARIABLE: Final = "ELLIPSIS_API_TOKEN"
-CONFIG_DIR_VARIABLE: Final = "ELLIPSIS_CONFIG_DIR"
+BASE_URL_VARIABLES: Final = (ELLIPSIS_API_BASE_URL.name, ELLIPSIS_API_BASE.name)
+TOKEN_VARIABLE: Final = ELLIPSIS_API_TOKEN.name
+CONFIG_DIR_VARIABLE: Final = ELLIPSIS_CONFIG_DIR.name
 DEFAULT_CONFIG_DIR: Final = "~/.config/ellipsis"
 CONFIG_FILE_NAME: Final = "config.json"
-WS_BASE_VARIABLE: Final = "ELLIPSIS_WS_BASE"
+WS_BASE_VARIABLE: Final = ELLIPSIS_WS_BASE.name
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from agentsync.errors import AgentsyncError
+from agentsync.settings import AGENTSYNC_VAULT_KEY
 
-KEY_ENV = "AGENTSYNC_VAULT_KEY"
+KEY_ENV = AGENTSYNC_VAULT_KEY.name
 
 
 class VaultError(AgentsyncError):

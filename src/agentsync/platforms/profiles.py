@@ -32,8 +32,9 @@ from urllib.parse import urlsplit
 
 from agentsync.errors import UsageError
 from agentsync.platforms.model import Platform
+from agentsync.settings import AGENTSYNC_PLATFORMS_FILE, XDG_CONFIG_HOME
 
-FILE_VARIABLE: Final = "AGENTSYNC_PLATFORMS_FILE"
+FILE_VARIABLE: Final = AGENTSYNC_PLATFORMS_FILE.name
 ENV_PREFIX: Final = "AGENTSYNC_PLATFORM_"
 BUILT_IN: Final = "ellipsis"
 KINDS: tuple[str, ...] = get_args(Platform)
@@ -70,7 +71,7 @@ def platforms_file(environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     if environ.get(FILE_VARIABLE):
         return Path(environ[FILE_VARIABLE]).expanduser()
-    config_home = environ.get("XDG_CONFIG_HOME") or "~/.config"
+    config_home = environ.get(XDG_CONFIG_HOME.name) or "~/.config"
     return Path(config_home).expanduser() / "agentsync" / "platforms.toml"
 
 
