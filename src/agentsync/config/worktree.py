@@ -26,6 +26,14 @@ SUBMODULE_NOTE = (
     "inside a git submodule: git stores a submodule as a link to a commit of another "
     "repository, not as its files"
 )
+
+
+def git_environment() -> dict[str, str]:
+    """The caller's environment, with git's messages untranslated and never a prompt: for
+    every git that agentsync runs."""
+    return {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+
+
 _NOT_READ = ", and sync does not read it"
 
 
@@ -37,7 +45,7 @@ def _listing(top: Path, pathspecs: Sequence[str]) -> set[str] | None:
         done = subprocess.run(
             ["git", "-C", str(top), "--literal-pathspecs", *GIT_LISTING, "--", *pathspecs],
             capture_output=True,
-            env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
+            env=git_environment(),
             check=False,
         )
     except OSError:

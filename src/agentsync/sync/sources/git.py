@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 from agentsync.config.discovery import CONFIG_DIRS, config_roots, is_config_path, walk
 from agentsync.config.files import NotRegularFile, os_reason, read_regular_file
-from agentsync.config.worktree import GIT_LISTING
+from agentsync.config.worktree import GIT_LISTING, git_environment
 from agentsync.errors import AgentsyncError
 from agentsync.sync.model import CommitOrder, Snapshot, Unreadable
 
@@ -358,7 +358,7 @@ class LocalGitSource:
                 command,
                 input=stdin,
                 capture_output=True,
-                env=_git_environment(),
+                env=git_environment(),
                 check=False,
             )
         except FileNotFoundError as e:
@@ -368,11 +368,6 @@ class LocalGitSource:
         if check and result.returncode != 0:
             raise SourceError(f"git {args[0]} failed in {self.path}: {_stderr(result)}")
         return result
-
-
-def _git_environment() -> dict[str, str]:
-    """The caller's environment, with git's messages untranslated and never a prompt."""
-    return {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
 
 
 def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
