@@ -1,6 +1,8 @@
-"""The servers' SQLite files are their owner's alone (mode 0600), like the control plane's key
-file: the control plane's database holds run logs and encrypted variable values, the service's
-the webhook deliveries.
+"""How the servers open their SQLite files: their owner's alone (mode 0600), in WAL mode, and
+waiting for another process's lock rather than failing at once.
+
+The files are private like the control plane's key file: the control plane's database holds run
+logs and encrypted variable values, the service's the webhook deliveries.
 
 :func:`make_private` runs before SQLite opens a database. It creates a missing file 0600
 (SQLite gives the ``-wal``, ``-shm`` and ``-journal`` files it makes beside it the database's
@@ -8,19 +10,28 @@ mode), and tightens an existing database (a SQLite file, or an empty one), or on
 files beside it, that its group or others may read or write, with one warning line each. A file
 that is not a database is left as it is, for SQLite to refuse. The process umask is left alone:
 no other file is affected.
+
+:func:`enable_wal` switches a connection's file to WAL. Processes that open a new file at the
+same time race for that switch, which SQLite does not queue on its busy handler, so it retries
+for up to ``BUSY_TIMEOUT``, the time every connection waits for another one's lock.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import stat
+import time
 from pathlib import Path
+
+from agentsync.errors import StoreError
 
 LOG = logging.getLogger("agentsync.sqlite_files")
 OWNER_ONLY = 0o600
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT = 30.0  # seconds a connection waits for another one's lock (e.g. a migration's)
 
 
 def make_private(path: Path) -> None:
@@ -65,3 +76,21 @@ def _tighten(file: Path) -> None:
     LOG.warning(
         "%s: was open to its group or others (mode %04o); now %04o", file, mode, mode & 0o700
     )
+
+
+def enable_wal(db: sqlite3.Connection, path: str | Path) -> None:
+    """Switch ``path``'s file, open as ``db``, to WAL (once: the mode is persistent), retrying
+    while another process holds the lock the switch needs. StoreError if SQLite cannot use WAL
+    there; sqlite3.OperationalError if the lock is still held after ``BUSY_TIMEOUT``."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            (mode,) = db.execute("PRAGMA journal_mode=WAL").fetchone()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+            continue
+        if mode != "wal":
+            raise StoreError(f"{path}: SQLite cannot use WAL mode here (journal mode {mode})")
+        return

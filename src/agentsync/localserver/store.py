@@ -27,9 +27,7 @@ from agentsync.client.records import (
 from agentsync.errors import StoreError
 from agentsync.localserver.migrations import MIGRATIONS
 from agentsync.migrations import Migrated
-from agentsync.sqlite_files import make_private
-
-BUSY_TIMEOUT = 30.0  # seconds to wait for another process's write lock (e.g. a migration)
+from agentsync.sqlite_files import BUSY_TIMEOUT, enable_wal, make_private
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ class SQLiteStore(Migrated):
             )
             self._db.row_factory = sqlite3.Row
             if str(path) != ":memory:":
-                self._db.execute("PRAGMA journal_mode=WAL")
+                enable_wal(self._db, path)
             self._db.execute("PRAGMA synchronous=NORMAL")
             if migrate:
                 self.migrate()

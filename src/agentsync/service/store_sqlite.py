@@ -25,9 +25,8 @@ from agentsync.errors import StoreError
 from agentsync.service import store_base as shared
 from agentsync.service.migrations import SQLITE_MIGRATIONS
 from agentsync.service.queue import Delivery, Job, NewJob, ServiceStatus
-from agentsync.sqlite_files import make_private
+from agentsync.sqlite_files import BUSY_TIMEOUT, enable_wal, make_private
 
-BUSY_TIMEOUT = 30.0  # seconds a statement waits for another connection's write lock
 DIALECT = shared.Dialect(now="%(now)s", for_update="", skip_locked="", named=r":\1")
 
 # The oldest claimable job whose repository has no job under an unexpired lease.
@@ -39,23 +38,6 @@ WHERE {shared.CLAIMABLE}
   )
 ORDER BY id LIMIT 1
 """
-
-
-def _enable_wal(db: sqlite3.Connection, path: Path) -> None:
-    """Switch the file to WAL (once: the mode is persistent). The switch needs an exclusive
-    lock and does not wait for it, so processes opening a new file at once retry."""
-    deadline = time.monotonic() + BUSY_TIMEOUT
-    while True:
-        try:
-            (mode,) = db.execute("PRAGMA journal_mode=WAL").fetchone()
-        except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
-            continue
-        if mode != "wal":
-            raise StoreError(f"{path}: SQLite cannot use WAL mode here (journal mode {mode})")
-        return
 
 
 class SQLiteServiceStore(shared.SQLServiceStore[sqlite3.Connection]):
@@ -98,7 +80,7 @@ class SQLiteServiceStore(shared.SQLServiceStore[sqlite3.Connection]):
             raise StoreError(f"{self.path}: cannot open the SQLite database: {error}") from error
         try:
             db.row_factory = sqlite3.Row
-            _enable_wal(db, self.path)
+            enable_wal(db, self.path)
             db.execute("PRAGMA synchronous=NORMAL")
         except BaseException as error:
             db.close()
