@@ -25,7 +25,8 @@ from agentsync.service.metrics import Metrics
 from agentsync.service.queue import Job, NewJob
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.stores import open_store
-from agentsync.service.worker import Worker, WorkerSettings
+from agentsync.service.worker import Worker
+from agentsync.service.worker_settings import WorkerSettings
 from tests.localserver.conftest import API_KEY, server_config
 from tests.postgres import PostgresServer
 from tests.service.fake_github import FakeGitHub

@@ -21,7 +21,8 @@ from agentsync.service.jobs import PermanentJobError
 from agentsync.service.metrics import Metrics
 from agentsync.service.queue import Job, NewJob
 from agentsync.service.store_sqlite import SQLiteServiceStore
-from agentsync.service.worker import PRUNE_INTERVAL, Worker, WorkerSettings
+from agentsync.service.worker import PRUNE_INTERVAL, Worker
+from agentsync.service.worker_settings import WorkerSettings
 from tests.service.support import Outages, wait_for
 
 WEEK = 7 * 86400.0

@@ -24,6 +24,7 @@ from agentsync import settings
 from agentsync.cli.migrate import Migratable, check_option, migrate_or_check
 from agentsync.errors import UsageError
 from agentsync.service.setup import WorkerSetup
+from agentsync.service.worker_settings import DEFAULT_RETENTION_DAYS, WorkerSettings
 from agentsync.state_dir import state_dir
 from agentsync.tables import text_table
 
@@ -81,19 +82,29 @@ _worker_options = [
     click.option(
         "--resync-interval",
         type=click.FloatRange(min=0),
-        default=3600.0,
+        default=WorkerSettings.resync_interval,
         show_default=True,
         help="Seconds between full resyncs of every known repository (0: never).",
     ),
-    click.option("--lease-seconds", type=click.FloatRange(min=1), default=60.0, show_default=True),
+    click.option(
+        "--lease-seconds",
+        type=click.FloatRange(min=1),
+        default=WorkerSettings.lease_seconds,
+        show_default=True,
+    ),
     click.option(
         "--retention-days",
         type=click.FloatRange(min=0),
-        default=7.0,
+        default=DEFAULT_RETENTION_DAYS,
         show_default=True,
         help="Finished jobs and old deliveries are pruned after this long (0: never).",
     ),
-    click.option("--max-attempts", type=click.IntRange(min=1), default=8, show_default=True),
+    click.option(
+        "--max-attempts",
+        type=click.IntRange(min=1),
+        default=WorkerSettings.max_attempts,
+        show_default=True,
+    ),
     click.option(
         "--wait-for-database",
         type=click.FloatRange(min=0),

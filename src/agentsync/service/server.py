@@ -26,7 +26,8 @@ from agentsync.service.metrics import Metrics
 from agentsync.service.queue import ServiceStore
 from agentsync.service.signature import WebhookSecrets
 from agentsync.service.webhook import MAX_BODY_BYTES, create_app
-from agentsync.service.worker import JobHandler, Worker, WorkerSettings, database_outage
+from agentsync.service.worker import JobHandler, Worker, database_outage
+from agentsync.service.worker_settings import WorkerSettings
 from agentsync.uvicorn_logs import hide_query_strings
 
 log = logging.getLogger("agentsync.service")

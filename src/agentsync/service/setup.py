@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from agentsync import settings
 from agentsync.errors import UsageError
+from agentsync.service.worker_settings import SECONDS_PER_DAY, WorkerSettings
 
 if TYPE_CHECKING:
     from agentsync.service.logs import Redactor
     from agentsync.service.queue import ServiceStore
-    from agentsync.service.worker import JobHandler, WorkerSettings
+    from agentsync.service.worker import JobHandler
 
 
 class WorkerSetup(NamedTuple):
@@ -41,13 +42,11 @@ class WorkerSetup(NamedTuple):
     log_format: str = "auto"  # auto (text on a terminal, else JSON), json or text
 
     def settings(self) -> WorkerSettings:
-        from agentsync.service.worker import WorkerSettings
-
         return WorkerSettings(
             lease_seconds=self.lease_seconds,
             max_attempts=self.max_attempts,
             resync_interval=self.resync_interval or None,
-            retention=self.retention_days * 86400 or None,
+            retention=self.retention_days * SECONDS_PER_DAY or None,
         )
 
     def check(self, *more: Callable[[], object]) -> None:

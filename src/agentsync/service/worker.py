@@ -31,14 +31,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Self, TypeVar
 
 from agentsync.errors import AgentsyncError, StoreError
 from agentsync.http.backoff import backoff_delay
 from agentsync.service.metrics import Metrics
-from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, one_line
+from agentsync.service.outages import Outage, one_line
 from agentsync.service.queue import SYNC_KINDS, Job, ServiceStore
+from agentsync.service.worker_settings import WorkerSettings
 
 log = logging.getLogger("agentsync.service.worker")
 
@@ -47,18 +47,6 @@ log = logging.getLogger("agentsync.service.worker")
 JobHandler = Callable[[Job, Callable[[], None]], str]
 PRUNE_INTERVAL = 600.0  # seconds between one worker's prunes
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    lease_seconds: float = 60.0
-    poll_interval: float = 0.25  # seconds between claims when the queue is empty
-    max_attempts: int = 8  # claims, then a dead letter: retries spread over up to ten minutes
-    backoff_base: float = 5.0  # the first retry waits up to this; each next one, twice as long
-    backoff_cap: float = 300.0
-    resync_interval: float | None = 3600.0  # None: no periodic resync
-    retention: float | None = 7 * 86400.0  # seconds to keep done jobs, deliveries; None: forever
-    outage_backoff_cap: float = OUTAGE_BACKOFF_CAP  # the longest pause while the database fails
 
 
 def default_worker_id() -> str:
