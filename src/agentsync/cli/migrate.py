@@ -17,8 +17,8 @@ import click
 
 from agentsync.cli.boundary import ExitCode
 from agentsync.errors import AgentsyncError, UsageError
-from agentsync.lint.reporters.text import plural
 from agentsync.migrations import MigrationError, SchemaStatus
+from agentsync.plural import plural
 from agentsync.state_dir import state_dir
 
 

@@ -23,6 +23,7 @@ import click
 from agentsync import settings
 from agentsync.cli.migrate import Migratable, check_option, migrate_or_check
 from agentsync.errors import UsageError
+from agentsync.plural import plural
 from agentsync.service.setup import WorkerSetup
 from agentsync.service.worker_settings import DEFAULT_RETENTION_DAYS, WorkerSettings
 from agentsync.state_dir import state_dir
@@ -189,7 +190,7 @@ def serve_group(
     logging.getLogger("agentsync.service").info(  # the logs' format: JSON unless a terminal
         f"agent serve: webhooks on http://{host}:{where[1]}/webhooks/github, "
         f"database {redact_url(setup.database)} ({backend_of(setup.database)}), "
-        f"{workers} worker{'s' if workers != 1 else ''}"
+        f"{plural(workers, 'worker')}"
     )
     serve(store, secrets, handlers, options, sock)
 

@@ -18,7 +18,7 @@ from agentsync.cli.ellipsis import client_from_environment
 from agentsync.cli.options import apply, note, quiet, repository_name
 from agentsync.cli.sync_comment import sync_comment
 from agentsync.errors import AgentsyncError
-from agentsync.lint.reporters.text import plural
+from agentsync.plural import plural
 
 if TYPE_CHECKING:
     from agentsync.sync.engine import SyncRun

@@ -25,6 +25,7 @@ from agentsync.config.positions import SourceLines
 from agentsync.config.problems import SYNTAX, LoadProblem
 from agentsync.config.suggest import closest
 from agentsync.config.unparsed import flow_end, unclosed_bracket
+from agentsync.plural import plural
 from agentsync.printable import printable
 
 Position = tuple[int, int]  # 1-based line and column, as git counts lines
@@ -71,7 +72,7 @@ def _indent(line: str) -> int:
 
 
 def _spaces(count: int) -> str:
-    return "no indentation" if count == 0 else f"{count} space{'s' if count > 1 else ''}"
+    return "no indentation" if count == 0 else plural(count, "space")
 
 
 def _without_comment(text: str) -> str:

@@ -31,7 +31,7 @@ from typing import NamedTuple, Protocol
 from agentsync.client.api import Client
 from agentsync.client.records import AgentConfigRecord
 from agentsync.errors import AgentsyncError
-from agentsync.lint.reporters.text import plural
+from agentsync.plural import plural
 from agentsync.sync.engine import HistorySource, SyncRun, plan_sync, read_actual
 from agentsync.sync.plan import with_adopted
 from agentsync.sync.state import SyncState

@@ -29,7 +29,7 @@ from agentsync.client.records import AgentConfigRecord
 from agentsync.config.problems import ConfigPath
 from agentsync.config.secrets import MASK, is_secret_path, mask_data, mask_secrets
 from agentsync.lint.diagnostic import format_path
-from agentsync.lint.reporters.text import plural
+from agentsync.plural import plural
 from agentsync.sync.model import Action, ActionKind, DesiredFile, FieldChange, Plan
 
 _ORDER = {

@@ -18,7 +18,7 @@ from typing import Any
 
 from agentsync.client.records import AgentConfigRecord
 from agentsync.config.secrets import shortened
-from agentsync.lint.reporters.text import plural
+from agentsync.plural import plural
 from agentsync.printable import printable
 from agentsync.sync.model import Action, ApplyResult, FieldChange, Plan
 from agentsync.tables import text_table

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from agentsync.lint.reporters.base import Reporter
-from agentsync.lint.reporters.text import TextReporter, plural
+from agentsync.lint.reporters.text import TextReporter
 from agentsync.lint.result import LintResult
+from agentsync.plural import plural
 from agentsync.printable import printable
 
 MAX_ROWS = 500

@@ -31,10 +31,10 @@ from agentsync import __version__
 from agentsync.config.discovery import git_top_level
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.base import Reporter
-from agentsync.lint.reporters.text import plural
 from agentsync.lint.result import LintResult
 from agentsync.lint.rule import Rule
 from agentsync.lint.rules import RULES
+from agentsync.plural import plural
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

@@ -9,15 +9,11 @@ from agentsync.config.secrets import MASK
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.base import Reporter
 from agentsync.lint.result import FileResult, LintResult
+from agentsync.plural import plural
 from agentsync.printable import printable
 
 _RESET = "\033[0m"
 _STYLES = {"error": "\033[1;31m", "warning": "\033[1;33m", "path": "\033[1m", "dim": "\033[2m"}
-
-
-def plural(count: int, word: str) -> str:
-    """``1 error``, ``2 errors``."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _window(source: str, column: int, width: int = 100) -> tuple[str, int]:

@@ -43,10 +43,10 @@ from agentsync.closeable import Closeable
 from agentsync.config.discovery import is_config_path
 from agentsync.config.loader import load_bytes
 from agentsync.errors import UsageError
-from agentsync.lint.reporters.text import plural
 from agentsync.lint.result import LintResult
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import SETTINGS_FILES, Settings, parse_settings
+from agentsync.plural import plural
 from agentsync.service.github import check_runs
 from agentsync.service.github.check_runs import CheckRunAction, CheckRunReport, check_run_report
 from agentsync.service.github.credentials import (

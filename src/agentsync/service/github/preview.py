@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 
 from agentsync.lint.reporters.markdown import escape_cell
-from agentsync.lint.reporters.text import plural
+from agentsync.plural import plural
 from agentsync.service.previews import SyncPreview
 from agentsync.shorten import fit_lines
 from agentsync.sync.preview import Preview, build_preview, preview_markdown

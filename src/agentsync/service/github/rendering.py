@@ -20,8 +20,8 @@ from urllib.parse import quote
 
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters.markdown import code_span, escape_cell
-from agentsync.lint.reporters.text import plural
 from agentsync.lint.result import FileResult, LintResult
+from agentsync.plural import plural
 from agentsync.printable import printable
 from agentsync.shorten import fit_lines, truncate
 

@@ -13,7 +13,7 @@ preview if it fits, else one line a file until the room runs out, then how many 
 from __future__ import annotations
 
 from agentsync.lint.reporters.markdown import code_span, escape_cell
-from agentsync.lint.reporters.text import plural
+from agentsync.plural import plural
 from agentsync.printable import printable
 from agentsync.shorten import fit_lines
 from agentsync.sync.preview.model import FilePreview, Preview
