@@ -24,13 +24,9 @@ SOURCES = ("LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT")
 FILTERS = ("config_name", "model_id", "creator", "source", "created_after", "created_before")
 
 
+@reading("ambient", "a run")
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
     """A run as the API reference's detail shows it; a ``PlatformError`` for anything else."""
-    with reading("ambient", "a run"):
-        return _to_normalized(data)
-
-
-def _to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
     return NormalizedRun(
         id=data["run_id"],
         platform="ambient",

@@ -47,7 +47,8 @@ def page_size(requested: int | None, limit: int, maximum: int) -> int:
 @contextmanager
 def reading(platform: Platform, what: str) -> Iterator[None]:
     """Turn an answer that is not what the platform documents (a missing field, a wrong type,
-    a status outside its enum) into one clear ``PlatformError`` rather than a crash."""
+    a status outside its enum) into one clear ``PlatformError`` rather than a crash: around a
+    block (``with reading(...)``), or around every call of a function (``@reading(...)``)."""
     try:
         yield
     except PlatformError:

@@ -81,13 +81,9 @@ def _redacted(error: PlatformHTTPError, secrets: Iterable[str]) -> PlatformHTTPE
     return PlatformHTTPError(error.status, detail, error.request_id)
 
 
+@reading("deployments", "an agent run")
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
     """A run as the API reference's response shows it; a ``PlatformError`` for anything else."""
-    with reading("deployments", "an agent run"):
-        return _to_normalized(data)
-
-
-def _to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
     return NormalizedRun(
         id=data["id"],
         platform="deployments",

@@ -54,14 +54,10 @@ EVENT_TYPES = (  # the API reference's primary event types; others are passed th
 PERSONA = re.compile(r"[^@\s]+@[^@\s]+")  # persona_key@version
 
 
+@reading("threads", "a run")
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
-    """A run from the detail or a list item; a ``PlatformError`` for anything else."""
-    with reading("threads", "a run"):
-        return _to_normalized(data)
-
-
-def _to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
-    """List items of the global list also carry cost, tokens, duration and times."""
+    """A run from the detail or a list item (the global list's items also carry cost, tokens,
+    duration and times); a ``PlatformError`` for anything else."""
     status = data["status"]
     tokens = data.get("total_input_tokens")
     if tokens is not None:
