@@ -146,6 +146,22 @@ def test_every_variable_read_in_src_is_listed() -> None:
     assert {module: names for module, names in unlisted.items() if names} == {}
 
 
+# Names that mean something else where they stand: the sandbox variables a config may not set.
+SPELT_FOR_ANOTHER_REASON = {("agentsync/config/variables.py", "XDG_CONFIG_HOME")}
+
+
+def test_code_names_a_variable_through_its_entry_never_spelling_it_again() -> None:
+    listed = {variable.name for variable in settings.VARIABLES}
+    spelt = {
+        (str(path.relative_to(PACKAGE.parent)), node.value)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path not in LISTS
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value in listed
+    }
+    assert spelt == SPELT_FOR_ANOTHER_REASON
+
+
 def test_every_listed_variable_is_read_where_the_list_says() -> None:
     read = _read_in_src()
     for variable in settings.VARIABLES:

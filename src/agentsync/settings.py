@@ -3,7 +3,8 @@ settings reference generated from it (``docs/settings.md``).
 
 This is the list: a variable read anywhere in ``src/`` is here (a test scans the sources),
 and ``docs/settings.md`` is generated from it (``make docs``; a test keeps it current). Code
-names a variable through its entry (``XDG_STATE_HOME.name``) rather than spelling it again.
+names a variable through its entry (``XDG_STATE_HOME.name``) rather than spelling it again
+(a test checks that too).
 Importing this module costs nothing: agent-lint reads its own variables through it. The
 server commands' typed settings, built from these names, are in ``agentsync.service_settings``.
 """
