@@ -127,7 +127,7 @@ def _runs_and_variables(env: dict[str, str]) -> None:
 
 
 def _control_plane_expected(out: Path) -> dict[str, Any]:
-    """What 0.1.0's own store reads back from the database it wrote."""
+    """What the release's own store reads back from the database it wrote."""
     from agentsync.localserver.store import ConfigQuery, RunQuery, SQLiteStore
     from agentsync.localserver.vault import Vault
 

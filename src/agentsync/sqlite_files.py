@@ -12,8 +12,9 @@ that is not a database is left as it is, for SQLite to refuse. The process umask
 no other file is affected.
 
 :func:`enable_wal` switches a connection's file to WAL. Processes that open a new file at the
-same time race for that switch, which SQLite does not queue on its busy handler, so it retries
-for up to ``BUSY_TIMEOUT``, the time every connection waits for another one's lock.
+same time race for that switch, and the loser can get SQLITE_BUSY without its busy handler
+having waited (a lock it would have to upgrade), so it tries again until ``BUSY_TIMEOUT``, the
+time every connection waits for another one's lock, has passed.
 """
 
 from __future__ import annotations
@@ -79,15 +80,17 @@ def _tighten(file: Path) -> None:
 
 
 def enable_wal(db: sqlite3.Connection, path: str | Path) -> None:
-    """Switch ``path``'s file, open as ``db``, to WAL (once: the mode is persistent), retrying
-    while another process holds the lock the switch needs. StoreError if SQLite cannot use WAL
-    there; sqlite3.OperationalError if the lock is still held after ``BUSY_TIMEOUT``."""
+    """Switch ``path``'s file, open as ``db``, to WAL (once: the mode is persistent), trying
+    again while another connection holds the lock the switch needs (each try may itself wait
+    up to the connection's busy timeout). StoreError if SQLite cannot use WAL there; any other
+    SQLite error, or SQLITE_BUSY once ``BUSY_TIMEOUT`` has passed, is raised as it is."""
     deadline = time.monotonic() + BUSY_TIMEOUT
     while True:
         try:
             (mode,) = db.execute("PRAGMA journal_mode=WAL").fetchone()
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+            busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY  # and its extended codes
+            if not busy or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
             continue

@@ -187,10 +187,10 @@ def serve_group(
     store, handlers = setup.start(secrets.values)
     options = ServeOptions(host=host, port=port, workers=workers, worker=setup.settings())
     where = sock.getsockname()
+    database = f"{redact_url(setup.database)} ({backend_of(setup.database)})"
     logging.getLogger("agentsync.service").info(  # the logs' format: JSON unless a terminal
         f"agent serve: webhooks on http://{host}:{where[1]}/webhooks/github, "
-        f"database {redact_url(setup.database)} ({backend_of(setup.database)}), "
-        f"{plural(workers, 'worker')}"
+        f"database {database}, {plural(workers, 'worker')}"
     )
     serve(store, secrets, handlers, options, sock)
 

@@ -11,6 +11,9 @@ with a note saying why. A file named on the command line is linted as given (as 
 the config directories is): it is the user's explicit choice, and pre-commit names tracked files
 only. Outside a git working tree, or when git cannot list the files (not installed, a repository
 it refuses to read), every file found is read.
+
+:func:`git_environment` is the environment every git that agentsync runs gets: git's messages
+untranslated (they are parsed and quoted) and never a prompt.
 """
 
 from __future__ import annotations

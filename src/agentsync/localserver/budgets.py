@@ -145,7 +145,7 @@ class Budgets:
     ) -> list[Run]:
         """The runs created in ``[start, end)``, of one config or of all."""
         last = end - timedelta(microseconds=1)
-        query = RunQuery(config_id, start=stamp(start), end=stamp(last), limit=10_000_000)
+        query = RunQuery(config_id=config_id, start=stamp(start), end=stamp(last), limit=10_000_000)
         return self._shared.store.list_runs(query)
 
     def _caps(

@@ -114,8 +114,10 @@ class ThreadedServer:
             time.sleep(0.01)
 
     def stop(self) -> None:
+        """Stop serving (nothing to do if it never started)."""
         self._server.should_exit = True
-        self._thread.join(timeout=10)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=10)
 
 
 class LocalServer(Closeable):
@@ -149,7 +151,11 @@ class LocalServer(Closeable):
         self.control_plane.store.close()
 
     def __enter__(self) -> Self:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.close()
+            raise
 
 
 def banner(config: ServerOptions, host: str, port: int) -> str:

@@ -30,7 +30,7 @@ from agentsync.migrations import Migrated
 from agentsync.sqlite_files import BUSY_TIMEOUT, enable_wal, make_private
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ConfigQuery:
     """Which configs ``list_configs`` returns, by id: of one repository (or all), with the
     soft-deleted ones or not, after the id ``after_id`` (the page before ended there)."""
@@ -41,13 +41,13 @@ class ConfigQuery:
     limit: int = 100
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunQuery:
     """Which runs ``list_runs`` returns, newest first: of one config (or all), from some
     sources (or all), created between ``start`` and ``end`` (RFC 3339, both included)."""
 
     config_id: str | None = None
-    sources: Sequence[str] = ()
+    sources: tuple[str, ...] = ()
     start: str | None = None
     end: str | None = None
     limit: int = 50
@@ -111,9 +111,14 @@ class SQLiteStore(Migrated):
             except sqlite3.Error as error:
                 raise StoreError(f"{self.where}: {error}") from error
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """The rows one read returns; SQLite's errors become a ``StoreError`` naming the
+        database, as in a transaction."""
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as error:
+                raise StoreError(f"{self.where}: {error}") from error
 
     # configs ---------------------------------------------------------------------------
 
@@ -148,11 +153,11 @@ class SQLiteStore(Migrated):
             db.execute(f"UPDATE configs SET {assignments} WHERE id = :id", row)
 
     def get_config(self, config_id: str) -> AgentConfigRecord | None:
-        rows = self._query("SELECT * FROM configs WHERE id = ?", (config_id,))
+        rows = self._rows("SELECT * FROM configs WHERE id = ?", (config_id,))
         return self._config_record(rows[0]) if rows else None
 
     def config_at(self, repository: str, path: str) -> AgentConfigRecord | None:
-        rows = self._query(
+        rows = self._rows(
             "SELECT * FROM configs WHERE repository = ? AND path = ?", (repository, path)
         )
         return self._config_record(rows[0]) if rows else None
@@ -168,7 +173,7 @@ class SQLiteStore(Migrated):
             clauses.append("id > ?")
             params.append(query.after_id)
         sql = f"SELECT * FROM configs WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
-        return [self._config_record(r) for r in self._query(sql, [*params, query.limit])]
+        return [self._config_record(r) for r in self._rows(sql, [*params, query.limit])]
 
     # runs and events ----------------------------------------------------------------------
 
@@ -185,7 +190,7 @@ class SQLiteStore(Migrated):
             db.execute("UPDATE runs SET body = ? WHERE id = ?", (run.model_dump_json(), run.id))
 
     def get_run(self, run_id: str) -> Run | None:
-        rows = self._query("SELECT body FROM runs WHERE id = ?", (run_id,))
+        rows = self._rows("SELECT body FROM runs WHERE id = ?", (run_id,))
         return Run.model_validate_json(rows[0]["body"]) if rows else None
 
     def list_runs(self, query: RunQuery) -> list[Run]:
@@ -206,7 +211,7 @@ class SQLiteStore(Migrated):
             f"SELECT body FROM runs WHERE {' AND '.join(clauses)} "
             "ORDER BY created_at DESC, id DESC LIMIT ?"
         )
-        rows = self._query(sql, [*params, query.limit])
+        rows = self._rows(sql, [*params, query.limit])
         return [Run.model_validate_json(r["body"]) for r in rows]
 
     def append_event(self, run_id: str, type_: str, data: dict[str, Any]) -> RunEvent:
@@ -236,7 +241,7 @@ class SQLiteStore(Migrated):
         return RunEvent(seq=seq, type=type_, data=data, created_at=created_at)  # type: ignore[arg-type]
 
     def events_after(self, run_id: str, after_seq: int, limit: int = 1000) -> list[RunEvent]:
-        rows = self._query(
+        rows = self._rows(
             "SELECT seq, type, data, created_at FROM run_events "
             "WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
             (run_id, after_seq, limit),
@@ -251,7 +256,7 @@ class SQLiteStore(Migrated):
     # idempotency ------------------------------------------------------------------------
 
     def recorded_response(self, scope: str, key: str) -> tuple[str, int, Any] | None:
-        rows = self._query(
+        rows = self._rows(
             "SELECT fingerprint, status, body FROM idempotency WHERE scope = ? AND key = ?",
             (scope, key),
         )
@@ -282,11 +287,11 @@ class SQLiteStore(Migrated):
             )
 
     def get_variable(self, name: str) -> bytes | None:
-        rows = self._query("SELECT value FROM variables WHERE name = ?", (name,))
+        rows = self._rows("SELECT value FROM variables WHERE name = ?", (name,))
         return bytes(rows[0]["value"]) if rows else None
 
     def list_variables(self) -> list[dict[str, str]]:
-        rows = self._query("SELECT name, created_at, updated_at FROM variables ORDER BY name")
+        rows = self._rows("SELECT name, created_at, updated_at FROM variables ORDER BY name")
         return [dict(r) for r in rows]
 
     def delete_variable(self, name: str) -> bool:
@@ -296,7 +301,7 @@ class SQLiteStore(Migrated):
     # sync and cron state ------------------------------------------------------------------
 
     def repository_commit(self, repository: str) -> str | None:
-        rows = self._query(
+        rows = self._rows(
             "SELECT commit_sha FROM sync_repositories WHERE repository = ?", (repository,)
         )
         return str(rows[0]["commit_sha"]) if rows else None
@@ -311,7 +316,7 @@ class SQLiteStore(Migrated):
             )
 
     def cron_next_fire(self, config_id: str, schedule: str) -> str | None:
-        rows = self._query(
+        rows = self._rows(
             "SELECT next_fire_at FROM cron_state WHERE config_id = ? AND schedule = ?",
             (config_id, schedule),
         )
@@ -332,7 +337,7 @@ class SQLiteStore(Migrated):
 
     def cron_entries(self) -> list[tuple[str, str, str]]:
         """Every stored ``(config_id, schedule, next_fire_at)``."""
-        rows = self._query(
+        rows = self._rows(
             "SELECT config_id, schedule, next_fire_at FROM cron_state ORDER BY config_id, schedule"
         )
         return [(r["config_id"], r["schedule"], r["next_fire_at"]) for r in rows]

@@ -52,7 +52,7 @@ async def list_runs(
 ) -> RunList:
     query = RunQuery(
         config_id=config_id,
-        sources=source or (),
+        sources=tuple(source or ()),
         start=parse_instant(start, "start", end_of_day=False),
         end=parse_instant(end, "end", end_of_day=True),
         limit=min(limit, MAX_LIST_LIMIT),

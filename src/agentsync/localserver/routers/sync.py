@@ -64,7 +64,9 @@ async def sync_list(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: str | None = None,
 ) -> SyncConfigList:
-    query = ConfigQuery(repository, include_deleted, after_id=cursor, limit=limit + 1)
+    query = ConfigQuery(
+        repository=repository, include_deleted=include_deleted, after_id=cursor, limit=limit + 1
+    )
     page = control_plane.store.list_configs(query)
     more = len(page) > limit
     page = page[:limit]
