@@ -741,8 +741,8 @@ def test_heartbeats_keep_a_quiet_stream_alive(
     monkeypatch.setattr(events_module, "HEARTBEAT_SECONDS", 0.05)
     client.silence_timeout = 0.5
     run = client.start_run(template_id="pr-review")
+    started = time.monotonic()  # before the timer starts: it releases the run 1.2 s later
     threading.Timer(1.2, runner.release.release, (6,)).start()
-    started = time.monotonic()
     assert len(list(client.follow_run(run.id))) == 8
     assert time.monotonic() - started >= 1.2
 

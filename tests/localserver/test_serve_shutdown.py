@@ -42,17 +42,18 @@ def test_ctrl_c_ends_an_open_event_stream_and_stops_the_server(tmp_path: Path) -
         wait_for(answers, what="the control plane to start")
         run = httpx.post(f"{url}/v1/agents/runs", json={"template_id": "pr-review"}, headers=AUTH)
         ended: list[str] = []
+        following = threading.Event()
 
         def follow() -> None:
             path = f"{url}/v1/runs/{run.json()['id']}/events"
             with httpx.stream("GET", path, headers=AUTH, timeout=30) as stream:
                 for _ in stream.iter_raw():
-                    pass
+                    following.set()
             ended.append("cleanly")
 
         reader = threading.Thread(target=follow, daemon=True)
         reader.start()
-        time.sleep(0.5)  # the reader is following the live run
+        assert following.wait(30), "the reader did not get the run's first event"
         started = time.monotonic()
         server.send_signal(signal.SIGINT)
         server.wait(timeout=10)
