@@ -1,5 +1,6 @@
 """``agent serve`` starting up, as an operator sees it: every missing setting in one message,
-a busy port refused before anything starts, and a one-line banner once it listens."""
+a busy port refused before anything starts (as ``agent control-plane serve`` refuses one), and
+a one-line banner once it listens."""
 
 from __future__ import annotations
 
@@ -64,6 +65,23 @@ def test_a_busy_port_is_refused_before_anything_starts(
         == f"agent: cannot listen on 127.0.0.1:{busy_port} (in use): pick another --port\n"
     )
     assert not database.exists()  # no store opened, no worker started, no job taken
+
+
+def test_the_local_control_plane_refuses_a_busy_port_before_it_opens_its_database(
+    environment: dict[str, str], busy_port: int, tmp_path: Path
+) -> None:
+    database = tmp_path / "control-plane.db"
+    command = [AGENT, "control-plane", "serve", "--port", str(busy_port), "--db", str(database)]
+    done = subprocess.run(
+        [*command, "--token", "a-control-plane-token-0123"],
+        env=environment, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == f"agent: cannot listen on 127.0.0.1:{busy_port} (in use): pick another --port\n"
+    )
+    assert not database.exists()
 
 
 def _first_lines_until(process: subprocess.Popen[str], marker: str) -> list[str]:

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.client.api import Client
 from agentsync.errors import StoreError
+from agentsync.listen import listen
 from agentsync.localserver.server import ThreadedServer, free_port
 from agentsync.service.metrics import Metrics
 from agentsync.service.queue import Job, ServiceStore
@@ -66,7 +67,7 @@ class WebhookServer:
         app = create_app(
             store, secrets or WebhookSecrets([SECRET]), self.metrics, max_body_bytes=max_body_bytes
         )
-        self._http = ThreadedServer(app, "the webhook app", log_config=None)
+        self._http = ThreadedServer(app, "the webhook app", listen("127.0.0.1", 0), log_config=None)
 
     @property
     def url(self) -> str:

@@ -175,7 +175,8 @@ def serve_group(
     if ctx.invoked_subcommand is not None:
         ctx.obj = setup.database  # `agent serve --database X status` reads X
         return
-    from agentsync.service.server import ServeOptions, bind, serve
+    from agentsync.listen import listen
+    from agentsync.service.server import ServeOptions, serve
     from agentsync.service.signature import WebhookSecrets, load_secrets
     from agentsync.service.stores import backend_of
     from agentsync.urls import redact_url
@@ -183,7 +184,7 @@ def serve_group(
     loaded: list[WebhookSecrets] = []  # read once, while every setting is checked
     setup.check(lambda: loaded.append(load_secrets(webhook_secret_file)))
     secrets = loaded[0]
-    sock = bind(host, port)
+    sock = listen(host, port)
     store, handlers = setup.start(secrets.values)
     options = ServeOptions(host=host, port=port, workers=workers, worker=setup.settings())
     where = sock.getsockname()

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from agentsync.closeable import Closeable
+from agentsync.listen import listen
 from agentsync.localserver.app import create_app
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.runners import DryRunRunner, Runner
@@ -73,6 +75,12 @@ def build(config: ServerOptions) -> tuple[FastAPI, ControlPlane]:
     return app, control_plane
 
 
+def close_with_store(control_plane: ControlPlane) -> None:
+    """Stop ``control_plane``'s runs under way, then close its store: what ``build`` opened."""
+    control_plane.close()
+    control_plane.store.close()
+
+
 def build_scheduler(config: ServerOptions, control_plane: ControlPlane) -> CronScheduler:
     """The cron scheduler of ``control_plane`` (not started); ticks use its clock."""
     return CronScheduler(control_plane, interval=config.cron_interval or 1.0)
@@ -85,20 +93,21 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class ThreadedServer:
-    """An ASGI app under uvicorn on ``http://HOST:PORT`` in a background thread (``port`` 0:
-    a free one); ``uvicorn_options`` go to ``uvicorn.Config``."""
+    """An ASGI app under uvicorn in a background thread, on the socket ``listening`` (from
+    ``agentsync.listen``), which it closes at ``stop()``; ``uvicorn_options`` go to
+    ``uvicorn.Config``."""
 
     def __init__(
-        self, app: Any, name: str, host: str = "127.0.0.1", port: int = 0, **uvicorn_options: Any
+        self, app: Any, name: str, listening: socket.socket, **uvicorn_options: Any
     ) -> None:
         self.name = name
-        self.host = host
-        self.port = port or free_port(host)
+        self._socket = listening
+        self.host, self.port = listening.getsockname()[:2]
         hide_query_strings()
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=self.port, lifespan="off", **uvicorn_options)
+        self._server = uvicorn.Server(uvicorn.Config(app, lifespan="off", **uvicorn_options))
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name=name, daemon=True
         )
-        self._thread = threading.Thread(target=self._server.run, name=name, daemon=True)
 
     @property
     def url(self) -> str:
@@ -114,10 +123,11 @@ class ThreadedServer:
             time.sleep(0.01)
 
     def stop(self) -> None:
-        """Stop serving (nothing to do if it never started)."""
+        """Stop serving, and free the port (whether or not it ever started)."""
         self._server.should_exit = True
         if self._thread.ident is not None:
             self._thread.join(timeout=10)
+        self._socket.close()
 
 
 class LocalServer(Closeable):
@@ -125,13 +135,18 @@ class LocalServer(Closeable):
     block starts it and closes it."""
 
     def __init__(self, config: ServerOptions, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.app, self.control_plane = build(config)
+        listening = listen(host, port)  # first: a busy port opens no database
+        try:
+            self.app, self.control_plane = build(config)
+        except BaseException:
+            listening.close()
+            raise
         self.scheduler = build_scheduler(config, self.control_plane)
         self._cron = config.cron_interval is not None
         self._http = ThreadedServer(
-            self.app, "the local control plane", host, port, log_level="warning"
+            self.app, "the local control plane", listening, log_level="warning"
         )
-        self.host, self.port = host, self._http.port
+        self.host, self.port = self._http.host, self._http.port
 
     @property
     def url(self) -> str:
@@ -147,8 +162,7 @@ class LocalServer(Closeable):
         """Stop the scheduler, then the server, then the runs under way; close the store."""
         self.scheduler.stop()
         self._http.stop()
-        self.control_plane.close()
-        self.control_plane.store.close()
+        close_with_store(self.control_plane)
 
     def __enter__(self) -> Self:
         try:
@@ -165,16 +179,17 @@ def banner(config: ServerOptions, host: str, port: int) -> str:
 
 
 def serve(config: ServerOptions, host: str, port: int) -> None:
-    """Run in the foreground until interrupted."""
-    app, control_plane = build(config)
-    print(banner(config, host, port), file=sys.stderr, flush=True)
-    scheduler = build_scheduler(config, control_plane)
-    if config.cron_interval is not None:
-        scheduler.start()
-    hide_query_strings()
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
-    finally:
-        scheduler.stop()
-        control_plane.close()
-        control_plane.store.close()
+    """Run in the foreground until interrupted. The port is bound first: a busy one is a
+    ``UsageError`` before the database is opened."""
+    with closing(listen(host, port)) as sock:
+        app, control_plane = build(config)
+        print(banner(config, host, sock.getsockname()[1]), file=sys.stderr, flush=True)
+        scheduler = build_scheduler(config, control_plane)
+        if config.cron_interval is not None:
+            scheduler.start()
+        hide_query_strings()
+        try:
+            uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+        finally:
+            scheduler.stop()
+            close_with_store(control_plane)

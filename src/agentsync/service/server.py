@@ -9,7 +9,6 @@ path, never its query string (:mod:`agentsync.uvicorn_logs`).
 
 from __future__ import annotations
 
-import errno
 import logging
 import signal
 import socket
@@ -21,7 +20,6 @@ from types import FrameType
 import uvicorn
 from prometheus_client import start_http_server
 
-from agentsync.errors import UsageError
 from agentsync.service.metrics import Metrics
 from agentsync.service.queue import ServiceStore
 from agentsync.service.signature import WebhookSecrets
@@ -67,24 +65,6 @@ def start_workers(
         )
         listener.start()
     return threads
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket of the webhook endpoint, bound before anything else starts: a
-    busy port is a one-line error, and no worker has taken a job."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        reason = "in use" if error.errno == errno.EADDRINUSE else (error.strerror or str(error))
-        raise UsageError(
-            f"cannot listen on {host}:{port} ({reason}): pick another --port"
-        ) from error
-    sock.listen(2048)
-    return sock
 
 
 def serve(
