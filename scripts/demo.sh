@@ -6,24 +6,30 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${DEMO_BIN:-$root/.venv-run/bin}"  # make run's venv: the runtime lock only
 work="$(mktemp -d)"
-# A free port, asked of the kernel (the standard library only: no import of the server here).
-port=$("$bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token="demo-$RANDOM$RANDOM"
-export ELLIPSIS_API_BASE_URL="http://127.0.0.1:$port" ELLIPSIS_API_TOKEN="$token"
-export ELLIPSIS_CONFIG_DIR="$work/ellipsis" XDG_STATE_HOME="$work/state"
-AGENTSYNC_CONTROL_PLANE_TOKENS="$token" "$bin/agent" control-plane serve --port "$port" \
+export ELLIPSIS_API_TOKEN="$token" ELLIPSIS_CONFIG_DIR="$work/ellipsis" XDG_STATE_HOME="$work/state"
+# --port 0: the server binds a free port itself and names it in its first line.
+AGENTSYNC_CONTROL_PLANE_TOKENS="$token" "$bin/agent" control-plane serve --port 0 \
   --db "$work/control-plane.db" --runner command \
   --command "sh -c 'cat >/dev/null; echo reading the repository...; echo all good'" \
   >"$work/server.log" 2>&1 &
 server=$!
 stop() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; rm -rf "$work"; }
 trap stop EXIT
-# Ready when it accepts connections (uvicorn listens once the app has started): bash's own
-# /dev/tcp, so the wait costs no Python start-up per try.
+# That line comes once the port is bound: from then on, connections wait for the app.
+port=""
 for _ in $(seq 200); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  port=$(sed -n 's|^agentsync control plane on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$work/server.log")
+  [ -n "$port" ] && break
+  kill -0 "$server" 2>/dev/null || break
   sleep 0.05
 done
+if [ -z "$port" ]; then
+  echo "the local control plane did not start:" >&2
+  cat "$work/server.log" >&2
+  exit 1
+fi
+export ELLIPSIS_API_BASE_URL="http://127.0.0.1:$port"
 
 step() { printf '\n== %s\n' "$*"; }
 takeaway() { printf -- '-> %s\n' "$*"; }
