@@ -6,48 +6,29 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from agentsync.localserver.server import free_port
+from tests.servers import start_control_plane
 
 TOKEN = "persistence-token-0123456789"
 
 
 @contextmanager
 def _serving(state: Path, *args: str) -> Iterator[tuple[str, str]]:
-    """The server's URL and its first line on stderr."""
-    port = free_port()
+    """The server's URL and the first line of its output."""
     environment = {**os.environ, "XDG_STATE_HOME": str(state)}
     environment.pop("AGENTSYNC_VAULT_KEY", None)
-    command = [sys.executable, "-m", "agentsync.cli.main", "control-plane", "serve"]
-    server = subprocess.Popen(
-        [*command, "--port", str(port), "--token", TOKEN, *args],
-        env=environment,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log_file = state / "serve.log"
+    server, url = start_control_plane(log_file, "--token", TOKEN, *args, env=environment)
     try:
-        assert server.stderr is not None
-        banner = server.stderr.readline().strip()
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{url}/agents/schema", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        yield url, banner
+        yield url, log_file.read_text().splitlines()[0]
     finally:
         server.send_signal(signal.SIGINT)
-        server.communicate(timeout=30)
+        server.wait(timeout=30)
 
 
 def _variables(url: str) -> set[str]:

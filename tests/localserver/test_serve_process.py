@@ -11,7 +11,6 @@ import os
 import signal
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +23,7 @@ from websockets.sync.client import connect
 
 from agentsync.client.api import Client
 from agentsync.client.errors import Invalid
-from agentsync.localserver.server import free_port
-from tests.service.support import wait_for
+from tests.servers import start_control_plane
 
 from .conftest import API_KEY, USER_TOKEN
 
@@ -40,31 +38,16 @@ class ServeProcess:
     def __init__(self, directory: Path) -> None:
         self.database = directory / "control-plane.db"
         self.log_file = directory / "serve.log"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        self.url = self.ws_url = ""  # once started
         self._process: subprocess.Popen[bytes] | None = None
         self._read = 0
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "agentsync", "control-plane", "serve"]
-        options = ["--port", str(self.port), "--db", str(self.database)]
-        tokens = ["--token", API_KEY, "--cli-token", USER_TOKEN]
+        options = ["--db", str(self.database), "--token", API_KEY, "--cli-token", USER_TOKEN]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("AGENTSYNC_VAULT_KEY", None)
-        with self.log_file.open("wb") as log:
-            self._process = subprocess.Popen(
-                [*command, *options, *tokens], stdout=log, stderr=subprocess.STDOUT, env=env
-            )
-        wait_for(self._answers, what="the control plane to start")
-
-    def _answers(self) -> bool:
-        assert self._process is not None
-        assert self._process.poll() is None, self.log_file.read_text()
-        try:
-            return httpx.get(f"{self.url}/agents/schema", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
+        self._process, self.url = start_control_plane(self.log_file, *options, env=env)
+        self.ws_url = "ws" + self.url.removeprefix("http")
 
     def stop(self) -> None:
         assert self._process is not None

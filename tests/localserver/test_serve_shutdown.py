@@ -3,18 +3,14 @@ the event stream (SSE): the stream ends cleanly, the server does not wait for th
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 
-from agentsync.localserver.server import free_port
-from tests.service.support import wait_for
+from tests.servers import start_control_plane
 
 from .conftest import API_KEY
 
@@ -22,24 +18,10 @@ AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
 def test_ctrl_c_ends_an_open_event_stream_and_stops_the_server(tmp_path: Path) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "agentsync", "control-plane", "serve", "--port", str(port)]
     options = ["--db", str(tmp_path / "cp.db"), "--token", API_KEY]
     runner = ["--runner", "command", "--command", "sleep 20"]  # a run that stays live
-    with (tmp_path / "serve.log").open("wb") as log:
-        server = subprocess.Popen(
-            [*command, *options, *runner], stdout=log, stderr=subprocess.STDOUT, env=os.environ
-        )
+    server, url = start_control_plane(tmp_path / "serve.log", *options, *runner)
     try:
-
-        def answers() -> bool:
-            try:
-                return httpx.get(f"{url}/agents/schema", timeout=1).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_for(answers, what="the control plane to start")
         run = httpx.post(f"{url}/v1/agents/runs", json={"template_id": "pr-review"}, headers=AUTH)
         ended: list[str] = []
         following = threading.Event()
