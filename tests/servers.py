@@ -1,8 +1,9 @@
 """Our servers as child processes on loopback: each binds a free port itself (``--port 0``) and
 names it in its log, where ``port_in_log`` reads it back (a port picked here and bound later by
-the child could be taken in between); ``start_control_plane`` starts ``agent control-plane
-serve`` so. And ``unused_port``: a port nothing listens on, for a client that must find no
-server, or for PostgreSQL, which cannot be given port 0."""
+the child could be taken in between), and ``answers`` waits for the app behind that port;
+``start_control_plane`` starts ``agent control-plane serve`` so. And ``unused_port``: a port
+nothing listens on, for a client that must find no server, or for PostgreSQL, which cannot be
+given port 0."""
 
 from __future__ import annotations
 
@@ -54,6 +55,16 @@ def port_in_log(
         time.sleep(0.02)
 
 
+def answers(url: str, log_file: Path, timeout: float = 30.0) -> None:
+    """``GET url`` answers 200 within ``timeout`` seconds: of a server whose port is bound, the
+    request waits for the app behind it. Fails with the server's log (``log_file``) if not."""
+    try:
+        httpx.get(url, timeout=timeout).raise_for_status()
+    except httpx.HTTPError as error:
+        log = log_file.read_text(errors="replace")
+        raise AssertionError(f"{url} does not answer ({error}):\n{log}") from error
+
+
 def start_control_plane(
     log_file: Path, *options: str, env: Mapping[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -66,10 +77,7 @@ def start_control_plane(
         )
     try:
         url = f"http://127.0.0.1:{port_in_log(process, log_file, CONTROL_PLANE_BANNER)}"
-        try:  # the port is bound: the request waits for the app to serve it
-            httpx.get(f"{url}/agents/schema", timeout=30).raise_for_status()
-        except httpx.HTTPError as error:
-            raise AssertionError(f"{url} does not answer:\n{log_file.read_text()}") from error
+        answers(f"{url}/agents/schema", log_file)
     except BaseException:
         process.kill()
         process.wait()

@@ -24,12 +24,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from agentsync.client.api import Client
 from agentsync.errors import StoreError
 from agentsync.listen import listen
-from agentsync.localserver.server import ThreadedServer, free_port
+from agentsync.localserver.server import ThreadedServer
 from agentsync.service.metrics import Metrics
 from agentsync.service.queue import Job, ServiceStore
 from agentsync.service.signature import WebhookSecrets, sign
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.webhook import MAX_BODY_BYTES, create_app
+from tests.servers import answers, port_in_log
 from tests.service.fake_github import FakeRepo, webhook_payload
 
 SECRET = b"webhook-secret-for-tests-0123456789"
@@ -158,7 +159,8 @@ AGENT = Path(sys.executable).with_name("agent")
 
 
 class ServiceProcess:
-    """``agent serve`` (or ``agent worker``) as a child process, JSON logs in ``log_file``."""
+    """``agent serve`` (or ``agent worker``) as a child process, JSON logs in ``log_file``;
+    ``agent serve`` on the free port it binds itself and logs, read from there."""
 
     def __init__(
         self,
@@ -170,16 +172,18 @@ class ServiceProcess:
     ) -> None:
         self.command = command
         self.log_file = log_file
-        self.port = free_port() if command == "serve" else None
+        self.port: int | None = None  # agent serve's, once it serves
         args = [str(AGENT), command, "--database", database, *extra]
-        if self.port is not None:
-            args += ["--port", str(self.port)]
+        if command == "serve":
+            args += ["--port", "0"]
         self.args = args
         self.env = {**os.environ, **env}
         self.process: subprocess.Popen[bytes] | None = None
+        self._launched_at = 0  # the log's size at launch: where this process's lines start
 
     @property
     def url(self) -> str:
+        assert self.port is not None, "agent serve has not started"
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Self:
@@ -188,27 +192,27 @@ class ServiceProcess:
 
     def launch(self) -> Self:
         with self.log_file.open("ab") as log:
+            self._launched_at = log.tell()
             self.process = subprocess.Popen(
                 self.args, stdout=log, stderr=subprocess.STDOUT, env=self.env
             )
         return self
 
-    def wait_ready(self) -> Self:
+    def wait_ready(self, timeout: float = 30.0) -> Self:
         assert self.process is not None
-        if self.port is not None:
-            deadline = time.monotonic() + 30
-            while True:
-                assert self.process.poll() is None, f"agent serve exited: {self.logs_text()}"
-                try:
-                    if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "agent serve did not start"
-                time.sleep(0.05)
+        if self.command == "serve":
+            self.port = self.port_in_log("agent serve: webhooks on http://127.0.0.1:", timeout)
+            answers(f"{self.url}/healthz", self.log_file, timeout)
         else:
             wait_for(lambda: any(e.get("message") == "worker started" for e in self.logs()))
         return self
+
+    def port_in_log(self, before: str, timeout: float = 30.0) -> int:
+        """The port this process logs right after ``before``."""
+        assert self.process is not None
+        return port_in_log(
+            self.process, self.log_file, before, start=self._launched_at, timeout=timeout
+        )
 
     def kill(self) -> None:
         """SIGKILL: no cleanup of any kind."""

@@ -21,7 +21,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from agentsync.client.api import Client
-from agentsync.localserver.server import LocalServer, free_port
+from agentsync.localserver.server import LocalServer
 from agentsync.service.github.rendering import MARKER
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.stores import open_store
@@ -423,13 +423,13 @@ def test_two_workers_on_postgresql_never_sync_one_repository_at_once(
         "serve", postgres_url, tmp_path / "web.log", env, "--workers", "0",
         "--resync-interval", "0",
     )  # fmt: skip
-    metrics_port = free_port()
     workers = [
         ServiceProcess("worker", postgres_url, tmp_path / f"worker-{n}.log", env,
                        "--resync-interval", "0", *extra)
-        for n, extra in enumerate([["--metrics-port", str(metrics_port)], []])
+        for n, extra in enumerate([["--metrics-port", "0"], []])
     ]  # fmt: skip
     with web, workers[0], workers[1], httpx.Client(base_url=web.url) as http:
+        metrics_port = workers[0].port_in_log("metrics on http://127.0.0.1:")
         heads: dict[str, str] = {}
         for round_ in range(4):
             for repo in repos:
