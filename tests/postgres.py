@@ -16,7 +16,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import tempfile
@@ -24,6 +23,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any, Self
+
+from tests.servers import unused_port
 
 STARTUP_TIMEOUT = 30.0  # seconds
 INITDB_OPTIONS = ("-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
@@ -129,18 +130,11 @@ def readable_copy(bindir: Path, run_as: RunAs, into: Path) -> Path:
     return copied
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class PostgresServer:
     """One PostgreSQL cluster in a temporary directory; use as a context manager."""
 
     def __init__(self, bindir: Path | None = None) -> None:
-        self.port = _free_port()
+        self.port = unused_port()  # PostgreSQL cannot be given port 0
         self._run_as = RunAs()
         self._as = self._run_as.popen_options
         self._installation = Path(tempfile.mkdtemp(prefix="agentsync-pgbin-"))

@@ -5,7 +5,6 @@ the one full-jitter backoff that the service uses too."""
 from __future__ import annotations
 
 import random
-import socket
 from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
@@ -18,6 +17,7 @@ from agentsync.http.backoff import backoff_delay
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import Session, event_data
 from tests.scripted import Scripted, scripted
+from tests.servers import unused_port
 
 
 class Failed(Exception):
@@ -127,9 +127,7 @@ def test_after_a_lost_answer_recover_runs_before_the_retry(
 
 
 def test_a_refused_connection_is_retried_without_recover(delays: list[float]) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = unused_port()
     recovered: list[bool] = []
 
     def recover() -> None:

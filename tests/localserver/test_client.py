@@ -39,7 +39,8 @@ from agentsync.errors import UsageError
 from agentsync.http.retry import parse_retry_after
 from agentsync.localserver.routers import events as events_module
 from agentsync.localserver.runners import RunContext, RunOutcome
-from agentsync.localserver.server import LocalServer, free_port
+from agentsync.localserver.server import LocalServer
+from tests.servers import unused_port
 
 from .conftest import API_KEY, USER_TOKEN, VALID_YAML, server_config
 
@@ -564,7 +565,7 @@ def test_a_control_plane_that_is_not_running_fails_fast_and_says_what_to_do(
 ) -> None:
     """A refused connection (nothing listens) gets one quick retry, for a server that is
     restarting, not the whole backoff; the message names the URL and how to start one."""
-    client = make_client(base_url=f"http://127.0.0.1:{free_port()}", max_retries=4)
+    client = make_client(base_url=f"http://127.0.0.1:{unused_port()}", max_retries=4)
     with pytest.raises(
         Unavailable, match=r"cannot reach the control plane at http://127\.0\.0\.1"
     ) as refused:
@@ -647,7 +648,7 @@ def test_the_token_is_never_in_reprs_errors_or_logs(
     with pytest.raises(Unauthorized) as on_stream:
         list(wrong.follow_run(run.id))
     failures.append(on_stream.value)
-    unreachable = make_client(secret, base_url=f"http://127.0.0.1:{free_port()}", max_retries=1)
+    unreachable = make_client(secret, base_url=f"http://127.0.0.1:{unused_port()}", max_retries=1)
     with pytest.raises(Unavailable) as unavailable:
         unreachable.list_runs()
     failures.append(unavailable.value)
@@ -727,7 +728,7 @@ def test_follow_run_backs_off_from_half_a_second_to_8_and_gives_up_after_45s_of_
 ) -> None:
     fake = FakeTime()
     client = make_client(
-        base_url=f"http://127.0.0.1:{free_port()}", sleep=fake.sleep, clock=fake.clock
+        base_url=f"http://127.0.0.1:{unused_port()}", sleep=fake.sleep, clock=fake.clock
     )
     with pytest.raises(Unavailable, match="for 45s"):
         list(client.follow_run("runs_x"))

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from agentsync.client.api import Client
-from agentsync.localserver.server import LocalServer, free_port
+from agentsync.localserver.server import LocalServer
 from agentsync.service.github.credentials import TokenCredentials
 from agentsync.service.jobs import JobRunner
 from agentsync.service.metrics import Metrics
@@ -29,6 +29,7 @@ from agentsync.service.worker import Worker
 from agentsync.service.worker_settings import WorkerSettings
 from tests.localserver.conftest import API_KEY, server_config
 from tests.postgres import PostgresServer
+from tests.servers import unused_port
 from tests.service.fake_github import FakeGitHub
 from tests.service.support import (
     AGENT,
@@ -160,7 +161,7 @@ def agent_worker(database: str, *extra: str) -> subprocess.CompletedProcess[str]
 
 
 def test_a_database_that_never_comes_fails_with_one_line_naming_it(tmp_path: Path) -> None:
-    redacted = f"postgresql://agent:***@127.0.0.1:{free_port()}/agentsync"
+    redacted = f"postgresql://agent:***@127.0.0.1:{unused_port()}/agentsync"
     started = time.monotonic()
     result = agent_worker(redacted.replace("***", "s3cret-pass"), "--wait-for-database", "1.5")
     assert time.monotonic() - started >= 1.5
@@ -175,7 +176,7 @@ def test_a_database_that_never_comes_fails_with_one_line_naming_it(tmp_path: Pat
 
 
 def test_without_waiting_an_unreachable_database_fails_at_once(tmp_path: Path) -> None:
-    url = f"postgresql://agent@127.0.0.1:{free_port()}/agentsync"
+    url = f"postgresql://agent@127.0.0.1:{unused_port()}/agentsync"
     result = agent_worker(url, "--wait-for-database", "0")
     assert result.returncode == 1
     [line] = result.stderr.splitlines()

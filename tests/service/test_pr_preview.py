@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.client.api import Client
-from agentsync.localserver.server import LocalServer, free_port
+from agentsync.localserver.server import LocalServer
 from agentsync.service.github.credentials import AppCredentials, TokenCredentials
 from agentsync.service.github.preview import HEADING
 from agentsync.service.github.rendering import MARKER
@@ -28,6 +28,7 @@ from agentsync.service.queue import NewJob, ServiceStore
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from tests.localserver.conftest import API_KEY, server_config
 from tests.secret_samples import PIN, SAMPLES, leaky_config
+from tests.servers import unused_port
 from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
 from tests.service.support import (
     APP_ID,
@@ -334,7 +335,7 @@ def test_an_unreachable_control_plane_still_reports_and_retries_the_job(
     head = repo.commit({"agents/a.yaml": BROKEN}, branch="feature")
     github.open_pull_request(repo, 7, "feature")
     with (
-        Client(f"http://127.0.0.1:{free_port()}", API_KEY, max_retries=0) as down,
+        Client(f"http://127.0.0.1:{unused_port()}", API_KEY, max_retries=0) as down,
         pytest.raises(JobError) as failed,
     ):
         pull_request_job(runner_for(runner.store, github, down, app_key))
