@@ -42,9 +42,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agentsync.client.api import Client
-from agentsync.localserver.server import LocalServer, ServerOptions, free_port
+from agentsync.localserver.server import LocalServer, ServerOptions
 from agentsync.service.signature import sign
 from tests.postgres import PostgresServer
+from tests.servers import answers, port_in_log
 from tests.service.fake_github import FakeGitHub, FakeRepo, webhook_payload
 from tests.service.support import SECRET, ServiceProcess, wait_for
 
@@ -55,6 +56,7 @@ P99_TARGET_MS = 50.0
 BARE_APP = textwrap.dedent(
     """
     import sys, uvicorn
+    from agentsync.listen import listen
     from starlette.applications import Starlette
     from starlette.responses import JSONResponse
     from starlette.routing import Route
@@ -68,7 +70,10 @@ BARE_APP = textwrap.dedent(
 
     app = Starlette(routes=[Route("/webhooks/github", hook, methods=["POST"]),
                             Route("/healthz", health)])
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+    listening = listen("127.0.0.1", 0)
+    print(f"bare app on http://127.0.0.1:{listening.getsockname()[1]}", file=sys.stderr,
+          flush=True)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listening])
     """
 )
 
@@ -262,18 +267,15 @@ def status_deliveries(database: str) -> int:
         store.close()
 
 
-def run_bare(args: argparse.Namespace) -> Row:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", BARE_APP, str(port)])
+def run_bare(args: argparse.Namespace, scratch: Path) -> Row:
+    log_file = scratch / "bare.log"
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", BARE_APP], stdout=log, stderr=subprocess.STDOUT
+        )
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "the bare app did not start"
-            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port_in_log(process, log_file, 'bare app on http://127.0.0.1:')}"
+        answers(f"{url}/healthz", log_file)
         body = json.dumps(webhook_payload("push")).encode()
         bodies = [(body, {"Content-Type": "application/json"})] * int(args.rate * args.seconds)
         return Row("bare Starlette 202 (reference floor)", open_loop(url, bodies, args.rate),
@@ -291,9 +293,9 @@ def main() -> int:
     parser.add_argument("--pushes", type=int, default=10, help="single pushes timed to synced")
     args = parser.parse_args()
     count = int(args.rate * args.seconds)
-    rows = [run_bare(args)]
     with tempfile.TemporaryDirectory(prefix="agentsync-service-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
+        rows = [run_bare(args, scratch)]
         rows.append(
             run_scenario("SQLite, 1 worker", str(scratch / "s" / "service.db"), 1,
                          _fresh(scratch / "s"), args)

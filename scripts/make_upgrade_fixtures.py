@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -62,31 +61,21 @@ def _git(repo: Path, *args: str) -> None:
 def _control_plane(out: Path, work: Path) -> None:
     """A control plane with synced, kept-last-good and soft-deleted configs, a run and its
     events, and an encrypted sandbox variable; and the sync state file of that repository."""
-    from agentsync.localserver.server import free_port
+    from tests.servers import start_control_plane
 
-    port = free_port()
     env = {
         **os.environ,
-        "ELLIPSIS_API_BASE_URL": f"http://127.0.0.1:{port}",
         "ELLIPSIS_API_TOKEN": TOKEN,
         "ELLIPSIS_CONFIG_DIR": str(work / "ellipsis"),
         "XDG_STATE_HOME": str(work / "state"),
         "AGENTSYNC_CONTROL_PLANE_TOKENS": TOKEN,
     }
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from agentsync.cli.main import main; main()",
-         "control-plane", "serve", "--port", str(port), "--db", str(out / "control-plane.db"),
-         "--runner", "command",
-         "--command", "sh -c 'cat >/dev/null; echo reading the repository; echo all good'"],
+    server, env["ELLIPSIS_API_BASE_URL"] = start_control_plane(
+        work / "control-plane.log", "--db", str(out / "control-plane.db"), "--runner", "command",
+        "--command", "sh -c 'cat >/dev/null; echo reading the repository; echo all good'",
         env=env,
     )  # fmt: skip
     try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{env['ELLIPSIS_API_BASE_URL']}/agents/schema")
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
         _sync_history(work, env)
         _runs_and_variables(env)
     finally:

@@ -86,12 +86,6 @@ def build_scheduler(config: ServerOptions, control_plane: ControlPlane) -> CronS
     return CronScheduler(control_plane, interval=config.cron_interval or 1.0)
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
 class ThreadedServer:
     """An ASGI app under uvicorn in a background thread, on the socket ``listening`` (from
     ``agentsync.listen``), which it closes at ``stop()``; ``uvicorn_options`` go to
