@@ -2,10 +2,11 @@
 and the cron scheduler beside them.
 
 ``build`` is what tests and ``agent control-plane serve`` share; ``LocalServer`` runs it on a
-loopback port in a background thread (for tests, benchmarks and the demo in ``make run``),
-through a ``ThreadedServer``, which tests also use for other apps. uvicorn's logs name a
-request's path, never its query string (:mod:`agentsync.uvicorn_logs`).
-Both ``LocalServer`` and ``serve`` start the cron scheduler with the server and stop it first.
+loopback port in a background thread (for tests and benchmarks), through a ``ThreadedServer``,
+which tests also use for other apps. uvicorn's logs name a request's path, never its query
+string (:mod:`agentsync.uvicorn_logs`). Both ``LocalServer`` and ``serve`` bind their port
+before they open the database (:mod:`agentsync.listen`), start the cron scheduler with the
+server and stop it first.
 """
 
 from __future__ import annotations
