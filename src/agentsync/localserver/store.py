@@ -95,30 +95,32 @@ class SQLiteStore(Migrated):
                 self._db.close()
 
     @contextmanager
-    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
-        """One transaction: ``IMMEDIATE`` takes the write lock up front, ``DEFERRED`` reads.
-        SQLite's errors become a ``StoreError`` naming the database."""
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; SQLite's errors become a ``StoreError`` naming the
+        database."""
         with self._lock:
             try:
-                self._db.execute(f"BEGIN {mode}")
-                try:
-                    yield self._db
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
-                    raise
+                yield self._db
             except sqlite3.Error as error:
                 raise StoreError(f"{self.where}: {error}") from error
 
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        """The rows one read returns; SQLite's errors become a ``StoreError`` naming the
-        database, as in a transaction."""
-        with self._lock:
+    @contextmanager
+    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        """One transaction: ``IMMEDIATE`` takes the write lock up front, ``DEFERRED`` reads."""
+        with self._locked() as db:
+            db.execute(f"BEGIN {mode}")
             try:
-                return self._db.execute(sql, params).fetchall()
-            except sqlite3.Error as error:
-                raise StoreError(f"{self.where}: {error}") from error
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """The rows one read returns."""
+        with self._locked() as db:
+            return db.execute(sql, params).fetchall()
 
     # configs ---------------------------------------------------------------------------
 
