@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 import httpx
@@ -18,6 +17,7 @@ import pytest
 
 from agentsync.client.api import Client
 from agentsync.client.records import Run
+from agentsync.closeable import Closeable
 from agentsync.errors import UsageError
 from agentsync.localserver.server import LocalServer
 from agentsync.platforms.ambient import AmbientAdapter
@@ -134,7 +134,7 @@ def test_streaming_watch_yields_events_then_the_final_run(
     assert final.status == "succeeded"
 
 
-class CuttingRelay:
+class CuttingRelay(Closeable):
     """A TCP relay on loopback in front of ``upstream`` that cuts each of its first ``cuts``
     connections after ``cut_after`` bytes of answer; records each request's first line."""
 
@@ -156,12 +156,7 @@ class CuttingRelay:
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self._listener.close()
 
     def _accept(self) -> None:

@@ -40,11 +40,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
+
+from agentsync.closeable import Closeable
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 GITHUB_FIXTURES = FIXTURES / "github"
@@ -227,7 +228,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
-class FakeGitHub:
+class FakeGitHub(Closeable):
     """GitHub's REST API for the repositories a test creates; a context manager.
 
     ``token``: the one personal access token accepted (``Authorization: token ...``), the token
@@ -266,12 +267,7 @@ class FakeGitHub:
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()

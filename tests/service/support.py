@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
 import httpx
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.client.api import Client
+from agentsync.closeable import Closeable
 from agentsync.errors import StoreError
 from agentsync.listen import listen
 from agentsync.localserver.server import ThreadedServer
@@ -53,7 +53,7 @@ def config(name: str, system: str = "Review the change.") -> str:
     return f"ellipsis:\n  version: v1\n  name: {name}\nclaude:\n  system: {system}\n"
 
 
-class WebhookServer:
+class WebhookServer(Closeable):
     """``create_app`` under uvicorn on ``http://127.0.0.1:<port>`` in a background thread."""
 
     def __init__(
@@ -78,12 +78,7 @@ class WebhookServer:
         self._http.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self._http.stop()
 
 

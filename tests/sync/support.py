@@ -19,11 +19,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 from agentsync.client.api import Client
+from agentsync.closeable import Closeable
 from agentsync.config.discovery import is_config_path
 from agentsync.lint.validation import ConfigRejected, validate_yaml
 from agentsync.sync.engine import SyncRun, apply_sync
@@ -128,7 +128,7 @@ _HOP_BY_HOP = frozenset(
 )  # fmt: skip
 
 
-class FaultProxy:
+class FaultProxy(Closeable):
     """A reverse proxy on ``http://127.0.0.1:<port>`` in front of ``upstream``.
 
     For a ``fault_rate`` share of the requests, picked by an RNG seeded with ``seed``, it
@@ -190,12 +190,7 @@ class FaultProxy:
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)

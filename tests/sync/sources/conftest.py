@@ -14,6 +14,8 @@ from typing import Any, NamedTuple, Self
 import jwt
 import pytest
 
+from agentsync.closeable import Closeable
+
 GITHUB_FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "github"
 RECORDED_BASE_URL = "https://api.github.com"  # the host the recorded payloads' URLs name
 
@@ -87,7 +89,7 @@ class Request(NamedTuple):
     authorization: str | None
 
 
-class FakeGitHub:
+class FakeGitHub(Closeable):
     """Serves ``fixtures/github/routes.json`` over real HTTP, counting every request.
 
     A route maps ``"METHOD /path?query"`` to a payload file (status 200) or to
@@ -113,7 +115,7 @@ class FakeGitHub:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
