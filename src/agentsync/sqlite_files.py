@@ -15,6 +15,9 @@ no other file is affected.
 same time race for that switch, and the loser can get SQLITE_BUSY without its busy handler
 having waited (a lock it would have to upgrade), so it tries again until ``BUSY_TIMEOUT``, the
 time every connection waits for another one's lock, has passed.
+
+:func:`connect` opens a connection the way both stores use one, and :func:`transaction` runs
+one transaction on it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ import os
 import sqlite3
 import stat
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from agentsync.errors import StoreError
 
@@ -33,6 +39,7 @@ OWNER_ONLY = 0o600
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT = 30.0  # seconds a connection waits for another one's lock (e.g. a migration's)
+MEMORY = ":memory:"
 
 
 def make_private(path: Path) -> None:
@@ -97,3 +104,40 @@ def enable_wal(db: sqlite3.Connection, path: str | Path) -> None:
         if mode != "wal":
             raise StoreError(f"{path}: SQLite cannot use WAL mode here (journal mode {mode})")
         return
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection to ``path`` (``:memory:`` for a throwaway database) as the stores use one:
+    in autocommit mode (they begin their own transactions), with rows by column name, usable
+    from any thread (each store serializes its use), waiting up to ``BUSY_TIMEOUT`` for another
+    connection's lock, in WAL mode (a file) and ``synchronous=NORMAL``. Closed again if a step
+    fails: sqlite3.Error as SQLite raises it, StoreError from :func:`enable_wal`."""
+    db = sqlite3.connect(
+        str(path), timeout=BUSY_TIMEOUT, check_same_thread=False, isolation_level=None
+    )
+    try:
+        db.row_factory = sqlite3.Row
+        if str(path) != MEMORY:
+            enable_wal(db, path)
+        db.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+@contextmanager
+def transaction(
+    db: sqlite3.Connection, mode: Literal["IMMEDIATE", "DEFERRED"]
+) -> Iterator[sqlite3.Connection]:
+    """One transaction on ``db`` (from :func:`connect`), committed when the block ends and
+    rolled back if it raises. ``IMMEDIATE`` takes the write lock up front, so two writers never
+    deadlock upgrading a read lock; ``DEFERRED`` is a consistent read."""
+    db.execute(f"BEGIN {mode}")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise

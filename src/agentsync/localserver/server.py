@@ -34,6 +34,7 @@ from agentsync.localserver.scheduler import CronScheduler
 from agentsync.localserver.settings import ServerSettings
 from agentsync.localserver.store import SQLiteStore
 from agentsync.localserver.vault import Vault
+from agentsync.sqlite_files import MEMORY
 from agentsync.uvicorn_logs import hide_query_strings
 
 
@@ -41,7 +42,7 @@ from agentsync.uvicorn_logs import hide_query_strings
 class ServerOptions:
     """Everything ``agent control-plane serve`` takes."""
 
-    db: str = ":memory:"
+    db: str = MEMORY
     api_tokens: list[str] = field(default_factory=list)
     cli_tokens: list[str] = field(default_factory=list)
     runner: Runner = field(default_factory=DryRunRunner)
@@ -54,7 +55,7 @@ class ServerOptions:
     def vault_key_file(self) -> Path:
         if self.key_file is not None:
             return self.key_file
-        if self.db == ":memory:":
+        if self.db == MEMORY:
             import tempfile
 
             return Path(tempfile.mkdtemp(prefix="agentsync-")) / "vault.key"
@@ -169,7 +170,7 @@ class LocalServer(Closeable):
 
 def banner(config: ServerOptions, host: str, port: int) -> str:
     """The one line ``serve`` starts with: where to reach the server, where it keeps data."""
-    kept = "in memory: everything is lost when it stops" if config.db == ":memory:" else config.db
+    kept = "in memory: everything is lost when it stops" if config.db == MEMORY else config.db
     return f"agentsync control plane on http://{host}:{port} (database: {kept})"
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from agentsync.client.records import (
     DERIVED_CONFIG_FIELDS,
@@ -27,7 +27,7 @@ from agentsync.client.records import (
 from agentsync.errors import StoreError
 from agentsync.localserver.migrations import MIGRATIONS
 from agentsync.migrations import Migrated
-from agentsync.sqlite_files import BUSY_TIMEOUT, enable_wal, make_private
+from agentsync.sqlite_files import MEMORY, connect, make_private, transaction
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,15 +68,9 @@ class SQLiteStore(Migrated):
         self.where = str(path)
         self._lock = threading.RLock()
         try:
-            if str(path) != ":memory:":
+            if str(path) != MEMORY:
                 make_private(Path(path))
-            self._db = sqlite3.connect(
-                str(path), timeout=BUSY_TIMEOUT, check_same_thread=False, isolation_level=None
-            )
-            self._db.row_factory = sqlite3.Row
-            if str(path) != ":memory:":
-                enable_wal(self._db, path)
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db = connect(path)
             if migrate:
                 self.migrate()
         except (sqlite3.Error, OSError) as error:
@@ -105,17 +99,12 @@ class SQLiteStore(Migrated):
                 raise StoreError(f"{self.where}: {error}") from error
 
     @contextmanager
-    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
-        """One transaction: ``IMMEDIATE`` takes the write lock up front, ``DEFERRED`` reads."""
-        with self._locked() as db:
-            db.execute(f"BEGIN {mode}")
-            try:
-                yield db
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+    def _transaction(
+        self, mode: Literal["IMMEDIATE", "DEFERRED"] = "IMMEDIATE"
+    ) -> Iterator[sqlite3.Connection]:
+        """One transaction (:func:`~agentsync.sqlite_files.transaction`), under the lock."""
+        with self._locked() as db, transaction(db, mode):
+            yield db
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """The rows one read returns."""

@@ -19,13 +19,13 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from agentsync.errors import StoreError
 from agentsync.service import store_base as shared
 from agentsync.service.migrations import SQLITE_MIGRATIONS
 from agentsync.service.queue import Delivery, Job, NewJob, ServiceStatus
-from agentsync.sqlite_files import BUSY_TIMEOUT, enable_wal, make_private
+from agentsync.sqlite_files import connect, make_private, transaction
 
 DIALECT = shared.Dialect(now="%(now)s", for_update="", skip_locked="", named=r":\1")
 
@@ -73,22 +73,9 @@ class SQLiteServiceStore(shared.SQLServiceStore[sqlite3.Connection]):
         if db is not None:
             return db
         try:
-            db = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
-            )
+            db = connect(self.path)
         except sqlite3.Error as error:
             raise StoreError(f"{self.path}: cannot open the SQLite database: {error}") from error
-        try:
-            db.row_factory = sqlite3.Row
-            enable_wal(db, self.path)
-            db.execute("PRAGMA synchronous=NORMAL")
-        except BaseException as error:
-            db.close()
-            if isinstance(error, sqlite3.Error):
-                raise StoreError(
-                    f"{self.path}: cannot open the SQLite database: {error}"
-                ) from error
-            raise
         with self._guard:
             if self._closed:
                 db.close()
@@ -99,22 +86,18 @@ class SQLiteServiceStore(shared.SQLServiceStore[sqlite3.Connection]):
         return db
 
     @contextmanager
-    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
-        """One transaction: ``IMMEDIATE`` takes the write lock up front (no upgrade deadlock);
-        ``DEFERRED`` is a consistent read."""
+    def _transaction(
+        self, mode: Literal["IMMEDIATE", "DEFERRED"] = "IMMEDIATE"
+    ) -> Iterator[sqlite3.Connection]:
+        """One transaction (:func:`~agentsync.sqlite_files.transaction`) on this thread's
+        connection; SQLite's errors become a ``StoreError`` naming the database."""
         db = self._connection()
         # Writers of this process queue on a lock, handed over at once, rather than on
         # SQLite's busy handler, which sleeps in steps of up to 100 ms (the webhook's p99).
         with self._writer if mode == "IMMEDIATE" else nullcontext():
             try:
-                db.execute(f"BEGIN {mode}")
-                try:
+                with transaction(db, mode):
                     yield db
-                    db.execute("COMMIT")
-                except BaseException:
-                    if db.in_transaction:
-                        db.execute("ROLLBACK")
-                    raise
             except sqlite3.Error as error:
                 raise StoreError(f"{self.path}: {error}") from error
 
