@@ -1,5 +1,7 @@
 """A throwaway PostgreSQL server for the tests: ``initdb`` into a fresh directory, ``postgres``
 on 127.0.0.1 and a free port, databases created on demand, an immediate shutdown at the end.
+PostgreSQL cannot be given port 0, so the port is picked first; when another process takes it
+before the server binds it, the server starts again on another one.
 An outage: :meth:`PostgresServer.pause` shuts the server down (its clients' connections
 drop) and :meth:`PostgresServer.resume` starts it again on the same data and port.
 
@@ -27,11 +29,16 @@ from typing import Any, Self
 from tests.servers import unused_port
 
 STARTUP_TIMEOUT = 30.0  # seconds
+PORT_ATTEMPTS = 5  # ports tried in turn when another process takes the one picked
 INITDB_OPTIONS = ("-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
 
 
 class PostgresUnavailable(RuntimeError):
     """No PostgreSQL server binaries, or the server would not start."""
+
+
+class PortTaken(PostgresUnavailable):
+    """Another process took the port picked before the server could bind it."""
 
 
 class RunAs:
@@ -134,7 +141,7 @@ class PostgresServer:
     """One PostgreSQL cluster in a temporary directory; use as a context manager."""
 
     def __init__(self, bindir: Path | None = None) -> None:
-        self.port = unused_port()  # PostgreSQL cannot be given port 0
+        self.port = unused_port()
         self._run_as = RunAs()
         self._as = self._run_as.popen_options
         self._installation = Path(tempfile.mkdtemp(prefix="agentsync-pgbin-"))
@@ -177,6 +184,12 @@ class PostgresServer:
         )
         if initdb.returncode != 0:
             raise PostgresUnavailable(f"initdb failed:\n{initdb.stdout}{initdb.stderr}")
+        for _ in range(PORT_ATTEMPTS - 1):
+            try:
+                self._launch()
+                return
+            except PortTaken:
+                self.port = unused_port()
         self._launch()
 
     def _launch(self) -> None:
@@ -194,17 +207,22 @@ class PostgresServer:
         for name, value in settings.items():
             command += ["-c", f"{name}={value}"]
         with self.log.open("ab") as log:
+            start = log.tell()
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, **self._as
             )
-        self._wait_ready()
+        self._wait_ready(start)
 
-    def _wait_ready(self) -> None:
+    def _wait_ready(self, start: int) -> None:
+        """Until the server answers; ``start`` is where its output begins in the log."""
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             assert self._process is not None
             if self._process.poll() is not None:
-                raise PostgresUnavailable(f"postgres exited:\n{self.log.read_text()}")
+                output = self.log.read_bytes()[start:].decode(errors="replace")
+                if "Address already in use" in output:
+                    raise PortTaken(f"port {self.port} is taken:\n{output}")
+                raise PostgresUnavailable(f"postgres exited:\n{output}")
             ready = subprocess.run(
                 [str(self.bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
                 check=False,
