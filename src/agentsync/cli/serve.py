@@ -186,7 +186,7 @@ def serve_group(
     secrets = loaded[0]
     sock = listen(host, port)
     store, handlers = setup.start(secrets.values)
-    options = ServeOptions(host=host, port=port, workers=workers, worker=setup.settings())
+    options = ServeOptions(workers=workers, worker=setup.settings())
     where = sock.getsockname()
     database = f"{redact_url(setup.database)} ({backend_of(setup.database)})"
     logging.getLogger("agentsync.service").info(  # the logs' format: JSON unless a terminal

@@ -33,8 +33,6 @@ log = logging.getLogger("agentsync.service")
 
 @dataclass
 class ServeOptions:
-    host: str = "127.0.0.1"
-    port: int = 8080
     workers: int = 1
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     max_body_bytes: int = MAX_BODY_BYTES
@@ -84,13 +82,8 @@ def serve(
     threads = start_workers(
         store, handler_factory, metrics, options.worker, options.workers, stop, wakeup
     )
-    config = uvicorn.Config(
-        app, host=options.host, port=options.port, log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
     hide_query_strings()
-    host, port = sock.getsockname()[:2]
-    log.info(f"serving webhooks on http://{host}:{port}/webhooks/github")
     try:
         server.run(sockets=[sock])
     finally:
