@@ -116,6 +116,7 @@ class LocalGitSource:
         self.ref = ref
         self.working_tree = working_tree
         self.repository = repository
+        self._location: tuple[Path, bool] | None = None  # found once: see _locate
 
     def __repr__(self) -> str:
         return (
@@ -265,7 +266,15 @@ class LocalGitSource:
     # -- names and refs ------------------------------------------------------------------------
 
     def _locate(self) -> tuple[Path, bool]:
-        """The directory to run git in, and whether the repository is bare."""
+        """The directory to run git in, and whether the repository is bare: found at the first
+        read and kept (two git commands that every read would run again: an apply makes four
+        reads), unlike the ref, the origin and the root commits, which can change between
+        reads."""
+        if self._location is None:
+            self._location = self._find_repository()
+        return self._location
+
+    def _find_repository(self) -> tuple[Path, bool]:
         if not self.path.is_dir():
             raise SourceError(f"not a git repository: {self.path} is not a directory")
         result = self._run(self.path, ["rev-parse", "--is-bare-repository"], check=False)
