@@ -274,7 +274,8 @@ FILES: tuple[SettingsFile, ...] = (
     ),
     SettingsFile(
         "$XDG_STATE_HOME/agentsync/sync-state.json",
-        "agent sync's state: the orphan errors it keeps, by source (its default --state-file).",
+        "agent sync's state (its default --state-file): the sync errors of files that created "
+        "no agent, and the name each checkout synced as.",
         "agent sync",
         "agentsync/sync/state.py",
     ),

@@ -43,7 +43,7 @@ def test_a_command_that_needs_the_server_extra_says_how_to_install_it(
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
     assert "needs the server extra" in done.stderr
-    assert "pip install 'agentsync[server]'" in done.stderr
+    assert "pip install '.[server]'" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -34,7 +34,10 @@ SERVER_EXTRA_MODULES = frozenset(
         "pydantic_settings",
     }
 )
-INSTALL_SERVER_EXTRA = "pip install 'agentsync[server]'"
+# agentsync installs from its clone or a wheel (docs/install.md), not from an index by name.
+INSTALL_SERVER_EXTRA = (
+    "in agentsync's clone, pip install '.[server]' (or pipx install --force '.[server]')"
+)
 
 
 class ExitCode(IntEnum):

@@ -92,6 +92,7 @@ _worker_options = [
         type=click.FloatRange(min=1),
         default=WorkerSettings.lease_seconds,
         show_default=True,
+        help="Seconds a job stays claimed by a worker that stopped heartbeating it.",
     ),
     click.option(
         "--retention-days",
@@ -105,6 +106,7 @@ _worker_options = [
         type=click.IntRange(min=1),
         default=WorkerSettings.max_attempts,
         show_default=True,
+        help="Tries before a failing job becomes a dead letter (see `agent serve status`).",
     ),
     click.option(
         "--wait-for-database",

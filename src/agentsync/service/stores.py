@@ -76,7 +76,8 @@ def _open(database: str | Path, migrate: bool) -> ServiceStore:
             from agentsync.service.store_postgres import PostgresServiceStore
         except ImportError as error:
             raise StoreError(
-                f"PostgreSQL support needs psycopg (pip install 'agentsync[server]'): {error}"
+                "PostgreSQL support needs psycopg, of the server extra "
+                f"(in agentsync's clone, pip install '.[server]'): {error}"
             ) from error
         return PostgresServiceStore(text, migrate=migrate)
     from agentsync.service.store_sqlite import SQLiteServiceStore
