@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agentsync.cli.boundary import SERVER_EXTRA_MODULES
+from agentsync.server_extra import SERVER_EXTRA_MODULES
 
 HIDE_THE_EXTRA = (
     "import sys\n"

@@ -17,27 +17,9 @@ from enum import IntEnum
 from typing import Any
 
 from agentsync.errors import AgentsyncError
+from agentsync.server_extra import INSTALL_SERVER_EXTRA, SERVER_EXTRA_MODULES
 
 REPORT_BUGS_AT = "https://github.com/agentsync/agentsync/issues"
-# The import names of the ``server`` extra's packages (pyproject.toml; a test keeps them in
-# step): a command that needs one says how to install it, instead of an internal error.
-SERVER_EXTRA_MODULES = frozenset(
-    {
-        "fastapi",
-        "starlette",
-        "uvicorn",
-        "cryptography",
-        "github",
-        "psycopg",
-        "prometheus_client",
-        "sse_starlette",
-        "pydantic_settings",
-    }
-)
-# agentsync installs from its clone or a wheel (docs/install.md), not from an index by name.
-INSTALL_SERVER_EXTRA = (
-    "in agentsync's clone, pip install '.[server]' (or pipx install --force '.[server]')"
-)
 
 
 class ExitCode(IntEnum):

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from agentsync.errors import DatabaseUnreachable, StoreError
 from agentsync.http.backoff import backoff_delay
+from agentsync.server_extra import INSTALL_SERVER_EXTRA
 from agentsync.service.outages import OUTAGE_BACKOFF_CAP
 from agentsync.service.queue import ServiceStore
 
@@ -76,8 +77,8 @@ def _open(database: str | Path, migrate: bool) -> ServiceStore:
             from agentsync.service.store_postgres import PostgresServiceStore
         except ImportError as error:
             raise StoreError(
-                "PostgreSQL support needs psycopg, of the server extra "
-                f"(in agentsync's clone, pip install '.[server]'): {error}"
+                f"PostgreSQL support needs psycopg, of the server extra ({error}): "
+                f"{INSTALL_SERVER_EXTRA}"
             ) from error
         return PostgresServiceStore(text, migrate=migrate)
     from agentsync.service.store_sqlite import SQLiteServiceStore
