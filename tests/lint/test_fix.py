@@ -137,6 +137,20 @@ def test_crlf_and_byte_order_mark_are_kept(capsys: pytest.CaptureFixture[str], r
     assert config.read_bytes() == codecs.BOM_UTF8 + expected.encode()
 
 
+@pytest.mark.parametrize("line_break", ["\r", "\x85", "\u2028", "\u2029"], ids=repr)
+def test_a_value_ends_at_a_line_break_git_does_not_count(
+    capsys: pytest.CaptureFixture[str], repo: Path, line_break: str
+) -> None:
+    """libyaml ends a line at a lone CR (and U+0085, U+2028, U+2029), git does not: a value
+    a fix replaces ends there, and the rest of the file is kept, not replaced with it."""
+    before = "ellipsis:\n  version: V1\nenabled: yes\nclaude:\n  sytem: Audit.\n"
+    after = "ellipsis:\n  version: v1\nenabled: true\nclaude:\n  system: Audit.\n"
+    config = repo / "agents" / "breaks.yaml"
+    config.write_bytes(before.replace("\n", line_break).encode())
+    assert run(capsys, "--fix", str(config))[0] == 0
+    assert config.read_bytes() == after.replace("\n", line_break).encode()
+
+
 def test_diff_writes_nothing(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
     config = repo / "agents" / "nightly.yaml"
     config.write_text(DONE_WHEN)
