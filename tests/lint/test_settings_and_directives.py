@@ -103,3 +103,20 @@ def test_all_in_a_directive_silences_every_rule_on_its_line(
     assert "[limits-clamped]" not in out
     assert "[limits-order]" not in out
     assert "1 config valid" in out
+
+
+@pytest.mark.parametrize(
+    "amount", ["1" + "0" * 400, ".nan", ".inf", "-.inf", "1e400", "-1", "1e16"]
+)
+def test_a_maximum_that_is_no_amount_of_dollars_is_one_line(
+    repo: Path, capsys: pytest.CaptureFixture[str], amount: str
+) -> None:
+    """A maximum past a float, not a number, infinite, negative or past what a limit holds
+    is refused like any other bad setting, before any file is checked."""
+    (repo / ".agent-lint.yaml").write_text(f"max-limits: {{run: {amount}}}\n")
+    code, out, err = lint(capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"agent-lint: {repo / '.agent-lint.yaml'}: max-limits.run must be a number of dollars "
+        "from 0 to 1,000,000,000,000,000, or null\n"
+    )
