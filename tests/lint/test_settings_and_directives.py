@@ -120,3 +120,20 @@ def test_a_maximum_that_is_no_amount_of_dollars_is_one_line(
         f"agent-lint: {repo / '.agent-lint.yaml'}: max-limits.run must be a number of dollars "
         "from 0 to 1,000,000,000,000,000, or null\n"
     )
+
+
+@pytest.mark.parametrize(
+    "nested", ["[" * 100_000 + "]" * 100_000, "{a = " * 100_000 + "1" + "}" * 100_000]
+)
+def test_a_pyproject_nested_past_the_parser_is_one_line(
+    repo: Path, capsys: pytest.CaptureFixture[str], nested: str
+) -> None:
+    """Python's TOML parser recurses into nested arrays and tables: nested deeper than the
+    interpreter's stack, a pyproject.toml is a settings file that cannot be parsed."""
+    (repo / "pyproject.toml").write_text(f"x = {nested}\n")
+    code, out, err = lint(capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"agent-lint: {repo / 'pyproject.toml'}: cannot parse: arrays or tables are nested "
+        "too deeply\n"
+    )

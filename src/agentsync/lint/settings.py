@@ -108,6 +108,10 @@ def parse_settings(name: str, text: str, source: str) -> Settings | None:
         tool = tomllib.loads(text).get("tool", {})
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"{source}: cannot parse: {error}") from error
+    except RecursionError as error:  # tomllib recurses into each nested array and table
+        raise UsageError(
+            f"{source}: cannot parse: arrays or tables are nested too deeply"
+        ) from error
     if not isinstance(tool, dict) or "agent-lint" not in tool:
         return None
     return _from_mapping(tool["agent-lint"], f"{source} [tool.agent-lint]")
