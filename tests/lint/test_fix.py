@@ -179,14 +179,27 @@ def test_suppressed_and_disabled_diagnostics_are_not_fixed(
     capsys: pytest.CaptureFixture[str], repo: Path
 ) -> None:
     text = (
-        "ellipsis:\n  version: v1\nenabled: yes  # agent-lint: disable=yaml11-boolean\n"
+        "ellipsis:\n  version: v1\nlimits:\n  run: 80  # agent-lint: disable=limits-clamped\n"
         "claude:\n  sytem: hi\n"
     )
     config = repo / "agents" / "a.yaml"
     config.write_text(text)
-    _, _, err = run(capsys, "--fix", "--disable", "unknown-key", str(config))
+    _, _, err = run(capsys, "--fix", "--unsafe-fixes", "--disable", "unknown-key", str(config))
     assert config.read_text() == text
     assert err.startswith("0 fixed, ")
+
+
+def test_a_directive_naming_an_error_does_not_stop_its_fix(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """A directive silences warnings only: the error is still reported, so it is fixed."""
+    config = repo / "agents" / "a.yaml"
+    config.write_text(
+        "ellipsis:\n  version: v1\nenabled: yes  # agent-lint: disable=yaml11-boolean\n"
+        "claude:\n  system: hi\n"
+    )
+    assert run(capsys, "--fix", str(config))[0] == 0
+    assert "enabled: true  # agent-lint: disable=yaml11-boolean\n" in config.read_text()
 
 
 def test_unsafe_fixes_need_fix_or_diff(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
