@@ -137,6 +137,20 @@ def test_crlf_and_byte_order_mark_are_kept(capsys: pytest.CaptureFixture[str], r
     assert config.read_bytes() == codecs.BOM_UTF8 + expected.encode()
 
 
+@pytest.mark.parametrize("line_break", ["\r", "\x85", "\u2028", "\u2029"], ids=repr)
+def test_a_value_ends_at_a_line_break_git_does_not_count(
+    capsys: pytest.CaptureFixture[str], repo: Path, line_break: str
+) -> None:
+    """libyaml ends a line at a lone CR (and U+0085, U+2028, U+2029), git does not: a value
+    a fix replaces ends there, and the rest of the file is kept, not replaced with it."""
+    before = "ellipsis:\n  version: V1\nenabled: yes\nclaude:\n  sytem: Audit.\n"
+    after = "ellipsis:\n  version: v1\nenabled: true\nclaude:\n  system: Audit.\n"
+    config = repo / "agents" / "breaks.yaml"
+    config.write_bytes(before.replace("\n", line_break).encode())
+    assert run(capsys, "--fix", str(config))[0] == 0
+    assert config.read_bytes() == after.replace("\n", line_break).encode()
+
+
 def test_diff_writes_nothing(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
     config = repo / "agents" / "nightly.yaml"
     config.write_text(DONE_WHEN)
@@ -165,14 +179,27 @@ def test_suppressed_and_disabled_diagnostics_are_not_fixed(
     capsys: pytest.CaptureFixture[str], repo: Path
 ) -> None:
     text = (
-        "ellipsis:\n  version: v1\nenabled: yes  # agent-lint: disable=yaml11-boolean\n"
+        "ellipsis:\n  version: v1\nlimits:\n  run: 80  # agent-lint: disable=limits-clamped\n"
         "claude:\n  sytem: hi\n"
     )
     config = repo / "agents" / "a.yaml"
     config.write_text(text)
-    _, _, err = run(capsys, "--fix", "--disable", "unknown-key", str(config))
+    _, _, err = run(capsys, "--fix", "--unsafe-fixes", "--disable", "unknown-key", str(config))
     assert config.read_text() == text
     assert err.startswith("0 fixed, ")
+
+
+def test_a_directive_naming_an_error_does_not_stop_its_fix(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """A directive silences warnings only: the error is still reported, so it is fixed."""
+    config = repo / "agents" / "a.yaml"
+    config.write_text(
+        "ellipsis:\n  version: v1\nenabled: yes  # agent-lint: disable=yaml11-boolean\n"
+        "claude:\n  system: hi\n"
+    )
+    assert run(capsys, "--fix", str(config))[0] == 0
+    assert "enabled: true  # agent-lint: disable=yaml11-boolean\n" in config.read_text()
 
 
 def test_unsafe_fixes_need_fix_or_diff(capsys: pytest.CaptureFixture[str], repo: Path) -> None:

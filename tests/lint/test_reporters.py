@@ -273,6 +273,10 @@ def test_sarif_unknown_rule_has_no_index() -> None:
         ("agents/sub dir/x.yaml", {"uri": "agents/sub%20dir/x.yaml", "uriBaseId": "%SRCROOT%"}),
         ("agents/50%#1:x.yaml", {"uri": "agents/50%25%231%3Ax.yaml", "uriBaseId": "%SRCROOT%"}),
         ("/abs/agents/a.yaml", {"uri": "file:///abs/agents/a.yaml"}),
+        ("agents/\u00e9.yaml", {"uri": "agents/%C3%A9.yaml", "uriBaseId": "%SRCROOT%"}),
+        # a name that is not UTF-8 (its bytes as surrogates, as the walk and git give them)
+        ("agents/\udcfe\udcff.yaml", {"uri": "agents/%FE%FF.yaml", "uriBaseId": "%SRCROOT%"}),
+        ("/abs/agents/\udcff.yaml", {"uri": "file:///abs/agents/%FF.yaml"}),
     ],
 )
 def test_sarif_artifact_location(srcroot: Path, path: str, expected: dict[str, str]) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from agentsync.cli.lint import main
+from agentsync.lint.validation import ConfigRejected, validate_yaml
+from tests.agreement import lint_and_sync
 
 CONFIG = "ellipsis: {}\nclaude: {system: hi}\nlimits: {run: 5, day: 1}\n"
 
@@ -103,3 +105,81 @@ def test_all_in_a_directive_silences_every_rule_on_its_line(
     assert "[limits-clamped]" not in out
     assert "[limits-order]" not in out
     assert "1 config valid" in out
+
+
+@pytest.mark.parametrize(
+    "amount", ["1" + "0" * 400, ".nan", ".inf", "-.inf", "1e400", "-1", "1e16"]
+)
+def test_a_maximum_that_is_no_amount_of_dollars_is_one_line(
+    repo: Path, capsys: pytest.CaptureFixture[str], amount: str
+) -> None:
+    """A maximum past a float, not a number, infinite, negative or past what a limit holds
+    is refused like any other bad setting, before any file is checked."""
+    (repo / ".agent-lint.yaml").write_text(f"max-limits: {{run: {amount}}}\n")
+    code, out, err = lint(capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"agent-lint: {repo / '.agent-lint.yaml'}: max-limits.run must be a number of dollars "
+        "from 0 to 1,000,000,000,000,000, or null\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "nested", ["[" * 100_000 + "]" * 100_000, "{a = " * 100_000 + "1" + "}" * 100_000]
+)
+def test_a_pyproject_nested_past_the_parser_is_one_line(
+    repo: Path, capsys: pytest.CaptureFixture[str], nested: str
+) -> None:
+    """Python's TOML parser recurses into nested arrays and tables: nested deeper than the
+    interpreter's stack, a pyproject.toml is a settings file that cannot be parsed."""
+    (repo / "pyproject.toml").write_text(f"x = {nested}\n")
+    code, out, err = lint(capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"agent-lint: {repo / 'pyproject.toml'}: cannot parse: arrays or tables are nested "
+        "too deeply\n"
+    )
+
+
+PROMPT = "ellipsis: {version: v1}\nclaude:\n  system: Review.\n"
+
+
+# rule: a config breaking it, with a directive naming it (or all)
+WAIVED = {
+    "syntax": '# agent-lint: disable-file=syntax\nellipsis: {version: v1}\nclaude:\n  system: "R\n',
+    "cron-schedule": (
+        "# agent-lint: disable-file=all\n" + PROMPT + "triggers:\n"
+        "  - {type: cron, schedule: '0 25 * * *'}\n"
+    ),
+    "denied-variable": (
+        PROMPT + "sandbox:\n  variables:\n"
+        "    - name: LD_PRELOAD  # agent-lint: disable=denied-variable\n"
+        "      value: /tmp/hook.so\n"
+    ),
+    "hardcoded-secret": (
+        "# agent-lint: disable-file=hardcoded-secret\n" + PROMPT + "sandbox:\n  variables:\n"
+        "    - {name: GH, value: ghp_abcdefghijklmnopqrstuvwxyz0123456789}\n"
+    ),
+    "invalid-value": PROMPT + "limits:\n  month: -2  # agent-lint: disable=invalid-value\n",
+    "unknown-key": "# agent-lint: disable-file=unknown-key\n" + PROMPT + "bogus: 1\n",
+}
+
+
+@pytest.mark.parametrize("rule", sorted(WAIVED))
+def test_a_directive_cannot_silence_an_error(rule: str) -> None:
+    """Errors are the platform's rules: the control plane refuses such a config whatever its
+    comments say, so agent-lint and the sync engine report the error in spite of a directive
+    (the sync engine once applied a file that does not parse, as an empty config)."""
+    result, desired = lint_and_sync(WAIVED[rule])
+    assert result.status == desired.status == "invalid"
+    assert rule in {d.rule for d in result.diagnostics}
+    assert rule in {d["rule"] for d in desired.diagnostics}
+    with pytest.raises(ConfigRejected):
+        validate_yaml(WAIVED[rule])
+
+
+def test_a_directive_still_silences_a_warning() -> None:
+    result, desired = lint_and_sync(
+        PROMPT + "limits:\n  run: 80  # agent-lint: disable=limits-clamped\n"
+    )
+    assert (result.status, desired.status, result.diagnostics) == ("valid", "valid", ())

@@ -261,6 +261,7 @@ def test_the_stream_base_is_derived_or_ellipsis_ws_base(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("{token: 1", "cannot read the client settings"),
+        ("[" * 100_000 + "]" * 100_000, "cannot read the client settings"),  # past the parser
         ("[]", "must be a JSON object"),
         ('{"token": 5}', "token must be a string"),
         ('{"apiBase": "ftp://x"}', "is not an http:// or https:// URL"),

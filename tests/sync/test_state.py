@@ -79,6 +79,7 @@ def test_a_newer_state_file_is_refused_and_kept(state_file: Path) -> None:
         ('{"version": "two", "repositories": {}}', "invalid version"),
         ('{"version": -1, "repositories": {}}', "invalid version"),
         ("{", "cannot read the sync state"),
+        ("[" * 100_000 + "]" * 100_000, "cannot read the sync state"),  # past the JSON parser
     ],
 )
 def test_a_state_file_that_is_not_one_is_refused(state_file: Path, content: str, why: str) -> None:

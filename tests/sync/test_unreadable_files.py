@@ -46,6 +46,11 @@ FILES: dict[str, tuple[bytes, str]] = {
     ),
     "agents/json-broken-not-an-agent.yaml": (b'{"snippets": {"tone": "x" "y"}}\n', "ignored"),
     "agents/colon-in-value.yaml": (CONFIG.replace("Review", "Note: review").encode(), "invalid"),
+    # Names that are not UTF-8 (byte 0xE9, Latin-1's e-acute; git and the disk give them as
+    # bytes, surrogates here): the control plane names a config by its path, as text.
+    "agents/caf\udce9.yaml": (CONFIG.encode(), "invalid"),
+    "agents/caf\udce9/a.yaml": (CONFIG.encode(), "invalid"),
+    "agents/caf\udce9-not-an-agent.yaml": (OTHER.encode(), "ignored"),
 }
 
 
@@ -96,3 +101,22 @@ def test_a_config_saved_in_another_encoding_keeps_its_last_good_version(
     assert [d["message"] for d in orphans["agents/c.yaml"]["diagnostics"]] == [
         "a ',' is missing before this entry"
     ]
+
+
+def test_a_config_whose_name_is_not_utf8_is_invalid_and_the_others_are_applied(
+    tmp_path: Path, client: Client
+) -> None:
+    repo = SyncedRepo(tmp_path, client, REPO)
+    run = repo.commit_and_sync({"agents/a.yaml": valid_text(1), "agents/\udcff.yaml": CONFIG})
+    assert run.result is not None
+    assert run.result.ok
+    assert {a.path: a.kind for a in run.plan.actions} == {
+        "agents/a.yaml": "create",
+        "agents/\udcff.yaml": "orphan-error",
+    }
+    assert [c.path for c in client.iter_sync_configs(repository=REPO)] == ["agents/a.yaml"]
+    (diagnostic,) = repo.state.orphans(REPO)["agents/\udcff.yaml"]["diagnostics"]
+    assert (diagnostic["rule"], diagnostic["message"]) == (
+        "unreadable",
+        "cannot read this file's name: it is not UTF-8",
+    )

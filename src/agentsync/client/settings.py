@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from agentsync.errors import UsageError
@@ -59,16 +59,24 @@ def config_file(environ: Mapping[str, str] | None = None) -> Path:
     return Path(directory).expanduser() / CONFIG_FILE_NAME
 
 
-def _read_config_file(path: Path) -> dict[str, str]:
-    """``apiBase`` and ``token`` from the ``agent`` CLI's settings file, if there is one."""
+def _config_data(path: Path) -> dict[str, Any]:
+    """The ``agent`` CLI's settings file as it is (empty when there is none); a file that
+    cannot be read, or is not a JSON object, is a one-line ``UsageError``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as error:  # UnicodeDecodeError and JSONDecodeError too
+    # UnicodeDecodeError and JSONDecodeError are ValueErrors; RecursionError: nested too deep
+    except (OSError, ValueError, RecursionError) as error:
         raise UsageError(f"{path}: cannot read the client settings: {error}") from error
     if not isinstance(data, dict):
         raise UsageError(f"{path}: the client settings must be a JSON object")
+    return data
+
+
+def _read_config_file(path: Path) -> dict[str, str]:
+    """``apiBase`` and ``token`` from the ``agent`` CLI's settings file, if there is one."""
+    data = _config_data(path)
     settings: dict[str, str] = {}
     for key in ("apiBase", "token"):
         value = data.get(key)
@@ -116,12 +124,7 @@ def write_login(path: Path, base_url: str | None, token: str | None) -> None:
     """Store (``token`` given) or remove (None) the token in the ``agent`` CLI's settings file,
     with ``apiBase`` when given, keeping its other keys. The file is written whole, then moved
     into place, readable by its owner only."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    except (OSError, ValueError) as error:
-        raise UsageError(f"{path}: cannot read the client settings: {error}") from error
-    if not isinstance(data, dict):
-        raise UsageError(f"{path}: the client settings must be a JSON object")
+    data = _config_data(path)
     if token is None:
         data.pop("token", None)
     else:

@@ -31,6 +31,7 @@ from agentsync.config.problems import (
     DOCUMENT_LIMITS,
     DUPLICATE_KEY,
     SYNTAX,
+    UNREADABLE,
     ConfigPath,
     LoadProblem,
 )
@@ -444,14 +445,34 @@ def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS
 
 def load_bytes(raw: bytes, path: str = "<bytes>", limits: Limits = DEFAULT_LIMITS) -> Document:
     """Decode UTF-8 (with or without BOM) strictly, then load; any other encoding is a
-    problem (``encoding``)."""
+    problem (``encoding``), and so is a config at a ``path`` that is not UTF-8 (``unreadable``)."""
     if len(raw) > limits.max_bytes:
         return too_large(path, len(raw), limits)
     try:
         text = decode(raw)
     except NotUtf8 as other:
         return _unreadable(path, other.text, other.problem)
-    return load_text(text, path, limits)
+    document = load_text(text, path, limits)
+    if document.kind == "config" and not _utf8(path):
+        # Git and the disk give names as bytes (those that do not decode are surrogates
+        # here); the control plane names each config by its path, as text.
+        problem = LoadProblem(
+            UNREADABLE,
+            1,
+            1,
+            "cannot read this file's name: it is not UTF-8",
+            "rename it: the control plane names each config by its path, in UTF-8",
+        )
+        return Document(path, "", None, {}, [problem], "config", loaded=False)
+    return document
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def too_large(path: str, size: int, limits: Limits) -> Document:

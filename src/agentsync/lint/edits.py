@@ -16,6 +16,7 @@ import re
 from typing import NamedTuple
 
 from agentsync.config.loader import Document
+from agentsync.config.nesting import LINE_BREAK
 from agentsync.config.problems import ConfigPath
 
 
@@ -42,9 +43,10 @@ _ALIAS_NAME = re.compile(r"[A-Za-z0-9_-]")
 
 
 def _line_end(text: str, start: int) -> int:
-    end = text.find("\n", start)
-    end = len(text) if end < 0 else end
-    return end - 1 if end > start and text[end - 1] == "\r" else end
+    """Where the line holding ``start`` ends for libyaml: at its first line break, a lone
+    ``\\r``, U+0085, U+2028 and U+2029 included (git does not count them, libyaml does)."""
+    found = LINE_BREAK.search(text, start)
+    return len(text) if found is None else found.start()
 
 
 def scalar_end(

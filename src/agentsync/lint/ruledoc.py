@@ -30,10 +30,12 @@ _REFERENCE_HEAD = """# agent-lint rules
 
 Every rule agent-lint applies, in the order it runs them. Examples show only the keys that
 matter; a whole config also has its `ellipsis:` block and, unless it is a mention agent, a
-`claude.system` prompt. Turn a rule off with `--disable RULE`, the `disable` setting, or a
-`# agent-lint: disable=RULE` comment on the line. The Fix column says what `agent-lint --fix`
-can fix: safe fixes keep what the config means; unsafe ones change it and need
-`--unsafe-fixes` (see "Fixing files" in the agent-lint guide)."""
+`claude.system` prompt. Turn a rule off with `--disable RULE`, the `disable` setting, or,
+for a warning, a `# agent-lint: disable=RULE` comment on the line (an error is the platform's
+rule: the control plane refuses the config whatever its comments say, so no comment silences
+one). The Fix column says what `agent-lint --fix` can fix: safe fixes keep what the config
+means; unsafe ones change it and need `--unsafe-fixes` (see "Fixing files" in the agent-lint
+guide)."""
 
 
 _FIX_WORDS = {

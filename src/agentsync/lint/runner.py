@@ -1,9 +1,11 @@
 """Runs the rules over files and builds a ``LintResult``; large sets run across cores.
 
 Order of work for one file: load (positions, load problems) -> skip if ignored -> every rule
--> drop shape findings where a semantic rule reported on the same path -> drop disabled and
-inline-suppressed rules -> mask secrets in messages and hints, attach the source lines with
-their secrets masked (``LintContext.shown_line``): no format can print a secret.
+-> drop shape findings where a semantic rule reported on the same path -> drop disabled rules
+and inline-suppressed warnings (no comment in a file waives an error: the sync engine and the
+control plane validate with these rules) -> mask secrets in messages and hints, attach the
+source lines with their secrets masked (``LintContext.shown_line``): no format can print a
+secret.
 """
 
 from __future__ import annotations
@@ -81,7 +83,11 @@ def _lint_document(document: Document, settings: Settings, fixing: bool) -> File
             continue
         if rule.META.id in settings.disable:
             continue
-        if suppressions is not None and suppressions.silences(rule.META.id, finding.line):
+        if (
+            suppressions is not None
+            and rule.META.severity == "warning"  # an error is the platform's: no comment waives it
+            and suppressions.silences(rule.META.id, finding.line)
+        ):
             continue
         diagnostics.append(
             Diagnostic(

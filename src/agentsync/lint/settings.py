@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from agentsync.config.files import os_reason
 from agentsync.config.loader import Limits, load_text
+from agentsync.config.money import MAX_AMOUNT, dollars
 from agentsync.config.suggest import did_you_mean
 from agentsync.errors import UsageError
 
@@ -63,9 +64,13 @@ def _from_mapping(raw: Any, source: str) -> Settings:
     if not isinstance(given, dict) or set(given) - set(LIMIT_WINDOWS):
         raise UsageError(f"{source}: 'max-limits' takes run, day, week and month")
     for window, value in given.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise UsageError(f"{source}: max-limits.{window} must be a number or null")
-        max_limits[window] = None if value is None else float(value)
+        amount = None if value is None else dollars(value)
+        if value is not None and (amount is None or amount < 0):
+            raise UsageError(
+                f"{source}: max-limits.{window} must be a number of dollars "
+                f"from 0 to {MAX_AMOUNT:,}, or null"
+            )
+        max_limits[window] = amount
     return Settings(disable=frozenset(disable), max_limits=max_limits, source=source)
 
 
@@ -103,6 +108,10 @@ def parse_settings(name: str, text: str, source: str) -> Settings | None:
         tool = tomllib.loads(text).get("tool", {})
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"{source}: cannot parse: {error}") from error
+    except RecursionError as error:  # tomllib recurses into each nested array and table
+        raise UsageError(
+            f"{source}: cannot parse: arrays or tables are nested too deeply"
+        ) from error
     if not isinstance(tool, dict) or "agent-lint" not in tool:
         return None
     return _from_mapping(tool["agent-lint"], f"{source} [tool.agent-lint]")

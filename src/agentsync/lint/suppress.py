@@ -6,7 +6,9 @@
 - ``# agent-lint: disable-file=RULE`` anywhere: silences them in the whole file.
 
 ``all`` stands for every rule. A name that is no rule is reported by the ``unknown-rule``
-rule, with the closest rule id.
+rule, with the closest rule id. Only warnings are silenced: an error is the platform's rule,
+which the sync engine and the control plane enforce whatever a file's comments say, so
+agent-lint reports it too (the runner checks the severity).
 """
 
 from __future__ import annotations

@@ -97,7 +97,8 @@ class SyncState:
             return {"version": STATE_VERSION, "repositories": {}}
         try:
             return json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
+        # UnicodeDecodeError and JSONDecodeError are ValueErrors; RecursionError: nested too deep
+        except (OSError, ValueError, RecursionError) as error:
             raise StateError(f"{self.path}: cannot read the sync state: {error}") from error
 
     def _repository(self, repository: str) -> dict[str, Any]:

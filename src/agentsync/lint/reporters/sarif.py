@@ -122,7 +122,9 @@ class Locator:
         if root != self.root:
             return {"uri": PurePath(absolute).as_uri()}
         relative = absolute[len(self._root_prefix) :].replace(os.sep, "/")
-        return {"uri": quote(relative, safe=_URI_PATH_SAFE), "uriBaseId": SRCROOT}
+        # A name that is not UTF-8 holds its bytes as surrogates: they are percent-encoded.
+        uri = quote(relative, safe=_URI_PATH_SAFE, errors="surrogateescape")
+        return {"uri": uri, "uriBaseId": SRCROOT}
 
 
 def _within_cap(

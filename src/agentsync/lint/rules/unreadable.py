@@ -2,6 +2,10 @@
 permissions forbid it, say) is an error, never skipped: what it holds cannot be checked. The
 sync engine agrees: such a file is invalid, so its last good config stays in force.
 
+A config whose file name is not UTF-8 (a Latin-1 name with the byte 0xE9, say) is reported
+here too, ``cannot read this file's name: it is not UTF-8``: the control plane names each
+config by its path, as text, so the sync engine cannot create it; rename the file.
+
 A symbolic link, a FIFO or a device is not unreadable but not a file: it is ignored with a note.
 
 For example, a directory its owner locked (``chmod 000 agents/locked``) is reported as
