@@ -92,6 +92,27 @@ def test_a_misspelt_rule_on_the_command_line_is_a_usage_error_with_the_closest_r
     assert "unknown rule 'limit-order': did you mean 'limits-order'?" in err
 
 
+@pytest.mark.parametrize("where", ["settings", "flag"])
+def test_turning_off_an_error_warns_that_sync_still_refuses_the_config(
+    repo: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """agent-lint does as it is told, but says that the sync engine and the control plane,
+    which check every error rule, will not: a warning rule turned off gets no such line."""
+    (repo / "agents" / "a.yaml").write_text(CONFIG + "claude_typo: 1\n")
+    argv = ["--disable", "unknown-key"] if where == "flag" else []
+    if where == "settings":
+        (repo / ".agent-lint.yaml").write_text("disable: [unknown-key, limits-order]\n")
+    code, out, err = lint(capsys, *argv, "--disable", "limits-order")
+    assert code == 0, out
+    prefix = f"{repo / '.agent-lint.yaml'}: 'disable'" if where == "settings" else "--disable"
+    assert err == (
+        f"agent-lint: warning: {prefix} turns off 'unknown-key', an error: agent sync and the "
+        "control plane still refuse a config that breaks it\n"
+    )
+    with pytest.raises(ConfigRejected, match="unknown-key"):
+        validate_yaml((repo / "agents" / "a.yaml").read_text())
+
+
 def test_all_in_a_directive_silences_every_rule_on_its_line(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

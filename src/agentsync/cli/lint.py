@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from agentsync import __version__
 from agentsync.cli.boundary import guarded
@@ -29,6 +29,9 @@ from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.result import LintResult
 from agentsync.printable import printable
 from agentsync.settings import GITHUB_ACTIONS
+
+if TYPE_CHECKING:
+    from agentsync.lint.settings import Settings
 
 
 class LintArgs(NamedTuple):
@@ -142,10 +145,26 @@ def _write_extra(flag: str, fmt: str, path: str, result: LintResult, *, append: 
         ) from None
 
 
+def _settings(cwd: Path, root: Path | None, disable: list[str]) -> Settings:
+    """The project's settings with ``--disable``'s rules; a warning line for each rule turned
+    off that is no rule or is an error."""
+    from agentsync.lint.settings import disable_warnings, find_settings
+
+    settings = find_settings(cwd, stop=root)
+    severities = {rule_id: rule.META.severity for rule_id, rule in rules.RULES.items()}
+    for warning in [
+        *disable_warnings(
+            settings.disable, f"{settings.source or 'settings'}: 'disable'", severities
+        ),
+        *disable_warnings(frozenset(disable), "--disable", severities),
+    ]:
+        sys.stderr.write(f"agent-lint: warning: {warning}\n")
+    return settings.with_disabled(disable)
+
+
 def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     from agentsync.config.discovery import find_repository_root
     from agentsync.lint.runner import collect_targets, lint_targets
-    from agentsync.lint.settings import find_settings, unknown_rule_warnings
 
     if args.list_rules:
         width = max(map(len, rules.RULES))
@@ -168,10 +187,7 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
         _check_extra(flag, path)
     cwd = Path.cwd()
     root = find_repository_root(cwd)
-    settings = find_settings(cwd, stop=root)
-    for warning in unknown_rule_warnings(settings, rules.RULE_IDS):
-        sys.stderr.write(f"agent-lint: warning: {warning}\n")
-    settings = settings.with_disabled(args.disable)
+    settings = _settings(cwd, root, args.disable)
     targets = collect_targets(args.paths, cwd, root)
     if args.fix or args.diff:
         from agentsync.cli.lint_fix import fix_run

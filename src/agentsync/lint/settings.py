@@ -8,8 +8,9 @@ Looked up from the working directory upwards (stopping at the repository root):
 
 ``.agent-lint.yaml`` is read as YAML 1.2, like the configs (``on`` and ``yes`` are strings),
 and its errors are one line with the file, line and column. A misspelt setting is an error
-with the closest name; a rule id in ``disable`` that names no rule is a warning
-(:func:`unknown_rule_warnings`).
+with the closest name. A rule id in ``disable`` that names no rule is a warning, and so is an
+error rule, which agent-lint then stops reporting though the sync engine and the control
+plane still refuse a config that breaks it (:func:`disable_warnings`).
 """
 
 from __future__ import annotations
@@ -84,12 +85,20 @@ def _yaml_settings(text: str, source: str) -> Any:
     return document.data
 
 
-def unknown_rule_warnings(settings: Settings, rule_ids: frozenset[str]) -> list[str]:
-    """One line for each name in ``disable`` that is no rule (nothing is silenced by it)."""
+def disable_warnings(
+    disabled: frozenset[str], where: str, severities: Mapping[str, str]
+) -> list[str]:
+    """One line for each name in ``disabled`` (``where``: ``FILE: 'disable'`` or
+    ``--disable``) that is no rule, so it silences nothing, and for each error rule: agent-lint
+    stops reporting it, but the sync engine and the control plane check every error rule and
+    refuse the config anyway."""
     return [
-        f"{settings.source or 'settings'}: 'disable' names no rule {name!r}"
-        + did_you_mean(name, sorted(rule_ids))
-        for name in sorted(settings.disable - rule_ids)
+        f"{where} names no rule {name!r}" + did_you_mean(name, sorted(severities))
+        if name not in severities
+        else f"{where} turns off {name!r}, an error: agent sync and the control plane still "
+        "refuse a config that breaks it"
+        for name in sorted(disabled)
+        if severities.get(name) != "warning"
     ]
 
 
