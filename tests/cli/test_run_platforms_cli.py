@@ -449,6 +449,7 @@ def test_a_deployments_platform_needs_a_deployment(env: Env) -> None:
         ('[platforms.x]\nkind = "ambient"\ncolour = "red"\n',
          ":3: platform 'x': colour: unknown key"),
         ('default = "x"\n', ":1: unknown key 'default'"),
+        ("x = " + "[" * 100_000, ": invalid TOML: arrays or tables are nested too deeply"),
     ],
 )  # fmt: skip
 def test_a_bad_profile_file_names_file_and_line(env: Env, text: str, message: str) -> None:

@@ -116,6 +116,8 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
             raise UsageError(f"{path}: invalid TOML: {error}") from error
         at = f"{path}:{found['line']}:{found['column']}"
         raise UsageError(f"{at}: invalid TOML: {found['message']}") from error
+    except RecursionError as error:  # tomllib recurses into each nested array and table
+        raise UsageError(f"{path}: invalid TOML: arrays or tables are nested too deeply") from error
     unknown = sorted(set(data) - {"platforms"})
     if unknown:
         line = _line_matching(text, rf"^\s*\[?\s*{re.escape(unknown[0])}\b")
