@@ -107,3 +107,42 @@ def test_a_key_at_the_wrong_level_is_not_a_rejection(api: httpx.Client) -> None:
         json={"config_id": response.json()["id"], "config_override_yaml": "model: other\n"},
     )
     assert run.status_code == 201, run.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("repository", "acme", "must be OWNER/NAME"),
+        ("repository", "../../etc/passwd", "must be OWNER/NAME"),
+        ("repository", "acme/app\x00", "must be OWNER/NAME"),
+        ("path", "audit.yaml", "must be a file's path in the repository, in agents/"),
+        ("path", "agents/../../etc/passwd.yaml", "must be a file's path in the repository"),
+        ("path", "agents//audit.yaml", "must be a file's path in the repository"),
+        ("path", "agents/audit\x00.yaml", "must be a file's path in the repository"),
+        ("path", "agents/" + "a" * 5000 + ".yaml", "at most 4096 characters"),
+    ],
+)
+def test_the_sync_api_stores_configs_only_under_a_repository_name_and_a_config_path(
+    api: httpx.Client, field: str, value: str, message: str
+) -> None:
+    body = {"repository": "acme/app", "path": "agents/audit.yaml", "yaml": VALID_YAML}
+    response = api.put("/v1/sync/configs", json={**body, field: value})
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert problem["path"] == field
+    assert message in problem["message"]
+    assert api.get("/v1/sync/configs").json()["configs"] == []
+
+
+def test_a_move_goes_to_a_config_path_only(api: httpx.Client) -> None:
+    config_id = sync_valid_config(api)
+    moved = api.post(f"/v1/sync/configs/{config_id}/move", json={"path": "agents/../x.yaml"})
+    assert moved.status_code == 422, moved.text
+    assert api.get(f"/v1/agents/configs/{config_id}").json()["path"] == "agents/audit.yaml"
+
+
+def test_a_repository_commit_is_kept_under_a_repository_name_only(api: httpx.Client) -> None:
+    response = api.put("/v1/sync/repositories/acme/a%20b", json={"commit": "abc"})
+    assert response.status_code == 422, response.text
+    assert "repository 'acme/a b' must be OWNER/NAME" in response.json()["detail"]
+    assert api.put("/v1/sync/repositories/acme/app", json={"commit": "abc"}).status_code == 200

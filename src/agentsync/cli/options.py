@@ -90,7 +90,7 @@ def json_object(ctx: click.Context, param: click.Parameter, value: str | None) -
 def repository_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A repository's ``OWNER/NAME`` (``--repository``), checked as a name from the origin
     remote is; shown with its control characters escaped when refused."""
-    from agentsync.sync.sources.git import is_repository_name
+    from agentsync.config.repository_names import is_repository_name
 
     if value is not None and not is_repository_name(value):
         raise click.BadParameter(

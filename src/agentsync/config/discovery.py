@@ -22,8 +22,14 @@ _CONFIG_PATH = re.compile(r"(agents|\.agents|ellipsis|\.ellipsis)/.*\.ya?ml", re
 
 
 def is_config_path(relative: str) -> bool:
-    """True for a repository-relative path (with ``/`` separators) in a config directory."""
-    return _CONFIG_PATH.fullmatch(relative) is not None
+    """True for a repository-relative path (with ``/`` separators) in a config directory, as
+    git names a file: no empty, ``.`` or ``..`` part and no NUL (a path from GitHub's API or
+    the sync API is not trusted to be one)."""
+    return (
+        _CONFIG_PATH.fullmatch(relative) is not None
+        and "\0" not in relative
+        and not {"", ".", ".."} & set(relative.split("/"))
+    )
 
 
 def git_top_level(start: Path) -> Path | None:

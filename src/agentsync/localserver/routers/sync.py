@@ -8,26 +8,60 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from agentsync.client.errors import Invalid
 from agentsync.client.records import AgentConfigRecord
-from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, Idempotent, dump
+from agentsync.config.discovery import is_config_path
+from agentsync.config.repository_names import is_repository_name
+from agentsync.localserver.http_api import (
+    Authenticated,
+    ControlPlaneDep,
+    Idempotent,
+    dump,
+)
 from agentsync.localserver.store import ConfigQuery
 
 router = APIRouter()
 
 
+def _repository_name(text: str) -> str:
+    if not is_repository_name(text):
+        raise ValueError("must be OWNER/NAME (two names of letters, digits, '_', '.' or '-')")
+    return text
+
+
+def _config_path(text: str) -> str:
+    if not is_config_path(text):
+        raise ValueError(
+            "must be a file's path in the repository, in agents/, .agents/, ellipsis/ or "
+            ".ellipsis/, ending in .yaml or .yml"
+        )
+    return text
+
+
+def _repository_name_or_422(text: str) -> str:
+    try:
+        return _repository_name(text)
+    except ValueError as error:
+        raise Invalid(f"repository {text!r} {error}") from None
+
+
+RepositoryName = Annotated[str, AfterValidator(_repository_name)]
+ConfigFilePath = Annotated[str, Field(max_length=4096), AfterValidator(_config_path)]
+
+
 class SyncPutRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    repository: str = Field(min_length=1)
-    path: str = Field(min_length=1)
+    repository: RepositoryName
+    path: ConfigFilePath
     yaml: str
     commit: str | None = None
 
 
 class MoveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    path: str = Field(min_length=1)
+    path: ConfigFilePath
 
 
 class SyncErrorRequest(BaseModel):
@@ -129,6 +163,6 @@ async def set_repository_state(
     who: Authenticated,
     control_plane: ControlPlaneDep,
 ) -> dict[str, Any]:
-    repository = f"{owner}/{name}"
+    repository = _repository_name_or_422(f"{owner}/{name}")
     control_plane.store.set_repository_commit(repository, body.commit)
     return {"repository": repository, "commit": body.commit}

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from agentsync.config.discovery import CONFIG_DIRS, config_roots, is_config_path, walk
 from agentsync.config.files import NotRegularFile, os_reason, read_regular_file
+from agentsync.config.repository_names import is_repository_name
 from agentsync.config.worktree import GIT_LISTING, git_environment
 from agentsync.errors import AgentsyncError
 from agentsync.sync.model import CommitOrder, Snapshot, Unreadable
@@ -49,7 +50,6 @@ NO_COMMIT = "0" * 40  # the working tree of a repository with no commit yet
 _REGULAR_MODES = frozenset({"100644", "100755"})
 # git@github.com:owner/name.git (scp-like syntax: no scheme, a colon before the path)
 _SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^/].*)$")
-_SEGMENT = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class SourceError(AgentsyncError):
@@ -64,16 +64,6 @@ class UnnamedRepository(SourceError):
     """Neither ``--repository`` nor the origin remote names the repository (exit 2)."""
 
     exit_code = 2
-
-
-def is_repository_name(text: str) -> bool:
-    """Whether ``text`` is ``owner/name``: two parts of letters, digits, ``_``, ``.`` and
-    ``-``, neither of them ``.`` or ``..``. The one check of a repository's name, wherever
-    it comes from: ``--repository``, the origin remote, GitHub."""
-    owner, slash, name = text.partition("/")
-    return bool(slash) and all(
-        _SEGMENT.fullmatch(part) and part not in {".", ".."} for part in (owner, name)
-    )
 
 
 def parse_remote_url(url: str) -> str | None:

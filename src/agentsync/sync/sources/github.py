@@ -61,13 +61,9 @@ from requests.exceptions import ReadTimeout
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 
 from agentsync.config.discovery import is_config_path
+from agentsync.config.repository_names import is_repository_name
 from agentsync.sync.model import CommitOrder, Snapshot
-from agentsync.sync.sources.git import (
-    WORKTREE_SUFFIX,
-    SourceError,
-    UnknownCommit,
-    is_repository_name,
-)
+from agentsync.sync.sources.git import WORKTREE_SUFFIX, SourceError, UnknownCommit
 from agentsync.sync.sources.github_tokens import InstallationToken, InstallationTokens, TokenKey
 
 T = TypeVar("T")
