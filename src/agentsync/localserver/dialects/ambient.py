@@ -31,9 +31,9 @@ router = APIRouter(tags=["ambient agents API"])
 class AmbientRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    prompt: str = Field(min_length=1)
-    title: str | None = None
-    team: bool = False
+    prompt: str = Field(min_length=1, description="The task for the agent.")
+    title: str | None = Field(default=None, description="The prompt's first line when omitted.")
+    team: bool = Field(default=False, description="Kept on the run.")
 
 
 class AmbientRunCreated(BaseModel):

@@ -44,11 +44,21 @@ router = APIRouter(tags=["agent deployments API"])
 class DeploymentRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version_id: str | None = None
-    input: dict[str, Any] = Field(default_factory=dict)
-    envs: dict[str, StrictStr] | None = Field(default=None, json_schema_extra={"writeOnly": True})
-    retain_on_failure: bool | None = None
-    retention_seconds: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    version_id: str | None = Field(
+        default=None, description="Kept on the run; `latest` when omitted."
+    )
+    input: dict[str, Any] = Field(
+        default_factory=dict, description="The run's input; its JSON is the prompt."
+    )
+    envs: dict[str, StrictStr] | None = Field(
+        default=None,
+        description="Environment variables for this run only.",
+        json_schema_extra={"writeOnly": True},
+    )
+    retain_on_failure: bool | None = Field(default=None, description="Kept on the run.")
+    retention_seconds: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="Kept on the run."
+    )
 
 
 class DeploymentRun(BaseModel):

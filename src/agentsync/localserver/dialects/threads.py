@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from agentsync.client.errors import Conflict, Invalid
 from agentsync.client.records import Run, new_id
@@ -42,8 +42,8 @@ router = APIRouter(tags=["threads API"])
 class ThreadRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    route_id: str | None = None
-    persona_id: str | None = None
+    route_id: str | None = Field(default=None, description="Kept on the run.")
+    persona_id: str | None = Field(default=None, description="Kept on the run.")
 
 
 class ThreadRunCreated(BaseModel):
@@ -91,7 +91,7 @@ class ThreadRunDetail(BaseModel):
 class RunInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    content: str
+    content: str = Field(description="The answer; at most 32 KiB of UTF-8.")
 
 
 class Ok(BaseModel):

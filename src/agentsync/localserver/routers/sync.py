@@ -47,16 +47,26 @@ def _repository_name_or_422(text: str) -> str:
         raise Invalid(f"repository {text!r} {error}") from None
 
 
-RepositoryName = Annotated[str, AfterValidator(_repository_name)]
-ConfigFilePath = Annotated[str, Field(max_length=4096), AfterValidator(_config_path)]
+RepositoryName = Annotated[
+    str, Field(description="OWNER/NAME of the repository."), AfterValidator(_repository_name)
+]
+ConfigFilePath = Annotated[
+    str,
+    Field(
+        max_length=4096,
+        description="The file's path in the repository: under agents/, .agents/, ellipsis/ or "
+        ".ellipsis/, ending in .yaml or .yml.",
+    ),
+    AfterValidator(_config_path),
+]
 
 
 class SyncPutRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     repository: RepositoryName
     path: ConfigFilePath
-    yaml: str
-    commit: str | None = None
+    yaml: str = Field(description="The file's content.")
+    commit: str | None = Field(default=None, description="The commit the file was read at.")
 
 
 class MoveRequest(BaseModel):
@@ -66,14 +76,16 @@ class MoveRequest(BaseModel):
 
 class SyncErrorRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    message: str
-    commit: str | None = None
-    diagnostics: list[dict[str, Any]] = Field(default_factory=list)
+    message: str = Field(description="Why the file could not be applied.")
+    commit: str | None = Field(default=None, description="The commit the file was read at.")
+    diagnostics: list[dict[str, Any]] = Field(
+        default_factory=list, description="The problems found in the file, kept as given."
+    )
 
 
 class RepositoryState(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    commit: str = Field(min_length=1)
+    commit: str = Field(min_length=1, description="The commit the repository was synced at.")
 
 
 class SyncConfigList(BaseModel):

@@ -13,8 +13,10 @@ router = APIRouter()
 
 class VariableValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: StrictStr
-    value: StrictStr = Field(json_schema_extra={"writeOnly": True})
+    name: StrictStr = Field(description="An environment variable name.")
+    value: StrictStr = Field(
+        description="Stored encrypted; never returned.", json_schema_extra={"writeOnly": True}
+    )
 
 
 class VariablesPut(BaseModel):
