@@ -143,11 +143,12 @@ def _operation(
         lines += ["", _one_line(operation["description"])]
     parameters = operation.get("parameters", [])
     if parameters:
-        lines += ["", "| parameter | in | type | required |", "|---|---|---|---|"]
+        lines += ["", "| parameter | in | type | required | constraints |", "|---" * 5 + "|"]
         for parameter in parameters:
             required = "yes" if parameter.get("required") else "no"
-            kind = _type(parameter.get("schema", {}))
-            lines.append(f"| `{parameter['name']}` | {parameter['in']} | {kind} | {required} |")
+            schema = parameter.get("schema", {})
+            cells = [f"`{parameter['name']}`", parameter["in"], _type(schema), required]
+            lines.append(f"| {' | '.join([*cells, _constraints(schema)])} |")
     body = operation.get("requestBody", {}).get("content", {}).get("application/json")
     if body:
         lines += ["", *_body(document, body.get("schema", {}))]
