@@ -6,6 +6,7 @@ committed page differs from what this writes.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -37,13 +38,18 @@ def openapi() -> dict[str, Any]:
 
 
 def _type(schema: dict[str, Any]) -> str:
-    """A parameter's type in words: ``string``, ``integer or null``, an enum's values."""
+    """A value's type in words: ``string``, ``integer or null``, an enum's values, ``array of
+    string``, a schema's name."""
     if "enum" in schema:
         return " \\| ".join(f"`{value}`" for value in schema["enum"])
     if "anyOf" in schema:
         return " or ".join(_type(option) for option in schema["anyOf"])
     if "$ref" in schema:
         return str(schema["$ref"]).rsplit("/", 1)[1]
+    if schema.get("type") == "array" and "items" in schema:
+        return f"array of {_type(schema['items'])}"
+    if schema.get("type") == "object" and isinstance(schema.get("additionalProperties"), dict):
+        return f"object of {_type(schema['additionalProperties'])}"
     return str(schema.get("type", "any"))
 
 
@@ -51,20 +57,101 @@ def _one_line(text: str) -> str:
     return " ".join(text.replace("``", "`").split())
 
 
-def _operation(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema``, or the components/schemas entry its ``$ref`` names."""
+    if "$ref" not in schema:
+        return schema
+    name = str(schema["$ref"]).removeprefix("#/components/schemas/")
+    found: dict[str, Any] = document["components"]["schemas"][name]
+    return found
+
+
+def _number(value: float) -> str:
+    """A bound as written: ``1``, not ``1.0`` (a float too large to be exact stays a float)."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 2**53 else str(value)
+
+
+CONSTRAINTS = {
+    "minLength": "length ≥ {}",
+    "maxLength": "length ≤ {}",
+    "pattern": "matches `{}`",
+    "minimum": "≥ {}",
+    "maximum": "≤ {}",
+    "exclusiveMinimum": "> {}",
+    "exclusiveMaximum": "< {}",
+    "minItems": "items ≥ {}",
+    "maxItems": "items ≤ {}",
+}
+
+
+def _constraints(schema: dict[str, Any]) -> str:
+    """A field's limits in words (of its non-null options too), its default, and
+    ``write-only``."""
+    parts = []
+    for option in [schema, *schema.get("anyOf", [])]:
+        for key, words in CONSTRAINTS.items():
+            if key in option:
+                value = option[key]
+                parts.append(words.format(value if key == "pattern" else _number(value)))
+    if schema.get("default") is not None:
+        parts.append(f"default `{json.dumps(schema['default'])}`")
+    if schema.get("writeOnly"):
+        parts.append("write-only")
+    return ", ".join(parts)
+
+
+def _fields(
+    document: dict[str, Any], schema: dict[str, Any], prefix: str = ""
+) -> list[tuple[str, dict[str, Any], bool]]:
+    """Each field of an object schema as ``(name, schema, required)``; a field that is a schema
+    of its own (or a list of them) is followed by its fields, as ``field.name`` or
+    ``field[].name``."""
+    rows = []
+    required = set(schema.get("required", []))
+    for name, field in schema.get("properties", {}).items():
+        rows.append((f"{prefix}{name}", field, name in required))
+        if "$ref" in field:
+            rows += _fields(document, _resolved(document, field), f"{prefix}{name}.")
+        elif "$ref" in field.get("items", {}):
+            rows += _fields(document, _resolved(document, field["items"]), f"{prefix}{name}[].")
+    return rows
+
+
+def _body(document: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """A request body: its schema's name, then a table of its fields (with a description
+    column when a field has one)."""
+    resolved = _resolved(document, schema)
+    closed = "; unknown fields are a 422" if resolved.get("additionalProperties") is False else ""
+    fields = _fields(document, resolved)
+    described = any("description" in field for _, field, _ in fields)
+    header = ["field", "type", "required", "constraints", *(["description"] if described else [])]
+    lines = [f"Request body (JSON, `{_type(schema)}`{closed}):", ""]
+    lines += [f"| {' | '.join(header)} |", "|---" * len(header) + "|"]
+    for name, field, required in fields:
+        cells = [f"`{name}`", _type(field), "yes" if required else "no", _constraints(field)]
+        if described:
+            cells.append(_one_line(field.get("description", "")).replace("|", "\\|"))
+        lines.append(f"| {' | '.join(cells)} |")
+    return lines
+
+
+def _operation(
+    document: dict[str, Any], path: str, method: str, operation: dict[str, Any]
+) -> list[str]:
     lines = [f"### `{method.upper()} {path}`", "", _one_line(operation.get("summary", ""))]
     if operation.get("description"):
         lines += ["", _one_line(operation["description"])]
     parameters = operation.get("parameters", [])
     if parameters:
-        lines += ["", "| parameter | in | type | required |", "|---|---|---|---|"]
+        lines += ["", "| parameter | in | type | required | constraints |", "|---" * 5 + "|"]
         for parameter in parameters:
             required = "yes" if parameter.get("required") else "no"
-            kind = _type(parameter.get("schema", {}))
-            lines.append(f"| `{parameter['name']}` | {parameter['in']} | {kind} | {required} |")
+            schema = parameter.get("schema", {})
+            cells = [f"`{parameter['name']}`", parameter["in"], _type(schema), required]
+            lines.append(f"| {' | '.join([*cells, _constraints(schema)])} |")
     body = operation.get("requestBody", {}).get("content", {}).get("application/json")
     if body:
-        lines += ["", f"Request body (JSON): {_type(body.get('schema', {}))}."]
+        lines += ["", *_body(document, body.get("schema", {}))]
     return [*lines, ""]
 
 
@@ -81,7 +168,9 @@ def reference(document: dict[str, Any]) -> str:
     sections: dict[str, list[str]] = {}
     for path, methods in document["paths"].items():
         for method, operation in methods.items():
-            sections.setdefault(_section(path), []).extend(_operation(path, method, operation))
+            sections.setdefault(_section(path), []).extend(
+                _operation(document, path, method, operation)
+            )
     lines = [INTRODUCTION]
     for section, operations in sections.items():
         lines += [f"## `/{section}`", "", *operations]

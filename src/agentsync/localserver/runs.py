@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from agentsync.client.errors import Conflict, Invalid, NotFound, found
 from agentsync.client.records import FINAL_STATUSES, Run, RunEvent, new_id
@@ -36,18 +36,22 @@ class _RunRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    config_id: str | None = None
-    prompt: str | None = None
-    metadata: dict[str, str] | None = None
-    config_override: dict[str, Any] | None = None
-    config_override_yaml: str | None = None
+    config_id: str | None = Field(default=None, description="The id of a stored config to run.")
+    prompt: str | None = Field(default=None, description="The task for the agent.")
+    metadata: dict[str, str] | None = Field(default=None, description="Labels kept on the run.")
+    config_override: dict[str, Any] | None = Field(
+        default=None, description="Keys merged over the config for this run only."
+    )
+    config_override_yaml: str | None = Field(
+        default=None, description="The same as a YAML mapping; give at most one of the two."
+    )
 
 
 class StartRunRequest(_RunRequest):
     """``POST /v1/agents/runs``: one of ``config_id``, ``config`` or ``template_id``."""
 
-    config: dict[str, Any] | None = None
-    template_id: str | None = None
+    config: dict[str, Any] | None = Field(default=None, description="An inline config to run.")
+    template_id: str | None = Field(default=None, description="The slug of a template to run.")
 
 
 class ReplayRequest(_RunRequest):

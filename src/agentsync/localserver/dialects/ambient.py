@@ -31,9 +31,9 @@ router = APIRouter(tags=["ambient agents API"])
 class AmbientRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    prompt: str = Field(min_length=1)
-    title: str | None = None
-    team: bool = False
+    prompt: str = Field(min_length=1, description="The task for the agent.")
+    title: str | None = Field(default=None, description="The prompt's first line when omitted.")
+    team: bool = Field(default=False, description="Kept on the run.")
 
 
 class AmbientRunCreated(BaseModel):
@@ -84,6 +84,8 @@ def ambient_run(control_plane: ControlPlane, run: Run) -> AmbientRun:
 async def create_ambient_run(
     body: AmbientRunCreate, who: Authenticated, control_plane: ControlPlaneDep
 ) -> AmbientRunCreated:
+    """Start a run of ``prompt``; its title is ``title`` or the prompt's first line. Answers its
+    ``run_id`` and ``state``; 402 when a budget cap refuses it."""
     first_line = body.prompt.strip().split("\n", 1)[0][:80]
     metadata = {
         "dialect": "ambient",
@@ -109,6 +111,9 @@ async def list_ambient_runs(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
 ) -> AmbientRunList:
+    """The ambient runs, newest first, filtered by config name, model, creator, source and
+    creation time; pass ``page_info.next_cursor`` as ``cursor`` for the next page (422 for a
+    cursor that is not one of them)."""
     after = None if created_after is None else utc_instant(created_after, "created_after")
     before = None if created_before is None else utc_instant(created_before, "created_before")
 
@@ -135,4 +140,5 @@ async def list_ambient_runs(
 async def get_ambient_run(
     runId: str, who: Authenticated, control_plane: ControlPlaneDep
 ) -> AmbientRun:
+    """One ambient run; 404 for an unknown id."""
     return ambient_run(control_plane, run_of(control_plane, "ambient", runId))

@@ -44,11 +44,21 @@ router = APIRouter(tags=["agent deployments API"])
 class DeploymentRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version_id: str | None = None
-    input: dict[str, Any] = Field(default_factory=dict)
-    envs: dict[str, StrictStr] | None = Field(default=None, json_schema_extra={"writeOnly": True})
-    retain_on_failure: bool | None = None
-    retention_seconds: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    version_id: str | None = Field(
+        default=None, description="Kept on the run; `latest` when omitted."
+    )
+    input: dict[str, Any] = Field(
+        default_factory=dict, description="The run's input; its JSON is the prompt."
+    )
+    envs: dict[str, StrictStr] | None = Field(
+        default=None,
+        description="Environment variables for this run only.",
+        json_schema_extra={"writeOnly": True},
+    )
+    retain_on_failure: bool | None = Field(default=None, description="Kept on the run.")
+    retention_seconds: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="Kept on the run."
+    )
 
 
 class DeploymentRun(BaseModel):
@@ -133,6 +143,11 @@ async def create_deployment_run(
     idempotency: Idempotent,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1)],
 ) -> JSONResponse:
+    """Start a run of the deployment, its prompt made from ``input``; ``envs`` join the run's
+    environment and are never stored or returned. ``Idempotency-Key`` is required: a retry with
+    the same key and request (``envs`` aside) answers the first run, a different request is a
+    409. 201 with the run; 422 without the key or for a refused ``envs`` name, 402 when a budget
+    cap refuses it."""
     envs = body.envs or {}
     check_envs(envs)
 
@@ -177,6 +192,8 @@ async def list_deployment_runs(
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
     cursor: str | None = None,
 ) -> DeploymentRunList:
+    """The deployment's runs, newest first; pass ``next_cursor`` as ``cursor`` for the next page
+    (422 for a cursor that is not one of them)."""
     runs = runs_of(
         control_plane, "deployments", lambda r: r.metadata.get("deployment_id") == deployment_id
     )
@@ -205,6 +222,7 @@ DeploymentRunOf = Annotated[Run, Depends(_deployment_run_of)]
     summary="Get a run (ours: not in its API reference)",
 )
 async def get_deployment_run(run: DeploymentRunOf, control_plane: ControlPlaneDep) -> Any:
+    """One run of the deployment; 404 for an unknown id or a run of another deployment."""
     return deployment_run(control_plane, run)
 
 
@@ -214,5 +232,7 @@ async def get_deployment_run(run: DeploymentRunOf, control_plane: ControlPlaneDe
     summary="Cancel a run (ours: not in its API reference)",
 )
 async def cancel_deployment_run(run: DeploymentRunOf, control_plane: ControlPlaneDep) -> Any:
+    """Cancel a run of the deployment and answer it; 404 for an unknown id, 409 when it has
+    already finished."""
     dialect_runner(control_plane).drop(run.metadata.get("envs_ref"))
     return deployment_run(control_plane, control_plane.runs.cancel(run.id))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from agentsync.client.errors import Conflict, Invalid
 from agentsync.client.records import Run, new_id
@@ -42,8 +42,8 @@ router = APIRouter(tags=["threads API"])
 class ThreadRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    route_id: str | None = None
-    persona_id: str | None = None
+    route_id: str | None = Field(default=None, description="Kept on the run.")
+    persona_id: str | None = Field(default=None, description="Kept on the run.")
 
 
 class ThreadRunCreated(BaseModel):
@@ -91,7 +91,7 @@ class ThreadRunDetail(BaseModel):
 class RunInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    content: str
+    content: str = Field(description="The answer; at most 32 KiB of UTF-8.")
 
 
 class Ok(BaseModel):
@@ -134,6 +134,8 @@ def list_item(control_plane: ControlPlane, run: Run) -> RunListItem:
 async def create_thread_run(
     thread_id: str, body: ThreadRunCreate, who: Authenticated, control_plane: ControlPlaneDep
 ) -> ThreadRunCreated:
+    """Start a run on the thread. 201 with its ``run_id`` and ``trace_id``; 402 when a budget
+    cap refuses it."""
     trace_id = new_id("trace")
     metadata = {
         "dialect": "threads",
@@ -157,6 +159,7 @@ async def list_thread_runs(
     control_plane: ControlPlaneDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
 ) -> list[ThreadRunItem]:
+    """The thread's runs, newest first, up to ``limit``."""
     runs = runs_of(control_plane, "threads", lambda r: r.metadata.get("thread_id") == thread_id)
     return [
         ThreadRunItem(run_id=r.id, status=thread_status(control_plane, r), created_at=r.created_at)
@@ -172,6 +175,8 @@ async def list_all_runs(
     before: str | None = None,
     status: ThreadStatus | None = None,
 ) -> list[RunListItem]:
+    """The runs of every thread, newest first: those created before the run ``before`` (422 for
+    an unknown id), of one ``status``, up to ``limit``."""
     runs = runs_of(control_plane, "threads")
     if before is not None:
         runs, _ = page(runs, before, len(runs))
@@ -184,6 +189,7 @@ async def list_all_runs(
 async def get_thread_run(
     run_id: str, who: Authenticated, control_plane: ControlPlaneDep
 ) -> ThreadRunDetail:
+    """One thread run; 404 for an unknown id."""
     run = run_of(control_plane, "threads", run_id)
     return ThreadRunDetail(
         run_id=run.id,
@@ -198,15 +204,18 @@ async def get_thread_run(
 
 @router.post("/v1/runs/{run_id}:cancel", response_model=Ok)
 async def cancel_thread_run(run_id: str, who: Authenticated, control_plane: ControlPlaneDep) -> Ok:
+    """Cancel a thread run. 404 for an unknown id, 409 when it has already finished."""
     run_of(control_plane, "threads", run_id)
     control_plane.runs.cancel(run_id)
     return Ok()
 
 
-@router.post("/v1/runs/{run_id}/input", response_model=Ok)
+@router.post("/v1/runs/{run_id}/input", response_model=Ok, summary="Answer a run waiting for input")
 async def thread_run_input(
     run_id: str, body: RunInput, who: Authenticated, control_plane: ControlPlaneDep
 ) -> Ok:
+    """Answer a run that is ``waiting_for_input`` with ``content``. 404 for an unknown id, 409
+    when the run is not waiting for input, 422 for content over 32 KiB."""
     run = run_of(control_plane, "threads", run_id)
     if len(body.content.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
         raise Invalid(f"content is over the {MAX_INPUT_BYTES}-byte limit")

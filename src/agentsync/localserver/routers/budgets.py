@@ -12,15 +12,20 @@ from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
 router = APIRouter()
 
 
-@router.get("/v1/budget", response_model=Budget)
+@router.get("/v1/budget", response_model=Budget, summary="Get the account's budget")
 async def budget(who: Authenticated, control_plane: ControlPlaneDep) -> Budget:
+    """The account's budget and its spend in the current calendar month (UTC). Without a budget,
+    ``limited`` is false and the budget figures are 0."""
     return control_plane.budgets.account()
 
 
-@router.get("/v1/usage", response_model=Usage)
+@router.get("/v1/usage", response_model=Usage, summary="Get the spend per day")
 async def usage(
     who: Authenticated,
     control_plane: ControlPlaneDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> Usage:
+    """Spend, tokens and runs per UTC day over the last ``days`` days (today included, days
+    without runs too), with their totals, the totals of as many days before, and a split by
+    model."""
     return control_plane.budgets.usage(days)

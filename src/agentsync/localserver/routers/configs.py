@@ -24,6 +24,7 @@ class ConfigList(BaseModel):
 
 @router.get("/v1/agents/configs", response_model=ConfigList)
 async def list_configs(who: Authenticated, control_plane: ControlPlaneDep) -> ConfigList:
+    """Every config that is not deleted, by id."""
     return ConfigList(configs=control_plane.store.list_configs(ConfigQuery(limit=100_000)))
 
 
@@ -31,13 +32,16 @@ async def list_configs(who: Authenticated, control_plane: ControlPlaneDep) -> Co
 async def get_config(
     config_id: str, who: Authenticated, control_plane: ControlPlaneDep
 ) -> AgentConfigRecord:
+    """One config, deleted or not, with its YAML, where it was synced from and its last sync
+    error; 404 for an unknown id."""
     return control_plane.configs.get(config_id)
 
 
-# A platform route the local control plane cannot serve answers with a clear message for the
-# platform CLI, and stays out of the OpenAPI document (not part of this server's API).
 @router.post("/v1/agents/configs", status_code=405, include_in_schema=False)
 async def create_config(who: Authenticated) -> JSONResponse:
+    """The platform's config create, which this server cannot serve: a 405 telling the platform
+    CLI to sync from git instead. Not part of this server's API, so kept out of the OpenAPI
+    document."""
     detail = (
         "the local control plane syncs configs from git: commit the file under agents/ "
         "and run `agent sync apply` (no pull request is opened here)"
@@ -45,6 +49,7 @@ async def create_config(who: Authenticated) -> JSONResponse:
     return JSONResponse({"detail": detail}, 405, headers={"Allow": "GET"})
 
 
-@router.get("/agents/schema")
+@router.get("/agents/schema", summary="Get the config schema")
 async def schema() -> dict[str, Any]:
+    """The JSON Schema of an agent config file. The only route that needs no token."""
     return load_schema()

@@ -109,10 +109,13 @@ async def follow_each(
 # the event stream (SSE) -----------------------------------------------------------------------
 
 
-@router.get("/v1/runs/{run_id}/events")
+@router.get("/v1/runs/{run_id}/events", summary="Stream a run's events (SSE)")
 async def events_sse(
     run_id: str, who: Authenticated, control_plane: ControlPlaneDep, after_seq: AfterSeq = 0
 ) -> EventSourceResponse:
+    """The run's events as server-sent events from after ``after_seq`` until the run ends: one
+    ``data:`` line of JSON per event, with its ``seq`` as ``id:``, and a ``: heartbeat`` comment
+    after 20 s of quiet. 404 for an unknown run."""
     control_plane.runs.get(run_id)
 
     async def messages() -> AsyncIterator[bytes]:
@@ -134,6 +137,8 @@ async def events_sse(
 
 @router.websocket("/v1/runs/{run_id}/stream")
 async def events_ws(websocket: WebSocket, run_id: str, control_plane: ControlPlaneDep) -> None:
+    """The run's events over a WebSocket, from after ``after_seq`` until the run ends (close
+    codes and the platform CLI's frames: see the module docstring)."""
     # Accept first: a close before the handshake is an HTTP 403, and the client could not
     # tell bad credentials or a bad after_seq from a run it may not see.
     await websocket.accept()

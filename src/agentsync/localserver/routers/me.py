@@ -14,9 +14,10 @@ from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
 router = APIRouter()
 
 
-@router.get("/v1/me")
+@router.get("/v1/me", summary="Who am I")
 async def me(who: Authenticated, control_plane: ControlPlaneDep) -> dict[str, Any]:
-    """Who the credential is; the platform CLI builds its links from ``customer_login``."""
+    """Who the credential is: the account (the platform CLI builds its links from
+    ``customer_login``) and the kind of token (``credential``: ``api`` or ``cli``)."""
     settings = control_plane.settings
     return {
         "customer_id": settings.customer_id,
@@ -29,10 +30,11 @@ async def me(who: Authenticated, control_plane: ControlPlaneDep) -> dict[str, An
     }
 
 
-# Not part of this server's API: kept out of the OpenAPI document.
 @router.post("/v1/cli-auth/start", status_code=501, include_in_schema=False)
 @router.post("/v1/cli-auth/poll", status_code=501, include_in_schema=False)
 async def cli_auth() -> JSONResponse:
+    """The platform's device login: a 501 saying how to authenticate instead. Not part of this
+    server's API, so kept out of the OpenAPI document."""
     raise ControlPlaneError(
         "the local control plane has no device login: export ELLIPSIS_API_TOKEN with one of "
         "the server's --token/--cli-token values",

@@ -36,6 +36,11 @@ async def start_run(
     control_plane: ControlPlaneDep,
     idempotency: Idempotent,
 ) -> Response:
+    """Start a run of a stored config (``config_id``), an inline ``config`` or a template
+    (``template_id``), with an optional ``prompt`` and override; the run's ``source`` is the
+    kind of token. 201 with the run; 404 for an unknown or deleted config or template, 422 for
+    an invalid request or config, 402 when a budget cap refuses it. ``Idempotency-Key`` is
+    honoured."""
     return await idempotency.reply(lambda: control_plane.runs.start(body, who.source), 201)
 
 
@@ -50,6 +55,10 @@ async def list_runs(
     end: str | None = None,
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> RunList:
+    """The runs, newest first: of one config, of some sources, of the last ``days`` days,
+    between ``start`` and ``end`` (ISO 8601 dates or date-times; a bare ``end`` date takes in
+    that whole day). A ``limit`` above 1000 is taken as 1000; a date that does not parse is a
+    422."""
     query = RunQuery(
         config_id=config_id,
         sources=tuple(source or ()),
@@ -63,6 +72,7 @@ async def list_runs(
 
 @router.get("/v1/agents/runs/{run_id}", response_model=Run)
 async def get_run(run_id: str, who: Authenticated, control_plane: ControlPlaneDep) -> Run:
+    """One run: its status, output, cost and config snapshot; 404 for an unknown id."""
     return control_plane.runs.get(run_id)
 
 
@@ -74,6 +84,10 @@ async def replay_run(
     control_plane: ControlPlaneDep,
     idempotency: Idempotent,
 ) -> Response:
+    """Start a new run with the config snapshot of run ``run_id`` (or the config ``config_id``),
+    its prompt (an omitted ``prompt`` keeps it, ``""`` clears it) and its metadata, plus
+    ``replay_of``. 201 with the new run; 404 for an unknown id, 422 for an invalid override, 402
+    when a budget cap refuses it. ``Idempotency-Key`` is honoured."""
     return await idempotency.reply(lambda: control_plane.runs.replay(run_id, body, who.source), 201)
 
 
@@ -81,4 +95,7 @@ async def replay_run(
 async def cancel_run(
     run_id: str, who: Authenticated, control_plane: ControlPlaneDep, idempotency: Idempotent
 ) -> Response:
+    """Cancel a run: one not started yet is cancelled at once, a running one is told to stop.
+    Answers the run; 404 for an unknown id, 409 when it has already finished.
+    ``Idempotency-Key`` is honoured."""
     return await idempotency.reply(lambda: control_plane.runs.cancel(run_id))

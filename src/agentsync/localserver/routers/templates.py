@@ -15,6 +15,7 @@ router = APIRouter()
 
 @router.get("/v1/agents/templates")
 async def list_templates(who: Authenticated, control_plane: ControlPlaneDep) -> dict[str, Any]:
+    """The server's templates, to start runs from, in the platform's ``AgentTemplate`` shape."""
     templates = control_plane.settings.templates
     return {"templates": [template_json(slug, t) for slug, t in templates.items()]}
 
@@ -23,6 +24,7 @@ async def list_templates(who: Authenticated, control_plane: ControlPlaneDep) -> 
 async def get_template(
     slug: str, who: Authenticated, control_plane: ControlPlaneDep
 ) -> dict[str, Any]:
+    """One template; 404 for an unknown slug."""
     templates = control_plane.settings.templates
     if slug not in templates:
         raise NotFound(f"template {slug!r} not found")

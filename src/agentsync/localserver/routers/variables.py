@@ -13,8 +13,10 @@ router = APIRouter()
 
 class VariableValue(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: StrictStr
-    value: StrictStr = Field(json_schema_extra={"writeOnly": True})
+    name: StrictStr = Field(description="An environment variable name.")
+    value: StrictStr = Field(
+        description="Stored encrypted; never returned.", json_schema_extra={"writeOnly": True}
+    )
 
 
 class VariablesPut(BaseModel):
@@ -32,6 +34,7 @@ class VariableList(BaseModel):
 
 @router.get("/v1/sandboxes/variables", response_model=VariableList)
 async def list_variables(who: Authenticated, control_plane: ControlPlaneDep) -> VariableList:
+    """The sandbox variables by name, with when they were set; never their values."""
     return VariableList(variables=control_plane.variables.infos())
 
 
@@ -39,6 +42,10 @@ async def list_variables(who: Authenticated, control_plane: ControlPlaneDep) -> 
 async def put_variables(
     body: VariablesPut, who: Authenticated, control_plane: ControlPlaneDep
 ) -> VariableList:
+    """Set (create or replace) each variable; values are stored encrypted and never returned. A
+    name that is not an environment variable name, changes how a process starts (``PATH``,
+    ``LD_*``...) or is given twice, or a value holding NUL, is a 422 and nothing is stored; 503
+    when the server has no vault. Answers the variables."""
     pairs = [(v.name, v.value) for v in body.variables]
     return VariableList(variables=control_plane.variables.put(pairs))
 
@@ -47,5 +54,6 @@ async def put_variables(
 async def delete_variable(
     name: str, who: Authenticated, control_plane: ControlPlaneDep
 ) -> VariableList:
+    """Delete a sandbox variable; answers the variables left. 404 for an unknown name."""
     control_plane.variables.delete(name)
     return VariableList(variables=control_plane.variables.infos())
