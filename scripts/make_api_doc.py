@@ -138,9 +138,9 @@ def _body(document: dict[str, Any], schema: dict[str, Any]) -> list[str]:
 def _operation(
     document: dict[str, Any], path: str, method: str, operation: dict[str, Any]
 ) -> list[str]:
-    lines = [f"### `{method.upper()} {path}`", "", _one_line(operation.get("summary", ""))]
-    if operation.get("description"):
-        lines += ["", _one_line(operation["description"])]
+    # The route function's docstring; FastAPI's summary (its name in words) only without one.
+    said = operation.get("description") or operation.get("summary", "")
+    lines = [f"### `{method.upper()} {path}`", "", _one_line(said)]
     parameters = operation.get("parameters", [])
     if parameters:
         lines += ["", "| parameter | in | type | required | constraints |", "|---" * 5 + "|"]

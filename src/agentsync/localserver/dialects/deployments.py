@@ -180,11 +180,7 @@ async def create_deployment_run(
     return await idempotency.reply(create, 201, body=body, namespace="deployments")
 
 
-@router.get(
-    RUNS,
-    response_model=DeploymentRunList,
-    summary="List a deployment's runs (ours: not in its API reference)",
-)
+@router.get(RUNS, response_model=DeploymentRunList)
 async def list_deployment_runs(
     deployment_id: str,
     who: Authenticated,
@@ -193,7 +189,8 @@ async def list_deployment_runs(
     cursor: str | None = None,
 ) -> DeploymentRunList:
     """The deployment's runs, newest first; pass ``next_cursor`` as ``cursor`` for the next page
-    (422 for a cursor that is not one of them)."""
+    (422 for a cursor that is not one of them). Ours: the platform's API reference has no such
+    route."""
     runs = runs_of(
         control_plane, "deployments", lambda r: r.metadata.get("deployment_id") == deployment_id
     )
@@ -216,23 +213,16 @@ async def _deployment_run_of(
 DeploymentRunOf = Annotated[Run, Depends(_deployment_run_of)]
 
 
-@router.get(
-    RUNS + "/{run_id}",
-    response_model=DeploymentRun,
-    summary="Get a run (ours: not in its API reference)",
-)
+@router.get(RUNS + "/{run_id}", response_model=DeploymentRun)
 async def get_deployment_run(run: DeploymentRunOf, control_plane: ControlPlaneDep) -> Any:
-    """One run of the deployment; 404 for an unknown id or a run of another deployment."""
+    """One run of the deployment; 404 for an unknown id or a run of another deployment. Ours:
+    the platform's API reference has no such route."""
     return deployment_run(control_plane, run)
 
 
-@router.post(
-    RUNS + "/{run_id}/cancel",
-    response_model=DeploymentRun,
-    summary="Cancel a run (ours: not in its API reference)",
-)
+@router.post(RUNS + "/{run_id}/cancel", response_model=DeploymentRun)
 async def cancel_deployment_run(run: DeploymentRunOf, control_plane: ControlPlaneDep) -> Any:
     """Cancel a run of the deployment and answer it; 404 for an unknown id, 409 when it has
-    already finished."""
+    already finished. Ours: the platform's API reference has no such route."""
     dialect_runner(control_plane).drop(run.metadata.get("envs_ref"))
     return deployment_run(control_plane, control_plane.runs.cancel(run.id))

@@ -210,7 +210,7 @@ async def cancel_thread_run(run_id: str, who: Authenticated, control_plane: Cont
     return Ok()
 
 
-@router.post("/v1/runs/{run_id}/input", response_model=Ok, summary="Answer a run waiting for input")
+@router.post("/v1/runs/{run_id}/input", response_model=Ok)
 async def thread_run_input(
     run_id: str, body: RunInput, who: Authenticated, control_plane: ControlPlaneDep
 ) -> Ok:

@@ -12,14 +12,14 @@ from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
 router = APIRouter()
 
 
-@router.get("/v1/budget", response_model=Budget, summary="Get the account's budget")
+@router.get("/v1/budget", response_model=Budget)
 async def budget(who: Authenticated, control_plane: ControlPlaneDep) -> Budget:
     """The account's budget and its spend in the current calendar month (UTC). Without a budget,
     ``limited`` is false and the budget figures are 0."""
     return control_plane.budgets.account()
 
 
-@router.get("/v1/usage", response_model=Usage, summary="Get the spend per day")
+@router.get("/v1/usage", response_model=Usage)
 async def usage(
     who: Authenticated,
     control_plane: ControlPlaneDep,

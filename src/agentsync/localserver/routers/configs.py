@@ -49,7 +49,7 @@ async def create_config(who: Authenticated) -> JSONResponse:
     return JSONResponse({"detail": detail}, 405, headers={"Allow": "GET"})
 
 
-@router.get("/agents/schema", summary="Get the config schema")
+@router.get("/agents/schema")
 async def schema() -> dict[str, Any]:
     """The JSON Schema of an agent config file. The only route that needs no token."""
     return load_schema()

@@ -109,7 +109,7 @@ async def follow_each(
 # the event stream (SSE) -----------------------------------------------------------------------
 
 
-@router.get("/v1/runs/{run_id}/events", summary="Stream a run's events (SSE)")
+@router.get("/v1/runs/{run_id}/events")
 async def events_sse(
     run_id: str, who: Authenticated, control_plane: ControlPlaneDep, after_seq: AfterSeq = 0
 ) -> EventSourceResponse:

@@ -14,7 +14,7 @@ from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
 router = APIRouter()
 
 
-@router.get("/v1/me", summary="Who am I")
+@router.get("/v1/me")
 async def me(who: Authenticated, control_plane: ControlPlaneDep) -> dict[str, Any]:
     """Who the credential is: the account (the platform CLI builds its links from
     ``customer_login``) and the kind of token (``credential``: ``api`` or ``cli``)."""

@@ -93,9 +93,7 @@ class SyncConfigList(BaseModel):
     next_cursor: str | None
 
 
-@router.put(
-    "/v1/sync/configs", response_model=AgentConfigRecord, summary="Create or update a config"
-)
+@router.put("/v1/sync/configs", response_model=AgentConfigRecord)
 async def sync_put(
     body: SyncPutRequest, who: Authenticated, control_plane: ControlPlaneDep
 ) -> JSONResponse:
@@ -107,9 +105,7 @@ async def sync_put(
     return JSONResponse(dump(record), 201 if created else 200)
 
 
-@router.get(
-    "/v1/sync/configs", response_model=SyncConfigList, summary="List configs, a page at a time"
-)
+@router.get("/v1/sync/configs", response_model=SyncConfigList)
 async def sync_list(
     who: Authenticated,
     control_plane: ControlPlaneDep,
@@ -130,9 +126,7 @@ async def sync_list(
     return SyncConfigList(configs=page, next_cursor=page[-1].id if more else None)
 
 
-@router.post(
-    "/v1/sync/configs/{config_id}/move", response_model=AgentConfigRecord, summary="Move a config"
-)
+@router.post("/v1/sync/configs/{config_id}/move", response_model=AgentConfigRecord)
 async def sync_move(
     config_id: str,
     body: MoveRequest,
@@ -145,9 +139,7 @@ async def sync_move(
     return await idempotency.reply(lambda: control_plane.configs.move(config_id, body.path))
 
 
-@router.delete(
-    "/v1/sync/configs/{config_id}", response_model=AgentConfigRecord, summary="Delete a config"
-)
+@router.delete("/v1/sync/configs/{config_id}", response_model=AgentConfigRecord)
 async def sync_delete(
     config_id: str, who: Authenticated, control_plane: ControlPlaneDep
 ) -> AgentConfigRecord:
@@ -156,11 +148,7 @@ async def sync_delete(
     return control_plane.configs.delete(config_id)
 
 
-@router.post(
-    "/v1/sync/configs/{config_id}/restore",
-    response_model=AgentConfigRecord,
-    summary="Restore a deleted config",
-)
+@router.post("/v1/sync/configs/{config_id}/restore", response_model=AgentConfigRecord)
 async def sync_restore(
     config_id: str, who: Authenticated, control_plane: ControlPlaneDep, idempotency: Idempotent
 ) -> Response:
@@ -169,11 +157,7 @@ async def sync_restore(
     return await idempotency.reply(lambda: control_plane.configs.restore(config_id))
 
 
-@router.post(
-    "/v1/sync/configs/{config_id}/error",
-    response_model=AgentConfigRecord,
-    summary="Record a sync error",
-)
+@router.post("/v1/sync/configs/{config_id}/error", response_model=AgentConfigRecord)
 async def sync_error(
     config_id: str,
     body: SyncErrorRequest,
@@ -191,7 +175,7 @@ async def sync_error(
     )
 
 
-@router.get("/v1/sync/repositories/{owner}/{name}", summary="Get a repository's synced commit")
+@router.get("/v1/sync/repositories/{owner}/{name}")
 async def repository_state(
     owner: str, name: str, who: Authenticated, control_plane: ControlPlaneDep
 ) -> dict[str, Any]:
@@ -200,7 +184,7 @@ async def repository_state(
     return {"repository": repository, "commit": control_plane.store.repository_commit(repository)}
 
 
-@router.put("/v1/sync/repositories/{owner}/{name}", summary="Set a repository's synced commit")
+@router.put("/v1/sync/repositories/{owner}/{name}")
 async def set_repository_state(
     owner: str,
     name: str,
