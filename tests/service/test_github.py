@@ -1091,6 +1091,23 @@ def test_settings_only_on_the_base_branch_do_not_apply_to_the_head(
     assert as_token(fake).warnings == 1
 
 
+def test_the_check_says_what_the_settings_turn_off_as_agent_lint_does(
+    fake: FakeGitHub, repo: FakeRepo
+) -> None:
+    settings = "disable: [unknown-key, limit-order]\n"
+    repo.commit({"agents/review.yaml": WARNED, ".agent-lint.yaml": settings}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    as_token(fake)
+    [comment] = fake.comments_on(REPO, 7)
+    assert (
+        ".agent-lint.yaml: 'disable' turns off 'unknown-key', an error: agent sync and the "
+        "control plane still refuse a config that breaks it"
+    ) in comment["body"]
+    assert (
+        ".agent-lint.yaml: 'disable' names no rule 'limit-order': did you mean 'limits-order'?"
+    ) in comment["body"]
+
+
 def test_unusable_settings_at_the_head_fall_back_to_the_defaults_and_say_so(
     fake: FakeGitHub, repo: FakeRepo
 ) -> None:

@@ -148,15 +148,12 @@ def _write_extra(flag: str, fmt: str, path: str, result: LintResult, *, append: 
 def _settings(cwd: Path, root: Path | None, disable: list[str]) -> Settings:
     """The project's settings with ``--disable``'s rules; a warning line for each rule turned
     off that is no rule or is an error."""
-    from agentsync.lint.settings import disable_warnings, find_settings
+    from agentsync.lint.settings import find_settings
 
     settings = find_settings(cwd, stop=root)
-    severities = {rule_id: rule.META.severity for rule_id, rule in rules.RULES.items()}
     for warning in [
-        *disable_warnings(
-            settings.disable, f"{settings.source or 'settings'}: 'disable'", severities
-        ),
-        *disable_warnings(frozenset(disable), "--disable", severities),
+        *rules.disable_warnings(settings.disable, f"{settings.source or 'settings'}: 'disable'"),
+        *rules.disable_warnings(frozenset(disable), "--disable"),
     ]:
         sys.stderr.write(f"agent-lint: warning: {warning}\n")
     return settings.with_disabled(disable)

@@ -10,7 +10,7 @@ Looked up from the working directory upwards (stopping at the repository root):
 and its errors are one line with the file, line and column. A misspelt setting is an error
 with the closest name. A rule id in ``disable`` that names no rule is a warning, and so is an
 error rule, which agent-lint then stops reporting though the sync engine and the control
-plane still refuse a config that breaks it (:func:`disable_warnings`).
+plane still refuse a config that breaks it (``agentsync.lint.rules.disable_warnings``).
 """
 
 from __future__ import annotations
@@ -83,23 +83,6 @@ def _yaml_settings(text: str, source: str) -> Any:
         first = document.problems[0]
         raise UsageError(f"{source}:{first.line}:{first.column}: {first.message}")
     return document.data
-
-
-def disable_warnings(
-    disabled: frozenset[str], where: str, severities: Mapping[str, str]
-) -> list[str]:
-    """One line for each name in ``disabled`` (``where``: ``FILE: 'disable'`` or
-    ``--disable``) that is no rule, so it silences nothing, and for each error rule: agent-lint
-    stops reporting it, but the sync engine and the control plane check every error rule and
-    refuse the config anyway."""
-    return [
-        f"{where} names no rule {name!r}" + did_you_mean(name, sorted(severities))
-        if name not in severities
-        else f"{where} turns off {name!r}, an error: agent sync and the control plane still "
-        "refuse a config that breaks it"
-        for name in sorted(disabled)
-        if severities.get(name) != "warning"
-    ]
 
 
 SETTINGS_FILES = (".agent-lint.yaml", "pyproject.toml")  # looked for in this order

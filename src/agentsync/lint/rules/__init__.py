@@ -1,7 +1,8 @@
 """The explicit registry of every lint rule: ``RULES`` maps rule id to rule module.
 
 Adding a rule means writing its module and adding it to ``_MODULES`` below; a test checks that
-every module in this package is registered.
+every module in this package is registered. A rule id a user names is checked here too:
+:func:`get` for ``--disable``, :func:`disable_warnings` for what a ``disable`` list turns off.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ _MODULES: tuple[Rule, ...] = (
 
 RULES: dict[str, Rule] = {rule.META.id: rule for rule in _MODULES}
 RULE_IDS = frozenset(RULES)
+SEVERITIES = {rule_id: rule.META.severity for rule_id, rule in RULES.items()}
 
 
 def get(rule_id: str) -> Rule:
@@ -88,3 +90,18 @@ def get(rule_id: str) -> Rule:
             did_you_mean(rule_id, sorted(RULES)) or f"; known rules: {', '.join(sorted(RULES))}"
         )
         raise UsageError(f"unknown rule {rule_id!r}{suggestion}") from None
+
+
+def disable_warnings(disabled: frozenset[str], where: str) -> list[str]:
+    """One line for each name in ``disabled`` (``where``: ``FILE: 'disable'`` or
+    ``--disable``) that is no rule, so it silences nothing, and for each error rule: agent-lint
+    stops reporting it, but the sync engine and the control plane check every error rule and
+    refuse the config anyway."""
+    return [
+        f"{where} names no rule {name!r}" + did_you_mean(name, sorted(SEVERITIES))
+        if name not in SEVERITIES
+        else f"{where} turns off {name!r}, an error: agent sync and the control plane still "
+        "refuse a config that breaks it"
+        for name in sorted(disabled)
+        if SEVERITIES.get(name) != "warning"
+    ]

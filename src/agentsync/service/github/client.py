@@ -44,6 +44,7 @@ from agentsync.config.discovery import is_config_path
 from agentsync.config.loader import load_bytes
 from agentsync.errors import UsageError
 from agentsync.lint.result import LintResult
+from agentsync.lint.rules import disable_warnings
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import SETTINGS_FILES, Settings, parse_settings
 from agentsync.plural import plural
@@ -363,7 +364,7 @@ class GitHubClient(Closeable):
             except (UsageError, UnicodeDecodeError) as error:
                 return Settings(), [f"{error}: the default settings were used."]
             if settings is not None:
-                return settings, []
+                return settings, disable_warnings(settings.disable, f"{name}: 'disable'")
         return Settings(), []
 
     def report_pull_request(
