@@ -58,7 +58,7 @@ from github.GithubException import (
 )
 from github.Repository import Repository
 from requests.exceptions import ReadTimeout
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, ResponseError
 
 from agentsync.config.discovery import is_config_path
 from agentsync.config.repository_names import is_repository_name
@@ -70,7 +70,8 @@ T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.github.com"
 _REGULAR_MODES = frozenset({"100644", "100755"})
-# Wait out a rate limit only when the reset is this close; otherwise fail and let sync retry.
+# Wait out a rate limit (its reset, or a Retry-After) only when it is this close; otherwise
+# fail and let the job retry later.
 _MAX_RATE_LIMIT_WAIT = 60.0
 _RETRIED_METHODS = frozenset({"GET", "HEAD"})
 _TOO_MANY = re.compile(r"too many (\d{3}) error responses")
@@ -215,7 +216,7 @@ class GitHubSource:
         of integrations. A ``lazy`` client makes no request until an object's attributes are
         read, so reading them goes inside :meth:`call`.
         """
-        retry = GithubRetry(
+        retry = _Retry(
             total=self.retries,
             max_rate_limit_wait=_MAX_RATE_LIMIT_WAIT,
             allowed_methods=_RETRIED_METHODS,
@@ -264,9 +265,11 @@ class GitHubSource:
         except OSError as e:  # requests' ConnectionError, Timeout, RetryError are OSErrors
             reason = _exhausted_retries(e)
             status = None
-            if reason is not None:
+            if isinstance(reason, _LongWait):
+                message = f"{reason} {where} from {self.base_url}; try again later"
+            elif reason is not None:
                 message = f"GitHub kept failing ({reason}) {where} from {self.base_url}"
-                found = _TOO_MANY.search(reason)
+                found = _TOO_MANY.search(str(reason))
                 status = int(found.group(1)) if found else None
             elif _timed_out(e):
                 message = (
@@ -352,7 +355,7 @@ class GitHubSource:
             base_url=self.base_url,
             timeout=self.timeout,
             user_agent="agentsync",
-            retry=GithubRetry(total=self.retries, max_rate_limit_wait=_MAX_RATE_LIMIT_WAIT),
+            retry=_Retry(total=self.retries, max_rate_limit_wait=_MAX_RATE_LIMIT_WAIT),
             seconds_between_requests=None,
         )
         try:
@@ -417,12 +420,36 @@ def _retryable(error: GithubException) -> bool:
     return isinstance(error, RateLimitExceededException) or status == 429 or status >= 500
 
 
-def _exhausted_retries(error: OSError) -> str | None:
-    """Why retries ran out (``too many 502 error responses``), for requests' RetryError."""
+def _exhausted_retries(error: OSError) -> ResponseError | None:
+    """Why retries ran out (``too many 502 error responses``, or a :class:`_LongWait`), for
+    requests' RetryError."""
     cause = error.args[0] if error.args else None
     if isinstance(cause, MaxRetryError) and isinstance(cause.reason, ResponseError):
-        return str(cause.reason)
+        return cause.reason
     return None
+
+
+class _LongWait(ResponseError):
+    """GitHub asked to wait longer than a call waits (its ``Retry-After``)."""
+
+
+class _Retry(GithubRetry):
+    """PyGithub's retries, but a ``Retry-After`` (on a 403, 429 or 503) is waited out only up
+    to ``max_rate_limit_wait``, as a rate limit's reset is: a longer one ends the call at once,
+    a retryable failure (urllib3 would sleep for up to six hours). One that is neither a number
+    of seconds nor a date counts as none: the usual backoff applies."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            seconds = super().parse_retry_after(retry_after)
+        except InvalidHeader:
+            return 0.0
+        limit = self.max_rate_limit_wait
+        if limit is not None and seconds > limit:
+            asked = f"(Retry-After: {retry_after.strip()[:40]})"
+            reason = _LongWait(f"GitHub asked to wait over {limit:.0f} s {asked}")
+            raise MaxRetryError(None, "", reason)  # type: ignore[arg-type] # as urllib3 does
+        return seconds
 
 
 def _timed_out(error: OSError) -> bool:
