@@ -75,6 +75,7 @@ _REGULAR_MODES = frozenset({"100644", "100755"})
 _MAX_RATE_LIMIT_WAIT = 60.0
 _RETRIED_METHODS = frozenset({"GET", "HEAD"})
 _TOO_MANY = re.compile(r"too many (\d{3}) error responses")
+_BLOB_SHA = re.compile(r"[0-9a-f]{40}")
 # GitHub's compare statuses are CommitOrder's own words; looking one up narrows its type.
 _COMPARE_STATUSES: dict[str, CommitOrder] = {
     "identical": "identical", "ahead": "ahead", "behind": "behind", "diverged": "diverged"
@@ -321,6 +322,11 @@ class GitHubSource:
     def read_blobs(self, repo: Repository, shas: set[str]) -> dict[str, bytes]:
         """The contents of blobs ``shas``: from the cache when it holds them intact, else one
         read each (then kept in the cache)."""
+        for sha in shas:
+            if not (isinstance(sha, str) and _BLOB_SHA.fullmatch(sha)):
+                raise GitHubError(
+                    f"GitHub named a blob of {self.repository} by {sha!r:.60}, which is not a sha"
+                )
         blobs: dict[str, bytes] = {}
         if self._blob_cache is not None:
             cached = self._blob_cache.cached_blobs(sorted(shas))
@@ -459,16 +465,23 @@ def _timed_out(error: OSError) -> bool:
     return isinstance(error, ReadTimeout) or exhausted
 
 
-def decode_blob(content: str, encoding: str, sha: str) -> bytes:
-    """A blob's bytes from the blob API's ``content`` and ``encoding``."""
+def decode_blob(content: object, encoding: object, sha: str) -> bytes:
+    """A blob's bytes from the blob API's ``content`` and ``encoding``, checked against its
+    ``sha`` (base64 that is not, and a blob that is not the one asked for, are refused)."""
+    if not isinstance(content, str):
+        raise GitHubError(f"GitHub sent blob {sha} without its content")
     if encoding == "base64":
         try:
-            return base64.b64decode(content)
+            data = base64.b64decode(content)
         except (binascii.Error, ValueError) as e:
             raise GitHubError(f"GitHub sent blob {sha} with broken base64 content") from e
-    if encoding in ("utf-8", "utf8"):
-        return content.encode("utf-8")
-    raise GitHubError(f"GitHub sent blob {sha} in an unknown encoding {encoding!r}")
+    elif encoding in ("utf-8", "utf8"):
+        data = content.encode("utf-8", "surrogatepass")
+    else:
+        raise GitHubError(f"GitHub sent blob {sha} in an unknown encoding {encoding!r:.40}")
+    if git_blob_sha(data) != sha:
+        raise GitHubError(f"GitHub sent other content for blob {sha}: its sha does not match")
+    return data
 
 
 def _check_private_key(private_key: str) -> None:
