@@ -391,6 +391,22 @@ def test_tree_entries_that_are_no_regular_config_file_are_never_read(fake: FakeG
     assert not [p for p in fake.paths() if any(f"/git/blobs/{c * 40}" in p for c in "abcde")]
 
 
+@pytest.mark.parametrize(
+    ("route", "where"),
+    [(f"GET {R}", f"the repository {REPO}"), (f"GET {R}/commits/main", f"ref 'main' of {REPO}")],
+)
+def test_a_200_that_is_no_github_payload_is_named(fake: FakeGitHub, route: str, where: str) -> None:
+    """A proxy's login page, say: it used to fail with a bare AssertionError or AttributeError."""
+    fake.routes[route] = {"status": 200, "body": "<html><body>Sign in</body></html>"}
+
+    with pytest.raises(GitHubError) as caught:
+        source(fake).snapshot()
+
+    assert str(caught.value) == (
+        f"GitHub sent an unexpected payload while reading {where} from {fake.base_url}"
+    )
+
+
 def test_connection_refused() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -170,10 +170,7 @@ class GitHubSource:
             try:
                 return self._read(client)
             except BadAttributeException as e:
-                raise GitHubError(
-                    f"GitHub sent an unexpected payload while reading {self.repository} "
-                    f"from {self.base_url}"
-                ) from e
+                raise self._unexpected(f"while reading {self.repository}") from e
 
     def order(self, base: str, head: str) -> CommitOrder:
         """How commit ``head`` relates to commit ``base`` (one compare call); UnknownCommit if
@@ -260,9 +257,7 @@ class GitHubSource:
                 retryable=_retryable(e),
             ) from e
         except BadAttributeException as e:
-            raise GitHubError(
-                f"GitHub sent an unexpected payload {where} from {self.base_url}"
-            ) from e
+            raise self._unexpected(where) from e
         except OSError as e:  # requests' ConnectionError, Timeout, RetryError are OSErrors
             reason = _exhausted_retries(e)
             status = None
@@ -285,8 +280,12 @@ class GitHubSource:
     def _read(self, client: Github) -> Snapshot:
         repo = self.call("the repository", lambda: client.get_repo(self.repository))
         default_branch = repo.default_branch
+        if not isinstance(default_branch, str) or not default_branch:  # a 200 of HTML, say
+            raise self._unexpected(f"while reading the repository {self.repository}")
         ref = self.ref or default_branch
         commit = self.call(f"ref {ref!r}", lambda: repo.get_commit(ref), ref=ref)
+        if not isinstance(commit.sha, str) or commit.commit is None or commit.commit.tree is None:
+            raise self._unexpected(f"while reading ref {ref!r} of {self.repository}")
         if ref == default_branch:
             on_default = True
         elif not self._ask_default_head:
@@ -301,6 +300,8 @@ class GitHubSource:
             f"the tree of commit {commit.sha}",
             lambda: repo.get_git_tree(commit.commit.tree.sha, recursive=True),
         )
+        if not isinstance(tree.tree, list):
+            raise self._unexpected(f"while reading the tree of {commit.sha} of {self.repository}")
         wanted = {
             element.path: element.sha
             for element in tree.tree
@@ -405,6 +406,10 @@ class GitHubSource:
         if status == 409:
             return f"GitHub answered HTTP 409 {where}: {detail} (is the repository empty?)"
         return f"GitHub answered HTTP {status} {where}: {detail}"
+
+    def _unexpected(self, where: str) -> GitHubError:
+        """GitHub answered, but not with the payload asked for (a proxy's HTML page...)."""
+        return GitHubError(f"GitHub sent an unexpected payload {where} from {self.base_url}")
 
     def _redact(self, message: str) -> str:
         """Belt and braces: no message is built from the token, but none may ever carry it."""
