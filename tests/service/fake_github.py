@@ -177,6 +177,7 @@ class _Fault:
     path: str | re.Pattern[str]
     remaining: int
     status: int
+    headers: dict[str, str] = field(default_factory=dict)
 
     def matches(self, request: Request) -> bool:
         if self.method not in (None, request.method):
@@ -338,11 +339,12 @@ class FakeGitHub(Closeable):
         *,
         status: int = 502,
         method: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         """The next ``times`` requests to ``path`` (no query string, or a compiled pattern the
-        whole path matches; any method unless given) answer ``status``, before
-        authentication, as GitHub's front end would."""
-        self._faults.append(_Fault(method, path, times, status))
+        whole path matches; any method unless given) answer ``status`` (with ``headers``, say a
+        ``Retry-After``), before authentication, as GitHub's front end would."""
+        self._faults.append(_Fault(method, path, times, status, dict(headers or {})))
 
     def add_latency(self, seconds: float, path: str | None = None) -> None:
         """Delay every answer (or those to ``path``) by ``seconds``."""
@@ -455,7 +457,7 @@ class FakeGitHub(Closeable):
         for fault in self._faults:
             if fault.matches(request) and fault.remaining:
                 fault.remaining -= 1
-                return _Reply(fault.status, {"message": "Server Error"})
+                return _Reply(fault.status, {"message": "Server Error"}, fault.headers)
         return None
 
     def _route(self, request: Request) -> _Reply:

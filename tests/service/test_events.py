@@ -105,3 +105,69 @@ def test_a_payload_missing_what_its_event_needs_is_named(
 ) -> None:
     with pytest.raises(PayloadError, match=message):
         route(event, payload)
+
+
+def _push_with(**changes: Any) -> dict[str, Any]:
+    payload = webhook_payload("push", REPO)
+    payload["repository"] = {**payload["repository"], **changes.pop("repository", {})}
+    payload["installation"] = {**payload["installation"], **changes.pop("installation", {})}
+    return payload | changes
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (_push_with(repository={"full_name": "../x"}), "repository.full_name is not a repository"),
+        (_push_with(repository={"full_name": "a/b/c"}), "not a repository name"),
+        (_push_with(repository={"full_name": "a/b\0"}), "not a repository name"),
+        (_push_with(installation={"id": "42"}), "installation.id is not a positive"),
+        (_push_with(installation={"id": 10**30}), "installation.id is not a positive"),
+        (_push_with(installation={"id": True}), "installation.id is not a positive"),
+        (_push_with(installation={"id": -1}), "installation.id is not a positive"),
+        (_push_with(installation={"node_id": "x", "id": None}), "installation.id"),
+        (_push_with(action="x\0y"), "action is not a short printable string"),
+    ],
+)
+def test_a_value_that_cannot_be_stored_or_used_is_named(payload: Any, message: str) -> None:
+    """Nothing that would fail in the database (a NUL, an id over 64 bits) or name another
+    repository (``../x``) gets as far as a job."""
+    with pytest.raises(PayloadError, match=message):
+        route("push", payload)
+
+
+def test_a_pull_request_head_must_be_a_sha_and_its_number_fit() -> None:
+    opened = webhook_payload("pull_request.opened", REPO, sha="b" * 40)
+    opened["pull_request"]["head"]["sha"] = "b\0"
+    with pytest.raises(PayloadError, match=r"pull_request\.head\.sha is not a commit sha"):
+        route("pull_request", opened)
+    opened["pull_request"].update(
+        number=2**64, head={**opened["pull_request"]["head"], "sha": "b" * 40}
+    )
+    with pytest.raises(PayloadError, match=r"pull_request\.number"):
+        route("pull_request", opened)
+
+
+def test_a_push_whose_after_is_no_sha_still_syncs_without_it() -> None:
+    routing = route("push", webhook_payload("push", REPO) | {"after": "x\0"})
+    assert routing.job == NewJob("push", REPO, {"installation_id": 42, "after": None})
+
+
+def test_an_ignored_event_keeps_no_odd_repository_name() -> None:
+    assert route("ping", {"repository": {"full_name": "a/b\0"}}).repository is None
+
+
+def test_membership_entries_that_name_no_repository_are_skipped_and_said() -> None:
+    payload = webhook_payload("installation", REPO)
+    payload["repositories"] = [{"full_name": "../etc"}, {"full_name": REPO}, "x"]
+    routing = route("installation", payload)
+    assert routing.job is not None
+    assert routing.job.payload["added"] == [REPO]
+    assert "2 entries that name no repository skipped" in routing.reason
+    renamed = {
+        "action": "renamed",
+        "repository": {"full_name": REPO},
+        "changes": {"repository": {"name": {"from": "x/../y"}}},
+        "installation": {"id": 42},
+    }
+    with pytest.raises(PayloadError, match=r"changes\.repository\.name\.from"):
+        route("repository", renamed)

@@ -11,7 +11,8 @@ import math
 import re
 import socket
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -749,6 +750,38 @@ def test_a_rate_limit_is_retryable(fake: FakeGitHub, repo: FakeRepo) -> None:
         as_token(fake)
 
     assert (caught.value.status, caught.value.retryable) == (429, True)
+
+
+@pytest.mark.parametrize("status", [403, 429, 503])
+def test_a_retry_after_longer_than_a_call_waits_fails_at_once(
+    fake: FakeGitHub, repo: FakeRepo, status: int
+) -> None:
+    """urllib3 would sleep out any Retry-After up to six hours: the worker hung that long."""
+    fake.fail_next(R, 3, status=status, headers={"Retry-After": "1000000000"})
+    source = github_source(TokenCredentials(TOKEN), REPO, base_url=fake.url, retries=2)
+    failed: list[GitHubError] = []
+    thread = threading.Thread(target=lambda: failed.append(raises(source.snapshot)), daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+
+    assert not thread.is_alive(), "the call is still waiting out the Retry-After"
+    assert "GitHub asked to wait over 60 s (Retry-After: 1000000000)" in str(failed[0])
+    assert failed[0].retryable is True
+    assert fake.paths() == [f"GET {R}"]
+
+
+def test_a_retry_after_that_is_no_number_gets_the_usual_backoff(
+    fake: FakeGitHub, repo: FakeRepo
+) -> None:
+    fake.fail_next(R, 1, status=429, headers={"Retry-After": "-5"})
+    snapshot = github_source(TokenCredentials(TOKEN), REPO, base_url=fake.url, retries=1).snapshot()
+    assert snapshot.commit == repo.head()
+
+
+def raises(call: Callable[[], object]) -> GitHubError:
+    with pytest.raises(GitHubError) as caught:
+        call()
+    return caught.value
 
 
 def test_an_unreachable_github_is_retryable() -> None:

@@ -175,6 +175,24 @@ def test_malformed_payloads_are_400_naming_why(
     assert store.status().deliveries == 0
 
 
+def test_signed_payloads_with_values_no_job_can_use_are_400_and_nothing_is_stored(
+    client: httpx.Client, store: SQLiteServiceStore
+) -> None:
+    """A NUL (which PostgreSQL cannot store: it used to answer 503, "retry"), a name that is
+    not ``owner/name`` (it used to be queued, then remembered and resynced forever), an
+    installation id over 64 bits."""
+    cases = [
+        ("ping", payload("ping") | {"action": "created\0"}, "action"),
+        ("push", push(repository={**push()["repository"], "full_name": "../x"}), "full_name"),
+        ("push", push(installation={"id": 10**30}), "installation.id"),
+    ]
+    for event, data, field in cases:
+        response = deliver(client, event, data)
+        assert response.status_code == 400, (field, response.text)
+        assert field in response.json()["detail"]
+    assert store.status().deliveries == 0
+
+
 def test_missing_event_or_delivery_headers_are_400(client: httpx.Client) -> None:
     body = json.dumps(push()).encode()
     for header in ("X-GitHub-Event", "X-GitHub-Delivery"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -252,6 +253,47 @@ def test_a_job_whose_workers_keep_dying_becomes_a_dead_letter(store: PruneRecord
     assert dead.state == "dead"
     assert dead.last_error == f"LeaseLost: claimed {FAST.max_attempts + 1} times without finishing"
     assert ran == []
+
+
+@pytest.mark.parametrize(
+    ("stored", "why"),
+    [
+        ("{broken", "its stored payload is not JSON"),
+        ("[1, 2]", "its stored payload is not a JSON object but list"),
+    ],
+)
+def test_a_job_whose_stored_payload_cannot_be_read_is_a_dead_letter_at_once(
+    store: PruneRecorder, tmp_path: Path, stored: str, why: str
+) -> None:
+    """It used to fail every claim in the loop, the job left running and claimed again each
+    lease, forever; the other jobs run on."""
+    unreadable = store.enqueue(NewJob("push", "acme/a", {}))
+    other = store.enqueue(NewJob("push", "acme/b", {}))
+    with sqlite3.connect(tmp_path / "service.db") as db:
+        db.execute("UPDATE jobs SET payload = ? WHERE id = ?", (stored, unreadable))
+    db.close()
+    ran: list[str] = []
+
+    def handle(job: Job, check_lease: Callable[[], None]) -> str:
+        ran.append(job.repository)
+        return "applied"
+
+    worker = Worker(store, handle, Metrics(), FAST, worker_id="w")
+    run_until(
+        worker, lambda: all(j.state in ("dead", "done") for j in jobs(store, unreadable, other))
+    )
+    dead = store.get_job(unreadable)
+    assert dead is not None
+    assert (dead.state, dead.attempts, dead.payload) == ("dead", 1, {})
+    assert dead.last_error is not None
+    assert dead.last_error.startswith(f"UnreadableJob: job {unreadable} cannot run: {why}")
+    assert ran == ["acme/b"]
+    assert [job.id for job in store.status().dead] == [unreadable]
+
+
+def jobs(store: SQLiteServiceStore, *ids: int) -> list[Job]:
+    found = [store.get_job(job_id) for job_id in ids]
+    return [job for job in found if job is not None]
 
 
 def test_heartbeat_threads_do_not_leak_database_connections(postgres_url: str) -> None:

@@ -21,12 +21,13 @@ CONFIG_PATH_PATTERN = r"^(agents|\.agents|ellipsis|\.ellipsis)/.*\.ya?ml$"
 _CONFIG_PATH = re.compile(r"(agents|\.agents|ellipsis|\.ellipsis)/.*\.ya?ml", re.DOTALL)
 
 
-def is_config_path(relative: str) -> bool:
+def is_config_path(relative: object) -> bool:
     """True for a repository-relative path (with ``/`` separators) in a config directory, as
     git names a file: no empty, ``.`` or ``..`` part and no NUL (a path from GitHub's API or
-    the sync API is not trusted to be one)."""
+    the sync API is not trusted to be one, nor even to be a string)."""
     return (
-        _CONFIG_PATH.fullmatch(relative) is not None
+        isinstance(relative, str)
+        and _CONFIG_PATH.fullmatch(relative) is not None
         and "\0" not in relative
         and not {"", ".", ".."} & set(relative.split("/"))
     )

@@ -11,14 +11,19 @@ to the job to enqueue, or the reason there is none.
   longer read are forgotten (no more periodic resyncs of them).
 - anything else (``ping``, other branches, other actions, other events) -> no job.
 
-A payload without what the event needs (``repository.full_name``, ``pull_request.number``...)
-is a :class:`PayloadError` naming the missing field.
+A payload without what the event needs (``repository.full_name``, ``pull_request.number``...),
+or with a value that cannot be one (a repository name that is not ``owner/name``, an id that is
+not a positive 64-bit integer, a head that is not a commit sha, an ``action`` that is not a short
+printable word), is a :class:`PayloadError` naming the field: nothing of it is stored. A
+membership change's list entry that names no repository is skipped, and the reason says so.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
+from agentsync.config.repository_names import is_repository_name
 from agentsync.errors import AgentsyncError
 from agentsync.service.queue import NewJob
 
@@ -35,6 +40,9 @@ MEMBERSHIP_CHANGES = frozenset(
     }
 )
 _ZERO_SHA = "0" * 40
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_MAX_ID = 2**63 - 1  # GitHub's ids and numbers fit the database's 64-bit integers
+_MAX_ACTION_LENGTH = 100
 
 
 class PayloadError(AgentsyncError):
@@ -64,22 +72,46 @@ def _text(payload: dict[str, Any], *path: str) -> str:
     return value
 
 
+def _repository(payload: dict[str, Any], *path: str) -> str:
+    name = _text(payload, *path)
+    if not is_repository_name(name):
+        raise PayloadError(f"{'.'.join(path)} is not a repository name (owner/name): {name!r:.100}")
+    return name
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID
+
+
 def _installation(payload: dict[str, Any]) -> int | None:
-    installation = payload.get("installation")
-    if isinstance(installation, dict) and isinstance(installation.get("id"), int):
-        return int(installation["id"])
-    return None
+    """The App installation the delivery is for; None for a repository's own webhook."""
+    if payload.get("installation") is None:
+        return None
+    installation_id = _field(payload, "installation", "id")
+    if not _positive(installation_id):
+        raise PayloadError("installation.id is not a positive 64-bit integer")
+    return int(installation_id)
+
+
+def _action(payload: dict[str, Any]) -> str | None:
+    action = payload.get("action")
+    if action is None:
+        return None
+    if not isinstance(action, str) or not action.isprintable() or len(action) > _MAX_ACTION_LENGTH:
+        raise PayloadError("action is not a short printable string")
+    return action
 
 
 def route(event: str, payload: Any) -> Routing:
     """The job for one delivery (see the module docstring)."""
     if not isinstance(payload, dict):
         raise PayloadError("the payload is not a JSON object")
-    action = payload.get("action") if isinstance(payload.get("action"), str) else None
+    action = _action(payload)
     repository_data = payload.get("repository")
     repository = None
     if isinstance(repository_data, dict) and isinstance(repository_data.get("full_name"), str):
         repository = repository_data["full_name"]
+        repository = repository if is_repository_name(repository) else None  # only for the log
     if event == "push":
         return _push(payload, action)
     if event == "pull_request":
@@ -90,75 +122,85 @@ def route(event: str, payload: Any) -> Routing:
 
 
 def _push(payload: dict[str, Any], action: str | None) -> Routing:
-    repository = _text(payload, "repository", "full_name")
+    repository = _repository(payload, "repository", "full_name")
     ref = _text(payload, "ref")
     default_branch = _text(payload, "repository", "default_branch")
     if ref != f"refs/heads/{default_branch}":
-        return Routing(repository, action, None, f"{ref} is not the default branch")
+        return Routing(repository, action, None, f"{ref:.200} is not the default branch")
     after = _field(payload, "after")
     if payload.get("deleted") is True or after == _ZERO_SHA:
         return Routing(repository, action, None, "the default branch was deleted")
-    head = after if isinstance(after, str) else None  # for the log only: the job reads the head
+    # For the log only: the job reads the head.
+    head = after if isinstance(after, str) and _SHA.fullmatch(after) else None
     job = NewJob("push", repository, {"installation_id": _installation(payload), "after": head})
     return Routing(repository, action, job, "sync the default branch")
 
 
 def _pull_request(payload: dict[str, Any], action: str | None) -> Routing:
-    repository = _text(payload, "repository", "full_name")
+    repository = _repository(payload, "repository", "full_name")
     if action not in PULL_REQUEST_ACTIONS:
         return Routing(repository, action, None, f"pull_request {action} needs no lint")
     number = _field(payload, "pull_request", "number")
-    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+    if not _positive(number):
         raise PayloadError("pull_request.number is not a positive integer")
+    head_sha = _text(payload, "pull_request", "head", "sha")
+    if not _SHA.fullmatch(head_sha):
+        raise PayloadError(f"pull_request.head.sha is not a commit sha: {head_sha!r:.100}")
     job = NewJob(
         "pull_request",
         repository,
-        {
-            "installation_id": _installation(payload),
-            "number": number,
-            "head_sha": _text(payload, "pull_request", "head", "sha"),
-        },
+        {"installation_id": _installation(payload), "number": number, "head_sha": head_sha},
     )
     return Routing(repository, action, job, "lint the pull request")
 
 
-def _names(items: Any) -> list[str]:
+class _Names(NamedTuple):
+    names: list[str]  # sorted, each once
+    skipped: int  # entries that name no repository
+
+
+def _names(items: Any) -> _Names:
+    """The repositories a list of repository objects names."""
     if not isinstance(items, list):
-        return []
-    return sorted(
-        {
-            r["full_name"]
-            for r in items
-            if isinstance(r, dict) and isinstance(r.get("full_name"), str)
-        }
-    )
+        return _Names([], 0)
+    names = {
+        r["full_name"]
+        for r in items
+        if isinstance(r, dict)
+        and isinstance(r.get("full_name"), str)
+        and is_repository_name(r["full_name"])
+    }
+    named = sum(1 for r in items if isinstance(r, dict) and r.get("full_name") in names)
+    return _Names(sorted(names), len(items) - named)
 
 
 def _membership(event: str, payload: dict[str, Any], action: str | None) -> Routing:
     """Repositories the service gains or loses: an ``installation`` job."""
-    added: list[str] = []
-    removed: list[str] = []
+    added, removed = _Names([], 0), _Names([], 0)
     if event == "installation":
-        (added if action == "created" else removed).extend(_names(payload.get("repositories")))
+        listed = _names(payload.get("repositories"))
+        added, removed = (listed, removed) if action == "created" else (added, listed)
     elif event == "installation_repositories":
         added = _names(payload.get("repositories_added"))
         removed = _names(payload.get("repositories_removed"))
     else:  # repository deleted, archived or renamed
-        full_name = _text(payload, "repository", "full_name")
-        removed = [full_name]
+        full_name = _repository(payload, "repository", "full_name")
+        removed = _Names([full_name], 0)
         if action == "renamed":
             old = _field(payload, "changes", "repository", "name", "from")
-            if not isinstance(old, str) or not old:
-                raise PayloadError("changes.repository.name.from is not a non-empty string")
-            removed = [f"{full_name.split('/')[0]}/{old}"]
-            added = [full_name]
-    if not added and not removed:
-        return Routing(None, action, None, f"{event} {action} names no repository")
+            old_name = f"{full_name.split('/')[0]}/{old}" if isinstance(old, str) else ""
+            if not is_repository_name(old_name):
+                raise PayloadError("changes.repository.name.from is not a repository's name")
+            removed, added = _Names([old_name], 0), _Names([full_name], 0)
+    skipped = added.skipped + removed.skipped
+    note = f" ({skipped} entries that name no repository skipped)" if skipped else ""
+    if not added.names and not removed.names:
+        return Routing(None, action, None, f"{event} {action} names no repository{note}")
     installation = _installation(payload)
     job = NewJob(
         "installation",
         f"installation/{installation}",
-        {"installation_id": installation, "added": added, "removed": removed},
+        {"installation_id": installation, "added": added.names, "removed": removed.names},
     )
-    reason = f"sync {len(added)} new and forget {len(removed)} repositories"
+    reason = f"sync {len(added.names)} new and forget {len(removed.names)} repositories{note}"
     return Routing(None, action, job, reason)

@@ -72,6 +72,8 @@ class Job(NamedTuple):
     run_after: float  # epoch seconds: not claimable before
     created_at: float
     updated_at: float
+    # Why the stored payload could not be read (it is then empty): such a job is a dead letter.
+    payload_error: str | None = None
 
 
 class RepositoryInfo(NamedTuple):

@@ -287,16 +287,28 @@ DELETE FROM blob_cache WHERE sha IN (
 """
 
 
+def _job_payload(stored: Any) -> tuple[dict[str, Any], str | None]:
+    """A job's payload from its column (JSON text on SQLite, decoded on PostgreSQL), or an
+    empty one and why it cannot be read (a row edited by hand, a disk that lied)."""
+    try:
+        payload = json.loads(stored) if isinstance(stored, (str, bytes)) else stored
+    except (ValueError, RecursionError) as error:
+        return {}, f"its stored payload is not JSON ({' '.join(str(error).split())[:200]})"
+    if not isinstance(payload, dict):
+        return {}, f"its stored payload is not a JSON object but {type(payload).__name__}"
+    return payload, None
+
+
 def row_job(row: Row) -> Job:
-    """The :class:`Job` of a ``jobs`` row (its payload JSON text on SQLite, decoded on
-    PostgreSQL; its times floats, always: SQLite may hand back a whole number as an int)."""
-    payload = row["payload"]
+    """The :class:`Job` of a ``jobs`` row (its times floats, always: SQLite may hand back a
+    whole number as an int); a payload that cannot be read is empty, and says why."""
+    payload, payload_error = _job_payload(row["payload"])
     lease_expires_at = row["lease_expires_at"]
     return Job(
         id=row["id"],
         kind=row["kind"],
         repository=row["repository"],
-        payload=json.loads(payload) if isinstance(payload, str) else payload,
+        payload=payload,
         state=row["state"],
         attempts=row["attempts"],
         delivery_id=row["delivery_id"],
@@ -306,6 +318,7 @@ def row_job(row: Row) -> Job:
         run_after=float(row["run_after"]),
         created_at=float(row["created_at"]),
         updated_at=float(row["updated_at"]),
+        payload_error=payload_error,
     )
 
 

@@ -11,7 +11,8 @@ permanent (``retryable = False``, e.g. a refused sync or a 404 from GitHub), or 
 used ``max_attempts`` claims, goes to the dead-letter state that ``agent serve status`` lists.
 A job whose worker dies keeps its lease until it expires, then another worker claims it again
 (counting an attempt); a job claimed more than ``max_attempts`` times (its workers keep dying)
-is a dead letter. A worker that can no longer renew its lease stops before its next write
+is a dead letter, as is at once a job whose stored payload cannot be read (the error says why).
+A worker that can no longer renew its lease stops before its next write
 (:class:`LeaseLost`), so a job taken over by another worker is never written by two.
 
 A database outage (:mod:`~agentsync.service.outages`): the worker tries again after a pause
@@ -66,6 +67,12 @@ def database_outage() -> Outage:
         failing="the service database is failing (retrying with backoff)",
         recovered="the service database answers again",
     )
+
+
+class UnreadableJob(AgentsyncError):
+    """A job whose stored payload cannot be read: retrying cannot help."""
+
+    retryable = False
 
 
 class LeaseLost(AgentsyncError):
@@ -267,6 +274,10 @@ class Worker:
             # Claimed again and again: its workers died (or lost the lease) every time.
             error = LeaseLost(f"claimed {job.attempts} times without finishing")
             self._failed(job, error, context, 0.0, lease)
+            return job
+        if job.payload_error is not None:
+            unreadable = UnreadableJob(f"job {job.id} cannot run: {job.payload_error}")
+            self._failed(job, unreadable, context, 0.0, lease)
             return job
         log.info("job started", extra=context)
         started = time.perf_counter()

@@ -7,7 +7,9 @@ pin down how many API calls a snapshot costs.
 from __future__ import annotations
 
 import json
+import re
 import socket
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -321,6 +323,88 @@ def test_a_blob_with_broken_base64(fake: FakeGitHub) -> None:
 
     with pytest.raises(SourceError, match=f"blob {sha} with broken base64"):
         source(fake).snapshot()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        # Not base64 at all: b64decode drops what it cannot read, and the config was empty.
+        ({"content": "!!!!"}, "other content for blob {sha}: its sha does not match"),
+        ({"content": "aGVsbG8="}, "other content for blob {sha}: its sha does not match"),
+        ({"content": None}, "blob {sha} without its content"),
+        ({"encoding": "utf-16"}, "blob {sha} in an unknown encoding 'utf-16'"),
+    ],
+)
+def test_a_blob_whose_content_is_not_the_blob_is_refused(
+    fake: FakeGitHub, changes: dict[str, object], message: str
+) -> None:
+    sha = TREE["ellipsis/nightly.yml"]
+    served(fake, f"GET {R}/git/blobs/{sha}").update(changes)
+
+    with pytest.raises(GitHubError, match=re.escape(message.format(sha=sha))):
+        source(fake).snapshot()
+
+
+TREE_ROUTE = f"GET {R}/git/trees/712dbaf2ace2dc905c699b6a786fd686a318e352?recursive=1"
+
+
+def served(fake: FakeGitHub, route: str) -> dict[str, Any]:
+    """The payload ``route`` answers with, served from now on as this (mutable) dict."""
+    body: dict[str, Any] = json.loads((GITHUB_FIXTURES / fake.routes[route]).read_text())
+    fake.routes[route] = {"status": 200, "body": body}
+    return body
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"path": "agents/z.yaml", "sha": "../../../user"}, "by '../../../user', which is not"),
+        ({"path": "agents/z.yaml", "sha": None}, "by None, which is not a sha"),
+    ],
+)
+def test_a_tree_entry_without_a_blob_sha_is_refused_before_any_blob_is_asked_for(
+    fake: FakeGitHub, entry: dict[str, object], message: str
+) -> None:
+    """The sha goes into the blob's URL: ``../`` in it asked the API for another path (with
+    the token); None failed with a TypeError."""
+    served(fake, TREE_ROUTE)["tree"].append({"mode": "100644", "type": "blob", **entry})
+
+    with pytest.raises(GitHubError, match=re.escape(message)):
+        source(fake).snapshot()
+
+    assert not [path for path in fake.paths() if "/git/blobs/" in path]
+
+
+def test_tree_entries_that_are_no_regular_config_file_are_never_read(fake: FakeGitHub) -> None:
+    odd = [
+        {"path": "agents/sub.yaml", "mode": "160000", "type": "commit", "sha": "a" * 40},
+        {"path": "agents/link.yaml", "mode": "120000", "type": "blob", "sha": "b" * 40},
+        {"path": "agents/dir.yaml", "mode": "040000", "type": "tree", "sha": "c" * 40},
+        {"path": "agents/../x.yaml", "mode": "100644", "type": "blob", "sha": "d" * 40},
+        {"path": None, "mode": "100644", "type": "blob", "sha": "e" * 40},
+    ]
+    served(fake, TREE_ROUTE)["tree"].extend(odd)
+
+    snapshot = source(fake).snapshot()
+
+    assert not {"agents/sub.yaml", "agents/link.yaml", "agents/dir.yaml"} & set(snapshot.files)
+    assert not [p for p in fake.paths() if any(f"/git/blobs/{c * 40}" in p for c in "abcde")]
+
+
+@pytest.mark.parametrize(
+    ("route", "where"),
+    [(f"GET {R}", f"the repository {REPO}"), (f"GET {R}/commits/main", f"ref 'main' of {REPO}")],
+)
+def test_a_200_that_is_no_github_payload_is_named(fake: FakeGitHub, route: str, where: str) -> None:
+    """A proxy's login page, say: it used to fail with a bare AssertionError or AttributeError."""
+    fake.routes[route] = {"status": 200, "body": "<html><body>Sign in</body></html>"}
+
+    with pytest.raises(GitHubError) as caught:
+        source(fake).snapshot()
+
+    assert str(caught.value) == (
+        f"GitHub sent an unexpected payload while reading {where} from {fake.base_url}"
+    )
 
 
 def test_connection_refused() -> None:

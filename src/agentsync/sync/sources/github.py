@@ -58,7 +58,7 @@ from github.GithubException import (
 )
 from github.Repository import Repository
 from requests.exceptions import ReadTimeout
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, ResponseError
 
 from agentsync.config.discovery import is_config_path
 from agentsync.config.repository_names import is_repository_name
@@ -70,10 +70,12 @@ T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.github.com"
 _REGULAR_MODES = frozenset({"100644", "100755"})
-# Wait out a rate limit only when the reset is this close; otherwise fail and let sync retry.
+# Wait out a rate limit (its reset, or a Retry-After) only when it is this close; otherwise
+# fail and let the job retry later.
 _MAX_RATE_LIMIT_WAIT = 60.0
 _RETRIED_METHODS = frozenset({"GET", "HEAD"})
 _TOO_MANY = re.compile(r"too many (\d{3}) error responses")
+_BLOB_SHA = re.compile(r"[0-9a-f]{40}")
 # GitHub's compare statuses are CommitOrder's own words; looking one up narrows its type.
 _COMPARE_STATUSES: dict[str, CommitOrder] = {
     "identical": "identical", "ahead": "ahead", "behind": "behind", "diverged": "diverged"
@@ -168,10 +170,7 @@ class GitHubSource:
             try:
                 return self._read(client)
             except BadAttributeException as e:
-                raise GitHubError(
-                    f"GitHub sent an unexpected payload while reading {self.repository} "
-                    f"from {self.base_url}"
-                ) from e
+                raise self._unexpected(f"while reading {self.repository}") from e
 
     def order(self, base: str, head: str) -> CommitOrder:
         """How commit ``head`` relates to commit ``base`` (one compare call); UnknownCommit if
@@ -215,7 +214,7 @@ class GitHubSource:
         of integrations. A ``lazy`` client makes no request until an object's attributes are
         read, so reading them goes inside :meth:`call`.
         """
-        retry = GithubRetry(
+        retry = _Retry(
             total=self.retries,
             max_rate_limit_wait=_MAX_RATE_LIMIT_WAIT,
             allowed_methods=_RETRIED_METHODS,
@@ -258,15 +257,15 @@ class GitHubSource:
                 retryable=_retryable(e),
             ) from e
         except BadAttributeException as e:
-            raise GitHubError(
-                f"GitHub sent an unexpected payload {where} from {self.base_url}"
-            ) from e
+            raise self._unexpected(where) from e
         except OSError as e:  # requests' ConnectionError, Timeout, RetryError are OSErrors
             reason = _exhausted_retries(e)
             status = None
-            if reason is not None:
+            if isinstance(reason, _LongWait):
+                message = f"{reason} {where} from {self.base_url}; try again later"
+            elif reason is not None:
                 message = f"GitHub kept failing ({reason}) {where} from {self.base_url}"
-                found = _TOO_MANY.search(reason)
+                found = _TOO_MANY.search(str(reason))
                 status = int(found.group(1)) if found else None
             elif _timed_out(e):
                 message = (
@@ -281,8 +280,12 @@ class GitHubSource:
     def _read(self, client: Github) -> Snapshot:
         repo = self.call("the repository", lambda: client.get_repo(self.repository))
         default_branch = repo.default_branch
+        if not isinstance(default_branch, str) or not default_branch:  # a 200 of HTML, say
+            raise self._unexpected(f"while reading the repository {self.repository}")
         ref = self.ref or default_branch
         commit = self.call(f"ref {ref!r}", lambda: repo.get_commit(ref), ref=ref)
+        if not isinstance(commit.sha, str) or commit.commit is None or commit.commit.tree is None:
+            raise self._unexpected(f"while reading ref {ref!r} of {self.repository}")
         if ref == default_branch:
             on_default = True
         elif not self._ask_default_head:
@@ -297,6 +300,8 @@ class GitHubSource:
             f"the tree of commit {commit.sha}",
             lambda: repo.get_git_tree(commit.commit.tree.sha, recursive=True),
         )
+        if not isinstance(tree.tree, list):
+            raise self._unexpected(f"while reading the tree of {commit.sha} of {self.repository}")
         wanted = {
             element.path: element.sha
             for element in tree.tree
@@ -318,6 +323,11 @@ class GitHubSource:
     def read_blobs(self, repo: Repository, shas: set[str]) -> dict[str, bytes]:
         """The contents of blobs ``shas``: from the cache when it holds them intact, else one
         read each (then kept in the cache)."""
+        for sha in shas:
+            if not (isinstance(sha, str) and _BLOB_SHA.fullmatch(sha)):
+                raise GitHubError(
+                    f"GitHub named a blob of {self.repository} by {sha!r:.60}, which is not a sha"
+                )
         blobs: dict[str, bytes] = {}
         if self._blob_cache is not None:
             cached = self._blob_cache.cached_blobs(sorted(shas))
@@ -352,7 +362,7 @@ class GitHubSource:
             base_url=self.base_url,
             timeout=self.timeout,
             user_agent="agentsync",
-            retry=GithubRetry(total=self.retries, max_rate_limit_wait=_MAX_RATE_LIMIT_WAIT),
+            retry=_Retry(total=self.retries, max_rate_limit_wait=_MAX_RATE_LIMIT_WAIT),
             seconds_between_requests=None,
         )
         try:
@@ -397,6 +407,10 @@ class GitHubSource:
             return f"GitHub answered HTTP 409 {where}: {detail} (is the repository empty?)"
         return f"GitHub answered HTTP {status} {where}: {detail}"
 
+    def _unexpected(self, where: str) -> GitHubError:
+        """GitHub answered, but not with the payload asked for (a proxy's HTML page...)."""
+        return GitHubError(f"GitHub sent an unexpected payload {where} from {self.base_url}")
+
     def _redact(self, message: str) -> str:
         """Belt and braces: no message is built from the token, but none may ever carry it."""
         if self._token and len(self._token) >= 8:  # a short test token would mangle words
@@ -417,12 +431,36 @@ def _retryable(error: GithubException) -> bool:
     return isinstance(error, RateLimitExceededException) or status == 429 or status >= 500
 
 
-def _exhausted_retries(error: OSError) -> str | None:
-    """Why retries ran out (``too many 502 error responses``), for requests' RetryError."""
+def _exhausted_retries(error: OSError) -> ResponseError | None:
+    """Why retries ran out (``too many 502 error responses``, or a :class:`_LongWait`), for
+    requests' RetryError."""
     cause = error.args[0] if error.args else None
     if isinstance(cause, MaxRetryError) and isinstance(cause.reason, ResponseError):
-        return str(cause.reason)
+        return cause.reason
     return None
+
+
+class _LongWait(ResponseError):
+    """GitHub asked to wait longer than a call waits (its ``Retry-After``)."""
+
+
+class _Retry(GithubRetry):
+    """PyGithub's retries, but a ``Retry-After`` (on a 403, 429 or 503) is waited out only up
+    to ``max_rate_limit_wait``, as a rate limit's reset is: a longer one ends the call at once,
+    a retryable failure (urllib3 would sleep for up to six hours). One that is neither a number
+    of seconds nor a date counts as none: the usual backoff applies."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            seconds = super().parse_retry_after(retry_after)
+        except InvalidHeader:
+            return 0.0
+        limit = self.max_rate_limit_wait
+        if limit is not None and seconds > limit:
+            asked = f"(Retry-After: {retry_after.strip()[:40]})"
+            reason = _LongWait(f"GitHub asked to wait over {limit:.0f} s {asked}")
+            raise MaxRetryError(None, "", reason)  # type: ignore[arg-type] # as urllib3 does
+        return seconds
 
 
 def _timed_out(error: OSError) -> bool:
@@ -432,16 +470,23 @@ def _timed_out(error: OSError) -> bool:
     return isinstance(error, ReadTimeout) or exhausted
 
 
-def decode_blob(content: str, encoding: str, sha: str) -> bytes:
-    """A blob's bytes from the blob API's ``content`` and ``encoding``."""
+def decode_blob(content: object, encoding: object, sha: str) -> bytes:
+    """A blob's bytes from the blob API's ``content`` and ``encoding``, checked against its
+    ``sha`` (base64 that is not, and a blob that is not the one asked for, are refused)."""
+    if not isinstance(content, str):
+        raise GitHubError(f"GitHub sent blob {sha} without its content")
     if encoding == "base64":
         try:
-            return base64.b64decode(content)
+            data = base64.b64decode(content)
         except (binascii.Error, ValueError) as e:
             raise GitHubError(f"GitHub sent blob {sha} with broken base64 content") from e
-    if encoding in ("utf-8", "utf8"):
-        return content.encode("utf-8")
-    raise GitHubError(f"GitHub sent blob {sha} in an unknown encoding {encoding!r}")
+    elif encoding in ("utf-8", "utf8"):
+        data = content.encode("utf-8", "surrogatepass")
+    else:
+        raise GitHubError(f"GitHub sent blob {sha} in an unknown encoding {encoding!r:.40}")
+    if git_blob_sha(data) != sha:
+        raise GitHubError(f"GitHub sent other content for blob {sha}: its sha does not match")
+    return data
 
 
 def _check_private_key(private_key: str) -> None:
