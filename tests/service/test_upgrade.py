@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from agentsync.service.migrations import SQLITE_MIGRATIONS
-from agentsync.service.queue import Delivery, NewJob, ServiceStore
+from agentsync.service.queue import Delivery, Job, NewJob, ServiceStore
 from agentsync.service.stores import open_store
 from tests.conftest import FIXTURES, run_agent
 from tests.postgres import PostgresServer
@@ -26,6 +26,8 @@ from tests.postgres import PostgresServer
 RELEASE_0_1_0 = FIXTURES / "upgrade" / "0.1.0"
 EXPECTED = json.loads((RELEASE_0_1_0 / "expected.json").read_text())
 T0 = 1_800_000_000.0  # the fixtures' clock (see the script that wrote them)
+# Job fields that 0.1.0 did not have, and the value each of its jobs reads back with.
+JOB_FIELDS_SINCE_0_1_0 = {"payload_error": None}
 
 
 def _restore(server: PostgresServer, dump: Path) -> str:
@@ -51,17 +53,25 @@ def release_database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[st
     return url, EXPECTED["service_postgres"]
 
 
+def _as_0_1_0(job: Job) -> dict[str, Any]:
+    """The job as 0.1.0 read it back: the fields it had (each newer one at its value here)."""
+    fields = job._asdict()
+    for name, value in JOB_FIELDS_SINCE_0_1_0.items():
+        assert fields.pop(name) == value, name
+    return fields
+
+
 def _read_back(store: ServiceStore) -> dict[str, Any]:
     status = store.status(now=T0 + 10)
     jobs = [store.get_job(job_id) for job_id in range(1, 10)]
     as_json: dict[str, Any] = json.loads(
         json.dumps(
             {
-                "jobs": [job._asdict() for job in jobs if job is not None],
+                "jobs": [_as_0_1_0(job) for job in jobs if job is not None],
                 "status": {
                     "jobs_by_state": status.jobs_by_state,
                     "queue_depth": status.queue_depth,
-                    "dead": [job._asdict() for job in status.dead],
+                    "dead": [_as_0_1_0(job) for job in status.dead],
                     "repositories": [r._asdict() for r in status.repositories],
                     "deliveries": status.deliveries,
                 },
