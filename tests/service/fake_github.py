@@ -254,6 +254,8 @@ class FakeGitHub(Closeable):
         self.comments: dict[int, dict[str, Any]] = {}  # id -> payload (with "repository")
         self.check_runs: dict[int, dict[str, Any]] = {}  # id -> payload, every annotation kept
         self._faults: list[_Fault] = []
+        # A misbehaving server: every list's pages are full (its items again) and link a next.
+        self.endless_pages = False
         self._latency: dict[str | None, float] = {}
         self._next_id = 1000
         self._lock = threading.Lock()
@@ -813,6 +815,9 @@ class FakeGitHub(Closeable):
         per_page = max(1, min(int(request.query.get("per_page", 30)), MAX_PER_PAGE))
         page = max(1, int(request.query.get("page", 1)))
         last = max(1, -(-len(items) // per_page))
+        if self.endless_pages and items:
+            items = [items[i % len(items)] for i in range(per_page * (page + 1))]
+            last = page + 1
         kept = {k: v for k, v in request.query.items() if k not in ("page", "per_page")}
 
         def link(number: int, rel: str) -> str:

@@ -477,6 +477,40 @@ def test_many_changed_files_are_read_page_by_page(fake: FakeGitHub, repo: FakeRe
     assert [r.query for r in pages] == [{"per_page": "100"}, {"per_page": "100", "page": "2"}]
 
 
+def test_pages_that_never_end_are_not_read_forever(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    """A list is read by page number until a page is short: GitHub's 3,000 files of a pull
+    request at the most, and an error past the comments or check runs a pull request has."""
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    fake.post_comment(REPO, 7, "Looks good to me")
+    fake.endless_pages = True
+    with GitHubClient(TokenCredentials(TOKEN), base_url=fake.url) as github:
+        assert [f.path for f in github.changed_config_files(REPO, 7)] == [
+            "agents/broken.yaml"
+        ] * 3000
+        with pytest.raises(
+            GitHubError,
+            match=r"pages of the comments of pull request #7 do not end: stopped after 300",
+        ):
+            github.our_comment(REPO, 7)
+    assert len(fake.requests_to("GET", rf"{R}/pulls/7/files")) == 30
+    assert len(fake.requests_to("GET", rf"{R}/issues/7/comments")) == 300
+
+
+def test_check_runs_that_never_end_are_not_read_forever(
+    fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    repo.commit({"agents/broken.yaml": BROKEN}, branch="feature")
+    fake.open_pull_request(repo, 7, "feature")
+    as_app(fake, app)  # our check run is there
+    fake.endless_pages = True
+    with pytest.raises(GitHubError, match=r"check runs on \w+ do not end: stopped after 10"):
+        as_app(fake, app)
+    assert len(fake.requests_to("GET", r".*/check-runs")) == 1 + 10
+
+
 # -- errors ---------------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from github.CheckRun import CheckRun
 from github.Repository import Repository
 
 from agentsync.lint.result import LintResult
+from agentsync.service.github.pages import MAX_CHECK_RUN_PAGES, paged
 from agentsync.service.github.rendering import (
     PreviewText,
     check_run_annotations,
@@ -123,11 +124,13 @@ def _our_check_run(
 ) -> CheckRun | None:
     """App ``app_id``'s latest ``agent-lint`` check run on ``head_sha``, if any."""
     commit = repo.get_commit(head_sha)  # lazy: no request
+    what = f"the {CHECK_NAME!r} check runs on {head_sha}"
+    listing = commit.get_check_runs(check_name=CHECK_NAME)  # lazy: no request
     runs = source.call(
-        f"the {CHECK_NAME!r} check runs on {head_sha}",
+        what,
         lambda: [
             run
-            for run in commit.get_check_runs(check_name=CHECK_NAME)
+            for run in paged(listing, MAX_CHECK_RUN_PAGES, what)
             if run.name == CHECK_NAME and run.app is not None and run.app.id == app_id
         ],
     )

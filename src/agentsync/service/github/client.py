@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from typing import TYPE_CHECKING, Literal, NamedTuple, Unpack
 
 from github import Auth, Github
@@ -56,6 +57,7 @@ from agentsync.service.github.credentials import (
     SourceOptions,
     github_source,
 )
+from agentsync.service.github.pages import MAX_COMMENT_PAGES, PAGE_SIZE, paged
 from agentsync.service.github.preview import PreviewMarkdown
 from agentsync.service.github.rendering import MARKER, comment_body, reported_paths
 from agentsync.service.previews import SyncPreview, plan_preview
@@ -81,7 +83,6 @@ __all__ = [
 ]
 
 MAX_LISTED_FILES = 3000  # GitHub lists at most this many files of a pull request
-_PAGE_SIZE = 100  # the most GitHub returns per page
 CommentAction = Literal["created", "updated", "unchanged", "none"]
 
 
@@ -192,7 +193,7 @@ class GitHubClient(Closeable):
         if repository not in self._sessions:
             source = self.source(repository)
             client = source.client(
-                lazy=True, per_page=_PAGE_SIZE, seconds_between_writes=self.seconds_between_writes
+                lazy=True, per_page=PAGE_SIZE, seconds_between_writes=self.seconds_between_writes
             )
             self._sessions[repository] = _Session(source, client, client.get_repo(repository))
         return self._sessions[repository]
@@ -251,9 +252,17 @@ class GitHubClient(Closeable):
     def _changed_config_files(self, repository: str, number: int) -> tuple[list[ChangedFile], bool]:
         """The changed config files, and whether GitHub listed every changed file."""
         session = self._session(repository)
+        what = f"the files of pull request #{number}"
+        # GitHub lists no more: a server that does is not read further (one page more: a full
+        # last page is followed by an empty one, which would otherwise count as an endless one)
+        pages = MAX_LISTED_FILES // PAGE_SIZE + 1
         listing = session.source.call(
-            f"the files of pull request #{number}",
-            lambda: list(session.repo.get_pull(number).get_files()),
+            what,
+            lambda: list(
+                islice(
+                    paged(session.repo.get_pull(number).get_files(), pages, what), MAX_LISTED_FILES
+                )
+            ),
         )
         changed = sorted(
             (
@@ -303,9 +312,13 @@ class GitHubClient(Closeable):
             )
 
         issue = session.repo.get_issue(number)  # lazy: no request
+        what = f"the comments of pull request #{number}"
         return session.source.call(
-            f"the comments of pull request #{number}",
-            lambda: next((c for c in issue.get_comments() if is_ours(c)), None),
+            what,
+            lambda: next(
+                (c for c in paged(issue.get_comments(), MAX_COMMENT_PAGES, what) if is_ours(c)),
+                None,
+            ),
         )
 
     def upsert_comment(
