@@ -4,7 +4,8 @@ The same validation the control plane applies (agent-lint's error rules, then th
 file the plan calls valid is one the control plane accepts. Whatever a file holds, it is valid,
 invalid or ignored: a failure on one file makes it invalid (its last good config stays in
 force) and never stops the others. A path the source could not read is invalid too, with the
-diagnostic agent-lint gives it (rule ``unreadable``).
+diagnostic agent-lint gives it (rule ``unreadable``), and so is a file the source did not read
+because it is over a config's size limit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 
 from agentsync.config.files import unreadable_document
-from agentsync.config.loader import Document, load_bytes
+from agentsync.config.loader import DEFAULT_LIMITS, Document, load_bytes, too_large
 from agentsync.lint.reporters.json import diagnostic_json
 from agentsync.lint.rules import internal
 from agentsync.lint.validation import ConfigRejected, validate_document
@@ -27,6 +28,8 @@ def desired_files(snapshot: Snapshot) -> dict[str, DesiredFile]:
     }
     for path, why in snapshot.unreadable.items():
         loaders[path] = partial(unreadable_document, path, why.reason, directory=why.directory)
+    for path, size in snapshot.oversized.items():
+        loaders[path] = partial(too_large, path, size, DEFAULT_LIMITS)
     return {path: _desired(path, loaders[path]) for path in sorted(loaders)}
 
 

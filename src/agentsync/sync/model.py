@@ -50,6 +50,8 @@ class Snapshot(NamedTuple):
     complete: bool = True
     # Paths that could not be read, why (a working tree's permissions, say): invalid files.
     unreadable: dict[str, Unreadable] = {}  # noqa: RUF012 - never mutated after construction
+    # Paths of files over a config's size limit, not read, with their size: invalid files.
+    oversized: dict[str, int] = {}  # noqa: RUF012 - never mutated after construction
 
 
 class DesiredFile(NamedTuple):

@@ -9,12 +9,17 @@ from __future__ import annotations
 import json
 import re
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from agentsync.config.files import load_file
+from agentsync.lint.runner import lint_document
+from agentsync.lint.settings import Settings
+from agentsync.sync.desired import desired_files
 from agentsync.sync.sources import Source
 from agentsync.sync.sources.git import SourceError, UnknownCommit
 from agentsync.sync.sources.github import GitHubError, GitHubSource
@@ -329,8 +334,8 @@ def test_a_blob_with_broken_base64(fake: FakeGitHub) -> None:
     ("changes", "message"),
     [
         # Not base64 at all: b64decode drops what it cannot read, and the config was empty.
-        ({"content": "!!!!"}, "other content for blob {sha}: its sha does not match"),
-        ({"content": "aGVsbG8="}, "other content for blob {sha}: its sha does not match"),
+        ({"content": "!!!!"}, "blob {sha} with other content: its sha does not match"),
+        ({"content": "aGVsbG8="}, "blob {sha} with other content: its sha does not match"),
         ({"content": None}, "blob {sha} without its content"),
         ({"encoding": "utf-16"}, "blob {sha} in an unknown encoding 'utf-16'"),
     ],
@@ -389,6 +394,28 @@ def test_tree_entries_that_are_no_regular_config_file_are_never_read(fake: FakeG
 
     assert not {"agents/sub.yaml", "agents/link.yaml", "agents/dir.yaml"} & set(snapshot.files)
     assert not [p for p in fake.paths() if any(f"/git/blobs/{c * 40}" in p for c in "abcde")]
+
+
+def test_a_file_larger_than_a_config_may_be_is_invalid_without_being_fetched(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    """A 100 MB blob was read whole into memory before the loader refused it: the tree gives
+    its size, and the file is invalid with agent-lint's own words for it."""
+    size = 100 * 1024 * 1024
+    entry = {"path": "agents/huge.yaml", "mode": "100644", "type": "blob", "sha": "f" * 40}
+    served(fake, TREE_ROUTE)["tree"].append({**entry, "size": size})
+
+    snapshot = source(fake).snapshot()
+
+    assert snapshot.oversized == {"agents/huge.yaml": size}
+    assert not [path for path in fake.paths() if "f" * 40 in path]
+    huge = desired_files(snapshot)["agents/huge.yaml"]
+    (tmp_path / "huge.yaml").write_bytes(b"#" * size)
+    linted = lint_document(load_file(tmp_path / "huge.yaml", "agents/huge.yaml"), Settings())
+    [(rule, message)] = [(d.rule, d.message) for d in linted.diagnostics]
+    assert huge.status == "invalid"
+    assert [(d["rule"], d["message"]) for d in huge.diagnostics] == [(rule, message)]
+    assert message == f"file is {size:,} bytes, over the 1,048,576-byte limit"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ from typing import TypedDict, Unpack
 
 from agentsync import settings
 from agentsync.errors import UsageError
-from agentsync.sync.sources.github import BlobCache, GitHubError, GitHubSource
+from agentsync.sync.sources.github import GitHubError, GitHubSource
+from agentsync.sync.sources.github_blobs import BlobCache
 from agentsync.sync.sources.github_tokens import InstallationTokens
 
 __all__ = [

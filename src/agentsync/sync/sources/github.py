@@ -12,9 +12,11 @@ REST API allows, every read a ``GET``:
 4. ``/repos/{owner}/{repo}/git/trees/{tree}?recursive=1``: the whole tree, in one listing;
 5. ``/repos/{owner}/{repo}/git/blobs/{sha}``: once per distinct config-file blob. Files outside
    the config directories are never fetched, and identical files share one fetch. With a
-   :class:`BlobCache` (the service keeps one in its database), only blobs it lacks are fetched:
-   a blob's sha names its content, so an entry never goes stale, and a push that changes k
-   files costs k blob reads. Each cached blob is checked against its sha before it is used.
+   :class:`~agentsync.sync.sources.github_blobs.BlobCache` (the service keeps one), only blobs it
+   lacks are fetched: a blob's sha names its content, so an entry never goes stale, and a push
+   that changes k files costs k blob reads. Each blob is checked against its sha before it is
+   used. A file the tree lists as larger than a config may be is not fetched: it is invalid,
+   as agent-lint says of it, and its last good config stays in force.
 
 Authenticating as a GitHub App installation costs one more call (``POST
 /app/installations/{id}/access_tokens``) when the installation has no token yet, or its token
@@ -38,14 +40,11 @@ with the same authentication, retries and errors.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable
 from datetime import UTC
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import jwt
@@ -61,9 +60,17 @@ from requests.exceptions import ReadTimeout
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, ResponseError
 
 from agentsync.config.discovery import is_config_path
+from agentsync.config.loader import DEFAULT_LIMITS
 from agentsync.config.repository_names import is_repository_name
 from agentsync.sync.model import CommitOrder, Snapshot
 from agentsync.sync.sources.git import WORKTREE_SUFFIX, SourceError, UnknownCommit
+from agentsync.sync.sources.github_blobs import (
+    BlobCache,
+    BrokenBlob,
+    decode_blob,
+    git_blob_sha,
+    is_blob_sha,
+)
 from agentsync.sync.sources.github_tokens import InstallationToken, InstallationTokens, TokenKey
 
 T = TypeVar("T")
@@ -75,7 +82,6 @@ _REGULAR_MODES = frozenset({"100644", "100755"})
 _MAX_RATE_LIMIT_WAIT = 60.0
 _RETRIED_METHODS = frozenset({"GET", "HEAD"})
 _TOO_MANY = re.compile(r"too many (\d{3}) error responses")
-_BLOB_SHA = re.compile(r"[0-9a-f]{40}")
 # GitHub's compare statuses are CommitOrder's own words; looking one up narrows its type.
 _COMPARE_STATUSES: dict[str, CommitOrder] = {
     "identical": "identical", "ahead": "ahead", "behind": "behind", "diverged": "diverged"
@@ -91,23 +97,6 @@ class GitHubError(SourceError):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
-
-
-class BlobCache(Protocol):
-    """Blob contents by git blob sha, kept between syncs."""
-
-    def cached_blobs(self, shas: Collection[str]) -> dict[str, bytes]:
-        """The contents of those of ``shas`` that are kept."""
-        ...
-
-    def cache_blobs(self, blobs: Mapping[str, bytes]) -> None:
-        """Keep ``blobs`` (sha -> content)."""
-        ...
-
-
-def git_blob_sha(content: bytes) -> str:
-    """The sha git (and GitHub) name a blob of ``content`` by."""
-    return hashlib.sha1(b"blob %d\0%b" % (len(content), content), usedforsecurity=False).hexdigest()
 
 
 class GitHubSource:
@@ -302,13 +291,19 @@ class GitHubSource:
         )
         if not isinstance(tree.tree, list):
             raise self._unexpected(f"while reading the tree of {commit.sha} of {self.repository}")
-        wanted = {
-            element.path: element.sha
+        files = [
+            element
             for element in tree.tree
             if element.type == "blob"
             and element.mode in _REGULAR_MODES
             and is_config_path(element.path)
+        ]
+        oversized = {
+            f.path: f.size
+            for f in files
+            if isinstance(f.size, int) and f.size > DEFAULT_LIMITS.max_bytes  # not fetched
         }
+        wanted = {f.path: f.sha for f in files if f.path not in oversized}
         blobs = self.read_blobs(repo, set(wanted.values()))
         return Snapshot(
             repository=self.repository,
@@ -318,13 +313,14 @@ class GitHubSource:
             on_default_branch=on_default,
             files={path: blobs[wanted[path]] for path in sorted(wanted)},
             complete=not tree.raw_data.get("truncated", False),
+            oversized=oversized,
         )
 
     def read_blobs(self, repo: Repository, shas: set[str]) -> dict[str, bytes]:
         """The contents of blobs ``shas``: from the cache when it holds them intact, else one
         read each (then kept in the cache)."""
         for sha in shas:
-            if not (isinstance(sha, str) and _BLOB_SHA.fullmatch(sha)):
+            if not is_blob_sha(sha):
                 raise GitHubError(
                     f"GitHub named a blob of {self.repository} by {sha!r:.60}, which is not a sha"
                 )
@@ -335,7 +331,10 @@ class GitHubSource:
         fetched: dict[str, bytes] = {}
         for sha in sorted(shas - blobs.keys()):
             blob = self.call(f"blob {sha}", partial(repo.get_git_blob, sha))
-            fetched[sha] = decode_blob(blob.content, blob.encoding, sha)
+            try:
+                fetched[sha] = decode_blob(blob.content, blob.encoding, sha)
+            except BrokenBlob as error:
+                raise GitHubError(f"GitHub sent blob {sha} {error}") from error
         if self._blob_cache is not None and fetched:
             self._blob_cache.cache_blobs(fetched)
         return blobs | fetched
@@ -468,25 +467,6 @@ def _timed_out(error: OSError) -> bool:
     cause = error.args[0] if error.args else None
     exhausted = isinstance(cause, MaxRetryError) and isinstance(cause.reason, ReadTimeoutError)
     return isinstance(error, ReadTimeout) or exhausted
-
-
-def decode_blob(content: object, encoding: object, sha: str) -> bytes:
-    """A blob's bytes from the blob API's ``content`` and ``encoding``, checked against its
-    ``sha`` (base64 that is not, and a blob that is not the one asked for, are refused)."""
-    if not isinstance(content, str):
-        raise GitHubError(f"GitHub sent blob {sha} without its content")
-    if encoding == "base64":
-        try:
-            data = base64.b64decode(content)
-        except (binascii.Error, ValueError) as e:
-            raise GitHubError(f"GitHub sent blob {sha} with broken base64 content") from e
-    elif encoding in ("utf-8", "utf8"):
-        data = content.encode("utf-8", "surrogatepass")
-    else:
-        raise GitHubError(f"GitHub sent blob {sha} in an unknown encoding {encoding!r:.40}")
-    if git_blob_sha(data) != sha:
-        raise GitHubError(f"GitHub sent other content for blob {sha}: its sha does not match")
-    return data
 
 
 def _check_private_key(private_key: str) -> None:
