@@ -812,6 +812,18 @@ def test_a_retry_after_that_is_no_number_gets_the_usual_backoff(
     assert snapshot.commit == repo.head()
 
 
+def test_a_redirect_to_another_server_is_not_followed(fake: FakeGitHub, repo: FakeRepo) -> None:
+    """PyGithub refuses it with a RuntimeError, which was an internal error, retried."""
+    elsewhere = {"Location": f"http://elsewhere.example{R}"}
+    fake.fail_next(R, 1, status=301, headers=elsewhere)
+    failed = raises(github_source(TokenCredentials(TOKEN), REPO, base_url=fake.url).snapshot)
+    assert str(failed) == (
+        f"GitHub redirected elsewhere while reading the repository of {REPO} from {fake.url}: "
+        "not followed (is the API URL right?)"
+    )
+    assert failed.retryable is False
+
+
 def raises(call: Callable[[], object]) -> GitHubError:
     with pytest.raises(GitHubError) as caught:
         call()

@@ -247,6 +247,11 @@ class GitHubSource:
             ) from e
         except BadAttributeException as e:
             raise self._unexpected(where) from e
+        except RuntimeError as e:  # PyGithub refuses a redirect to another host or scheme
+            if "redirected" not in str(e):
+                raise
+            message = f"GitHub redirected elsewhere {where} from {self.base_url}: not followed"
+            raise GitHubError(f"{message} (is the API URL right?)") from e
         except OSError as e:  # requests' ConnectionError, Timeout, RetryError are OSErrors
             reason = _exhausted_retries(e)
             status = None
