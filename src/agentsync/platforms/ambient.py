@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from agentsync.platforms.base import Http, reading
+from agentsync.platforms.base import Http, next_cursor, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, Unsupported
 from agentsync.platforms.model import NormalizedRun, Platform, normalize, present
@@ -107,6 +107,7 @@ class AmbientAdapter:
         size = page_size_for(page_size, limit, MAX_PAGE)
         params = _params(filters)
         cursor: str | None = None
+        seen: set[str] = set()
         left = limit
         while left > 0:
             page = self.http.call(
@@ -115,11 +116,12 @@ class AmbientAdapter:
             with reading("ambient", "a list of runs"):
                 runs = [to_normalized(item) for item in page["runs"]]
                 info = page.get("page_info") or {}
-                more, cursor = bool(info.get("has_next_page")), info.get("next_cursor")
+                more, sent = bool(info.get("has_next_page")), info.get("next_cursor")
             for run in runs[:left]:
                 yield run
                 left -= 1
-            if not more or not cursor:
+            cursor = next_cursor("ambient", sent, seen, not runs) if more and left else None
+            if cursor is None:
                 return
 
     def cancel(self, run_id: str) -> NormalizedRun:

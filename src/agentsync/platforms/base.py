@@ -64,6 +64,33 @@ def reading(platform: Platform, what: str) -> Iterator[None]:
         ) from error
 
 
+def next_cursor(
+    platform: Platform, cursor: Any, seen: set[str], page_was_empty: bool
+) -> str | None:
+    """The cursor of the next page of a list (None: the list is over, ``cursor`` is empty),
+    added to ``seen``. A server that would be paged forever is a ``PlatformError``: one that
+    sends a cursor it sent before, or says there is more after an empty page."""
+    if not cursor:
+        return None
+    if not isinstance(cursor, str):
+        raise PlatformError(
+            f"unexpected answer from the {platform} platform (a list of runs): "
+            f"the next cursor is {cursor!r:.80}, not a string"
+        )
+    if page_was_empty:
+        raise PlatformError(
+            f"the {platform} platform sent an empty page of runs with a cursor to more: "
+            "stopped paging (it would never end)"
+        )
+    if cursor in seen:
+        raise PlatformError(
+            f"the {platform} platform sent the cursor {cursor!r:.80} a second time: "
+            "stopped paging (it would never end)"
+        )
+    seen.add(cursor)
+    return cursor
+
+
 def expect_ok(platform: Platform, what: str, answer: Any) -> None:
     """A ``{"ok": true}`` answer; a ``PlatformError`` for anything else."""
     if not isinstance(answer, dict) or answer.get("ok") is not True:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from agentsync.config.variables import name_problem
-from agentsync.platforms.base import Http, reading
+from agentsync.platforms.base import Http, next_cursor, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, PlatformHTTPError
 from agentsync.platforms.model import NormalizedRun, Platform, normalize, present
@@ -160,16 +160,18 @@ class DeploymentsAdapter:
         if filters:
             raise InvalidInput(f"unknown filters for deployment runs: {', '.join(sorted(filters))}")
         cursor: str | None = None
+        seen: set[str] = set()
         left = limit
         while left > 0:
             params = {"limit": min(left, size), "cursor": cursor}
             page = self.http.call("GET", self._runs, params=params)
             with reading("deployments", "a list of runs"):
-                items, cursor = list(page["runs"][:left]), page.get("next_cursor")
+                items, sent = list(page["runs"][:left]), page.get("next_cursor")
             for item in items:
                 yield to_normalized(item)
                 left -= 1
-            if not cursor:
+            cursor = next_cursor("deployments", sent, seen, not items) if left else None
+            if cursor is None:
                 return
 
     def cancel(self, run_id: str) -> NormalizedRun:

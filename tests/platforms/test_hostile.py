@@ -1,0 +1,85 @@
+"""The adapters against a platform that misbehaves, on a loopback server that answers as each
+test scripts it (``tests.scripted``): every bad answer is one clear ``PlatformError``, no loop
+runs forever, and no secret is shown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from agentsync.platforms.ambient import AmbientAdapter
+from agentsync.platforms.base import Http
+from agentsync.platforms.deployments import DeploymentsAdapter
+from agentsync.platforms.errors import PlatformError
+from tests.scripted import Scripted, scripted
+
+TOKEN = "hostile-token-0123456789"
+
+
+def ok(body: Any) -> tuple[int, dict[str, str], bytes]:
+    return 200, {}, json.dumps(body).encode()
+
+
+@pytest.fixture
+def server() -> Iterator[Scripted]:
+    with scripted() as running:
+        yield running
+
+
+@pytest.fixture
+def http(server: Scripted) -> Iterator[Http]:
+    with Http(server.url, TOKEN, sleep=lambda _: None) as client:
+        yield client
+
+
+AMBIENT_RUN = {"run_id": "run_a", "state": "INPROGRESS"}
+DEPLOYMENT_RUN = {"id": "adrun_1", "status": "running"}
+
+
+def test_an_ambient_list_of_empty_pages_that_says_there_is_more_stops(
+    server: Scripted, http: Http
+) -> None:
+    more = {"runs": [], "page_info": {"has_next_page": True, "next_cursor": "c1"}}
+    server.answers = [ok(more)] * 5
+    with pytest.raises(PlatformError, match="ambient platform sent an empty page"):
+        list(AmbientAdapter(http).list(limit=10))
+    assert len(server.requests) == 1
+
+
+def test_an_ambient_cursor_sent_twice_stops_the_list(server: Scripted, http: Http) -> None:
+    page = {"runs": [AMBIENT_RUN], "page_info": {"has_next_page": True, "next_cursor": "c1"}}
+    server.answers = [ok(page)] * 5
+    with pytest.raises(PlatformError, match="cursor 'c1' a second time"):
+        list(AmbientAdapter(http).list(limit=10))
+    assert len(server.requests) == 2
+
+
+def test_a_deployments_list_of_empty_pages_with_a_cursor_stops(
+    server: Scripted, http: Http
+) -> None:
+    server.answers = [ok({"runs": [], "next_cursor": "c1"})] * 5
+    with pytest.raises(PlatformError, match="deployments platform sent an empty page"):
+        list(DeploymentsAdapter(http, "dep").list(limit=10))
+    assert len(server.requests) == 1
+
+
+def test_a_deployments_cursor_sent_twice_stops_the_list(server: Scripted, http: Http) -> None:
+    server.answers = [ok({"runs": [DEPLOYMENT_RUN], "next_cursor": "c1"})] * 5
+    with pytest.raises(PlatformError, match="cursor 'c1' a second time"):
+        list(DeploymentsAdapter(http, "dep").list(limit=10))
+    assert len(server.requests) == 2
+
+
+def test_a_cursor_that_is_no_string_is_one_clear_error(server: Scripted, http: Http) -> None:
+    server.answers = [ok({"runs": [DEPLOYMENT_RUN], "next_cursor": {"page": 2}})]
+    with pytest.raises(PlatformError, match=r"the next cursor is .* not a string"):
+        list(DeploymentsAdapter(http, "dep").list(limit=10))
+
+
+def test_a_list_that_got_its_runs_asks_no_more(server: Scripted, http: Http) -> None:
+    server.answers = [ok({"runs": [DEPLOYMENT_RUN], "next_cursor": "c1"})]
+    assert len(list(DeploymentsAdapter(http, "dep").list(limit=1))) == 1
+    assert len(server.requests) == 1
