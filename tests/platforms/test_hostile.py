@@ -83,3 +83,25 @@ def test_a_list_that_got_its_runs_asks_no_more(server: Scripted, http: Http) -> 
     server.answers = [ok({"runs": [DEPLOYMENT_RUN], "next_cursor": "c1"})]
     assert len(list(DeploymentsAdapter(http, "dep").list(limit=1))) == 1
     assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"detail": f"bad token {TOKEN}"},
+        {"detail": {"token": TOKEN, "why": "revoked"}},
+        {"detail": [{"loc": ["header", TOKEN], "msg": f"{TOKEN} is revoked"}]},
+        {"error": {"message": f"token {TOKEN} revoked", "request_id": "req_1"}},
+        f"<html>bad token {TOKEN}</html>",
+    ],
+)
+def test_an_error_that_echoes_the_token_never_shows_it(
+    server: Scripted, http: Http, body: Any
+) -> None:
+    raw = body if isinstance(body, str) else json.dumps(body)
+    server.answers = [(401, {}, raw.encode())]
+    with pytest.raises(PlatformError) as error:
+        AmbientAdapter(http).get("run_a")
+    shown = f"{error.value} {error.value!r} {getattr(error.value, 'detail', '')}"
+    assert TOKEN not in shown
+    assert "***" in shown

@@ -232,7 +232,10 @@ class Client(OwnsSession):
     def set_variables(self, values: Mapping[str, str]) -> list[VariableInfo]:
         """Store each variable's value (encrypted by the server; never shown again)."""
         body = {"variables": [{"name": n, "value": v} for n, v in values.items()]}
-        return self._call("PUT", "/v1/sandboxes/variables", _variables, body=body)
+        try:
+            return self._call("PUT", "/v1/sandboxes/variables", _variables, body=body)
+        except ControlPlaneError as error:  # a server may echo the body in its error
+            raise error.without(values.values()) from None
 
     def delete_variable(self, name: str) -> list[VariableInfo]:
         return self._call("DELETE", f"/v1/sandboxes/variables/{segment(name)}", _variables)

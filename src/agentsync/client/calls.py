@@ -48,8 +48,9 @@ class ApiCalls:
             headers={"Accept": "application/json"},
         )
 
-    def redact(self, text: str) -> str:
-        return self.token.redact(text) if self.token else text
+    def redact(self, value: T) -> T:
+        """``value`` (text, or JSON) without the token."""
+        return self.token.redact(value) if self.token else value
 
     def call(
         self,
@@ -93,8 +94,7 @@ class ApiCalls:
 
     def answered(self, response: httpx.Response, retrying: bool) -> ControlPlaneError:
         detail, request_id = error_detail(response)
-        if isinstance(detail, str):
-            detail = self.redact(detail)
+        detail = self.redact(detail)
         if retrying:
             kind: type[ControlPlaneError] = Unavailable
         else:

@@ -12,6 +12,7 @@ client (which raises them from responses).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from agentsync.errors import AgentsyncError
@@ -28,6 +29,13 @@ class ControlPlaneError(AgentsyncError):
             self.status = status
         self.request_id = request_id
         super().__init__(self._message())
+
+    def without(self, secrets: Iterable[str]) -> ControlPlaneError:
+        """This error with none of ``secrets`` in its detail (a server may echo them)."""
+        from agentsync.client.redaction import redacted
+
+        detail = redacted(self.detail, secrets)
+        return type(self)(detail, status=self.status, request_id=self.request_id)
 
     @property
     def retryable(self) -> bool:

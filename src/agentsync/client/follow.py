@@ -99,7 +99,8 @@ class RunFollower:
                         if code == WS_CLOSE_UNSUPPORTED:
                             yield from self._follow_without_websocket(run_id, position.seq)
                             return
-                        _raise_for_close(code, closed.rcvd.reason if closed.rcvd else "", run_id)
+                        reason = self.calls.redact(closed.rcvd.reason if closed.rcvd else "")
+                        _raise_for_close(code, reason, run_id)
             self._wait_to_reconnect(run_id, position)
 
     def follow_sse(self, run_id: str, after_seq: int = 0) -> Iterator[RunEvent]:
@@ -129,13 +130,21 @@ class RunFollower:
         """Events of one server-sent-events connection; then whether the run is over."""
         for data in event_data(response):
             position.saw_frame(self.clock())
-            event = _event_from_frame(data) if data is not None else None
+            event = self._event(data) if data is not None else None
             if event is not None and event.seq > position.seq:
                 position.seq = event.seq
                 position.ended = event.type in FINAL_EVENTS
                 yield event
         # The stream ended cleanly: the run is over, unless a proxy cut it.
         return position.ended or self.get_run(run_id).status in FINAL_STATUSES
+
+    def _event(self, message: str | bytes) -> RunEvent | None:
+        """The event in a frame (see ``_event_from_frame``); an error it raises, without the
+        token (a server may echo it)."""
+        try:
+            return _event_from_frame(message)
+        except ControlPlaneError as error:
+            raise error.without((self.calls.token.value,) if self.calls.token else ()) from None
 
     def _silent(self, run_id: str) -> Unavailable:
         return Unavailable(
@@ -166,7 +175,7 @@ class RunFollower:
             except TimeoutError:
                 raise self._silent(run_id) from None
             position.saw_frame(self.clock())
-            event = _event_from_frame(message)
+            event = self._event(message)
             if event is not None and event.seq > position.seq:
                 position.seq = event.seq
                 yield event

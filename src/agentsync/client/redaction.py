@@ -1,12 +1,35 @@
-"""Keeping the client's token out of what people read: ``repr``s, error messages, and the
-records websockets logs about its handshake."""
+"""Keeping secrets (the client's token, values sent write-only) out of what people read:
+``repr``s, error messages, even when a server echoes them back, and the records websockets logs
+about its handshake."""
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any, Final
+from collections.abc import Iterable
+from typing import Any, Final, TypeVar, cast
 
 REDACTED: Final = "***"
+T = TypeVar("T")
+
+
+def redacted(value: T, secrets: Iterable[str]) -> T:
+    """``value`` (text, or JSON: lists and objects holding text) with each of ``secrets``, as
+    it is or as JSON escapes it, replaced by ``***``."""
+    forms = {form for secret in secrets if secret for form in (secret, json.dumps(secret)[1:-1])}
+    return cast(T, _replaced(value, sorted(forms, key=len, reverse=True)))
+
+
+def _replaced(value: Any, forms: list[str]) -> Any:
+    if isinstance(value, str):
+        for form in forms:
+            value = value.replace(form, REDACTED)
+        return value
+    if isinstance(value, list):
+        return [_replaced(item, forms) for item in value]
+    if isinstance(value, dict):
+        return {_replaced(k, forms): _replaced(v, forms) for k, v in value.items()}
+    return value
 
 
 class Secret:
@@ -20,9 +43,9 @@ class Secret:
     def __repr__(self) -> str:
         return repr(REDACTED)
 
-    def redact(self, text: str) -> str:
-        """``text`` with the credential replaced."""
-        return text.replace(self.value, REDACTED)
+    def redact(self, value: T) -> T:
+        """``value`` (text, or JSON) with the credential replaced."""
+        return redacted(value, (self.value,))
 
 
 class RedactingLogger(logging.LoggerAdapter[logging.Logger]):

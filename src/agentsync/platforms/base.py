@@ -10,7 +10,7 @@ stream a run's log also meet ``Streaming``; those with interactive input meet ``
 Retries follow the shared HTTP layer's policy (:mod:`agentsync.http.retry`: full-jitter
 exponential backoff, or the server's ``Retry-After``), and only for calls that are safe to
 repeat (reads, and creates that carry an idempotency key). Request bodies are never logged,
-and the token is never in a ``repr``.
+and the token is never in a ``repr`` or an error message, even when a server echoes it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from agentsync.client.redaction import Secret
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import OwnsSession, Session, error_detail, event_data
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
@@ -151,6 +152,7 @@ class Http(OwnsSession):
         self._session = Session(
             base_url, token, policy=self.policy, transport=transport, timeout=timeout
         )
+        self._token = Secret(token.strip())  # as the session sends it
         self._client = self._session.client
 
     def __repr__(self) -> str:
@@ -201,7 +203,9 @@ class Http(OwnsSession):
 
     def answered(self, response: httpx.Response, retrying: bool) -> PlatformHTTPError:
         detail, request_id = error_detail(response)
-        return PlatformHTTPError(response.status_code, detail, request_id)
+        return PlatformHTTPError(response.status_code, detail, request_id).without(
+            (self._token.value,)
+        )
 
     def unreachable(self, error: httpx.TransportError) -> PlatformHTTPError:
         why = str(error) or type(error).__name__

@@ -10,9 +10,8 @@ plane's additions (``GET .../runs``, ``GET .../runs/{run_id}``, ``POST .../{run_
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -67,18 +66,6 @@ def _check(
             raise InvalidInput(f"envs: the value of {name} must be a string")
         if "\0" in value:
             raise InvalidInput(f"envs: the value of {name} holds a NUL character")
-
-
-def _redacted(error: PlatformHTTPError, secrets: Iterable[str]) -> PlatformHTTPError:
-    """``error`` without any of ``secrets`` (the envs' values) in its message."""
-    values = sorted({s for s in secrets if s}, key=len, reverse=True)
-    if not any(value in str(error) for value in values):
-        return error
-    detail = error.detail if isinstance(error.detail, str) else json.dumps(error.detail)
-    for value in values:
-        detail = detail.replace(value, "***")
-        detail = detail.replace(json.dumps(value)[1:-1], "***")
-    return PlatformHTTPError(error.status, detail, error.request_id)
 
 
 @reading("deployments", "an agent run")
@@ -142,7 +129,7 @@ class DeploymentsAdapter:
         try:
             data = self.http.call("POST", self._runs, json=body, idempotency_key=key)
         except PlatformHTTPError as error:  # a server may echo the body in its error
-            raise _redacted(error, (envs or {}).values()) from None
+            raise error.without((envs or {}).values()) from None
         return to_normalized(data)
 
     def _run(self, run_id: str) -> str:

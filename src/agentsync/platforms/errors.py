@@ -9,6 +9,7 @@ PlatformError          base (an ``AgentsyncError``: the user can act on it)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from agentsync.errors import AgentsyncError
@@ -38,6 +39,12 @@ class PlatformHTTPError(PlatformError):
         suffix = f", request {request_id}" if request_id else ""
         where = f"HTTP {status}{suffix}" if status else "no answer"
         super().__init__(f"{_describe(detail)} ({where})")
+
+    def without(self, secrets: Iterable[str]) -> PlatformHTTPError:
+        """This error with none of ``secrets`` in its detail (a server may echo them)."""
+        from agentsync.client.redaction import redacted
+
+        return PlatformHTTPError(self.status, redacted(self.detail, secrets), self.request_id)
 
 
 def _describe(detail: Any) -> str:
