@@ -1,4 +1,5 @@
-"""Showing untrusted names, such as file paths from a pull request, on a terminal or in a log:
+"""Showing untrusted names and text, such as file paths from a pull request or what a server
+sends, on a terminal or in a log:
 control, format (bidi overrides such as U+202E) and line-separator characters are escaped as
 Python writes them (``\\n``, ``\\t``, ``\\u202e``), so a name cannot fake or hide output."""
 
@@ -10,3 +11,9 @@ def printable(name: str) -> str:
     if name.isprintable():
         return name
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
+def printable_lines(text: str) -> str:
+    """``text`` with each of its lines ``printable``: its line breaks (``\\n``) kept, every
+    other character that is not printable (``\\r``, escape sequences) escaped."""
+    return "\n".join(printable(line) for line in text.split("\n"))

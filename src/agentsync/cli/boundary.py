@@ -44,7 +44,8 @@ def quiet_closed_pipe() -> int:
 
 
 def one_line(error: AgentsyncError) -> str:
-    """An error as one line, with the diagnostics of a 422 and the request id."""
+    """An error as one line, with the diagnostics of a 422 and the request id; characters
+    that are not printable (a server's escape sequences) escaped."""
     from agentsync.client.errors import ControlPlaneError  # only an error pays for it
 
     if isinstance(error, ControlPlaneError) and isinstance(error.detail, list):
@@ -53,7 +54,9 @@ def one_line(error: AgentsyncError) -> str:
             text += f" (HTTP {error.status}, request {error.request_id})"
     else:
         text = str(error)
-    return " ".join(text.split())
+    from agentsync.printable import printable  # what a server sent is shown, never obeyed
+
+    return printable(" ".join(text.split()))
 
 
 def _diagnostic(item: Any) -> str:

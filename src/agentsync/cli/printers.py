@@ -4,6 +4,10 @@ tables by default, JSON with ``--json`` (one object per line, NDJSON, when watch
 ``EllipsisPrinter`` writes the Ellipsis API's runs and configs (``agent run`` without
 ``--platform``, ``agent config``); ``PlatformPrinter`` writes the normalized runs of any
 ``--platform``. What both do the same way (an event, a run in JSON) is in ``Printer``.
+
+What a server sends is shown, never obeyed: in text, its control characters (escape
+sequences, carriage returns) and bidi overrides are escaped, and only multi-line values
+(output, prompts, events' text, YAML) keep their line breaks.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 import click
 
 from agentsync.config.secrets import shortened
+from agentsync.printable import printable, printable_lines
 from agentsync.tables import text_table
 
 if TYPE_CHECKING:
@@ -50,15 +55,29 @@ def event_text(event: EventLike) -> str:
         text = f"{data['name']} {json.dumps(rest, sort_keys=True)}" if rest else str(data["name"])
     else:
         text = json.dumps(data, sort_keys=True)
-    return f"{event.seq} {event.type}: {text}"
+    return printable_lines(f"{event.seq} {event.type}: {text}")
 
 
 def _time(stamp: str | None) -> str:
     return stamp.replace("T", " ")[:19] if stamp else "-"
 
 
-def _fields(fields: dict[str, str], width: int) -> str:
-    return "\n".join(f"{name + ':':<{width}}{value}" for name, value in fields.items())
+MULTI_LINE = frozenset({"output", "prompt"})  # the fields whose line breaks are kept
+
+
+def _fields(
+    fields: dict[str, str], width: int, colours: Mapping[str, str | None] | None = None
+) -> str:
+    """``name: value`` lines, the values escaped, then coloured."""
+    colours = colours or {}
+    return "\n".join(
+        f"{name + ':':<{width}}"
+        + click.style(
+            printable_lines(value) if name in MULTI_LINE else printable(value),
+            fg=colours.get(name),
+        )
+        for name, value in fields.items()
+    )
 
 
 class Printer:
@@ -96,7 +115,8 @@ class Printer:
         elif not items:
             self._line(empty)
         else:
-            head, *lines = text_table(header, rows).splitlines()
+            cells = (tuple(printable(cell) for cell in row) for row in rows)
+            head, *lines = text_table(header, cells).splitlines()
             self._line(head)
             for line, colour in itertools.zip_longest(lines, colours[: len(lines)]):
                 self._line(click.style(line, fg=colour) if colour else line)
@@ -161,10 +181,7 @@ class EllipsisPrinter(Printer):
     def run(self, run: Run) -> None:
         fields = {
             "id": run.id,
-            "status": click.style(
-                run.status + (f" ({run.status_reason})" if run.status_reason else ""),
-                fg=STATUS_COLOURS.get(run.status),
-            ),
+            "status": run.status + (f" ({run.status_reason})" if run.status_reason else ""),
             "source": run.source,
             "config": run.agent_config_id or "-",
             "created": _time(run.created_at),
@@ -179,17 +196,16 @@ class EllipsisPrinter(Printer):
         shown = {k: v for k, v in run.metadata.items() if k not in INTERNAL_METADATA}
         if shown:
             fields["metadata"] = ", ".join(f"{k}={v}" for k, v in sorted(shown.items()))
-        self._one(run, _fields(fields, 10))
+        self._one(run, _fields(fields, 10, {"status": STATUS_COLOURS.get(run.status)}))
 
     def started(self, run: Run) -> None:
         if not self.as_json:
-            self._line(f"{run.id} {run.status}")
+            self._line(printable(f"{run.id} {run.status}"))
 
     def finished(self, run: Run) -> None:
         reason = f": {run.status_reason}" if run.status_reason else ""
-        self._one(
-            run, f"{run.id} {run.status}{reason} (cost {_usd(run.cost_millicents)})", compact=True
-        )
+        text = f"{run.id} {run.status}{reason} (cost {_usd(run.cost_millicents)})"
+        self._one(run, printable(text), compact=True)
 
     def runs(self, runs: Sequence[Run]) -> None:
         rows = (
@@ -234,7 +250,7 @@ class EllipsisPrinter(Printer):
             fields["sync error"] = record.last_sync_error
         text = _fields(fields, 12)
         if record.yaml:
-            text += "\n\n" + record.yaml.rstrip("\n")
+            text += "\n\n" + printable_lines(record.yaml.rstrip("\n"))
         self._one(record, text)
 
 
@@ -280,11 +296,12 @@ class PlatformPrinter(Printer):
 
     def status(self, run: NormalizedRun) -> None:
         """A line per status change while watching (the first one too)."""
-        self._one(run, f"{run.id} {_status(run)}", compact=True)
+        self._one(run, printable(f"{run.id} {_status(run)}"), compact=True)
 
     def finished(self, run: NormalizedRun) -> None:
         reason = f": {run.failure_reason}" if run.failure_reason else ""
-        self._one(run, f"{run.id} {_status(run)}{reason} (cost {_cost(run)})", compact=True)
+        text = f"{run.id} {_status(run)}{reason} (cost {_cost(run)})"
+        self._one(run, printable(text), compact=True)
 
     def runs(self, runs: Sequence[NormalizedRun]) -> None:
         rows = (

@@ -1,0 +1,84 @@
+"""``agent run --platform`` against a platform that sends escape sequences in what it answers
+(a loopback server answers as each test scripts it): they are shown escaped, never sent to the
+terminal, in every output and in error messages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from agentsync.cli.main import cli
+from tests.scripted import Scripted, scripted
+
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\rX\n\u202eevil"
+RUN = {"id": "adrun_1", "status": "failed", "failure_reason": f"boom {HOSTILE}"}
+
+
+@pytest.fixture
+def server() -> Iterator[Scripted]:
+    with scripted() as running:
+        yield running
+
+
+def agent(server: Scripted, tmp_path: Path, *args: str) -> Result:
+    environ = {
+        "AGENTSYNC_PLATFORMS_FILE": str(tmp_path / "none.toml"),
+        "AGENTSYNC_PLATFORM_X_KIND": "deployments",
+        "AGENTSYNC_PLATFORM_X_BASE_URL": server.url,
+        "AGENTSYNC_PLATFORM_X_TOKEN_ENV": "X_TOKEN",
+        "AGENTSYNC_PLATFORM_X_DEPLOYMENT": "dep_1",
+        "X_TOKEN": "hostile-cli-token-0123",
+    }
+    return CliRunner(env=environ).invoke(cli, [*args, "-P", "x"])
+
+
+def ok(body: Any) -> tuple[int, dict[str, str], bytes]:
+    return 200, {}, json.dumps(body).encode()
+
+
+def assert_escaped(text: str) -> None:
+    for raw in ("\x1b", "\x07", "\r", "\u202e"):
+        assert raw not in text
+    assert "\\x1b]0;owned\\x07" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run", "get", "adrun_1"], ["run", "get", "adrun_1", "--watch"], ["run", "cancel", "r"]],
+)
+def test_a_run_s_strings_are_shown_escaped(
+    server: Scripted, tmp_path: Path, args: list[str]
+) -> None:
+    server.answers = [ok({**RUN, "id": f"adrun_1{HOSTILE}"})]
+    result = agent(server, tmp_path, *args)
+    if args[1] != "cancel":
+        assert "boom" in result.stdout
+    assert_escaped(result.stdout)
+
+
+def test_a_run_id_cannot_fake_a_line(server: Scripted, tmp_path: Path) -> None:
+    server.answers = [ok({**RUN, "id": f"adrun_1{HOSTILE}"})]
+    result = agent(server, tmp_path, "run", "get", "adrun_1")
+    assert_escaped(result.stdout)
+    assert "\\n" in result.stdout.splitlines()[0]  # the id's line break, escaped in its line
+
+
+def test_a_list_s_cells_are_shown_escaped(server: Scripted, tmp_path: Path) -> None:
+    server.answers = [ok({"runs": [{**RUN, "created_at": HOSTILE}]})]
+    result = agent(server, tmp_path, "run", "list")
+    assert result.exit_code == 0
+    assert_escaped(result.stdout)
+    assert len(result.stdout.splitlines()) == 2  # the header and the run
+
+
+def test_an_error_message_is_shown_escaped(server: Scripted, tmp_path: Path) -> None:
+    server.answers = [(404, {}, json.dumps({"detail": f"no run {HOSTILE}"}).encode())]
+    result = agent(server, tmp_path, "run", "get", "adrun_1")
+    assert result.exit_code == 1
+    assert_escaped(result.stderr)
+    assert len(result.stderr.splitlines()) == 1
