@@ -203,9 +203,8 @@ class EllipsisPrinter(Printer):
             self._line(printable(f"{run.id} {run.status}"))
 
     def finished(self, run: Run) -> None:
-        reason = f": {run.status_reason}" if run.status_reason else ""
-        text = f"{run.id} {run.status}{reason} (cost {_usd(run.cost_millicents)})"
-        self._one(run, printable(text), compact=True)
+        line = _finished_line(run.id, run.status, run.status_reason, _usd(run.cost_millicents))
+        self._one(run, line, compact=True)
 
     def runs(self, runs: Sequence[Run]) -> None:
         rows = (
@@ -299,9 +298,8 @@ class PlatformPrinter(Printer):
         self._one(run, printable(f"{run.id} {_status(run)}"), compact=True)
 
     def finished(self, run: NormalizedRun) -> None:
-        reason = f": {run.failure_reason}" if run.failure_reason else ""
-        text = f"{run.id} {_status(run)}{reason} (cost {_cost(run)})"
-        self._one(run, printable(text), compact=True)
+        line = _finished_line(run.id, _status(run), run.failure_reason, _cost(run))
+        self._one(run, line, compact=True)
 
     def runs(self, runs: Sequence[NormalizedRun]) -> None:
         rows = (
@@ -316,3 +314,10 @@ class PlatformPrinter(Printer):
             self._json({"run_id": run_id, "ok": True})
         else:
             self._line(f"{run_id}: input sent")
+
+
+def _finished_line(run_id: str, status: str, reason: str | None, cost: str) -> str:
+    """The line a finished run ends with, on every platform: ``ID STATUS[: REASON] (cost C)``,
+    its control characters escaped."""
+    because = f": {reason}" if reason else ""
+    return printable(f"{run_id} {status}{because} (cost {cost})")
