@@ -877,6 +877,35 @@ def test_an_error_frame_ends_the_stream_and_keepalive_text_is_ignored(
     assert paths == ["/v1/runs/runs_x/stream"]  # after_seq=0 is left out
 
 
+def test_a_stream_that_drops_after_each_heartbeat_is_asked_less_and_less_often(
+    fake_stream: Any, server: LocalServer
+) -> None:
+    """Only a new event starts the reconnect delays over: a heartbeat alone made the client
+    reconnect every half second, for as long as the server kept it up."""
+
+    def heartbeat_then_drop(connection: ServerConnection) -> None:
+        connection.send("keepalive")
+        connection.close(1011)
+
+    class Enough(Exception):
+        pass
+
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 7:
+            raise Enough
+
+    fake_stream(heartbeat_then_drop)
+    with (
+        Client(server.url, API_KEY, environ=dict(os.environ), sleep=sleep) as client,
+        pytest.raises(Enough),
+    ):
+        list(client.follow_run("runs_x"))
+    assert sleeps == [0.5, 1, 2, 4, 8, 8, 8]
+
+
 @pytest.mark.parametrize("code", [1008, 4401])
 def test_auth_close_codes_raise_unauthorized(
     fake_stream: Any, server: LocalServer, code: int

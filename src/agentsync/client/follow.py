@@ -1,5 +1,6 @@
 """Following a run's events live: the WebSocket ``/v1/runs/{id}/stream``, reconnecting after a
-dropped connection from the last ``seq`` seen (0.5 s doubling to 8 s), so no event is lost or
+dropped connection from the last ``seq`` seen (0.5 s doubling to 8 s, from 0.5 s again once a
+new event comes), so no event is lost or
 repeated; server-sent events (``/v1/runs/{id}/events``) from a server without streaming (close
 code 1003), or else polling until the run ends.
 
@@ -54,6 +55,12 @@ class _Position:
 
     def saw_frame(self, now: float) -> None:
         self.last_frame = now
+
+    def saw_event(self, event: RunEvent) -> None:
+        """A new event: the stream is moving, so the next reconnect starts from the first delay
+        (a heartbeat alone does not: a server that sends one and drops each connection is
+        asked again less and less often, not twice a second)."""
+        self.seq = event.seq
         self.delay = RECONNECT_FIRST
 
     def next_delay(self) -> float:
@@ -132,7 +139,7 @@ class RunFollower:
             position.saw_frame(self.clock())
             event = self._event(data) if data is not None else None
             if event is not None and event.seq > position.seq:
-                position.seq = event.seq
+                position.saw_event(event)
                 position.ended = event.type in FINAL_EVENTS
                 yield event
         # The stream ended cleanly: the run is over, unless a proxy cut it.
@@ -177,7 +184,7 @@ class RunFollower:
             position.saw_frame(self.clock())
             event = self._event(message)
             if event is not None and event.seq > position.seq:
-                position.seq = event.seq
+                position.saw_event(event)
                 yield event
 
     def _follow_without_websocket(self, run_id: str, after_seq: int) -> Iterator[RunEvent]:
