@@ -15,7 +15,7 @@ import pytest
 from agentsync.errors import UsageError
 from agentsync.http.backoff import backoff_delay
 from agentsync.http.retry import RetryPolicy
-from agentsync.http.session import Session, event_data
+from agentsync.http.session import MAX_EVENT_CHARS, Session, event_data
 from tests.scripted import Scripted, scripted
 from tests.servers import unused_port
 
@@ -155,6 +155,27 @@ def test_event_data_sees_heartbeats_and_joins_multi_line_data(
     method, path, headers = server.requests[0]
     assert (method, path, headers["Accept"]) == ("GET", "/events?after_seq=3", "text/event-stream")
     assert headers["Authorization"] == "Bearer sekrit"
+
+
+@pytest.mark.parametrize(
+    ("body", "read"),
+    [
+        (b"data: " + b"x" * (MAX_EVENT_CHARS + 1), []),  # one line that never ends
+        (b"data: small\n\n" + b"data: xxxxxxxx\n" * (MAX_EVENT_CHARS // 15 + 1), ["small"]),
+    ],
+)
+def test_an_event_over_the_cap_is_a_dropped_connection_not_held_in_memory(
+    server: Scripted, session: Session, body: bytes, read: list[str]
+) -> None:
+    """A server could send a line, or an event of many lines, that never ends."""
+    server.answers = [(200, {"Content-Type": "text/event-stream"}, body + b"\n\ndata: late\n\n")]
+    seen: list[str | None] = []
+    with (
+        session.event_stream("/events", {}, read_timeout=5.0) as response,
+        pytest.raises(httpx.RemoteProtocolError, match="an event over 1,048,576 characters"),
+    ):
+        seen.extend(event_data(response))
+    assert [data for data in seen if data is not None] == read
 
 
 class Ceiling(random.Random):

@@ -157,17 +157,34 @@ class OwnsSession(Closeable):
         self._session.close()
 
 
+MAX_EVENT_CHARS = 1024 * 1024  # one server-sent event's text at the most (a WebSocket's cap)
+
+
 def event_data(response: httpx.Response) -> Iterator[str | None]:
     """The ``data`` of each server-sent event of ``response``, as it completes; None for every
-    line that completes none (a heartbeat comment too)."""
+    line that completes none (a heartbeat comment too). An event over :data:`MAX_EVENT_CHARS`
+    is a ``RemoteProtocolError`` (a dropped connection to its reader), not held in memory."""
     lines, events = SSELineDecoder(), SSEDecoder()
+    read = 0  # characters of the event being read, in its complete lines
     for text in response.iter_text():
         for line in lines.decode(text):
+            read += len(line) + 1
+            if read > MAX_EVENT_CHARS:
+                raise _event_too_large()
             event = events.decode(line)
+            read = read if line else 0  # a blank line ends an event
             yield event.data if event is not None and event.data else None
+        if read + sum(map(len, lines.buffer)) > MAX_EVENT_CHARS:  # a line that does not end
+            raise _event_too_large()
     for line in lines.flush():
         events.decode(line)
         yield None
+
+
+def _event_too_large() -> httpx.RemoteProtocolError:
+    return httpx.RemoteProtocolError(
+        f"the server sent an event over {MAX_EVENT_CHARS:,} characters: not read"
+    )
 
 
 def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
