@@ -14,6 +14,7 @@ from agentsync.platforms.ambient import AmbientAdapter
 from agentsync.platforms.base import Http
 from agentsync.platforms.deployments import DeploymentsAdapter
 from agentsync.platforms.errors import PlatformError
+from agentsync.platforms.threads import ThreadsAdapter
 from tests.scripted import Scripted, scripted
 
 TOKEN = "hostile-token-0123456789"
@@ -105,3 +106,11 @@ def test_an_error_that_echoes_the_token_never_shows_it(
     shown = f"{error.value} {error.value!r} {getattr(error.value, 'detail', '')}"
     assert TOKEN not in shown
     assert "***" in shown
+
+
+def test_a_cost_no_json_can_hold_is_an_unexpected_answer(server: Scripted, http: Http) -> None:
+    """1e400 reads as infinite: `agent run get --json` printed `"cost_usd": Infinity`."""
+    run = {"run_id": "run_t", "status": "completed", "total_cost_usd": 1e400}
+    server.answers = [(200, {}, json.dumps(run).replace("Infinity", "1e400").encode())]
+    with pytest.raises(PlatformError, match=r"threads platform \(a run\).*cost_usd"):
+        ThreadsAdapter(http).get("run_t")

@@ -88,9 +88,11 @@ def normalize(platform: Platform, native_status: str) -> Status:
 class NormalizedRun(BaseModel):
     """A run as every adapter returns it. Times are RFC 3339 strings as the platform sent them;
     ``links`` holds related ids and URLs (thread, deployment, trace, session...); ``native``
-    the platform's other fields, as sent (usage details, mode, process id, retention...)."""
+    the platform's other fields, as sent (usage details, mode, process id, retention...).
+    A cost that is no finite number (JSON's ``1e400`` reads as infinite) is refused: JSON
+    output could not hold it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     id: str
     platform: Platform
