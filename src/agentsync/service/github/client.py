@@ -253,9 +253,9 @@ class GitHubClient(Closeable):
         """The changed config files, and whether GitHub listed every changed file."""
         session = self._session(repository)
         what = f"the files of pull request #{number}"
-        # GitHub lists no more: a server that does is not read further (one page more: a full
-        # last page is followed by an empty one, which would otherwise count as an endless one)
-        pages = MAX_LISTED_FILES // PAGE_SIZE + 1
+        # GitHub lists no more files: a server that does is read no further (islice stops at
+        # the last one, before paged would ask for the page after its last).
+        pages = -(-MAX_LISTED_FILES // PAGE_SIZE)
         listing = session.source.call(
             what,
             lambda: list(

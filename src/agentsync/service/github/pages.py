@@ -21,16 +21,12 @@ MAX_COMMENT_PAGES = MAX_PAGES  # as many as `agent sync comment` reads
 MAX_CHECK_RUN_PAGES = 10  # of one name, on one commit: each re-run of the check adds one
 
 
-def paged(
-    listing: PaginatedList[T], most_pages: int, what: str, *, capped: bool = False
-) -> Iterator[T]:
-    """The items of ``listing`` (asked with ``per_page`` :data:`PAGE_SIZE`), page by page. When
-    page ``most_pages`` is full too: a GitHubError (not retryable), or with ``capped`` (GitHub
-    lists no more than that, as it does a pull request's files) the end."""
+def paged(listing: PaginatedList[T], most_pages: int, what: str) -> Iterator[T]:
+    """The items of ``listing`` (asked with ``per_page`` :data:`PAGE_SIZE`), page by page; a
+    GitHubError (not retryable) when page ``most_pages`` is full and more are asked for."""
     for number in range(most_pages):
         page = listing.get_page(number)
         yield from page
         if len(page) < PAGE_SIZE:
             return
-    if not capped:
-        raise GitHubError(f"GitHub's pages of {what} do not end: stopped after {most_pages}")
+    raise GitHubError(f"GitHub's pages of {what} do not end: stopped after {most_pages}")
