@@ -163,15 +163,14 @@ def _names(items: Any) -> _Names:
     """The repositories a list of repository objects names."""
     if not isinstance(items, list):
         return _Names([], 0)
-    names = {
+    named = [
         r["full_name"]
         for r in items
         if isinstance(r, dict)
         and isinstance(r.get("full_name"), str)
         and is_repository_name(r["full_name"])
-    }
-    named = sum(1 for r in items if isinstance(r, dict) and r.get("full_name") in names)
-    return _Names(sorted(names), len(items) - named)
+    ]
+    return _Names(sorted(set(named)), len(items) - len(named))
 
 
 def _membership(event: str, payload: dict[str, Any], action: str | None) -> Routing:
