@@ -90,11 +90,11 @@ def json_object(ctx: click.Context, param: click.Parameter, value: str | None) -
 def repository_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A repository's ``OWNER/NAME`` (``--repository``), checked as a name from the origin
     remote is; shown with its control characters escaped when refused."""
-    from agentsync.config.repository_names import is_repository_name
+    from agentsync.config.repository_names import REPOSITORY_NAME_FORM, is_repository_name
 
     if value is not None and not is_repository_name(value):
         raise click.BadParameter(
-            f"{value!r} is not OWNER/NAME (two names of letters, digits, '_', '.' or '-')",
+            f"{value!r} is not {REPOSITORY_NAME_FORM}",
             ctx,
             param,
         )

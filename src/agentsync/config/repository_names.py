@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_.-]+")
+# What a name must be, in the words of every message that refuses one.
+REPOSITORY_NAME_FORM = "OWNER/NAME (two names of letters, digits, '_', '.' or '-')"
 
 
 def is_repository_name(text: str) -> bool:

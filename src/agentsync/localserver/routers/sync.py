@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from agentsync.client.errors import Invalid
 from agentsync.client.records import AgentConfigRecord
 from agentsync.config.discovery import is_config_path
-from agentsync.config.repository_names import is_repository_name
+from agentsync.config.repository_names import REPOSITORY_NAME_FORM, is_repository_name
 from agentsync.localserver.http_api import (
     Authenticated,
     ControlPlaneDep,
@@ -27,7 +27,7 @@ router = APIRouter()
 
 def _repository_name(text: str) -> str:
     if not is_repository_name(text):
-        raise ValueError("must be OWNER/NAME (two names of letters, digits, '_', '.' or '-')")
+        raise ValueError(f"must be {REPOSITORY_NAME_FORM}")
     return text
 
 
