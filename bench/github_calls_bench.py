@@ -66,13 +66,13 @@ def credentials() -> tuple[AppCredentials, rsa.RSAPrivateKey]:
 def run(configs: int, pushes: int, root: Path) -> list[Counter[str]]:
     """The calls of each push, by endpoint."""
     app, key = credentials()
-    server_config = ServerOptions(
+    server_options = ServerOptions(
         db=str(root / "control-plane.db"), api_tokens=[API_KEY], cron_interval=None
     )
     per_push: list[Counter[str]] = []
     with (
         FakeGitHub(root / "github") as github,
-        LocalServer(server_config) as control_plane,
+        LocalServer(server_options) as control_plane,
         Client(control_plane.url, API_KEY) as client,
     ):
         github.install_app(APP_ID, key.public_key(), INSTALLATION)

@@ -264,11 +264,11 @@ def test_the_plan_step_previews_against_the_control_plane(runner: Runner, tmp_pa
     from agentsync.sync.engine import apply_sync
     from agentsync.sync.sources.git import LocalGitSource
     from agentsync.sync.state import SyncState
-    from tests.localserver.conftest import API_KEY, server_config
+    from tests.localserver.conftest import API_KEY, server_options
 
     workspace = plan_workspace(tmp_path)
     (tmp_path / "step-summary.md").write_text("## agent-lint\n")
-    with LocalServer(server_config(tmp_path)) as server, Client(server.url, API_KEY) as client:
+    with LocalServer(server_options(tmp_path)) as server, Client(server.url, API_KEY) as client:
         source = LocalGitSource(workspace, repository=REPOSITORY)
         assert apply_sync(source, client, SyncState(tmp_path / "state.json")).plan.count("create")
         commit_cron(workspace)

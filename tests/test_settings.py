@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from agentsync import settings
-from agentsync.service_settings import ControlPlaneSettings
+from agentsync.localserver.environment import ControlPlaneSettings
 from agentsync.state_dir import state_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +114,7 @@ def _read_in_src() -> dict[str, set[str]]:
         for path in sorted(PACKAGE.rglob("*.py"))
         if path not in LISTS
     }
-    read["agentsync/service_settings.py"] |= _model_variables(ControlPlaneSettings)
+    read["agentsync/localserver/environment.py"] |= _model_variables(ControlPlaneSettings)
     return read
 
 

@@ -5,8 +5,9 @@ This is the list: a variable read anywhere in ``src/`` is here (a test scans the
 and ``docs/settings.md`` is generated from it (``make docs``; a test keeps it current). Code
 names a variable through its entry (``XDG_STATE_HOME.name``) rather than spelling it again
 (a test checks that too).
-Importing this module costs nothing: agent-lint reads its own variables through it. The
-server commands' typed settings, built from these names, are in ``agentsync.service_settings``.
+Importing this module costs nothing: agent-lint reads its own variables through it. The local
+control plane's typed settings, built from these names, are in
+``agentsync.localserver.environment``.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ CONTROL_PLANE_TOKENS = Variable(
     "API keys the local control plane accepts (runs record source api), comma-separated; "
     "added to --token.",
     "agent control-plane serve",
-    "agentsync/service_settings.py",
+    "agentsync/localserver/environment.py",
     secret=True,
 )
 CONTROL_PLANE_CLI_TOKENS = Variable(
@@ -143,7 +144,7 @@ CONTROL_PLANE_CLI_TOKENS = Variable(
     "User tokens the local control plane accepts (runs record source cli), comma-separated; "
     "added to --cli-token.",
     "agent control-plane serve",
-    "agentsync/service_settings.py",
+    "agentsync/localserver/environment.py",
     secret=True,
 )
 AGENTSYNC_VAULT_KEY = Variable(

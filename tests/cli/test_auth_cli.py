@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from agentsync.localserver.server import LocalServer
-from tests.localserver.conftest import API_KEY, server_config
+from tests.localserver.conftest import API_KEY, server_options
 
 AGENT = str(Path(sys.executable).parent / "agent")
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LocalServer]:
-    with LocalServer(server_config(tmp_path)) as running:
+    with LocalServer(server_options(tmp_path)) as running:
         yield running
 
 

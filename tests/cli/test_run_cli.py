@@ -477,12 +477,12 @@ def test_serve_takes_tokens_from_flags_and_the_environment(
         ],
     )
     assert result.exit_code == 0, result.output
-    ((config, host, port),) = served
+    ((options, host, port),) = served
     assert (host, port) == ("127.0.0.1", 9999)
-    assert config.api_tokens == ["flag-a", "env-a", "env-b"]
-    assert config.cli_tokens == ["flag-c", "env-c"]
-    assert (config.db, config.max_run_limit) == (str(tmp_path / "cp.db"), 5.0)
-    assert isinstance(config.runner, DryRunRunner)
+    assert options.api_tokens == ["flag-a", "env-a", "env-b"]
+    assert options.cli_tokens == ["flag-c", "env-c"]
+    assert (options.db, options.max_run_limit) == (str(tmp_path / "cp.db"), 5.0)
+    assert isinstance(options.runner, DryRunRunner)
 
 
 def test_serve_with_the_command_runner(served: list[tuple[ServerOptions, str, int]]) -> None:

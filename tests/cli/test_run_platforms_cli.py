@@ -111,13 +111,13 @@ token_env = "AMBIENT_TOKEN"
 def env(tmp_path: Path) -> Iterator[Env]:
     runner = ScriptedRunner()
     requests: list[str] = []
-    config = ServerOptions(
+    options = ServerOptions(
         db=str(tmp_path / "control-plane.db"),
         api_tokens=[API_KEY],
         runner=runner,
         key_file=tmp_path / "k",
     )
-    server = LocalServer(config)
+    server = LocalServer(options)
     server.app.add_middleware(Counting, seen=requests)
     runner.server = server
     with server:

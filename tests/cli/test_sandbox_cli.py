@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agentsync.localserver.server import LocalServer
-from tests.localserver.conftest import API_KEY, server_config
+from tests.localserver.conftest import API_KEY, server_options
 
 AGENT = str(Path(sys.executable).parent / "agent")
 SECRET = "postgres://app:s3cr3t-Pa55@db/app"
@@ -21,7 +21,7 @@ SECRET = "postgres://app:s3cr3t-Pa55@db/app"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LocalServer]:
-    with LocalServer(server_config(tmp_path)) as running:
+    with LocalServer(server_options(tmp_path)) as running:
         yield running
 
 

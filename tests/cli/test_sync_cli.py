@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from agentsync.localserver.server import LocalServer
-from tests.localserver.conftest import API_KEY, server_config
+from tests.localserver.conftest import API_KEY, server_options
 from tests.secret_samples import PIN, SAMPLES, leaky_config
 
 AGENT = str(Path(sys.executable).parent / "agent")
@@ -27,7 +27,7 @@ BAD = "ellipsis: {version: v2}\nclaude:\n  system: Review the diff.\n"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LocalServer]:
-    with LocalServer(server_config(tmp_path)) as running:
+    with LocalServer(server_options(tmp_path)) as running:
         yield running
 
 

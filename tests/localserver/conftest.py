@@ -31,28 +31,28 @@ limits:
 """
 
 
-def server_config(tmp_path: Path, **overrides: object) -> ServerOptions:
-    config = ServerOptions(
+def server_options(tmp_path: Path, **overrides: object) -> ServerOptions:
+    options = ServerOptions(
         db=str(tmp_path / "control-plane.db"),
         api_tokens=[API_KEY],
         cli_tokens=[USER_TOKEN],
         key_file=tmp_path / "vault.key",
     )
     for name, value in overrides.items():
-        setattr(config, name, value)
-    return config
+        setattr(options, name, value)
+    return options
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LocalServer]:
-    with LocalServer(server_config(tmp_path)) as running:
+    with LocalServer(server_options(tmp_path)) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     """One server for a whole module, for tests that only read or are independent."""
-    with LocalServer(server_config(tmp_path_factory.mktemp("shared"))) as running:
+    with LocalServer(server_options(tmp_path_factory.mktemp("shared"))) as running:
         yield running
 
 
@@ -121,7 +121,7 @@ class SteppedRunner:
 def stepped(tmp_path: Path) -> Iterator[tuple[LocalServer, SteppedRunner, httpx.Client]]:
     runner = SteppedRunner(steps=6)
     with (
-        LocalServer(server_config(tmp_path, runner=runner)) as running,
+        LocalServer(server_options(tmp_path, runner=runner)) as running,
         httpx.Client(
             base_url=running.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
         ) as client,

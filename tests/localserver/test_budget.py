@@ -17,7 +17,7 @@ import pytest
 from agentsync.localserver.runners import CommandRunner
 from agentsync.localserver.server import LocalServer
 
-from .conftest import API_KEY, server_config, wait_for_final
+from .conftest import API_KEY, server_options, wait_for_final
 
 # Reports the cost in its run's metadata; first waits for the file in ``gate``, if given.
 AGENT = r"""
@@ -59,7 +59,7 @@ def start(tmp_path: Path, clock: Clock) -> Iterator[Start]:
                 "cron_interval": None,
                 **overrides,
             }
-            server = stack.enter_context(LocalServer(server_config(tmp_path, **settings)))
+            server = stack.enter_context(LocalServer(server_options(tmp_path, **settings)))
             return stack.enter_context(
                 httpx.Client(
                     base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10

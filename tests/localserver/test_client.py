@@ -42,7 +42,7 @@ from agentsync.localserver.runners import RunContext, RunOutcome
 from agentsync.localserver.server import LocalServer
 from tests.servers import unused_port
 
-from .conftest import API_KEY, USER_TOKEN, VALID_YAML, server_config
+from .conftest import API_KEY, USER_TOKEN, VALID_YAML, server_options
 
 REQUEST_ID = re.compile(r"^req_[A-Za-z0-9]{16}$")
 
@@ -185,7 +185,7 @@ def stepped(
 ) -> Iterator[tuple[LocalServer, SteppedRunner, Client]]:
     runner = SteppedRunner(steps=6)
     with (
-        LocalServer(server_config(tmp_path, runner=runner)) as running,
+        LocalServer(server_options(tmp_path, runner=runner)) as running,
         Client(
             running.url,
             API_KEY,

@@ -17,7 +17,7 @@ import pytest
 from agentsync.localserver.scheduler import NEVER
 from agentsync.localserver.server import LocalServer
 
-from .conftest import API_KEY, server_config
+from .conftest import API_KEY, server_options
 
 MONDAY = datetime(2030, 1, 7, tzinfo=UTC)
 
@@ -89,7 +89,7 @@ def start(tmp_path: Path, clock: Clock) -> Iterator[Start]:
 
         def start_server(**overrides: object) -> Plane:
             settings = {"clock": clock, "cron_interval": None, **overrides}
-            server = stack.enter_context(LocalServer(server_config(tmp_path, **settings)))
+            server = stack.enter_context(LocalServer(server_options(tmp_path, **settings)))
             api = stack.enter_context(
                 httpx.Client(
                     base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10

@@ -22,7 +22,7 @@ import yaml
 from agentsync.localserver.runners import CommandRunner
 from agentsync.localserver.server import LocalServer
 
-from .conftest import API_KEY, server_config, sync_valid_config, wait_for_final
+from .conftest import API_KEY, server_options, sync_valid_config, wait_for_final
 
 REFUSED = "changes how a process starts"
 NOT_A_NAME = "not an environment variable name"
@@ -55,7 +55,7 @@ def bash(tmp_path: Path) -> Iterator[Bash]:
     fake_bash.chmod(0o755)
     runner = CommandRunner(["bash", str(script)])
     with (
-        LocalServer(server_config(tmp_path, runner=runner, cron_interval=None)) as server,
+        LocalServer(server_options(tmp_path, runner=runner, cron_interval=None)) as server,
         httpx.Client(
             base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
         ) as api,

@@ -13,13 +13,13 @@ from agentsync.errors import StoreError, UsageError
 from agentsync.localserver.server import LocalServer
 from agentsync.localserver.store import RunQuery
 
-from .conftest import server_config
+from .conftest import server_options
 
 
 def test_a_server_closed_before_it_started_closes_its_store_and_frees_its_port(
     tmp_path: Path,
 ) -> None:
-    server = LocalServer(server_config(tmp_path, cron_interval=None))
+    server = LocalServer(server_options(tmp_path, cron_interval=None))
     server.close()
     with pytest.raises(StoreError, match=r"control-plane\.db"):
         server.control_plane.store.list_runs(RunQuery())
@@ -33,6 +33,6 @@ def test_a_busy_port_is_one_line_and_opens_no_database(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(UsageError) as refused:
-            LocalServer(server_config(tmp_path), port=port)
+            LocalServer(server_options(tmp_path), port=port)
     assert str(refused.value) == f"cannot listen on 127.0.0.1:{port} (in use): pick another --port"
     assert list(tmp_path.iterdir()) == []

@@ -20,7 +20,7 @@ import pytest
 from agentsync.localserver.runners import MINIMAL_PATH, CommandRunner
 from agentsync.localserver.server import LocalServer
 
-from .conftest import API_KEY, server_config
+from .conftest import API_KEY, server_options
 
 AGENT = r"""
 import json, os, signal, sys, time
@@ -74,7 +74,7 @@ def serve(tmp_path: Path) -> Iterator[Serve]:
             path = tmp_path / "server"
             path.mkdir()
             server = stack.enter_context(
-                LocalServer(server_config(path, runner=runner, cron_interval=None, **overrides))
+                LocalServer(server_options(path, runner=runner, cron_interval=None, **overrides))
             )
             return stack.enter_context(
                 httpx.Client(

@@ -23,7 +23,7 @@ from agentsync.localserver.server import LocalServer
 from agentsync.localserver.store import ConfigQuery, RunQuery, SQLiteStore
 from agentsync.localserver.vault import Vault
 from tests.conftest import FIXTURES, run_agent
-from tests.localserver.conftest import API_KEY, VALID_YAML, server_config
+from tests.localserver.conftest import API_KEY, VALID_YAML, server_options
 
 RELEASE_0_1_0 = FIXTURES / "upgrade" / "0.1.0"
 EXPECTED = json.loads((RELEASE_0_1_0 / "expected.json").read_text())["control_plane"]
@@ -97,7 +97,7 @@ def test_a_0_1_0_database_is_migrated_and_reads_back_unchanged(database: Path) -
 
 
 def test_a_migrated_0_1_0_database_takes_new_writes(database: Path) -> None:
-    config = server_config(database.parent, db=str(database), cron_interval=None)
+    config = server_options(database.parent, db=str(database), cron_interval=None)
     with (
         LocalServer(config) as server,
         httpx.Client(

@@ -14,7 +14,7 @@ import pytest
 from agentsync.localserver.runners import CommandRunner
 from agentsync.localserver.server import LocalServer
 
-from .conftest import API_KEY, server_config, wait_for_final
+from .conftest import API_KEY, server_options, wait_for_final
 
 SECRET = "s3cr3t-Value-9f8e7d6c"
 OTHER_SECRET = "another-Secret-0a1b2c3d"
@@ -25,7 +25,7 @@ def checked(tmp_path: Path) -> Iterator[tuple[LocalServer, httpx.Client]]:
     """A server whose runs succeed only when the command sees DEPLOY_TOKEN == SECRET."""
     runner = CommandRunner(["sh", "-c", f'test "$DEPLOY_TOKEN" = "{SECRET}"'])
     with (
-        LocalServer(server_config(tmp_path, runner=runner, cron_interval=None)) as server,
+        LocalServer(server_options(tmp_path, runner=runner, cron_interval=None)) as server,
         httpx.Client(
             base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10
         ) as api,
@@ -106,7 +106,7 @@ def test_values_are_encrypted_at_rest(
     server: LocalServer, api: httpx.Client, tmp_path: Path
 ) -> None:
     assert put(api, DEPLOY_TOKEN=SECRET).status_code == 200
-    database = Path(server_config(tmp_path).db)  # the ``server`` fixture's database
+    database = Path(server_options(tmp_path).db)  # the ``server`` fixture's database
     files = [p for p in database.parent.iterdir() if p.name.startswith(database.name)]
     assert {p.name for p in files} >= {database.name, database.name + "-wal"}
     for path in files:

@@ -18,7 +18,7 @@ from agentsync.platforms.base import Http
 from agentsync.platforms.deployments import DeploymentsAdapter
 from agentsync.platforms.errors import InvalidInput, PlatformError, Unsupported
 from agentsync.platforms.threads import ThreadsAdapter
-from tests.localserver.conftest import API_KEY, SteppedRunner, server_config
+from tests.localserver.conftest import API_KEY, SteppedRunner, server_options
 from tests.platforms.conftest import until
 
 SECRET = "s3cr3t-envs-value-7f1c"
@@ -219,7 +219,7 @@ def test_envs_reach_the_runner_and_nothing_else(
         response.read()
         responses.append(response.text)
 
-    with LocalServer(server_config(tmp_path, runner=runner)) as server:
+    with LocalServer(server_options(tmp_path, runner=runner)) as server:
         with Http(server.url, API_KEY) as http:
             http._client.event_hooks["response"].append(keep)
             adapter = DeploymentsAdapter(http, "dep_env")

@@ -13,7 +13,7 @@ import httpx
 from agentsync.localserver.dialects import inputs_of
 from agentsync.localserver.runners import RunContext, RunOutcome
 from agentsync.localserver.server import LocalServer
-from tests.localserver.conftest import API_KEY, SteppedRunner, server_config
+from tests.localserver.conftest import API_KEY, SteppedRunner, server_options
 from tests.platforms.conftest import until
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -283,7 +283,7 @@ class AskingRunner:
 
 def test_003_input_is_taken_only_while_waiting_for_input(tmp_path: Path) -> None:
     runner = AskingRunner()
-    server = LocalServer(server_config(tmp_path, runner=runner))
+    server = LocalServer(server_options(tmp_path, runner=runner))
     runner.server = server
     with server, httpx.Client(base_url=server.url, headers=AUTH, timeout=10) as api:
         run_id = api.post("/v1/threads/t/runs", json={}).json()["run_id"]

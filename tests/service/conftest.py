@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentsync.client.api import Client
 from agentsync.localserver.server import LocalServer
-from tests.localserver.conftest import API_KEY, server_config
+from tests.localserver.conftest import API_KEY, server_options
 from tests.service.fake_github import FakeGitHub
 from tests.service.support import APP_ID, INSTALLATION, SECRET, TOKEN, private_pem
 
@@ -31,7 +31,7 @@ def github(tmp_path: Path, app_key: rsa.RSAPrivateKey) -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 def control_plane(tmp_path: Path) -> Iterator[LocalServer]:
-    with LocalServer(server_config(tmp_path, cron_interval=None)) as running:
+    with LocalServer(server_options(tmp_path, cron_interval=None)) as running:
         yield running
 
 

@@ -37,7 +37,7 @@ from agentsync.service.jobs import JobRunner
 from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.sync.sources.github import GitHubError
 from agentsync.sync.sources.github_tokens import InstallationTokens
-from tests.localserver.conftest import API_KEY, server_config
+from tests.localserver.conftest import API_KEY, server_options
 from tests.secret_samples import PIN, SAMPLES, leaky_config
 from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
 from tests.service.support import private_pem
@@ -959,7 +959,7 @@ def test_a_one_file_push_costs_five_github_calls(
     repo = fake.create_repo(REPO, files)
     store = SQLiteServiceStore(tmp_path / "service.db")
     with (
-        LocalServer(server_config(tmp_path, cron_interval=None)) as control_plane,
+        LocalServer(server_options(tmp_path, cron_interval=None)) as control_plane,
         Client(control_plane.url, API_KEY) as client,
     ):
         runner = JobRunner(store, app, client, fake.url, seconds_between_writes=0)

@@ -27,7 +27,7 @@ from agentsync.service.store_sqlite import SQLiteServiceStore
 from agentsync.service.stores import open_store
 from agentsync.service.worker import Worker
 from agentsync.service.worker_settings import WorkerSettings
-from tests.localserver.conftest import API_KEY, server_config
+from tests.localserver.conftest import API_KEY, server_options
 from tests.postgres import PostgresServer
 from tests.servers import unused_port
 from tests.service.fake_github import FakeGitHub
@@ -230,7 +230,7 @@ def test_a_job_that_wrote_before_the_outage_records_applied_on_its_next_attempt(
         lease_seconds=0.6, poll_interval=0.01, outage_backoff_cap=0.16, resync_interval=None
     )
     with (
-        LocalServer(server_config(tmp_path, cron_interval=None)) as control_plane,
+        LocalServer(server_options(tmp_path, cron_interval=None)) as control_plane,
         Client(control_plane.url, API_KEY) as client,
     ):
         runner = JobRunner(store, TokenCredentials(TOKEN), client, github.url,

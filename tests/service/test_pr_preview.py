@@ -26,7 +26,7 @@ from agentsync.service.github.rendering import MARKER
 from agentsync.service.jobs import JobError, JobRunner
 from agentsync.service.queue import NewJob, ServiceStore
 from agentsync.service.store_sqlite import SQLiteServiceStore
-from tests.localserver.conftest import API_KEY, server_config
+from tests.localserver.conftest import API_KEY, server_options
 from tests.secret_samples import PIN, SAMPLES, leaky_config
 from tests.servers import unused_port
 from tests.service.fake_github import FakeGitHub, FakeRepo, git, webhook_payload
@@ -75,7 +75,7 @@ def calls() -> Calls:
 @pytest.fixture
 def control_plane(tmp_path: Path, calls: Calls) -> Iterator[LocalServer]:
     """The local control plane, each request it answers recorded in ``calls``."""
-    server = LocalServer(server_config(tmp_path, cron_interval=None))
+    server = LocalServer(server_options(tmp_path, cron_interval=None))
     server.app.add_middleware(RecordRequests, calls=calls)
     with server:
         yield server

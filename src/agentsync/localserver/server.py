@@ -62,18 +62,18 @@ class ServerOptions:
         return Path(self.db).with_suffix(".key")
 
 
-def build(config: ServerOptions) -> tuple[FastAPI, ControlPlane]:
-    store = SQLiteStore(config.db)
+def build(options: ServerOptions) -> tuple[FastAPI, ControlPlane]:
+    store = SQLiteStore(options.db)
     control_plane = ControlPlane(
         store,
         settings=ServerSettings(
-            max_run_limit=config.max_run_limit, account_budget_usd=config.account_budget_usd
+            max_run_limit=options.max_run_limit, account_budget_usd=options.account_budget_usd
         ),
-        runner=config.runner,
-        vault=Vault.from_environment_or_file(config.vault_key_file()),
-        clock=config.clock,
+        runner=options.runner,
+        vault=Vault.from_environment_or_file(options.vault_key_file()),
+        clock=options.clock,
     )
-    app = create_app(control_plane, api_tokens=config.api_tokens, cli_tokens=config.cli_tokens)
+    app = create_app(control_plane, api_tokens=options.api_tokens, cli_tokens=options.cli_tokens)
     return app, control_plane
 
 
@@ -83,9 +83,9 @@ def close_with_store(control_plane: ControlPlane) -> None:
     control_plane.store.close()
 
 
-def build_scheduler(config: ServerOptions, control_plane: ControlPlane) -> CronScheduler:
+def build_scheduler(options: ServerOptions, control_plane: ControlPlane) -> CronScheduler:
     """The cron scheduler of ``control_plane`` (not started); ticks use its clock."""
-    return CronScheduler(control_plane, interval=config.cron_interval or 1.0)
+    return CronScheduler(control_plane, interval=options.cron_interval or 1.0)
 
 
 class ThreadedServer:
@@ -130,15 +130,15 @@ class LocalServer(Closeable):
     """The control plane on ``http://127.0.0.1:<port>`` in a background thread: a ``with``
     block starts it and closes it."""
 
-    def __init__(self, config: ServerOptions, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, options: ServerOptions, host: str = "127.0.0.1", port: int = 0) -> None:
         listening = listen(host, port)  # first: a busy port opens no database
         try:
-            self.app, self.control_plane = build(config)
+            self.app, self.control_plane = build(options)
         except BaseException:
             listening.close()
             raise
-        self.scheduler = build_scheduler(config, self.control_plane)
-        self._cron = config.cron_interval is not None
+        self.scheduler = build_scheduler(options, self.control_plane)
+        self._cron = options.cron_interval is not None
         self._http = ThreadedServer(
             self.app, "the local control plane", listening, log_level="warning"
         )
@@ -168,20 +168,20 @@ class LocalServer(Closeable):
             raise
 
 
-def banner(config: ServerOptions, host: str, port: int) -> str:
+def banner(options: ServerOptions, host: str, port: int) -> str:
     """The one line ``serve`` starts with: where to reach the server, where it keeps data."""
-    kept = "in memory: everything is lost when it stops" if config.db == MEMORY else config.db
+    kept = "in memory: everything is lost when it stops" if options.db == MEMORY else options.db
     return f"agentsync control plane on http://{host}:{port} (database: {kept})"
 
 
-def serve(config: ServerOptions, host: str, port: int) -> None:
+def serve(options: ServerOptions, host: str, port: int) -> None:
     """Run in the foreground until interrupted. The port is bound first: a busy one is a
     ``UsageError`` before the database is opened."""
     with closing(listen(host, port)) as sock:
-        app, control_plane = build(config)
-        print(banner(config, host, sock.getsockname()[1]), file=sys.stderr, flush=True)
-        scheduler = build_scheduler(config, control_plane)
-        if config.cron_interval is not None:
+        app, control_plane = build(options)
+        print(banner(options, host, sock.getsockname()[1]), file=sys.stderr, flush=True)
+        scheduler = build_scheduler(options, control_plane)
+        if options.cron_interval is not None:
             scheduler.start()
         hide_query_strings()
         try:

@@ -29,7 +29,7 @@ def serve_local(
     (each may hold several, comma-separated) and the environment's; UsageError without a
     token. (Without the server extra, the CLI's boundary names it.)"""
     from agentsync.localserver import server
-    from agentsync.service_settings import ControlPlaneSettings
+    from agentsync.localserver.environment import ControlPlaneSettings
 
     from_environment = ControlPlaneSettings()
     api = _split([*api_tokens, from_environment.tokens])
@@ -39,10 +39,10 @@ def serve_local(
             "refusing to serve without a token: pass --token or --cli-token, or set "
             f"{CONTROL_PLANE_TOKENS.name} / {CONTROL_PLANE_CLI_TOKENS.name}"
         )
-    config = server.ServerOptions(
+    options = server.ServerOptions(
         db=db, api_tokens=api, cli_tokens=cli, runner=runner, max_run_limit=max_run_limit
     )
-    server.serve(config, host, port)
+    server.serve(options, host, port)
 
 
 def _split(values: Sequence[str]) -> list[str]:

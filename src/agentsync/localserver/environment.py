@@ -1,12 +1,11 @@
-"""The server commands' settings from the environment, typed (pydantic-settings): the local
-control plane's (``ControlPlaneSettings``). ``agent serve`` reads its few variables where they
-are used (``service.github.credentials``, ``service.setup``, ``service.signature``), each
-named through its entry in ``agentsync.settings``.
+"""The local control plane's settings from the environment, typed (pydantic-settings):
+``ControlPlaneSettings``, the tokens ``agent control-plane serve`` accepts besides its flags'.
 
 The variables' names, defaults and meanings are listed once, in ``agentsync.settings`` (a
-test checks that every field here is one of them); the classes only read and check them. Only
-the server commands import this module (it needs the ``server`` extra); agent-lint and the
-client commands never do.
+test checks that every field here is one of them); this class only reads and checks them. It
+needs the ``server`` extra: ``localserver.startup`` imports it only when serving, so agent-lint
+and the client commands never do. (``agent serve`` reads its few variables where they are
+used, each named through its entry in ``agentsync.settings``.)
 """
 
 from __future__ import annotations
