@@ -125,12 +125,12 @@ def adapter_for(platform: Platform, url: str, transport: CountingTransport) -> I
 @contextmanager
 def server_for(directory: Path, runner: TimedRunner | None = None) -> Iterator[LocalServer]:
     directory.mkdir(parents=True)
-    config = ServerOptions(
+    options = ServerOptions(
         db=str(directory / "control-plane.db"), api_tokens=[TOKEN], key_file=directory / "key"
     )
     if runner is not None:
-        config.runner = runner
-    with LocalServer(config) as server:
+        options.runner = runner
+    with LocalServer(options) as server:
         yield server
 
 

@@ -287,7 +287,7 @@ def main() -> int:
         repo.mkdir()
         git(repo, "init", "-q", "-b", "main")
         write_and_commit(repo, every, 0, f"{args.configs} configs")
-        config = ServerOptions(
+        options = ServerOptions(
             db=str(Path(scratch) / "cp.db"),
             api_tokens=[TOKEN],
             key_file=Path(scratch) / "vault.key",
@@ -295,7 +295,7 @@ def main() -> int:
         )
         state = SyncState(Path(scratch) / "sync-state.json")
         source = LocalGitSource(repo, repository=REPOSITORY)
-        with LocalServer(config) as server:
+        with LocalServer(options) as server:
             counter = CountingTransport(httpx.HTTPTransport(), route_templates(server))
             with Client(server.url, TOKEN, transport=counter, environ={}) as client:
 

@@ -32,8 +32,8 @@ def openapi() -> dict[str, Any]:
     from agentsync.localserver.server import ServerOptions, build
 
     with tempfile.TemporaryDirectory() as state:
-        config = ServerOptions(api_tokens=["docs"], key_file=Path(state) / "vault.key")
-        app, _ = build(config)
+        options = ServerOptions(api_tokens=["docs"], key_file=Path(state) / "vault.key")
+        app, _ = build(options)
         return app.openapi()
 
 

@@ -481,7 +481,7 @@ def test_serve_takes_tokens_from_flags_and_the_environment(
     assert (host, port) == ("127.0.0.1", 9999)
     assert options.api_tokens == ["flag-a", "env-a", "env-b"]
     assert options.cli_tokens == ["flag-c", "env-c"]
-    assert (options.db, options.max_run_limit) == (str(tmp_path / "cp.db"), 5.0)
+    assert (options.db, options.settings.max_run_limit) == (str(tmp_path / "cp.db"), 5.0)
     assert isinstance(options.runner, DryRunRunner)
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from agentsync.localserver.runners import CommandRunner
 from agentsync.localserver.server import LocalServer
+from agentsync.localserver.settings import ServerSettings
 
 from .conftest import API_KEY, server_options, wait_for_final
 
@@ -124,7 +125,7 @@ def test_budget_without_an_account_budget(start: Start, clock: Clock) -> None:
 
 
 def test_budget_counts_this_month_only(start: Start, clock: Clock) -> None:
-    api = start(account_budget_usd=1.0)
+    api = start(settings=ServerSettings(account_budget_usd=1.0))
     clock.moment = datetime(2030, 11, 30, 23, 59, 59, 999999, tzinfo=UTC)
     spend(api, INLINE, 70_000)  # last month
     clock.moment = datetime(2030, 12, 1, tzinfo=UTC)  # the first instant of the month counts
@@ -284,7 +285,7 @@ def test_a_replay_is_held_to_the_cap(start: Start) -> None:
 
 
 def test_the_account_budget_refuses_runs(start: Start, clock: Clock) -> None:
-    api = start(account_budget_usd=0.03)
+    api = start(settings=ServerSettings(account_budget_usd=0.03))
     spend(api, INLINE, 2_000)
     spend(api, INLINE, 2_000)
     refused = start_run(api, INLINE)

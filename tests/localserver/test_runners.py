@@ -19,6 +19,7 @@ import pytest
 
 from agentsync.localserver.runners import MINIMAL_PATH, CommandRunner
 from agentsync.localserver.server import LocalServer
+from agentsync.localserver.settings import ServerSettings
 
 from .conftest import API_KEY, server_options
 
@@ -351,7 +352,7 @@ def test_a_cost_over_limits_run_stops_the_run(serve: Serve) -> None:
 
 
 def test_limits_run_is_clamped_before_the_runner_sees_it(serve: Serve) -> None:
-    api = serve(CommandRunner(AGENT_ARGV), max_run_limit=0.01)
+    api = serve(CommandRunner(AGENT_ARGV), settings=ServerSettings(max_run_limit=0.01))
     run = start_run(api, [["report", {"cost_millicents": 2000}]], limits={"run": 5})
     final = wait_for(api, run["id"])
     assert final["status"] == "stopped"

@@ -46,9 +46,8 @@ class ServerOptions:
     api_tokens: list[str] = field(default_factory=list)
     cli_tokens: list[str] = field(default_factory=list)
     runner: Runner = field(default_factory=DryRunRunner)
-    max_run_limit: float | None = 50.0
+    settings: ServerSettings = field(default_factory=ServerSettings)  # limits, budget...
     key_file: Path | None = None  # default: next to the database, or in a temp dir
-    account_budget_usd: float | None = None  # per calendar month (UTC); None: no budget
     cron_interval: float | None = 1.0  # seconds between cron ticks; None: no cron thread
     clock: Callable[[], datetime] | None = None  # UTC "now" for runs, budgets, cron (tests)
 
@@ -66,9 +65,7 @@ def build(options: ServerOptions) -> tuple[FastAPI, ControlPlane]:
     store = SQLiteStore(options.db)
     control_plane = ControlPlane(
         store,
-        settings=ServerSettings(
-            max_run_limit=options.max_run_limit, account_budget_usd=options.account_budget_usd
-        ),
+        settings=options.settings,
         runner=options.runner,
         vault=Vault.from_environment_or_file(options.vault_key_file()),
         clock=options.clock,

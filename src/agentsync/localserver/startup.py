@@ -30,6 +30,7 @@ def serve_local(
     token. (Without the server extra, the CLI's boundary names it.)"""
     from agentsync.localserver import server
     from agentsync.localserver.environment import ControlPlaneSettings
+    from agentsync.localserver.settings import ServerSettings
 
     from_environment = ControlPlaneSettings()
     api = _split([*api_tokens, from_environment.tokens])
@@ -40,7 +41,11 @@ def serve_local(
             f"{CONTROL_PLANE_TOKENS.name} / {CONTROL_PLANE_CLI_TOKENS.name}"
         )
     options = server.ServerOptions(
-        db=db, api_tokens=api, cli_tokens=cli, runner=runner, max_run_limit=max_run_limit
+        db=db,
+        api_tokens=api,
+        cli_tokens=cli,
+        runner=runner,
+        settings=ServerSettings(max_run_limit=max_run_limit),
     )
     server.serve(options, host, port)
 
