@@ -3,8 +3,8 @@
 ``agent serve`` runs the webhook app under uvicorn and, beside it, ``workers`` worker threads
 (one by default: with SQLite that is the whole service). ``agent worker`` runs worker threads
 only, against a shared PostgreSQL database. Both stop cleanly on SIGINT/SIGTERM: the workers
-finish the job in hand (or leave it to lease expiry if killed). uvicorn's logs name a request's
-path, never its query string (:mod:`agentsync.uvicorn_logs`).
+finish the job in hand (or leave it to lease expiry if killed) and the process exits 0.
+uvicorn's logs name a request's path, never its query string (:mod:`agentsync.uvicorn_logs`).
 """
 
 from __future__ import annotations
@@ -65,6 +65,20 @@ def start_workers(
     return threads
 
 
+def stop_on_signals(stop: threading.Event, wakeup: threading.Event) -> None:
+    """SIGINT and SIGTERM stop the workers once their jobs in hand are done. uvicorn restores
+    these handlers when its endpoint has shut down and sends itself the signal it caught
+    again: without them, that second signal would kill the process mid-job."""
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping: finishing the jobs in hand")
+        stop.set()
+        wakeup.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+
 def serve(
     store: ServiceStore,
     secrets: WebhookSecrets,
@@ -84,6 +98,7 @@ def serve(
     )
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
     hide_query_strings()
+    stop_on_signals(stop, wakeup)
     try:
         server.run(sockets=[sock])
     finally:
@@ -109,14 +124,7 @@ def work(
         host, port = metrics_address
         server, _ = start_http_server(port, host, registry=metrics.registry)
         log.info(f"metrics on http://{host}:{server.server_port}/metrics")
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        log.info("stopping: finishing the jobs in hand")
-        stop.set()
-        wakeup.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    stop_on_signals(stop, wakeup)
     threads = start_workers(store, handler_factory, metrics, settings, count, stop, wakeup)
     try:
         while any(thread.is_alive() for thread in threads):
