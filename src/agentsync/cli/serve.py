@@ -26,13 +26,15 @@ from agentsync.errors import UsageError
 from agentsync.plural import plural
 from agentsync.service.setup import WorkerSetup
 from agentsync.service.worker_settings import DEFAULT_RETENTION_DAYS, WorkerSettings
+from agentsync.shorten import truncate
 from agentsync.state_dir import state_dir
 from agentsync.tables import text_table
 
 if TYPE_CHECKING:
-    from agentsync.service.queue import ServiceStatus, ServiceStore
+    from agentsync.service.queue import Job, ServiceStatus, ServiceStore
 
 F = TypeVar("F", bound=Callable[..., Any])
+ERROR_CELL_CHARS = 100  # a job's last error in `agent serve status`'s tables
 
 
 def default_database() -> str:
@@ -242,6 +244,11 @@ def _job_counts(status: ServiceStatus) -> str:
     return ", ".join(parts)
 
 
+def _error_cell(error: str) -> str:
+    """An error on one line of a table, cut with an ellipsis (``--json`` has it whole)."""
+    return truncate(" ".join(error.split()), ERROR_CELL_CHARS)
+
+
 def _queued_lines(status: ServiceStatus, now: float) -> list[str]:
     if not status.queued:
         return []
@@ -251,7 +258,7 @@ def _queued_lines(status: ServiceStatus, now: float) -> list[str]:
             str(work.jobs),
             _ago(work.oldest_created_at, now),
             "-" if work.next_attempt_at is None else _when(work.next_attempt_at, now),
-            " ".join((work.last_error or "-").split())[:100],
+            _error_cell(work.last_error or "-"),
         ]
         for work in status.queued
     ]
@@ -293,7 +300,10 @@ def _status_text(status: ServiceStatus, now: float) -> str:
         lines.append("no repositories yet")
     lines.append("")
     if status.dead:
-        lines.append(f"dead letters ({len(status.dead)}; `agent serve retry ID` requeues one):")
+        lines.append(
+            f"dead letters ({len(status.dead)}; `agent serve retry ID` requeues one, "
+            "`--json` shows whole errors):"
+        )
         lines.append(
             text_table(
                 ["ID", "KIND", "REPOSITORY", "ATTEMPTS", "FAILED", "LAST ERROR"],
@@ -304,7 +314,7 @@ def _status_text(status: ServiceStatus, now: float) -> str:
                         job.repository,
                         str(job.attempts),
                         _ago(job.updated_at, now),
-                        " ".join((job.last_error or "").split())[:100],
+                        _error_cell(job.last_error or ""),
                     ]
                     for job in status.dead
                 ],
@@ -370,6 +380,14 @@ def migrate_command(group_database: str, database: str | None, check: bool) -> N
         raise SystemExit(code)
 
 
+def _not_retried(job_id: int, job: Job | None) -> str:
+    """Why ``agent serve retry JOB_ID`` requeued nothing, and where the dead letters are."""
+    listed = "`agent serve status` lists the dead letters"
+    if job is None:
+        return f"no job {job_id} in this database: {listed}"
+    return f"job {job_id} is {job.state}, not a dead letter (only those are retried): {listed}"
+
+
 @serve_group.command("retry")
 @_subcommand_database_option
 @click.argument("job_id", type=int)
@@ -379,7 +397,7 @@ def retry_command(group_database: str, database: str | None, job_id: int) -> Non
     store = _open_store(_existing(database or group_database))
     try:
         if not store.requeue_dead(job_id):
-            raise UsageError(f"job {job_id} is not a dead letter")
+            raise UsageError(_not_retried(job_id, store.get_job(job_id)))
     finally:
         store.close()
     click.echo(f"job {job_id} queued again")
