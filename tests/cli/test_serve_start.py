@@ -1,6 +1,6 @@
 """``agent serve`` starting up, as an operator sees it: every missing setting in one message,
-a busy port refused before anything starts (as ``agent control-plane serve`` refuses one), and
-a one-line banner once it listens."""
+a busy port refused before anything starts (as ``agent control-plane serve`` refuses one), a
+one-line banner once it listens, and help for every option."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
+
+from agentsync.cli.serve import serve_group, worker_command
 
 AGENT = str(Path(sys.executable).parent / "agent")
 SETTINGS = {
@@ -115,3 +118,14 @@ def test_a_started_service_logs_one_banner_line(
     ), lines
     if log_format == "text":
         assert re.match(r"\d\d:\d\d:\d\d info +agent serve:", banner)
+
+
+def test_every_option_of_serve_and_worker_says_what_it_is_for() -> None:
+    commands = [serve_group, worker_command, *serve_group.commands.values()]
+    bare = [
+        f"{command.name} {option.opts[0]}"
+        for command in commands
+        for option in command.params
+        if isinstance(option, click.Option) and not option.help and option.name != "help"
+    ]
+    assert bare == []

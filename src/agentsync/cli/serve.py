@@ -124,6 +124,7 @@ _worker_options = [
         type=click.Choice(["debug", "info", "warning", "error"]),
         default="info",
         show_default=True,
+        help="The least severe log lines written to stderr.",
     ),
     click.option(
         "--log-format",
@@ -150,8 +151,19 @@ def worker_options(function: F) -> F:
 
 
 @click.group("serve", invoke_without_command=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on (behind a TLS-terminating reverse proxy).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="The port of /webhooks/github, /healthz, /readyz and /metrics.",
+)
 @click.option(
     "--webhook-secret-file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -201,8 +213,19 @@ def serve_group(
 
 
 @click.command("worker")
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--metrics-host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker threads in this process, each working one job at a time.",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address --metrics-port listens on.",
+)
 @click.option(
     "--metrics-port",
     type=click.IntRange(0, 65535),
@@ -328,7 +351,13 @@ def _status_text(status: ServiceStatus, now: float) -> str:
 @serve_group.command("status")
 @_subcommand_database_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--dead-limit", type=click.IntRange(min=0), default=20, show_default=True)
+@click.option(
+    "--dead-limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Show at most this many dead letters, the newest first.",
+)
 @click.pass_obj
 def status_command(
     group_database: str, database: str | None, as_json: bool, dead_limit: int
