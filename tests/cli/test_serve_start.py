@@ -120,6 +120,22 @@ def test_a_started_service_logs_one_banner_line(
         assert re.match(r"\d\d:\d\d:\d\d info +agent serve:", banner)
 
 
+def test_a_started_worker_logs_its_database_and_threads(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    database = tmp_path / "service.db"
+    command = [AGENT, "worker", "--database", str(database), "--threads", "2"]
+    with subprocess.Popen(
+        [*command, "--log-format", "json"], env={**environment, **SETTINGS},
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    ) as process:  # fmt: skip
+        lines = _first_lines_until(process, "agent worker:")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    banner = json.loads(lines[-1])["message"]
+    assert banner == f"agent worker: database {database} (SQLite), 2 threads", lines
+
+
 def test_every_option_of_serve_and_worker_says_what_it_is_for() -> None:
     commands = [serve_group, worker_command, *serve_group.commands.values()]
     bare = [

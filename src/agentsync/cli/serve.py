@@ -194,8 +194,6 @@ def serve_group(
     from agentsync.listen import listen
     from agentsync.service.server import ServeOptions, serve
     from agentsync.service.signature import WebhookSecrets, load_secrets
-    from agentsync.service.stores import backend_of
-    from agentsync.urls import redact_url
 
     loaded: list[WebhookSecrets] = []  # read once, while every setting is checked
     setup.check(lambda: loaded.append(load_secrets(webhook_secret_file)))
@@ -204,12 +202,24 @@ def serve_group(
     store, handlers = setup.start(secrets.values)
     options = ServeOptions(workers=workers, worker=setup.settings())
     where = sock.getsockname()
-    database = f"{redact_url(setup.database)} ({backend_of(setup.database)})"
-    logging.getLogger("agentsync.service").info(  # the logs' format: JSON unless a terminal
+    _banner(
         f"agent serve: webhooks on http://{host}:{where[1]}/webhooks/github, "
-        f"database {database}, {plural(workers, 'worker')}"
+        f"database {_database_words(setup)}, {plural(workers, 'worker')}"
     )
     serve(store, secrets, handlers, options, sock)
+
+
+def _database_words(setup: WorkerSetup) -> str:
+    """``postgresql://agentsync@db/agentsync (PostgreSQL)``: never a password."""
+    from agentsync.service.stores import backend_of
+    from agentsync.urls import redact_url
+
+    return f"{redact_url(setup.database)} ({backend_of(setup.database)})"
+
+
+def _banner(line: str) -> None:
+    """The one line a started process logs (JSON unless on a terminal, as every log line)."""
+    logging.getLogger("agentsync.service").info(line)
 
 
 @click.command("worker")
@@ -241,6 +251,7 @@ def worker_command(
     setup.check()
     store, handlers = setup.start()
     address = None if metrics_port is None else (metrics_host, metrics_port)
+    _banner(f"agent worker: database {_database_words(setup)}, {plural(threads, 'thread')}")
     work(store, handlers, setup.settings(), threads, address)
 
 
