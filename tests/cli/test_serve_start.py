@@ -120,6 +120,21 @@ def test_a_started_service_logs_one_banner_line(
         assert re.match(r"\d\d:\d\d:\d\d info +agent serve:", banner)
 
 
+def test_an_endpoint_without_workers_stops_on_sigterm_with_status_0(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    command = [AGENT, "serve", "--port", "0", "--database", str(tmp_path / "service.db")]
+    with subprocess.Popen(
+        [*command, "--workers", "0", "--log-format", "json"], env={**environment, **SETTINGS},
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    ) as process:  # fmt: skip
+        _first_lines_until(process, "agent serve:")
+        process.send_signal(signal.SIGTERM)
+        _, rest = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "stopped" in [json.loads(line)["message"] for line in rest.splitlines()], rest
+
+
 def test_a_started_worker_logs_its_database_and_threads(
     environment: dict[str, str], tmp_path: Path
 ) -> None:

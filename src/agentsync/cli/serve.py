@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -202,11 +201,11 @@ def serve_group(
     store, handlers = setup.start(secrets.values)
     options = ServeOptions(workers=workers, worker=setup.settings())
     where = sock.getsockname()
-    _banner(
+    banner = (
         f"agent serve: webhooks on http://{host}:{where[1]}/webhooks/github, "
         f"database {_database_words(setup)}, {plural(workers, 'worker')}"
     )
-    serve(store, secrets, handlers, options, sock)
+    serve(store, secrets, handlers, options, sock, banner)
 
 
 def _database_words(setup: WorkerSetup) -> str:
@@ -215,11 +214,6 @@ def _database_words(setup: WorkerSetup) -> str:
     from agentsync.urls import redact_url
 
     return f"{redact_url(setup.database)} ({backend_of(setup.database)})"
-
-
-def _banner(line: str) -> None:
-    """The one line a started process logs (JSON unless on a terminal, as every log line)."""
-    logging.getLogger("agentsync.service").info(line)
 
 
 @click.command("worker")
@@ -251,8 +245,8 @@ def worker_command(
     setup.check()
     store, handlers = setup.start()
     address = None if metrics_port is None else (metrics_host, metrics_port)
-    _banner(f"agent worker: database {_database_words(setup)}, {plural(threads, 'thread')}")
-    work(store, handlers, setup.settings(), threads, address)
+    banner = f"agent worker: database {_database_words(setup)}, {plural(threads, 'thread')}"
+    work(store, handlers, setup.settings(), threads, banner, address)
 
 
 def _ago(stamp: float | None, now: float) -> str:
