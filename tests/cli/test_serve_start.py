@@ -20,10 +20,12 @@ import pytest
 from agentsync.cli.serve import serve_group, worker_command
 
 AGENT = str(Path(sys.executable).parent / "agent")
+CONTROL_PLANE = "http://127.0.0.1:9/control-plane"  # never called: nothing starts a job
 SETTINGS = {
     "AGENTSYNC_WEBHOOK_SECRET": "a-webhook-secret-of-some-length",
     "AGENTSYNC_GITHUB_TOKEN": "not-a-real-token",
     "ELLIPSIS_API_TOKEN": "not-a-real-token",
+    "ELLIPSIS_API_BASE_URL": CONTROL_PLANE,
 }
 
 
@@ -113,7 +115,8 @@ def test_a_started_service_logs_one_banner_line(
     banner = json.loads(lines[-1])["message"] if log_format == "json" else lines[-1].rstrip("\n")
     assert re.search(
         rf"agent serve: webhooks on http://127\.0\.0\.1:\d+/webhooks/github, "
-        rf"database {re.escape(str(database))} \(SQLite\), 2 workers$",
+        rf"database {re.escape(str(database))} \(SQLite\), "
+        rf"control plane {re.escape(CONTROL_PLANE)}, 2 workers$",
         banner,
     ), lines
     if log_format == "text":
@@ -148,7 +151,9 @@ def test_a_started_worker_logs_its_database_and_threads(
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
     banner = json.loads(lines[-1])["message"]
-    assert banner == f"agent worker: database {database} (SQLite), 2 threads", lines
+    assert banner == (
+        f"agent worker: database {database} (SQLite), control plane {CONTROL_PLANE}, 2 threads"
+    ), lines
 
 
 def test_every_option_of_serve_and_worker_says_what_it_is_for() -> None:

@@ -203,17 +203,22 @@ def serve_group(
     where = sock.getsockname()
     banner = (
         f"agent serve: webhooks on http://{host}:{where[1]}/webhooks/github, "
-        f"database {_database_words(setup)}, {plural(workers, 'worker')}"
+        f"{_where_words(setup)}, {plural(workers, 'worker')}"
     )
     serve(store, secrets, handlers, options, sock, banner)
 
 
-def _database_words(setup: WorkerSetup) -> str:
-    """``postgresql://agentsync@db/agentsync (PostgreSQL)``: never a password."""
+def _where_words(setup: WorkerSetup) -> str:
+    """``database postgresql://agentsync@db/agentsync (PostgreSQL), control plane URL``, as a
+    start-up line names them: never a password."""
+    from agentsync.client.settings import load_settings
     from agentsync.service.stores import backend_of
     from agentsync.urls import redact_url
 
-    return f"{redact_url(setup.database)} ({backend_of(setup.database)})"
+    return (
+        f"database {redact_url(setup.database)} ({backend_of(setup.database)}), "
+        f"control plane {redact_url(load_settings().base_url)}"
+    )
 
 
 @click.command("worker")
@@ -245,7 +250,7 @@ def worker_command(
     setup.check()
     store, handlers = setup.start()
     address = None if metrics_port is None else (metrics_host, metrics_port)
-    banner = f"agent worker: database {_database_words(setup)}, {plural(threads, 'thread')}"
+    banner = f"agent worker: {_where_words(setup)}, {plural(threads, 'thread')}"
     work(store, handlers, setup.settings(), threads, banner, address)
 
 
