@@ -22,6 +22,7 @@ and this runner is about a hundred lines.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -30,6 +31,8 @@ from importlib import resources
 from typing import Any, ClassVar, Protocol
 
 from agentsync.errors import AgentsyncError
+
+log = logging.getLogger("agentsync.migrations")
 
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)"
 
@@ -73,6 +76,19 @@ class SchemaStatus:
     @property
     def is_current(self) -> bool:
         return not self.pending
+
+    @property
+    def labels(self) -> str:
+        """The pending migrations' labels: ``0002_blob_cache, 0003_...``."""
+        return ", ".join(migration.label for migration in self.pending)
+
+    @property
+    def migrated(self) -> str:
+        """What applying the pending migrations did, for a message or a log line."""
+        return (
+            f"{self.where}: migrated from schema version {self.current} to {self.latest} "
+            f"({self.labels})"
+        )
 
 
 class MigrationTarget(Protocol):
@@ -204,11 +220,15 @@ class Migrated:
 
     def _migrate_on_open(self: _MigratedStore, migrate: bool) -> None:
         """What a store's constructor ends with: apply what is pending (unless ``migrate`` is
-        false), closing the store if that fails."""
+        false), closing the store if that fails. Migrating an existing database is logged (a
+        warning, so that a command such as ``agent serve status`` says it too): it cannot be
+        undone without a backup. A new database (version 0) is only created."""
         if not migrate:
             return
         try:
-            self.migrate()
+            before = self.migrate()
         except BaseException:
             self.close()
             raise
+        if before.current and not before.is_current:
+            log.warning(before.migrated)

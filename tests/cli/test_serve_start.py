@@ -1,6 +1,6 @@
 """``agent serve`` starting up, as an operator sees it: every missing setting in one message,
-a busy port refused before anything starts (as ``agent control-plane serve`` refuses one), and
-a one-line banner once it listens."""
+a busy port refused before anything starts (as ``agent control-plane serve`` refuses one), a
+one-line banner once it listens, and help for every option."""
 
 from __future__ import annotations
 
@@ -14,13 +14,18 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 
+from agentsync.cli.serve import serve_group, worker_command
+
 AGENT = str(Path(sys.executable).parent / "agent")
+CONTROL_PLANE = "http://127.0.0.1:9/control-plane"  # never called: nothing starts a job
 SETTINGS = {
     "AGENTSYNC_WEBHOOK_SECRET": "a-webhook-secret-of-some-length",
     "AGENTSYNC_GITHUB_TOKEN": "not-a-real-token",
     "ELLIPSIS_API_TOKEN": "not-a-real-token",
+    "ELLIPSIS_API_BASE_URL": CONTROL_PLANE,
 }
 
 
@@ -110,8 +115,53 @@ def test_a_started_service_logs_one_banner_line(
     banner = json.loads(lines[-1])["message"] if log_format == "json" else lines[-1].rstrip("\n")
     assert re.search(
         rf"agent serve: webhooks on http://127\.0\.0\.1:\d+/webhooks/github, "
-        rf"database {re.escape(str(database))} \(SQLite\), 2 workers$",
+        rf"database {re.escape(str(database))} \(SQLite\), "
+        rf"control plane {re.escape(CONTROL_PLANE)}, 2 workers$",
         banner,
     ), lines
     if log_format == "text":
         assert re.match(r"\d\d:\d\d:\d\d info +agent serve:", banner)
+
+
+def test_an_endpoint_without_workers_stops_on_sigterm_with_status_0(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    command = [AGENT, "serve", "--port", "0", "--database", str(tmp_path / "service.db")]
+    with subprocess.Popen(
+        [*command, "--workers", "0", "--log-format", "json"], env={**environment, **SETTINGS},
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    ) as process:  # fmt: skip
+        _first_lines_until(process, "agent serve:")
+        process.send_signal(signal.SIGTERM)
+        _, rest = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "stopped" in [json.loads(line)["message"] for line in rest.splitlines()], rest
+
+
+def test_a_started_worker_logs_its_database_and_threads(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    database = tmp_path / "service.db"
+    command = [AGENT, "worker", "--database", str(database), "--threads", "2"]
+    with subprocess.Popen(
+        [*command, "--log-format", "json"], env={**environment, **SETTINGS},
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    ) as process:  # fmt: skip
+        lines = _first_lines_until(process, "agent worker:")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    banner = json.loads(lines[-1])["message"]
+    assert banner == (
+        f"agent worker: database {database} (SQLite), control plane {CONTROL_PLANE}, 2 threads"
+    ), lines
+
+
+def test_every_option_of_serve_and_worker_says_what_it_is_for() -> None:
+    commands = [serve_group, worker_command, *serve_group.commands.values()]
+    bare = [
+        f"{command.name} {option.opts[0]}"
+        for command in commands
+        for option in command.params
+        if isinstance(option, click.Option) and not option.help and option.name != "help"
+    ]
+    assert bare == []

@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import random
+import signal
 import stat
 import subprocess
 import sys
@@ -202,6 +203,26 @@ def test_a_worker_killed_mid_job_leaves_it_to_be_retried(
         done = [e for e in second.logs() if e.get("message") == "job done"]
     assert done[0]["attempt"] == 2
     assert len(live_configs(cp, REPO)) == 3
+
+
+def test_sigterm_lets_the_job_in_hand_finish_and_exits_0(
+    tmp_path: Path, github: FakeGitHub, cp: Client, env: dict[str, str], database: str
+) -> None:
+    """uvicorn sends the SIGTERM it caught to the process again once the endpoint has shut
+    down: that second one must not kill the worker thread mid-job."""
+    repo = github.create_repo(REPO, {f"agents/a{n}.yaml": config(f"A{n}") for n in range(3)})
+    github.add_latency(0.4)  # every GitHub call is slow: the job is mid-way for seconds
+    service = serve(tmp_path, database, env).start()
+    with httpx.Client(base_url=service.url) as http:
+        push(http, repo, repo.head())
+    wait_for(lambda: any(e.get("message") == "job started" for e in service.logs()))
+    assert service.process is not None
+    service.process.send_signal(signal.SIGTERM)
+    assert service.process.wait(timeout=30) == 0
+    messages = [e.get("message") for e in service.logs()]
+    assert "job done" in messages, messages
+    assert "worker stopped" in messages, messages
+    assert synced(cp, REPO, repo.head())
 
 
 def test_a_pull_request_that_breaks_a_config_gets_a_check_run_and_one_comment(

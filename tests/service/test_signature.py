@@ -80,9 +80,26 @@ def test_secrets_from_a_file_win_over_the_environment(tmp_path: Path) -> None:
     [
         (None, {}, "refusing to start without a webhook secret"),
         (None, {"AGENTSYNC_WEBHOOK_SECRET": "  "}, "refusing to start without a webhook secret"),
-        (None, {"AGENTSYNC_WEBHOOK_SECRET": "short"}, "at least 16 characters"),
+        (None, {"AGENTSYNC_WEBHOOK_SECRET": "short"}, "^AGENTSYNC_WEBHOOK_SECRET: .*at least 16"),
+        (
+            None,
+            {
+                "AGENTSYNC_WEBHOOK_SECRET": "long-enough-0123456789",
+                "AGENTSYNC_WEBHOOK_SECRET_PREVIOUS": "x",
+            },
+            "^AGENTSYNC_WEBHOOK_SECRET_PREVIOUS: .*at least 16 .*openssl rand -hex 32",
+        ),
+        (
+            "a-secret-0123456789\n\nshort\n",
+            {},
+            "secret, line 3: a webhook secret must be at least 16",
+        ),
         ("\n\n", {}, "the webhook secret file is empty"),
-        ("a-secret-0123456789\nb-secret-0123456789\nc-secret-0123456789\n", {}, "at most two"),
+        (
+            "a-secret-0123456789\nb-secret-0123456789\nc-secret-0123456789\n",
+            {},
+            "secret, line 3: at most two",
+        ),
     ],
 )
 def test_no_usable_secret_is_a_usage_error(

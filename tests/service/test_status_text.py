@@ -1,5 +1,6 @@
 """``agent serve status`` as an operator reads it: repositories with queued work before any
-worker claimed a job, why a retry waits and when it is due, folded jobs counted apart."""
+worker claimed a job, why a retry waits and when it is due, folded jobs counted apart, long
+errors cut visibly; and what ``agent serve retry`` says of a job it cannot retry."""
 
 from __future__ import annotations
 
@@ -50,3 +51,41 @@ def test_status_shows_queued_work_retries_and_folded_jobs(tmp_path: Path) -> Non
     data = json.loads(status(database, "--json"))
     assert data["folded"] == 1
     assert [w["repository"] for w in data["queued"]] == ["acme/flaky", "acme/waiting"]
+
+
+def test_a_long_error_is_cut_with_an_ellipsis_and_json_has_it_whole(tmp_path: Path) -> None:
+    database = tmp_path / "service.db"
+    error = "GitHubError: cannot reach GitHub " + "x" * 200 + " END"
+    store = SQLiteServiceStore(database)
+    try:
+        store.enqueue(NewJob("push", "acme/dead", {}))
+        job = store.claim("w", 600)
+        assert job is not None
+        store.fail(job.id, "w", error, retry_in=None)
+    finally:
+        store.close()
+    text = status(database)
+    assert "`--json` shows whole errors" in text
+    row = next(line for line in text.splitlines() if "acme/dead" in line)
+    assert row.endswith("xx…")
+    assert "END" not in row
+    assert json.loads(status(database, "--json"))["dead"][0]["last_error"] == error
+
+
+def test_retry_says_why_a_job_is_not_retried_and_where_the_dead_letters_are(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "service.db"
+    store = SQLiteServiceStore(database)
+    try:
+        queued = store.enqueue(NewJob("push", "acme/app", {}))
+    finally:
+        store.close()
+    for job_id, why in [(queued, f"job {queued} is queued, not a dead letter"), (99, "no job 99")]:
+        retried = subprocess.run(
+            [AGENT, "serve", "retry", "--database", str(database), str(job_id)],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        assert retried.returncode == 2
+        assert retried.stderr.startswith(f"agent: {why}"), retried.stderr
+        assert retried.stderr.rstrip().endswith("`agent serve status` lists the dead letters")

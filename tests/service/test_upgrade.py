@@ -1,7 +1,8 @@
 """Upgrading the service's database, SQLite and PostgreSQL: the ones agentsync 0.1.0 wrote
 (deliveries; queued, done and dead jobs; repositories; a sync state) open with this code,
 every record reads back as 0.1.0 read it, ``agent serve status`` still shows the queued
-jobs, ``agent serve migrate --check`` exits 0, and new writes work.
+jobs (and says that it migrated the database), ``agent serve migrate --check`` exits 0, and
+new writes work.
 
 The fixtures were written by 0.1.0 itself: ``scripts/make_upgrade_fixtures.py`` (the
 PostgreSQL one as a ``pg_dump``, restored here into the test server with ``psql``).
@@ -127,6 +128,11 @@ def test_serve_status_still_shows_the_queued_jobs(release_database: tuple[str, A
     assert status["jobs_by_state"]["queued"] == 2
     assert status["queue_depth"] >= 1  # the push accepted when the fixture was written
     assert [job["repository"] for job in status["dead"]] == ["acme/dead"]
+    # Opening it migrated it, which only a backup undoes: the command says so, once.
+    assert "migrated from schema version 1 to 2 (0002_blob_cache)" in shown.stderr
+    again = run_agent("serve", "status", "--database", database)
+    assert again.returncode == 0, again.stderr
+    assert "migrated" not in again.stderr
 
 
 def test_serve_migrate_check_exits_0_after_the_service_opened_it(

@@ -247,14 +247,24 @@ def test_logs_are_json_with_the_delivery_and_never_a_secret(
 ) -> None:
     delivery = str(uuid.uuid4())
     deliver(client, "push", push(), delivery=delivery)
-    deliver(client, "push", push(), secret=b"wrong-secret-0123456789")
+    deliver(client, "push", push(), secret=b"wrong-secret-0123456789", delivery="bad-signature")
+    body = b"{not json"
+    client.post(
+        "/webhooks/github", content=body, headers=delivery_headers("push", body, delivery="bad")
+    )
     lines = [json.loads(line) for line in logs.getvalue().splitlines()]
     queued = [line for line in lines if line.get("delivery") == delivery]
     assert queued
     assert queued[0]["repository"] == repository_name()
     assert queued[0]["outcome"] == "queued"
     assert queued[0]["event"] == "push"
-    assert any("refused a delivery: bad signature" in line["message"] for line in lines)
+    refused = {line.get("delivery"): line for line in lines if line["level"] == "warning"}
+    assert refused["bad-signature"]["message"] == (
+        "refused a delivery (401): invalid X-Hub-Signature-256"
+    )
+    assert refused["bad-signature"]["event"] == "unverified"  # nothing unsigned is trusted
+    assert refused["bad"]["message"].startswith("refused a delivery (400): the body is not a JSON")
+    assert refused["bad"]["event"] == "push"
     text = logs.getvalue()
     for secret in (SECRET, PREVIOUS):
         assert secret.decode() not in text

@@ -28,27 +28,20 @@ class Migratable(Protocol):
     def close(self) -> None: ...
 
 
-def _labels(status: SchemaStatus) -> str:
-    return ", ".join(migration.label for migration in status.pending)
-
-
 def check_text(status: SchemaStatus, command: str) -> str:
     if status.is_current:
         return f"{status.where}: schema version {status.current}, current"
     return (
         f"{status.where}: schema version {status.current}, needs "
         f"{plural(len(status.pending), 'migration')} to reach version {status.latest}: "
-        f"{_labels(status)} (back it up, then run `{command}`)"
+        f"{status.labels} (back it up, then run `{command}`)"
     )
 
 
 def migrated_text(before: SchemaStatus) -> str:
     if before.is_current:
         return f"{before.where}: schema version {before.current}, current; nothing to do"
-    return (
-        f"{before.where}: migrated from schema version {before.current} to {before.latest} "
-        f"({_labels(before)})"
-    )
+    return before.migrated
 
 
 def migrate_or_check(open_unmigrated: Callable[[], Migratable], check: bool, command: str) -> int:

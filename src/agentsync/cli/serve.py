@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,13 +25,15 @@ from agentsync.errors import UsageError
 from agentsync.plural import plural
 from agentsync.service.setup import WorkerSetup
 from agentsync.service.worker_settings import DEFAULT_RETENTION_DAYS, WorkerSettings
+from agentsync.shorten import truncate
 from agentsync.state_dir import state_dir
 from agentsync.tables import text_table
 
 if TYPE_CHECKING:
-    from agentsync.service.queue import ServiceStatus, ServiceStore
+    from agentsync.service.queue import Job, ServiceStatus, ServiceStore
 
 F = TypeVar("F", bound=Callable[..., Any])
+ERROR_CELL_CHARS = 100  # a job's last error in `agent serve status`'s tables
 
 
 def default_database() -> str:
@@ -122,6 +123,7 @@ _worker_options = [
         type=click.Choice(["debug", "info", "warning", "error"]),
         default="info",
         show_default=True,
+        help="The least severe log lines written to stderr.",
     ),
     click.option(
         "--log-format",
@@ -148,8 +150,19 @@ def worker_options(function: F) -> F:
 
 
 @click.group("serve", invoke_without_command=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on (behind a TLS-terminating reverse proxy).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="The port of /webhooks/github, /healthz, /readyz and /metrics.",
+)
 @click.option(
     "--webhook-secret-file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -180,8 +193,6 @@ def serve_group(
     from agentsync.listen import listen
     from agentsync.service.server import ServeOptions, serve
     from agentsync.service.signature import WebhookSecrets, load_secrets
-    from agentsync.service.stores import backend_of
-    from agentsync.urls import redact_url
 
     loaded: list[WebhookSecrets] = []  # read once, while every setting is checked
     setup.check(lambda: loaded.append(load_secrets(webhook_secret_file)))
@@ -190,17 +201,40 @@ def serve_group(
     store, handlers = setup.start(secrets.values)
     options = ServeOptions(workers=workers, worker=setup.settings())
     where = sock.getsockname()
-    database = f"{redact_url(setup.database)} ({backend_of(setup.database)})"
-    logging.getLogger("agentsync.service").info(  # the logs' format: JSON unless a terminal
+    banner = (
         f"agent serve: webhooks on http://{host}:{where[1]}/webhooks/github, "
-        f"database {database}, {plural(workers, 'worker')}"
+        f"{_where_words(setup)}, {plural(workers, 'worker')}"
     )
-    serve(store, secrets, handlers, options, sock)
+    serve(store, secrets, handlers, options, sock, banner)
+
+
+def _where_words(setup: WorkerSetup) -> str:
+    """``database postgresql://agentsync@db/agentsync (PostgreSQL), control plane URL``, as a
+    start-up line names them: never a password."""
+    from agentsync.client.settings import load_settings
+    from agentsync.service.stores import backend_of
+    from agentsync.urls import redact_url
+
+    return (
+        f"database {redact_url(setup.database)} ({backend_of(setup.database)}), "
+        f"control plane {redact_url(load_settings().base_url)}"
+    )
 
 
 @click.command("worker")
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--metrics-host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker threads in this process, each working one job at a time.",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address --metrics-port listens on.",
+)
 @click.option(
     "--metrics-port",
     type=click.IntRange(0, 65535),
@@ -216,7 +250,8 @@ def worker_command(
     setup.check()
     store, handlers = setup.start()
     address = None if metrics_port is None else (metrics_host, metrics_port)
-    work(store, handlers, setup.settings(), threads, address)
+    banner = f"agent worker: {_where_words(setup)}, {plural(threads, 'thread')}"
+    work(store, handlers, setup.settings(), threads, banner, address)
 
 
 def _ago(stamp: float | None, now: float) -> str:
@@ -242,6 +277,11 @@ def _job_counts(status: ServiceStatus) -> str:
     return ", ".join(parts)
 
 
+def _error_cell(error: str) -> str:
+    """An error on one line of a table, cut with an ellipsis (``--json`` has it whole)."""
+    return truncate(" ".join(error.split()), ERROR_CELL_CHARS)
+
+
 def _queued_lines(status: ServiceStatus, now: float) -> list[str]:
     if not status.queued:
         return []
@@ -251,7 +291,7 @@ def _queued_lines(status: ServiceStatus, now: float) -> list[str]:
             str(work.jobs),
             _ago(work.oldest_created_at, now),
             "-" if work.next_attempt_at is None else _when(work.next_attempt_at, now),
-            " ".join((work.last_error or "-").split())[:100],
+            _error_cell(work.last_error or "-"),
         ]
         for work in status.queued
     ]
@@ -293,7 +333,10 @@ def _status_text(status: ServiceStatus, now: float) -> str:
         lines.append("no repositories yet")
     lines.append("")
     if status.dead:
-        lines.append(f"dead letters ({len(status.dead)}; `agent serve retry ID` requeues one):")
+        lines.append(
+            f"dead letters ({len(status.dead)}; `agent serve retry ID` requeues one, "
+            "`--json` shows whole errors):"
+        )
         lines.append(
             text_table(
                 ["ID", "KIND", "REPOSITORY", "ATTEMPTS", "FAILED", "LAST ERROR"],
@@ -304,7 +347,7 @@ def _status_text(status: ServiceStatus, now: float) -> str:
                         job.repository,
                         str(job.attempts),
                         _ago(job.updated_at, now),
-                        " ".join((job.last_error or "").split())[:100],
+                        _error_cell(job.last_error or ""),
                     ]
                     for job in status.dead
                 ],
@@ -318,7 +361,13 @@ def _status_text(status: ServiceStatus, now: float) -> str:
 @serve_group.command("status")
 @_subcommand_database_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--dead-limit", type=click.IntRange(min=0), default=20, show_default=True)
+@click.option(
+    "--dead-limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Show at most this many dead letters, the newest first.",
+)
 @click.pass_obj
 def status_command(
     group_database: str, database: str | None, as_json: bool, dead_limit: int
@@ -370,6 +419,14 @@ def migrate_command(group_database: str, database: str | None, check: bool) -> N
         raise SystemExit(code)
 
 
+def _not_retried(job_id: int, job: Job | None) -> str:
+    """Why ``agent serve retry JOB_ID`` requeued nothing, and where the dead letters are."""
+    listed = "`agent serve status` lists the dead letters"
+    if job is None:
+        return f"no job {job_id} in this database: {listed}"
+    return f"job {job_id} is {job.state}, not a dead letter (only those are retried): {listed}"
+
+
 @serve_group.command("retry")
 @_subcommand_database_option
 @click.argument("job_id", type=int)
@@ -379,7 +436,7 @@ def retry_command(group_database: str, database: str | None, job_id: int) -> Non
     store = _open_store(_existing(database or group_database))
     try:
         if not store.requeue_dead(job_id):
-            raise UsageError(f"job {job_id} is not a dead letter")
+            raise UsageError(_not_retried(job_id, store.get_job(job_id)))
     finally:
         store.close()
     click.echo(f"job {job_id} queued again")

@@ -3,8 +3,8 @@
 ``agent serve`` runs the webhook app under uvicorn and, beside it, ``workers`` worker threads
 (one by default: with SQLite that is the whole service). ``agent worker`` runs worker threads
 only, against a shared PostgreSQL database. Both stop cleanly on SIGINT/SIGTERM: the workers
-finish the job in hand (or leave it to lease expiry if killed). uvicorn's logs name a request's
-path, never its query string (:mod:`agentsync.uvicorn_logs`).
+finish the job in hand (or leave it to lease expiry if killed) and the process exits 0.
+uvicorn's logs name a request's path, never its query string (:mod:`agentsync.uvicorn_logs`).
 """
 
 from __future__ import annotations
@@ -65,24 +65,49 @@ def start_workers(
     return threads
 
 
+def stop_on_signals(
+    stop: threading.Event,
+    wakeup: threading.Event,
+    workers: int,
+    endpoint: uvicorn.Server | None = None,
+) -> None:
+    """SIGINT and SIGTERM stop the ``workers`` worker threads once their jobs in hand are done,
+    and the ``endpoint``, from the moment the process says it started. uvicorn restores these
+    handlers when its endpoint has shut down and sends itself the signal it caught again:
+    without them, that second signal would kill the process mid-job."""
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping: finishing the jobs in hand" if workers else "stopped")
+        if endpoint is not None:
+            endpoint.should_exit = True
+        stop.set()
+        wakeup.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+
 def serve(
     store: ServiceStore,
     secrets: WebhookSecrets,
     handler_factory: Callable[[], JobHandler],
     options: ServeOptions,
     sock: socket.socket,
+    banner: str,
 ) -> None:
     """The web endpoint on ``sock`` and ``options.workers`` worker threads, until
-    interrupted."""
+    interrupted; ``banner`` is logged once a signal stops them cleanly."""
     metrics = Metrics(store)
     stop, wakeup = threading.Event(), threading.Event()
     app = create_app(
         store, secrets, metrics, max_body_bytes=options.max_body_bytes, on_queued=wakeup.set
     )
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+    stop_on_signals(stop, wakeup, options.workers, server)
+    log.info(banner)
     threads = start_workers(
         store, handler_factory, metrics, options.worker, options.workers, stop, wakeup
     )
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
     hide_query_strings()
     try:
         server.run(sockets=[sock])
@@ -99,24 +124,20 @@ def work(
     handler_factory: Callable[[], JobHandler],
     settings: WorkerSettings,
     count: int,
+    banner: str,
     metrics_address: tuple[str, int] | None = None,
 ) -> None:
-    """``count`` worker threads until SIGINT/SIGTERM; with ``metrics_address``, this
-    process's metrics on ``http://HOST:PORT/metrics``."""
+    """``count`` worker threads until SIGINT/SIGTERM, ``banner`` logged once a signal stops
+    them cleanly; with ``metrics_address``, this process's metrics on
+    ``http://HOST:PORT/metrics``."""
     metrics = Metrics(store)
     stop, wakeup = threading.Event(), threading.Event()
+    stop_on_signals(stop, wakeup, count)
+    log.info(banner)
     if metrics_address is not None:
         host, port = metrics_address
         server, _ = start_http_server(port, host, registry=metrics.registry)
         log.info(f"metrics on http://{host}:{server.server_port}/metrics")
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        log.info("stopping: finishing the jobs in hand")
-        stop.set()
-        wakeup.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
     threads = start_workers(store, handler_factory, metrics, settings, count, stop, wakeup)
     try:
         while any(thread.is_alive() for thread in threads):

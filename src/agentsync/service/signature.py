@@ -24,17 +24,25 @@ _MIN_SECRET_LENGTH = 16
 
 
 class WebhookSecrets:
-    """One or two secrets; never shown by ``repr`` or ``str``."""
+    """One or two secrets; never shown by ``repr`` or ``str``. ``sources`` name where each
+    came from (a variable, a file's line), for the refusal of one too short or too many."""
 
-    def __init__(self, secrets: list[bytes]) -> None:
+    def __init__(self, secrets: list[bytes], sources: list[str] | None = None) -> None:
         if not secrets:
             raise UsageError("no webhook secret")
+
+        def where(number: int) -> str:
+            return f"{sources[number]}: " if sources else ""
+
         if len(secrets) > 2:
-            raise UsageError("at most two webhook secrets (the current one and the previous one)")
-        for secret in secrets:
+            raise UsageError(
+                f"{where(2)}at most two webhook secrets (the current one, then the previous one)"
+            )
+        for number, secret in enumerate(secrets):
             if len(secret) < _MIN_SECRET_LENGTH:
                 raise UsageError(
-                    f"a webhook secret must be at least {_MIN_SECRET_LENGTH} characters long"
+                    f"{where(number)}a webhook secret must be at least {_MIN_SECRET_LENGTH} "
+                    "characters long (make one with `openssl rand -hex 32`)"
                 )
         self._secrets = tuple(secrets)
 
@@ -73,10 +81,11 @@ def load_secrets(file: Path | None, environ: Mapping[str, str] | None = None) ->
             lines = file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
             raise UsageError(f"{file}: cannot read the webhook secret file: {error}") from error
-        secrets = [line.strip().encode() for line in lines if line.strip()]
-        if not secrets:
+        numbered = [(f"{file}, line {n}", line.strip()) for n, line in enumerate(lines, 1)]
+        given = [(where, secret) for where, secret in numbered if secret]
+        if not given:
             raise UsageError(f"{file}: the webhook secret file is empty")
-        return WebhookSecrets(secrets)
+        return WebhookSecrets([secret.encode() for _, secret in given], [w for w, _ in given])
     current = env.get(SECRET_VARIABLE, "").strip()
     if not current:
         raise UsageError(
@@ -84,8 +93,9 @@ def load_secrets(file: Path | None, environ: Mapping[str, str] | None = None) ->
             "--webhook-secret-file (a file with the secret; a second line is the previous "
             "secret during a rotation)"
         )
-    secrets = [current.encode()]
+    secrets, sources = [current.encode()], [SECRET_VARIABLE]
     previous = env.get(PREVIOUS_SECRET_VARIABLE, "").strip()
     if previous:
         secrets.append(previous.encode())
-    return WebhookSecrets(secrets)
+        sources.append(PREVIOUS_SECRET_VARIABLE)
+    return WebhookSecrets(secrets, sources)

@@ -91,7 +91,6 @@ def _signature(request: Request) -> str:
     """The ``X-Hub-Signature-256`` header; refused (before the body is read) when missing."""
     signature = request.headers.get("x-hub-signature-256")
     if not signature or not signature.startswith("sha256="):
-        log.warning("refused a delivery: no X-Hub-Signature-256")
         raise _Refused(401, "bad_signature", "missing X-Hub-Signature-256")
     return signature
 
@@ -106,7 +105,6 @@ async def _verified_body(request: Request, secrets: WebhookSecrets, max_body_byt
     except ClientDisconnect:
         raise _Refused(400, "disconnected", "the client went away mid-body") from None
     if not secrets.verify(body, signature):
-        log.warning("refused a delivery: bad signature")
         raise _Refused(401, "bad_signature", "invalid X-Hub-Signature-256")
     return body
 
@@ -157,6 +155,11 @@ class _Webhook:
                 )
             routing = _routed(request, event, body)
         except _Refused as refused:
+            # The delivery id is what GitHub's "Recent Deliveries" page shows beside the answer.
+            log.warning(
+                f"refused a delivery ({refused.status}): {refused.detail}",
+                extra={"delivery": _header(request, "x-github-delivery"), "event": event},
+            )
             return self.refuse(refused.status, event, refused.outcome, refused.detail)
         delivery = Delivery(delivery_id, event, routing.action, routing.repository, body)
         try:
