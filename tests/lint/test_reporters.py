@@ -403,6 +403,45 @@ def test_github_warning_command() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("agents/\x1b[31mred.yaml", r"agents/\x1b[31mred.yaml"),
+        ("agents/t\tab.yaml", r"agents/t\tab.yaml"),
+        ("agents/bell\x07\x7f.yaml", r"agents/bell\x07\x7f.yaml"),
+        ("agents/c1\x85\x9b.yaml", r"agents/c1\x85\x9b.yaml"),
+        ("agents/n\u2028l.yaml", r"agents/n\u2028l.yaml"),
+        ("agents/x\u202ey.yaml", r"agents/x\u202ey.yaml"),
+        ("agents/a,b:c%d\r\n.yaml", r"agents/a%2Cb%3Ac%25d\r\n.yaml"),
+    ],
+)
+def test_github_escapes_odd_file_names_as_the_text_format_does(name: str, shown: str) -> None:
+    diagnostic = Diagnostic(1, 1, "version", "error", "m")
+    result = LintResult(
+        (
+            FileResult(name, "invalid", (diagnostic,)),
+            FileResult(name, "ignored", note="a symbolic link"),
+        )
+    )
+    lines = render(GithubReporter, result).splitlines()
+    assert lines[:2] == [
+        f"::error file={shown},line=1,col=1,title=agent-lint [version]::m",
+        f"::notice file={shown},title=agent-lint::ignored: a symbolic link",
+    ]
+    assert all(line.isprintable() for line in lines)
+
+
+def test_github_shows_the_files_not_read_the_summary_points_to() -> None:
+    note = "a symbolic link: git stores the link, not the file it points to, so it is not read"
+    result = LintResult(
+        (FileResult("agents/a.yaml", "valid"), FileResult("agents/link.yaml", "ignored", note=note))
+    )
+    assert render(GithubReporter, result).splitlines() == [
+        f"::notice file=agents/link.yaml,title=agent-lint::ignored: {note}",
+        "1 config valid, 1 ignored (1 not read, see above)",
+    ]
+
+
 # --- Markdown ------------------------------------------------------------------------------
 
 
