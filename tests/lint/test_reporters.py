@@ -25,7 +25,13 @@ from agentsync.config.discovery import git_top_level
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.reporters.github import GithubReporter, escape_data, escape_property
-from agentsync.lint.reporters.markdown import MAX_ROWS, MarkdownReporter, code_span, escape_cell
+from agentsync.lint.reporters.markdown import (
+    MAX_BYTES,
+    MAX_ROWS,
+    MarkdownReporter,
+    code_span,
+    escape_cell,
+)
 from agentsync.lint.reporters.sarif import (
     MAX_RESULTS,
     Locator,
@@ -492,6 +498,39 @@ def test_markdown_caps_the_table() -> None:
     rows = [line for line in output.splitlines() if line.startswith("| agents/")]
     assert len(rows) == MAX_ROWS
     assert "7 more not shown" in output
+
+
+@pytest.mark.parametrize("wide", ["x", "\u4e00"])  # 1 byte, then 3 bytes, a character
+def test_markdown_table_fits_a_step_summary_whatever_its_rows_hold(wide: str) -> None:
+    """Rows of 4,000-character names and long messages: 500 of them would be 4 MB or more."""
+    diagnostic = Diagnostic(1, 1, "unknown-key", "error", "unknown key " + "k" * 3000)
+    files = tuple(
+        FileResult(f"agents/{wide * 4000}{n}.yaml", "invalid", (diagnostic,))
+        for n in range(MAX_ROWS)
+    )
+    output = render(MarkdownReporter, LintResult(files))
+    assert len(output.encode()) < MAX_BYTES + 1000 < 1024 * 1024
+    shown = [line for line in output.splitlines() if line.startswith("| agents/")]
+    assert 0 < len(shown) < MAX_ROWS
+    assert output.endswith(
+        f"\n\n{MAX_ROWS - len(shown)} more not shown; see the annotations or the SARIF file.\n"
+    )
+
+
+def test_markdown_lists_the_files_not_read_and_says_so() -> None:
+    note = "a symbolic link: git stores the link, not the file it points to, so it is not read"
+    result = LintResult(
+        (FileResult("agents/a.yaml", "valid"), FileResult("agents/link.yaml", "ignored", note=note))
+    )
+    assert render(MarkdownReporter, result).splitlines() == [
+        "## agent-lint",
+        "",
+        "1 config valid, 1 ignored (1 not read, listed below)",
+        "",
+        "| Location | Severity | Rule | Message |",
+        "| --- | --- | --- | --- |",
+        f"| agents/link.yaml | ignored |  | {note} |",
+    ]
 
 
 def test_markdown_single_valid_config() -> None:
