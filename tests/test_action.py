@@ -350,3 +350,45 @@ def test_the_plan_step_keeps_one_sticky_comment(runner: Runner, tmp_path: Path) 
         assert edited["id"] == ours["id"]
         assert "at 04:30 UTC on weekdays" in edited["body"]
         assert github.comments[other]["body"] == "<!-- agentsync:plan -->\nnot ours"
+
+
+@pytest.mark.slow
+def test_the_plan_step_fits_a_huge_plan_in_the_summary_and_the_comment(
+    runner: Runner, tmp_path: Path
+) -> None:
+    """GitHub drops a step summary above 1 MiB and refuses a comment above 65,536 characters:
+    a plan of about 1.1 MB (300 creates under 3,700-character paths) goes in summarized."""
+    from tests.service.fake_github import FakeGitHub
+
+    token = "ghp_" + "e5f6a7b8" * 4
+    workspace = plan_workspace(tmp_path)
+    deep = workspace.joinpath("agents", *["d" * 250] * 14)
+    deep.mkdir(parents=True)
+    config = CRON.replace("  name: nightly\n", "")
+    for n in range(300):
+        (deep / f"{'f' * 200}{n}.yaml").write_text(config)
+    git = ["git", "-C", str(workspace), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "many"], check=True)
+    with FakeGitHub(tmp_path / "github", token=token) as github:
+        github.create_repo(REPOSITORY, {"README.md": "hi\n"}).commit(
+            {"agents/a.yaml": VALID}, branch="feature"
+        )
+        github.open_pull_request(REPOSITORY, 7, "feature")
+        completed, summary = runner.run(
+            "Preview the sync",
+            workspace,
+            github={"event.pull_request.number": "7"},
+            runner_env={**PLAN_ENV, "GITHUB_API_URL": github.url},
+            plan="true",
+            comment="true",
+            github_token=token,
+        )
+        (comment,) = github.comments_on(REPOSITORY, 7)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    text = summary.read_bytes()
+    assert 100_000 < len(text) <= 1024 * 1024
+    assert re.search(r"\n… \d+ more files not shown\n\Z", text.decode())
+    assert "**301 to create**" in text.decode()
+    assert len(comment["body"]) <= 65_536
+    assert re.search(r"\n… \d+ more files not shown\n\Z", comment["body"])
