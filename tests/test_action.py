@@ -392,3 +392,38 @@ def test_the_plan_step_fits_a_huge_plan_in_the_summary_and_the_comment(
     assert "**301 to create**" in text.decode()
     assert len(comment["body"]) <= 65_536
     assert re.search(r"\n… \d+ more files not shown\n\Z", comment["body"])
+
+
+@pytest.mark.slow
+def test_the_plan_step_warns_when_github_refuses_the_comment(
+    runner: Runner, tmp_path: Path
+) -> None:
+    """A pull request from a fork gets a read-only GITHUB_TOKEN: the comment is refused, and
+    the step still ends as its plan does, with a warning."""
+    from tests.service.fake_github import FakeGitHub
+
+    token = "ghp_" + "c9d0e1f2" * 4
+    workspace = plan_workspace(tmp_path)
+    commit_cron(workspace)
+    with FakeGitHub(tmp_path / "github", token=token) as github:
+        github.create_repo(REPOSITORY, {"README.md": "hi\n"}).commit(
+            {"agents/nightly.yaml": CRON}, branch="feature"
+        )
+        github.open_pull_request(REPOSITORY, 7, "feature")
+        github.fail_next(f"/repos/{REPOSITORY}/issues/7/comments", status=403, method="POST")
+        completed, summary = runner.run(
+            "Preview the sync",
+            workspace,
+            github={"event.pull_request.number": "7"},
+            runner_env={**PLAN_ENV, "GITHUB_API_URL": github.url},
+            plan="true",
+            comment="true",
+            github_token=token,
+        )
+        assert github.comments_on(REPOSITORY, 7) == []
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "GitHub answered 403 for a comment on #7" in completed.stderr
+    assert "::warning title=agentsync::the comment could not be posted" in completed.stdout
+    assert "**2 to create**" in summary.read_text()
+    assert token not in output + summary.read_text()
