@@ -85,6 +85,8 @@ def test_hook_files_pattern_is_discoverys() -> None:
         ("other/x.yaml", False),
         ("sub/agents/a.yaml", False),
         ("agents/a.json", False),
+        ("agents/new\nline.yaml", True),
+        ("agents/a.yaml\n", False),
     ],
 )
 def test_hook_files_pattern(path: str, matches: bool) -> None:
@@ -199,3 +201,41 @@ def test_fix_hook_modifies_files(tmp_path: Path, hook_repo: Path, pre_commit_hom
     output = again.stdout + again.stderr
     assert again.returncode == 0, output
     assert re.search(r"^agent-lint --fix\.+Passed$", output, re.MULTILINE), output
+
+
+ODD_NAMES = [
+    "agents/my file.yaml",
+    'agents/it\'s "quoted".yaml',
+    "agents/$(touch pwned).yaml",
+    "agents/`touch pwned2`.yaml",
+    "agents/-rf.yaml",
+    "agents/--fix.yaml",
+    "agents/tab\there.yaml",
+    "agents/esc\x1b[31m.yaml",
+    "agents/new\nline.yaml",
+    "agents/sep\u2028x.yaml",
+]
+
+
+@pytest.mark.slow
+def test_hook_takes_odd_file_names_as_names(
+    tmp_path: Path, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    from agentsync.printable import printable
+
+    repo = tmp_path / "repo"
+    (repo / "agents").mkdir(parents=True)
+    for name in ODD_NAMES:
+        (repo / name).write_text(INVALID)
+    git("init", "-q", cwd=repo)
+    commit_all(repo, "configs")
+
+    failed = try_repo(repo, hook_repo, pre_commit_home)
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    for name in ODD_NAMES:
+        assert f"{printable(name)}:5:3: error: unknown key 'bogus' in claude" in output, name
+    assert output.count("error: unknown key 'bogus'") == len(ODD_NAMES)
+    assert "\x1b" not in output
+    assert not list(repo.rglob("pwned*"))
+    assert (repo / "agents" / "--fix.yaml").read_text() == INVALID
