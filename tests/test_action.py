@@ -230,6 +230,23 @@ def test_action_does_not_evaluate_inputs(runner: Runner, tmp_path: Path) -> None
     assert completed.stderr == "agent-lint: agents/*: no such file or directory\n"
 
 
+@pytest.mark.slow
+def test_action_takes_inputs_starting_with_a_dash_as_paths(runner: Runner, tmp_path: Path) -> None:
+    workspace = make_workspace(tmp_path)
+    (workspace / "-good.yaml").write_text(VALID)
+    completed, _ = runner.run(
+        "Run agent-lint", workspace, paths="-good.yaml --fix", sarif_file="-agent-lint.sarif"
+    )
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert completed.stderr == "agent-lint: --fix: no such file or directory\n"
+    completed, _ = runner.run(
+        "Run agent-lint", workspace, paths="-good.yaml", sarif_file="-agent-lint.sarif"
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout == "1 config valid\n"
+    assert json.loads((workspace / "-agent-lint.sarif").read_text())["runs"][0]["results"] == []
+
+
 # the plan step ----------------------------------------------------------------------------
 
 CRON = (
