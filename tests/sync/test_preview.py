@@ -245,3 +245,21 @@ def test_an_adopting_plan_previews_each_create_as_new_beside_the_old_names_delet
     assert kinds["soft-delete"].action.repository == REPO
     markdown = preview_markdown(preview)
     assert f"`{REPO}` `agents/nightly.yaml`" in markdown  # the delete names the old repository
+
+
+def test_a_changed_value_cannot_fake_or_hide_output(synced: SyncedRepo) -> None:
+    """A value's characters that are not printable (a bidi override, a line separator, C1
+    controls such as the one-byte CSI, DEL) are escaped in the plan's text and Markdown, as
+    names are: JSON alone leaves them raw."""
+    system = '"Tidy\\u202e.\\u2028x\\x85\\x9b2J\\x7f"'
+    preview = preview_of(
+        synced, {"agents/nightly.yaml": agent(system, schedule="0 9 * * *", limits="run: 2")}
+    )
+    (change,) = [c for c in preview.plan.actions[0].diff if c.field == "claude.system"]
+    assert "\u202e" in change.after  # the plan holds the value itself
+    shown = r'"Tidy\u202e.\u2028x\x85\x9b2J\x7f"'
+    text = report.plan_text(preview.plan)
+    assert f'      claude.system: "Tidy." -> {shown}\n' in text + "\n"
+    assert f'- `claude.system`: `"Tidy." -> {shown}`\n' in preview_markdown(preview)
+    for output in (text, preview_markdown(preview)):
+        assert all(line.isprintable() for line in output.split("\n"))

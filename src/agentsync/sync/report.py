@@ -50,7 +50,9 @@ _STOPS = {
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    return shortened(json.dumps(value, ensure_ascii=False), limit)
+    """``value`` as JSON, its characters that are not printable escaped (JSON leaves a bidi
+    override, U+2028 or a C1 control raw), cut to ``limit``."""
+    return shortened(printable(json.dumps(value, ensure_ascii=False)), limit)
 
 
 def change_text(change: FieldChange) -> str:
