@@ -144,18 +144,29 @@ def try_repo(
     )
 
 
+def config_repo(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A git repository with ``files`` committed."""
+    repo = tmp_path / "repo"
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    git("init", "-q", cwd=repo)
+    commit_all(repo, "configs")
+    return repo
+
+
 @pytest.mark.slow
 def test_hook_runs_on_config_files_only(
     tmp_path: Path, hook_repo: Path, pre_commit_home: Path
 ) -> None:
-    repo = tmp_path / "repo"
-    (repo / "agents").mkdir(parents=True)
-    (repo / "other").mkdir()
-    (repo / "agents" / "good.yaml").write_text(VALID)
-    (repo / "agents" / "bad.yaml").write_text(INVALID)
-    (repo / "other" / "x.yaml").write_text(INVALID)  # would fail if the hook looked at it
-    git("init", "-q", cwd=repo)
-    commit_all(repo, "configs")
+    repo = config_repo(
+        tmp_path,
+        {
+            "agents/good.yaml": VALID,
+            "agents/bad.yaml": INVALID,
+            "other/x.yaml": INVALID,  # would fail if the hook looked at it
+        },
+    )
 
     failed = try_repo(repo, hook_repo, pre_commit_home)
     output = failed.stdout + failed.stderr
@@ -180,12 +191,7 @@ FIXED = "# kept\nellipsis:\n  version: v1\nenabled: true\nclaude:\n  system: Rev
 
 @pytest.mark.slow
 def test_fix_hook_modifies_files(tmp_path: Path, hook_repo: Path, pre_commit_home: Path) -> None:
-    repo = tmp_path / "repo"
-    (repo / "agents").mkdir(parents=True)
-    (repo / "agents" / "good.yaml").write_text(VALID)
-    (repo / "agents" / "fixable.yaml").write_text(FIXABLE)
-    git("init", "-q", cwd=repo)
-    commit_all(repo, "configs")
+    repo = config_repo(tmp_path, {"agents/good.yaml": VALID, "agents/fixable.yaml": FIXABLE})
 
     fixed = try_repo(repo, hook_repo, pre_commit_home, "agent-lint-fix")
     output = fixed.stdout + fixed.stderr
@@ -223,12 +229,7 @@ def test_hook_takes_odd_file_names_as_names(
 ) -> None:
     from agentsync.printable import printable
 
-    repo = tmp_path / "repo"
-    (repo / "agents").mkdir(parents=True)
-    for name in ODD_NAMES:
-        (repo / name).write_text(INVALID)
-    git("init", "-q", cwd=repo)
-    commit_all(repo, "configs")
+    repo = config_repo(tmp_path, dict.fromkeys(ODD_NAMES, INVALID))
 
     failed = try_repo(repo, hook_repo, pre_commit_home)
     output = failed.stdout + failed.stderr
