@@ -460,6 +460,14 @@ def test_markdown_cell_escaping() -> None:
     assert escape_cell("one\ntwo\r\nthree") == "one<br>two<br>three"
 
 
+def test_markdown_keeps_mentions_and_issue_references_as_text() -> None:
+    zwsp = "\u200b"
+    assert escape_cell("use '@hourly', not @acme/team, #12 or acme/app#3") == (
+        f"use '@{zwsp}hourly', not @{zwsp}acme/team, #{zwsp}12 or acme/app#{zwsp}3"
+    )
+    assert escape_cell("a@b.example #x") == "a@b.example #x"  # no mention, no reference
+
+
 @pytest.mark.parametrize(
     ("name", "shown"),
     [

@@ -263,3 +263,12 @@ def test_a_changed_value_cannot_fake_or_hide_output(synced: SyncedRepo) -> None:
     assert f'- `claude.system`: `"Tidy." -> {shown}`\n' in preview_markdown(preview)
     for output in (text, preview_markdown(preview)):
         assert all(line.isprintable() for line in output.split("\n"))
+
+
+def test_a_message_naming_cron_macros_mentions_nobody(synced: SyncedRepo) -> None:
+    """GitHub reads @hourly in a comment as a mention of the user "hourly"."""
+    broken = agent("Tidy.", schedule="@hourli")
+    markdown = preview_markdown(preview_of(synced, {"agents/nightly.yaml": broken}))
+    (line,) = [line for line in markdown.splitlines() if "[cron-schedule" in line]
+    assert "unknown macro @\u200bhourli; use one of @\u200byearly" in line
+    assert re.search(r"(?<!\w)[@#](?!\u200b)", line) is None

@@ -24,11 +24,17 @@ _LISTED = "listed below"  # where the counts line says the files not read are
 # Backslash-escape what GitHub Markdown would read as markup inside a table cell: emphasis,
 # links, inline HTML and entities, code spans, strikethrough and the cell separator itself.
 _MARKUP = re.compile(r"([\\`*_\[\]<>&|~])")
+# GitHub turns @name into a mention (notifying that user or team: a cron message naming
+# @hourly would ping the user "hourly") and #123 or owner/repo#123 into a reference (noted on
+# that issue), on the text as rendered, so a backslash does not stop it: a zero-width space
+# after the @ or # does.
+_REFERENCE = re.compile(r"(?<!\w)@(?=\w)|#(?=\d)")
 
 
 def escape_cell(text: str) -> str:
-    """Text safe inside one table cell: markup escaped, line breaks as ``<br>``."""
-    escaped = _MARKUP.sub(r"\\\1", text)
+    """Text safe inside one table cell: markup escaped, mentions and issue references kept as
+    text, line breaks as ``<br>``."""
+    escaped = _REFERENCE.sub("\\g<0>\u200b", _MARKUP.sub(r"\\\1", text))
     return "<br>".join(escaped.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 
