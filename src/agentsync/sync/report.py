@@ -93,10 +93,10 @@ def _action_lines(action: Action) -> list[str]:
     )
     if action.repository is not None:
         target = f"{action.repository} {target}"
-    agent = f" ({action.config_id})" if action.config_id else ""
+    agent = f" ({printable(action.config_id)})" if action.config_id else ""
     lines = [f"  {_SYMBOLS[action.kind]} {target}: {_label(action)}{agent}"]
     for change in action.diff:
-        lines.append(f"      {change.field}: {change_text(change)}")
+        lines.append(f"      {printable(change.field)}: {change_text(change)}")
     for item in action.diagnostics:
         lines.append("      " + diagnostic_line(action.path, item))
     return lines
