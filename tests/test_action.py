@@ -12,11 +12,16 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+
+if TYPE_CHECKING:
+    from tests.service.fake_github import FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -230,6 +235,23 @@ def test_action_does_not_evaluate_inputs(runner: Runner, tmp_path: Path) -> None
     assert completed.stderr == "agent-lint: agents/*: no such file or directory\n"
 
 
+@pytest.mark.slow
+def test_action_takes_inputs_starting_with_a_dash_as_paths(runner: Runner, tmp_path: Path) -> None:
+    workspace = make_workspace(tmp_path)
+    (workspace / "-good.yaml").write_text(VALID)
+    completed, _ = runner.run(
+        "Run agent-lint", workspace, paths="-good.yaml --fix", sarif_file="-agent-lint.sarif"
+    )
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert completed.stderr == "agent-lint: --fix: no such file or directory\n"
+    completed, _ = runner.run(
+        "Run agent-lint", workspace, paths="-good.yaml", sarif_file="-agent-lint.sarif"
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout == "1 config valid\n"
+    assert json.loads((workspace / "-agent-lint.sarif").read_text())["runs"][0]["results"] == []
+
+
 # the plan step ----------------------------------------------------------------------------
 
 CRON = (
@@ -244,17 +266,46 @@ def plan_workspace(base: Path) -> Path:
     """A committed repository: one valid config now, a cron agent added by the next commit."""
     workspace = make_workspace(base)
     (workspace / "agents" / "bad.yaml").unlink()
+    commit_all(workspace, "first")
+    return workspace
+
+
+def commit_all(workspace: Path, message: str) -> None:
     git = ["git", "-C", str(workspace), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "first"], check=True)
-    return workspace
+    subprocess.run([*git, "commit", "-q", "-m", message], check=True)
 
 
 def commit_cron(workspace: Path, schedule: str = "0 3 * * 1-5") -> None:
     (workspace / "agents" / "nightly.yaml").write_text(CRON.replace("0 3 * * 1-5", schedule))
-    git = ["git", "-C", str(workspace), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "cron"], check=True)
+    commit_all(workspace, "cron")
+
+
+@contextmanager
+def pull_request_on_github(tmp_path: Path, token: str) -> Iterator[FakeGitHub]:
+    """A fake GitHub holding pull request 7 of ``REPOSITORY``, which ``token`` may comment on."""
+    from tests.service.fake_github import FakeGitHub
+
+    with FakeGitHub(tmp_path / "github", token=token) as github:
+        hosted = github.create_repo(REPOSITORY, {"README.md": "hi\n"})
+        hosted.commit({"agents/nightly.yaml": CRON}, branch="feature")
+        github.open_pull_request(REPOSITORY, 7, "feature")
+        yield github
+
+
+def plan_on_the_pull_request(
+    runner: Runner, workspace: Path, github: FakeGitHub, token: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The plan step, asked for the comment, on pull request 7's event."""
+    return runner.run(
+        "Preview the sync",
+        workspace,
+        github={"event.pull_request.number": "7"},
+        runner_env={**PLAN_ENV, "GITHUB_API_URL": github.url},
+        plan="true",
+        comment="true",
+        github_token=token,
+    )
 
 
 @pytest.mark.slow
@@ -311,28 +362,15 @@ def test_the_plan_step_without_a_control_plane_plans_against_an_empty_state(
 
 @pytest.mark.slow
 def test_the_plan_step_keeps_one_sticky_comment(runner: Runner, tmp_path: Path) -> None:
-    from tests.service.fake_github import FakeGitHub
-
     token = "ghp_" + "a1b2c3d4" * 4
     workspace = plan_workspace(tmp_path)
     commit_cron(workspace)
-    with FakeGitHub(tmp_path / "github", token=token) as github:
-        hosted = github.create_repo(REPOSITORY, {"README.md": "hi\n"})
-        hosted.commit({"agents/nightly.yaml": CRON}, branch="feature")
-        github.open_pull_request(REPOSITORY, 7, "feature")
+    with pull_request_on_github(tmp_path, token) as github:
         # Anyone can write the marker: another's comment is never ours.
         other = github.post_comment(REPOSITORY, 7, "<!-- agentsync:plan -->\nnot ours")
 
         def run() -> subprocess.CompletedProcess[str]:
-            completed, _ = runner.run(
-                "Preview the sync",
-                workspace,
-                github={"event.pull_request.number": "7"},
-                runner_env={**PLAN_ENV, "GITHUB_API_URL": github.url},
-                plan="true",
-                comment="true",
-                github_token=token,
-            )
+            completed, _ = plan_on_the_pull_request(runner, workspace, github, token)
             assert completed.returncode == 0, completed.stdout + completed.stderr
             assert token not in completed.stdout + completed.stderr
             return completed
@@ -350,3 +388,50 @@ def test_the_plan_step_keeps_one_sticky_comment(runner: Runner, tmp_path: Path) 
         assert edited["id"] == ours["id"]
         assert "at 04:30 UTC on weekdays" in edited["body"]
         assert github.comments[other]["body"] == "<!-- agentsync:plan -->\nnot ours"
+
+
+@pytest.mark.slow
+def test_the_plan_step_fits_a_huge_plan_in_the_summary_and_the_comment(
+    runner: Runner, tmp_path: Path
+) -> None:
+    """GitHub drops a step summary above 1 MiB and refuses a comment above 65,536 characters:
+    a plan of about 1.1 MB (300 creates under 3,700-character paths) goes in summarized."""
+    token = "ghp_" + "e5f6a7b8" * 4
+    workspace = plan_workspace(tmp_path)
+    deep = workspace.joinpath("agents", *["d" * 250] * 14)
+    deep.mkdir(parents=True)
+    config = CRON.replace("  name: nightly\n", "")
+    for n in range(300):
+        (deep / f"{'f' * 200}{n}.yaml").write_text(config)
+    commit_all(workspace, "many")
+    with pull_request_on_github(tmp_path, token) as github:
+        completed, summary = plan_on_the_pull_request(runner, workspace, github, token)
+        (comment,) = github.comments_on(REPOSITORY, 7)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    text = summary.read_bytes()
+    assert 100_000 < len(text) <= 1024 * 1024
+    assert re.search(r"\n… \d+ more files not shown\n\Z", text.decode())
+    assert "**301 to create**" in text.decode()
+    assert len(comment["body"]) <= 65_536
+    assert re.search(r"\n… \d+ more files not shown\n\Z", comment["body"])
+
+
+@pytest.mark.slow
+def test_the_plan_step_warns_when_github_refuses_the_comment(
+    runner: Runner, tmp_path: Path
+) -> None:
+    """A pull request from a fork gets a read-only GITHUB_TOKEN: the comment is refused, and
+    the step still ends as its plan does, with a warning."""
+    token = "ghp_" + "c9d0e1f2" * 4
+    workspace = plan_workspace(tmp_path)
+    commit_cron(workspace)
+    with pull_request_on_github(tmp_path, token) as github:
+        github.fail_next(f"/repos/{REPOSITORY}/issues/7/comments", status=403, method="POST")
+        completed, summary = plan_on_the_pull_request(runner, workspace, github, token)
+        assert github.comments_on(REPOSITORY, 7) == []
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert "GitHub answered 403 for a comment on #7" in completed.stderr
+    assert "::warning title=agentsync::the comment could not be posted" in completed.stdout
+    assert "**2 to create**" in summary.read_text()
+    assert token not in output + summary.read_text()

@@ -85,6 +85,8 @@ def test_hook_files_pattern_is_discoverys() -> None:
         ("other/x.yaml", False),
         ("sub/agents/a.yaml", False),
         ("agents/a.json", False),
+        ("agents/new\nline.yaml", True),
+        ("agents/a.yaml\n", False),
     ],
 )
 def test_hook_files_pattern(path: str, matches: bool) -> None:
@@ -142,18 +144,29 @@ def try_repo(
     )
 
 
+def config_repo(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A git repository with ``files`` committed."""
+    repo = tmp_path / "repo"
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    git("init", "-q", cwd=repo)
+    commit_all(repo, "configs")
+    return repo
+
+
 @pytest.mark.slow
 def test_hook_runs_on_config_files_only(
     tmp_path: Path, hook_repo: Path, pre_commit_home: Path
 ) -> None:
-    repo = tmp_path / "repo"
-    (repo / "agents").mkdir(parents=True)
-    (repo / "other").mkdir()
-    (repo / "agents" / "good.yaml").write_text(VALID)
-    (repo / "agents" / "bad.yaml").write_text(INVALID)
-    (repo / "other" / "x.yaml").write_text(INVALID)  # would fail if the hook looked at it
-    git("init", "-q", cwd=repo)
-    commit_all(repo, "configs")
+    repo = config_repo(
+        tmp_path,
+        {
+            "agents/good.yaml": VALID,
+            "agents/bad.yaml": INVALID,
+            "other/x.yaml": INVALID,  # would fail if the hook looked at it
+        },
+    )
 
     failed = try_repo(repo, hook_repo, pre_commit_home)
     output = failed.stdout + failed.stderr
@@ -178,12 +191,7 @@ FIXED = "# kept\nellipsis:\n  version: v1\nenabled: true\nclaude:\n  system: Rev
 
 @pytest.mark.slow
 def test_fix_hook_modifies_files(tmp_path: Path, hook_repo: Path, pre_commit_home: Path) -> None:
-    repo = tmp_path / "repo"
-    (repo / "agents").mkdir(parents=True)
-    (repo / "agents" / "good.yaml").write_text(VALID)
-    (repo / "agents" / "fixable.yaml").write_text(FIXABLE)
-    git("init", "-q", cwd=repo)
-    commit_all(repo, "configs")
+    repo = config_repo(tmp_path, {"agents/good.yaml": VALID, "agents/fixable.yaml": FIXABLE})
 
     fixed = try_repo(repo, hook_repo, pre_commit_home, "agent-lint-fix")
     output = fixed.stdout + fixed.stderr
@@ -199,3 +207,36 @@ def test_fix_hook_modifies_files(tmp_path: Path, hook_repo: Path, pre_commit_hom
     output = again.stdout + again.stderr
     assert again.returncode == 0, output
     assert re.search(r"^agent-lint --fix\.+Passed$", output, re.MULTILINE), output
+
+
+ODD_NAMES = [
+    "agents/my file.yaml",
+    'agents/it\'s "quoted".yaml',
+    "agents/$(touch pwned).yaml",
+    "agents/`touch pwned2`.yaml",
+    "agents/-rf.yaml",
+    "agents/--fix.yaml",
+    "agents/tab\there.yaml",
+    "agents/esc\x1b[31m.yaml",
+    "agents/new\nline.yaml",
+    "agents/sep\u2028x.yaml",
+]
+
+
+@pytest.mark.slow
+def test_hook_takes_odd_file_names_as_names(
+    tmp_path: Path, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    from agentsync.printable import printable
+
+    repo = config_repo(tmp_path, dict.fromkeys(ODD_NAMES, INVALID))
+
+    failed = try_repo(repo, hook_repo, pre_commit_home)
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    for name in ODD_NAMES:
+        assert f"{printable(name)}:5:3: error: unknown key 'bogus' in claude" in output, name
+    assert output.count("error: unknown key 'bogus'") == len(ODD_NAMES)
+    assert "\x1b" not in output
+    assert not list(repo.rglob("pwned*"))
+    assert (repo / "agents" / "--fix.yaml").read_text() == INVALID

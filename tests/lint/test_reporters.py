@@ -25,7 +25,13 @@ from agentsync.config.discovery import git_top_level
 from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.reporters.github import GithubReporter, escape_data, escape_property
-from agentsync.lint.reporters.markdown import MAX_ROWS, MarkdownReporter, code_span, escape_cell
+from agentsync.lint.reporters.markdown import (
+    MAX_BYTES,
+    MAX_ROWS,
+    MarkdownReporter,
+    code_span,
+    escape_cell,
+)
 from agentsync.lint.reporters.sarif import (
     MAX_RESULTS,
     Locator,
@@ -403,6 +409,45 @@ def test_github_warning_command() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("agents/\x1b[31mred.yaml", r"agents/\x1b[31mred.yaml"),
+        ("agents/t\tab.yaml", r"agents/t\tab.yaml"),
+        ("agents/bell\x07\x7f.yaml", r"agents/bell\x07\x7f.yaml"),
+        ("agents/c1\x85\x9b.yaml", r"agents/c1\x85\x9b.yaml"),
+        ("agents/n\u2028l.yaml", r"agents/n\u2028l.yaml"),
+        ("agents/x\u202ey.yaml", r"agents/x\u202ey.yaml"),
+        ("agents/a,b:c%d\r\n.yaml", r"agents/a%2Cb%3Ac%25d\r\n.yaml"),
+    ],
+)
+def test_github_escapes_odd_file_names_as_the_text_format_does(name: str, shown: str) -> None:
+    diagnostic = Diagnostic(1, 1, "version", "error", "m")
+    result = LintResult(
+        (
+            FileResult(name, "invalid", (diagnostic,)),
+            FileResult(name, "ignored", note="a symbolic link"),
+        )
+    )
+    lines = render(GithubReporter, result).splitlines()
+    assert lines[:2] == [
+        f"::error file={shown},line=1,col=1,title=agent-lint [version]::m",
+        f"::notice file={shown},title=agent-lint::ignored: a symbolic link",
+    ]
+    assert all(line.isprintable() for line in lines)
+
+
+def test_github_shows_the_files_not_read_the_summary_points_to() -> None:
+    note = "a symbolic link: git stores the link, not the file it points to, so it is not read"
+    result = LintResult(
+        (FileResult("agents/a.yaml", "valid"), FileResult("agents/link.yaml", "ignored", note=note))
+    )
+    assert render(GithubReporter, result).splitlines() == [
+        f"::notice file=agents/link.yaml,title=agent-lint::ignored: {note}",
+        "1 config valid, 1 ignored (1 not read, see above)",
+    ]
+
+
 # --- Markdown ------------------------------------------------------------------------------
 
 
@@ -413,6 +458,14 @@ def test_markdown_cell_escaping() -> None:
         r"\*\_TOKEN\_\* \`x\` \[l\](u) \~\~s\~\~ \\"
     )
     assert escape_cell("one\ntwo\r\nthree") == "one<br>two<br>three"
+
+
+def test_markdown_keeps_mentions_and_issue_references_as_text() -> None:
+    zwsp = "\u200b"
+    assert escape_cell("use '@hourly', not @acme/team, #12 or acme/app#3") == (
+        f"use '@{zwsp}hourly', not @{zwsp}acme/team, #{zwsp}12 or acme/app#{zwsp}3"
+    )
+    assert escape_cell("a@b.example #x") == "a@b.example #x"  # no mention, no reference
 
 
 @pytest.mark.parametrize(
@@ -453,6 +506,39 @@ def test_markdown_caps_the_table() -> None:
     rows = [line for line in output.splitlines() if line.startswith("| agents/")]
     assert len(rows) == MAX_ROWS
     assert "7 more not shown" in output
+
+
+@pytest.mark.parametrize("wide", ["x", "\u4e00"])  # 1 byte, then 3 bytes, a character
+def test_markdown_table_fits_a_step_summary_whatever_its_rows_hold(wide: str) -> None:
+    """Rows of 4,000-character names and long messages: 500 of them would be 4 MB or more."""
+    diagnostic = Diagnostic(1, 1, "unknown-key", "error", "unknown key " + "k" * 3000)
+    files = tuple(
+        FileResult(f"agents/{wide * 4000}{n}.yaml", "invalid", (diagnostic,))
+        for n in range(MAX_ROWS)
+    )
+    output = render(MarkdownReporter, LintResult(files))
+    assert len(output.encode()) < MAX_BYTES + 1000 < 1024 * 1024
+    shown = [line for line in output.splitlines() if line.startswith("| agents/")]
+    assert 0 < len(shown) < MAX_ROWS
+    assert output.endswith(
+        f"\n\n{MAX_ROWS - len(shown)} more not shown; see the annotations or the SARIF file.\n"
+    )
+
+
+def test_markdown_lists_the_files_not_read_and_says_so() -> None:
+    note = "a symbolic link: git stores the link, not the file it points to, so it is not read"
+    result = LintResult(
+        (FileResult("agents/a.yaml", "valid"), FileResult("agents/link.yaml", "ignored", note=note))
+    )
+    assert render(MarkdownReporter, result).splitlines() == [
+        "## agent-lint",
+        "",
+        "1 config valid, 1 ignored (1 not read, listed below)",
+        "",
+        "| Location | Severity | Rule | Message |",
+        "| --- | --- | --- | --- |",
+        f"| agents/link.yaml | ignored |  | {note} |",
+    ]
 
 
 def test_markdown_single_valid_config() -> None:

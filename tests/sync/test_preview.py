@@ -6,6 +6,7 @@ text, JSON and Markdown."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -245,3 +246,56 @@ def test_an_adopting_plan_previews_each_create_as_new_beside_the_old_names_delet
     assert kinds["soft-delete"].action.repository == REPO
     markdown = preview_markdown(preview)
     assert f"`{REPO}` `agents/nightly.yaml`" in markdown  # the delete names the old repository
+
+
+def test_a_changed_value_cannot_fake_or_hide_output(synced: SyncedRepo) -> None:
+    """A value's characters that are not printable (a bidi override, a line separator, C1
+    controls such as the one-byte CSI, DEL) are escaped in the plan's text and Markdown, as
+    names are: JSON alone leaves them raw."""
+    system = '"Tidy\\u202e.\\u2028x\\x85\\x9b2J\\x7f"'
+    preview = preview_of(
+        synced, {"agents/nightly.yaml": agent(system, schedule="0 9 * * *", limits="run: 2")}
+    )
+    (change,) = [c for c in preview.plan.actions[0].diff if c.field == "claude.system"]
+    assert "\u202e" in change.after  # the plan holds the value itself
+    shown = r'"Tidy\u202e.\u2028x\x85\x9b2J\x7f"'
+    text = report.plan_text(preview.plan)
+    assert f'      claude.system: "Tidy." -> {shown}\n' in text + "\n"
+    assert f'- `claude.system`: `"Tidy." -> {shown}`\n' in preview_markdown(preview)
+    for output in (text, preview_markdown(preview)):
+        assert all(line.isprintable() for line in output.split("\n"))
+
+
+def test_a_message_naming_cron_macros_mentions_nobody(synced: SyncedRepo) -> None:
+    """GitHub reads @hourly in a comment as a mention of the user "hourly"."""
+    broken = agent("Tidy.", schedule="@hourli")
+    markdown = preview_markdown(preview_of(synced, {"agents/nightly.yaml": broken}))
+    (line,) = [line for line in markdown.splitlines() if "[cron-schedule" in line]
+    assert "unknown macro @\u200bhourli; use one of @\u200byearly" in line
+    assert re.search(r"(?<!\w)[@#](?!\u200b)", line) is None
+
+
+def test_what_the_control_plane_sends_cannot_fake_or_hide_output(
+    synced: SyncedRepo, tmp_path: Path
+) -> None:
+    """An id and a key of a stored config come from the control plane: their characters that
+    are not printable are escaped in the plan's text and Markdown, as a file's name is."""
+    hostile = "agent_x\n# Heading\x1b[2J\u202e"
+    with sqlite3.connect(tmp_path / "control-plane.db") as db:
+        db.execute(
+            "UPDATE configs SET id = ?, agent_config = json_set(agent_config, ?, 1) "
+            "WHERE path = 'agents/nightly.yaml'",
+            (hostile, '$."key\n# Heading\x1b[2J"'),
+        )
+    db.close()
+    preview = preview_of(synced, {"agents/nightly.yaml": agent("Tidy up.", schedule="0 9 * * *")})
+    (action,) = [a for a in preview.plan.actions if a.path == "agents/nightly.yaml"]
+    assert action.config_id == hostile
+    text, markdown = report.plan_text(preview.plan), preview_markdown(preview)
+    assert r"update (agent_x\n# Heading\x1b[2J\u202e)" in text
+    assert r"      key\n# Heading\x1b[2J: 1 -> null" in text
+    assert r"- `agents/nightly.yaml` (`agent_x\n# Heading\x1b[2J\u202e`)" in markdown
+    assert r"  - `key\n# Heading\x1b[2J`: `1 -> null`" in markdown
+    for output in (text, markdown):
+        assert all(line.isprintable() for line in output.split("\n"))
+        assert "\n# Heading" not in output

@@ -14,11 +14,11 @@ from pathlib import Path
 
 CONFIG_DIRS = ("agents", ".agents", "ellipsis", ".ellipsis")
 CONFIG_SUFFIXES = (".yaml", ".yml")
-# The same rule as a regex over repository-relative paths (used by the pre-commit hook).
-CONFIG_PATH_PATTERN = r"^(agents|\.agents|ellipsis|\.ellipsis)/.*\.ya?ml$"
-# The same, for any name a file system allows: a newline in a name is matched, and the name
-# must end in .yaml/.yml (``$`` would also match before a final newline).
-_CONFIG_PATH = re.compile(r"(agents|\.agents|ellipsis|\.ellipsis)/.*\.ya?ml", re.DOTALL)
+# The same rule as a regex over repository-relative paths (the pre-commit hook's ``files``),
+# for any name a file system allows: ``(?s)`` matches a newline in a name, and the name must
+# end in .yaml/.yml (``\Z``: ``$`` would also match before a final newline).
+CONFIG_PATH_PATTERN = r"(?s)^(agents|\.agents|ellipsis|\.ellipsis)/.*\.ya?ml\Z"
+_CONFIG_PATH = re.compile(CONFIG_PATH_PATTERN)
 
 
 def is_config_path(relative: object) -> bool:
@@ -27,7 +27,7 @@ def is_config_path(relative: object) -> bool:
     the sync API is not trusted to be one, nor even to be a string)."""
     return (
         isinstance(relative, str)
-        and _CONFIG_PATH.fullmatch(relative) is not None
+        and _CONFIG_PATH.match(relative) is not None
         and "\0" not in relative
         and not {"", ".", ".."} & set(relative.split("/"))
     )

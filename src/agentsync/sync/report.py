@@ -50,7 +50,9 @@ _STOPS = {
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    return shortened(json.dumps(value, ensure_ascii=False), limit)
+    """``value`` as JSON, its characters that are not printable escaped (JSON leaves a bidi
+    override, U+2028 or a C1 control raw), cut to ``limit``."""
+    return shortened(printable(json.dumps(value, ensure_ascii=False)), limit)
 
 
 def change_text(change: FieldChange) -> str:
@@ -91,10 +93,10 @@ def _action_lines(action: Action) -> list[str]:
     )
     if action.repository is not None:
         target = f"{action.repository} {target}"
-    agent = f" ({action.config_id})" if action.config_id else ""
+    agent = f" ({printable(action.config_id)})" if action.config_id else ""
     lines = [f"  {_SYMBOLS[action.kind]} {target}: {_label(action)}{agent}"]
     for change in action.diff:
-        lines.append(f"      {change.field}: {change_text(change)}")
+        lines.append(f"      {printable(change.field)}: {change_text(change)}")
     for item in action.diagnostics:
         lines.append("      " + diagnostic_line(action.path, item))
     return lines

@@ -82,21 +82,27 @@ class TextReporter(Reporter):
         return "^" + "~" * max(0, min(len(token), 40) - 1)
 
     @staticmethod
-    def _summary(result: LintResult) -> str:
+    def _ignored(result: LintResult, listed: str) -> str:
+        """``, N ignored (why)``, or nothing; ``listed`` says where the files not read are."""
         s = result.summary
-        checked = s.files - s.ignored
-        if s.files == 0:
-            return "no agent configs found"
         not_read = sum(1 for f in result.files if f.note)
         why = ", ".join(
             reason
             for count, reason in (
-                (not_read, f"{not_read} not read, see above"),
+                (not_read, f"{not_read} not read, {listed}"),
                 (s.ignored - not_read, "no ellipsis: block"),
             )
             if count
         )
-        ignored = f", {s.ignored} ignored ({why})" if s.ignored else ""
+        return f", {s.ignored} ignored ({why})" if s.ignored else ""
+
+    @staticmethod
+    def _summary(result: LintResult, listed: str = "see above") -> str:
+        s = result.summary
+        checked = s.files - s.ignored
+        if s.files == 0:
+            return "no agent configs found"
+        ignored = TextReporter._ignored(result, listed)
         if not s.errors and not s.warnings:
             return f"{plural(checked, 'config')} valid{ignored}"
         return (

@@ -2,8 +2,9 @@
 the repository and commit, the summary, then a list per kind of action with each change's
 field diff, schedules in words, budget exposure and diagnostics, and the agents that would stop.
 
-Names and messages from the repository are escaped (paths in code spans, messages with their
-markup escaped), so a file cannot turn the preview into other markup. Secrets are masked as in
+Names and messages from the repository, and the control plane's ids and keys, are escaped
+(made printable, in code spans; messages with their markup escaped), so neither a file nor the
+control plane can turn the preview into other markup. Secrets are masked as in
 the plan: a secret's field reads ``(set)``, ``(changed)`` or ``(removed)``.
 
 ``max_chars`` asks for a version that fits (a GitHub comment holds 65,536 characters): the full
@@ -55,14 +56,15 @@ def _target(file: FilePreview) -> str:
         target = f"{code_span(printable(action.from_path))} → {target}"
     if action.repository is not None:  # an adopted agent's delete, under the previous name
         target = f"{code_span(action.repository)} {target}"
-    return target + (f" ({code_span(action.config_id)})" if action.config_id else "")
+    return target + (f" ({code_span(printable(action.config_id))})" if action.config_id else "")
 
 
 def _file_lines(file: FilePreview) -> list[str]:
     action = file.action
     lines = [f"- {_target(file)}"]
     for change in action.diff:
-        lines.append(f"  - {code_span(change.field)}: {code_span(change_text(change))}")
+        field = code_span(printable(change.field))
+        lines.append(f"  - {field}: {code_span(change_text(change))}")
     for schedule in file.schedules:
         was = f" (was {code_span(schedule.before)})" if schedule.before is not None else ""
         lines.append(
