@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from agentsync.client.errors import BY_STATUS, ControlPlaneError, Unavailable
 from agentsync.client.redaction import Secret
+from agentsync.http import json_body
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import Session, error_detail, refused
 
@@ -80,7 +81,7 @@ class ApiCalls:
 
     def parse(self, response: httpx.Response, parse: Callable[[Any], T]) -> T:
         try:
-            return parse(response.json())
+            return parse(json_body.loads(response.content))
         except (ValueError, KeyError, TypeError, ValidationError) as error:
             summary = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise ControlPlaneError(

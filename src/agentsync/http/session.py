@@ -24,6 +24,7 @@ from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 from agentsync import __version__
 from agentsync.closeable import Closeable
 from agentsync.errors import UsageError
+from agentsync.http import json_body
 from agentsync.http.retry import RetryLater, RetryPolicy, parse_retry_after, retryable
 from agentsync.urls import redact_url
 
@@ -191,8 +192,8 @@ def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
     """The message of an error response, and its request id (header, else body)."""
     request_id = response.headers.get("x-request-id")
     try:
-        body = response.json()
-    except ValueError:
+        body = json_body.loads(response.content)
+    except ValueError:  # no JSON, or JSON that could not be shown: its text is
         body = None
     if isinstance(body, dict):
         envelope = body.get("error")
