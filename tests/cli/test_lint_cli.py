@@ -330,7 +330,7 @@ def test_a_report_file_name_is_printed_escaped(
 def test_a_stdout_that_cannot_carry_a_character_shows_it_escaped(
     tmp_path: Path, fmt: str, encoding: str
 ) -> None:
-    """With PYTHONIOENCODING=ascii, a config's 'sуstem' (a Cyrillic у) was an internal error
+    """With PYTHONIOENCODING=ascii, a key 's\u0443stem' (with a Cyrillic u) was an internal error
     (UnicodeEncodeError) in every format but JSON and SARIF."""
     config = tmp_path / "a.yaml"
     config.write_text("ellipsis: {version: v1}\nclaude:\n  s\u0443stem: 日本\n", encoding="utf-8")
