@@ -50,7 +50,9 @@ _STOPS = {
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    return shortened(json.dumps(value, ensure_ascii=False), limit)
+    """``value`` as JSON, its bidi overrides and other characters that are not printable
+    escaped (a value from the repository or the control plane cannot reorder the line)."""
+    return shortened(printable(json.dumps(value, ensure_ascii=False)), limit)
 
 
 def change_text(change: FieldChange) -> str:
@@ -73,8 +75,8 @@ def _change_json(change: FieldChange) -> dict[str, Any]:
 
 def diagnostic_line(path: str, item: dict[str, Any]) -> str:
     return (
-        f"{printable(path)}:{item.get('line', 1)}:{item.get('column', 1)}: {item.get('message')} "
-        f"[{item.get('rule')}]"
+        f"{printable(path)}:{item.get('line', 1)}:{item.get('column', 1)}: "
+        f"{printable(str(item.get('message')))} [{item.get('rule')}]"
     )
 
 
@@ -94,7 +96,7 @@ def _action_lines(action: Action) -> list[str]:
     agent = f" ({action.config_id})" if action.config_id else ""
     lines = [f"  {_SYMBOLS[action.kind]} {target}: {_label(action)}{agent}"]
     for change in action.diff:
-        lines.append(f"      {change.field}: {change_text(change)}")
+        lines.append(f"      {printable(change.field)}: {change_text(change)}")
     for item in action.diagnostics:
         lines.append("      " + diagnostic_line(action.path, item))
     return lines
@@ -255,14 +257,17 @@ def status_rows(
 
 def status_text(repository: str, rows: list[dict[str, Any]]) -> str:
     header = ("PATH", "STATE", "CONFIG", "IDENTITY", "COMMIT", "LAST ERROR")
-    table = [
-        (
-            str(r["path"]),
-            r["state"],
-            r["config_id"] or "-",
-            (r["identity"] or "-").removeprefix("sha256:")[:12],
-            (r["commit"] or "-")[:12],
-            r["last_error"] or "",
+    table = [  # what the control plane and the state file say, escaped
+        tuple(
+            printable(cell)
+            for cell in (
+                str(r["path"]),
+                r["state"],
+                r["config_id"] or "-",
+                (r["identity"] or "-").removeprefix("sha256:")[:12],
+                (r["commit"] or "-")[:12],
+                r["last_error"] or "",
+            )
         )
         for r in rows
     ]

@@ -62,7 +62,7 @@ def _file_lines(file: FilePreview) -> list[str]:
     action = file.action
     lines = [f"- {_target(file)}"]
     for change in action.diff:
-        lines.append(f"  - {code_span(change.field)}: {code_span(change_text(change))}")
+        lines.append(f"  - {code_span(printable(change.field))}: {code_span(change_text(change))}")
     for schedule in file.schedules:
         was = f" (was {code_span(schedule.before)})" if schedule.before is not None else ""
         lines.append(
