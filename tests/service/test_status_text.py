@@ -50,3 +50,25 @@ def test_status_shows_queued_work_retries_and_folded_jobs(tmp_path: Path) -> Non
     data = json.loads(status(database, "--json"))
     assert data["folded"] == 1
     assert [w["repository"] for w in data["queued"]] == ["acme/flaky", "acme/waiting"]
+
+
+def test_status_shows_what_a_server_sent_escaped(tmp_path: Path) -> None:
+    """An error holding a server's escape sequences and bidi overrides reached the terminal
+    as it was (a dead letter's, a queued job's)."""
+    database = tmp_path / "service.db"
+    store = SQLiteServiceStore(database)
+    hostile = "refused: \x1b]0;owned\x07\x1b[31mred \u202eevil"
+    try:
+        for repository, retry_in in (("acme/dead", None), ("acme/queued", 300.0)):
+            store.enqueue(NewJob("push", repository, {}))
+            job = store.claim("w", 600)
+            assert job is not None
+            store.fail(job.id, "w", hostile, retry_in=retry_in)
+    finally:
+        store.close()
+    text = status(database)
+    for repository in ("acme/dead", "acme/queued"):
+        line = next(line for line in text.splitlines() if repository in line)
+        assert line.endswith("refused: \\x1b]0;owned\\x07\\x1b[31mred \\u202eevil")
+    assert "\x1b" not in text
+    assert "\u202e" not in text

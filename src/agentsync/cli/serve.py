@@ -24,6 +24,7 @@ from agentsync import settings
 from agentsync.cli.migrate import Migratable, check_option, migrate_or_check
 from agentsync.errors import UsageError
 from agentsync.plural import plural
+from agentsync.printable import printable
 from agentsync.service.setup import WorkerSetup
 from agentsync.service.worker_settings import DEFAULT_RETENTION_DAYS, WorkerSettings
 from agentsync.state_dir import state_dir
@@ -242,6 +243,12 @@ def _job_counts(status: ServiceStatus) -> str:
     return ", ".join(parts)
 
 
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    """A table of what the store holds, each cell escaped: an error a server sent (a GitHub or
+    control-plane message) or a repository's name cannot send escape sequences to the terminal."""
+    return text_table(header, [[printable(cell) for cell in row] for row in rows])
+
+
 def _queued_lines(status: ServiceStatus, now: float) -> list[str]:
     if not status.queued:
         return []
@@ -256,7 +263,7 @@ def _queued_lines(status: ServiceStatus, now: float) -> list[str]:
         for work in status.queued
     ]
     header = ["REPOSITORY", "QUEUED", "OLDEST", "NEXT ATTEMPT", "LAST ERROR"]
-    return ["queued work:", text_table(header, rows), ""]
+    return ["queued work:", _table(header, rows), ""]
 
 
 def _when(stamp: float, now: float) -> str:
@@ -275,7 +282,7 @@ def _status_text(status: ServiceStatus, now: float) -> str:
     ]
     if status.repositories:
         lines.append(
-            text_table(
+            _table(
                 ["REPOSITORY", "LAST SYNC", "COMMIT", "OUTCOME", "INSTALLATION"],
                 [
                     [
@@ -295,7 +302,7 @@ def _status_text(status: ServiceStatus, now: float) -> str:
     if status.dead:
         lines.append(f"dead letters ({len(status.dead)}; `agent serve retry ID` requeues one):")
         lines.append(
-            text_table(
+            _table(
                 ["ID", "KIND", "REPOSITORY", "ATTEMPTS", "FAILED", "LAST ERROR"],
                 [
                     [
