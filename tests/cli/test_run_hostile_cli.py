@@ -142,3 +142,23 @@ def test_an_answer_that_is_no_json_says_so(server: Scripted, tmp_path: Path) -> 
     assert result.stderr.endswith(
         "(GET /v1/agent-deployments/dep_1/runs/adrun_1): it is not JSON\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["run", "get", "adrun_\udcff"], "'adrun_\\udcff' is not UTF-8 text"),
+        (["run", "start", "--env", "API_KEY=s3cret-\udcff"], "'envs.API_KEY' in the request"),
+        (["run", "start", "--input", '{"q": "\udcff"}'], "'input.q' in the request"),
+    ],
+)
+def test_an_argument_that_is_not_utf8_is_one_line_and_nothing_is_sent(
+    server: Scripted, tmp_path: Path, args: list[str], said: str
+) -> None:
+    """An argument's bytes that are not UTF-8 were an internal error (UnicodeEncodeError)."""
+    result = agent(server, tmp_path, *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"agent: {said}")
+    assert len(result.stderr.splitlines()) == 1
+    assert "s3cret" not in result.stderr
+    assert server.requests == []

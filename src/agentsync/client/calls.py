@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from agentsync.client.errors import BY_STATUS, ControlPlaneError, Unavailable
 from agentsync.client.redaction import Secret
+from agentsync.errors import UsageError
 from agentsync.http import json_body
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import Session, error_detail, refused
@@ -128,5 +129,9 @@ class ApiCalls:
 
 
 def segment(value: str) -> str:
-    """``value`` as one path segment."""
-    return quote(value, safe="")
+    """``value`` (an id, a name) as one path segment; a ``UsageError`` for text that is not
+    UTF-8 (an argument's bytes that are not)."""
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        raise UsageError(f"{value!r:.100} is not UTF-8 text: nothing was sent") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 MAX_DEPTH = 100  # levels of objects and arrays; no API agentsync reads nests near this
@@ -57,18 +58,41 @@ def loads(text: str | bytes) -> Any:
 
 def _check(value: Any) -> None:
     """An :class:`Unfit` for the first refused number in ``value``, or a value nested too deep."""
-    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
-    while stack:
-        item, where, depth = stack.pop()
+    for item, where, depth in _walk(value):
         if isinstance(item, _Refused):
             raise Unfit(f"{where or 'the answer'} is {item.why}")
         if depth > MAX_DEPTH:
             raise Unfit(f"{where:.80}... is nested more than {MAX_DEPTH} levels deep")
+
+
+def not_utf8(value: Any) -> str | None:
+    """Where ``value`` (a request's JSON or query, about to be sent) holds text that UTF-8
+    cannot carry: a lone surrogate, which is how Python reads an argument's or a file's bytes
+    that are not UTF-8 (``"-"`` for ``value`` itself); None when all of it can be sent."""
+    for item, where, _ in _walk(value):
+        texts = item.keys() if isinstance(item, dict) else (item,)
+        if any(isinstance(text, str) and not _encodes(text) for text in texts):
+            return where or "-"
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _walk(value: Any) -> Iterator[tuple[Any, str, int]]:
+    """Each value in ``value`` with its place (``input.x[0]``) and depth, in document order."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        yield item, where, depth
         if isinstance(item, dict):
-            named = [
-                (f"{where}.{key:.60}" if where else f"{key:.60}", v) for key, v in item.items()
-            ]
-            stack.extend((v, name, depth + 1) for name, v in reversed(named))
-        elif isinstance(item, list):
-            indexed = [(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(item)]
+            named = [(f"{where}.{key}" if where else str(key), v) for key, v in item.items()]
+            stack.extend((v, name[:200], depth + 1) for name, v in reversed(named))
+        elif isinstance(item, list | tuple):
+            indexed = [(v, f"{where}[{i}]"[:200], depth + 1) for i, v in enumerate(item)]
             stack.extend(reversed(indexed))

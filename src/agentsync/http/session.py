@@ -104,6 +104,7 @@ class Session:
 
         ``recover`` runs before a retry once an attempt may have taken effect (see
         :class:`~agentsync.http.retry.RetryPolicy`)."""
+        _refuse_text_not_utf8(json, params)
         sent = dict(headers or {})
         if idempotency_key is not None:
             sent["Idempotency-Key"] = idempotency_key
@@ -147,6 +148,23 @@ class Session:
             timeout=timeout,
         ) as response:
             yield response
+
+
+def _refuse_text_not_utf8(body: Any, params: Any) -> None:
+    """A ``UsageError`` naming the field of a request's body or query whose text UTF-8 cannot
+    carry (an argument's bytes that are not UTF-8): nothing is sent. Never the value: it may
+    be a secret."""
+    query: dict[str, list[Any]] = {}  # each parameter's values, by name
+    for name, value in params.items() if isinstance(params, Mapping) else params or ():
+        query.setdefault(name, []).append(value)
+    for where, value in (("the request", body), ("the query", query)):
+        field = json_body.not_utf8(value)
+        if field is not None:
+            named = where if field == "-" else f"{field!r} in {where}"
+            raise UsageError(
+                f"{named} holds text that is not UTF-8 (a byte of an argument or a file that is "
+                "not UTF-8?): nothing was sent"
+            )
 
 
 class OwnsSession(Closeable):

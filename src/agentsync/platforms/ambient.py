@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
+from agentsync.client.calls import segment
 from agentsync.platforms.base import Http, an_object, next_cursor, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, Unsupported
@@ -100,7 +100,7 @@ class AmbientAdapter:
     def get(self, run_id: str) -> NormalizedRun:
         if not run_id:
             raise InvalidInput("a run id is required")
-        return to_normalized(self.http.call("GET", f"/agent/runs/{quote(run_id, safe='')}"))
+        return to_normalized(self.http.call("GET", f"/agent/runs/{segment(run_id)}"))
 
     def list(
         self, *, limit: int = 100, page_size: int | None = None, **filters: Any

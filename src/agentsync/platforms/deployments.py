@@ -13,8 +13,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote
 
+from agentsync.client.calls import segment
 from agentsync.config.variables import name_problem
 from agentsync.platforms.base import Http, an_object, next_cursor, reading
 from agentsync.platforms.base import page_size as page_size_for
@@ -104,7 +104,7 @@ class DeploymentsAdapter:
 
     @property
     def _runs(self) -> str:
-        return f"/v1/agent-deployments/{quote(self.deployment_id, safe='')}/runs"
+        return f"/v1/agent-deployments/{segment(self.deployment_id)}/runs"
 
     def start(
         self,
@@ -136,7 +136,7 @@ class DeploymentsAdapter:
     def _run(self, run_id: str) -> str:
         if not run_id:
             raise InvalidInput("a run id is required")
-        return f"{self._runs}/{quote(run_id, safe='')}"
+        return f"{self._runs}/{segment(run_id)}"
 
     def get(self, run_id: str) -> NormalizedRun:
         return to_normalized(self.http.call("GET", self._run(run_id)))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, get_args
-from urllib.parse import quote
 
+from agentsync.client.calls import segment
 from agentsync.client.follow import stream_event, stream_frame
 from agentsync.http.retry import retryable
 from agentsync.platform_statuses import ThreadStatus
@@ -80,7 +80,7 @@ def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
 def _id(run_id: str) -> str:
     if not run_id:
         raise InvalidInput("a run id is required")
-    return quote(run_id, safe="")
+    return segment(run_id)
 
 
 class ThreadsAdapter:
@@ -102,7 +102,7 @@ class ThreadsAdapter:
                 f"persona_id must be persona_key@version (e.g. coder@2), got {persona_id!r}"
             )
         body = {k: v for k, v in (("route_id", route_id), ("persona_id", persona_id)) if v}
-        created = self.http.call("POST", f"/v1/threads/{quote(thread_id, safe='')}/runs", json=body)
+        created = self.http.call("POST", f"/v1/threads/{segment(thread_id)}/runs", json=body)
         with reading("threads", "the created run"):
             run_id, trace_id = an_object(created)["run_id"], created["trace_id"]
             if not isinstance(run_id, str) or not run_id:
@@ -130,7 +130,7 @@ class ThreadsAdapter:
         if limit < 1:
             return
         if thread_id is not None:
-            path = f"/v1/threads/{quote(thread_id, safe='')}/runs"
+            path = f"/v1/threads/{segment(thread_id)}/runs"
             items = self.http.call("GET", path, params={"limit": limit})
             with reading("threads", "a thread's runs"):
                 runs = [
