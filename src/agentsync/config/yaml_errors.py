@@ -301,16 +301,6 @@ def _escape(err: _Error) -> LoadProblem | None:
     slash = line.rfind("\\", 0, err.at[1])
     where = (err.at[0], slash + 1) if slash >= 0 else err.at
     escape = line[slash : slash + 2] if slash >= 0 else "\\"
-    width = {"\\x": 2, "\\u": 4, "\\U": 8}.get(escape, 0)
-    digits = line[slash + 2 : slash + 2 + width]
-    if width and len(digits) == width and re.fullmatch("[0-9A-Fa-f]+", digits):
-        return _problem(  # the number is no character: a lone surrogate, or past U+10FFFF
-            where,
-            f"'{escape}{digits}' is no character: a lone surrogate (half of a UTF-16 pair, "
-            "which UTF-8 cannot carry) or past U+10FFFF",
-            "write the character itself, or one \\U escape for it (\\U0001F600, not a pair of "
-            "\\u escapes)",
-        )
     hint = "write a backslash as \\\\, or use single quotes, which keep backslashes as they are"
     return _problem(where, f"invalid escape '{escape}' in a double-quoted value", hint)
 

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from agentsync.printable import is_utf8
+
 MAX_DEPTH = 100  # levels of objects and arrays; no API agentsync reads nests near this
 
 
@@ -71,17 +73,9 @@ def not_utf8(value: Any) -> str | None:
     that are not UTF-8 (``"-"`` for ``value`` itself); None when all of it can be sent."""
     for item, where, _ in _walk(value):
         texts = item.keys() if isinstance(item, dict) else (item,)
-        if any(isinstance(text, str) and not _encodes(text) for text in texts):
+        if any(isinstance(text, str) and not is_utf8(text) for text in texts):
             return where or "-"
     return None
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _walk(value: Any) -> Iterator[tuple[Any, str, int]]:
