@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -321,3 +323,23 @@ def test_a_report_file_name_is_printed_escaped(
     assert err.count("\n") == 1
     assert err[:-1].isprintable()
     assert "no\\x1b]0;T\\x07where" in err
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "markdown"])
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_stdout_that_cannot_carry_a_character_shows_it_escaped(
+    tmp_path: Path, fmt: str, encoding: str
+) -> None:
+    """With PYTHONIOENCODING=ascii, a key 's\u0443stem' (with a Cyrillic u) was an internal error
+    (UnicodeEncodeError) in every format but JSON and SARIF."""
+    config = tmp_path / "a.yaml"
+    config.write_text("ellipsis: {version: v1}\nclaude:\n  s\u0443stem: 日本\n", encoding="utf-8")
+    program = "import sys; from agentsync.cli.lint import main; sys.exit(main())"
+    done = subprocess.run(
+        [sys.executable, "-c", program, "--format", fmt, str(config)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": encoding},
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (1, b"")
+    assert b"unknown key 's\\u0443stem'" in done.stdout

@@ -82,3 +82,83 @@ def test_an_error_message_is_shown_escaped(server: Scripted, tmp_path: Path) -> 
     assert result.exit_code == 1
     assert_escaped(result.stderr)
     assert len(result.stderr.splitlines()) == 1
+
+
+DEEP = "[" * 5000 + "]" * 5000  # past what Python's JSON reader can nest
+
+
+def running(fields: str) -> str:
+    """A running run's answer, with ``fields`` (JSON text) besides."""
+    return '{"id": "r", "status": "running", ' + fields + "}"
+
+
+ANSWERS_NO_OUTPUT_CAN_HOLD = [  # (the answer, what the error says of it)
+    (running('"input": {"ratio": 1e400}'), "input.ratio is 1e400"),
+    (running('"input": {"ratio": [NaN]}'), "input.ratio[0] is NaN"),
+    (running('"mode": -Infinity'), "mode is -Infinity"),
+    (running('"input": {"n": ' + "9" * 5000 + "}"), "input.n is an integer of 5,000 digits"),
+    (running('"input": ' + DEEP), "the answer is nested more than 100 levels deep"),
+    (running('"input": ' + "[" * 300 + "]" * 300), "is nested more than 100 levels deep"),
+]
+
+
+@pytest.mark.parametrize(("answer", "said"), ANSWERS_NO_OUTPUT_CAN_HOLD)
+@pytest.mark.parametrize("as_json", [True, False])
+def test_an_answer_no_output_could_hold_is_one_line_naming_the_field(
+    server: Scripted, tmp_path: Path, answer: str, said: str, as_json: bool
+) -> None:
+    """1e400 and NaN were written as null with --json (and NaN in text), a 5,000-digit
+    number was "string indices must be integers", deep nesting an internal error."""
+    server.answers = [(200, {}, answer.encode())]
+    result = agent(server, tmp_path, "run", "get", "r", *(["--json"] if as_json else []))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert said in result.stderr
+    assert "(GET /v1/agent-deployments/dep_1/runs/r)" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind"),
+    [([RUN], "a JSON array"), ("adrun_1", "a string"), (7, "a number"), (None, "null")],
+)
+def test_an_answer_that_is_no_object_says_what_was_expected(
+    server: Scripted, tmp_path: Path, answer: Any, kind: str
+) -> None:
+    """It said "list indices must be integers or slices, not str", Python's words."""
+    server.answers = [ok(answer)]
+    result = agent(server, tmp_path, "run", "get", "adrun_1")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "agent: unexpected answer from the deployments platform (an agent run): "
+        f"{kind} where a JSON object was expected\n"
+    )
+
+
+def test_an_answer_that_is_no_json_says_so(server: Scripted, tmp_path: Path) -> None:
+    server.answers = [(200, {}, b"<html>a proxy's page</html>")]
+    result = agent(server, tmp_path, "run", "get", "adrun_1")
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "(GET /v1/agent-deployments/dep_1/runs/adrun_1): it is not JSON\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["run", "get", "adrun_\udcff"], "'adrun_\\udcff' is not UTF-8 text"),
+        (["run", "start", "--env", "API_KEY=s3cret-\udcff"], "'envs.API_KEY' in the request"),
+        (["run", "start", "--input", '{"q": "\udcff"}'], "'input.q' in the request"),
+    ],
+)
+def test_an_argument_that_is_not_utf8_is_one_line_and_nothing_is_sent(
+    server: Scripted, tmp_path: Path, args: list[str], said: str
+) -> None:
+    """An argument's bytes that are not UTF-8 were an internal error (UnicodeEncodeError)."""
+    result = agent(server, tmp_path, *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"agent: {said}")
+    assert len(result.stderr.splitlines()) == 1
+    assert "s3cret" not in result.stderr
+    assert server.requests == []

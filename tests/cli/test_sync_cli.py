@@ -23,6 +23,7 @@ GOOD = "ellipsis: {version: v1}\nclaude:\n  system: Review the diff.\n"
 OTHER = "ellipsis: {version: v1}\nclaude:\n  system: Triage the issue.\n"
 THIRD = "ellipsis: {version: v1}\nclaude:\n  system: Draft release notes.\n"
 BAD = "ellipsis: {version: v2}\nclaude:\n  system: Review the diff.\n"
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\u202eevil"  # a terminal's title, cleared, reordered
 
 
 @pytest.fixture
@@ -351,3 +352,59 @@ def test_quiet_apply_prints_only_its_result(
     assert quiet.stdout.startswith("Applied 1 of 1 change to acme/app")
     assert quiet.stdout.count("\n") == 1
     assert quiet.stderr == ""
+
+
+def test_what_the_repository_and_control_plane_hold_is_shown_escaped(
+    server: LocalServer, repo: Path, tmp_path: Path
+) -> None:
+    """A name's bidi overrides in a plan's diff, and file names with escape sequences, tabs,
+    bidi overrides or bytes that are not UTF-8 in `sync status`, reached the terminal as they
+    were: the line reordered, coloured, or split."""
+
+    def named(name: str) -> str:
+        return f'ellipsis: {{version: v1, name: "{name}"}}\nclaude:\n  system: Review it.\n'
+
+    commit(repo, {"agents/n.yaml": named("calm"), "agents/\x1b[31mred.yaml": GOOD})
+    (repo / "agents" / "\u202eevil\t.yaml").write_text(GOOD)
+    (repo / os.fsdecode(b"agents/\xff.yaml")).write_text(GOOD)
+    commit(repo, {})
+    applied = agent(server, tmp_path, "sync", "apply", str(repo), "--yes")
+    assert applied.returncode == 1, applied.stderr
+
+    status = agent(server, tmp_path, "sync", "status", str(repo)).stdout
+    assert "agents/\\x1b[31mred.yaml  " in status
+    assert "agents/\\u202eevil\\t.yaml  " in status
+    assert "agents/\\udcff.yaml  " in status
+    assert all(line.isprintable() for line in status.splitlines())
+
+    commit(repo, {"agents/n.yaml": named("evil \\u202e gnp")})
+    for fmt in ("text", "markdown"):
+        plan = agent(server, tmp_path, "sync", "plan", str(repo), "--format", fmt).stdout
+        assert '"calm" -> "evil \\u202e gnp"' in plan
+        assert "\u202e" not in plan
+
+
+def test_a_write_the_control_plane_refuses_is_shown_escaped(
+    server: LocalServer, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused write's line showed the file's name and the control plane's words as they
+    were: escape sequences and bidi overrides reached the terminal."""
+    from agentsync.lint.validation import ConfigRejected
+    from agentsync.localserver import configs
+
+    original = configs.validate_yaml
+
+    def validate_yaml(text: str, path: str = "<request>") -> object:
+        if path.startswith("agents/\x1b"):
+            raise ConfigRejected(f"no: {HOSTILE}")
+        return original(text, path)
+
+    monkeypatch.setattr("agentsync.localserver.configs.validate_yaml", validate_yaml)
+    commit(repo, {"agents/\x1b[31mred.yaml": GOOD})
+    applied = agent(server, tmp_path, "sync", "apply", str(repo), "--yes")
+    assert applied.returncode == 1
+    refused = next(line for line in applied.stderr.splitlines() if line.startswith("refused:"))
+    assert refused == (
+        "refused: create agents/\\x1b[31mred.yaml: no: \\x1b]0;owned\\x07\\x1b[2J\\u202eevil "
+        "(its sync error)"
+    )

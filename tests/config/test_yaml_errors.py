@@ -276,6 +276,32 @@ CASES: dict[str, tuple[str, int, int, str, str | None]] = {
         "invalid escape '\\U' in a double-quoted value",
         "write a backslash as \\\\, or use single quotes, which keep backslashes as they are",
     ),
+    "a lone surrogate's escape": (
+        HEAD + 'claude:\n  system: "Audit \\udfff it"\n',
+        4,
+        18,
+        (
+            "'\\udfff' is no character: a lone surrogate (half of a UTF-16 pair, which UTF-8 "
+            "cannot carry) or past U+10FFFF"
+        ),
+        (
+            "write the character itself, or one \\U escape for it (\\U0001F600, not a pair of \\u "
+            "escapes)"
+        ),
+    ),
+    "an escape past U+10FFFF": (
+        HEAD + 'claude:\n  system: "\\U00110000"\n',
+        4,
+        12,
+        (
+            "'\\U00110000' is no character: a lone surrogate (half of a UTF-16 pair, which UTF-8 "
+            "cannot carry) or past U+10FFFF"
+        ),
+        (
+            "write the character itself, or one \\U escape for it (\\U0001F600, not a pair of \\u "
+            "escapes)"
+        ),
+    ),
     "a directive twice": (
         "%YAML 1.2\n%YAML 1.2\n---\n" + HEAD,
         2,

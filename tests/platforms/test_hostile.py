@@ -112,5 +112,14 @@ def test_a_cost_no_json_can_hold_is_an_unexpected_answer(server: Scripted, http:
     """1e400 reads as infinite: `agent run get --json` printed `"cost_usd": Infinity`."""
     run = {"run_id": "run_t", "status": "completed", "total_cost_usd": 1e400}
     server.answers = [(200, {}, json.dumps(run).replace("Infinity", "1e400").encode())]
-    with pytest.raises(PlatformError, match=r"threads platform \(a run\).*cost_usd"):
+    with pytest.raises(PlatformError, match=r"\(GET /v1/runs/run_t\): total_cost_usd is 1e400"):
         ThreadsAdapter(http).get("run_t")
+
+
+def test_an_event_no_output_could_hold_is_one_clear_error(server: Scripted, http: Http) -> None:
+    """An event's NaN was written as null with --json, and as NaN in text."""
+    frame = '{"seq": 1, "type": "tool.call", "data": {"name": "grep", "ratio": NaN}}'
+    stream = {"Content-Type": "text/event-stream"}
+    server.answers = [(200, stream, f"data: {frame}\n\n".encode())]
+    with pytest.raises(PlatformError, match=r"event on the run stream: data\.ratio is NaN"):
+        list(ThreadsAdapter(http).events("run_t"))

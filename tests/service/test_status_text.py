@@ -89,3 +89,25 @@ def test_retry_says_why_a_job_is_not_retried_and_where_the_dead_letters_are(
         assert retried.returncode == 2
         assert retried.stderr.startswith(f"agent: {why}"), retried.stderr
         assert retried.stderr.rstrip().endswith("`agent serve status` lists the dead letters")
+
+
+def test_status_shows_what_a_server_sent_escaped(tmp_path: Path) -> None:
+    """An error holding a server's escape sequences and bidi overrides reached the terminal
+    as it was (a dead letter's, a queued job's)."""
+    database = tmp_path / "service.db"
+    store = SQLiteServiceStore(database)
+    hostile = "refused: \x1b]0;owned\x07\x1b[31mred \u202eevil"
+    try:
+        for repository, retry_in in (("acme/dead", None), ("acme/queued", 300.0)):
+            store.enqueue(NewJob("push", repository, {}))
+            job = store.claim("w", 600)
+            assert job is not None
+            store.fail(job.id, "w", hostile, retry_in=retry_in)
+    finally:
+        store.close()
+    text = status(database)
+    for repository in ("acme/dead", "acme/queued"):
+        line = next(line for line in text.splitlines() if repository in line)
+        assert line.endswith("refused: \\x1b]0;owned\\x07\\x1b[31mred \\u202eevil")
+    assert "\x1b" not in text
+    assert "\u202e" not in text

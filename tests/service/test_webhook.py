@@ -312,3 +312,19 @@ def test_metrics_give_each_repositorys_last_sync_with_bounded_series(
     ]
     assert "agentsync_repositories 3.0" in text
     assert "agentsync_jobs_folded 0.0" in text
+
+
+@pytest.mark.parametrize(
+    ("ref", "shown"),
+    [("refs/heads/\ud800", "refs/heads/\\ud800"), ("refs/heads/\x1b[2J", "refs/heads/\\x1b[2J")],
+)
+def test_a_ref_no_answer_or_log_can_carry_is_shown_escaped(
+    client: httpx.Client, store: SQLiteServiceStore, logs: io.StringIO, ref: str, shown: str
+) -> None:
+    """A lone surrogate in a push's ref (JSON's "\\ud800") made the answer fail to encode: the
+    connection was reset after the delivery was stored."""
+    response = deliver(client, "push", push(ref=ref))
+    assert response.status_code == 202
+    assert response.json()["reason"] == f"{shown} is not the default branch"
+    assert store.status().deliveries == 1
+    assert f"{shown} is not the default branch".replace("\\", "\\\\") in logs.getvalue()

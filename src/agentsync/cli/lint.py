@@ -205,4 +205,15 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     environ = dict(os.environ)
-    return guarded("agent-lint", lambda: execute(parse_args(argv, environ), sys.stdout, environ))
+    stdout = _escaping(sys.stdout)
+    return guarded("agent-lint", lambda: execute(parse_args(argv, environ), stdout, environ))
+
+
+def _escaping(stream: TextIO) -> TextIO:
+    """``stream``, writing a character its encoding cannot carry as an escape (``\\xff``)
+    instead of failing: a pipe or terminal set to ASCII (``PYTHONIOENCODING=ascii``, a
+    Latin-1 locale) then shows a config's ``café`` as ``caf\\xe9``."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+        reconfigure(errors="backslashreplace")
+    return stream

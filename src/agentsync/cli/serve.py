@@ -23,6 +23,7 @@ from agentsync import settings
 from agentsync.cli.migrate import Migratable, check_option, migrate_or_check
 from agentsync.errors import UsageError
 from agentsync.plural import plural
+from agentsync.printable import printable
 from agentsync.service.setup import WorkerSetup
 from agentsync.service.worker_settings import DEFAULT_RETENTION_DAYS, WorkerSettings
 from agentsync.shorten import truncate
@@ -282,6 +283,12 @@ def _error_cell(error: str) -> str:
     return truncate(" ".join(error.split()), ERROR_CELL_CHARS)
 
 
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    """A table of what the store holds, each cell escaped: an error a server sent (a GitHub or
+    control-plane message) or a repository's name cannot send escape sequences to the terminal."""
+    return text_table(header, [[printable(cell) for cell in row] for row in rows])
+
+
 def _queued_lines(status: ServiceStatus, now: float) -> list[str]:
     if not status.queued:
         return []
@@ -296,7 +303,7 @@ def _queued_lines(status: ServiceStatus, now: float) -> list[str]:
         for work in status.queued
     ]
     header = ["REPOSITORY", "QUEUED", "OLDEST", "NEXT ATTEMPT", "LAST ERROR"]
-    return ["queued work:", text_table(header, rows), ""]
+    return ["queued work:", _table(header, rows), ""]
 
 
 def _when(stamp: float, now: float) -> str:
@@ -315,7 +322,7 @@ def _status_text(status: ServiceStatus, now: float) -> str:
     ]
     if status.repositories:
         lines.append(
-            text_table(
+            _table(
                 ["REPOSITORY", "LAST SYNC", "COMMIT", "OUTCOME", "INSTALLATION"],
                 [
                     [
@@ -338,7 +345,7 @@ def _status_text(status: ServiceStatus, now: float) -> str:
             "`--json` shows whole errors):"
         )
         lines.append(
-            text_table(
+            _table(
                 ["ID", "KIND", "REPOSITORY", "ATTEMPTS", "FAILED", "LAST ERROR"],
                 [
                     [

@@ -19,6 +19,7 @@ from agentsync.cli.options import apply, note, quiet, repository_name
 from agentsync.cli.sync_comment import sync_comment
 from agentsync.errors import AgentsyncError
 from agentsync.plural import plural
+from agentsync.printable import printable
 
 if TYPE_CHECKING:
     from agentsync.sync.engine import SyncRun
@@ -241,10 +242,11 @@ def sync_apply(
     assert result is not None  # apply_run always sets it
     for warning in run.warnings:
         note(f"warning: {warning}")
-    for action, error in result.failed:
-        click.echo(f"failed: {action.kind} {action.path}: {error}", err=True)
+    for action, error in result.failed:  # escaped: the control plane's words, a file's name
+        click.echo(printable(f"failed: {action.kind} {action.path}: {error}"), err=True)
     for action, why in result.rejected:
-        click.echo(f"refused: {action.kind} {action.path}: {why} (its sync error)", err=True)
+        line = f"refused: {action.kind} {action.path}: {why} (its sync error)"
+        click.echo(printable(line), err=True)
     invalid = sum(1 for file in run.desired.values() if file.status == "invalid")
     if as_json:
         click.echo(

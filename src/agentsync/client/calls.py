@@ -18,6 +18,8 @@ from pydantic import ValidationError
 
 from agentsync.client.errors import BY_STATUS, ControlPlaneError, Unavailable
 from agentsync.client.redaction import Secret
+from agentsync.errors import UsageError
+from agentsync.http import json_body
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import Session, error_detail, refused
 
@@ -80,7 +82,7 @@ class ApiCalls:
 
     def parse(self, response: httpx.Response, parse: Callable[[Any], T]) -> T:
         try:
-            return parse(response.json())
+            return parse(json_body.loads(response.content))
         except (ValueError, KeyError, TypeError, ValidationError) as error:
             summary = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise ControlPlaneError(
@@ -127,5 +129,9 @@ class ApiCalls:
 
 
 def segment(value: str) -> str:
-    """``value`` as one path segment."""
-    return quote(value, safe="")
+    """``value`` (an id, a name) as one path segment; a ``UsageError`` for text that is not
+    UTF-8 (an argument's bytes that are not)."""
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        raise UsageError(f"{value!r:.100} is not UTF-8 text: nothing was sent") from None

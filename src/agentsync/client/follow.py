@@ -13,7 +13,6 @@ with its message. A frame is read into an event by :func:`stream_frame` and
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from agentsync.client.calls import ApiCalls, segment
 from agentsync.client.errors import ControlPlaneError, Invalid, Unauthorized, Unavailable
 from agentsync.client.records import FINAL_EVENTS, FINAL_STATUSES, Run, RunEvent
 from agentsync.client.redaction import RedactingLogger, Secret
+from agentsync.http import json_body
 from agentsync.http.retry import retryable
 from agentsync.http.session import event_data
 
@@ -231,16 +231,22 @@ def _event_from_frame(message: str | bytes) -> RunEvent | None:
 
     An ``{"type": "error", "message": ...}`` frame (the platform's terminal error) raises.
     """
-    frame = stream_frame(message)
+    frame = stream_frame(message, ControlPlaneError)
     if frame is not None and frame.get("type") == "error" and "seq" not in frame:
         raise ControlPlaneError(f"the run stream failed: {frame.get('message') or 'no reason'}")
     return stream_event(frame, RunEvent, ControlPlaneError)
 
 
-def stream_frame(message: str | bytes) -> dict[str, Any] | None:
-    """The JSON object in one frame of a run stream; None for heartbeats and keepalive text."""
+def stream_frame(
+    message: str | bytes, failure: Callable[[str], Exception]
+) -> dict[str, Any] | None:
+    """The JSON object in one frame of a run stream; None for heartbeats and keepalive text.
+    JSON that agentsync could not carry (a number that is not finite...) raises ``failure``'s
+    error."""
     try:
-        frame = json.loads(message)
+        frame = json_body.loads(message)
+    except json_body.Unfit as error:
+        raise failure(f"unexpected event on the run stream: {error}") from None
     except ValueError:
         return None
     return frame if isinstance(frame, dict) else None

@@ -1,7 +1,8 @@
 """Characters that stop libyaml: the ones YAML does not allow anywhere, and the line breaks
 git does not count (a lone ``\\r``, U+0085, U+2028, U+2029) where they break a key or a plain
 value in two. Each becomes a syntax problem naming the character, at its position as git
-counts lines, with how to keep it if the value needs it."""
+counts lines, with how to keep it if the value needs it. So does a double-quoted escape whose
+number is no character (``"\\ud800"``, a lone surrogate)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,26 @@ def yaml_only_break_problem(source: SourceLines, error: yaml.MarkedYAMLError) ->
     message = f"{_BREAK_NAMES[char]} breaks the line here for YAML, outside quotes"
     escape = "\\r" if char == "\r" else f"\\u{ord(char):04x}"
     return LoadProblem(SYNTAX, *source.at_index(index), message, _escape_hint(escape))
+
+
+_ESCAPE_DIGITS: Final = {"x": 2, "u": 4, "U": 8}
+
+
+def no_character_escape(source: SourceLines, error: yaml.MarkedYAMLError) -> LoadProblem | None:
+    """The problem when libyaml refused a double-quoted escape whose number is no character:
+    a lone surrogate (``\\ud800``, half of a UTF-16 pair) or past U+10FFFF; else None."""
+    if "Unicode character escape code" not in (error.problem or "") or not error.problem_mark:
+        return None
+    line, column = source.at_mark(error.problem_mark)
+    text = source.line(line)
+    slash = text.rfind("\\", 0, column)
+    escape = text[slash : slash + 2 + _ESCAPE_DIGITS.get(text[slash + 1 : slash + 2], 0)]
+    message = (
+        f"'{escape}' is no character: a lone surrogate (half of a UTF-16 pair, which UTF-8 "
+        "cannot carry) or past U+10FFFF"
+    )
+    hint = (
+        "write the character itself, or one \\U escape for it (\\U0001F600, not a pair of "
+        "\\u escapes)"
+    )
+    return LoadProblem(SYNTAX, line, slash + 1, message, hint)

@@ -35,6 +35,7 @@ from agentsync.config.problems import (
     ConfigPath,
     LoadProblem,
 )
+from agentsync.printable import is_utf8
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -397,12 +398,12 @@ def _parses(text: str) -> bool:
 def _syntax_error(error: yaml.MarkedYAMLError, source: SourceLines) -> LoadProblem:
     """The problem libyaml found; when the text would parse without the line breaks only
     libyaml counts (U+2028 in a key, a stray "\\r"), the one that broke it."""
-    from agentsync.config.characters import yaml_only_break_problem
+    from agentsync.config.characters import no_character_escape, yaml_only_break_problem
     from agentsync.config.yaml_errors import syntax_problem
 
     if source.differ and _parses(source.without_yaml_only_breaks()):
         return yaml_only_break_problem(source, error)
-    return syntax_problem(error, source)
+    return no_character_escape(source, error) or syntax_problem(error, source)
 
 
 def load_text(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Document:
@@ -453,7 +454,7 @@ def load_bytes(raw: bytes, path: str = "<bytes>", limits: Limits = DEFAULT_LIMIT
     except NotUtf8 as other:
         return _unreadable(path, other.text, other.problem)
     document = load_text(text, path, limits)
-    if document.kind == "config" and not _utf8(path):
+    if document.kind == "config" and not is_utf8(path):
         # Git and the disk give names as bytes (those that do not decode are surrogates
         # here); the control plane names each config by its path, as text.
         problem = LoadProblem(
@@ -465,14 +466,6 @@ def load_bytes(raw: bytes, path: str = "<bytes>", limits: Limits = DEFAULT_LIMIT
         )
         return Document(path, "", None, {}, [problem], "config", loaded=False)
     return document
-
-
-def _utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def too_large(path: str, size: int, limits: Limits) -> Document:

@@ -24,6 +24,7 @@ from httpx_sse._decoders import SSEDecoder, SSELineDecoder
 from agentsync import __version__
 from agentsync.closeable import Closeable
 from agentsync.errors import UsageError
+from agentsync.http import json_body
 from agentsync.http.retry import RetryLater, RetryPolicy, parse_retry_after, retryable
 from agentsync.urls import redact_url
 
@@ -103,6 +104,7 @@ class Session:
 
         ``recover`` runs before a retry once an attempt may have taken effect (see
         :class:`~agentsync.http.retry.RetryPolicy`)."""
+        _refuse_text_not_utf8(json, params)
         sent = dict(headers or {})
         if idempotency_key is not None:
             sent["Idempotency-Key"] = idempotency_key
@@ -148,6 +150,23 @@ class Session:
             yield response
 
 
+def _refuse_text_not_utf8(body: Any, params: Any) -> None:
+    """A ``UsageError`` naming the field of a request's body or query whose text UTF-8 cannot
+    carry (an argument's bytes that are not UTF-8): nothing is sent. Never the value: it may
+    be a secret."""
+    query: dict[str, list[Any]] = {}  # each parameter's values, by name
+    for name, value in params.items() if isinstance(params, Mapping) else params or ():
+        query.setdefault(name, []).append(value)
+    for where, value in (("the request", body), ("the query", query)):
+        field = json_body.not_utf8(value)
+        if field is not None:
+            named = where if field == "-" else f"{field!r} in {where}"
+            raise UsageError(
+                f"{named} holds text that is not UTF-8 (a byte of an argument or a file that is "
+                "not UTF-8?): nothing was sent"
+            )
+
+
 class OwnsSession(Closeable):
     """Closes its ``_session`` on ``close()`` and at the end of a ``with`` block."""
 
@@ -191,8 +210,8 @@ def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
     """The message of an error response, and its request id (header, else body)."""
     request_id = response.headers.get("x-request-id")
     try:
-        body = response.json()
-    except ValueError:
+        body = json_body.loads(response.content)
+    except ValueError:  # no JSON, or JSON that could not be shown: its text is
         body = None
     if isinstance(body, dict):
         envelope = body.get("error")

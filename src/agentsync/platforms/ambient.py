@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
-from agentsync.platforms.base import Http, next_cursor, reading
+from agentsync.client.calls import segment
+from agentsync.platforms.base import Http, an_object, next_cursor, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, Unsupported
 from agentsync.platforms.model import NormalizedRun, Platform, normalize, present
@@ -27,6 +27,7 @@ FILTERS = ("config_name", "model_id", "creator", "source", "created_after", "cre
 @reading("ambient", "a run")
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
     """A run as the API reference's detail shows it; a ``PlatformError`` for anything else."""
+    data = an_object(data)
     return NormalizedRun(
         id=data["run_id"],
         platform="ambient",
@@ -90,7 +91,7 @@ class AmbientAdapter:
             body["title"] = title
         created = self.http.call("POST", "/agent/run", json=body)
         with reading("ambient", "the created run"):
-            run_id = created["run_id"]
+            run_id = an_object(created)["run_id"]
             normalize("ambient", created["state"])
             if not isinstance(run_id, str) or not run_id:
                 raise TypeError(f"run_id is {run_id!r}, not an id")
@@ -99,7 +100,7 @@ class AmbientAdapter:
     def get(self, run_id: str) -> NormalizedRun:
         if not run_id:
             raise InvalidInput("a run id is required")
-        return to_normalized(self.http.call("GET", f"/agent/runs/{quote(run_id, safe='')}"))
+        return to_normalized(self.http.call("GET", f"/agent/runs/{segment(run_id)}"))
 
     def list(
         self, *, limit: int = 100, page_size: int | None = None, **filters: Any
@@ -114,6 +115,7 @@ class AmbientAdapter:
                 "GET", "/agent/runs", params={**params, "limit": min(left, size), "cursor": cursor}
             )
             with reading("ambient", "a list of runs"):
+                page = an_object(page)
                 runs = [to_normalized(item) for item in page["runs"]]
                 info = page.get("page_info") or {}
                 more, sent = bool(info.get("has_next_page")), info.get("next_cursor")

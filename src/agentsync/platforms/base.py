@@ -23,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 
 from agentsync.client.redaction import Secret
+from agentsync.http import json_body
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import OwnsSession, Session, error_detail, event_data
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
@@ -90,6 +91,32 @@ def next_cursor(
         )
     seen.add(cursor)
     return cursor
+
+
+def an_object(answer: Any) -> dict[str, Any]:
+    """``answer`` if it is a JSON object; else a ``TypeError`` saying what it is (``reading``
+    says whose answer, and to what)."""
+    if isinstance(answer, dict):
+        return answer
+    raise TypeError(f"{_json_kind(answer)} where a JSON object was expected")
+
+
+def an_array(answer: Any) -> list[Any]:
+    """``answer`` if it is a JSON array; else a ``TypeError``, as ``an_object``."""
+    if isinstance(answer, list):
+        return answer
+    raise TypeError(f"{_json_kind(answer)} where a JSON array was expected")
+
+
+def _json_kind(value: Any) -> str:
+    kinds = (
+        (dict, "a JSON object"),
+        (list, "a JSON array"),
+        (str, "a string"),
+        (bool, "a boolean"),
+    )
+    found = next((name for kind, name in kinds if isinstance(value, kind)), None)
+    return found or ("null" if value is None else "a number")
 
 
 def expect_ok(platform: Platform, what: str, answer: Any) -> None:
@@ -216,7 +243,14 @@ class Http(OwnsSession):
 
 
 def _decoded(response: httpx.Response) -> Any:
+    """The JSON answer; a ``PlatformError`` naming the call for one that is no JSON, or JSON
+    agentsync could not carry (:mod:`agentsync.http.json_body`)."""
     try:
-        return response.json()
-    except ValueError:
-        return response.text
+        return json_body.loads(response.content)
+    except ValueError as error:
+        url, method = response.request.url, response.request.method
+        why = error if isinstance(error, json_body.Unfit) else "it is not JSON"
+        raise PlatformError(
+            f"unexpected answer from the platform at {url.scheme}://{url.netloc.decode()} "
+            f"({method} {url.path}): {why}"
+        ) from error

@@ -13,10 +13,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote
 
+from agentsync.client.calls import segment
 from agentsync.config.variables import name_problem
-from agentsync.platforms.base import Http, next_cursor, reading
+from agentsync.platforms.base import Http, an_object, next_cursor, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, PlatformHTTPError
 from agentsync.platforms.model import NormalizedRun, Platform, normalize, present
@@ -71,6 +71,7 @@ def _check(
 @reading("deployments", "an agent run")
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
     """A run as the API reference's response shows it; a ``PlatformError`` for anything else."""
+    data = an_object(data)
     return NormalizedRun(
         id=data["id"],
         platform="deployments",
@@ -103,7 +104,7 @@ class DeploymentsAdapter:
 
     @property
     def _runs(self) -> str:
-        return f"/v1/agent-deployments/{quote(self.deployment_id, safe='')}/runs"
+        return f"/v1/agent-deployments/{segment(self.deployment_id)}/runs"
 
     def start(
         self,
@@ -135,7 +136,7 @@ class DeploymentsAdapter:
     def _run(self, run_id: str) -> str:
         if not run_id:
             raise InvalidInput("a run id is required")
-        return f"{self._runs}/{quote(run_id, safe='')}"
+        return f"{self._runs}/{segment(run_id)}"
 
     def get(self, run_id: str) -> NormalizedRun:
         return to_normalized(self.http.call("GET", self._run(run_id)))
@@ -153,6 +154,7 @@ class DeploymentsAdapter:
             params = {"limit": min(left, size), "cursor": cursor}
             page = self.http.call("GET", self._runs, params=params)
             with reading("deployments", "a list of runs"):
+                page = an_object(page)
                 items, sent = list(page["runs"][:left]), page.get("next_cursor")
             for item in items:
                 yield to_normalized(item)

@@ -89,8 +89,8 @@ class NormalizedRun(BaseModel):
     """A run as every adapter returns it. Times are RFC 3339 strings as the platform sent them;
     ``links`` holds related ids and URLs (thread, deployment, trace, session...); ``native``
     the platform's other fields, as sent (usage details, mode, process id, retention...).
-    A cost that is no finite number (JSON's ``1e400`` reads as infinite) is refused: JSON
-    output could not hold it."""
+    A cost that is no finite number is refused: JSON output could not hold it (an answer
+    holding one is refused before, when it is read: :mod:`agentsync.http.json_body`)."""
 
     model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 

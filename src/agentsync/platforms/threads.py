@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, get_args
-from urllib.parse import quote
 
+from agentsync.client.calls import segment
 from agentsync.client.follow import stream_event, stream_frame
 from agentsync.http.retry import retryable
 from agentsync.platform_statuses import ThreadStatus
-from agentsync.platforms.base import Http, expect_ok, reading
+from agentsync.platforms.base import Http, an_array, an_object, expect_ok, reading
 from agentsync.platforms.base import page_size as page_size_for
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
 from agentsync.platforms.model import (
@@ -58,6 +58,7 @@ PERSONA = re.compile(r"[^@\s]+@[^@\s]+")  # persona_key@version
 def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
     """A run from the detail or a list item (the global list's items also carry cost, tokens,
     duration and times); a ``PlatformError`` for anything else."""
+    data = an_object(data)
     status = data["status"]
     tokens = data.get("total_input_tokens")
     if tokens is not None:
@@ -79,7 +80,7 @@ def to_normalized(data: Mapping[str, Any]) -> NormalizedRun:
 def _id(run_id: str) -> str:
     if not run_id:
         raise InvalidInput("a run id is required")
-    return quote(run_id, safe="")
+    return segment(run_id)
 
 
 class ThreadsAdapter:
@@ -101,9 +102,9 @@ class ThreadsAdapter:
                 f"persona_id must be persona_key@version (e.g. coder@2), got {persona_id!r}"
             )
         body = {k: v for k, v in (("route_id", route_id), ("persona_id", persona_id)) if v}
-        created = self.http.call("POST", f"/v1/threads/{quote(thread_id, safe='')}/runs", json=body)
+        created = self.http.call("POST", f"/v1/threads/{segment(thread_id)}/runs", json=body)
         with reading("threads", "the created run"):
-            run_id, trace_id = created["run_id"], created["trace_id"]
+            run_id, trace_id = an_object(created)["run_id"], created["trace_id"]
             if not isinstance(run_id, str) or not run_id:
                 raise TypeError(f"run_id is {run_id!r}, not an id")
         run = self.get(run_id)
@@ -129,10 +130,13 @@ class ThreadsAdapter:
         if limit < 1:
             return
         if thread_id is not None:
-            path = f"/v1/threads/{quote(thread_id, safe='')}/runs"
+            path = f"/v1/threads/{segment(thread_id)}/runs"
             items = self.http.call("GET", path, params={"limit": limit})
             with reading("threads", "a thread's runs"):
-                runs = [to_normalized({**item, "thread_id": thread_id}) for item in items]
+                runs = [
+                    to_normalized({**an_object(item), "thread_id": thread_id})
+                    for item in an_array(items)
+                ]
             yield from [r for r in runs if status is None or r.native_status == status][:limit]
             return
         before: str | None = None
@@ -142,7 +146,7 @@ class ThreadsAdapter:
             params = {"limit": asked, "before": before, "status": status}
             page = self.http.call("GET", "/v1/runs", params=params)
             with reading("threads", "a list of runs"):
-                runs = [to_normalized(item) for item in page]
+                runs = [to_normalized(item) for item in an_array(page)]
             for run in runs[:left]:
                 yield run
                 left -= 1
@@ -164,7 +168,7 @@ class ThreadsAdapter:
         while True:
             try:
                 for data in self.http.sse(path, {"after_seq": seq}):
-                    event = stream_event(stream_frame(data), Event, PlatformError)
+                    event = stream_event(stream_frame(data, PlatformError), Event, PlatformError)
                     if event is None or event.seq <= seq:
                         continue
                     seq, failures = event.seq, 0

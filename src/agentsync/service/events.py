@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from agentsync.config.repository_names import is_repository_name
 from agentsync.errors import AgentsyncError
+from agentsync.printable import printable
 from agentsync.service.queue import NewJob
 
 PULL_REQUEST_ACTIONS = frozenset({"opened", "synchronize", "reopened"})
@@ -126,7 +127,8 @@ def _push(payload: dict[str, Any], action: str | None) -> Routing:
     ref = _text(payload, "ref")
     default_branch = _text(payload, "repository", "default_branch")
     if ref != f"refs/heads/{default_branch}":
-        return Routing(repository, action, None, f"{ref:.200} is not the default branch")
+        # escaped: the reason is the answer's JSON (UTF-8) and a log line
+        return Routing(repository, action, None, f"{printable(ref):.200} is not the default branch")
     after = _field(payload, "after")
     if payload.get("deleted") is True or after == _ZERO_SHA:
         return Routing(repository, action, None, "the default branch was deleted")

@@ -75,8 +75,8 @@ def _change_json(change: FieldChange) -> dict[str, Any]:
 
 def diagnostic_line(path: str, item: dict[str, Any]) -> str:
     return (
-        f"{printable(path)}:{item.get('line', 1)}:{item.get('column', 1)}: {item.get('message')} "
-        f"[{item.get('rule')}]"
+        f"{printable(path)}:{item.get('line', 1)}:{item.get('column', 1)}: "
+        f"{printable(str(item.get('message')))} [{item.get('rule')}]"
     )
 
 
@@ -257,14 +257,17 @@ def status_rows(
 
 def status_text(repository: str, rows: list[dict[str, Any]]) -> str:
     header = ("PATH", "STATE", "CONFIG", "IDENTITY", "COMMIT", "LAST ERROR")
-    table = [
-        (
-            str(r["path"]),
-            r["state"],
-            r["config_id"] or "-",
-            (r["identity"] or "-").removeprefix("sha256:")[:12],
-            (r["commit"] or "-")[:12],
-            r["last_error"] or "",
+    table = [  # what the control plane and the state file say, escaped
+        tuple(
+            printable(cell)
+            for cell in (
+                str(r["path"]),
+                r["state"],
+                r["config_id"] or "-",
+                (r["identity"] or "-").removeprefix("sha256:")[:12],
+                (r["commit"] or "-")[:12],
+                r["last_error"] or "",
+            )
         )
         for r in rows
     ]
