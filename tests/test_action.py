@@ -294,16 +294,16 @@ def pull_request_on_github(tmp_path: Path, token: str) -> Iterator[FakeGitHub]:
 
 
 def plan_on_the_pull_request(
-    runner: Runner, workspace: Path, github: FakeGitHub, token: str
+    runner: Runner, workspace: Path, github: FakeGitHub, token: str, comment: str = "true"
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """The plan step, asked for the comment, on pull request 7's event."""
+    """The plan step, asked for the comment (``comment``), on pull request 7's event."""
     return runner.run(
         "Preview the sync",
         workspace,
         github={"event.pull_request.number": "7"},
         runner_env={**PLAN_ENV, "GITHUB_API_URL": github.url},
         plan="true",
-        comment="true",
+        comment=comment,
         github_token=token,
     )
 
@@ -358,6 +358,21 @@ def test_the_plan_step_without_a_control_plane_plans_against_an_empty_state(
     assert "**2 to create**" in text
     # Asked for a comment outside a pull request, without a token: a warning, no failure.
     assert "no comment posted" in completed.stdout
+
+
+@pytest.mark.slow
+def test_the_comment_input_ignores_case_as_the_plan_input_does(
+    runner: Runner, tmp_path: Path
+) -> None:
+    """GitHub reads ``plan: True`` as true; ``comment: True`` was read as false, silently."""
+    token = "ghp_" + "a1b2c3d4" * 4
+    workspace = plan_workspace(tmp_path)
+    commit_cron(workspace)
+    with pull_request_on_github(tmp_path, token) as github:
+        completed, _ = plan_on_the_pull_request(runner, workspace, github, token, comment="True")
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "created comment" in completed.stdout
+        assert len(github.comments_on(REPOSITORY, 7)) == 1
 
 
 @pytest.mark.slow
