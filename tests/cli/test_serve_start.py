@@ -123,19 +123,31 @@ def test_a_started_service_logs_one_banner_line(
         assert re.match(r"\d\d:\d\d:\d\d info +agent serve:", banner)
 
 
-def test_an_endpoint_without_workers_stops_on_sigterm_with_status_0(
+def test_an_endpoint_without_workers_needs_only_its_webhook_secret(
     environment: dict[str, str], tmp_path: Path
 ) -> None:
-    command = [AGENT, "serve", "--port", "0", "--database", str(tmp_path / "service.db")]
+    """The web endpoint of a PostgreSQL deployment only queues deliveries: it used to refuse to
+    start without GitHub's credentials and the control plane's token, which it never uses (and,
+    facing the internet, should not hold). It stops on SIGTERM with status 0."""
+    database = tmp_path / "service.db"
+    command = [AGENT, "serve", "--port", "0", "--database", str(database), "--workers", "0"]
+    secret_only = {"AGENTSYNC_WEBHOOK_SECRET": SETTINGS["AGENTSYNC_WEBHOOK_SECRET"]}
     with subprocess.Popen(
-        [*command, "--workers", "0", "--log-format", "json"], env={**environment, **SETTINGS},
+        [*command, "--log-format", "json"], env={**environment, **secret_only},
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
     ) as process:  # fmt: skip
-        _first_lines_until(process, "agent serve:")
+        lines = _first_lines_until(process, "agent serve:")
         process.send_signal(signal.SIGTERM)
         _, rest = process.communicate(timeout=30)
-    assert process.returncode == 0
+    assert process.returncode == 0, lines
+    assert json.loads(lines[-1])["message"].endswith(f"database {database} (SQLite), 0 workers")
     assert "stopped" in [json.loads(line)["message"] for line in rest.splitlines()], rest
+    without_secret = subprocess.run(
+        command, env=environment, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert without_secret.returncode == 2
+    assert "AGENTSYNC_WEBHOOK_SECRET" in without_secret.stderr
+    assert "ELLIPSIS_API_TOKEN" not in without_secret.stderr, without_secret.stderr
 
 
 def test_a_started_worker_logs_its_database_and_threads(

@@ -196,30 +196,35 @@ def serve_group(
     from agentsync.service.signature import WebhookSecrets, load_secrets
 
     loaded: list[WebhookSecrets] = []  # read once, while every setting is checked
-    setup.check(lambda: loaded.append(load_secrets(webhook_secret_file)))
+    # Without workers, the endpoint only queues deliveries: no GitHub or control-plane settings.
+    setup.check(lambda: loaded.append(load_secrets(webhook_secret_file)), workers=workers > 0)
     secrets = loaded[0]
     sock = listen(host, port)
-    store, handlers = setup.start(secrets.values)
+    if workers:
+        store, handlers = setup.start_with_workers(secrets.values)
+    else:
+        store, handlers = setup.start(secrets.values), None
     options = ServeOptions(workers=workers, worker=setup.settings())
     where = sock.getsockname()
     banner = (
         f"agent serve: webhooks on http://{host}:{where[1]}/webhooks/github, "
-        f"{_where_words(setup)}, {plural(workers, 'worker')}"
+        f"{_where_words(setup, control_plane=workers > 0)}, {plural(workers, 'worker')}"
     )
     serve(store, secrets, handlers, options, sock, banner)
 
 
-def _where_words(setup: WorkerSetup) -> str:
+def _where_words(setup: WorkerSetup, *, control_plane: bool = True) -> str:
     """``database postgresql://agentsync@db/agentsync (PostgreSQL), control plane URL``, as a
-    start-up line names them: never a password."""
+    start-up line names them (the control plane only where workers write to it): never a
+    password."""
     from agentsync.client.settings import load_settings
     from agentsync.service.stores import backend_of
     from agentsync.urls import redact_url
 
-    return (
-        f"database {redact_url(setup.database)} ({backend_of(setup.database)}), "
-        f"control plane {redact_url(load_settings().base_url)}"
-    )
+    database = f"database {redact_url(setup.database)} ({backend_of(setup.database)})"
+    if not control_plane:
+        return database
+    return f"{database}, control plane {redact_url(load_settings().base_url)}"
 
 
 @click.command("worker")
@@ -249,7 +254,7 @@ def worker_command(
     from agentsync.service.server import work
 
     setup.check()
-    store, handlers = setup.start()
+    store, handlers = setup.start_with_workers()
     address = None if metrics_port is None else (metrics_host, metrics_port)
     banner = f"agent worker: {_where_words(setup)}, {plural(threads, 'thread')}"
     work(store, handlers, setup.settings(), threads, banner, address)

@@ -90,13 +90,14 @@ def stop_on_signals(
 def serve(
     store: ServiceStore,
     secrets: WebhookSecrets,
-    handler_factory: Callable[[], JobHandler],
+    handler_factory: Callable[[], JobHandler] | None,
     options: ServeOptions,
     sock: socket.socket,
     banner: str,
 ) -> None:
-    """The web endpoint on ``sock`` and ``options.workers`` worker threads, until
-    interrupted; ``banner`` is logged once a signal stops them cleanly."""
+    """The web endpoint on ``sock`` and ``options.workers`` worker threads (none without a
+    ``handler_factory``), until interrupted; ``banner`` is logged once a signal stops them
+    cleanly."""
     metrics = Metrics(store)
     stop, wakeup = threading.Event(), threading.Event()
     app = create_app(
@@ -105,8 +106,12 @@ def serve(
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
     stop_on_signals(stop, wakeup, options.workers, server)
     log.info(banner)
-    threads = start_workers(
-        store, handler_factory, metrics, options.worker, options.workers, stop, wakeup
+    threads = (
+        []
+        if handler_factory is None
+        else start_workers(
+            store, handler_factory, metrics, options.worker, options.workers, stop, wakeup
+        )
     )
     hide_query_strings()
     try:

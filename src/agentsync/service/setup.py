@@ -49,34 +49,45 @@ class WorkerSetup(NamedTuple):
             retention=self.retention_days * SECONDS_PER_DAY or None,
         )
 
-    def check(self, *more: Callable[[], object]) -> None:
+    def check(self, *more: Callable[[], object], workers: bool = True) -> None:
         """Every setting the workers need (GitHub's credentials, the control plane's token),
-        and ``more`` checks: all the problems in one ``UsageError``, not one per start."""
+        unless there are no ``workers`` (a web endpoint only needs the database), and ``more``
+        checks: all the problems in one ``UsageError``, not one per start."""
         from agentsync.client.api import client_from_environment
         from agentsync.service.github.credentials import credentials_from_environment
 
-        all_or_nothing(
-            [
-                lambda: credentials_from_environment(self.github_app_key_file),
-                lambda: client_from_environment().close(),
-                lambda: seconds_from_environment(
-                    settings.AGENTSYNC_GITHUB_WRITE_PAUSE.name, default=1.0
-                ),
-                *more,
-            ]
-        )
+        for_workers: list[Callable[[], object]] = [
+            lambda: credentials_from_environment(self.github_app_key_file),
+            lambda: client_from_environment().close(),
+            lambda: seconds_from_environment(
+                settings.AGENTSYNC_GITHUB_WRITE_PAUSE.name, default=1.0
+            ),
+        ]
+        all_or_nothing([*(for_workers if workers else []), *more])
 
-    def start(
+    def start(self, redactor_secrets: tuple[bytes, ...] = ()) -> ServiceStore:
+        """Logging and the store: all a web endpoint without workers needs (no credentials)."""
+        self._logging(redactor_secrets)
+        return self._store()
+
+    def start_with_workers(
         self, redactor_secrets: tuple[bytes, ...] = ()
     ) -> tuple[ServiceStore, Callable[[], JobHandler]]:
         """Logging, credentials and the store; a factory of job handlers."""
-        from agentsync.service.stores import open_store
+        redactor = self._logging(redactor_secrets)
+        handlers = job_handlers(self.github_api_url, self.github_app_key_file, redactor)
+        store = self._store()
+        return store, lambda: handlers(store)
 
+    def _logging(self, redactor_secrets: tuple[bytes, ...]) -> Redactor:
         redactor = configure_logging(self.log_level, self.log_format)
         redactor.add(redactor_secrets)
-        handlers = job_handlers(self.github_api_url, self.github_app_key_file, redactor)
-        store = open_store(self.database, wait=self.wait_for_database)
-        return store, lambda: handlers(store)
+        return redactor
+
+    def _store(self) -> ServiceStore:
+        from agentsync.service.stores import open_store
+
+        return open_store(self.database, wait=self.wait_for_database)
 
 
 def all_or_nothing(checks: list[Callable[[], object]]) -> None:
