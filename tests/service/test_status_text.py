@@ -72,6 +72,16 @@ def test_a_long_error_is_cut_with_an_ellipsis_and_json_has_it_whole(tmp_path: Pa
     assert json.loads(status(database, "--json"))["dead"][0]["last_error"] == error
 
 
+def dead_letter_command(
+    command: str, database: Path, job_id: int
+) -> subprocess.CompletedProcess[str]:
+    """``agent serve retry|discard --database DATABASE JOB_ID``, run."""
+    return subprocess.run(
+        [AGENT, "serve", command, "--database", str(database), str(job_id)],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+
+
 def test_retry_says_why_a_job_is_not_retried_and_where_the_dead_letters_are(
     tmp_path: Path,
 ) -> None:
@@ -82,13 +92,38 @@ def test_retry_says_why_a_job_is_not_retried_and_where_the_dead_letters_are(
     finally:
         store.close()
     for job_id, why in [(queued, f"job {queued} is queued, not a dead letter"), (99, "no job 99")]:
-        retried = subprocess.run(
-            [AGENT, "serve", "retry", "--database", str(database), str(job_id)],
-            capture_output=True, text=True, check=False, timeout=60,
-        )  # fmt: skip
+        retried = dead_letter_command("retry", database, job_id)
         assert retried.returncode == 2
         assert retried.stderr.startswith(f"agent: {why}"), retried.stderr
         assert retried.stderr.rstrip().endswith("`agent serve status` lists the dead letters")
+
+
+def test_discard_drops_a_dead_letter_from_status_and_refuses_any_other_job(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "service.db"
+    store = SQLiteServiceStore(database)
+    try:
+        dead = store.enqueue(NewJob("pull_request", "acme/gone", {}))
+        job = store.claim("w", 600)
+        assert job is not None
+        store.fail(dead, "w", "GitHubError: 404 Not Found", retry_in=None)
+        queued = store.enqueue(NewJob("push", "acme/app", {}))
+    finally:
+        store.close()
+    assert "dead letters (1; " in status(database)
+    done = dead_letter_command("discard", database, dead)
+    assert (done.returncode, done.stdout) == (0, f"job {dead} discarded\n"), done.stderr
+    assert "no dead letters" in status(database)
+    assert json.loads(status(database, "--json"))["dead"] == []
+    for job_id, why in [
+        (dead, f"job {dead} is done, not a dead letter (only those are discarded)"),
+        (queued, f"job {queued} is queued, not a dead letter (only those are discarded)"),
+        (99, "no job 99 in this database"),
+    ]:
+        refused = dead_letter_command("discard", database, job_id)
+        assert refused.returncode == 2
+        assert refused.stderr.startswith(f"agent: {why}"), refused.stderr
 
 
 def test_status_shows_what_a_server_sent_escaped(tmp_path: Path) -> None:

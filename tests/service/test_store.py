@@ -368,6 +368,24 @@ def test_fail_without_a_retry_kills_the_job_until_requeued(store: ServiceStore) 
     assert (again.id, again.attempts) == (job_id, 1)
 
 
+def test_a_discarded_dead_job_is_done_and_never_claimed(store: ServiceStore) -> None:
+    job_id = store.enqueue(push("acme/gone"), now=T)
+    assert store.claim("w", LEASE, now=T) is not None
+    assert not store.discard_dead(job_id, now=T + 1)  # running: not a dead letter
+    assert store.fail(job_id, "w", "404: the repository is gone", retry_in=None, now=T + 1)
+    assert not store.discard_dead(job_id + 1000)
+    assert store.discard_dead(job_id, now=T + 2)
+    assert not store.discard_dead(job_id, now=T + 3)
+    assert not store.requeue_dead(job_id, now=T + 3)
+    discarded = store.get_job(job_id)
+    assert discarded is not None
+    assert discarded.state == "done"
+    assert discarded.last_error == "404: the repository is gone"
+    status = store.status(now=T + 4)
+    assert (status.dead, status.jobs_by_state.get("dead", 0)) == ([], 0)
+    assert store.claim("w", LEASE, now=T + 1000) is None
+
+
 def test_dead_jobs_are_listed_newest_first(store: ServiceStore) -> None:
     ids = []
     for n in range(3):

@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
@@ -187,7 +187,7 @@ def serve_group(
     workers: int,
     setup: WorkerSetup,
 ) -> None:
-    """Run the webhook-driven sync service (subcommands: status, retry, migrate)."""
+    """Run the webhook-driven sync service (subcommands: status, retry, discard, migrate)."""
     if ctx.invoked_subcommand is not None:
         ctx.obj = setup.database  # `agent serve --database X status` reads X
         return
@@ -346,8 +346,8 @@ def _status_text(status: ServiceStatus, now: float) -> str:
     lines.append("")
     if status.dead:
         lines.append(
-            f"dead letters ({len(status.dead)}; `agent serve retry ID` requeues one, "
-            "`--json` shows whole errors):"
+            f"dead letters ({len(status.dead)}; `agent serve retry ID` requeues one, `discard ID` "
+            "drops one, `--json` shows whole errors):"
         )
         lines.append(
             _table(
@@ -431,12 +431,24 @@ def migrate_command(group_database: str, database: str | None, check: bool) -> N
         raise SystemExit(code)
 
 
-def _not_retried(job_id: int, job: Job | None) -> str:
-    """Why ``agent serve retry JOB_ID`` requeued nothing, and where the dead letters are."""
+def _not_dead(job_id: int, job: Job | None, verb: str) -> str:
+    """Why ``agent serve retry|discard JOB_ID`` changed nothing (only dead letters are
+    ``verb``), and where the dead letters are."""
     listed = "`agent serve status` lists the dead letters"
     if job is None:
         return f"no job {job_id} in this database: {listed}"
-    return f"job {job_id} is {job.state}, not a dead letter (only those are retried): {listed}"
+    return f"job {job_id} is {job.state}, not a dead letter (only those are {verb}): {listed}"
+
+
+def _change_dead(database: str, job_id: int, verb: Literal["retried", "discarded"]) -> None:
+    """Requeue or discard the dead letter ``job_id``; a ``UsageError`` if it is none."""
+    store = _open_store(_existing(database))
+    try:
+        changed = store.requeue_dead(job_id) if verb == "retried" else store.discard_dead(job_id)
+        if not changed:
+            raise UsageError(_not_dead(job_id, store.get_job(job_id), verb))
+    finally:
+        store.close()
 
 
 @serve_group.command("retry")
@@ -445,10 +457,16 @@ def _not_retried(job_id: int, job: Job | None) -> str:
 @click.pass_obj
 def retry_command(group_database: str, database: str | None, job_id: int) -> None:
     """Give a dead-letter job another round."""
-    store = _open_store(_existing(database or group_database))
-    try:
-        if not store.requeue_dead(job_id):
-            raise UsageError(_not_retried(job_id, store.get_job(job_id)))
-    finally:
-        store.close()
+    _change_dead(database or group_database, job_id, "retried")
     click.echo(f"job {job_id} queued again")
+
+
+@serve_group.command("discard")
+@_subcommand_database_option
+@click.argument("job_id", type=int)
+@click.pass_obj
+def discard_command(group_database: str, database: str | None, job_id: int) -> None:
+    """Drop a dead-letter job that no longer matters (its repository or pull request is gone):
+    it is done, with the outcome discarded, and pruned with the finished jobs."""
+    _change_dead(database or group_database, job_id, "discarded")
+    click.echo(f"job {job_id} discarded")

@@ -164,6 +164,11 @@ class ServiceStore(Protocol):
         """Give a dead job another round (attempts reset); False if it is not dead."""
         ...
 
+    def discard_dead(self, job_id: int, *, now: float | None = None) -> bool:
+        """Drop a dead job: done, with the outcome ``discarded`` (pruned with the finished
+        jobs); False if it is not dead."""
+        ...
+
     def get_job(self, job_id: int) -> Job | None: ...
 
     def remember_repository(

@@ -210,6 +210,11 @@ REQUEUE_DEAD = """
 UPDATE jobs SET state = 'queued', attempts = 0, run_after = {now}, updated_at = {now}
 WHERE id = %(id)s AND state = 'dead'
 """
+# A discarded dead letter is done (pruned after the retention), its last error kept until then.
+DISCARD_DEAD = """
+UPDATE jobs SET state = 'done', outcome = 'discarded', updated_at = {now}
+WHERE id = %(id)s AND state = 'dead'
+"""
 GET_JOB = "SELECT * FROM jobs WHERE id = %(id)s"
 DEAD_JOBS = (
     "SELECT * FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT %(limit)s"
@@ -431,6 +436,9 @@ class SQLServiceStore(Migrated, Generic[Connection]):
 
     def requeue_dead(self, job_id: int, *, now: float | None = None) -> bool:
         return self._run(REQUEUE_DEAD, {"id": job_id, "now": self._now(now)}).rowcount == 1
+
+    def discard_dead(self, job_id: int, *, now: float | None = None) -> bool:
+        return self._run(DISCARD_DEAD, {"id": job_id, "now": self._now(now)}).rowcount == 1
 
     def get_job(self, job_id: int) -> Job | None:
         rows = self._run(GET_JOB, {"id": job_id}, read=True).rows
