@@ -233,13 +233,25 @@ def test_health_readiness_and_metrics(client: httpx.Client) -> None:
     assert "agentsync_queue_depth 1.0" in text
 
 
-def test_readyz_is_503_when_the_database_is_gone(tmp_path: Path) -> None:
+def test_readyz_is_503_when_the_database_is_gone_and_says_so_in_the_log_once(
+    tmp_path: Path, logs: io.StringIO
+) -> None:
+    """A web endpoint without workers logged nothing when its database stopped answering: an
+    operator saw only the probe's 503, which names the kind of failure."""
     store = SQLiteServiceStore(tmp_path / "service.db")
     with WebhookServer(store) as app, httpx.Client(base_url=app.url) as http:
+        assert http.get("/readyz").status_code == 200
         store.close()
-        response = http.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["status"] == "unavailable"
+        responses = [http.get("/readyz") for _ in range(3)]
+    assert [r.status_code for r in responses] == [503] * 3
+    assert responses[0].json()["status"] == "unavailable"
+    warnings = [
+        record
+        for record in map(json.loads, logs.getvalue().splitlines())
+        if record["message"].startswith("not ready: the database does not answer")
+    ]
+    assert len(warnings) == 1, logs.getvalue()
+    assert warnings[0]["level"] == "warning"
 
 
 def test_logs_are_json_with_the_delivery_and_never_a_secret(

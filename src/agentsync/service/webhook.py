@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from agentsync.service.events import PayloadError, Routing, route
 from agentsync.service.metrics import CONTENT_TYPE, Metrics
+from agentsync.service.outages import Outage
 from agentsync.service.queue import Delivery, ServiceStore
 from agentsync.service.signature import WebhookSecrets
 
@@ -210,13 +211,24 @@ def create_app(
     """The app; ``on_queued`` is called after a job is stored (to wake this process's
     workers)."""
 
+    # A web endpoint without workers says when its database stops and starts answering
+    # /readyz (once each, not at every probe): the answer only names the kind of failure.
+    readiness = Outage(
+        log,
+        failing="not ready: the database does not answer",
+        recovered="ready: the database answers again",
+        level=logging.WARNING,
+    )
+
     async def readyz(request: Request) -> Response:
         try:
             await run_in_threadpool(store.ping)
         except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+            readiness.failed(f"{type(error).__name__}: {error}")
             return JSONResponse(
                 {"status": "unavailable", "detail": f"the database: {type(error).__name__}"}, 503
             )
+        readiness.succeeded()
         return JSONResponse({"status": "ready"})
 
     async def prometheus(request: Request) -> Response:
