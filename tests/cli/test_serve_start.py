@@ -150,6 +150,29 @@ def test_an_endpoint_without_workers_needs_only_its_webhook_secret(
     assert "ELLIPSIS_API_TOKEN" not in without_secret.stderr, without_secret.stderr
 
 
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600])
+def test_a_secret_file_others_may_read_is_warned_about(
+    environment: dict[str, str], tmp_path: Path, mode: int
+) -> None:
+    """Its mode is the operator's to change: the warning says how, and never the secret."""
+    secret = tmp_path / "webhook-secret"
+    secret.write_text(SETTINGS["AGENTSYNC_WEBHOOK_SECRET"] + "\n")
+    secret.chmod(mode)
+    command = [AGENT, "serve", "--port", "0", "--database", str(tmp_path / "service.db")]
+    with subprocess.Popen(
+        [*command, "--workers", "0", "--webhook-secret-file", str(secret), "--log-format", "json"],
+        env=environment, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    ) as process:  # fmt: skip
+        lines = _first_lines_until(process, "agent serve:")
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    messages = [json.loads(line)["message"] for line in lines]
+    warned = f"{secret}: the webhook secret is readable by its group or others (mode {mode:04o}): "
+    expected = [f"{warned}chmod 600 {secret}"] if mode != 0o600 else []
+    assert [m for m in messages if "readable by" in m] == expected, messages
+    assert SETTINGS["AGENTSYNC_WEBHOOK_SECRET"] not in "".join(lines)
+
+
 def test_a_started_worker_logs_its_database_and_threads(
     environment: dict[str, str], tmp_path: Path
 ) -> None:

@@ -192,6 +192,7 @@ def serve_group(
         ctx.obj = setup.database  # `agent serve --database X status` reads X
         return
     from agentsync.listen import listen
+    from agentsync.service.secret_files import warn_if_others_may_read
     from agentsync.service.server import ServeOptions, serve
     from agentsync.service.signature import WebhookSecrets, load_secrets
 
@@ -204,6 +205,7 @@ def serve_group(
         store, handlers = setup.start_with_workers(secrets.values)
     else:
         store, handlers = setup.start(secrets.values), None
+    warn_if_others_may_read(webhook_secret_file, "the webhook secret")
     options = ServeOptions(workers=workers, worker=setup.settings())
     where = sock.getsockname()
     banner = (

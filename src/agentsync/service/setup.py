@@ -128,8 +128,10 @@ def job_handlers(
     from agentsync.client.api import client_from_environment
     from agentsync.service.github.credentials import credentials_from_environment, secret_of
     from agentsync.service.jobs import JobRunner
+    from agentsync.service.secret_files import warn_if_others_may_read
 
     credentials = credentials_from_environment(github_app_key_file)
+    warn_if_others_may_read(github_app_key_file, "the GitHub App's private key")
     redactor.add([secret_of(credentials)])
     redactor.add([os.environ.get(settings.ELLIPSIS_API_TOKEN.name, "")])
     client_from_environment().close()  # fail now, not at the first job, without a token
