@@ -952,6 +952,36 @@ def test_a_sync_downloads_only_the_blobs_the_cache_lacks(
     store.close()
 
 
+def test_a_pull_requests_file_over_the_size_limit_is_reported_but_never_cached(
+    tmp_path: Path, fake: FakeGitHub, repo: FakeRepo, app: AppCredentials
+) -> None:
+    """GitHub's list of a pull request's files gives no size: a 2 MiB config was downloaded,
+    linted as too large, and then kept in the service's blob cache as well."""
+    huge = VALID + "#" * (2 * 1024 * 1024) + "\n"
+    head = repo.commit(
+        {"agents/huge.yaml": huge, "agents/small.yaml": VALID.replace("Nightly", "Small")},
+        branch="feature",
+    )
+    fake.open_pull_request(repo, 7, "feature")
+    store = SQLiteServiceStore(tmp_path / "service.db")
+    huge_sha, small_sha = (
+        git(repo.path, "rev-parse", f"{head}:agents/{name}.yaml").decode().strip()
+        for name in ("huge", "small")
+    )
+
+    report = report_pull_request(
+        app, REPO, 7, installation_id=INSTALLATION, base_url=fake.url, blob_cache=store
+    )
+
+    assert (report.files_linted, report.errors) == (2, 1)
+    (comment,) = fake.comments_on(REPO, 7)
+    assert f"file is {len(huge):,} bytes, over the 1,048,576-byte limit" in comment["body"]
+    assert store.cached_blobs([huge_sha, small_sha]) == {
+        small_sha: VALID.replace("Nightly", "Small").encode()
+    }
+    store.close()
+
+
 def test_a_one_file_push_costs_five_github_calls(
     tmp_path: Path, fake: FakeGitHub, app: AppCredentials
 ) -> None:

@@ -323,7 +323,8 @@ class GitHubSource:
 
     def read_blobs(self, repo: Repository, shas: set[str]) -> dict[str, bytes]:
         """The contents of blobs ``shas``: from the cache when it holds them intact, else one
-        read each (then kept in the cache)."""
+        read each (then kept in the cache, unless larger than a config may be: a pull request's
+        list of files gives no size, so such a blob is read, but is linted as too large)."""
         for sha in shas:
             if not is_blob_sha(sha):
                 raise GitHubError(
@@ -340,8 +341,9 @@ class GitHubSource:
                 fetched[sha] = decode_blob(blob.content, blob.encoding, sha)
             except BrokenBlob as error:
                 raise GitHubError(f"GitHub sent blob {sha} {error}") from error
-        if self._blob_cache is not None and fetched:
-            self._blob_cache.cache_blobs(fetched)
+        kept = {sha: data for sha, data in fetched.items() if len(data) <= DEFAULT_LIMITS.max_bytes}
+        if self._blob_cache is not None and kept:
+            self._blob_cache.cache_blobs(kept)
         return blobs | fetched
 
     # -- authentication and errors -------------------------------------------------------------
