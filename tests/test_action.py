@@ -294,9 +294,15 @@ def pull_request_on_github(tmp_path: Path, token: str) -> Iterator[FakeGitHub]:
 
 
 def plan_on_the_pull_request(
-    runner: Runner, workspace: Path, github: FakeGitHub, token: str, comment: str = "true"
+    runner: Runner,
+    workspace: Path,
+    github: FakeGitHub,
+    token: str,
+    comment: str = "true",
+    **inputs: str,
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """The plan step, asked for the comment (``comment``), on pull request 7's event."""
+    """The plan step, asked for the comment (``comment``), on pull request 7's event, with
+    more ``inputs`` (a control plane's)."""
     return runner.run(
         "Preview the sync",
         workspace,
@@ -305,6 +311,7 @@ def plan_on_the_pull_request(
         plan="true",
         comment=comment,
         github_token=token,
+        **inputs,
     )
 
 
@@ -450,3 +457,88 @@ def test_the_plan_step_warns_when_github_refuses_the_comment(
     assert "::warning title=agentsync::the comment could not be posted" in completed.stdout
     assert "**2 to create**" in summary.read_text()
     assert token not in output + summary.read_text()
+
+
+@pytest.mark.slow
+def test_a_failed_plan_says_so_in_the_earlier_comment(runner: Runner, tmp_path: Path) -> None:
+    """The control plane unreachable, or refusing the token, on a later push: the comment
+    kept showing the earlier commit's plan as if it were current."""
+    from tests.scripted import scripted
+    from tests.servers import unused_port
+
+    token = "ghp_" + "1a2b3c4d" * 4
+    secret = "cp_" + "5e6f7a8b" * 4  # the control plane's token
+    workspace = plan_workspace(tmp_path)
+    commit_cron(workspace)
+    with pull_request_on_github(tmp_path, token) as github:
+        other = github.post_comment(REPOSITORY, 7, "<!-- agentsync:plan -->\nnot ours")
+        completed, _ = plan_on_the_pull_request(runner, workspace, github, token)
+        assert "created comment" in completed.stdout, completed.stdout + completed.stderr
+        commit_cron(workspace, "30 4 * * 1-5")
+        head = subprocess.run(
+            ["git", "-C", str(workspace), "rev-parse", "HEAD"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        down = f"http://127.0.0.1:{unused_port()}"
+        completed, summary = plan_on_the_pull_request(
+            runner, workspace, github, token, control_plane_url=down, control_plane_token=secret
+        )
+        assert completed.returncode == 1, completed.stdout + completed.stderr
+        assert "updated comment" in completed.stdout
+        (ours,) = [c for c in github.comments_on(REPOSITORY, 7) if c["id"] != other]
+        error = f"cannot reach the control plane at {down} (connection refused)"
+        assert error in completed.stderr  # the job log has it
+        assert ours["body"].startswith(
+            f"<!-- agentsync:plan -->\n### Sync preview failed: `acme/app` at `{head[:12]}`\n\n"
+            "The plan could not be made: gave up after 2 attempts: "
+            f"{error}: is it running?"
+        )
+        assert ours["body"].endswith("\n\nThe job log has the details.\n")
+        assert "03:00" not in ours["body"]
+
+        with scripted() as control_plane:  # a control plane that echoes the refused token
+            refusal = json.dumps({"detail": f"token {secret} is not valid"}).encode()
+            control_plane.answers = [(401, {}, refusal)] * 5
+            completed, summary = plan_on_the_pull_request(
+                runner,
+                workspace,
+                github,
+                token,
+                control_plane_url=control_plane.url,
+                control_plane_token=secret,
+            )
+        assert completed.returncode == 1, completed.stdout + completed.stderr
+        (ours,) = [c for c in github.comments_on(REPOSITORY, 7) if c["id"] != other]
+        assert "The plan could not be made: token \\*\\*\\* is not valid" in ours["body"]
+        assert github.comments[other]["body"] == "<!-- agentsync:plan -->\nnot ours"
+    for text in (completed.stdout, completed.stderr, summary.read_text(), ours["body"]):
+        assert secret not in text
+        assert token not in text
+
+
+@pytest.mark.slow
+def test_a_failed_plan_posts_no_comment_where_there_was_none(
+    runner: Runner, tmp_path: Path
+) -> None:
+    from tests.servers import unused_port
+
+    token = "ghp_" + "9c8d7e6f" * 4
+    workspace = plan_workspace(tmp_path)
+    commit_cron(workspace)
+    with pull_request_on_github(tmp_path, token) as github:
+        other = github.post_comment(REPOSITORY, 7, "<!-- agentsync:plan -->\nnot ours")
+        completed, _ = plan_on_the_pull_request(
+            runner,
+            workspace,
+            github,
+            token,
+            control_plane_url=f"http://127.0.0.1:{unused_port()}",
+            control_plane_token="cp_" + "0" * 32,
+        )
+        assert completed.returncode == 1, completed.stdout + completed.stderr
+        assert "none posted" in completed.stdout
+        assert [c["id"] for c in github.comments_on(REPOSITORY, 7)] == [other]
+        assert github.comments[other]["body"] == "<!-- agentsync:plan -->\nnot ours"
+        assert github.requests_to("POST", ".*") == github.requests_to("PATCH", ".*") == []

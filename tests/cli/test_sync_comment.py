@@ -20,11 +20,13 @@ TOKEN = "ghp_" + "0f1e2d3c" * 4
 REPOSITORY = "acme/app"
 
 
-def post(github: FakeGitHub, body: Path, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
+def post(
+    github: FakeGitHub, body: Path, token: str = TOKEN, *more: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             sys.executable, "-m", "agentsync.cli.main", "sync", "comment", "--api-url", github.url,
-            "--repository", REPOSITORY, "--pull-request", "7", "--body-file", str(body),
+            "--repository", REPOSITORY, "--pull-request", "7", "--body-file", str(body), *more,
         ],
         input=token + "\n",
         capture_output=True,
@@ -98,6 +100,55 @@ def test_for_the_actions_token_ours_is_the_actions_bots(tmp_path: Path) -> None:
             found = comments.ours(REPOSITORY, 7, MARKER)
     assert found is not None
     assert found.id == ours
+
+
+@pytest.mark.parametrize(
+    ("output", "shown"),
+    [
+        (  # the boundary's error line, with notes before it and a bug report's line after it
+            (
+                "warning: a note\nagent: internal error: KeyError: 'x'\n"
+                "agent: this is a bug in agentsync: please report it at https://example.com\n"
+            ),
+            "internal error: KeyError: 'x'",
+        ),
+        (  # click's usage error: its last line
+            "Usage: agent sync plan [OPTIONS]\n\nError: No such option: --bogus\n",
+            "Error: No such option: --bogus",
+        ),
+        ("agent: <b>@someone</b> #12 `x`\n", "\\<b\\>@\u200bsomeone\\</b\\> #\u200b12 \\`x\\`"),
+        ("", "no error message"),
+    ],
+)
+def test_a_failed_plan_replaces_our_comment_with_its_error_line(
+    tmp_path: Path, output: str, shown: str
+) -> None:
+    errors = tmp_path / "errors.txt"
+    errors.write_text(output)
+    with FakeGitHub(tmp_path / "github", token=TOKEN) as github:
+        hosted(github)
+        ours = github.post_comment(REPOSITORY, 7, f"{MARKER}\nold plan", user=github.user())
+        done = post(github, errors, TOKEN, "--failed", "0123456789abcdef0123")
+        body = github.comments[ours]["body"]
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"updated comment {ours} on {REPOSITORY}#7\n"
+    assert body == (
+        f"{MARKER}\n### Sync preview failed: `acme/app` at `0123456789ab`\n\n"
+        f"The plan could not be made: {shown}\n\nThe job log has the details.\n"
+    )
+
+
+def test_a_failed_plan_posts_no_comment(tmp_path: Path) -> None:
+    errors = tmp_path / "errors.txt"
+    errors.write_text("agent: no API token\n")
+    with FakeGitHub(tmp_path / "github", token=TOKEN) as github:
+        hosted(github)
+        other = github.post_comment(REPOSITORY, 7, f"{MARKER}\nsomeone else's")
+        done = post(github, errors, TOKEN, "--failed", "0123456789abcdef")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"no comment of ours on {REPOSITORY}#7: none posted\n"
+        assert [c["id"] for c in github.comments_on(REPOSITORY, 7)] == [other]
+        assert github.comments[other]["body"] == f"{MARKER}\nsomeone else's"
 
 
 def test_the_help_names_the_default_marker() -> None:

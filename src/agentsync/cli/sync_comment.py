@@ -1,6 +1,7 @@
 """``agent sync comment``: post a plan as the pull request's one comment, or update it in
-place (:mod:`agentsync.sync.preview.comment`); the GitHub Action's plan step runs it. The token
-is read from standard input, so it is in no command line; it is never printed."""
+place (:mod:`agentsync.sync.preview.comment`); after a failed plan (``--failed``), only update
+it to say so. The GitHub Action's plan step runs it. The token is read from standard input, so
+it is in no command line; it is never printed."""
 
 from __future__ import annotations
 
@@ -18,8 +19,19 @@ from agentsync.cli.options import repository_name
 @click.option("--pull-request", type=click.IntRange(min=1), required=True, metavar="NUMBER")
 @click.option("--body-file", type=click.File(encoding="utf-8"), required=True)
 @click.option("--marker", help="The hidden first line [default: <!-- agentsync:plan -->].")
+@click.option(
+    "--failed",
+    metavar="COMMIT",
+    help="The plan of COMMIT failed, and --body-file holds its error output: the comment, if "
+    "there is one, says so with the error (none is posted).",
+)
 def sync_comment(
-    api_url: str, repository: str, pull_request: int, body_file: TextIO, marker: str | None
+    api_url: str,
+    repository: str,
+    pull_request: int,
+    body_file: TextIO,
+    marker: str | None,
+    failed: str | None,
 ) -> None:
     """Post or update the pull request's one comment that starts with MARKER, e.g. the output
     of `agent sync plan --format markdown`. The token (with pull-requests: write) is read from
@@ -36,6 +48,11 @@ def sync_comment(
         raise click.UsageError("no GitHub token on standard input")
     # Only this command pays for the HTTP stack: `agent --help` loads none of it.
     from agentsync.sync.preview.comment import MARKER, StickyComments
+    from agentsync.sync.preview.markdown import failed_markdown
 
+    if failed is not None:  # an earlier plan must not stand as the current one
+        body = failed_markdown(repository, failed, body)
     with StickyComments(api_url, token) as comments:
-        click.echo(comments.upsert(repository, pull_request, body, marker or MARKER))
+        click.echo(
+            comments.upsert(repository, pull_request, body, marker or MARKER, create=failed is None)
+        )

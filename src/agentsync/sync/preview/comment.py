@@ -185,10 +185,15 @@ class StickyComments(OwnsSession):
             url, params = self._next_page(response, seen, what), None
         return None
 
-    def upsert(self, repository: str, number: int, body: str, marker: str = MARKER) -> str:
-        """Edit our comment to ``marker`` + ``body``, or create it; what was done, in words."""
+    def upsert(
+        self, repository: str, number: int, body: str, marker: str = MARKER, *, create: bool = True
+    ) -> str:
+        """Edit our comment to ``marker`` + ``body``, or create it (unless not ``create``); what
+        was done, in words."""
         text = truncate(f"{marker}\n{body}", MAX_BODY)
         ours = self.ours(repository, number, marker)
+        if ours is None and not create:
+            return f"no comment of ours on {repository}#{number}: none posted"
         if ours is None:
             where = f"/repos/{repository}/issues/{number}/comments"
             what = f"a comment on #{number}"

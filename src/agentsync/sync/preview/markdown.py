@@ -9,6 +9,7 @@ the plan: a secret's field reads ``(set)``, ``(changed)`` or ``(removed)``.
 
 ``max_chars`` asks for a version that fits (a GitHub comment holds 65,536 characters): the full
 preview if it fits, else one line a file until the room runs out, then how many were left out.
+``failed_markdown`` says instead that the plan of a commit failed, with its error's line.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from agentsync.sync.preview.phrases import (
     stops_text,
 )
 from agentsync.sync.report import change_text, diagnostic_line, summary
+
+MAX_ERROR_CHARS = 1000  # of a failed plan's error line, shown
 
 _SECTIONS = {
     "move": "Move (same agent)",
@@ -148,3 +151,17 @@ def preview_markdown(preview: Preview, *, max_chars: int | None = None) -> str:
         return f"… {plural(count, 'more file')} not shown"
 
     return (fit_lines(_head(preview), rows, max_chars - 1, more) + "\n")[:max_chars]
+
+
+def failed_markdown(repository: str, commit: str, output: str) -> str:
+    """A note that the plan of ``commit`` failed, with the error line of ``agent sync plan``'s
+    standard error ``output``: the first line of its error boundary (``agent: ...``), else the
+    last line (click's usage error). The error is already one line, the token redacted."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()] or ["no error message"]
+    errors = [line.removeprefix("agent: ") for line in lines if line.startswith("agent: ")]
+    error = errors[0] if errors else lines[-1]
+    return (
+        f"### Sync preview failed: {code_span(repository)} at {code_span(printable(commit[:12]))}"
+        f"\n\nThe plan could not be made: {escape_cell(printable(error[:MAX_ERROR_CHARS]))}\n\n"
+        "The job log has the details.\n"
+    )
