@@ -16,7 +16,8 @@ Fixed::
         events:
           - event: pull_request_open
 
-``--fix`` renames the event when exactly one known event is like it.
+``--fix`` renames the event when exactly one known event is like it, in the value's own
+quotes.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             f"{format_path(path)} {name!r} is not a known event{suggestion}",
             f"known events: {', '.join(REACT_EVENTS)}",
         )
-        yield ctx.with_value_fix(finding, path, _typo_of(name) if ctx.fixing and close else None)
+        fixed = _typo_of(name) if ctx.fixing and close else None
+        yield ctx.with_value_fix(finding, path, fixed, string=True)
 
 
 def _typo_of(name: str) -> str | None:

@@ -12,7 +12,8 @@ Fixed::
     ellipsis:
       version: v1
 
-``--fix`` rewrites a version that differs only by case (``V1``, ``"V1"``) as ``v1``.
+``--fix`` rewrites a version that differs only by case (``V1``, ``"V1"``) as ``v1``, in the
+value's own quotes.
 """
 
 from __future__ import annotations
@@ -42,4 +43,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         "write version: v1 (a string; an unquoted 1 is a number)",
     )
     fixed = value.lower() if isinstance(value, str) else None
-    yield ctx.with_value_fix(finding, PATH, fixed if fixed in SUPPORTED_VERSIONS else None)
+    fixed = fixed if fixed in SUPPORTED_VERSIONS else None
+    yield ctx.with_value_fix(finding, PATH, fixed, string=True)
