@@ -127,6 +127,25 @@ def test_done_when(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
     assert config.read_bytes() == fixed
 
 
+def test_a_fixed_string_keeps_its_quotes_tag_and_anchor(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    """A string written as another was unquoted (``"V1"`` became ``v1``), and a value's tag and
+    anchor were overwritten with it, or the value was not fixed at all when it was quoted."""
+    config = repo / "agents" / "a.yaml"
+    config.write_text(
+        "ellipsis:\n  version: &v 'V1'\nenabled: \"yes\"\nclaude:\n  system: hi\n"
+        'triggers:\n  - type: react\n    events:\n      - event: !!str "isue_close"\n'
+        "      - {event: &e pull_request_opn}\n"
+    )
+    assert run(capsys, "--fix", str(config))[0] == 0
+    assert config.read_text() == (
+        "ellipsis:\n  version: &v 'v1'\nenabled: true\nclaude:\n  system: hi\n"
+        'triggers:\n  - type: react\n    events:\n      - event: !!str "issue_close"\n'
+        "      - {event: &e pull_request_open}\n"
+    )
+
+
 def test_crlf_and_byte_order_mark_are_kept(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
     config = repo / "agents" / "crlf.yaml"
     config.write_bytes(codecs.BOM_UTF8 + DONE_WHEN.replace("\n", "\r\n").encode())
@@ -251,6 +270,8 @@ def test_list_rules_says_what_can_fix(capsys: pytest.CaptureFixture[str]) -> Non
     _, out, _ = run(capsys, "--list-rules")
     fixes = {line.split()[0]: line.split()[2] for line in out.splitlines()}
     assert fixes["yaml11-boolean"] == "safe"
+    for rule in ("trigger-type", "mention-platform", "invalid-value"):
+        assert fixes[rule] == "safe"
     assert fixes["limits-clamped"] == "unsafe"
     assert fixes["cron-schedule"] == "-"
 

@@ -1,20 +1,24 @@
 """Properties of ``--fix`` over configs generated from the model (``tests.lint.test_never_raises``),
 on real files: a valid config keeps its content identity and, with nothing to fix, is never
-written; a YAML 1.1 boolean put into one is fixed back to the config it was."""
+written; a YAML 1.1 boolean, or a closed-set value (version, trigger type, platform, event,
+structured output type) put in another letter case or between blanks, is fixed back to the
+config it was, and a second ``--fix`` writes nothing."""
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from agentsync.config.identity import content_identity, parse_config
 from agentsync.config.loader import load_text
+from agentsync.config.problems import ConfigPath
 from agentsync.lint.fixes import fix_target
 from agentsync.lint.runner import Target, lint_document
 from tests.lint.test_never_raises import SETTINGS, Yaml12Dumper, configs
@@ -72,3 +76,45 @@ def test_a_yaml11_boolean_is_fixed_back(
     assert written
     assert fixed == text
     assert _identity(fixed) == _identity(text)
+
+
+def _closed_values(config: dict[str, Any]) -> list[ConfigPath]:
+    """The path of every value of a closed set in ``config``: the fixes that recase apply."""
+    paths: list[ConfigPath] = [("ellipsis", "version")] if "version" in config["ellipsis"] else []
+    if "structured_output" in config:
+        paths.append(("structured_output", "type"))
+    for index, trigger in enumerate(config.get("triggers", [])):
+        paths.append(("triggers", index, "type"))
+        for key, inner in (("platforms", None), ("events", "event")):
+            for item, _ in enumerate(trigger.get(key, [])):
+                paths.append(("triggers", index, key, item, *([inner] if inner else [])))
+    return paths
+
+
+def _at(data: Any, path: ConfigPath) -> Any:
+    for part in path[:-1]:
+        data = data[part]
+    return data
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(configs, st.data())
+def test_a_recased_closed_value_is_fixed_back(config: dict[str, Any], data: st.DataObject) -> None:
+    if "structured_output" in config:
+        config["structured_output"] = {"type": "json_schema", **config["structured_output"]}
+    paths = _closed_values(config)
+    assume(paths)
+    path = data.draw(st.sampled_from(paths))
+    value = _at(config, path)[path[-1]]
+    upper = data.draw(st.lists(st.booleans(), min_size=len(value), max_size=len(value)))
+    blanks = st.sampled_from(["", " ", "  ", "\t"])
+    recased = "".join(c.upper() if up else c for c, up in zip(value, upper, strict=True))
+    broken_value = data.draw(blanks) + recased + data.draw(blanks)
+    assume(broken_value != value)
+    broken = copy.deepcopy(config)
+    _at(broken, path)[path[-1]] = broken_value
+    fixed, written = _fixed(_dump(broken))
+    assert written
+    assert _at(load_text(fixed).data, path)[path[-1]] == value
+    assert _identity(fixed) == _identity(_dump(config))
+    assert _fixed(fixed) == (fixed, False)

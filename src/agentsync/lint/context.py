@@ -182,15 +182,23 @@ class LintContext:
         return spans.get(())
 
     def with_value_fix(
-        self, finding: Finding, path: ConfigPath, replacement: str | None, *, safe: bool = True
+        self,
+        finding: Finding,
+        path: ConfigPath,
+        replacement: str | None,
+        *,
+        safe: bool = True,
+        string: bool = False,
     ) -> Finding:
         """``finding``, while fixing, with the fix that writes ``replacement`` as the value at
-        ``path`` (``agentsync.lint.edits``, imported only then); as it is for None."""
+        ``path`` (``agentsync.lint.edits``, imported only then), in the value's quotes if it is
+        a ``string``; as it is for None."""
         if not self.fixing or replacement is None:
             return finding
         from agentsync.lint.edits import fix, value_edit
 
-        return finding._replace(fix=fix(value_edit(self.document, path, replacement), safe=safe))
+        edit = value_edit(self.document, path, replacement, string=string)
+        return finding._replace(fix=fix(edit, safe=safe))
 
     def finding(
         self,

@@ -40,6 +40,7 @@ class Fix(NamedTuple):
 _PLAIN_END = re.compile(r"\s#|$")  # a plain scalar ends at a comment or the end of its line
 _FLOW_PLAIN_END = re.compile(r"\s#|[,\[\]{}]|$")  # in a flow collection, at an indicator too
 _ALIAS_NAME = re.compile(r"[A-Za-z0-9_-]")
+_PROPERTIES = re.compile(r"(?:[!&]\S*[ \t]+)*")  # a node's tag and anchor, before its value
 
 
 def _line_end(text: str, start: int) -> int:
@@ -99,14 +100,26 @@ def _in_flow(document: Document, path: ConfigPath) -> bool:
     return document.text[_offset(document, parent.line, parent.column)] in "[{"
 
 
-def value_edit(document: Document, path: ConfigPath, replacement: str) -> Edit | None:
-    """Replace the one-line scalar value at ``path``; None when there is none to replace."""
+def value_edit(
+    document: Document, path: ConfigPath, replacement: str, *, string: bool = False
+) -> Edit | None:
+    """Replace the one-line scalar value at ``path``, after its tag and anchor (they stay);
+    None when there is none to replace. A ``string`` replacement is written in the value's
+    quotes, if it has any (``"V1"`` becomes ``"v1"``); any other is written as it is
+    (``"yes"`` becomes ``true``)."""
     span = document.spans.get(path)
     if span is None or span.end_line != span.line:
         return None
     start = _offset(document, span.line, span.column)
+    properties = _PROPERTIES.match(document.text, start, _line_end(document.text, start))
+    assert properties is not None  # it matches nothing at least
+    start = properties.end()
     end = scalar_end(document.text, start, span.style, flow=_in_flow(document, path))
-    return None if end is None or end <= start else Edit(start, end, replacement)
+    if end is None or end <= start:
+        return None
+    if string and span.style in ('"', "'"):
+        replacement = in_quotes(replacement, span.style)
+    return Edit(start, end, replacement)
 
 
 def key_edit(document: Document, path: ConfigPath, replacement: str) -> Edit | None:
@@ -125,8 +138,13 @@ def key_edit(document: Document, path: ConfigPath, replacement: str) -> Edit | N
 
 def quoted(value: str) -> str:
     """``value`` as a double-quoted scalar when it needs no escape, else single-quoted."""
-    if '"' not in value and "\\" not in value:
-        return f'"{value}"'
+    return in_quotes(value, '"' if '"' not in value and "\\" not in value else "'")
+
+
+def in_quotes(value: str, quote: str) -> str:
+    """``value`` as a scalar in ``quote`` (``'"'`` or ``"'"``), escaped as that style needs."""
+    if quote == '"':
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return "'" + value.replace("'", "''") + "'"
 
 

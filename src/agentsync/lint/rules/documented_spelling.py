@@ -51,4 +51,4 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 f"(read as {documented})",
                 f"write it as the config reference does: event: {documented}",
             )
-            yield ctx.with_value_fix(finding, path, documented, safe=False)
+            yield ctx.with_value_fix(finding, path, documented, safe=False, string=True)

@@ -14,6 +14,10 @@ Fixed::
 
     limits:
       run: 5
+
+``--fix`` rewrites a value of a closed set that differs from one allowed value only by letter
+case or surrounding blanks (``structured_output.type: JSON_Schema``), in the value's own
+quotes; a number out of range is left to you.
 """
 
 from __future__ import annotations
@@ -21,18 +25,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.config.money import MAX_AMOUNT, money
+from agentsync.config.suggest import only_case_match
 from agentsync.lint.context import LintContext, describe
 from agentsync.lint.diagnostic import Finding, format_path
 from agentsync.lint.rule import RuleMeta
+from agentsync.lint.shape import ShapeError
 
 META = RuleMeta(
-    "invalid-value", "error", "Values must be within what the schema allows", from_schema=True
+    "invalid-value",
+    "error",
+    "Values must be within what the schema allows",
+    from_schema=True,
+    fix="safe",
 )
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for error in ctx.shape_errors_of("enum", "range"):
-        where = format_path(error.path)
+        where, fixed = format_path(error.path), None
         if error.bound is not None and error.bound[0] == "finite":
             if error.path[:1] == ("limits",):
                 message = f"{where} must be a finite number of dollars, at most {money(MAX_AMOUNT)}"
@@ -45,4 +55,13 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         else:
             allowed = ", ".join(repr(v) for v in error.expected)
             message = f"{where} is {describe(error.value, error.path)}; allowed: {allowed}"
-        yield ctx.finding(error.path, message)
+            fixed = _case_of(error)
+        finding = ctx.finding(error.path, message)
+        yield ctx.with_value_fix(finding, error.path, fixed, string=True)
+
+
+def _case_of(error: ShapeError) -> str | None:
+    """The one allowed string an enum's string value is, but for case and blanks."""
+    if not isinstance(error.value, str):
+        return None
+    return only_case_match(error.value, [v for v in error.expected if isinstance(v, str)])

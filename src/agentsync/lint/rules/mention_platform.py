@@ -12,6 +12,9 @@ Fixed::
     triggers:
       - type: mention
         platforms: [github, slack]
+
+``--fix`` rewrites a platform that differs from one of them only by letter case or
+surrounding blanks (``GitHub``, ``" slack"``), in the value's own quotes.
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.config.reference import MENTION_PLATFORMS
-from agentsync.config.suggest import closest
+from agentsync.config.suggest import closest, only_case_match
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, format_path
 from agentsync.lint.rule import RuleMeta
 
-META = RuleMeta("mention-platform", "error", "Mention platforms must be github, slack or linear")
+META = RuleMeta(
+    "mention-platform", "error", "Mention platforms must be github, slack or linear", fix="safe"
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -32,10 +37,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         for item_path, platform in ctx.items((*trigger_path, "platforms")):
             if not isinstance(platform, str) or platform in MENTION_PLATFORMS:
                 continue
-            close = closest(platform.lower(), MENTION_PLATFORMS)
+            case = only_case_match(platform, MENTION_PLATFORMS)
+            close = case or closest(platform.lower(), MENTION_PLATFORMS)
             suggestion = f": did you mean {close!r}?" if close else ""
-            yield ctx.finding(
+            finding = ctx.finding(
                 item_path,
                 f"{format_path(item_path)} {platform!r} is not a mention platform{suggestion}",
                 f"use {', '.join(MENTION_PLATFORMS)}, or leave platforms empty for all",
             )
+            yield ctx.with_value_fix(finding, item_path, case, string=True)

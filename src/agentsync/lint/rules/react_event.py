@@ -16,7 +16,9 @@ Fixed::
         events:
           - event: pull_request_open
 
-``--fix`` renames the event when exactly one known event is like it.
+``--fix`` renames the event when it differs from exactly one known event only by letter
+case or surrounding blanks (``PUSH``), or is a typo of exactly one (``pull_request_opn``), in
+the value's own quotes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.config.reference import DEPRECATED_REACT_EVENTS, REACT_EVENTS
-from agentsync.config.suggest import closest
+from agentsync.config.suggest import closest, only_case_match
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, format_path
 from agentsync.lint.rule import RuleMeta
@@ -36,14 +38,16 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for path, name in ctx.react_event_names():
         if name in REACT_EVENTS or name in DEPRECATED_REACT_EVENTS:
             continue
-        close = closest(name, REACT_EVENTS)
+        case = only_case_match(name, REACT_EVENTS)
+        close = case or closest(name, REACT_EVENTS)
         suggestion = f": did you mean {close!r}?" if close else ""
         finding = ctx.finding(
             path,
             f"{format_path(path)} {name!r} is not a known event{suggestion}",
             f"known events: {', '.join(REACT_EVENTS)}",
         )
-        yield ctx.with_value_fix(finding, path, _typo_of(name) if ctx.fixing and close else None)
+        fixed = case or (_typo_of(name) if ctx.fixing and close else None)
+        yield ctx.with_value_fix(finding, path, fixed, string=True)
 
 
 def _typo_of(name: str) -> str | None:

@@ -12,19 +12,26 @@ Fixed::
     triggers:
       - type: cron
         schedule: "0 9 * * 1-5"
+
+``--fix`` rewrites a type that differs from one of them only by letter case or surrounding
+blanks (``Cron``, ``" react"``), in the value's own quotes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentsync.config.suggest import closest
+from agentsync.config.suggest import closest, only_case_match
 from agentsync.lint.context import MISSING, LintContext, describe
 from agentsync.lint.diagnostic import Finding, format_path
 from agentsync.lint.rule import RuleMeta
 
 META = RuleMeta(
-    "trigger-type", "error", "Triggers must declare type: cron, react or mention", from_schema=True
+    "trigger-type",
+    "error",
+    "Triggers must declare type: cron, react or mention",
+    from_schema=True,
+    fix="safe",
 )
 
 
@@ -38,10 +45,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 f"{where} has no 'type'; set it to one of {', '.join(allowed)}",
             )
             continue
-        close = closest(str(error.value), allowed, cutoff=0.5)
+        case = only_case_match(error.value, allowed) if isinstance(error.value, str) else None
+        close = case or closest(str(error.value), allowed, cutoff=0.5)
         suggestion = f"; did you mean {close!r}?" if close else ""
-        yield ctx.finding(
+        finding = ctx.finding(
             error.path,
             f"{where}.type is {describe(error.value)}, not one of {', '.join(allowed)}"
             + suggestion,
         )
+        yield ctx.with_value_fix(finding, error.path, case, string=True)

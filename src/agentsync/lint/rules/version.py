@@ -12,7 +12,8 @@ Fixed::
     ellipsis:
       version: v1
 
-``--fix`` rewrites a version that differs only by case (``V1``, ``"V1"``) as ``v1``.
+``--fix`` rewrites a version that differs only by letter case or surrounding blanks (``V1``,
+``"V1 "``) as ``v1``, in the value's own quotes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.config.reference import SUPPORTED_VERSIONS
+from agentsync.config.suggest import only_case_match
 from agentsync.lint.context import MISSING, LintContext, describe
 from agentsync.lint.diagnostic import Finding
 from agentsync.lint.rule import RuleMeta
@@ -41,5 +43,5 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         f"{supported}",
         "write version: v1 (a string; an unquoted 1 is a number)",
     )
-    fixed = value.lower() if isinstance(value, str) else None
-    yield ctx.with_value_fix(finding, PATH, fixed if fixed in SUPPORTED_VERSIONS else None)
+    fixed = only_case_match(value, SUPPORTED_VERSIONS) if isinstance(value, str) else None
+    yield ctx.with_value_fix(finding, PATH, fixed, string=True)
