@@ -26,6 +26,7 @@ from agentsync.lint.diagnostic import Diagnostic
 from agentsync.lint.reporters import REPORTERS
 from agentsync.lint.reporters.github import GithubReporter, escape_data, escape_property
 from agentsync.lint.reporters.markdown import (
+    LEFT_OUT,
     MAX_BYTES,
     MAX_ROWS,
     MarkdownReporter,
@@ -520,9 +521,7 @@ def test_markdown_table_fits_a_step_summary_whatever_its_rows_hold(wide: str) ->
     assert len(output.encode()) < MAX_BYTES + 1000 < 1024 * 1024
     shown = [line for line in output.splitlines() if line.startswith("| agents/")]
     assert 0 < len(shown) < MAX_ROWS
-    assert output.endswith(
-        f"\n\n{MAX_ROWS - len(shown)} more not shown; see the annotations or the SARIF file.\n"
-    )
+    assert output.endswith(f"\n\n{MAX_ROWS - len(shown)} {LEFT_OUT}\n")
 
 
 def test_markdown_lists_the_files_not_read_and_says_so() -> None:

@@ -19,6 +19,8 @@ from agentsync.printable import printable
 
 MAX_ROWS = 500
 MAX_BYTES = 512 * 1024  # of the table, in UTF-8: half of a step summary's 1 MiB at most
+# GitHub shows a step's first annotations only; its log has a line for each, as SARIF does.
+LEFT_OUT = "more not shown; the step's log lists every problem, and so does the SARIF file."
 _LISTED = "listed below"  # where the counts line says the files not read are
 
 # Backslash-escape what GitHub Markdown would read as markup inside a table cell: emphasis,
@@ -82,7 +84,7 @@ def table(rows: list[tuple[str, str, str, str]]) -> list[str]:
         lines.append(line)
     left_out = len(rows) - (len(lines) - 2)
     if left_out:
-        lines += ["", f"{left_out} more not shown; see the annotations or the SARIF file."]
+        lines += ["", f"{left_out} {LEFT_OUT}"]
     return lines
 
 
