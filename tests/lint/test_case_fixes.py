@@ -94,13 +94,26 @@ def test_the_message_says_which_value_another_case_is(value: str, meant: str) ->
     assert meant in diagnostic.message
 
 
-def test_a_type_fix_that_shows_as_many_errors_is_not_made(
+def test_a_type_fix_that_shows_as_many_errors_is_made_with_the_fixes_it_uncovers(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As the guide says: the platforms are checked only once the type is known."""
+    """The platforms are checked only once the type is known: fixing the type alone shows as
+    many errors as it removes, and it was not made ("0 fixed, 1 remaining")."""
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "a.yaml"
-    text = HEAD + "triggers:\n  - type: Mention\n    platforms: [GitHub]\n"
+    config.write_text(HEAD + "triggers:\n  - type: Mention\n    platforms: [GitHub]\n")
+    assert main(["--fix", str(config)]) == 0
+    assert config.read_text() == HEAD + "triggers:\n  - type: mention\n    platforms: [github]\n"
+    assert capsys.readouterr().err.endswith("2 fixed, 0 remaining\n")
+
+
+def test_a_type_fix_whose_uncovered_errors_cannot_be_fixed_is_not_made(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looking one step ahead finds nothing to fix: the file stays as it is."""
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "a.yaml"
+    text = HEAD + "triggers:\n  - type: Mention\n    platforms: [discord]\n"
     config.write_text(text)
     assert main(["--fix", str(config)]) == 1
     assert config.read_text() == text

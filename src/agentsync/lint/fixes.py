@@ -92,10 +92,12 @@ def _lint(text: str, path: str, settings: Settings) -> _State:
 
 
 def _step(
-    state: _State, wanted: list[Diagnostic], settings: Settings
+    state: _State, wanted: list[Diagnostic], settings: Settings, *, unsafe: bool, ahead: bool
 ) -> tuple[_State, list[Diagnostic]] | None:
     """The state after the wanted fixes together, or else the first that alone helps; None
-    when none does."""
+    when none does. A fix that shows as many problems as it removes helps when, looking
+    ``ahead`` one step, the fixes it lets the rules see do (a trigger's keys are checked once
+    its type is known: ``type: Mention`` with ``platforms: [GitHub]``)."""
     groups = [wanted, *([d] for d in wanted)] if len(wanted) > 1 else [wanted]
     for group in groups:
         text, applied = apply_fixes(state.text, group)
@@ -104,7 +106,16 @@ def _step(
         candidate = _lint(text, state.document.path, settings)
         if candidate.score < state.score:
             return candidate, applied
+        then = _fixable(candidate, unsafe) if ahead else []
+        after = _step(candidate, then, settings, unsafe=unsafe, ahead=False) if then else None
+        if after is not None and after[0].score < state.score:
+            return after[0], applied + after[1]
     return None
+
+
+def _fixable(state: _State, unsafe: bool) -> list[Diagnostic]:
+    """The diagnostics of ``state`` whose fix may be made (safe ones, or any if ``unsafe``)."""
+    return [d for d in state.result.diagnostics if d.fix is not None and (unsafe or d.fix.safe)]
 
 
 def fix_document(
@@ -115,10 +126,8 @@ def fix_document(
     state = _State(document.text, document, lint_document(document, settings, fixing=True))
     fixed: list[Diagnostic] = []
     for _ in range(MAX_PASSES):
-        wanted = [
-            d for d in state.result.diagnostics if d.fix is not None and (unsafe or d.fix.safe)
-        ]
-        step = _step(state, wanted, settings) if wanted else None
+        wanted = _fixable(state, unsafe)
+        step = _step(state, wanted, settings, unsafe=unsafe, ahead=True) if wanted else None
         if step is None:
             break
         state, applied = step
