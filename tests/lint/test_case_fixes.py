@@ -12,6 +12,8 @@ import pytest
 from agentsync.cli.lint import main
 from agentsync.config.loader import load_text
 from agentsync.config.suggest import only_case_match
+from agentsync.lint import fixes
+from agentsync.lint.fixes import MAX_ALONE
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
 from tests.agreement import found, lint_and_sync
@@ -118,3 +120,27 @@ def test_a_type_fix_whose_uncovered_errors_cannot_be_fixed_is_not_made(
     assert main(["--fix", str(config)]) == 1
     assert config.read_text() == text
     assert capsys.readouterr().err == "0 fixed, 1 remaining\n"
+
+
+def test_many_fixes_that_do_not_help_are_each_tried_alone_only_up_to_a_bound(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of many triggers whose type fix uncovers an error no fix mends: every fix tried
+    alone (two lints each) took 11 s for 200 triggers; the first MAX_ALONE are tried."""
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "a.yaml"
+    trigger = "  - type: Mention\n    platforms: [discord]\n"
+    text = HEAD + "triggers:\n" + trigger * (3 * MAX_ALONE)
+    config.write_text(text)
+    lints: list[str] = []  # the real lint of each try, counted
+    real_lint = fixes._lint
+
+    def counted(text: str, path: str, settings: Settings) -> object:
+        lints.append(path)
+        return real_lint(text, path, settings)
+
+    monkeypatch.setattr(fixes, "_lint", counted)
+    assert main(["--fix", str(config)]) == 1
+    assert config.read_text() == text
+    assert capsys.readouterr().err == f"0 fixed, {3 * MAX_ALONE} remaining\n"
+    assert len(lints) <= 2 * (1 + MAX_ALONE), len(lints)  # together, then MAX_ALONE alone
