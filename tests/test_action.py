@@ -98,6 +98,23 @@ def test_inputs_reach_scripts_only_through_env() -> None:
             assert EXPRESSION.fullmatch(value), value
 
 
+# What bash 3.2 (macOS runners' /bin/bash) cannot run: case changes (${VAR,,}, ${VAR^^}),
+# ${VAR@Q}, associative arrays, mapfile/readarray, coproc, |& and &>> (a comment may name them).
+BASH_4_ONLY = re.compile(
+    r"\$\{[^}]*(,,|\^\^|,|\^|@[QEPAaUuLK])\}|declare -A|\b(mapfile|readarray|coproc)\b|\|&|&>>"
+)
+
+
+def test_scripts_run_on_the_bash_of_macos_runners() -> None:
+    """``${AGENTSYNC_COMMENT,,}`` was a "bad substitution" on bash 3.2: the plan step failed
+    after a passing plan, whatever the comment input."""
+    for s in load_action()["runs"]["steps"]:
+        code = [line.split(" #")[0] for line in s["run"].splitlines()]
+        code = [line for line in code if not line.lstrip().startswith("#")]
+        found = [line for line in code if BASH_4_ONLY.search(line)]
+        assert found == [], (s["name"], found)
+
+
 def resolve(value: str, inputs: dict[str, str], github: dict[str, str] | None = None) -> str:
     """Evaluate the expression forms the action uses: ``${{ inputs.NAME }}`` and
     ``${{ github.PATH }}`` (a missing value of the event is empty, as on GitHub)."""

@@ -126,6 +126,32 @@ def test_discard_drops_a_dead_letter_from_status_and_refuses_any_other_job(
         assert refused.stderr.startswith(f"agent: {why}"), refused.stderr
 
 
+def test_a_job_id_no_database_can_hold_is_a_usage_error(tmp_path: Path) -> None:
+    """SQLite could not bind 2^64 (an internal error, exit 3); PostgreSQL found no such job."""
+    database = tmp_path / "service.db"
+    SQLiteServiceStore(database).close()
+    for command in ("retry", "discard"):
+        done = dead_letter_command(command, database, 2**64)
+        assert done.returncode == 2, done.stderr
+        assert "is not in the range 1<=x<=9223372036854775807" in done.stderr
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    """sqlite:///x.db was taken for a file path: directories 'sqlite:/...' were made."""
+    for url in ("sqlite:///service.db", "mysql://agentsync:hunter2@db/agentsync"):
+        done = subprocess.run(
+            [AGENT, "serve", "status", "--database", url],
+            capture_output=True, text=True, check=False, timeout=60, cwd=tmp_path,
+        )  # fmt: skip
+        scheme = url.partition(":")[0]
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.startswith(f"agent: a {scheme}:// URL is not a database"), done.stderr
+        assert "hunter2" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_status_shows_what_a_server_sent_escaped(tmp_path: Path) -> None:
     """An error holding a server's escape sequences and bidi overrides reached the terminal
     as it was (a dead letter's, a queued job's)."""

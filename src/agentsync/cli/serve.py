@@ -455,7 +455,7 @@ def _change_dead(database: str, job_id: int, verb: Literal["retried", "discarded
 
 @serve_group.command("retry")
 @_subcommand_database_option
-@click.argument("job_id", type=int)
+@click.argument("job_id", type=click.IntRange(1, 2**63 - 1))
 @click.pass_obj
 def retry_command(group_database: str, database: str | None, job_id: int) -> None:
     """Give a dead-letter job another round."""
@@ -465,7 +465,7 @@ def retry_command(group_database: str, database: str | None, job_id: int) -> Non
 
 @serve_group.command("discard")
 @_subcommand_database_option
-@click.argument("job_id", type=int)
+@click.argument("job_id", type=click.IntRange(1, 2**63 - 1))
 @click.pass_obj
 def discard_command(group_database: str, database: str | None, job_id: int) -> None:
     """Drop a dead-letter job that no longer matters (its repository or pull request is gone):

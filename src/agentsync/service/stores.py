@@ -81,6 +81,11 @@ def _open(database: str | Path, migrate: bool) -> ServiceStore:
                 f"{INSTALL_SERVER_EXTRA}"
             ) from error
         return PostgresServiceStore(text, migrate=migrate)
+    if "://" in text:  # sqlite:///x.db, mysql://...: not a file path to create directories for
+        raise StoreError(
+            f"a {urlsplit(text).scheme or '(no scheme)'}:// URL is not a database agentsync can "
+            "use: give a PostgreSQL URL (postgresql://...) or a SQLite file path"
+        )
     from agentsync.service.store_sqlite import SQLiteServiceStore
 
     return SQLiteServiceStore(Path(database), migrate=migrate)
