@@ -1,5 +1,7 @@
-"""Text cut to fit a limit on characters: a comment, a check run's text, a stored reason.
+"""Text made to fit: on one line, or within a limit on characters (a comment, a check run's
+text, a stored reason, a table cell).
 
+:func:`one_line` folds every run of white space (line breaks too) into one space;
 :func:`truncate` cuts anywhere and ends with an ellipsis; :func:`fit_lines` keeps whole lines
 and says how many it left out. GitHub's limits and the sync preview's ``--max-chars`` use them.
 """
@@ -8,7 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-__all__ = ["fit_lines", "truncate"]
+__all__ = ["fit_lines", "one_line", "truncate"]
+
+
+def one_line(text: object) -> str:
+    """``text`` as a string on one line: each run of white space is one space."""
+    return " ".join(str(text).split())
 
 
 def truncate(text: str, limit: int) -> str:

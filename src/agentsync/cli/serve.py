@@ -26,7 +26,7 @@ from agentsync.plural import plural
 from agentsync.printable import printable
 from agentsync.service.setup import WorkerSetup
 from agentsync.service.worker_settings import DEFAULT_RETENTION_DAYS, WorkerSettings
-from agentsync.shorten import truncate
+from agentsync.shorten import one_line, truncate
 from agentsync.state_dir import state_dir
 from agentsync.tables import text_table
 
@@ -287,7 +287,7 @@ def _job_counts(status: ServiceStatus) -> str:
 
 def _error_cell(error: str) -> str:
     """An error on one line of a table, cut with an ellipsis (``--json`` has it whole)."""
-    return truncate(" ".join(error.split()), ERROR_CELL_CHARS)
+    return truncate(one_line(error), ERROR_CELL_CHARS)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

@@ -28,6 +28,7 @@ from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import OwnsSession, Session, error_detail, event_data
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
 from agentsync.platforms.model import Event, NormalizedRun, Platform
+from agentsync.shorten import one_line
 
 STREAM_READ_TIMEOUT = 60.0  # seconds without a byte (servers send heartbeats) before giving up
 
@@ -60,7 +61,7 @@ def reading(platform: Platform, what: str) -> Iterator[None]:
             f"unexpected answer from the {platform} platform ({what}): no field {error}"
         ) from error
     except (IndexError, TypeError, ValueError, AttributeError) as error:
-        why = " ".join(str(error).split())[:300] or type(error).__name__
+        why = one_line(error)[:300] or type(error).__name__
         raise PlatformError(
             f"unexpected answer from the {platform} platform ({what}): {why}"
         ) from error

@@ -16,11 +16,9 @@ import threading
 import time
 from collections.abc import Mapping
 
+from agentsync.shorten import one_line
+
 OUTAGE_BACKOFF_CAP = 5.0  # seconds: the longest pause between tries of a failing database
-
-
-def one_line(text: object) -> str:
-    return " ".join(str(text).split())
 
 
 class Outage:

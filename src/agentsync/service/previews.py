@@ -21,8 +21,7 @@ from typing import NamedTuple, Protocol
 
 from agentsync.client.api import Client
 from agentsync.errors import AgentsyncError
-from agentsync.service.outages import one_line
-from agentsync.shorten import truncate
+from agentsync.shorten import one_line, truncate
 from agentsync.sync.engine import SyncRun, plan_snapshot, read_actual
 from agentsync.sync.model import Snapshot
 

@@ -40,8 +40,9 @@ from agentsync.http.backoff import backoff_delay
 from agentsync.migrations import MigrationError
 from agentsync.service import store_base as shared
 from agentsync.service.migrations import POSTGRES_MIGRATIONS
-from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage, one_line
+from agentsync.service.outages import OUTAGE_BACKOFF_CAP, Outage
 from agentsync.service.queue import Delivery, Job, NewJob, ServiceStatus
+from agentsync.shorten import one_line
 from agentsync.urls import redact_url
 
 CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise

@@ -37,9 +37,10 @@ from typing import Self, TypeVar
 from agentsync.errors import AgentsyncError, StoreError
 from agentsync.http.backoff import backoff_delay
 from agentsync.service.metrics import Metrics
-from agentsync.service.outages import Outage, one_line
+from agentsync.service.outages import Outage
 from agentsync.service.queue import SYNC_KINDS, Job, ServiceStore
 from agentsync.service.worker_settings import WorkerSettings
+from agentsync.shorten import one_line
 
 log = logging.getLogger("agentsync.service.worker")
 
@@ -322,7 +323,7 @@ class Worker:
         duration: float,
         lease: _Heartbeat,
     ) -> None:
-        message = " ".join(f"{type(error).__name__}: {error}".split())[:2000]
+        message = one_line(f"{type(error).__name__}: {error}")[:2000]
         retryable = is_retryable(error) and job.attempts < self.settings.max_attempts
         delay = self._retry_in(job.attempts) if retryable else None
 
