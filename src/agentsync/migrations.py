@@ -31,6 +31,7 @@ from importlib import resources
 from typing import Any, ClassVar, Protocol
 
 from agentsync.errors import AgentsyncError
+from agentsync.shorten import one_line
 
 log = logging.getLogger("agentsync.migrations")
 
@@ -191,7 +192,7 @@ def upgrade(target: MigrationTarget, migrations: Sequence[Migration]) -> SchemaS
             except Exception as error:
                 raise MigrationError(
                     f"{target.where}: migration {migration.label} failed, nothing was "
-                    f"changed: {' '.join(str(error).split())}"
+                    f"changed: {one_line(error)}"
                 ) from error
             db.execute(f"INSERT INTO schema_version (version) VALUES ({migration.version:d})")
     return status

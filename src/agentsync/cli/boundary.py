@@ -54,9 +54,10 @@ def one_line(error: AgentsyncError) -> str:
             text += f" (HTTP {error.status}, request {error.request_id})"
     else:
         text = str(error)
+    from agentsync import shorten
     from agentsync.printable import printable  # what a server sent is shown, never obeyed
 
-    return printable(" ".join(text.split()))
+    return printable(shorten.one_line(text))
 
 
 def _diagnostic(item: Any) -> str:
@@ -85,7 +86,9 @@ def exit_status(
             f"this command needs the server extra ({missing} is missing): {INSTALL_SERVER_EXTRA}",
         )
         return ExitCode.USAGE
-    _say(prog, f"internal error: {type(error).__name__}: {' '.join(str(error).split())}")
+    from agentsync import shorten  # only an internal error pays for it
+
+    _say(prog, f"internal error: {type(error).__name__}: {shorten.one_line(error)}")
     _say(prog, f"this is a bug in agentsync: please report it at {REPORT_BUGS_AT}")
     return ExitCode.INTERNAL
 

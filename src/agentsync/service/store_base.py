@@ -27,7 +27,7 @@ from agentsync.service.queue import (
     RepositoryInfo,
     ServiceStatus,
 )
-from agentsync.shorten import truncate
+from agentsync.shorten import one_line, truncate
 
 MAX_ERROR_CHARS = 4000  # a job's last_error is a message, not a log
 # The blob cache: read and touched this many shas per statement; pruned of the blobs unused for
@@ -298,7 +298,7 @@ def _job_payload(stored: Any) -> tuple[dict[str, Any], str | None]:
     try:
         payload = json.loads(stored) if isinstance(stored, (str, bytes)) else stored
     except (ValueError, RecursionError) as error:
-        return {}, f"its stored payload is not JSON ({' '.join(str(error).split())[:200]})"
+        return {}, f"its stored payload is not JSON ({one_line(error)[:200]})"
     if not isinstance(payload, dict):
         return {}, f"its stored payload is not a JSON object but {type(payload).__name__}"
     return payload, None
