@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 import pytest
@@ -97,6 +98,26 @@ def _first_lines_until(process: subprocess.Popen[str], marker: str) -> list[str]
     return lines
 
 
+class Stopped(NamedTuple):
+    returncode: int
+    first: list[str]  # stderr's lines up to the one holding the marker
+    rest: str  # stderr after the signal
+
+
+def start_then_stop(
+    argv: list[str], env: dict[str, str], marker: str, signum: int = signal.SIGTERM
+) -> Stopped:
+    """Run ``argv`` until its stderr shows ``marker`` (its start-up line), then send it
+    ``signum`` and wait for it to end."""
+    with subprocess.Popen(
+        argv, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    ) as process:
+        first = _first_lines_until(process, marker)
+        process.send_signal(signum)
+        _, rest = process.communicate(timeout=30)
+    return Stopped(process.returncode, first, rest)
+
+
 @pytest.mark.parametrize("log_format", ["json", "text"])
 def test_a_started_service_logs_one_banner_line(
     environment: dict[str, str], tmp_path: Path, log_format: str
@@ -105,13 +126,8 @@ def test_a_started_service_logs_one_banner_line(
     logs are JSON lines for collectors (the default off a terminal), or readable text."""
     database = tmp_path / "service.db"
     command = [AGENT, "serve", "--port", "0", "--database", str(database), "--workers", "2"]
-    with subprocess.Popen(
-        [*command, "--log-format", log_format], env={**environment, **SETTINGS},
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-    ) as process:  # fmt: skip
-        lines = _first_lines_until(process, "agent serve:")
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+    argv = [*command, "--log-format", log_format]
+    lines = start_then_stop(argv, {**environment, **SETTINGS}, "agent serve:", signal.SIGINT).first
     banner = json.loads(lines[-1])["message"] if log_format == "json" else lines[-1].rstrip("\n")
     assert re.search(
         rf"agent serve: webhooks on http://127\.0\.0\.1:\d+/webhooks/github, "
@@ -132,16 +148,13 @@ def test_an_endpoint_without_workers_needs_only_its_webhook_secret(
     database = tmp_path / "service.db"
     command = [AGENT, "serve", "--port", "0", "--database", str(database), "--workers", "0"]
     secret_only = {"AGENTSYNC_WEBHOOK_SECRET": SETTINGS["AGENTSYNC_WEBHOOK_SECRET"]}
-    with subprocess.Popen(
-        [*command, "--log-format", "json"], env={**environment, **secret_only},
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-    ) as process:  # fmt: skip
-        lines = _first_lines_until(process, "agent serve:")
-        process.send_signal(signal.SIGTERM)
-        _, rest = process.communicate(timeout=30)
-    assert process.returncode == 0, lines
-    assert json.loads(lines[-1])["message"].endswith(f"database {database} (SQLite), 0 workers")
-    assert "stopped" in [json.loads(line)["message"] for line in rest.splitlines()], rest
+    stopped = start_then_stop(
+        [*command, "--log-format", "json"], {**environment, **secret_only}, "agent serve:"
+    )
+    assert stopped.returncode == 0, stopped.first
+    banner = json.loads(stopped.first[-1])["message"]
+    assert banner.endswith(f"database {database} (SQLite), 0 workers")
+    assert "stopped" in [json.loads(line)["message"] for line in stopped.rest.splitlines()]
     without_secret = subprocess.run(
         command, env=environment, capture_output=True, text=True, timeout=60, check=False
     )
@@ -159,13 +172,8 @@ def test_a_secret_file_others_may_read_is_warned_about(
     secret.write_text(SETTINGS["AGENTSYNC_WEBHOOK_SECRET"] + "\n")
     secret.chmod(mode)
     command = [AGENT, "serve", "--port", "0", "--database", str(tmp_path / "service.db")]
-    with subprocess.Popen(
-        [*command, "--workers", "0", "--webhook-secret-file", str(secret), "--log-format", "json"],
-        env=environment, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-    ) as process:  # fmt: skip
-        lines = _first_lines_until(process, "agent serve:")
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
+    options = ["--workers", "0", "--webhook-secret-file", str(secret), "--log-format", "json"]
+    lines = start_then_stop([*command, *options], environment, "agent serve:").first
     messages = [json.loads(line)["message"] for line in lines]
     warned = f"{secret}: the webhook secret is readable by its group or others (mode {mode:04o}): "
     expected = [f"{warned}chmod 600 {secret}"] if mode != 0o600 else []
@@ -178,13 +186,12 @@ def test_a_started_worker_logs_its_database_and_threads(
 ) -> None:
     database = tmp_path / "service.db"
     command = [AGENT, "worker", "--database", str(database), "--threads", "2"]
-    with subprocess.Popen(
-        [*command, "--log-format", "json"], env={**environment, **SETTINGS},
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-    ) as process:  # fmt: skip
-        lines = _first_lines_until(process, "agent worker:")
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+    stopped = start_then_stop(
+        [*command, "--log-format", "json"], {**environment, **SETTINGS}, "agent worker:",
+        signal.SIGINT,
+    )  # fmt: skip
+    assert stopped.returncode == 0
+    lines = stopped.first
     banner = json.loads(lines[-1])["message"]
     assert banner == (
         f"agent worker: database {database} (SQLite), control plane {CONTROL_PLANE}, 2 threads"
