@@ -298,6 +298,13 @@ def commit_cron(workspace: Path, schedule: str = "0 3 * * 1-5") -> None:
     commit_all(workspace, "cron")
 
 
+def cron_workspace(tmp_path: Path) -> Path:
+    """The plan workspace with the cron config committed on top: a plan with a change."""
+    workspace = plan_workspace(tmp_path)
+    commit_cron(workspace)
+    return workspace
+
+
 @contextmanager
 def pull_request_on_github(tmp_path: Path, token: str) -> Iterator[FakeGitHub]:
     """A fake GitHub holding pull request 7 of ``REPOSITORY``, which ``token`` may comment on."""
@@ -371,8 +378,7 @@ def test_the_plan_step_previews_against_the_control_plane(runner: Runner, tmp_pa
 def test_the_plan_step_without_a_control_plane_plans_against_an_empty_state(
     runner: Runner, tmp_path: Path
 ) -> None:
-    workspace = plan_workspace(tmp_path)
-    commit_cron(workspace)
+    workspace = cron_workspace(tmp_path)
     completed, summary = runner.run(
         "Preview the sync", workspace, runner_env=PLAN_ENV, plan="true", comment="true"
     )
@@ -390,8 +396,7 @@ def test_the_comment_input_ignores_case_as_the_plan_input_does(
 ) -> None:
     """GitHub reads ``plan: True`` as true; ``comment: True`` was read as false, silently."""
     token = "ghp_" + "a1b2c3d4" * 4
-    workspace = plan_workspace(tmp_path)
-    commit_cron(workspace)
+    workspace = cron_workspace(tmp_path)
     with pull_request_on_github(tmp_path, token) as github:
         completed, _ = plan_on_the_pull_request(runner, workspace, github, token, comment="True")
         assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -402,8 +407,7 @@ def test_the_comment_input_ignores_case_as_the_plan_input_does(
 @pytest.mark.slow
 def test_the_plan_step_keeps_one_sticky_comment(runner: Runner, tmp_path: Path) -> None:
     token = "ghp_" + "a1b2c3d4" * 4
-    workspace = plan_workspace(tmp_path)
-    commit_cron(workspace)
+    workspace = cron_workspace(tmp_path)
     with pull_request_on_github(tmp_path, token) as github:
         # Anyone can write the marker: another's comment is never ours.
         other = github.post_comment(REPOSITORY, 7, "<!-- agentsync:plan -->\nnot ours")
@@ -462,8 +466,7 @@ def test_the_plan_step_warns_when_github_refuses_the_comment(
     """A pull request from a fork gets a read-only GITHUB_TOKEN: the comment is refused, and
     the step still ends as its plan does, with a warning."""
     token = "ghp_" + "c9d0e1f2" * 4
-    workspace = plan_workspace(tmp_path)
-    commit_cron(workspace)
+    workspace = cron_workspace(tmp_path)
     with pull_request_on_github(tmp_path, token) as github:
         github.fail_next(f"/repos/{REPOSITORY}/issues/7/comments", status=403, method="POST")
         completed, summary = plan_on_the_pull_request(runner, workspace, github, token)
@@ -485,8 +488,7 @@ def test_a_failed_plan_says_so_in_the_earlier_comment(runner: Runner, tmp_path: 
 
     token = "ghp_" + "1a2b3c4d" * 4
     secret = "cp_" + "5e6f7a8b" * 4  # the control plane's token
-    workspace = plan_workspace(tmp_path)
-    commit_cron(workspace)
+    workspace = cron_workspace(tmp_path)
     with pull_request_on_github(tmp_path, token) as github:
         other = github.post_comment(REPOSITORY, 7, "<!-- agentsync:plan -->\nnot ours")
         completed, _ = plan_on_the_pull_request(runner, workspace, github, token)
@@ -542,8 +544,7 @@ def test_a_failed_plan_posts_no_comment_where_there_was_none(
     from tests.servers import unused_port
 
     token = "ghp_" + "9c8d7e6f" * 4
-    workspace = plan_workspace(tmp_path)
-    commit_cron(workspace)
+    workspace = cron_workspace(tmp_path)
     with pull_request_on_github(tmp_path, token) as github:
         other = github.post_comment(REPOSITORY, 7, "<!-- agentsync:plan -->\nnot ours")
         completed, _ = plan_on_the_pull_request(
