@@ -53,15 +53,25 @@ def test_status_shows_queued_work_retries_and_folded_jobs(tmp_path: Path) -> Non
     assert [w["repository"] for w in data["queued"]] == ["acme/flaky", "acme/waiting"]
 
 
+def failed_job(
+    store: SQLiteServiceStore, job: NewJob, error: str, retry_in: float | None = None
+) -> int:
+    """``job`` enqueued, claimed and failed with ``error``: dead, or queued again in
+    ``retry_in`` seconds. Its id."""
+    job_id = store.enqueue(job)
+    claimed = store.claim("w", 600)
+    assert claimed is not None
+    assert claimed.id == job_id
+    store.fail(job_id, "w", error, retry_in=retry_in)
+    return job_id
+
+
 def test_a_long_error_is_cut_with_an_ellipsis_and_json_has_it_whole(tmp_path: Path) -> None:
     database = tmp_path / "service.db"
     error = "GitHubError: cannot reach GitHub " + "x" * 200 + " END"
     store = SQLiteServiceStore(database)
     try:
-        store.enqueue(NewJob("push", "acme/dead", {}))
-        job = store.claim("w", 600)
-        assert job is not None
-        store.fail(job.id, "w", error, retry_in=None)
+        failed_job(store, NewJob("push", "acme/dead", {}), error)
     finally:
         store.close()
     text = status(database)
@@ -104,10 +114,8 @@ def test_discard_drops_a_dead_letter_from_status_and_refuses_any_other_job(
     database = tmp_path / "service.db"
     store = SQLiteServiceStore(database)
     try:
-        dead = store.enqueue(NewJob("pull_request", "acme/gone", {}))
-        job = store.claim("w", 600)
-        assert job is not None
-        store.fail(dead, "w", "GitHubError: 404 Not Found", retry_in=None)
+        gone = NewJob("pull_request", "acme/gone", {})
+        dead = failed_job(store, gone, "GitHubError: 404 Not Found")
         queued = store.enqueue(NewJob("push", "acme/app", {}))
     finally:
         store.close()
@@ -160,10 +168,7 @@ def test_status_shows_what_a_server_sent_escaped(tmp_path: Path) -> None:
     hostile = "refused: \x1b]0;owned\x07\x1b[31mred \u202eevil"
     try:
         for repository, retry_in in (("acme/dead", None), ("acme/queued", 300.0)):
-            store.enqueue(NewJob("push", repository, {}))
-            job = store.claim("w", 600)
-            assert job is not None
-            store.fail(job.id, "w", hostile, retry_in=retry_in)
+            failed_job(store, NewJob("push", repository, {}), hostile, retry_in)
     finally:
         store.close()
     text = status(database)
