@@ -9,7 +9,9 @@ uvicorn's logs name a request's path, never its query string (:mod:`agentsync.uv
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
 import socket
 import threading
@@ -65,26 +67,53 @@ def start_workers(
     return threads
 
 
-def stop_on_signals(
-    stop: threading.Event,
-    wakeup: threading.Event,
-    workers: int,
-    endpoint: uvicorn.Server | None = None,
-) -> None:
+class SignalStop:
     """SIGINT and SIGTERM stop the ``workers`` worker threads once their jobs in hand are done,
     and the ``endpoint``, from the moment the process says it started. uvicorn restores these
     handlers when its endpoint has shut down and sends itself the signal it caught again:
-    without them, that second signal would kill the process mid-job."""
+    without them, that second signal would kill the process mid-job.
 
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        log.info("stopping: finishing the jobs in hand" if workers else "stopped")
-        if endpoint is not None:
-            endpoint.should_exit = True
-        stop.set()
-        wakeup.set()
+    The handler takes no lock: it runs in the main thread between two of its steps, maybe
+    while that thread holds ``wakeup``'s lock (the endpoint sets it for every queued delivery)
+    or the log's, and would wait for it for ever. It sets flags and writes a byte to a pipe; a
+    thread that waits on the pipe logs and sets the events."""
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    def __init__(
+        self,
+        stop: threading.Event,
+        wakeup: threading.Event,
+        workers: int,
+        endpoint: uvicorn.Server | None = None,
+    ) -> None:
+        self.events = (stop, wakeup)
+        self.workers = workers
+        self.endpoint = endpoint
+        self.received = False
+        self.pipe = os.pipe()
+        os.set_blocking(self.pipe[1], False)
+        self.watcher = threading.Thread(target=self._stop_when_signalled, name="signals")
+        self.watcher.daemon = True
+        self.watcher.start()
+        signal.signal(signal.SIGTERM, self._request_stop)
+        signal.signal(signal.SIGINT, self._request_stop)
+
+    def _request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.received = True
+        if self.endpoint is not None:
+            self.endpoint.should_exit = True
+        with contextlib.suppress(BlockingIOError):  # a full pipe already holds a request
+            os.write(self.pipe[1], b"\0")
+
+    def _stop_when_signalled(self) -> None:
+        os.read(self.pipe[0], 1)
+        log.info("stopping: finishing the jobs in hand" if self.workers else "stopped")
+        for event in self.events:
+            event.set()
+
+    def join(self) -> None:
+        """Once a signal came, wait until its stop is logged (none came: return at once)."""
+        if self.received:
+            self.watcher.join(timeout=5.0)
 
 
 def serve(
@@ -104,7 +133,7 @@ def serve(
         store, secrets, metrics, max_body_bytes=options.max_body_bytes, on_queued=wakeup.set
     )
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
-    stop_on_signals(stop, wakeup, options.workers, server)
+    signals = SignalStop(stop, wakeup, options.workers, server)
     log.info(banner)
     threads = (
         []
@@ -122,6 +151,7 @@ def serve(
         for thread in threads:
             thread.join()
         store.close()
+        signals.join()
 
 
 def work(
@@ -137,7 +167,7 @@ def work(
     ``http://HOST:PORT/metrics``."""
     metrics = Metrics(store)
     stop, wakeup = threading.Event(), threading.Event()
-    stop_on_signals(stop, wakeup, count)
+    signals = SignalStop(stop, wakeup, count)
     log.info(banner)
     if metrics_address is not None:
         host, port = metrics_address
@@ -151,3 +181,4 @@ def work(
     finally:
         stop.set()
         store.close()
+        signals.join()
