@@ -7,7 +7,8 @@ stays as it was: comments, quoting, indentation, line endings.
 
 The loader records where a value starts (``Span``), not where it ends: the end of a plain or
 quoted scalar on its line is found here, when a fix is wanted, so no load pays for it. Rules
-import this module only while fixing (``LintContext.fixing``): agent-lint's start-up never does.
+import this module only while fixing (``LintContext.fixing``), or to quote in a hint a value
+as the file writes it: agent-lint's start-up never does.
 """
 
 from __future__ import annotations
@@ -120,6 +121,18 @@ def value_edit(
     if string and span.style in ('"', "'"):
         replacement = in_quotes(replacement, span.style)
     return Edit(start, end, replacement)
+
+
+def written(document: Document, path: ConfigPath) -> str | None:
+    """The one-line scalar value at ``path`` as the file writes it, its quotes included; None
+    when it has a tag or an anchor (a fix that rewrote the value around them could change what
+    they mean), is an alias or does not end on its line."""
+    span = document.spans.get(path)
+    edit = value_edit(document, path, "")
+    if span is None or edit is None or edit.start != _offset(document, span.line, span.column):
+        return None
+    text = document.text[edit.start : edit.end]
+    return None if text.startswith("*") else text
 
 
 def key_edit(document: Document, path: ConfigPath, replacement: str) -> Edit | None:

@@ -12,6 +12,7 @@ agrees with the model on every fixture and on generated documents.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, Literal, NamedTuple
 
 from agentsync.config.money import MAX_AMOUNT, fits, unfit_numbers
@@ -42,6 +43,11 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "null": (type(None),),
 }
 _ANY_TYPE = frozenset(t for types in _PYTHON_TYPES.values() for t in types)
+
+
+def has_type(value: Any, types: Iterable[str]) -> bool:
+    """Whether ``value`` is of one of these JSON types (strictly, as validation counts them)."""
+    return any(type(value) in _PYTHON_TYPES[name] for name in types)
 
 
 def _types(schema: dict[str, Any]) -> tuple[str, ...]:
@@ -85,6 +91,7 @@ class ShapeError(NamedTuple):
     the pattern (``pattern``).
     ``bound`` is ``(keyword, limit)`` for ``range``: ``minimum``, ``maximum``, or ``finite``
     for a number that is not finite or is larger than any field holds.
+    ``items`` holds the JSON types of the items of a list expected (kind ``type``).
     """
 
     path: ConfigPath
@@ -92,6 +99,7 @@ class ShapeError(NamedTuple):
     value: Any = None
     expected: tuple[Any, ...] = ()
     bound: tuple[str, float] | None = None
+    items: tuple[str, ...] = ()
 
 
 def _matches(pattern: str, value: str) -> bool:
@@ -143,7 +151,8 @@ class ShapeValidator:
         if "anyOf" in schema:
             self._any_of(value, schema["anyOf"], path, out)
         elif type(value) not in self._python_types.get(id(schema), _ANY_TYPE):
-            out.append(ShapeError(path, "type", value, _named(_types(schema)) or ("null",)))
+            expected = _named(_types(schema)) or ("null",)
+            out.append(ShapeError(path, "type", value, expected, items=self._item_types(schema)))
         elif "const" in schema and value != schema["const"]:
             out.append(ShapeError(path, "enum", value, (schema["const"],)))
         elif "enum" in schema and value not in schema["enum"]:
@@ -160,6 +169,10 @@ class ShapeValidator:
                 out.append(ShapeError(path, "range", value, bound=("minimum", schema["minimum"])))
             elif "maximum" in schema and not value <= schema["maximum"]:
                 out.append(ShapeError(path, "range", value, bound=("maximum", schema["maximum"])))
+
+    def _item_types(self, schema: dict[str, Any]) -> tuple[str, ...]:
+        items = schema.get("items")
+        return _types(self._resolve(items)) if isinstance(items, dict) else ()
 
     def _any_of(
         self, value: Any, options: list[dict[str, Any]], path: ConfigPath, out: list[ShapeError]
