@@ -269,6 +269,13 @@ def test_invalid_schedules(text: str, message: str, offset: int | None) -> None:
         ),
         ("0 0 L * *", "'?', L, W and # need the 6-field form, e.g. cron(0 9 ? * 6L *)"),
         (
+            "0 9 ? * 1-5",
+            (
+                "5-field cron writes '*' for any day; or use the 6-field form, e.g. "
+                "cron(0 9 ? * 2-6 *), where weekdays count from Sunday = 1, not 0"
+            ),
+        ),
+        (
             "cron(0 9 * * MON *)",
             "e.g. cron(0 9 ? * MON-FRI *) for weekdays, cron(0 9 1 * ? *) for the 1st",
         ),

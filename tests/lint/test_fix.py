@@ -270,10 +270,10 @@ def test_list_rules_says_what_can_fix(capsys: pytest.CaptureFixture[str]) -> Non
     _, out, _ = run(capsys, "--list-rules")
     fixes = {line.split()[0]: line.split()[2] for line in out.splitlines()}
     assert fixes["yaml11-boolean"] == "safe"
-    for rule in ("trigger-type", "mention-platform", "invalid-value"):
+    for rule in ("trigger-type", "mention-platform", "invalid-value", "type", "cron-schedule"):
         assert fixes[rule] == "safe"
     assert fixes["limits-clamped"] == "unsafe"
-    assert fixes["cron-schedule"] == "-"
+    assert fixes["system-prompt"] == "-"
 
 
 def test_a_symbolic_link_is_not_written(capsys: pytest.CaptureFixture[str], repo: Path) -> None:

@@ -70,6 +70,13 @@ def parse_macro(tokens: Tokens) -> CronPlan:
     return parse_cron(tokenize(expansion, 0, len(expansion)))
 
 
+_EVENTBRIDGE_HINT = "'?', L, W and # need the 6-field form, e.g. cron(0 9 ? * 6L *)"
+_NO_VALUE_HINT = (
+    "5-field cron writes '*' for any day; or use the 6-field form, e.g. cron(0 9 ? * 2-6 *), "
+    "where weekdays count from Sunday = 1, not 0"
+)
+
+
 def parse_cron(tokens: Tokens) -> CronPlan:
     """5-field cron, UTC, with Vixie cron's day rule: when day-of-month and day-of-week are
     both restricted (neither is exactly ``*``), a day matching either one fires.
@@ -89,7 +96,7 @@ def parse_cron(tokens: Tokens) -> CronPlan:
             if _EVENTBRIDGE_ONLY.fullmatch(item):
                 raise ScheduleError(
                     f"{spec.name} {item!r} is EventBridge syntax, not 5-field cron",
-                    hint="'?', L, W and # need the 6-field form, e.g. cron(0 9 ? * 6L *)",
+                    hint=_NO_VALUE_HINT if item == "?" else _EVENTBRIDGE_HINT,
                     offset=at,
                 )
     minutes, hours, doms, months, dows = (

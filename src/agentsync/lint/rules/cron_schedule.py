@@ -16,6 +16,13 @@ Fixed::
     triggers:
       - type: cron
         schedule: "0 0 * * *"
+
+``--fix`` rewrites a schedule written in one cron syntax where the other was needed, when the
+rewrite fires at the same times: six fields with a ``?`` are wrapped in ``cron(...)``;
+``0 9 ? * MON-FRI`` (EventBridge's ``?`` in 5-field cron) becomes ``0 9 * * MON-FRI``;
+``cron(0 9 * * MON-FRI *)`` gets the ``?`` EventBridge needs, ``cron(0 9 ? * MON-FRI *)``.
+Weekdays by number in 5 fields with a ``?`` (``0 9 ? * 1-5``) are left to you: 5-field cron
+counts Sunday as 0, EventBridge as 1.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding
 from agentsync.lint.rule import RuleMeta
 
-META = RuleMeta("cron-schedule", "error", "Cron schedules must be valid and able to fire")
+META = RuleMeta(
+    "cron-schedule", "error", "Cron schedules must be valid and able to fire", fix="safe"
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -40,9 +49,16 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             if span is not None and error.offset is not None and span.style in (None, '"', "'"):
                 quote = 0 if span.style is None else 1
                 column = span.column + quote + error.offset
-            yield ctx.finding(
-                path,
-                f"invalid schedule {schedule!r}: {error.message}",
-                error.hint,
-                column=column,
+            fixed = _repaired(schedule)
+            hint = error.hint if fixed is None else f"write '{fixed}': it fires at the same times"
+            finding = ctx.finding(
+                path, f"invalid schedule {schedule!r}: {error.message}", hint, column=column
             )
+            yield ctx.with_value_fix(finding, path, fixed, string=True)
+
+
+def _repaired(schedule: str) -> str | None:
+    """The schedule in the syntax it needs (an invalid one only: the module is loaded then)."""
+    from agentsync.config.schedule.repair import repaired
+
+    return repaired(schedule)
