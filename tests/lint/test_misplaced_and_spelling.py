@@ -155,10 +155,10 @@ def test_validation_drops_a_misplaced_key_only_where_it_is_misplaced() -> None:
 def test_only_a_files_first_unknown_keys_get_a_suggestion() -> None:
     """Each "did you mean" is a fuzzy match against every key allowed there: a file of
     thousands of unknown keys gets one for its first hundred, and plain messages after."""
+    from agentsync.lint.context import SUGGESTIONS_PER_FILE
     from agentsync.lint.rules import unknown_key
-    from agentsync.lint.rules.unknown_key import SUGGESTIONS_PER_FILE
 
-    assert f"first {SUGGESTIONS_PER_FILE} unknown keys" in (unknown_key.__doc__ or "")
+    assert f"first {SUGGESTIONS_PER_FILE} distinct unknown keys" in (unknown_key.__doc__ or "")
     keys = [f"limitz{n:04}" for n in range(SUGGESTIONS_PER_FILE + 2)]
     messages = [m for *_, m in reported(HEAD + "".join(f"{k}: 1\n" for k in keys))]
     assert len(messages) == len(keys)

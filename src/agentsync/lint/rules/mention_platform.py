@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.config.reference import MENTION_PLATFORMS
-from agentsync.config.suggest import closest, only_case_match
+from agentsync.config.suggest import only_case_match
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, format_path
 from agentsync.lint.rule import RuleMeta
@@ -38,7 +38,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             if not isinstance(platform, str) or platform in MENTION_PLATFORMS:
                 continue
             case = only_case_match(platform, MENTION_PLATFORMS)
-            close = case or closest(platform.lower(), MENTION_PLATFORMS)
+            close = case or ctx.closest(platform.lower(), MENTION_PLATFORMS)
             suggestion = f": did you mean {close!r}?" if close else ""
             finding = ctx.finding(
                 item_path,

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agentsync.config.reference import DEPRECATED_REACT_EVENTS, REACT_EVENTS
-from agentsync.config.suggest import closest, only_case_match
+from agentsync.config.suggest import only_case_match
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding, format_path
 from agentsync.lint.rule import RuleMeta
@@ -39,7 +39,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if name in REACT_EVENTS or name in DEPRECATED_REACT_EVENTS:
             continue
         case = only_case_match(name, REACT_EVENTS)
-        close = case or closest(name, REACT_EVENTS)
+        close = case or ctx.closest(name, REACT_EVENTS)
         suggestion = f": did you mean {close!r}?" if close else ""
         finding = ctx.finding(
             path,

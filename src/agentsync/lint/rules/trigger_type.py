@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentsync.config.suggest import closest, only_case_match
+from agentsync.config.suggest import only_case_match
 from agentsync.lint.context import MISSING, LintContext, describe
 from agentsync.lint.diagnostic import Finding, format_path
 from agentsync.lint.rule import RuleMeta
@@ -46,7 +46,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             )
             continue
         case = only_case_match(error.value, allowed) if isinstance(error.value, str) else None
-        close = case or closest(str(error.value), allowed, cutoff=0.5)
+        close = case or ctx.closest(str(error.value), allowed, cutoff=0.5)
         suggestion = f"; did you mean {close!r}?" if close else ""
         finding = ctx.finding(
             error.path,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentsync.config.suggest import closest
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding
 from agentsync.lint.rule import RuleMeta
@@ -36,7 +35,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         for name in directive.names:
             if name.name in known:
                 continue
-            match = closest(name.name, known)
+            match = ctx.closest(name.name, known)
             yield Finding(
                 name.line,
                 name.column,
