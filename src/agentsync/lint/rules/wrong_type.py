@@ -64,18 +64,17 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
 def _hint_and_fix(ctx: LintContext, error: ShapeError) -> tuple[str | None, str | None]:
     """The hint, and the value that fixes the file (None: no fix keeps what was meant)."""
+    secret = is_secret_path(error.path)  # a hint never shows a secret's value
     if "string" in error.expected and _quotable(error.value):
         text = _written(ctx, error)
         if text is None or resolve_plain(text) != error.value:
             return "quote the value to make it a string", None
         fixed = f'"{text}"'
-        if is_secret_path(error.path):
-            return "quote the value to make it a string", fixed
-        return f"quote the value to make it a string: {fixed}", fixed
+        return "quote the value to make it a string" + ("" if secret else f": {fixed}"), fixed
     if isinstance(error.value, str):
         unquoted = _unquoted(error.value, error.expected)
         if unquoted is not None:
-            return f"write it without quotes: {unquoted}", unquoted
+            return "write it without quotes" + ("" if secret else f": {unquoted}"), unquoted
     if "array" in error.expected and not isinstance(error.value, list):
         listed = _listed(ctx, error)
         return "write a YAML list: one '- item' per line, or [a, b]", listed
