@@ -264,11 +264,21 @@ def test_internal_error_is_a_message_not_a_traceback(
 def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--list-rules")
     assert code == 0
+    assert out.split()[:4] == ["RULE", "SEVERITY", "FIX", "WHAT"]  # the columns the docs name
     assert "cron-schedule" in out
     assert "hardcoded-secret" in out
     # the severities line up in one column, however long the longest rule id
     columns = {len(line) - len(line.split(maxsplit=1)[1]) for line in out.splitlines()}
     assert len(columns) == 1
+
+
+@pytest.mark.parametrize("jobs", ["0", "-3"])
+def test_jobs_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str], jobs: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--jobs", jobs, "--list-rules"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --jobs/-j: {jobs} is not 1 or more (leave it out: one per core)" in err
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
