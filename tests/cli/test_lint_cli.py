@@ -189,8 +189,16 @@ def test_no_path_discovers_from_the_git_root(
 def test_no_configs_found(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(_git_repo(tmp_path))
-    assert run(capsys) == (0, "no agent configs found\n", "")
+    root = _git_repo(tmp_path)
+    (root / "services" / "agents").mkdir(parents=True)
+    (root / "services" / "agents" / "a.yaml").write_text("ellipsis: {version: v1}\n")
+    monkeypatch.chdir(root / "services")
+    note = (
+        "agent-lint: note: no configs under agents/, .agents/, ellipsis/ or .ellipsis/ in "
+        f"{root.resolve()}; to lint other files, name them or their directory\n"
+    )
+    assert run(capsys) == (0, "no agent configs found\n", note)
+    assert run(capsys, "agents")[2] == ""  # a path given: no note
 
 
 def test_secrets_are_never_printed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -202,6 +202,11 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
             return 1 if diff else result.exit_code
     else:
         result = lint_targets(targets, settings, args.jobs)
+    if not args.paths and not targets:
+        sys.stderr.write(
+            "agent-lint: note: no configs under agents/, .agents/, ellipsis/ or .ellipsis/ in "
+            f"{printable(str(root))}; to lint other files, name them or their directory\n"
+        )
     REPORTERS[args.output_format](stdout, color=use_color(args.color, stdout, environ)).report(
         result
     )
