@@ -397,7 +397,7 @@ def test_deployments_fields_reach_the_platform(env: Env) -> None:
         (["list", "-P", "ambient", "--source", "EMAIL"], "--source must be one of LINEAR"),
         (["list", "-P", "ambient", "--status", "running"], "--status: not an option of list"),
         (["list", "-P", "threads", "--status", "done"], "--status must be one of running"),
-        (["list", "-P", "elli", "--source", "pigeon"], "source must be one of react"),
+        (["list", "-P", "elli", "--source", "pigeon"], "--source must be one of react"),
         (["list", "-P", "deploy", "--thread", "t"], "--thread: not an option of list"),
         (["get", "x", "-P", "threads", "--deployment", "d"],
          "--deployment applies only to deployments"),

@@ -167,7 +167,7 @@ def list_runs(
             raise UsageError("--source: an ambient platform filters on one source")
         given["source"] = sources[0]
     _refuse_others(profile.kind, given, list_filters(profile.kind), "list")
-    with _open(profile, deployment) as adapter, _naming_flags([*given, "page_size"]):
+    with _open(profile, deployment) as adapter, _naming_flags([*given, "page_size", "source"]):
         runs = list(adapter.list(limit=limit, page_size=page_size, **given))
     PlatformPrinter(as_json).runs(runs)
 
