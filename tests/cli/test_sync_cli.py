@@ -238,6 +238,15 @@ def test_a_working_tree_is_named_so_and_applies_only_with_force(
     assert f"Applied 1 of 1 change to acme/app at the working tree of {head_sha}." in applied.stdout
 
 
+def test_the_help_says_force_applies_a_working_tree() -> None:
+    from click.testing import CliRunner
+
+    from agentsync.cli.main import cli
+
+    help_text = " ".join(CliRunner().invoke(cli, ["sync", "apply", "--help"]).output.split())
+    assert "--force Apply a non-default branch, an older commit or the working tree." in help_text
+
+
 def test_blocked_plan_exits_one(server: LocalServer, repo: Path, tmp_path: Path) -> None:
     commit(repo, {"agents/a.yaml": GOOD, "agents/b.yaml": OTHER, "agents/c.yaml": THIRD})
     assert agent(server, tmp_path, "sync", "apply", str(repo), "--yes").returncode == 0
