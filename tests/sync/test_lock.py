@@ -45,6 +45,13 @@ def test_a_second_apply_stops_at_once_naming_the_holder(cli: Cli, direct: Client
     )
     assert refused.stdout == ""  # it did not even plan
     assert list(direct.iter_sync_configs(repository=cli.repository)) == []
+    with apply_lock(cli.state_file):
+        waited = cli.run("apply", "--yes", "--lock-timeout", "0.2")
+    assert waited.returncode == 1
+    assert waited.stderr.strip().endswith(
+        f"with the sync state {cli.state_file}, still after 0.2 s: wait for it to finish, or "
+        "pass a longer --lock-timeout to wait for it"
+    )  # not "pass --lock-timeout SECONDS", which it had
 
 
 def test_two_applies_at_once_write_each_change_once(

@@ -48,9 +48,11 @@ def _acquire(
         except BlockingIOError:
             holder = _holder(descriptor)
         if time.monotonic() >= deadline:
+            waited = f", still after {timeout:g} s" if timeout else ""
+            longer = "a longer --lock-timeout" if timeout else "--lock-timeout SECONDS"
             raise ApplyLocked(
-                f"another apply is running ({holder}) with the sync state {state_file}: "
-                "wait for it to finish, or pass --lock-timeout SECONDS to wait for it"
+                f"another apply is running ({holder}) with the sync state {state_file}{waited}: "
+                f"wait for it to finish, or pass {longer} to wait for it"
             )
         if not waiting:
             on_wait(holder)
