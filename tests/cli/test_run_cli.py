@@ -336,7 +336,10 @@ def test_the_token_can_come_from_the_agent_cli_settings_file(
 ) -> None:
     missing = agent("run", "list", ELLIPSIS_API_TOKEN=None)
     assert missing.exit_code == 2
-    assert "no API token: set ELLIPSIS_API_TOKEN" in one_error_line(missing)
+    assert one_error_line(missing) == (
+        "agent: no API token: set ELLIPSIS_API_TOKEN, or store one with `agent auth login` "
+        f'("token" in {tmp_path / "settings" / "config.json"})'
+    )
     settings = tmp_path / "settings"
     settings.mkdir()
     (settings / "config.json").write_text(json.dumps({"token": USER_TOKEN, "apiBase": server.url}))
