@@ -288,7 +288,14 @@ _platform_filter_options = apply(
 @deployment_option
 @_list_filter_options
 @_platform_filter_options
-@click.option("-l", "--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option(
+    "-l",
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=50,
+    show_default=True,
+    help="At most this many runs, newest first.",
+)
 @click.option(
     "--page-size", type=int, metavar="N", help="With --platform: runs per request (its bound)."
 )
