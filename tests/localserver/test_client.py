@@ -591,11 +591,17 @@ def test_a_server_that_is_not_the_api_is_named_not_echoed() -> None:
     page = b"<!DOCTYPE HTML><html><body><h1>Error response</h1></body></html>"
     html = {"Content-Type": "text/html;charset=utf-8"}
     with scripted() as server:
-        server.answers = [(404, html, page), (404, html, page)]
+        server.answers = [(404, html, page), (404, html, page), (404, {}, b"")]
         with Client(server.url, API_KEY) as client, pytest.raises(NotFound) as wrong:
             client.list_configs()
         with Client(f"{server.url}/v1", API_KEY) as client, pytest.raises(NotFound) as v1:
             client.list_configs()
+        with Client(server.url, API_KEY) as client, pytest.raises(NotFound) as empty:
+            client.get_run("runs_x")
+    assert str(empty.value).startswith(
+        f"GET {server.url}/v1/agents/runs/runs_x answered HTTP 404 with an empty body, not the "
+        "API's JSON: is"
+    )  # it said "Not Found", and no more
     assert str(wrong.value) == (
         f"GET {server.url}/v1/agents/configs answered HTTP 404 with text/html, not the API's "
         f"JSON: is {server.url} the control plane's API? Set ELLIPSIS_API_BASE_URL (or apiBase "

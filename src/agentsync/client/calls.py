@@ -115,10 +115,11 @@ class ApiCalls:
         """An error answered by something other than the API (a web server, a proxy): what
         answered, not its page; for a 404 or 405, where the base URL may be wrong."""
         content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+        body = (content_type or "a body") if response.content.strip() else "an empty body"
         url = response.request.url.copy_with(query=None)
         text = (
-            f"{response.request.method} {url} answered HTTP {response.status_code} with "
-            f"{content_type or 'a body'}, not the API's JSON"
+            f"{response.request.method} {url} answered HTTP {response.status_code} with {body}, "
+            "not the API's JSON"
         )
         if hint is None and response.status_code in (404, 405):
             hint = (
@@ -148,9 +149,7 @@ class ApiCalls:
 
 
 def _json(response: httpx.Response) -> bool:
-    """Whether an answer's body is JSON (or empty), as the API's errors are."""
-    if not response.content.strip():
-        return True
+    """Whether an answer's body is JSON, as the API's errors are."""
     try:
         json_body.loads(response.content)
     except ValueError:
