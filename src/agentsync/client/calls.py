@@ -21,7 +21,7 @@ from agentsync.client.redaction import Secret
 from agentsync.errors import UsageError
 from agentsync.http import json_body
 from agentsync.http.retry import RetryPolicy
-from agentsync.http.session import Session, error_detail, refused
+from agentsync.http.session import Session, error_detail, refused, what_answered
 
 T = TypeVar("T")
 
@@ -101,32 +101,19 @@ class ApiCalls:
             kind: type[ControlPlaneError] = Unavailable
         else:
             kind = BY_STATUS.get(response.status_code, ControlPlaneError)
-        ends_in_v1 = response.status_code == 404 and self.base_url.rstrip("/").endswith("/v1")
-        v1_hint = (
-            f"the base URL {self.base_url} ends in /v1, and the client adds /v1 itself; drop it"
-        )
-        if not _json(response):
-            detail = self.redact(self._not_the_api(response, v1_hint if ends_in_v1 else None))
-        elif ends_in_v1:
-            detail = f"{detail} at {response.request.url}: {v1_hint}"
-        return kind(detail, status=response.status_code, request_id=request_id)
-
-    def _not_the_api(self, response: httpx.Response, hint: str | None) -> str:
-        """An error answered by something other than the API (a web server, a proxy): what
-        answered, not its page; for a 404 or 405, where the base URL may be wrong."""
-        content_type = response.headers.get("content-type", "").partition(";")[0].strip()
-        body = (content_type or "a body") if response.content.strip() else "an empty body"
-        url = response.request.url.copy_with(query=None)
-        text = (
-            f"{response.request.method} {url} answered HTTP {response.status_code} with {body}, "
-            "not the API's JSON"
-        )
-        if hint is None and response.status_code in (404, 405):
-            hint = (
-                f"is {self.base_url} the control plane's API? Set ELLIPSIS_API_BASE_URL (or "
-                "apiBase in config.json) to its base URL"
+        described = what_answered(response) is not None
+        if response.status_code == 404 and self.base_url.rstrip("/").endswith("/v1"):
+            at = "" if described else f" at {response.request.url}"
+            detail = (
+                f"{detail}{at}: the base URL {self.base_url} ends in /v1, and the client adds "
+                "/v1 itself; drop it"
             )
-        return f"{text}: {hint}" if hint else text
+        elif described and response.status_code in (404, 405):
+            detail = (
+                f"{detail}: is {self.base_url} the control plane's API? Set "
+                "ELLIPSIS_API_BASE_URL (or apiBase in config.json) to its base URL"
+            )
+        return kind(detail, status=response.status_code, request_id=request_id)
 
     def unreachable(self, error: httpx.TransportError) -> ControlPlaneError:
         where = f"cannot reach the control plane at {self.base_url}"
@@ -146,15 +133,6 @@ class ApiCalls:
         return type(failure)(
             f"{why}: {failure.detail}", status=failure.status, request_id=failure.request_id
         )
-
-
-def _json(response: httpx.Response) -> bool:
-    """Whether an answer's body is JSON, as the API's errors are."""
-    try:
-        json_body.loads(response.content)
-    except ValueError:
-        return False
-    return True
 
 
 def segment(value: str) -> str:
