@@ -160,7 +160,12 @@ def test_bad_settings_file_is_a_usage_error(
     monkeypatch.chdir(repo)
     code, _, err = run(capsys)
     assert code == 2
-    assert "'disable' must be a list of rule ids" in err
+    assert "'disable' must be a list of rule ids, e.g. disable: [budget-schedule]\n" in err
+    (repo / ".agent-lint.yaml").unlink()
+    write(repo / "pyproject.toml", '[tool.agent-lint]\ndisable = "version"\n')
+    code, _, err = run(capsys)
+    assert code == 2
+    assert """'disable' must be a list of rule ids, e.g. disable = ["budget-schedule"]\n""" in err
 
 
 def test_no_path_discovers_from_the_git_root(
