@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from agentsync.errors import AgentsyncError
+from agentsync.errors import AgentsyncError, UsageError
 
 POLL_SECONDS = 0.1
 
@@ -67,8 +67,16 @@ def apply_lock(
     """Hold the state file's apply lock; wait up to ``timeout`` seconds for it (``on_wait`` is
     told once who holds it), then raise ApplyLocked."""
     path = lock_path(state_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        where = f"{error.filename}: " if error.filename else ""
+        raise UsageError(
+            f"cannot keep the sync state at {state_file} ({where}{reason}): pass --state-file "
+            "PATH in a directory you can write"
+        ) from error
     try:
         _acquire(descriptor, state_file, timeout, on_wait)
         os.ftruncate(descriptor, 0)
