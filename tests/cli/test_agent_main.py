@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -23,6 +25,24 @@ def test_schema_prints_the_published_schema() -> None:
     result = CliRunner().invoke(cli, ["schema"])
     assert result.exit_code == 0
     assert result.output == SCHEMA_FILE.read_text()
+
+
+def _commands(command: click.Command, path: str) -> Iterator[tuple[str, click.Command]]:
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _commands(sub, f"{path} {name}")
+    else:
+        yield path, command
+
+
+def test_every_option_says_what_it_does() -> None:
+    unexplained = [
+        f"{path} {option.opts[-1]}"
+        for path, command in _commands(cli, "agent")
+        for option in command.params
+        if isinstance(option, click.Option) and not option.help and not option.hidden
+    ]
+    assert unexplained == []  # e.g. control-plane serve --host, --port, --runner had none
 
 
 def test_unknown_command_is_a_usage_error() -> None:

@@ -160,7 +160,12 @@ def test_bad_settings_file_is_a_usage_error(
     monkeypatch.chdir(repo)
     code, _, err = run(capsys)
     assert code == 2
-    assert "'disable' must be a list of rule ids" in err
+    assert "'disable' must be a list of rule ids, e.g. disable: [budget-schedule]\n" in err
+    (repo / ".agent-lint.yaml").unlink()
+    write(repo / "pyproject.toml", '[tool.agent-lint]\ndisable = "version"\n')
+    code, _, err = run(capsys)
+    assert code == 2
+    assert """'disable' must be a list of rule ids, e.g. disable = ["budget-schedule"]\n""" in err
 
 
 def test_no_path_discovers_from_the_git_root(
@@ -189,8 +194,16 @@ def test_no_path_discovers_from_the_git_root(
 def test_no_configs_found(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(_git_repo(tmp_path))
-    assert run(capsys) == (0, "no agent configs found\n", "")
+    root = _git_repo(tmp_path)
+    (root / "services" / "agents").mkdir(parents=True)
+    (root / "services" / "agents" / "a.yaml").write_text("ellipsis: {version: v1}\n")
+    monkeypatch.chdir(root / "services")
+    note = (
+        "agent-lint: note: no configs under agents/, .agents/, ellipsis/ or .ellipsis/ in "
+        f"{root.resolve()}; to lint other files, name them or their directory\n"
+    )
+    assert run(capsys) == (0, "no agent configs found\n", note)
+    assert run(capsys, "agents")[2] == ""  # a path given: no note
 
 
 def test_secrets_are_never_printed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -264,11 +277,21 @@ def test_internal_error_is_a_message_not_a_traceback(
 def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--list-rules")
     assert code == 0
+    assert out.split()[:4] == ["RULE", "SEVERITY", "FIX", "WHAT"]  # the columns the docs name
     assert "cron-schedule" in out
     assert "hardcoded-secret" in out
     # the severities line up in one column, however long the longest rule id
     columns = {len(line) - len(line.split(maxsplit=1)[1]) for line in out.splitlines()}
     assert len(columns) == 1
+
+
+@pytest.mark.parametrize("jobs", ["0", "-3"])
+def test_jobs_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str], jobs: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--jobs", jobs, "--list-rules"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --jobs/-j: {jobs} is not 1 or more (leave it out: one per core)" in err
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

@@ -193,8 +193,11 @@ def test_start_with_an_inline_config_file_and_an_override(agent: Agent, tmp_path
     result = agent("run", "start", "-t", "pr-review", "--config-override-file", str(override))
     assert result.exit_code == 0, result.output
     inline = agent("run", "start", "-f", str(config), "-o", "limits: {run: 3}", "--json")
-    assert inline.exit_code == 1  # the server refuses an override of an inline config
-    assert "config_override applies only with config_id or template_id" in inline.stderr
+    assert inline.exit_code == 2  # refused before the call, naming the flags typed
+    assert (
+        "-o/--config-override merges onto a saved config or a template (-c, -t): with -f, "
+        "edit the file instead"
+    ) in " ".join(inline.stderr.split())
     plain = agent("run", "start", "-f", str(config), "--json")
     snapshot = json.loads(plain.stdout)["config_snapshot"]
     assert snapshot["ellipsis"]["name"] == "Nightly audit"
@@ -333,7 +336,10 @@ def test_the_token_can_come_from_the_agent_cli_settings_file(
 ) -> None:
     missing = agent("run", "list", ELLIPSIS_API_TOKEN=None)
     assert missing.exit_code == 2
-    assert "no API token: set ELLIPSIS_API_TOKEN" in one_error_line(missing)
+    assert one_error_line(missing) == (
+        "agent: no API token: set ELLIPSIS_API_TOKEN, or store one with `agent auth login` "
+        f'("token" in {tmp_path / "settings" / "config.json"})'
+    )
     settings = tmp_path / "settings"
     settings.mkdir()
     (settings / "config.json").write_text(json.dumps({"token": USER_TOKEN, "apiBase": server.url}))

@@ -144,6 +144,18 @@ def test_an_answer_that_is_no_json_says_so(server: Scripted, tmp_path: Path) -> 
     )
 
 
+def test_an_error_page_is_named_not_printed(server: Scripted, tmp_path: Path) -> None:
+    """A web server's or proxy's HTML page as the error: it was printed whole, as one line."""
+    page = b"<!DOCTYPE HTML><html><body><h1>Error response</h1></body></html>"
+    server.answers = [(404, {"Content-Type": "text/html"}, page)]
+    result = agent(server, tmp_path, "run", "get", "adrun_1")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"agent: GET {server.url}/v1/agent-deployments/dep_1/runs/adrun_1 answered HTTP 404 "
+        "with text/html, not the API's JSON (HTTP 404)\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [

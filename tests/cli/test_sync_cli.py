@@ -200,13 +200,51 @@ def test_a_repository_needs_a_name_and_may_have_no_commit_yet(
     unnamed = agent(server, tmp_path, "sync", "plan", str(new), "--working-tree")
     assert unnamed.returncode == 2
     assert "it has no origin remote; pass --repository OWNER/NAME" in unnamed.stderr
+    committed = agent(server, tmp_path, "sync", "plan", str(new), "--repository", "acme/new")
+    assert committed.returncode == 1
+    assert committed.stderr == (
+        f"agent: {new} has no commit yet: commit the configs, or read the working tree with "
+        "--working-tree\n"
+    )
     named = ("--working-tree", "--repository", "acme/new")
     plan = agent(server, tmp_path, "sync", "plan", str(new), *named)
     assert plan.returncode == 0, plan.stderr
+    assert plan.stdout.startswith("Plan for acme/new at the working tree (no commit yet) (HEAD):")
     assert "+ agents/a.yaml: create" in plan.stdout
     applied = agent(server, tmp_path, "sync", "apply", str(new), *named, "--force", "--yes")
     assert applied.returncode == 0, applied.stderr
     assert "Applied 1 of 1 change to acme/new" in applied.stdout
+
+
+def test_a_working_tree_is_named_so_and_applies_only_with_force(
+    server: LocalServer, repo: Path, tmp_path: Path
+) -> None:
+    commit(repo, {"agents/a.yaml": GOOD})
+    rev_parse = ["git", "rev-parse", "--short=12", "HEAD"]
+    head = subprocess.run(rev_parse, cwd=repo, capture_output=True, text=True, check=True)
+    head_sha = head.stdout.strip()
+    (repo / "agents" / "a.yaml").write_text(OTHER)
+    plan = agent(server, tmp_path, "sync", "plan", str(repo), "--working-tree")
+    assert plan.stdout.startswith(f"Plan for acme/app at the working tree of {head_sha} (HEAD):")
+    refused = agent(server, tmp_path, "sync", "apply", str(repo), "--working-tree", "--yes")
+    assert refused.returncode == 1
+    assert (
+        f"agent: the working tree of {head_sha} is not a commit of main: only the default branch's "
+        "head syncs (commit and merge the changes, or --force to apply anyway)\n"
+    ) in refused.stderr
+    forced = ("--working-tree", "--yes", "--force")
+    applied = agent(server, tmp_path, "sync", "apply", str(repo), *forced)
+    assert applied.returncode == 0, applied.stderr
+    assert f"Applied 1 of 1 change to acme/app at the working tree of {head_sha}." in applied.stdout
+
+
+def test_the_help_says_force_applies_a_working_tree() -> None:
+    from click.testing import CliRunner
+
+    from agentsync.cli.main import cli
+
+    help_text = " ".join(CliRunner().invoke(cli, ["sync", "apply", "--help"]).output.split())
+    assert "--force Apply a non-default branch, an older commit or the working tree." in help_text
 
 
 def test_blocked_plan_exits_one(server: LocalServer, repo: Path, tmp_path: Path) -> None:

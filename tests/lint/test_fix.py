@@ -338,6 +338,27 @@ def test_a_line_is_masked_from_where_either_side_masks() -> None:
     assert _masked_pair(old, old, new, new) == (old, new)
 
 
+def test_a_secret_line_replaced_by_an_unrelated_one_masks_only_itself() -> None:
+    old, new = "      value: ghp_a1B2c3D4e5", "  repositories:"
+    assert _masked_pair(old, f"      value: {MASK}", new, new) == (f"      value: {MASK}", new)
+
+
+def test_the_diff_of_a_moved_key_beside_a_removed_secret_shows_the_key(
+    capsys: pytest.CaptureFixture[str], repo: Path
+) -> None:
+    token = "ghp_" + "a1B2c3D4e5" * 4
+    config = repo / "agents" / "a.yaml"
+    config.write_text(
+        "ellipsis:\n  version: v1\nclaude:\n  system: hi\nrepositories:\n  - name: acme/app\n"
+        f"sandbox:\n  variables:\n    - name: GH\n      value: {token}\n"
+    )
+    code, out, _ = run(capsys, "--diff", "--unsafe-fixes", str(config))
+    assert code == 1
+    assert token not in out
+    assert f"-      value: {MASK}\n" in out
+    assert "+  repositories:\n+    - name: acme/app\n" in out  # it read "+  ********"
+
+
 def test_only_regular_files_in_the_walk_are_fixed(
     capsys: pytest.CaptureFixture[str], repo: Path
 ) -> None:

@@ -40,6 +40,7 @@ from agentsync.http.retry import parse_retry_after
 from agentsync.localserver.routers import events as events_module
 from agentsync.localserver.runners import RunContext, RunOutcome
 from agentsync.localserver.server import LocalServer
+from tests.scripted import scripted
 from tests.servers import unused_port
 
 from .conftest import API_KEY, USER_TOKEN, VALID_YAML, server_options
@@ -582,6 +583,35 @@ def test_a_base_url_ending_in_v1_gets_a_hint_on_404(server: LocalServer) -> None
         pytest.raises(NotFound, match=r"ends in /v1, and the client adds /v1 itself; drop it"),
     ):
         client.get_run("runs_x")
+
+
+def test_a_server_that_is_not_the_api_is_named_not_echoed() -> None:
+    """A base URL pointing at a web server (or a proxy's error page): the message says what
+    answered and where the base URL may be wrong, never the HTML page itself."""
+    page = b"<!DOCTYPE HTML><html><body><h1>Error response</h1></body></html>"
+    html = {"Content-Type": "text/html;charset=utf-8"}
+    with scripted() as server:
+        server.answers = [(404, html, page), (404, html, page), (404, {}, b"")]
+        with Client(server.url, API_KEY) as client, pytest.raises(NotFound) as wrong:
+            client.list_configs()
+        with Client(f"{server.url}/v1", API_KEY) as client, pytest.raises(NotFound) as v1:
+            client.list_configs()
+        with Client(server.url, API_KEY) as client, pytest.raises(NotFound) as empty:
+            client.get_run("runs_x")
+    assert str(empty.value).startswith(
+        f"GET {server.url}/v1/agents/runs/runs_x answered HTTP 404 with an empty body, not the "
+        "API's JSON: is"
+    )  # it said "Not Found", and no more
+    assert str(wrong.value) == (
+        f"GET {server.url}/v1/agents/configs answered HTTP 404 with text/html, not the API's "
+        f"JSON: is {server.url} the control plane's API? Set ELLIPSIS_API_BASE_URL (or apiBase "
+        "in config.json) to its base URL"
+    )
+    assert str(v1.value).endswith(
+        "answered HTTP 404 with text/html, not the API's JSON: the base URL "
+        f"{server.url}/v1 ends in /v1, and the client adds /v1 itself; drop it"
+    )
+    assert "DOCTYPE" not in str(wrong.value) + str(v1.value)
 
 
 def test_4xx_is_not_retried(make_client: Callable[..., Client], delays: list[float]) -> None:

@@ -177,7 +177,10 @@ def test_migrate_refuses_a_newer_database_with_exit_2(database: Path, check: boo
 def test_migrate_without_a_database_is_exit_2(tmp_path: Path) -> None:
     missing = run_agent("control-plane", "migrate", "--db", str(tmp_path / "none.db"), "--check")
     assert missing.returncode == 2
-    assert "no control-plane database at" in missing.stderr
+    assert missing.stderr == (
+        f"agent: no control-plane database at {tmp_path / 'none.db'}: pass the server's --db "
+        "PATH, or start `agent control-plane serve`, which creates it\n"
+    )
     assert not (tmp_path / "none.db").exists()
 
 

@@ -291,6 +291,11 @@ def test_profiles_from_the_file_and_the_environment(tmp_path: Path) -> None:
         "x", {"XDG_CONFIG_HOME": str(tmp_path), "AGENTSYNC_PLATFORM_X_KIND": "ellipsis"}
     )
     assert (default.kind, default.token_env) == ("ellipsis", None)
+    defined = {**environ, "AGENTSYNC_PLATFORM_PROD_DEPLOYS_KIND": "deployments"}
+    with pytest.raises(UsageError) as missing:
+        load_profile("nowhere", defined)
+    # the environment's profiles are known too (the list held the file's only)
+    assert str(missing.value).endswith("(known: ellipsis, prod_deploys, t)")
 
 
 def test_a_run_record_maps_onto_the_normalized_run() -> None:

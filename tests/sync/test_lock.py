@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from agentsync.client.api import Client
+from agentsync.errors import UsageError
 from agentsync.localserver.server import LocalServer
 from agentsync.sync.lock import apply_lock
 from tests.sync.support import Cli, FaultProxy, Git, valid_text
@@ -45,6 +46,13 @@ def test_a_second_apply_stops_at_once_naming_the_holder(cli: Cli, direct: Client
     )
     assert refused.stdout == ""  # it did not even plan
     assert list(direct.iter_sync_configs(repository=cli.repository)) == []
+    with apply_lock(cli.state_file):
+        waited = cli.run("apply", "--yes", "--lock-timeout", "0.2")
+    assert waited.returncode == 1
+    assert waited.stderr.strip().endswith(
+        f"with the sync state {cli.state_file}, still after 0.2 s: wait for it to finish, or "
+        "pass a longer --lock-timeout to wait for it"
+    )  # not "pass --lock-timeout SECONDS", which it had
 
 
 def test_two_applies_at_once_write_each_change_once(
@@ -66,3 +74,17 @@ def test_two_applies_at_once_write_each_change_once(
     assert "Applied 0 of 0 changes" in second_out  # it planned after the first had applied
     assert len(proxy.writes()) == CONFIGS + 1  # one create each, and the applied commit
     assert sum(1 for _ in direct.iter_sync_configs(repository=cli.repository)) == CONFIGS
+
+
+def test_a_state_file_that_cannot_be_kept_is_one_line(tmp_path: Path) -> None:
+    """A --state-file under a file (or anywhere no directory can be made): it was an internal
+    error, "FileNotFoundError: ...", and a bug report request."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    state_file = blocker / "sync-state.json"
+    with pytest.raises(UsageError) as refused, apply_lock(state_file):
+        pass
+    assert str(refused.value) == (
+        f"cannot keep the sync state at {state_file} ({blocker}: file exists): pass "
+        "--state-file PATH in a directory you can write"
+    )

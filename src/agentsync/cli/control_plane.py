@@ -22,8 +22,19 @@ def control_plane_group() -> None:
 
 
 @control_plane_group.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on: loopback unless you mean to open the API to others.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="0 picks a free port; the first line names it.",
+)
 @control_plane_db_option
 @click.option(
     "--token",
@@ -40,7 +51,13 @@ def control_plane_group() -> None:
     metavar="TOKEN",
     help=f"A user token (runs record source cli); also ${CONTROL_PLANE_CLI_TOKENS.name}.",
 )
-@click.option("--runner", type=click.Choice(RUNNER_KINDS), default="dry-run", show_default=True)
+@click.option(
+    "--runner",
+    type=click.Choice(RUNNER_KINDS),
+    default="dry-run",
+    show_default=True,
+    help="dry-run records each run and completes it at no cost; command runs --command.",
+)
 @click.option("--command", metavar="CMD", help="The command runner's command line.")
 @click.option(
     "--max-run-limit",

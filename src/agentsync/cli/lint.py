@@ -67,7 +67,9 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
     parser.add_argument(
         "--disable", action="append", default=[], metavar="RULE", help="skip a rule (repeatable)"
     )
-    parser.add_argument("--jobs", "-j", type=int, default=0, help="processes (default: cores)")
+    parser.add_argument(
+        "--jobs", "-j", type=int, metavar="N", help="lint in N processes (default: one per core)"
+    )
     parser.add_argument("--sarif-file", metavar="PATH", help="also write SARIF 2.1.0 here")
     parser.add_argument(
         "--summary-file", metavar="PATH", help="also append a Markdown summary here"
@@ -97,6 +99,9 @@ def parse_args(argv: Sequence[str] | None, environ: dict[str, str]) -> LintArgs:
     ns = parser.parse_args(argv)
     if ns.fix and ns.diff:
         parser.error("--fix and --diff cannot be used together")
+    if ns.jobs is not None and ns.jobs < 1:
+        parser.error(f"argument --jobs/-j: {ns.jobs} is not 1 or more (leave it out: one per core)")
+    ns.jobs = ns.jobs or 0  # 0: one process per core
     if ns.unsafe_fixes and not (ns.fix or ns.diff):
         parser.error("--unsafe-fixes needs --fix or --diff")
     if ns.diff and (report := _report_option(ns)):
@@ -164,11 +169,13 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
     from agentsync.lint.runner import collect_targets, lint_targets
 
     if args.list_rules:
-        width = max(map(len, rules.RULES))
-        stdout.writelines(
-            f"{m.id:<{width}} {m.severity:<8} {m.fix or '-':<6} {m.summary}\n"
+        from agentsync.tables import text_table
+
+        rows = [
+            (m.id, m.severity, m.fix or "-", m.summary)
             for m in (rule.META for rule in rules.RULES.values())
-        )
+        ]
+        stdout.write(text_table(("RULE", "SEVERITY", "FIX", "WHAT IT CHECKS"), rows) + "\n")
         return 0
     for rule_id in args.disable:
         rules.get(rule_id)
@@ -195,6 +202,11 @@ def execute(args: LintArgs, stdout: TextIO, environ: dict[str, str]) -> int:
             return 1 if diff else result.exit_code
     else:
         result = lint_targets(targets, settings, args.jobs)
+    if not args.paths and not targets:
+        sys.stderr.write(
+            "agent-lint: note: no configs under agents/, .agents/, ellipsis/ or .ellipsis/ in "
+            f"{printable(str(root))}; to lint other files, name them or their directory\n"
+        )
     REPORTERS[args.output_format](stdout, color=use_color(args.color, stdout, environ)).report(
         result
     )

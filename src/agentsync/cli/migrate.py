@@ -89,7 +89,10 @@ def control_plane_migrate(db: str, check: bool) -> None:
         from agentsync.localserver.store import SQLiteStore
 
         if not Path(db).is_file():
-            raise UsageError(f"no control-plane database at {db}")
+            raise UsageError(
+                f"no control-plane database at {db}: pass the server's --db PATH, or start "
+                "`agent control-plane serve`, which creates it"
+            )
         return SQLiteStore(db, migrate=False)
 
     code = migrate_or_check(open_unmigrated, check, "agent control-plane migrate")

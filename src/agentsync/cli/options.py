@@ -122,7 +122,12 @@ deployment_option = click.option(
     "--deployment", metavar="ID", help="Agent deployments: the deployment (else the profile's)."
 )
 override_options = apply(
-    click.option("-o", "--config-override", metavar="YAML", help="A partial config merged on top."),
+    click.option(
+        "-o",
+        "--config-override",
+        metavar="YAML",
+        help="A partial config merged onto the saved config, template or replayed run (not -f).",
+    ),
     click.option("--config-override-file", type=existing_file, help="The override, from a file."),
 )
 

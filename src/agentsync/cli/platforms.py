@@ -11,7 +11,9 @@ Imports of the HTTP stack happen in the functions, so ``agent --help`` stays fas
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from agentsync.cli.boundary import ExitCode
@@ -40,6 +42,23 @@ FLAGS: Mapping[str, str] = {
 
 def flag(name: str) -> str:
     return FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+@contextmanager
+def _naming_flags(names: Iterable[str]) -> Iterator[None]:
+    """An adapter refuses an option by its parameter's name (``retention_seconds must be
+    ...``); say the flag the user typed instead (``--retention-seconds must be ...``)."""
+    from agentsync.platforms.errors import InvalidInput
+
+    try:
+        yield
+    except InvalidInput as error:
+        text = str(error)
+        for name in sorted(names, key=len, reverse=True):
+            for spelt in (name, name.replace("_", " ")):
+                if re.match(rf"{re.escape(spelt)}\b", text):
+                    raise InvalidInput(flag(name) + text[len(spelt) :]) from None
+        raise
 
 
 # the commands' bodies -----------------------------------------------------------------------
@@ -111,7 +130,8 @@ def start(
         )
     out = PlatformPrinter(as_json)
     with _open(profile, deployment) as adapter:
-        run = adapter.start(**given)
+        with _naming_flags(given):
+            run = adapter.start(**given)
         if watch:
             return _follow(adapter, run, out)
     out.run(run)
@@ -147,7 +167,7 @@ def list_runs(
             raise UsageError("--source: an ambient platform filters on one source")
         given["source"] = sources[0]
     _refuse_others(profile.kind, given, list_filters(profile.kind), "list")
-    with _open(profile, deployment) as adapter:
+    with _open(profile, deployment) as adapter, _naming_flags([*given, "page_size", "source"]):
         runs = list(adapter.list(limit=limit, page_size=page_size, **given))
     PlatformPrinter(as_json).runs(runs)
 

@@ -177,6 +177,11 @@ def run_start(
     given = start_from
     config = read_config_file(given.config_file) if given.config_file is not None else None
     override = override_yaml(given.config_override, given.config_override_file)
+    if override is not None and config is not None:
+        raise click.UsageError(
+            "-o/--config-override merges onto a saved config or a template (-c, -t): with "
+            "-f, edit the file instead"
+        )
     others = dataclasses.asdict(platform_start)
     if platform is not None:
         options = {
@@ -283,7 +288,14 @@ _platform_filter_options = apply(
 @deployment_option
 @_list_filter_options
 @_platform_filter_options
-@click.option("-l", "--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option(
+    "-l",
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=50,
+    show_default=True,
+    help="At most this many runs, newest first.",
+)
 @click.option(
     "--page-size", type=int, metavar="N", help="With --platform: runs per request (its bound)."
 )

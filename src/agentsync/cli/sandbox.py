@@ -13,7 +13,7 @@ import click
 from agentsync.cli.ellipsis import client_from_environment
 from agentsync.cli.options import json_option, note
 from agentsync.cli.printers import EllipsisPrinter
-from agentsync.errors import UsageError
+from agentsync.errors import AgentsyncError, UsageError
 
 
 @click.group("sandbox")
@@ -44,9 +44,18 @@ def var_list(as_json: bool) -> None:
 @json_option
 def var_set(name: str, from_file: Path | None, as_json: bool) -> None:
     """Store NAME's value: from --from-file, else stdin (asked for, hidden, on a terminal)."""
+    from agentsync.client.errors import Invalid
+
     value = _value(name, from_file)
-    with client_from_environment() as client:
-        shown = client.set_variables({name: value})
+    try:
+        with client_from_environment() as client:
+            shown = client.set_variables({name: value})
+    except Invalid as error:  # it names the variable, not a config: say so
+        reasons = "; ".join(str(d.get("message")) for d in error.diagnostics())
+        request = f", request {error.request_id}" if error.request_id else ""
+        raise AgentsyncError(
+            f"the control plane refused {name}: {reasons} (HTTP {error.status}{request})"
+        ) from None
     if as_json:
         EllipsisPrinter(as_json).variables(shown)
     else:

@@ -185,7 +185,9 @@ class ApplyCancelled(AgentsyncError):
 @sync_group.command("apply")
 @source_options
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking (CI).")
-@click.option("--force", is_flag=True, help="Apply a non-default branch or an older commit.")
+@click.option(
+    "--force", is_flag=True, help="Apply a non-default branch, an older commit or the working tree."
+)
 @click.option("--allow-mass-delete", is_flag=True, help="Allow deleting over half the configs.")
 @click.option(
     "--lock-timeout",

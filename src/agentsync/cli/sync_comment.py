@@ -15,9 +15,26 @@ from agentsync.cli.options import repository_name
 
 @click.command("comment")
 @click.option("--api-url", required=True, help="GitHub's REST API, e.g. https://api.github.com.")
-@click.option("--repository", required=True, metavar="OWNER/NAME", callback=repository_name)
-@click.option("--pull-request", type=click.IntRange(min=1), required=True, metavar="NUMBER")
-@click.option("--body-file", type=click.File(encoding="utf-8"), required=True)
+@click.option(
+    "--repository",
+    required=True,
+    metavar="OWNER/NAME",
+    callback=repository_name,
+    help="The pull request's repository.",
+)
+@click.option(
+    "--pull-request",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="NUMBER",
+    help="The pull request's number.",
+)
+@click.option(
+    "--body-file",
+    type=click.File(encoding="utf-8"),
+    required=True,
+    help="The comment (a plan in Markdown); with --failed, the plan's error output.",
+)
 @click.option("--marker", help="The hidden first line [default: <!-- agentsync:plan -->].")
 @click.option(
     "--failed",

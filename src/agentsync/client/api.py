@@ -403,7 +403,10 @@ def client_from_environment(base_url: str | None = None, token: str | None = Non
     Ellipsis CLI's ``config.json``); a ``UsageError`` when there is no token."""
     settings = load_settings(base_url, token)
     if settings.token is None:
-        raise UsageError(f'no API token: set {TOKEN_VARIABLE}, or "token" in {config_file()}')
+        raise UsageError(
+            f"no API token: set {TOKEN_VARIABLE}, or store one with `agent auth login` "
+            f'("token" in {config_file()})'
+        )
     return Client(settings.base_url, settings.token)
 
 

@@ -21,7 +21,7 @@ from agentsync.client.redaction import Secret
 from agentsync.errors import UsageError
 from agentsync.http import json_body
 from agentsync.http.retry import RetryPolicy
-from agentsync.http.session import Session, error_detail, refused
+from agentsync.http.session import Session, error_detail, refused, what_answered
 
 T = TypeVar("T")
 
@@ -101,10 +101,17 @@ class ApiCalls:
             kind: type[ControlPlaneError] = Unavailable
         else:
             kind = BY_STATUS.get(response.status_code, ControlPlaneError)
+        described = what_answered(response) is not None
         if response.status_code == 404 and self.base_url.rstrip("/").endswith("/v1"):
+            at = "" if described else f" at {response.request.url}"
             detail = (
-                f"{detail} at {response.request.url}: the base URL {self.base_url} ends in /v1, "
-                "and the client adds /v1 itself; drop it"
+                f"{detail}{at}: the base URL {self.base_url} ends in /v1, and the client adds "
+                "/v1 itself; drop it"
+            )
+        elif described and response.status_code in (404, 405):
+            detail = (
+                f"{detail}: is {self.base_url} the control plane's API? Set "
+                "ELLIPSIS_API_BASE_URL (or apiBase in config.json) to its base URL"
             )
         return kind(detail, status=response.status_code, request_id=request_id)
 

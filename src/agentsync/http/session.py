@@ -219,8 +219,23 @@ def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
             return str(envelope["message"]), request_id or envelope.get("request_id")
         if body.get("detail") is not None:
             return body["detail"], request_id
-    text = response.text.strip()[:500] or response.reason_phrase or f"HTTP {response.status_code}"
-    return text, request_id
+    described = what_answered(response)
+    return described or response.text.strip()[:500], request_id
+
+
+def what_answered(response: httpx.Response) -> str | None:
+    """For an error whose body is an HTML page (a web server's, a proxy's) or nothing: the call,
+    its status and the content type, never the page. None for any other body."""
+    text = response.text.strip()
+    content_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if text and "html" not in content_type and not text.startswith("<"):
+        return None
+    body = (content_type or "a page") if text else "an empty body"
+    url = response.request.url.copy_with(query=None)
+    return (
+        f"{response.request.method} {url} answered HTTP {response.status_code} with {body}, "
+        "not the API's JSON"
+    )
 
 
 REFUSED_ATTEMPTS = 2  # nothing listens: one quick retry covers a restart, more only waits

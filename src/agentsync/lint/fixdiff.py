@@ -43,12 +43,23 @@ def _common_prefix(first: str, second: str) -> int:
 
 def _masked_pair(old: str, old_shown: str, new: str, new_shown: str) -> tuple[str, str]:
     """A line before and after, both masked from the first place either side masks (and no
-    later than where they start to differ, so no part of a secret shows on either)."""
-    masked = [shown.find(MASK) for shown in (old_shown, new_shown) if MASK in shown]
+    later than where they start to differ, so no part of a secret shows on either), when the
+    other holds what that side hides; else each as it is shown (a line replaced by an unrelated
+    one, ``value: SECRET`` by ``repositories:``, keeps its text)."""
+    masked = [
+        shown.find(MASK)
+        for shown, raw, other in ((old_shown, old, new), (new_shown, new, old))
+        if MASK in shown and _hidden(raw, shown.find(MASK)) in other
+    ]
     if not masked:
         return old_shown, new_shown
     cut = min(*masked, _common_prefix(old, new)) if old != new else min(masked)
     return old[:cut] + MASK, new[:cut] + MASK
+
+
+def _hidden(raw: str, start: int) -> str:
+    """What a line's mask from ``start`` hides: the text after it, without blanks or quotes."""
+    return raw[start:].strip().strip("'\"").strip()
 
 
 def masked_diff(display: str, before: Document, after: Document, settings: Settings) -> str:

@@ -59,7 +59,10 @@ def _from_mapping(raw: Any, source: str) -> Settings:
             raise UsageError(f"{source}: unknown setting {str(name)!r}{suggestion}")
     disable = raw.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(r, str) for r in disable):
-        raise UsageError(f"{source}: 'disable' must be a list of rule ids")
+        example = (
+            'disable = ["budget-schedule"]' if ".toml" in source else "disable: [budget-schedule]"
+        )
+        raise UsageError(f"{source}: 'disable' must be a list of rule ids, e.g. {example}")
     max_limits = dict(DEFAULT_MAX_LIMITS)
     given = raw.get("max-limits", {})
     if not isinstance(given, dict) or set(given) - set(LIMIT_WINDOWS):

@@ -92,12 +92,25 @@ def load_profile(name: str, environ: Mapping[str, str] | None = None) -> Profile
     elif name == BUILT_IN:
         return Profile(BUILT_IN, "ellipsis")
     else:
-        known = sorted({BUILT_IN, *profiles})
+        known = sorted({BUILT_IN, *profiles, *_from_environment(environ)})
         raise UsageError(
             f"no platform profile {name!r}: add [platforms.{name}] to {path} or set "
             f"{prefix}KIND (known: {', '.join(known)})"
         )
     return _profile(name, fields, origin, text, path if name in profiles else None)
+
+
+def _from_environment(environ: Mapping[str, str]) -> set[str]:
+    """The profiles the environment defines (``AGENTSYNC_PLATFORM_<NAME>_KIND``), by the name
+    that finds them: ``NAME`` lower-cased."""
+    return {
+        variable.removeprefix(ENV_PREFIX).removesuffix("_KIND").lower()
+        for variable, value in environ.items()
+        if value
+        and variable.startswith(ENV_PREFIX)
+        and variable.endswith("_KIND")
+        and len(variable) > len(ENV_PREFIX) + len("_KIND")
+    }
 
 
 def _read(path: Path) -> tuple[dict[str, Any], str]:

@@ -23,7 +23,7 @@ from typing import Any
 from agentsync.client.api import Client
 from agentsync.client.errors import ControlPlaneError, Invalid
 from agentsync.errors import AgentsyncError
-from agentsync.sync.model import Action, ApplyResult, Plan
+from agentsync.sync.model import Action, ApplyResult, Plan, commit_label
 from agentsync.sync.state import SyncState
 
 # An adopted config is soft-deleted only once every write of the new name went through.
@@ -53,7 +53,8 @@ def _write(client: Client, plan: Plan, action: Action) -> None:
     elif action.kind == "keep-last-good":
         client.record_sync_error(
             action.config_id or "",
-            f"{action.path} is invalid at {plan.commit[:12]}; the last good config stays in force",
+            f"{action.path} is invalid at {commit_label(plan.commit)}; the last good config stays "
+            "in force",
             plan.commit,
             list(action.diagnostics),
             idempotency_key=key,

@@ -21,7 +21,16 @@ from agentsync.client.api import Client
 from agentsync.client.records import AgentConfigRecord
 from agentsync.sync.apply import SyncBlocked, apply_plan
 from agentsync.sync.desired import desired_files
-from agentsync.sync.model import Action, ApplyResult, CommitOrder, DesiredFile, Plan, Snapshot
+from agentsync.sync.model import (
+    WORKTREE_SUFFIX,
+    Action,
+    ApplyResult,
+    CommitOrder,
+    DesiredFile,
+    Plan,
+    Snapshot,
+    commit_label,
+)
 from agentsync.sync.plan import make_plan
 from agentsync.sync.sources.git import UnknownCommit
 from agentsync.sync.state import SyncState
@@ -84,6 +93,11 @@ def check_order(source: HistorySource, client: Client, snapshot: Snapshot) -> Or
     """Refuse a sync that is not of the default branch, or of an older commit; return the
     last applied commit, and a warning when the history between the two was rewritten."""
     branch = snapshot.default_branch or "the default branch"
+    if snapshot.commit.endswith(WORKTREE_SUFFIX):
+        raise SyncBlocked(
+            f"{commit_label(snapshot.commit)} is not a commit of {branch}: only the default "
+            "branch's head syncs (commit and merge the changes, or --force to apply anyway)"
+        )
     if not snapshot.on_default_branch:
         raise SyncBlocked(
             f"{snapshot.ref} ({snapshot.commit[:12]}) is not the head of {branch}: only the "

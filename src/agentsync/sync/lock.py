@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from agentsync.errors import AgentsyncError
+from agentsync.errors import AgentsyncError, UsageError
 
 POLL_SECONDS = 0.1
 
@@ -48,9 +48,11 @@ def _acquire(
         except BlockingIOError:
             holder = _holder(descriptor)
         if time.monotonic() >= deadline:
+            waited = f", still after {timeout:g} s" if timeout else ""
+            longer = "a longer --lock-timeout" if timeout else "--lock-timeout SECONDS"
             raise ApplyLocked(
-                f"another apply is running ({holder}) with the sync state {state_file}: "
-                "wait for it to finish, or pass --lock-timeout SECONDS to wait for it"
+                f"another apply is running ({holder}) with the sync state {state_file}{waited}: "
+                f"wait for it to finish, or pass {longer} to wait for it"
             )
         if not waiting:
             on_wait(holder)
@@ -65,8 +67,16 @@ def apply_lock(
     """Hold the state file's apply lock; wait up to ``timeout`` seconds for it (``on_wait`` is
     told once who holds it), then raise ApplyLocked."""
     path = lock_path(state_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        where = f"{error.filename}: " if error.filename else ""
+        raise UsageError(
+            f"cannot keep the sync state at {state_file} ({where}{reason}): pass --state-file "
+            "PATH in a directory you can write"
+        ) from error
     try:
         _acquire(descriptor, state_file, timeout, on_wait)
         os.ftruncate(descriptor, 0)

@@ -9,6 +9,9 @@ FileStatus = Literal["valid", "invalid", "ignored"]
 # base is one of head's ancestors, ``behind`` when head is one of base's, ``diverged`` when
 # neither is (a force-push rewrote the history between them).
 CommitOrder = Literal["identical", "ahead", "behind", "diverged"]
+# The end of a snapshot's commit when it is a working tree, not a commit: "<sha>+worktree".
+WORKTREE_SUFFIX = "+worktree"
+NO_COMMIT = "0" * 40  # the working tree of a repository with no commit yet
 ActionKind = Literal[
     "create",
     "update",
@@ -23,6 +26,19 @@ ActionKind = Literal[
 WRITES: frozenset[str] = frozenset(
     {"create", "update", "restore", "move", "keep-last-good", "soft-delete"}
 )
+
+
+def commit_label(commit: str) -> str:
+    """A snapshot's commit as people read it: its short sha, or "the working tree of <sha>"
+    for an uncommitted working tree (``agent sync --working-tree``)."""
+    if commit.endswith(WORKTREE_SUFFIX):
+        base = commit.removesuffix(WORKTREE_SUFFIX)
+        return (
+            "the working tree (no commit yet)"
+            if base == NO_COMMIT
+            else f"the working tree of {base[:12]}"
+        )
+    return commit[:12]
 
 
 class Unreadable(NamedTuple):

@@ -20,7 +20,7 @@ from agentsync.client.records import AgentConfigRecord
 from agentsync.config.secrets import shortened
 from agentsync.plural import plural
 from agentsync.printable import printable
-from agentsync.sync.model import Action, ApplyResult, FieldChange, Plan
+from agentsync.sync.model import Action, ApplyResult, FieldChange, Plan, commit_label
 from agentsync.tables import text_table
 
 _SYMBOLS = {
@@ -117,7 +117,7 @@ def plan_text(plan: Plan, ref: str | None = None, details: Sequence[Sequence[str
     actions (in its order), printed under the action's own. ``--adopt``'s deletes of the
     previous name's agents come last, under a line saying why."""
     where = f" ({ref})" if ref else ""
-    lines = [f"Plan for {plan.repository} at {plan.commit[:12]}{where}:"]
+    lines = [f"Plan for {plan.repository} at {commit_label(plan.commit)}{where}:"]
     adopted: list[str] = []
     count = 0
     for index, action in enumerate(plan.actions):
@@ -167,7 +167,7 @@ def apply_text(plan: Plan, result: ApplyResult, invalid: int) -> str:
     done = [a for a in result.done if a.kind != "keep-last-good"]
     text = (
         f"Applied {len(done)} of {plural(len(changes), 'change')} to {plan.repository} "
-        f"at {plan.commit[:12]}"
+        f"at {commit_label(plan.commit)}"
     )
     recorded = sum(1 for a in result.done if a.kind == "keep-last-good")
     orphans = plan.count("orphan-error")

@@ -380,8 +380,10 @@ def test_an_empty_repository(tmp_path: Path) -> None:
     repo = tmp_path / "empty"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    with pytest.raises(SourceError, match="unknown ref 'HEAD'"):
+    with pytest.raises(SourceError, match="has no commit yet: commit the configs, or read the"):
         LocalGitSource(repo).snapshot()
+    with pytest.raises(SourceError, match="unknown ref 'main'"):
+        LocalGitSource(repo, ref="main").snapshot()
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
@@ -446,5 +448,5 @@ def test_the_working_tree_of_a_repository_with_no_commit_yet(tmp_path: Path) -> 
     assert snapshot.files == {"agents/a.yaml": b"ellipsis: {}\n"}
     assert snapshot.commit == "0" * 40 + "+worktree"
     assert snapshot.on_default_branch is False
-    with pytest.raises(UnknownCommit, match="no such commit"):
+    with pytest.raises(UnknownCommit, match="has no commit yet"):
         LocalGitSource(repo, repository="octo/new").snapshot()  # the committed tree: none yet

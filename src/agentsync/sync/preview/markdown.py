@@ -18,6 +18,7 @@ from agentsync.lint.reporters.markdown import code_span, escape_cell
 from agentsync.plural import plural
 from agentsync.printable import printable
 from agentsync.shorten import fit_lines
+from agentsync.sync.model import commit_label
 from agentsync.sync.preview.model import FilePreview, Preview
 from agentsync.sync.preview.phrases import (
     AGAINST_EMPTY,
@@ -91,8 +92,9 @@ def _file_lines(file: FilePreview) -> list[str]:
 def _head(preview: Preview) -> list[str]:
     plan = preview.plan
     ref = f" ({code_span(printable(preview.ref))})" if preview.ref else ""
+    commit = code_span(commit_label(plan.commit))
     lines = [
-        f"### Sync preview: {code_span(plan.repository)} at {code_span(plan.commit[:12])}{ref}",
+        f"### Sync preview: {code_span(plan.repository)} at {commit}{ref}",
         "",
     ]
     if preview.against_empty:

@@ -43,10 +43,8 @@ from agentsync.config.files import NotRegularFile, os_reason, read_regular_file
 from agentsync.config.repository_names import is_repository_name
 from agentsync.config.worktree import GIT_LISTING, git_environment
 from agentsync.errors import AgentsyncError
-from agentsync.sync.model import CommitOrder, Snapshot, Unreadable
+from agentsync.sync.model import NO_COMMIT, WORKTREE_SUFFIX, CommitOrder, Snapshot, Unreadable
 
-WORKTREE_SUFFIX = "+worktree"
-NO_COMMIT = "0" * 40  # the working tree of a repository with no commit yet
 _REGULAR_MODES = frozenset({"100644", "100755"})
 # git@github.com:owner/name.git (scp-like syntax: no scheme, a colon before the path)
 _SCP_LIKE = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^/].*)$")
@@ -292,6 +290,11 @@ class LocalGitSource:
             root, ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False
         )
         if result.returncode != 0:
+            if ref == "HEAD" and self._output(root, ["symbolic-ref", "--quiet", "HEAD"]):
+                raise UnknownCommit(
+                    f"{self.path} has no commit yet: commit the configs, or read the working "
+                    "tree with --working-tree"
+                )
             raise UnknownCommit(f"unknown ref {ref!r} in {self.path}: no such commit")
         return result.stdout.decode("ascii").strip()
 

@@ -62,8 +62,8 @@ from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, R
 from agentsync.config.discovery import is_config_path
 from agentsync.config.loader import DEFAULT_LIMITS
 from agentsync.config.repository_names import is_repository_name
-from agentsync.sync.model import CommitOrder, Snapshot
-from agentsync.sync.sources.git import WORKTREE_SUFFIX, SourceError, UnknownCommit
+from agentsync.sync.model import WORKTREE_SUFFIX, CommitOrder, Snapshot
+from agentsync.sync.sources.git import SourceError, UnknownCommit
 from agentsync.sync.sources.github_blobs import (
     BlobCache,
     BrokenBlob,
