@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from agentsync.cli.migrate import control_plane_db_option, control_plane_migrate
+from agentsync.cli.options import listen_options
 from agentsync.localserver.runner_factory import RUNNER_KINDS, build_runner
 from agentsync.localserver.startup import serve_local
 from agentsync.settings import CONTROL_PLANE_CLI_TOKENS, CONTROL_PLANE_TOKENS
@@ -22,18 +23,10 @@ def control_plane_group() -> None:
 
 
 @control_plane_group.command("serve")
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="The address to listen on: loopback unless you mean to open the API to others.",
-)
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8765,
-    show_default=True,
-    help="0 picks a free port; the first line names it.",
+@listen_options(
+    8765,
+    host_help="The address to listen on: loopback unless you mean to open the API to others.",
+    port_help="0 picks a free port; the first line names it.",
 )
 @control_plane_db_option
 @click.option(

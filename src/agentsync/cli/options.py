@@ -101,6 +101,16 @@ def repository_name(ctx: click.Context, param: click.Parameter, value: str | Non
     return value
 
 
+def listen_options(port: int, *, host_help: str, port_help: str) -> Callable[[F], F]:
+    """A server's ``--host`` (loopback unless told otherwise) and ``--port`` (0: a free one)."""
+    return apply(
+        click.option("--host", default="127.0.0.1", show_default=True, help=host_help),
+        click.option(
+            "--port", type=click.IntRange(0, 65535), default=port, show_default=True, help=port_help
+        ),
+    )
+
+
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 watch_option = click.option(

@@ -21,6 +21,7 @@ import click
 
 from agentsync import settings
 from agentsync.cli.migrate import Migratable, check_option, migrate_or_check
+from agentsync.cli.options import listen_options
 from agentsync.errors import UsageError
 from agentsync.plural import plural
 from agentsync.printable import printable
@@ -151,18 +152,11 @@ def worker_options(function: F) -> F:
 
 
 @click.group("serve", invoke_without_command=True)
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="The address to listen on (behind a TLS-terminating reverse proxy).",
-)
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8080,
-    show_default=True,
-    help="The port of /webhooks/github, /healthz, /readyz and /metrics.",
+@listen_options(
+    8080,
+    host_help="The address to listen on (behind a TLS-terminating reverse proxy).",
+    port_help="The port of /webhooks/github, /healthz, /readyz and /metrics (0: a free one, "
+    "named in the start-up line).",
 )
 @click.option(
     "--webhook-secret-file",
