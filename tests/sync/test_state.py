@@ -89,6 +89,41 @@ def test_a_state_file_that_is_not_one_is_refused(state_file: Path, content: str,
     assert state_file.read_text() == content
 
 
+ROOT = "1" * 40
+
+
+@pytest.mark.parametrize(
+    ("document", "why"),
+    [
+        ({"acme/app": []}, "repositories['acme/app'] is a list, not an object"),
+        ({"acme/app": {"errors": []}}, "repositories['acme/app'].errors is a list, not an object"),
+        ({"acme/app": {"errors": {"agents/a.yaml": 5}}}, "errors['agents/a.yaml'] is a number"),
+        ({"acme/app": {"errors": {"agents/a.yaml": {}}}}, "errors['agents/a.yaml'].kind is null"),
+        ({"acme/app": {"last_apply": "x"}}, "last_apply is a string, not an object"),
+        ({"checkouts": []}, "checkouts is a list, not an object"),
+        ({"checkouts": {ROOT: "acme/app"}}, f"checkouts['{ROOT}'] is a string, not an object"),
+        ({"checkouts": {ROOT: {"at": 1}}}, f"checkouts['{ROOT}'].repository is null"),
+    ],
+)
+def test_a_state_file_of_the_wrong_shape_is_refused_naming_where(
+    state_file: Path, document: dict[str, object], why: str
+) -> None:
+    """A hand-edited file whose parts are of the wrong kind: status, plan and apply said
+    "internal error: AttributeError: 'list' object has no attribute 'get'" (exit 3)."""
+    if "checkouts" in document:
+        content = {"version": STATE_VERSION, "repositories": {}, **document}
+    else:
+        content = {"version": STATE_VERSION, "repositories": document}
+    state_file.write_text(json.dumps(content))
+    with pytest.raises(StateError) as refused:
+        state = SyncState(state_file)  # before: this read it, and these readers raised
+        assert state.orphans("acme/app") == {}
+        assert (state.last_apply("acme/app"), state.checkout_name((ROOT,))) == (None, None)
+    assert str(refused.value).startswith(f"{state_file}: not a sync state file: ")
+    assert why in str(refused.value)
+    assert json.loads(state_file.read_text()) == content
+
+
 def test_a_version_1_state_file_upgrades_losing_nothing(tmp_path: Path) -> None:
     path = tmp_path / "sync-state.json"
     shutil.copy(VERSION_1, path)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,50 @@ def upgrade_state(data: Any, where: Path) -> dict[str, Any]:
         document = step(document)
     document.setdefault("repositories", {})
     document["version"] = STATE_VERSION
+    for problem in _shape_problems(document):
+        raise StateError(f"{where}: not a sync state file: {problem}")
     return document
+
+
+_ERROR_FIELDS = {"kind": str, "commit": str, "diagnostics": list}
+_CHECKOUT_FIELDS = {"repository": str, "at": str}
+_KINDS = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return _KINDS.get(type(value), "a number" if isinstance(value, int | float) else "a value")
+
+
+def _fields(value: Any, where: str, fields: dict[str, type]) -> Iterator[str]:
+    """What is wrong with ``value``, read as an object with these fields of these types."""
+    if not isinstance(value, dict):
+        yield f"{where} is {_kind(value)}, not an object"
+        return
+    for key, wanted in fields.items():
+        if not isinstance(value.get(key), wanted):
+            yield f"{where}.{key} is {_kind(value.get(key))}, not {_KINDS[wanted]}"
+
+
+def _shape_problems(document: dict[str, Any]) -> Iterator[str]:
+    """What readers of a current-version state document could not use (a hand edit, another
+    program's file): each repository's entry, its errors and last apply, the checkouts."""
+    for name, entry in document["repositories"].items():
+        where = f"repositories[{name!r}]"
+        yield from _fields(entry, where, {})
+        if not isinstance(entry, dict):
+            continue
+        if "last_apply" in entry:
+            yield from _fields(entry["last_apply"], f"{where}.last_apply", {})
+        errors = entry.get("errors", {})
+        yield from _fields(errors, f"{where}.errors", {})
+        for path, error in errors.items() if isinstance(errors, dict) else ():
+            yield from _fields(error, f"{where}.errors[{path!r}]", _ERROR_FIELDS)
+    checkouts = document.get("checkouts", {})
+    yield from _fields(checkouts, "checkouts", {})
+    for root, record in checkouts.items() if isinstance(checkouts, dict) else ():
+        yield from _fields(record, f"checkouts[{root!r}]", _CHECKOUT_FIELDS)
 
 
 def default_state_file() -> Path:
