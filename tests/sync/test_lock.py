@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from agentsync.client.api import Client
+from agentsync.errors import AgentsyncError
 from agentsync.localserver.server import LocalServer
 from agentsync.sync.lock import apply_lock
 from tests.sync.support import Cli, FaultProxy, Git, valid_text
@@ -66,3 +67,18 @@ def test_two_applies_at_once_write_each_change_once(
     assert "Applied 0 of 0 changes" in second_out  # it planned after the first had applied
     assert len(proxy.writes()) == CONFIGS + 1  # one create each, and the applied commit
     assert sum(1 for _ in direct.iter_sync_configs(repository=cli.repository)) == CONFIGS
+
+
+@pytest.mark.parametrize("blocker", ["lock", "parent"])
+def test_a_lock_that_cannot_be_opened_is_one_line(tmp_path: Path, blocker: str) -> None:
+    """A directory where the lock goes, or a file where its directory goes: the apply stopped
+    with "internal error: IsADirectoryError" (or FileExistsError), exit 3."""
+    state_file = tmp_path / "state" / "sync-state.json"
+    if blocker == "lock":
+        (tmp_path / "state" / "sync-state.json.lock").mkdir(parents=True)
+    else:
+        (tmp_path / "state").write_text("not a directory")
+    with pytest.raises(AgentsyncError) as refused, apply_lock(state_file):
+        pass
+    why = "is a directory" if blocker == "lock" else f"file exists ({tmp_path / 'state'})"
+    assert str(refused.value) == f"cannot open the sync state's lock {state_file}.lock: {why}"

@@ -151,3 +151,17 @@ def test_a_checkout_is_known_by_any_of_its_root_commits(tmp_path: Path) -> None:
     assert reread.checkout_name(("3" * 40,)) is None
     reread.record_checkout(("2" * 40,), "acme/renamed")
     assert reread.checkout_name(("1" * 40, "2" * 40)) == "acme/renamed"  # the latest record
+
+
+def test_a_state_that_cannot_be_saved_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    """A directory put where the state file goes after it was read: the apply's last step
+    stopped with "internal error: IsADirectoryError", and left its temporary file behind."""
+    path = tmp_path / "sync-state.json"
+    state = SyncState(path)
+    state.record_apply("acme/app", "c0ffee", "applied")
+    (path / "kept").mkdir(parents=True)
+    with pytest.raises(StateError) as refused:
+        state.save()
+    assert str(refused.value) == f"cannot save the sync state {path}: is a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sync-state.json"]
+    assert [p.name for p in path.iterdir()] == ["kept"]

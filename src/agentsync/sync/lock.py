@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from agentsync.config.files import os_reason
 from agentsync.errors import AgentsyncError
 
 POLL_SECONDS = 0.1
@@ -65,8 +66,14 @@ def apply_lock(
     """Hold the state file's apply lock; wait up to ``timeout`` seconds for it (``on_wait`` is
     told once who holds it), then raise ApplyLocked."""
     path = lock_path(state_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as error:
+        where = "" if error.filename in (None, str(path)) else f" ({error.filename})"
+        raise AgentsyncError(
+            f"cannot open the sync state's lock {path}: {os_reason(error)}{where}"
+        ) from error
     try:
         _acquire(descriptor, state_file, timeout, on_wait)
         os.ftruncate(descriptor, 0)

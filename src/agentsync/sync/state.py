@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from agentsync.client.records import now
+from agentsync.config.files import os_reason
 from agentsync.errors import AgentsyncError
 from agentsync.state_dir import state_dir
 
@@ -203,8 +204,17 @@ class SyncState:
             checkouts[root] = {"repository": repository, "at": at}
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".sync-state-")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(self._data, out, indent=2, sort_keys=True)
-        os.replace(temporary, self.path)
+        """Write the state atomically (StateError if it cannot be: the file is left as it was)."""
+        temporary = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".sync-state-")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(self._data, out, indent=2, sort_keys=True)
+            os.replace(temporary, self.path)
+        except OSError as error:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+            raise StateError(
+                f"cannot save the sync state {self.path}: {os_reason(error)}"
+            ) from error
