@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from agentsync.config.loader import DEFAULT_LIMITS
 from agentsync.errors import AgentsyncError
 from agentsync.sync.sources import Source
 from agentsync.sync.sources.git import (
@@ -151,6 +152,27 @@ def test_symlinks_and_submodules_are_ignored(tmp_path: Path) -> None:
     expected = {"agents/real.yaml": b"a: 1\n"}
     assert LocalGitSource(repo).snapshot().files == expected
     assert LocalGitSource(repo, working_tree=True).snapshot().files == expected
+
+
+def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
+    """Committed or in the working tree, a file over a config's size limit is listed with its
+    size, never read (as agent-lint and the GitHub source do): a 300 MB config took 640 MB of
+    memory to plan, and a bigger one could exhaust it. One byte under the limit is read."""
+    limit = DEFAULT_LIMITS.max_bytes
+    files = {"agents/big.yaml": b"#" * (limit + 1), "agents/fits.yaml": b"#" * limit}
+    repo = make_repo(tmp_path / "big", files)
+    write_files(repo, {"agents/bigger.yaml": b"#" * (2 * limit)})  # untracked
+    committed = LocalGitSource(repo).snapshot()
+    assert (set(committed.files), committed.oversized) == (
+        {"agents/fits.yaml"},
+        {"agents/big.yaml": limit + 1},
+    )
+    working = LocalGitSource(repo, working_tree=True).snapshot()
+    assert (set(working.files), working.oversized) == (
+        {"agents/fits.yaml"},
+        {"agents/big.yaml": limit + 1, "agents/bigger.yaml": 2 * limit},
+    )
+    assert working.files["agents/fits.yaml"] == files["agents/fits.yaml"]
 
 
 def test_a_repository_without_config_files(tmp_path: Path) -> None:
