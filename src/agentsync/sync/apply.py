@@ -22,6 +22,8 @@ from typing import Any
 
 from agentsync.client.api import Client
 from agentsync.client.errors import ControlPlaneError, Invalid
+from agentsync.config.loader import load_text
+from agentsync.config.secrets import mask_data, secret_values
 from agentsync.errors import AgentsyncError
 from agentsync.sync.model import Action, ApplyResult, Plan
 from agentsync.sync.state import SyncState
@@ -43,6 +45,22 @@ def idempotency_key(repository: str, commit: str, action: Action) -> str:
 
 
 def _write(client: Client, plan: Plan, action: Action) -> None:
+    """One write; its error holds none of the config's secrets (see ``_without_secrets``)."""
+    try:
+        _send(client, plan, action)
+    except ControlPlaneError as error:
+        raise _without_secrets(error, action) from None
+
+
+def _without_secrets(error: ControlPlaneError, action: Action) -> ControlPlaneError:
+    """``error`` with none of the secrets of the YAML ``action`` sent, which a server may echo
+    in its answer: no value at a secret path (a variable's, an env's), no token-shaped text."""
+    data = load_text(action.text, action.path).data if action.text else None
+    kept = error.without(secret_values(data))
+    return type(kept)(mask_data(kept.detail), status=kept.status, request_id=kept.request_id)
+
+
+def _send(client: Client, plan: Plan, action: Action) -> None:
     key = idempotency_key(plan.repository, plan.commit, action)
     if action.kind in ("create", "update", "restore"):
         client.put_config(
