@@ -18,6 +18,7 @@ import pytest
 from agentsync.client.api import Client
 from agentsync.client.errors import ControlPlaneError
 from agentsync.localserver.server import LocalServer
+from agentsync.sync.apply import SyncBlocked
 from agentsync.sync.engine import apply_sync
 from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
@@ -110,3 +111,30 @@ def test_apply_converges_through_injected_faults(
     assert all(proxy.injected[kind] > 0 for kind in FAULTS), proxy.injected
     assert proxy.dropped_writes > 0
     assert len(applies) == 7
+
+
+def test_a_listing_of_other_repositories_configs_is_refused(
+    tmp_path: Path, server: LocalServer, direct: Client
+) -> None:
+    """A control plane that ignores the listing's repository filter: the plan took the other
+    repositories' configs for this one's, and soft-deleted them by id (moved them, updated
+    them) whenever fewer than half would go; now nothing is planned and nothing is written."""
+    other = Git(tmp_path / "other")
+    other.commit({"agents/other.yaml": valid_text(0)})
+    apply_sync(
+        LocalGitSource(other.root, repository="acme/other"), direct, SyncState(tmp_path / "o")
+    )
+    git = Git(tmp_path / "repo")
+    git.commit({f"agents/c{n}.yaml": valid_text(n) for n in range(1, 4)})
+    source, state = LocalGitSource(git.root, repository=REPO), SyncState(tmp_path / "state.json")
+    apply_sync(source, direct, state)
+    git.commit({"agents/c4.yaml": valid_text(4)})
+    with (
+        FaultProxy(server.url, drop_query=("repository",)) as proxy,
+        Client(proxy.url, API_KEY) as client,
+        pytest.raises(SyncBlocked, match=r"listed those of other repositories too \(acme/other\)"),
+    ):
+        apply_sync(source, client, state)
+    assert proxy.writes() == []
+    (kept,) = direct.iter_sync_configs(repository="acme/other", include_deleted=True)
+    assert (kept.path, kept.deleted) == ("agents/other.yaml", False)
