@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from agentsync.client.api import Client
-from agentsync.client.errors import ControlPlaneError
+from agentsync.client.errors import Conflict, ControlPlaneError
 from agentsync.localserver.server import LocalServer
+from agentsync.localserver.store import SQLiteStore
 from agentsync.sync.apply import SyncBlocked
 from agentsync.sync.engine import apply_sync
 from agentsync.sync.sources.git import LocalGitSource
@@ -138,3 +139,31 @@ def test_a_listing_of_other_repositories_configs_is_refused(
     assert proxy.writes() == []
     (kept,) = direct.iter_sync_configs(repository="acme/other", include_deleted=True)
     assert (kept.path, kept.deleted) == ("agents/other.yaml", False)
+
+
+def test_a_commit_the_control_plane_will_not_record_keeps_the_sync_errors(
+    tmp_path: Path, direct: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every write went through, then recording the applied commit failed: the apply stopped
+    with the bare error ("gave up after 5 attempts: boom") and without saving the state file,
+    so the new file's orphan error was never kept; now the error says what failed, the state
+    file holds the orphan, and a re-run records the commit."""
+
+    def refuse(*_: object) -> None:
+        raise Conflict("boom")
+
+    git = Git(tmp_path / "repo")
+    commit = git.commit({"agents/good.yaml": valid_text(1), "agents/bad.yaml": INVALID_TEXTS[0]})
+    source, state_file = LocalGitSource(git.root, repository=REPO), tmp_path / "state.json"
+    monkeypatch.setattr(SQLiteStore, "set_repository_commit", refuse)
+    with pytest.raises(Conflict) as refused:
+        apply_sync(source, direct, SyncState(state_file))
+    assert str(refused.value).startswith(
+        f"every write went through, but the control plane did not record {commit[:12]} as the "
+        f"last applied commit of {REPO} (re-run to retry): boom"
+    )
+    assert set(SyncState(state_file).orphans(REPO)) == {"agents/bad.yaml"}
+    assert [c.path for c in direct.iter_sync_configs(repository=REPO)] == ["agents/good.yaml"]
+    monkeypatch.undo()
+    assert apply_sync(source, direct, SyncState(state_file)).plan.writes == ()
+    assert direct.get_repository_commit(REPO) == commit

@@ -93,6 +93,24 @@ def _refused(
     return "keep-last-good", diagnostics
 
 
+def _record_commit(
+    client: Client, plan: Plan, last_applied: str | None
+) -> ControlPlaneError | None:
+    """Record ``plan``'s commit as the last applied one, unless it is already; the error, saying
+    what failed, if the control plane would not."""
+    if last_applied == plan.commit:
+        return None
+    try:
+        client.set_repository_commit(plan.repository, plan.commit)
+    except ControlPlaneError as error:
+        return type(error)(
+            f"every write went through, but the control plane did not record {plan.commit[:12]} "
+            f"as the last applied commit of {plan.repository} (re-run to retry): {error}",
+            status=error.status,
+        )
+    return None
+
+
 def apply_plan(
     plan: Plan,
     client: Client,
@@ -134,15 +152,16 @@ def apply_plan(
         if a.diagnostics
     }
     state.set_errors(plan.repository, plan.commit, errors | rejected)
-    if not failed and last_applied != plan.commit:
-        client.set_repository_commit(plan.repository, plan.commit)
+    unrecorded = None if failed else _record_commit(client, plan, last_applied)
     state.record_apply(
         plan.repository,
         plan.commit,
-        "applied" if not failed else "failed",
+        "applied" if not failed and unrecorded is None else "failed",
         writes=len(plan.writes) - len(failed),
     )
-    state.save()
+    state.save()  # the sync errors are kept, whether or not the commit could be recorded
+    if unrecorded is not None:
+        raise unrecorded
     refused = tuple(
         (a, str(rejected[a.path][1][0].get("message", "refused")))
         for a in plan.writes
