@@ -245,6 +245,18 @@ def test_working_tree_does_not_follow_a_symlinked_directory(tmp_path: Path) -> N
     assert LocalGitSource(repo, working_tree=True).snapshot().files == {"agents/a.yaml": b"a\n"}
 
 
+def test_working_tree_skips_a_directory_that_is_a_symlink_loop(tmp_path: Path) -> None:
+    """The index lists ellipsis/b.yaml, and ellipsis is now a link to itself: the working
+    tree's sync stopped with "internal error: RuntimeError: Symlink loop" (agent-lint finds
+    no config there, as a commit of the link would hold none)."""
+    repo = make_repo(tmp_path / "repo", {"agents/a.yaml": "a\n", "ellipsis/b.yaml": "b\n"})
+    (repo / "ellipsis" / "b.yaml").unlink()
+    (repo / "ellipsis").rmdir()
+    os.symlink("ellipsis", repo / "ellipsis")
+
+    assert LocalGitSource(repo, working_tree=True).snapshot().files == {"agents/a.yaml": b"a\n"}
+
+
 # -- names: repository and default branch ----------------------------------------------------
 
 

@@ -248,10 +248,9 @@ class LocalGitSource:
             if not is_config_path(path):
                 continue
             full = root / path
+            if not _inside(full, real_root):
+                continue  # a symlinked directory on the way: a commit would hold the link
             try:
-                # A symlinked directory on the way must not lead out of the repository.
-                if not full.resolve().is_relative_to(real_root):
-                    continue
                 raw, size = read_regular_file(full, DEFAULT_LIMITS.max_bytes)
             except NotRegularFile:
                 continue  # a link, a FIFO: not a config, as agent-lint ignores it
@@ -385,6 +384,15 @@ class LocalGitSource:
         if check and result.returncode != 0:
             raise SourceError(f"git {args[0]} failed in {self.path}: {_stderr(result)}")
         return result
+
+
+def _inside(path: Path, real_root: Path) -> bool:
+    """Whether ``path`` is inside the repository once its links are followed: not through a
+    link that leads out of it, nor one that leads back to itself (a loop)."""
+    try:
+        return path.resolve().is_relative_to(real_root)
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before Python 3.13
+        return False
 
 
 def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
