@@ -39,7 +39,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from agentsync.config.discovery import CONFIG_DIRS, config_roots, is_config_path, walk
-from agentsync.config.files import NotRegularFile, os_reason, read_regular_file
+from agentsync.config.files import NotRegularFile, os_reason, read_regular_file, resolved
 from agentsync.config.loader import DEFAULT_LIMITS
 from agentsync.config.repository_names import is_repository_name
 from agentsync.config.worktree import GIT_LISTING, git_environment
@@ -248,8 +248,9 @@ class LocalGitSource:
             if not is_config_path(path):
                 continue
             full = root / path
-            if not _inside(full, real_root):
-                continue  # a symlinked directory on the way: a commit would hold the link
+            real = resolved(full)
+            if real is None or not real.is_relative_to(real_root):
+                continue  # a symlinked directory on the way (or a loop): a commit holds the link
             try:
                 raw, size = read_regular_file(full, DEFAULT_LIMITS.max_bytes)
             except NotRegularFile:
@@ -384,15 +385,6 @@ class LocalGitSource:
         if check and result.returncode != 0:
             raise SourceError(f"git {args[0]} failed in {self.path}: {_stderr(result)}")
         return result
-
-
-def _inside(path: Path, real_root: Path) -> bool:
-    """Whether ``path`` is inside the repository once its links are followed: not through a
-    link that leads out of it, nor one that leads back to itself (a loop)."""
-    try:
-        return path.resolve().is_relative_to(real_root)
-    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, before Python 3.13
-        return False
 
 
 def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
