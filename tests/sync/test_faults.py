@@ -10,6 +10,8 @@ must then hold exactly what the repository says.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,8 +19,9 @@ import pytest
 
 from agentsync.client.api import Client
 from agentsync.client.errors import Conflict, ControlPlaneError
+from agentsync.client.records import AgentConfigRecord
 from agentsync.localserver.server import LocalServer
-from agentsync.localserver.store import SQLiteStore
+from agentsync.localserver.store import ConfigQuery, SQLiteStore
 from agentsync.sync.apply import SyncBlocked
 from agentsync.sync.engine import apply_sync
 from agentsync.sync.sources.git import LocalGitSource
@@ -167,3 +170,26 @@ def test_a_commit_the_control_plane_will_not_record_keeps_the_sync_errors(
     monkeypatch.undo()
     assert apply_sync(source, direct, SyncState(state_file)).plan.writes == ()
     assert direct.get_repository_commit(REPO) == commit
+
+
+def test_a_listing_that_never_ends_stops_in_one_line(
+    tmp_path: Path, direct: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A control plane whose next page is always the first (it ignores the cursor): the sync
+    paged forever, holding every page in memory; now it stops at the second sending of a
+    cursor, before any plan."""
+    git = Git(tmp_path / "repo")
+    git.commit({f"agents/c{n}.yaml": valid_text(n) for n in range(3)})
+    source = LocalGitSource(git.root, repository=REPO)
+    apply_sync(source, direct, SyncState(tmp_path / "state.json"))
+    original = SQLiteStore.list_configs
+
+    def stuck(store: SQLiteStore, query: ConfigQuery) -> list[AgentConfigRecord]:
+        return original(store, dataclasses.replace(query, after_id=None))
+
+    monkeypatch.setattr(SQLiteStore, "list_configs", stuck)
+    listing = direct.iter_sync_configs(repository=REPO, page_size=2)
+    with pytest.raises(ControlPlaneError) as endless:
+        list(itertools.islice(listing, 1000))
+    assert str(endless.value).endswith("a second time: stopped paging (it would never end)")
+    assert not endless.value.retryable
