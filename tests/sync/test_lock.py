@@ -81,4 +81,4 @@ def test_a_lock_that_cannot_be_opened_is_one_line(tmp_path: Path, blocker: str) 
     with pytest.raises(AgentsyncError) as refused, apply_lock(state_file):
         pass
     why = "is a directory" if blocker == "lock" else f"file exists ({tmp_path / 'state'})"
-    assert str(refused.value) == f"cannot open the sync state's lock {state_file}.lock: {why}"
+    assert str(refused.value) == f"{state_file}.lock: cannot open the sync state's lock: {why}"

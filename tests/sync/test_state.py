@@ -79,14 +79,21 @@ def test_a_newer_state_file_is_refused_and_kept(state_file: Path) -> None:
         ('{"version": "two", "repositories": {}}', "invalid version"),
         ('{"version": -1, "repositories": {}}', "invalid version"),
         ("{", "cannot read the sync state"),
+        (None, "cannot read the sync state: is a directory$"),
         ("[" * 100_000 + "]" * 100_000, "cannot read the sync state"),  # past the JSON parser
     ],
 )
-def test_a_state_file_that_is_not_one_is_refused(state_file: Path, content: str, why: str) -> None:
-    state_file.write_text(content)
+def test_a_state_file_that_is_not_one_is_refused(
+    state_file: Path, content: str | None, why: str
+) -> None:
+    if content is None:  # a directory in its place
+        state_file.unlink()
+        state_file.mkdir()
+    else:
+        state_file.write_text(content)
     with pytest.raises(StateError, match=why):
         SyncState(state_file)
-    assert state_file.read_text() == content
+    assert state_file.is_dir() if content is None else state_file.read_text() == content
 
 
 ROOT = "1" * 40
@@ -160,6 +167,6 @@ def test_a_state_that_cannot_be_saved_is_one_line_and_leaves_nothing(tmp_path: P
     (path / "kept").mkdir(parents=True)
     with pytest.raises(StateError) as refused:
         state.save()
-    assert str(refused.value) == f"cannot save the sync state {path}: is a directory"
+    assert str(refused.value) == f"{path}: cannot save the sync state: is a directory"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sync-state.json"]
     assert [p.name for p in path.iterdir()] == ["kept"]

@@ -72,7 +72,7 @@ def apply_lock(
     except OSError as error:
         where = "" if error.filename in (None, str(path)) else f" ({error.filename})"
         raise AgentsyncError(
-            f"cannot open the sync state's lock {path}: {os_reason(error)}{where}"
+            f"{path}: cannot open the sync state's lock: {os_reason(error)}{where}"
         ) from error
     try:
         _acquire(descriptor, state_file, timeout, on_wait)

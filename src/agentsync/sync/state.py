@@ -141,8 +141,11 @@ class SyncState:
             return {"version": STATE_VERSION, "repositories": {}}
         try:
             return json.loads(self.path.read_text(encoding="utf-8"))
+        except OSError as error:
+            why = os_reason(error)
+            raise StateError(f"{self.path}: cannot read the sync state: {why}") from error
         # UnicodeDecodeError and JSONDecodeError are ValueErrors; RecursionError: nested too deep
-        except (OSError, ValueError, RecursionError) as error:
+        except (ValueError, RecursionError) as error:
             raise StateError(f"{self.path}: cannot read the sync state: {error}") from error
 
     def _repository(self, repository: str) -> dict[str, Any]:
@@ -216,5 +219,5 @@ class SyncState:
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
             raise StateError(
-                f"cannot save the sync state {self.path}: {os_reason(error)}"
+                f"{self.path}: cannot save the sync state: {os_reason(error)}"
             ) from error
