@@ -3,7 +3,8 @@
 Each write carries an ``Idempotency-Key`` derived from repository, commit, path and action, so
 a retried or re-run apply of the same commit never does the same work twice. The repository's
 last applied commit is recorded only when every write succeeded: a failed apply never blocks a
-later retry of the same commit.
+later retry of the same commit. The sync errors are saved even when recording that commit fails,
+and a write's error never holds a secret of the config sent (a server may quote it back).
 
 ``--adopt``'s soft-deletes of the previous name's configs come last, and are skipped (and count
 as failed) when any write before them failed or was refused: an apply that did not go through
