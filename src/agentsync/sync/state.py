@@ -82,8 +82,8 @@ def upgrade_state(data: Any, where: Path) -> dict[str, Any]:
     return document
 
 
-_ERROR_FIELDS = {"kind": str, "commit": str, "diagnostics": list}
-_CHECKOUT_FIELDS = {"repository": str, "at": str}
+_ERROR_FIELDS: dict[str, type] = {"kind": str, "commit": str, "diagnostics": list}
+_CHECKOUT_FIELDS: dict[str, type] = {"repository": str, "at": str}
 _KINDS = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
 
 
