@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from agentsync.client.api import Client
-from agentsync.config.loader import load_text
+from agentsync.config.loader import DEFAULT_LIMITS, load_text
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
 from agentsync.localserver.server import LocalServer
@@ -87,6 +87,21 @@ def test_apply_creates_and_a_second_apply_writes_nothing(
     # one listing page and one read of the last applied commit: no writes at all
     assert writes(transport) == 0
     assert transport.calls["GET"] == 2
+
+
+def test_a_config_at_the_size_limit_is_applied(git: Git, client: Client, state: SyncState) -> None:
+    """A valid config of nearly 1 MiB, its prompt made of quotes, backslashes and line breaks
+    (each two bytes in JSON): agent-lint accepted it, and the control plane refused the write
+    (413, a body over its 1 MiB cap) on every apply, which never went through."""
+    head = "ellipsis: {version: v1}\nclaude:\n  system: |\n"
+    line = '    "quoted" \\ text\n'
+    text = head + line * ((DEFAULT_LIMITS.max_bytes - len(head)) // len(line))
+    assert DEFAULT_LIMITS.max_bytes - len(line) < len(text.encode()) <= DEFAULT_LIMITS.max_bytes
+    git.commit({"agents/big.yaml": text, "agents/a.yaml": GOOD})
+    run = apply_sync(source(git), client, state)
+    assert run.result is not None
+    assert run.result.failed == ()
+    assert sorted(configs(client)) == ["agents/a.yaml", "agents/big.yaml"]
 
 
 def test_keep_last_good_then_fix(git: Git, client: Client, state: SyncState) -> None:
