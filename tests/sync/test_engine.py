@@ -104,6 +104,35 @@ def test_a_config_at_the_size_limit_is_applied(git: Git, client: Client, state: 
     assert sorted(configs(client)) == ["agents/a.yaml", "agents/big.yaml"]
 
 
+def test_a_file_with_thousands_of_errors_keeps_a_few_and_names_every_rule(
+    git: Git, client: Client, state: SyncState
+) -> None:
+    """A config turned into 3,000 unknown keys and a `yes`: the plan printed every diagnostic,
+    the state file kept them all, and 90,000 of them made the sync error too large for the
+    control plane to record (413), on every apply."""
+    git.commit({"agents/a.yaml": GOOD})
+    apply_sync(source(git), client, state)
+    broken = GOOD + "".join(f"k{n}: 1\n" for n in range(3000)) + "enabled: yes\n"
+    git.commit({"agents/a.yaml": broken})
+    run = apply_sync(source(git), client, state)
+    assert run.result is not None
+    assert run.result.failed == ()
+    (kept,) = run.plan.actions
+    assert kept.kind == "keep-last-good"
+    assert [d["rule"] for d in kept.diagnostics] == ["unknown-key"] * 100 + ["yaml11-boolean"]
+    assert kept.diagnostics[-1]["message"].endswith(
+        "(2900 more problems in this file not shown: agent-lint lists them all)"
+    )
+    linted = lint_document(load_text(broken, "agents/a.yaml"), Settings())
+    assert {d.rule for d in linted.diagnostics if d.severity == "error"} == {
+        "unknown-key", "yaml11-boolean"
+    }  # fmt: skip
+    (record,) = client.iter_sync_configs(repository=REPO)
+    assert record.sync_error is not None
+    assert tuple(record.sync_error.diagnostics) == kept.diagnostics
+    assert apply_sync(source(git), client, state).plan.writes == ()  # recorded once
+
+
 def test_keep_last_good_then_fix(git: Git, client: Client, state: SyncState) -> None:
     git.commit({"agents/a.yaml": GOOD, "agents/b.yaml": OTHER})
     apply_sync(source(git), client, state)
