@@ -107,6 +107,21 @@ def test_a_path_through_a_symlinked_directory_is_ignored(hostile: Git) -> None:
     assert OUTSIDE_SECRET not in done.stdout + done.stderr
 
 
+def test_a_path_through_a_symlink_loop_is_ignored(tmp_path: Path) -> None:
+    """A config directory that is a link to itself (the index still lists its files): agent-lint
+    given a path through it stopped with "internal error: RuntimeError: Symlink loop"."""
+    git = Git(tmp_path / "repo")
+    git.commit({"ellipsis/a.yaml": GOOD})
+    shutil.rmtree(git.root / "ellipsis")
+    (git.root / "ellipsis").symlink_to("ellipsis")
+    given = ("ellipsis", "ellipsis/a.yaml")
+    done = _lint(git.root, "--format", "json", *given)
+    assert done.returncode == 0, done.stderr
+    files = json.loads(done.stdout)["files"]
+    assert [(f["path"], f["status"]) for f in files] == [(path, "ignored") for path in given]
+    assert "symbolic link" in files[1]["note"]
+
+
 @pytest.mark.parametrize("working_tree", [False, True])
 def test_sync_skips_exactly_what_lint_ignores_as_not_a_file(
     hostile: Git, working_tree: bool

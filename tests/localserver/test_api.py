@@ -13,6 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from agentsync.localserver.middleware import MAX_BODY_BYTES
 from agentsync.localserver.routers import events as events_router
 from agentsync.localserver.server import LocalServer
 
@@ -72,7 +73,7 @@ def test_errors_are_json_detail(api: httpx.Client) -> None:
 def test_request_bodies_are_capped(api: httpx.Client) -> None:
     response = api.put(
         "/v1/sync/configs",
-        json={"repository": "a/b", "path": "agents/x.yaml", "yaml": "#" * (2 * 1024 * 1024)},
+        json={"repository": "a/b", "path": "agents/x.yaml", "yaml": "#" * MAX_BODY_BYTES},
     )
     assert response.status_code == 413
     assert "limit" in response.json()["detail"]

@@ -37,6 +37,7 @@ from agentsync.client.records import FINAL_STATUSES, Run
 from agentsync.client.settings import ConnectionSettings, load_settings
 from agentsync.errors import UsageError
 from agentsync.http.retry import parse_retry_after
+from agentsync.localserver.middleware import MAX_BODY_BYTES
 from agentsync.localserver.routers import events as events_module
 from agentsync.localserver.runners import RunContext, RunOutcome
 from agentsync.localserver.server import LocalServer
@@ -452,10 +453,10 @@ def test_errors_are_typed_and_carry_detail_and_request_id(
     assert refused.value.status == 401
 
     with pytest.raises(ControlPlaneError) as too_large:
-        client.start_run(config_id=config_id, prompt="x" * (1024 * 1024 + 1))
+        client.start_run(config_id=config_id, prompt="x" * (MAX_BODY_BYTES + 1))
     assert type(too_large.value) is ControlPlaneError
     assert too_large.value.status == 413
-    assert "over the 1048576-byte limit" in str(too_large.value)
+    assert f"over the {MAX_BODY_BYTES}-byte limit" in str(too_large.value)
 
 
 def test_the_platforms_error_envelope_is_understood(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from websockets.sync.client import connect
 
 from agentsync.client.api import Client
 from agentsync.client.errors import Invalid
+from agentsync.localserver.middleware import MAX_BODY_BYTES
 from tests.servers import start_control_plane
 
 from .conftest import API_KEY, USER_TOKEN
@@ -224,8 +225,9 @@ def chunks(body: bytes) -> Iterator[bytes]:
 
 @pytest.mark.parametrize("chunked", [False, True])
 def test_a_body_over_the_cap_is_413_however_it_is_sent(api: httpx.Client, chunked: bool) -> None:
-    sync = b'{"repository": "a/b", "path": "agents/big.yaml", "yaml": "' + b"#" * 2**21 + b'"}'
-    run = b'{"template_id": "pr-review", "prompt": "' + b"x" * 2**21 + b'"}'
+    sync = b'{"repository": "a/b", "path": "agents/big.yaml", "yaml": "' + b"#" * MAX_BODY_BYTES
+    sync += b'"}'
+    run = b'{"template_id": "pr-review", "prompt": "' + b"x" * MAX_BODY_BYTES + b'"}'
     for method, path, body, headers in [
         ("PUT", "/v1/sync/configs", sync, {}),
         ("POST", "/v1/agents/runs", run, {"Idempotency-Key": f"big-{chunked}"}),
@@ -235,7 +237,9 @@ def test_a_body_over_the_cap_is_413_however_it_is_sent(api: httpx.Client, chunke
             method, path, content=content, headers={"Content-Type": "application/json", **headers}
         )
         assert response.status_code == 413, (path, response.text)
-        assert response.json() == {"detail": "request body is over the 1048576-byte limit"}
+        assert response.json() == {
+            "detail": f"request body is over the {MAX_BODY_BYTES}-byte limit"
+        }
         assert response.headers["x-request-id"].startswith("req_")
     assert api.get("/v1/sync/configs", params={"repository": "a/b"}).json()["configs"] == []
 

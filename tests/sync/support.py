@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal, Self
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from agentsync.client.api import Client
 from agentsync.closeable import Closeable
@@ -135,7 +135,8 @@ class FaultProxy(Closeable):
     injects one of ``faults``: ``500`` or ``429`` (``Retry-After: 0``) answered without
     forwarding, or ``drop``: the request is forwarded (the write happens) and then the
     connection is closed with a reset before any response byte is sent. Writes (every method
-    but GET) wait ``write_delay`` seconds before they are forwarded.
+    but GET) wait ``write_delay`` seconds before they are forwarded. The query parameters named
+    in ``drop_query`` are removed from every request (a server that ignores a filter).
 
     ``injected`` counts the faults by kind and ``dropped_writes`` the writes that took effect
     unbeknown to the client; ``forwarded`` lists ``(method, path)`` of every forwarded request.
@@ -149,12 +150,14 @@ class FaultProxy(Closeable):
         fault_rate: float = 0.0,
         faults: tuple[Fault, ...] = FAULTS,
         write_delay: float = 0.0,
+        drop_query: tuple[str, ...] = (),
     ) -> None:
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.fault_rate = fault_rate
         self.faults = faults
         self.write_delay = write_delay
+        self.drop_query = drop_query
         self.injected: Counter[str] = Counter()
         self.dropped_writes = 0
         self.forwarded: list[tuple[str, str]] = []
@@ -204,6 +207,9 @@ class FaultProxy(Closeable):
     def _forward(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
+        parts = urlsplit(path)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k not in self.drop_query]
+        path = parts.path + (f"?{urlencode(query)}" if query else "")
         connection = http.client.HTTPConnection(*self.upstream, timeout=30)
         try:
             connection.request(method, path, body=body or None, headers=headers)

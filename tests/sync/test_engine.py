@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from agentsync.client.api import Client
-from agentsync.config.loader import load_text
+from agentsync.config.loader import DEFAULT_LIMITS, load_text
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
 from agentsync.localserver.server import LocalServer
@@ -87,6 +87,50 @@ def test_apply_creates_and_a_second_apply_writes_nothing(
     # one listing page and one read of the last applied commit: no writes at all
     assert writes(transport) == 0
     assert transport.calls["GET"] == 2
+
+
+def test_a_config_at_the_size_limit_is_applied(git: Git, client: Client, state: SyncState) -> None:
+    """A valid config of nearly 1 MiB, its prompt made of quotes, backslashes and line breaks
+    (each two bytes in JSON): agent-lint accepted it, and the control plane refused the write
+    (413, a body over its 1 MiB cap) on every apply, which never went through."""
+    head = "ellipsis: {version: v1}\nclaude:\n  system: |\n"
+    line = '    "quoted" \\ text\n'
+    text = head + line * ((DEFAULT_LIMITS.max_bytes - len(head)) // len(line))
+    assert DEFAULT_LIMITS.max_bytes - len(line) < len(text.encode()) <= DEFAULT_LIMITS.max_bytes
+    git.commit({"agents/big.yaml": text, "agents/a.yaml": GOOD})
+    run = apply_sync(source(git), client, state)
+    assert run.result is not None
+    assert run.result.failed == ()
+    assert sorted(configs(client)) == ["agents/a.yaml", "agents/big.yaml"]
+
+
+def test_a_file_with_thousands_of_errors_keeps_a_few_and_names_every_rule(
+    git: Git, client: Client, state: SyncState
+) -> None:
+    """A config turned into 3,000 unknown keys and a `yes`: the plan printed every diagnostic,
+    the state file kept them all, and 90,000 of them made the sync error too large for the
+    control plane to record (413), on every apply."""
+    git.commit({"agents/a.yaml": GOOD})
+    apply_sync(source(git), client, state)
+    broken = GOOD + "".join(f"k{n}: 1\n" for n in range(3000)) + "enabled: yes\n"
+    git.commit({"agents/a.yaml": broken})
+    run = apply_sync(source(git), client, state)
+    assert run.result is not None
+    assert run.result.failed == ()
+    (kept,) = run.plan.actions
+    assert kept.kind == "keep-last-good"
+    assert [d["rule"] for d in kept.diagnostics] == ["unknown-key"] * 100 + ["yaml11-boolean"]
+    assert kept.diagnostics[-1]["message"].endswith(
+        "(2900 more problems in this file not shown: agent-lint lists them all)"
+    )
+    linted = lint_document(load_text(broken, "agents/a.yaml"), Settings())
+    assert {d.rule for d in linted.diagnostics if d.severity == "error"} == {
+        "unknown-key", "yaml11-boolean"
+    }  # fmt: skip
+    (record,) = client.iter_sync_configs(repository=REPO)
+    assert record.sync_error is not None
+    assert tuple(record.sync_error.diagnostics) == kept.diagnostics
+    assert apply_sync(source(git), client, state).plan.writes == ()  # recorded once
 
 
 def test_keep_last_good_then_fix(git: Git, client: Client, state: SyncState) -> None:

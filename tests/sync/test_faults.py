@@ -10,14 +10,19 @@ must then hold exactly what the repository says.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from agentsync.client.api import Client
-from agentsync.client.errors import ControlPlaneError
+from agentsync.client.errors import Conflict, ControlPlaneError
+from agentsync.client.records import AgentConfigRecord
 from agentsync.localserver.server import LocalServer
+from agentsync.localserver.store import ConfigQuery, SQLiteStore
+from agentsync.sync.apply import SyncBlocked
 from agentsync.sync.engine import apply_sync
 from agentsync.sync.sources.git import LocalGitSource
 from agentsync.sync.state import SyncState
@@ -110,3 +115,81 @@ def test_apply_converges_through_injected_faults(
     assert all(proxy.injected[kind] > 0 for kind in FAULTS), proxy.injected
     assert proxy.dropped_writes > 0
     assert len(applies) == 7
+
+
+def test_a_listing_of_other_repositories_configs_is_refused(
+    tmp_path: Path, server: LocalServer, direct: Client
+) -> None:
+    """A control plane that ignores the listing's repository filter: the plan took the other
+    repositories' configs for this one's, and soft-deleted them by id (moved them, updated
+    them) whenever fewer than half would go; now nothing is planned and nothing is written."""
+    other = Git(tmp_path / "other")
+    other.commit({"agents/other.yaml": valid_text(0)})
+    apply_sync(
+        LocalGitSource(other.root, repository="acme/other"), direct, SyncState(tmp_path / "o")
+    )
+    git = Git(tmp_path / "repo")
+    git.commit({f"agents/c{n}.yaml": valid_text(n) for n in range(1, 4)})
+    source, state = LocalGitSource(git.root, repository=REPO), SyncState(tmp_path / "state.json")
+    apply_sync(source, direct, state)
+    git.commit({"agents/c4.yaml": valid_text(4)})
+    with (
+        FaultProxy(server.url, drop_query=("repository",)) as proxy,
+        Client(proxy.url, API_KEY) as client,
+        pytest.raises(SyncBlocked, match=r"listed those of other repositories too \(acme/other\)"),
+    ):
+        apply_sync(source, client, state)
+    assert proxy.writes() == []
+    (kept,) = direct.iter_sync_configs(repository="acme/other", include_deleted=True)
+    assert (kept.path, kept.deleted) == ("agents/other.yaml", False)
+
+
+def test_a_commit_the_control_plane_will_not_record_keeps_the_sync_errors(
+    tmp_path: Path, direct: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every write went through, then recording the applied commit failed: the apply stopped
+    with the bare error ("gave up after 5 attempts: boom") and without saving the state file,
+    so the new file's orphan error was never kept; now the error says what failed, the state
+    file holds the orphan, and a re-run records the commit."""
+
+    def refuse(*_: object) -> None:
+        raise Conflict("boom")
+
+    git = Git(tmp_path / "repo")
+    commit = git.commit({"agents/good.yaml": valid_text(1), "agents/bad.yaml": INVALID_TEXTS[0]})
+    source, state_file = LocalGitSource(git.root, repository=REPO), tmp_path / "state.json"
+    monkeypatch.setattr(SQLiteStore, "set_repository_commit", refuse)
+    with pytest.raises(Conflict) as refused:
+        apply_sync(source, direct, SyncState(state_file))
+    assert str(refused.value).startswith(
+        f"every write went through, but the control plane did not record {commit[:12]} as the "
+        f"last applied commit of {REPO} (re-run to retry): boom"
+    )
+    assert set(SyncState(state_file).orphans(REPO)) == {"agents/bad.yaml"}
+    assert [c.path for c in direct.iter_sync_configs(repository=REPO)] == ["agents/good.yaml"]
+    monkeypatch.undo()
+    assert apply_sync(source, direct, SyncState(state_file)).plan.writes == ()
+    assert direct.get_repository_commit(REPO) == commit
+
+
+def test_a_listing_that_never_ends_stops_in_one_line(
+    tmp_path: Path, direct: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A control plane whose next page is always the first (it ignores the cursor): the sync
+    paged forever, holding every page in memory; now it stops at the second sending of a
+    cursor, before any plan."""
+    git = Git(tmp_path / "repo")
+    git.commit({f"agents/c{n}.yaml": valid_text(n) for n in range(3)})
+    source = LocalGitSource(git.root, repository=REPO)
+    apply_sync(source, direct, SyncState(tmp_path / "state.json"))
+    original = SQLiteStore.list_configs
+
+    def stuck(store: SQLiteStore, query: ConfigQuery) -> list[AgentConfigRecord]:
+        return original(store, dataclasses.replace(query, after_id=None))
+
+    monkeypatch.setattr(SQLiteStore, "list_configs", stuck)
+    listing = direct.iter_sync_configs(repository=REPO, page_size=2)
+    with pytest.raises(ControlPlaneError) as endless:
+        list(itertools.islice(listing, 1000))
+    assert str(endless.value).endswith("a second time: stopped paging (it would never end)")
+    assert not endless.value.retryable

@@ -76,15 +76,20 @@ def test_two_applies_at_once_write_each_change_once(
     assert sum(1 for _ in direct.iter_sync_configs(repository=cli.repository)) == CONFIGS
 
 
-def test_a_state_file_that_cannot_be_kept_is_one_line(tmp_path: Path) -> None:
-    """A --state-file under a file (or anywhere no directory can be made): it was an internal
-    error, "FileNotFoundError: ...", and a bug report request."""
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    state_file = blocker / "sync-state.json"
+@pytest.mark.parametrize("blocker", ["lock", "parent"])
+def test_a_lock_that_cannot_be_opened_is_one_line(tmp_path: Path, blocker: str) -> None:
+    """A directory where the lock goes, or a file where its directory goes (a --state-file
+    under a file): the apply stopped with "internal error: IsADirectoryError" (or
+    FileExistsError, FileNotFoundError), exit 3, and a bug report request."""
+    state_file = tmp_path / "state" / "sync-state.json"
+    if blocker == "lock":
+        (tmp_path / "state" / "sync-state.json.lock").mkdir(parents=True)
+    else:
+        (tmp_path / "state").write_text("not a directory")
     with pytest.raises(UsageError) as refused, apply_lock(state_file):
         pass
+    why = "is a directory" if blocker == "lock" else f"file exists ({tmp_path / 'state'})"
     assert str(refused.value) == (
-        f"cannot keep the sync state at {state_file} ({blocker}: file exists): pass "
-        "--state-file PATH in a directory you can write"
+        f"{state_file}.lock: cannot open the sync state's lock: {why}: pass --state-file PATH "
+        "in a directory you can write"
     )

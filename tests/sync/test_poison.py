@@ -8,6 +8,7 @@ Real git repositories, the real local control plane on loopback, the real client
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from agentsync.client.api import Client
+from agentsync.client.errors import Conflict
 from agentsync.config.loader import load_text
 from agentsync.lint.context import LintContext
 from agentsync.lint.diagnostic import Finding
@@ -214,3 +216,41 @@ def test_a_refused_update_keeps_the_last_good_config_with_its_error(
     assert [d["rule"] for d in refused.sync_error.diagnostics] == ["platform"]
     assert kept["agents/fine.yaml"].agent_config["ellipsis"]["name"] == "Agent 4"
     assert repo.state.errors(REPO)["agents/refused.yaml"]["kind"] == "keep-last-good"
+
+
+SECRET_VALUE = "eu-west-1-d41d8cd98f00"  # a variable's inline value: not token-shaped
+TOKEN = "ghp_" + "a1B2" * 9  # a token in the prompt: valid, but masked wherever shown
+ECHOED = (
+    "ellipsis: {version: v1}\n"
+    f"claude:\n  system: Call the API with {TOKEN}.\n"
+    f"sandbox:\n  variables:\n    - name: REGION\n      value: {SECRET_VALUE}\n"
+)
+
+
+@pytest.mark.parametrize("answer", [ConfigRejected, Conflict])
+def test_a_control_plane_echoing_the_config_in_its_error_shows_no_secret(
+    tmp_path: Path, client: Client, monkeypatch: pytest.MonkeyPatch, answer: type[Exception]
+) -> None:
+    """A control plane whose error (a 422, a 409) quotes the YAML it was sent: the variable's
+    value and the token were printed in the apply's `refused:` (or `failed:`) line, and the
+    422's were kept in the state file and shown by `agent sync status --json`."""
+    from agentsync.localserver import configs
+
+    original = configs.validate_yaml
+
+    def echoing(text: str, path: str = "<request>") -> object:
+        if path == "agents/echoed.yaml":
+            raise answer(f"cannot take {text!r} ({json.dumps(text)})")
+        return original(text, path)
+
+    monkeypatch.setattr(configs, "validate_yaml", echoing)
+    repo = SyncedRepo(tmp_path, client, REPO)
+    run = repo.commit_and_sync({"agents/echoed.yaml": ECHOED, "agents/fine.yaml": valid_text(1)})
+    assert run.result is not None
+    (shown,) = [why for _, why in (*run.result.failed, *run.result.rejected)]
+    assert "cannot take" in shown
+    repo.state.save()
+    for text in (shown, (tmp_path / "state.json").read_text()):
+        assert SECRET_VALUE not in text
+        assert TOKEN not in text
+    assert _paths(client) == {"agents/fine.yaml"}

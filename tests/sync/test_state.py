@@ -79,14 +79,54 @@ def test_a_newer_state_file_is_refused_and_kept(state_file: Path) -> None:
         ('{"version": "two", "repositories": {}}', "invalid version"),
         ('{"version": -1, "repositories": {}}', "invalid version"),
         ("{", "cannot read the sync state"),
+        (None, "cannot read the sync state: is a directory$"),
         ("[" * 100_000 + "]" * 100_000, "cannot read the sync state"),  # past the JSON parser
     ],
 )
-def test_a_state_file_that_is_not_one_is_refused(state_file: Path, content: str, why: str) -> None:
-    state_file.write_text(content)
+def test_a_state_file_that_is_not_one_is_refused(
+    state_file: Path, content: str | None, why: str
+) -> None:
+    if content is None:  # a directory in its place
+        state_file.unlink()
+        state_file.mkdir()
+    else:
+        state_file.write_text(content)
     with pytest.raises(StateError, match=why):
         SyncState(state_file)
-    assert state_file.read_text() == content
+    assert state_file.is_dir() if content is None else state_file.read_text() == content
+
+
+ROOT = "1" * 40
+
+
+@pytest.mark.parametrize(
+    ("document", "why"),
+    [
+        ({"acme/app": []}, "repositories['acme/app'] is a list, not an object"),
+        ({"acme/app": {"errors": []}}, "repositories['acme/app'].errors is a list, not an object"),
+        ({"acme/app": {"errors": {"agents/a.yaml": 5}}}, "errors['agents/a.yaml'] is a number"),
+        ({"acme/app": {"errors": {"agents/a.yaml": {}}}}, "errors['agents/a.yaml'].kind is null"),
+        ({"acme/app": {"last_apply": "x"}}, "last_apply is a string, not an object"),
+        ({"checkouts": []}, "checkouts is a list, not an object"),
+        ({"checkouts": {ROOT: "acme/app"}}, f"checkouts['{ROOT}'] is a string, not an object"),
+        ({"checkouts": {ROOT: {"at": 1}}}, f"checkouts['{ROOT}'].repository is null"),
+    ],
+)
+def test_a_state_file_of_the_wrong_shape_is_refused_naming_where(
+    state_file: Path, document: dict[str, object], why: str
+) -> None:
+    """A hand-edited file whose parts are of the wrong kind: status, plan and apply said
+    "internal error: AttributeError: 'list' object has no attribute 'get'" (exit 3)."""
+    if "checkouts" in document:
+        content = {"version": STATE_VERSION, "repositories": {}, **document}
+    else:
+        content = {"version": STATE_VERSION, "repositories": document}
+    state_file.write_text(json.dumps(content))
+    with pytest.raises(StateError) as refused:  # it was read, and its readers raised
+        SyncState(state_file)
+    assert str(refused.value).startswith(f"{state_file}: not a sync state file: ")
+    assert why in str(refused.value)
+    assert json.loads(state_file.read_text()) == content
 
 
 def test_a_version_1_state_file_upgrades_losing_nothing(tmp_path: Path) -> None:
@@ -116,3 +156,17 @@ def test_a_checkout_is_known_by_any_of_its_root_commits(tmp_path: Path) -> None:
     assert reread.checkout_name(("3" * 40,)) is None
     reread.record_checkout(("2" * 40,), "acme/renamed")
     assert reread.checkout_name(("1" * 40, "2" * 40)) == "acme/renamed"  # the latest record
+
+
+def test_a_state_that_cannot_be_saved_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    """A directory put where the state file goes after it was read: the apply's last step
+    stopped with "internal error: IsADirectoryError", and left its temporary file behind."""
+    path = tmp_path / "sync-state.json"
+    state = SyncState(path)
+    state.record_apply("acme/app", "c0ffee", "applied")
+    (path / "kept").mkdir(parents=True)
+    with pytest.raises(StateError) as refused:
+        state.save()
+    assert str(refused.value) == f"{path}: cannot save the sync state: is a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sync-state.json"]
+    assert [p.name for p in path.iterdir()] == ["kept"]

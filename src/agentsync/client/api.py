@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from websockets.sync.client import ClientConnection
 
 REQUEST_ID_KEY: Final = "agentsync_request_id"  # in a run's metadata: the call that created it
+MAX_PAGES: Final = 10_000  # of a listing of configs: a million of them, at 100 a page
 RECENT_RUNS = 50  # how far back the lookup after an ambiguous failure looks
 
 
@@ -339,8 +340,11 @@ class Client(OwnsSession):
     def iter_sync_configs(
         self, *, repository: str | None = None, include_deleted: bool = False, page_size: int = 100
     ) -> Iterator[AgentConfigRecord]:
-        """Every config, page after page."""
+        """Every config, page after page. A listing that would never end is a
+        ``ControlPlaneError`` (not retried): a cursor sent a second time, a cursor to more
+        after an empty page, more than ``MAX_PAGES`` pages."""
         cursor: str | None = None
+        seen: set[str] = set()
         while True:
             configs, cursor = self.list_sync_configs(
                 repository=repository,
@@ -351,6 +355,14 @@ class Client(OwnsSession):
             yield from configs
             if cursor is None:
                 return
+            why = _endless(cursor, seen, bool(configs))
+            if why is not None:
+                raise ControlPlaneError(
+                    f"unexpected response to GET /v1/sync/configs: {why}: stopped paging "
+                    "(it would never end)",
+                    status=200,
+                )
+            seen.add(cursor)
 
     def get_repository_commit(self, repository: str) -> str | None:
         """The last commit of ``owner/name`` the sync engine finished, or None."""
@@ -417,6 +429,17 @@ def _variables(data: Any) -> list[VariableInfo]:
 def _plain(mapping: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """A mapping as the dict a JSON body holds (None stays None: the field is left out)."""
     return dict(mapping) if mapping is not None else None
+
+
+def _endless(cursor: str, seen: set[str], page_had_configs: bool) -> str | None:
+    """Why paging on to ``cursor`` would never end, or None."""
+    if not page_had_configs:
+        return "an empty page with a cursor to more"
+    if cursor in seen:
+        return f"the cursor {cursor[:80]!r} a second time"
+    if len(seen) >= MAX_PAGES:
+        return f"more than {MAX_PAGES:,} pages"
+    return None
 
 
 def _repository_path(repository: str) -> str:

@@ -70,6 +70,14 @@ def _not_regular(mode: int) -> NotRegularFile:
     return NotRegularFile(f"{kind}, not a regular file: it is not read")
 
 
+def resolved(path: Path) -> Path | None:
+    """``path`` with its symbolic links followed; None when they loop (or cannot be followed)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a link loop, before Python 3.13
+        return None
+
+
 def os_reason(error: OSError) -> str:
     """Why a path could not be read, in words and without the path: ``permission denied``."""
     text = error.strerror or type(error).__name__

@@ -17,6 +17,7 @@ or removed, never its text. One definition for all, so they agree.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -97,6 +98,19 @@ def is_secret_path(path: ConfigPath) -> bool:
     if path[:2] == ("sandbox", "variables"):
         return not (len(path) == 4 and path[3] == "name")
     return any(isinstance(part, str) and _is_secret_key(part) for part in path)
+
+
+def secret_values(data: Any, path: ConfigPath = ()) -> Iterator[str]:
+    """Each value in ``data`` (a config's JSON-like data) that is a secret by where it is
+    (:func:`is_secret_path`), as text: what an echo of the config must not show."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from secret_values(value, (*path, str(key)))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from secret_values(item, (*path, index))
+    elif data is not None and not isinstance(data, bool) and is_secret_path(path):
+        yield str(data)
 
 
 @lru_cache(maxsize=1024)  # a config's keys are few and recur in every file

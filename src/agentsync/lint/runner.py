@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from agentsync.config.discovery import CONFIG_DIRS, discover, find_repository_root, yaml_files
-from agentsync.config.files import load_file
+from agentsync.config.files import load_file, resolved
 from agentsync.config.loader import Document
 from agentsync.config.problems import ConfigPath
 from agentsync.config.secrets import mask_secrets
@@ -160,7 +160,7 @@ def _link_on_the_way(path: Path, root: Path) -> Path | None:
     real_root = root.resolve()
     link: Path | None = None
     for step in (path, *path.parents):
-        if step.resolve() == real_root:
+        if resolved(step) == real_root:
             return link
         if link is None and step.is_symlink():
             link = step

@@ -10,9 +10,12 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agentsync.client.records import new_id
+from agentsync.config.loader import DEFAULT_LIMITS
 
 LOG = logging.getLogger("agentsync.localserver")
-MAX_BODY_BYTES = 1024 * 1024
+# A config's YAML at its size limit, every byte of it escaped in JSON (a quote, a backslash, a
+# line break: two bytes each), and room for the rest of the request.
+MAX_BODY_BYTES = 2 * DEFAULT_LIMITS.max_bytes + 1024 * 1024
 
 
 class _BodyTooLarge(HTTPException):

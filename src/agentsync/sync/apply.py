@@ -3,7 +3,8 @@
 Each write carries an ``Idempotency-Key`` derived from repository, commit, path and action, so
 a retried or re-run apply of the same commit never does the same work twice. The repository's
 last applied commit is recorded only when every write succeeded: a failed apply never blocks a
-later retry of the same commit.
+later retry of the same commit. The sync errors are saved even when recording that commit fails,
+and a write's error never holds a secret of the config sent (a server may quote it back).
 
 ``--adopt``'s soft-deletes of the previous name's configs come last, and are skipped (and count
 as failed) when any write before them failed or was refused: an apply that did not go through
@@ -22,6 +23,8 @@ from typing import Any
 
 from agentsync.client.api import Client
 from agentsync.client.errors import ControlPlaneError, Invalid
+from agentsync.config.loader import load_text
+from agentsync.config.secrets import mask_data, secret_values
 from agentsync.errors import AgentsyncError
 from agentsync.sync.model import Action, ApplyResult, Plan, commit_label
 from agentsync.sync.state import SyncState
@@ -43,6 +46,22 @@ def idempotency_key(repository: str, commit: str, action: Action) -> str:
 
 
 def _write(client: Client, plan: Plan, action: Action) -> None:
+    """One write; its error holds none of the config's secrets (see ``_without_secrets``)."""
+    try:
+        _send(client, plan, action)
+    except ControlPlaneError as error:
+        raise _without_secrets(error, action) from None
+
+
+def _without_secrets(error: ControlPlaneError, action: Action) -> ControlPlaneError:
+    """``error`` with none of the secrets of the YAML ``action`` sent, which a server may echo
+    in its answer: no value at a secret path (a variable's, an env's), no token-shaped text."""
+    data = load_text(action.text, action.path).data if action.text else None
+    kept = error.without(secret_values(data))
+    return type(kept)(mask_data(kept.detail), status=kept.status, request_id=kept.request_id)
+
+
+def _send(client: Client, plan: Plan, action: Action) -> None:
     key = idempotency_key(plan.repository, plan.commit, action)
     if action.kind in ("create", "update", "restore"):
         client.put_config(
@@ -74,6 +93,24 @@ def _refused(
     kept = action._replace(kind="keep-last-good", diagnostics=tuple(diagnostics))
     _write(client, plan, kept)  # a failure here is the apply's: retried like any other
     return "keep-last-good", diagnostics
+
+
+def _record_commit(
+    client: Client, plan: Plan, last_applied: str | None
+) -> ControlPlaneError | None:
+    """Record ``plan``'s commit as the last applied one, unless it is already; the error, saying
+    what failed, if the control plane would not."""
+    if last_applied == plan.commit:
+        return None
+    try:
+        client.set_repository_commit(plan.repository, plan.commit)
+    except ControlPlaneError as error:
+        return type(error)(
+            f"every write went through, but the control plane did not record {plan.commit[:12]} "
+            f"as the last applied commit of {plan.repository} (re-run to retry): {error}",
+            status=error.status,
+        )
+    return None
 
 
 def apply_plan(
@@ -117,15 +154,16 @@ def apply_plan(
         if a.diagnostics
     }
     state.set_errors(plan.repository, plan.commit, errors | rejected)
-    if not failed and last_applied != plan.commit:
-        client.set_repository_commit(plan.repository, plan.commit)
+    unrecorded = None if failed else _record_commit(client, plan, last_applied)
     state.record_apply(
         plan.repository,
         plan.commit,
-        "applied" if not failed else "failed",
+        "applied" if not failed and unrecorded is None else "failed",
         writes=len(plan.writes) - len(failed),
     )
-    state.save()
+    state.save()  # the sync errors are kept, whether or not the commit could be recorded
+    if unrecorded is not None:
+        raise unrecorded
     refused = tuple(
         (a, str(rejected[a.path][1][0].get("message", "refused")))
         for a in plan.writes

@@ -19,6 +19,7 @@ from typing import NamedTuple, Protocol
 
 from agentsync.client.api import Client
 from agentsync.client.records import AgentConfigRecord
+from agentsync.printable import printable
 from agentsync.sync.apply import SyncBlocked, apply_plan
 from agentsync.sync.desired import desired_files
 from agentsync.sync.model import (
@@ -55,10 +56,21 @@ class SyncRun(NamedTuple):
 
 def read_actual(client: Client, repository: str, page_size: int = 100) -> list[AgentConfigRecord]:
     """Every config of the repository, deleted ones included: one paginated listing. A failed
-    page raises, so no plan is ever made (let alone a delete) on a partial listing."""
-    return list(
+    page raises, so no plan is ever made (let alone a delete) on a partial listing; so does a
+    listing that holds another repository's configs (a control plane that ignored the filter),
+    whose ids a plan would delete or move."""
+    listing = list(
         client.iter_sync_configs(repository=repository, include_deleted=True, page_size=page_size)
     )
+    others = sorted({c.repository for c in listing if c.repository not in (None, repository)})
+    if others:
+        named = ", ".join(printable(str(name)) for name in others[:3])
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        raise SyncBlocked(
+            f"refusing to plan: asked for the configs of {repository}, the control plane "
+            f"listed those of other repositories too ({named}{more})"
+        )
+    return listing
 
 
 def plan_sync(source: HistorySource, client: Client, *, allow_mass_delete: bool = False) -> SyncRun:

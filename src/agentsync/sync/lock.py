@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from agentsync.config.files import os_reason
 from agentsync.errors import AgentsyncError, UsageError
 
 POLL_SECONDS = 0.1
@@ -71,11 +72,10 @@ def apply_lock(
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as error:
-        reason = (error.strerror or type(error).__name__).lower()
-        where = f"{error.filename}: " if error.filename else ""
+        where = "" if error.filename in (None, str(path)) else f" ({error.filename})"
         raise UsageError(
-            f"cannot keep the sync state at {state_file} ({where}{reason}): pass --state-file "
-            "PATH in a directory you can write"
+            f"{path}: cannot open the sync state's lock: {os_reason(error)}{where}: pass "
+            "--state-file PATH in a directory you can write"
         ) from error
     try:
         _acquire(descriptor, state_file, timeout, on_wait)

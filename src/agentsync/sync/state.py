@@ -26,11 +26,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from agentsync.client.records import now
+from agentsync.config.files import os_reason
 from agentsync.errors import AgentsyncError
 from agentsync.state_dir import state_dir
 
@@ -76,7 +77,50 @@ def upgrade_state(data: Any, where: Path) -> dict[str, Any]:
         document = step(document)
     document.setdefault("repositories", {})
     document["version"] = STATE_VERSION
+    for problem in _shape_problems(document):
+        raise StateError(f"{where}: not a sync state file: {problem}")
     return document
+
+
+_ERROR_FIELDS: dict[str, type] = {"kind": str, "commit": str, "diagnostics": list}
+_CHECKOUT_FIELDS: dict[str, type] = {"repository": str, "at": str}
+_KINDS = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return _KINDS.get(type(value), "a number" if isinstance(value, int | float) else "a value")
+
+
+def _fields(value: Any, where: str, fields: dict[str, type]) -> Iterator[str]:
+    """What is wrong with ``value``, read as an object with these fields of these types."""
+    if not isinstance(value, dict):
+        yield f"{where} is {_kind(value)}, not an object"
+        return
+    for key, wanted in fields.items():
+        if not isinstance(value.get(key), wanted):
+            yield f"{where}.{key} is {_kind(value.get(key))}, not {_KINDS[wanted]}"
+
+
+def _shape_problems(document: dict[str, Any]) -> Iterator[str]:
+    """What readers of a current-version state document could not use (a hand edit, another
+    program's file): each repository's entry, its errors and last apply, the checkouts."""
+    for name, entry in document["repositories"].items():
+        where = f"repositories[{name!r}]"
+        yield from _fields(entry, where, {})
+        if not isinstance(entry, dict):
+            continue
+        if "last_apply" in entry:
+            yield from _fields(entry["last_apply"], f"{where}.last_apply", {})
+        errors = entry.get("errors", {})
+        yield from _fields(errors, f"{where}.errors", {})
+        for path, error in errors.items() if isinstance(errors, dict) else ():
+            yield from _fields(error, f"{where}.errors[{path!r}]", _ERROR_FIELDS)
+    checkouts = document.get("checkouts", {})
+    yield from _fields(checkouts, "checkouts", {})
+    for root, record in checkouts.items() if isinstance(checkouts, dict) else ():
+        yield from _fields(record, f"checkouts[{root!r}]", _CHECKOUT_FIELDS)
 
 
 def default_state_file() -> Path:
@@ -97,8 +141,11 @@ class SyncState:
             return {"version": STATE_VERSION, "repositories": {}}
         try:
             return json.loads(self.path.read_text(encoding="utf-8"))
+        except OSError as error:
+            why = os_reason(error)
+            raise StateError(f"{self.path}: cannot read the sync state: {why}") from error
         # UnicodeDecodeError and JSONDecodeError are ValueErrors; RecursionError: nested too deep
-        except (OSError, ValueError, RecursionError) as error:
+        except (ValueError, RecursionError) as error:
             raise StateError(f"{self.path}: cannot read the sync state: {error}") from error
 
     def _repository(self, repository: str) -> dict[str, Any]:
@@ -160,8 +207,17 @@ class SyncState:
             checkouts[root] = {"repository": repository, "at": at}
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".sync-state-")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(self._data, out, indent=2, sort_keys=True)
-        os.replace(temporary, self.path)
+        """Write the state atomically (StateError if it cannot be: the file is left as it was)."""
+        temporary = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".sync-state-")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(self._data, out, indent=2, sort_keys=True)
+            os.replace(temporary, self.path)
+        except OSError as error:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+            raise StateError(
+                f"{self.path}: cannot save the sync state: {os_reason(error)}"
+            ) from error

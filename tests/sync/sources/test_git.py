@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from agentsync.config.loader import DEFAULT_LIMITS
 from agentsync.errors import AgentsyncError
 from agentsync.sync.sources import Source
 from agentsync.sync.sources.git import (
@@ -153,6 +154,27 @@ def test_symlinks_and_submodules_are_ignored(tmp_path: Path) -> None:
     assert LocalGitSource(repo, working_tree=True).snapshot().files == expected
 
 
+def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
+    """Committed or in the working tree, a file over a config's size limit is listed with its
+    size, never read (as agent-lint and the GitHub source do): a 300 MB config took 640 MB of
+    memory to plan, and a bigger one could exhaust it. One byte under the limit is read."""
+    limit = DEFAULT_LIMITS.max_bytes
+    files = {"agents/big.yaml": b"#" * (limit + 1), "agents/fits.yaml": b"#" * limit}
+    repo = make_repo(tmp_path / "big", files)
+    write_files(repo, {"agents/bigger.yaml": b"#" * (2 * limit)})  # untracked
+    committed = LocalGitSource(repo).snapshot()
+    assert (set(committed.files), committed.oversized) == (
+        {"agents/fits.yaml"},
+        {"agents/big.yaml": limit + 1},
+    )
+    working = LocalGitSource(repo, working_tree=True).snapshot()
+    assert (set(working.files), working.oversized) == (
+        {"agents/fits.yaml"},
+        {"agents/big.yaml": limit + 1, "agents/bigger.yaml": 2 * limit},
+    )
+    assert working.files["agents/fits.yaml"] == files["agents/fits.yaml"]
+
+
 def test_a_repository_without_config_files(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "plain", {"README.md": "hi\n"})
 
@@ -219,6 +241,18 @@ def test_working_tree_does_not_follow_a_symlinked_directory(tmp_path: Path) -> N
     (repo / "ellipsis").rmdir()
     os.symlink(outside, repo / "ellipsis")
     (outside / "b.yaml").write_text("from outside\n")
+
+    assert LocalGitSource(repo, working_tree=True).snapshot().files == {"agents/a.yaml": b"a\n"}
+
+
+def test_working_tree_skips_a_directory_that_is_a_symlink_loop(tmp_path: Path) -> None:
+    """The index lists ellipsis/b.yaml, and ellipsis is now a link to itself: the working
+    tree's sync stopped with "internal error: RuntimeError: Symlink loop" (agent-lint finds
+    no config there, as a commit of the link would hold none)."""
+    repo = make_repo(tmp_path / "repo", {"agents/a.yaml": "a\n", "ellipsis/b.yaml": "b\n"})
+    (repo / "ellipsis" / "b.yaml").unlink()
+    (repo / "ellipsis").rmdir()
+    os.symlink("ellipsis", repo / "ellipsis")
 
     assert LocalGitSource(repo, working_tree=True).snapshot().files == {"agents/a.yaml": b"a\n"}
 

@@ -18,7 +18,8 @@ yet).
 
 Only regular files are read (modes ``100644`` and ``100755``): symlinks and submodules under a
 config directory are ignored, in both modes, so a link can never pull a file from outside the
-repository into a snapshot.
+repository into a snapshot. A file over a config's size limit is not read either, in both
+modes: it is one of the snapshot's ``oversized`` paths, with its size (an invalid file).
 
 The repository's name is the ``repository`` argument when given, else ``owner/name`` parsed
 from the ``origin`` remote's URL; with neither, the source refuses (a name invented from the
@@ -33,13 +34,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from agentsync.config.discovery import CONFIG_DIRS, config_roots, is_config_path, walk
-from agentsync.config.files import NotRegularFile, os_reason, read_regular_file
+from agentsync.config.files import NotRegularFile, os_reason, read_regular_file, resolved
+from agentsync.config.loader import DEFAULT_LIMITS
 from agentsync.config.repository_names import is_repository_name
 from agentsync.config.worktree import GIT_LISTING, git_environment
 from agentsync.errors import AgentsyncError
@@ -141,10 +142,10 @@ class LocalGitSource:
                     "or read the committed tree instead"
                 )
             commit = head + WORKTREE_SUFFIX
-            files, unreadable = self._read_working_tree(root)
+            files, oversized, unreadable = self._read_working_tree(root)
         else:
             commit = self._resolve(root, self.ref)
-            files, unreadable = self._read_commit(root, commit), {}
+            (files, oversized), unreadable = self._read_commit(root, commit), {}
         default_branch, default_head = self._default_branch(root, bare)
         on_default = not self.working_tree and default_head == commit
         return Snapshot(
@@ -155,6 +156,7 @@ class LocalGitSource:
             on_default_branch=on_default,
             files=files,
             unreadable=unreadable,
+            oversized=oversized,
         )
 
     def order(self, base: str, head: str) -> CommitOrder:
@@ -183,21 +185,28 @@ class LocalGitSource:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def _read_commit(self, root: Path, commit: str) -> dict[str, bytes]:
+    def _read_commit(self, root: Path, commit: str) -> tuple[dict[str, bytes], dict[str, int]]:
+        """The commit's config files, and the sizes of those over a config's size limit (not
+        read: a blob of gigabytes is never held in memory)."""
         listing = self._run(
-            root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", *CONFIG_DIRS]
+            root, ["ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", *CONFIG_DIRS]
         ).stdout
         shas: dict[str, str] = {}  # path -> blob sha
+        oversized: dict[str, int] = {}
         for record in listing.split(b"\0"):
             if not record:
                 continue
             meta, _, raw_path = record.partition(b"\t")
-            mode, kind, sha = meta.decode("ascii").split(" ")
+            mode, kind, sha, size = meta.decode("ascii").split()
             path = raw_path.decode("utf-8", errors="surrogateescape")
-            if kind == "blob" and mode in _REGULAR_MODES and is_config_path(path):
+            if kind != "blob" or mode not in _REGULAR_MODES or not is_config_path(path):
+                continue
+            if int(size) > DEFAULT_LIMITS.max_bytes:
+                oversized[path] = int(size)
+            else:
                 shas[path] = sha
         blobs = self._cat_blobs(root, sorted(set(shas.values())))
-        return {path: blobs[shas[path]] for path in sorted(shas)}
+        return {path: blobs[shas[path]] for path in sorted(shas)}, oversized
 
     def _cat_blobs(self, root: Path, shas: Sequence[str]) -> dict[str, bytes]:
         """Every blob in ``shas``, read by one ``git cat-file --batch`` process."""
@@ -217,39 +226,48 @@ class LocalGitSource:
             position = end + 1 + size + 1  # the contents are followed by a newline
         return blobs
 
-    def _read_working_tree(self, root: Path) -> tuple[dict[str, bytes], dict[str, Unreadable]]:
+    def _read_working_tree(
+        self, root: Path
+    ) -> tuple[dict[str, bytes], dict[str, int], dict[str, Unreadable]]:
         """The listed config files as they are on disk, read as agent-lint reads them
-        (``agentsync.config.files``): not through a link, not a special file; and what could
-        not be read: files, and the directories under a config root that cannot be listed."""
+        (``agentsync.config.files``): not through a link, not a special file, no more than a
+        config's size limit (the sizes of those over it); and what could not be read: files,
+        and the directories under a config root that cannot be listed."""
         listing = self._run(
             root,
             [*GIT_LISTING, "--", *CONFIG_DIRS],
         ).stdout
         real_root = root.resolve()
         files: dict[str, bytes] = {}
+        oversized: dict[str, int] = {}
         unreadable: dict[str, Unreadable] = {}
         for raw_path in sorted(set(listing.split(b"\0")) - {b""}):
             path = raw_path.decode("utf-8", errors="surrogateescape")
             if not is_config_path(path):
                 continue
             full = root / path
+            real = resolved(full)
+            if real is None or not real.is_relative_to(real_root):
+                continue  # a symlinked directory on the way (or a loop): a commit holds the link
             try:
-                # A symlinked directory on the way must not lead out of the repository.
-                if not full.resolve().is_relative_to(real_root):
-                    continue
-                files[path], _ = read_regular_file(full, sys.maxsize - 1)  # as a commit's blob
+                raw, size = read_regular_file(full, DEFAULT_LIMITS.max_bytes)
             except NotRegularFile:
                 continue  # a link, a FIFO: not a config, as agent-lint ignores it
             except (FileNotFoundError, NotADirectoryError):
                 continue  # deleted in the working tree
             except OSError as error:
                 unreadable[path] = Unreadable(os_reason(error))
+                continue
+            if size > DEFAULT_LIMITS.max_bytes:
+                oversized[path] = size
+            else:
+                files[path] = raw
         for top in config_roots(root):
             for directory, unlisted in walk(top):
                 if unlisted is not None:
                     relative = directory.relative_to(root).as_posix()
                     unreadable[relative] = Unreadable(os_reason(unlisted), directory=True)
-        return files, unreadable
+        return files, oversized, unreadable
 
     # -- names and refs ------------------------------------------------------------------------
 
