@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import Depends, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -35,10 +35,11 @@ from agentsync.localserver.dialects.common import (
 from agentsync.localserver.dialects.runner import dialect_runner
 from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, Idempotent
+from agentsync.localserver.json_request import api_router
 from agentsync.platform_statuses import DeploymentStatus
 
 RUNS = "/v1/agent-deployments/{deployment_id}/runs"
-router = APIRouter(tags=["agent deployments API"])
+router = api_router(["agent deployments API"])
 
 
 class DeploymentRunCreate(BaseModel):

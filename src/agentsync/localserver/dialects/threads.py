@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentsync.client.errors import Conflict, Invalid
@@ -32,11 +32,12 @@ from agentsync.localserver.dialects.common import (
 from agentsync.localserver.dialects.runner import inputs_of
 from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+from agentsync.localserver.json_request import api_router
 from agentsync.platform_statuses import ThreadStatus
 
 MAX_INPUT_BYTES = 32 * 1024
 
-router = APIRouter(tags=["threads API"])
+router = api_router(["threads API"])
 
 
 class ThreadRunCreate(BaseModel):

@@ -1,0 +1,86 @@
+"""Request bodies no answer could carry again (a lone surrogate, a number that is not finite,
+an integer past Python's digit limit, nesting over 100 levels) are a 422 naming the field, on
+every route, and nothing is stored: the lists that would show them still answer."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+DEPLOYMENT_RUNS = "/v1/agent-deployments/dep_1/runs"
+
+
+def template_run(fields: str) -> str:
+    """A run of the built-in template, with ``fields`` (raw JSON members) added."""
+    return '{"template_id": "welcome-to-ellipsis", ' + fields + "}"
+
+
+CASES = [
+    # route, raw body, what the message says
+    ("/v1/agents/runs", template_run('"prompt": "\\ud800"'), "prompt is not valid Unicode"),
+    (
+        "/v1/agents/runs",
+        template_run('"metadata": {"a": "x\\udfff"}'),
+        "metadata.a is not valid Unicode",
+    ),
+    ("/v1/agents/runs", template_run('"metadata": {"\\ud800": "x"}'), "metadata is not valid"),
+    (
+        "/v1/agents/runs",
+        template_run('"config_override": {"limits": {"run": NaN}}'),
+        "config_override.limits.run is NaN, a number JSON cannot hold",
+    ),
+    (DEPLOYMENT_RUNS, '{"input": {"a": "\\ud800"}}', "input.a is not valid Unicode"),
+    (DEPLOYMENT_RUNS, '{"input": {"a": NaN}}', "input.a is NaN"),
+    (DEPLOYMENT_RUNS, '{"input": {"a": 1e400}}', "input.a is 1e400"),
+    (DEPLOYMENT_RUNS, '{"input": {"a": %s}}' % ("9" * 5000), "an integer of 5,000 digits"),
+    (
+        DEPLOYMENT_RUNS,
+        '{"input": ' + '{"a": ' * 150 + "1" + "}" * 151,
+        "is nested more than 100 levels deep",
+    ),
+    ("/v1/threads/thr_1/runs", '{"input": "\\ud800"}', "input is not valid Unicode"),
+    ("/agent/run", '{"prompt": "go", "title": "\\ud800"}', "title is not valid Unicode"),
+]
+
+
+@pytest.mark.parametrize(("route", "body", "says"), CASES)
+def test_a_body_no_answer_could_carry_is_refused_and_nothing_is_stored(
+    api: httpx.Client, route: str, body: str, says: str
+) -> None:
+    response = api.post(
+        route,
+        content=body,
+        headers={"Content-Type": "application/json", "Idempotency-Key": "k-1"},
+    )
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["detail"]
+    assert says in problem["message"]
+    for listing in ("/v1/agents/runs", DEPLOYMENT_RUNS, "/v1/runs", "/agent/runs"):
+        listed = api.get(listing)
+        assert listed.status_code == 200, (listing, listed.text)
+        assert "runs_" not in listed.text
+
+
+def test_a_sync_error_with_a_lone_surrogate_is_refused_and_the_config_kept(
+    api: httpx.Client, config_id: str
+) -> None:
+    response = api.post(
+        f"/v1/sync/configs/{config_id}/error",
+        content='{"message": "bad \\udc80 file"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["path"] == "message"
+    listed = api.get("/v1/agents/configs")
+    assert listed.status_code == 200, listed.text
+    assert api.get(f"/v1/agents/configs/{config_id}").json()["sync_error"] is None
+
+
+def test_a_body_that_is_not_utf8_is_a_422(api: httpx.Client) -> None:
+    response = api.post(
+        "/v1/threads/thr_1/runs",
+        content=b'{"route_id": "\xff"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["message"] == "the body is not UTF-8 text"
