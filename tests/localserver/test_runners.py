@@ -312,6 +312,14 @@ def test_the_last_report_wins_and_stdout_is_the_output_without_one(serve: Serve)
     assert final["structured_output"] is None
 
 
+def nested(depth: int) -> dict[str, Any]:
+    """``{"a": {"a": ... 1}}``, ``depth`` objects deep."""
+    value: dict[str, Any] = {"a": 1}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
 @pytest.mark.parametrize(
     ("report", "problem"),
     [
@@ -319,6 +327,10 @@ def test_the_last_report_wins_and_stdout_is_the_output_without_one(serve: Serve)
         ({"cost_millicents": "12"}, "cost_millicents"),
         ({"cost_milicents": 12}, "cost_milicents"),  # a typo must not pass as zero cost
         ("done", "agentsync_result"),
+        # what no answer could carry: the run ended stuck in "running", or its GET was a 500
+        ({"output": "bad \ud800 text"}, "output is not valid Unicode"),
+        ({"structured_output": {"score": float("nan")}}, "structured_output.score is NaN"),
+        ({"structured_output": nested(150)}, "nested more than 100 levels deep"),
     ],
 )
 def test_a_malformed_report_fails_the_run(serve: Serve, report: Any, problem: str) -> None:
@@ -327,6 +339,7 @@ def test_a_malformed_report_fails_the_run(serve: Serve, report: Any, problem: st
     assert final["status"] == "error"
     assert final["status_reason"].startswith("invalid agentsync_result: ")
     assert problem in final["status_reason"]
+    assert api.get("/v1/agents/runs").status_code == 200
 
 
 def test_a_cost_over_limits_run_stops_the_run(serve: Serve) -> None:
