@@ -1,6 +1,7 @@
 """Request bodies no answer could carry again (a lone surrogate, a number that is not finite,
 an integer past Python's digit limit, nesting over 100 levels) are a 422 naming the field, on
-every route, and nothing is stored: the lists that would show them still answer."""
+every route, and nothing is stored: the lists that would show them still answer. So is a
+deployment's or thread's id that a create would store with a control character, or too long."""
 
 from __future__ import annotations
 
@@ -84,3 +85,21 @@ def test_a_body_that_is_not_utf8_is_a_422(api: httpx.Client) -> None:
     )
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["message"] == "the body is not UTF-8 text"
+
+
+@pytest.mark.parametrize("stored_id", ["%00", "a%0Ab", "%E2%80%AE", "d" * 201])
+@pytest.mark.parametrize("route", ["/v1/agent-deployments/{}/runs", "/v1/threads/{}/runs"])
+def test_a_create_refuses_an_id_it_would_store_unprintable_or_too_long(
+    api: httpx.Client, route: str, stored_id: str
+) -> None:
+    response = api.post(route.format(stored_id), json={}, headers={"Idempotency-Key": "k-1"})
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["detail"]
+    assert problem["path"].endswith("_id")
+    assert "1 to 200 printable characters" in problem["message"]
+    assert "runs_" not in api.get("/v1/agents/runs").text
+
+
+def test_an_id_of_200_printable_characters_is_taken(api: httpx.Client) -> None:
+    response = api.post(f"/v1/threads/{'t é' * 66}ab/runs", json={})
+    assert response.status_code == 201, response.text

@@ -25,6 +25,7 @@ from agentsync.config.variables import name_problem
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.dialects.common import (
     MAX_LIST,
+    StoredId,
     created_by,
     page,
     run_of,
@@ -137,7 +138,7 @@ def check_envs(envs: dict[str, str]) -> None:
 
 @router.post(RUNS, status_code=201, response_model=DeploymentRun)
 async def create_deployment_run(
-    deployment_id: str,
+    deployment_id: StoredId,
     body: DeploymentRunCreate,
     who: Authenticated,
     control_plane: ControlPlaneDep,

@@ -21,6 +21,7 @@ from agentsync.config.money import MILLICENTS_PER_USD
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.dialects.common import (
     MAX_LIST,
+    StoredId,
     created_by,
     millis,
     page,
@@ -133,7 +134,10 @@ def list_item(control_plane: ControlPlane, run: Run) -> RunListItem:
 
 @router.post("/v1/threads/{thread_id}/runs", status_code=201, response_model=ThreadRunCreated)
 async def create_thread_run(
-    thread_id: str, body: ThreadRunCreate, who: Authenticated, control_plane: ControlPlaneDep
+    thread_id: StoredId,
+    body: ThreadRunCreate,
+    who: Authenticated,
+    control_plane: ControlPlaneDep,
 ) -> ThreadRunCreated:
     """Start a run on the thread. 201 with its ``run_id`` and ``trace_id``; 402 when a budget
     cap refuses it."""
