@@ -5,6 +5,7 @@ the one full-jitter backoff that the service uses too."""
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
@@ -124,6 +125,22 @@ def test_after_a_lost_answer_recover_runs_before_the_retry(
     assert answer == {"found": True}
     assert looked == [1]  # after the one request that may have taken effect
     assert len(server.requests) == 1
+
+
+def test_an_answer_that_drips_ends_at_its_deadline_after_one_retry(
+    server: Scripted, delays: list[float]
+) -> None:
+    """httpx's timeouts bound each read: a byte every 0.1 s held a call for the whole answer."""
+    server.answers = ["drip", "drip", "drip"]
+    policy = RetryPolicy(sleep=delays.append)
+    started = time.monotonic()
+    with (
+        closing(Session(server.url, None, policy=policy, timeout=1.0)) as session,
+        pytest.raises(Failed, match="gave up after 2 attempts: no answer: ReadTimeout"),
+    ):
+        session.send("GET", "/v1/me", _json, Failures())
+    assert time.monotonic() - started < 4
+    assert len(server.requests) == 2
 
 
 def test_a_refused_connection_is_retried_without_recover(delays: list[float]) -> None:

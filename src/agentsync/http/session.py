@@ -25,6 +25,8 @@ from agentsync import __version__
 from agentsync.closeable import Closeable
 from agentsync.errors import UsageError
 from agentsync.http import json_body
+from agentsync.http.deadline import deadline, overran
+from agentsync.http.deadline import transport as deadline_transport
 from agentsync.http.retry import RetryLater, RetryPolicy, parse_retry_after, retryable
 from agentsync.urls import redact_url
 
@@ -80,9 +82,13 @@ class Session:
                 )
             sent["Authorization"] = f"Bearer {token}"
         self.client = httpx.Client(
-            base_url=base_url, headers=sent, transport=transport, timeout=timeout
+            base_url=base_url,
+            headers=sent,
+            transport=transport or deadline_transport(),
+            timeout=timeout,
         )
         self.policy = policy
+        self.timeout = timeout  # each read and write, and each whole answer (a dripping server)
 
     def close(self) -> None:
         self.client.close()
@@ -111,12 +117,15 @@ class Session:
 
         def attempt() -> T:
             try:
-                response = self.client.request(method, path, params=params, json=json, headers=sent)
+                with deadline(self.timeout):
+                    response = self.client.request(
+                        method, path, params=params, json=json, headers=sent
+                    )
             except httpx.TransportError as error:
                 raise RetryLater(
                     failures.unreachable(error),
                     maybe_applied=_maybe_sent(error),
-                    max_attempts=REFUSED_ATTEMPTS if refused(error) else None,
+                    max_attempts=REFUSED_ATTEMPTS if refused(error) or overran(error) else None,
                 ) from error
             if response.is_success:
                 return read(response)
@@ -223,7 +232,9 @@ def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
     return text, request_id
 
 
-REFUSED_ATTEMPTS = 2  # nothing listens: one quick retry covers a restart, more only waits
+# Nothing listens, or the answer dripped past its deadline: one retry covers a restart or a
+# passing slowness, more only keep the user waiting.
+REFUSED_ATTEMPTS = 2
 
 
 def refused(error: httpx.TransportError) -> bool:
