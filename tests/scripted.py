@@ -15,7 +15,8 @@ from typing import Any
 class Scripted(ThreadingHTTPServer):
     """Answers each request with the next of ``answers``: ``(status, headers, body)``,
     ``"drop"`` (the request is read, then the connection closed without an answer) or
-    ``"drip"`` (a JSON answer sent a byte every 0.1 s: 6 s in all)."""
+    ``"drip"`` (a JSON answer sent a byte every 0.1 s: 6 s in all) or ``"drip-event"`` (an
+    event stream's line sent so, which never ends)."""
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -40,8 +41,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
-        if answer == "drip":
-            self._drip(b"{}" + b" " * 58)
+        if answer in ("drip", "drip-event"):
+            self._drip(b"{}" + b" " * 58 if answer == "drip" else b"data: " + b"x" * 54)
             return
         assert not isinstance(answer, str)
         status, headers, body = answer
@@ -54,7 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drip(self, body: bytes) -> None:
         self.close_connection = True
-        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+        kind = b"application/json" if body.startswith(b"{") else b"text/event-stream"
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\n" % kind)
+        self.wfile.write(b"Content-Length: %d\r\n\r\n" % len(body))
         for byte in body:
             try:
                 self.wfile.write(bytes([byte]))

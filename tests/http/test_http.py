@@ -166,7 +166,7 @@ def test_event_data_sees_heartbeats_and_joins_multi_line_data(
     body = b': heartbeat\r\n\r\ndata: {"a":\r\ndata:  1}\r\n\r\nevent: ping\n\ndata: last\n\n'
     server.answers = [(200, {"Content-Type": "text/event-stream"}, body)]
     with session.event_stream("/events", {"after_seq": 3}, read_timeout=5.0) as response:
-        seen = list(event_data(response))
+        seen = list(event_data(response, 10.0))
     assert [data for data in seen if data is not None] == ['{"a":\n 1}', "last"]
     assert seen[0] is None  # the heartbeat is a line that completes no event
     method, path, headers = server.requests[0]
@@ -191,8 +191,20 @@ def test_an_event_over_the_cap_is_a_dropped_connection_not_held_in_memory(
         session.event_stream("/events", {}, read_timeout=5.0) as response,
         pytest.raises(httpx.RemoteProtocolError, match="an event over 1,048,576 characters"),
     ):
-        seen.extend(event_data(response))
+        seen.extend(event_data(response, 10.0))
     assert [data for data in seen if data is not None] == read
+
+
+def test_an_event_line_that_drips_is_silence(server: Scripted, session: Session) -> None:
+    """Each byte within the read timeout: the stream was read to its end, heard as alive."""
+    server.answers = ["drip-event"]
+    started = time.monotonic()
+    with (
+        session.event_stream("/events", {}, read_timeout=5.0) as response,
+        pytest.raises(httpx.ReadTimeout, match="no complete line of the event stream for 1 s"),
+    ):
+        list(event_data(response, 1.0))
+    assert time.monotonic() - started < 3
 
 
 class Ceiling(random.Random):

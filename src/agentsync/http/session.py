@@ -13,6 +13,7 @@ comment is how a quiet stream shows it is alive.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -188,14 +189,18 @@ class OwnsSession(Closeable):
 MAX_EVENT_CHARS = 1024 * 1024  # one server-sent event's text at the most (a WebSocket's cap)
 
 
-def event_data(response: httpx.Response) -> Iterator[str | None]:
+def event_data(response: httpx.Response, silence: float) -> Iterator[str | None]:
     """The ``data`` of each server-sent event of ``response``, as it completes; None for every
     line that completes none (a heartbeat comment too). An event over :data:`MAX_EVENT_CHARS`
-    is a ``RemoteProtocolError`` (a dropped connection to its reader), not held in memory."""
+    is a ``RemoteProtocolError`` (a dropped connection to its reader), not held in memory; no
+    complete line for ``silence`` seconds is an ``httpx.ReadTimeout``, as no byte at all is (a
+    server that drips a line a byte at a time sends no word)."""
     lines, events = SSELineDecoder(), SSEDecoder()
     read = 0  # characters of the event being read, in its complete lines
+    last_line = time.monotonic()
     for text in response.iter_text():
         for line in lines.decode(text):
+            last_line = time.monotonic()
             read += len(line) + 1
             if read > MAX_EVENT_CHARS:
                 raise _event_too_large()
@@ -204,6 +209,8 @@ def event_data(response: httpx.Response) -> Iterator[str | None]:
             yield event.data if event is not None and event.data else None
         if read + sum(map(len, lines.buffer)) > MAX_EVENT_CHARS:  # a line that does not end
             raise _event_too_large()
+        if time.monotonic() - last_line > silence:
+            raise httpx.ReadTimeout(f"no complete line of the event stream for {silence:g} s")
     for line in lines.flush():
         events.decode(line)
         yield None
