@@ -225,6 +225,10 @@ def _event_too_large() -> httpx.RemoteProtocolError:
 def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
     """The message of an error response, and its request id (header, else body)."""
     request_id = response.headers.get("x-request-id")
+    if response.is_redirect:  # never followed: the token is for the URL it was given to
+        where = redact_url(response.headers.get("location", ""))[:200]
+        why = f"the server redirects to {where!r}, which is not followed: is the base URL right?"
+        return why, request_id
     try:
         body = json_body.loads(response.content)
     except ValueError:  # no JSON, or JSON that could not be shown: its text is
