@@ -47,11 +47,12 @@ class ApiTokens:
     def source_of(self, authorization: str | None) -> tuple[Source, str] | None:
         """``(source, scope)`` for a valid ``Authorization`` header, else None."""
         scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()  # one credential, one scope, however many spaces precede it
         if scheme.lower() != "bearer" or not token:
             return None
         found: Source | None = None
         for candidate, source in self._tokens:  # compare with every token: constant time
-            if hmac.compare_digest(candidate.encode(), token.strip().encode()):
+            if hmac.compare_digest(candidate.encode(), token.encode()):
                 found = source
         if found is None:
             return None
