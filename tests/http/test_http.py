@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from agentsync.errors import UsageError
+from agentsync.http import session as http_session
 from agentsync.http.backoff import backoff_delay
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import MAX_EVENT_CHARS, Session, event_data
@@ -141,6 +142,19 @@ def test_an_answer_that_drips_ends_at_its_deadline_after_one_retry(
         session.send("GET", "/v1/me", _json, Failures())
     assert time.monotonic() - started < 4
     assert len(server.requests) == 2
+
+
+def test_an_answer_over_the_cap_is_not_read_nor_asked_again(
+    server: Scripted, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server sending without end filled the memory (170 MB a second on loopback)."""
+    monkeypatch.setattr(http_session, "MAX_ANSWER_BYTES", 1000)
+    server.answers = [(200, {}, b"[" + b" " * 5000 + b"]")]
+    with pytest.raises(Failed, match="no answer: AnswerTooLarge"):
+        session.send("GET", "/v1/agents/runs", _json, Failures())
+    assert len(server.requests) == 1
+    server.answers = [(200, {}, b"[" + b" " * 900 + b"]")]
+    assert session.send("GET", "/v1/agents/runs", _json, Failures()) == []
 
 
 def test_a_refused_connection_is_retried_without_recover(delays: list[float]) -> None:

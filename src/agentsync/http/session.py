@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -34,6 +34,13 @@ from agentsync.urls import redact_url
 T = TypeVar("T")
 _TOKEN = re.compile(r"[!-~]+")  # printable ASCII, no spaces: what a Bearer header carries
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+MAX_ANSWER_BYTES = 256 * 2**20  # of one answer, decoded: no API agentsync reads comes near
+
+
+class AnswerTooLarge(httpx.RemoteProtocolError):
+    """An answer over :data:`MAX_ANSWER_BYTES`, left unread."""
 
 
 class Failures(Protocol):
@@ -118,10 +125,9 @@ class Session:
 
         def attempt() -> T:
             try:
-                with deadline(self.timeout):
-                    response = self.client.request(
-                        method, path, params=params, json=json, headers=sent
-                    )
+                response = self._answer(method, path, params=params, json=json, headers=sent)
+            except AnswerTooLarge as error:  # the same again: not worth another attempt
+                raise failures.unreachable(error) from error
             except httpx.TransportError as error:
                 raise RetryLater(
                     failures.unreachable(error),
@@ -142,6 +148,24 @@ class Session:
 
         safe = method in SAFE_METHODS or "Idempotency-Key" in sent
         return self.policy.call(attempt, retry=safe, recover=recover, give_up=failures.gave_up)
+
+    def _answer(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """The answer, read whole within the session's deadline and at most
+        :data:`MAX_ANSWER_BYTES` of it (``AnswerTooLarge``: a server that sends without end)."""
+        with deadline(self.timeout):
+            request = self.client.build_request(method, path, **options)
+            response = self.client.send(request, stream=True)
+            with closing(response):
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise AnswerTooLarge(
+                            f"its answer is over {MAX_ANSWER_BYTES // 2**20} MiB: not read",
+                            request=request,
+                        )
+                response._content = bytes(body)
+        return response
 
     @contextmanager
     def event_stream(
