@@ -103,3 +103,40 @@ def test_a_create_refuses_an_id_it_would_store_unprintable_or_too_long(
 def test_an_id_of_200_printable_characters_is_taken(api: httpx.Client) -> None:
     response = api.post(f"/v1/threads/{'t é' * 66}ab/runs", json={})
     assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "path"),
+    [
+        (DEPLOYMENT_RUNS, {"input": {}, "retain_on_failure": "yes"}, "retain_on_failure"),
+        (DEPLOYMENT_RUNS, {"input": {}, "retention_seconds": "600"}, "retention_seconds"),
+        ("/agent/run", {"prompt": "go", "team": "no"}, "team"),
+        ("/agent/run", {"prompt": "go", "team": 0}, "team"),
+    ],
+)
+def test_a_dialect_field_of_the_wrong_type_is_a_422_not_a_guess(
+    api: httpx.Client, route: str, body: dict[str, object], path: str
+) -> None:
+    """``"yes"`` was stored as true, ``"no"`` and ``0`` as false, ``"600"`` as 600."""
+    response = api.post(route, json=body, headers={"Idempotency-Key": "k-1"})
+    assert response.status_code == 422, response.text
+    assert [problem["path"] for problem in response.json()["detail"]] == [path]
+
+
+@pytest.mark.parametrize(
+    ("envs", "says"),
+    [
+        ({"A" * 257: "v"}, "name is longer than 256 characters"),
+        ({"API_KEY": "s3cret-" * 10_000}, "the value of API_KEY is longer than 65536 characters"),
+    ],
+)
+def test_deployment_envs_are_bounded_as_sandbox_variables_are(
+    api: httpx.Client, envs: dict[str, str], says: str
+) -> None:
+    """Both were taken (a 10,000-character name, a 100 KB value) and handed to the runner."""
+    body = {"input": {}, "envs": envs}
+    response = api.post(DEPLOYMENT_RUNS, json=body, headers={"Idempotency-Key": "k-1"})
+    assert response.status_code == 422, response.text
+    assert says in response.json()["detail"]
+    assert "s3cret" not in response.text
+    assert "runs_" not in api.get(DEPLOYMENT_RUNS).text

@@ -30,7 +30,7 @@ router = api_router(["ambient agents API"])
 
 
 class AmbientRunCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "yes" is no boolean
 
     prompt: str = Field(min_length=1, description="The task for the agent.")
     title: str | None = Field(default=None, description="The prompt's first line when omitted.")
