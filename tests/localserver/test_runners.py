@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from agentsync.localserver.runners import MINIMAL_PATH, CommandRunner
+from agentsync.localserver.runners import MINIMAL_PATH, CommandRunner, RunContext, RunOutcome
 from agentsync.localserver.server import LocalServer
 from agentsync.localserver.settings import ServerSettings
 
@@ -370,3 +370,28 @@ def test_limits_run_is_clamped_before_the_runner_sees_it(serve: Serve) -> None:
     final = wait_for(api, run["id"])
     assert final["status"] == "stopped"
     assert final["status_reason"].startswith("stopped by limits.run $0.01:")
+
+
+class UnstorableRunner:
+    """A runner whose outcome no store can hold (a runner's bug)."""
+
+    name = "unstorable"
+
+    def execute(self, context: RunContext) -> RunOutcome:
+        return RunOutcome("completed", output="bad \ud800 text", cost_tokens=42)
+
+
+def test_an_outcome_the_store_refuses_still_ends_the_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The run stayed "running" for ever, and nothing said why."""
+    options = server_options(tmp_path, runner=UnstorableRunner(), cron_interval=None)
+    with (
+        LocalServer(options) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}) as api,
+    ):
+        final = wait_for(api, start_run(api)["id"])
+    assert final["status"] == "error"
+    assert final["status_reason"].startswith("its outcome could not be stored: ")
+    assert final["cost_tokens"] == 42
+    assert "its outcome could not be stored" in caplog.text
