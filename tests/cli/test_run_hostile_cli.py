@@ -212,3 +212,21 @@ def test_a_redirect_is_not_followed_and_says_where_it_pointed(
     )
     assert "hunter2" not in result.stderr
     assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("platform", [False, True])
+@pytest.mark.parametrize(
+    "detail",
+    ["boom " * 100_000, [{"path": f"f{i}", "message": "bad", "rule": "r"} for i in range(20_000)]],
+)
+def test_a_huge_error_is_one_line_of_at_most_4000_characters(
+    server: Scripted, tmp_path: Path, platform: bool, detail: object
+) -> None:
+    """A server's error of 500 KB was printed whole, on one line."""
+    server.answers = [(400, {}, json.dumps({"detail": detail}).encode())]
+    run = agent if platform else control_plane_agent
+    result = run(server, tmp_path, "run", "get", "runs_1")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert len(result.stderr) <= len("agent: \n") + 4000
+    assert result.stderr.rstrip("\n").endswith("…")
