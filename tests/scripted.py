@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,8 +13,10 @@ from typing import Any
 
 
 class Scripted(ThreadingHTTPServer):
-    """Answers each request with the next of ``answers``: ``(status, headers, body)``, or
-    ``"drop"`` (the request is read, then the connection closed without an answer)."""
+    """Answers each request with the next of ``answers``: ``(status, headers, body)``,
+    ``"drop"`` (the request is read, then the connection closed without an answer) or
+    ``"drip"`` (a JSON answer sent a byte every 0.1 s: 6 s in all) or ``"drip-event"`` (an
+    event stream's line sent so, which never ends)."""
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -38,6 +41,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
+        if answer in ("drip", "drip-event"):
+            self._drip(b"{}" + b" " * 58 if answer == "drip" else b"data: " + b"x" * 54)
+            return
         assert not isinstance(answer, str)
         status, headers, body = answer
         self.send_response(status)
@@ -46,6 +52,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _drip(self, body: bytes) -> None:
+        self.close_connection = True
+        kind = b"application/json" if body.startswith(b"{") else b"text/event-stream"
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\n" % kind)
+        self.wfile.write(b"Content-Length: %d\r\n\r\n" % len(body))
+        for byte in body:
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
+            time.sleep(0.1)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
 

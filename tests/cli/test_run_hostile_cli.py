@@ -174,3 +174,71 @@ def test_an_argument_that_is_not_utf8_is_one_line_and_nothing_is_sent(
     assert len(result.stderr.splitlines()) == 1
     assert "s3cret" not in result.stderr
     assert server.requests == []
+
+
+def control_plane_agent(server: Scripted, tmp_path: Path, *args: str) -> Result:
+    """``agent`` against the scripted server as the Ellipsis control plane (no ``-P``)."""
+    environ = {
+        "ELLIPSIS_CONFIG_DIR": str(tmp_path / "ellipsis"),
+        "ELLIPSIS_API_BASE_URL": server.url,
+        "ELLIPSIS_API_TOKEN": "hostile-cli-token-0123",
+    }
+    return CliRunner(env=environ).invoke(cli, list(args))
+
+
+def test_a_control_plane_run_in_an_unknown_state_names_the_field(
+    server: Scripted, tmp_path: Path
+) -> None:
+    """It said "1 validation error for Run", and not which field."""
+    at = "2026-01-01T00:00:00Z"
+    run = {"id": "runs_1", "customer_id": "c", "created_at": at, "updated_at": at}
+    server.answers = [ok({**run, "status": "hibernating", "source": "api"})]
+    result = control_plane_agent(server, tmp_path, "run", "get", "runs_1")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert "GET /v1/agents/runs/runs_1: status: Input should be 'scheduled'" in result.stderr
+
+
+def test_a_control_plane_answer_that_is_no_json_says_so_with_its_type(
+    server: Scripted, tmp_path: Path
+) -> None:
+    """It said "Expecting value: line 1 column 1 (char 0)"."""
+    server.answers = [(200, {"Content-Type": "text/html; charset=utf-8"}, b"<html>proxy</html>")]
+    result = control_plane_agent(server, tmp_path, "run", "get", "runs_1")
+    assert result.exit_code == 1
+    assert result.stderr.endswith("GET /v1/agents/runs/runs_1: it is not JSON (text/html)\n")
+
+
+@pytest.mark.parametrize("platform", [False, True])
+def test_a_redirect_is_not_followed_and_says_where_it_pointed(
+    server: Scripted, tmp_path: Path, platform: bool
+) -> None:
+    """It said "Found" (or "Found (HTTP 302)")."""
+    elsewhere = "http://127.0.0.1:9/v1/x?password=hunter2"
+    server.answers = [(302, {"Location": elsewhere}, b"")]
+    run = agent if platform else control_plane_agent
+    result = run(server, tmp_path, "run", "get", "runs_1")
+    assert result.exit_code == 1
+    assert "the server redirects to 'http://127.0.0.1:9/v1/x?password=***', which is not " in (
+        result.stderr
+    )
+    assert "hunter2" not in result.stderr
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("platform", [False, True])
+@pytest.mark.parametrize(
+    "detail",
+    ["boom " * 100_000, [{"path": f"f{i}", "message": "bad", "rule": "r"} for i in range(20_000)]],
+)
+def test_a_huge_error_is_one_line_of_at_most_4000_characters(
+    server: Scripted, tmp_path: Path, platform: bool, detail: object
+) -> None:
+    """A server's error of 500 KB was printed whole, on one line."""
+    server.answers = [(400, {}, json.dumps({"detail": detail}).encode())]
+    run = agent if platform else control_plane_agent
+    result = run(server, tmp_path, "run", "get", "runs_1")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert len(result.stderr) <= len("agent: \n") + 4000
+    assert result.stderr.rstrip("\n").endswith("…")

@@ -5,6 +5,7 @@ the one full-jitter backoff that the service uses too."""
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from agentsync.errors import UsageError
+from agentsync.http import session as http_session
 from agentsync.http.backoff import backoff_delay
 from agentsync.http.retry import RetryPolicy
 from agentsync.http.session import MAX_EVENT_CHARS, Session, event_data
@@ -126,6 +128,35 @@ def test_after_a_lost_answer_recover_runs_before_the_retry(
     assert len(server.requests) == 1
 
 
+def test_an_answer_that_drips_ends_at_its_deadline_after_one_retry(
+    server: Scripted, delays: list[float]
+) -> None:
+    """httpx's timeouts bound each read: a byte every 0.1 s held a call for the whole answer."""
+    server.answers = ["drip", "drip", "drip"]
+    policy = RetryPolicy(sleep=delays.append)
+    started = time.monotonic()
+    with (
+        closing(Session(server.url, None, policy=policy, timeout=1.0)) as session,
+        pytest.raises(Failed, match="gave up after 2 attempts: no answer: ReadTimeout"),
+    ):
+        session.send("GET", "/v1/me", _json, Failures())
+    assert time.monotonic() - started < 4
+    assert len(server.requests) == 2
+
+
+def test_an_answer_over_the_cap_is_not_read_nor_asked_again(
+    server: Scripted, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server sending without end filled the memory (170 MB a second on loopback)."""
+    monkeypatch.setattr(http_session, "MAX_ANSWER_BYTES", 1000)
+    server.answers = [(200, {}, b"[" + b" " * 5000 + b"]")]
+    with pytest.raises(Failed, match="no answer: AnswerTooLarge"):
+        session.send("GET", "/v1/agents/runs", _json, Failures())
+    assert len(server.requests) == 1
+    server.answers = [(200, {}, b"[" + b" " * 900 + b"]")]
+    assert session.send("GET", "/v1/agents/runs", _json, Failures()) == []
+
+
 def test_a_refused_connection_is_retried_without_recover(delays: list[float]) -> None:
     port = unused_port()
     recovered: list[bool] = []
@@ -149,7 +180,7 @@ def test_event_data_sees_heartbeats_and_joins_multi_line_data(
     body = b': heartbeat\r\n\r\ndata: {"a":\r\ndata:  1}\r\n\r\nevent: ping\n\ndata: last\n\n'
     server.answers = [(200, {"Content-Type": "text/event-stream"}, body)]
     with session.event_stream("/events", {"after_seq": 3}, read_timeout=5.0) as response:
-        seen = list(event_data(response))
+        seen = list(event_data(response, 10.0))
     assert [data for data in seen if data is not None] == ['{"a":\n 1}', "last"]
     assert seen[0] is None  # the heartbeat is a line that completes no event
     method, path, headers = server.requests[0]
@@ -174,8 +205,20 @@ def test_an_event_over_the_cap_is_a_dropped_connection_not_held_in_memory(
         session.event_stream("/events", {}, read_timeout=5.0) as response,
         pytest.raises(httpx.RemoteProtocolError, match="an event over 1,048,576 characters"),
     ):
-        seen.extend(event_data(response))
+        seen.extend(event_data(response, 10.0))
     assert [data for data in seen if data is not None] == read
+
+
+def test_an_event_line_that_drips_is_silence(server: Scripted, session: Session) -> None:
+    """Each byte within the read timeout: the stream was read to its end, heard as alive."""
+    server.answers = ["drip-event"]
+    started = time.monotonic()
+    with (
+        session.event_stream("/events", {}, read_timeout=5.0) as response,
+        pytest.raises(httpx.ReadTimeout, match="no complete line of the event stream for 1 s"),
+    ):
+        list(event_data(response, 1.0))
+    assert time.monotonic() - started < 3
 
 
 class Ceiling(random.Random):

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import wait_for_final
+from agentsync.localserver.server import LocalServer
+
+from .conftest import API_KEY, wait_for_final
 
 DEPLOYMENT_RUNS = "/v1/agent-deployments/dep_1/runs"
 SECRET = "value-3c9e-secret"
@@ -54,3 +56,19 @@ def test_a_retry_that_differs_only_in_envs_replays_and_keeps_no_value(
         kept = [database.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES]
     assert all(kept)
     assert SECRET not in repr(kept)
+
+
+def test_a_key_repeated_with_the_token_spaced_differently_replays_the_run(
+    server: LocalServer,
+) -> None:
+    """The same credential is one scope: the key's run was started twice, under two api key
+    ids, when a retry's ``Authorization`` had two spaces after ``Bearer`` instead of one."""
+    body: dict[str, str] = {"template_id": "pr-review"}
+    seen: list[tuple[str, str]] = []  # (run id, api key id)
+    for spaces in (" ", "  "):
+        headers = {"Authorization": f"Bearer{spaces}{API_KEY}", "Idempotency-Key": "k-spaces"}
+        response = httpx.post(f"{server.url}/v1/agents/runs", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        me = httpx.get(f"{server.url}/v1/me", headers=headers).json()
+        seen.append((response.json()["id"], me["api_key_id"]))
+    assert seen[0] == seen[1]

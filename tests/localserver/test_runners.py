@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from agentsync.localserver.runners import MINIMAL_PATH, CommandRunner
+from agentsync.localserver.runners import MINIMAL_PATH, CommandRunner, RunContext, RunOutcome
 from agentsync.localserver.server import LocalServer
 from agentsync.localserver.settings import ServerSettings
 
@@ -312,6 +312,14 @@ def test_the_last_report_wins_and_stdout_is_the_output_without_one(serve: Serve)
     assert final["structured_output"] is None
 
 
+def nested(depth: int) -> dict[str, Any]:
+    """``{"a": {"a": ... 1}}``, ``depth`` objects deep."""
+    value: dict[str, Any] = {"a": 1}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
 @pytest.mark.parametrize(
     ("report", "problem"),
     [
@@ -319,6 +327,10 @@ def test_the_last_report_wins_and_stdout_is_the_output_without_one(serve: Serve)
         ({"cost_millicents": "12"}, "cost_millicents"),
         ({"cost_milicents": 12}, "cost_milicents"),  # a typo must not pass as zero cost
         ("done", "agentsync_result"),
+        # what no answer could carry: the run ended stuck in "running", or its GET was a 500
+        ({"output": "bad \ud800 text"}, "output is not valid Unicode"),
+        ({"structured_output": {"score": float("nan")}}, "structured_output.score is NaN"),
+        ({"structured_output": nested(150)}, "nested more than 100 levels deep"),
     ],
 )
 def test_a_malformed_report_fails_the_run(serve: Serve, report: Any, problem: str) -> None:
@@ -327,6 +339,7 @@ def test_a_malformed_report_fails_the_run(serve: Serve, report: Any, problem: st
     assert final["status"] == "error"
     assert final["status_reason"].startswith("invalid agentsync_result: ")
     assert problem in final["status_reason"]
+    assert api.get("/v1/agents/runs").status_code == 200
 
 
 def test_a_cost_over_limits_run_stops_the_run(serve: Serve) -> None:
@@ -357,3 +370,28 @@ def test_limits_run_is_clamped_before_the_runner_sees_it(serve: Serve) -> None:
     final = wait_for(api, run["id"])
     assert final["status"] == "stopped"
     assert final["status_reason"].startswith("stopped by limits.run $0.01:")
+
+
+class UnstorableRunner:
+    """A runner whose outcome no store can hold (a runner's bug)."""
+
+    name = "unstorable"
+
+    def execute(self, context: RunContext) -> RunOutcome:
+        return RunOutcome("completed", output="bad \ud800 text", cost_tokens=42)
+
+
+def test_an_outcome_the_store_refuses_still_ends_the_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The run stayed "running" for ever, and nothing said why."""
+    options = server_options(tmp_path, runner=UnstorableRunner(), cron_interval=None)
+    with (
+        LocalServer(options) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}) as api,
+    ):
+        final = wait_for(api, start_run(api)["id"])
+    assert final["status"] == "error"
+    assert final["status_reason"].startswith("its outcome could not be stored: ")
+    assert final["cost_tokens"] == 42
+    assert "its outcome could not be stored" in caplog.text

@@ -43,9 +43,13 @@ def quiet_closed_pipe() -> int:
     return ExitCode.CLOSED_PIPE
 
 
+MAX_ERROR_CHARS = 4000  # of an error's line: a server's error of 500 KB was printed whole
+
+
 def one_line(error: AgentsyncError) -> str:
-    """An error as one line, with the diagnostics of a 422 and the request id; characters
-    that are not printable (a server's escape sequences) escaped."""
+    """An error as one line of at most :data:`MAX_ERROR_CHARS`, with the diagnostics of a 422
+    and the request id; characters that are not printable (a server's escape sequences)
+    escaped."""
     from agentsync.client.errors import ControlPlaneError  # only an error pays for it
 
     if isinstance(error, ControlPlaneError) and isinstance(error.detail, list):
@@ -57,7 +61,7 @@ def one_line(error: AgentsyncError) -> str:
     from agentsync import shorten
     from agentsync.printable import printable  # what a server sent is shown, never obeyed
 
-    return printable(shorten.one_line(text))
+    return shorten.truncate(printable(shorten.one_line(text)), MAX_ERROR_CHARS)
 
 
 def _diagnostic(item: Any) -> str:

@@ -8,6 +8,7 @@ that carries the server's message and request id, from ``{"detail": ...}`` and t
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -84,10 +85,9 @@ class ApiCalls:
         try:
             return parse(json_body.loads(response.content))
         except (ValueError, KeyError, TypeError, ValidationError) as error:
-            summary = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise ControlPlaneError(
                 f"unexpected response to {response.request.method} {response.request.url.path}: "
-                f"{summary}",
+                f"{_summary(error, response)}",
                 status=response.status_code,
                 request_id=response.headers.get("x-request-id"),
             ) from error
@@ -133,6 +133,20 @@ class ApiCalls:
         return type(failure)(
             f"{why}: {failure.detail}", status=failure.status, request_id=failure.request_id
         )
+
+
+def _summary(error: Exception, response: httpx.Response) -> str:
+    """What is wrong with an answer, in one line: the first field a record refused (never its
+    value), or that it is no JSON."""
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the answer"
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        return f"{where}: {first['msg']}{more}"
+    if isinstance(error, json.JSONDecodeError):
+        kind = response.headers.get("content-type", "no content type")
+        return f"it is not JSON ({kind.partition(';')[0][:100]})"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def segment(value: str) -> str:

@@ -135,7 +135,7 @@ class RunFollower:
         self, run_id: str, response: httpx.Response, position: _Position
     ) -> Generator[RunEvent, None, bool]:
         """Events of one server-sent-events connection; then whether the run is over."""
-        for data in event_data(response):
+        for data in event_data(response, self.silence_timeout):
             position.saw_frame(self.clock())
             event = self._event(data) if data is not None else None
             if event is not None and event.seq > position.seq:

@@ -47,9 +47,9 @@ def _int(text: str) -> int | _Refused:
     return int(text)
 
 
-def loads(text: str | bytes) -> Any:
+def loads(text: str | bytes, whole: str = "the answer") -> Any:
     """``text`` decoded: a ``ValueError`` when it is no JSON, an :class:`Unfit` when it is
-    JSON that agentsync could not carry.
+    JSON that agentsync could not carry (``whole`` names the document in its message).
 
     Read first as plain JSON, then scanned for a number that is not finite or nesting too
     deep; only an answer that fails the scan is read again to name the field. Reading every
@@ -60,19 +60,19 @@ def loads(text: str | bytes) -> Any:
     except json.JSONDecodeError:
         raise
     except ValueError:  # an integer past Python's digit limit: read again to name it
-        return _strict(text)
+        return _strict(text, whole)
     except RecursionError:
-        raise Unfit(f"the answer is nested more than {MAX_DEPTH} levels deep") from None
-    return _strict(text) if _suspect(value) else value
+        raise Unfit(f"{whole} is nested more than {MAX_DEPTH} levels deep") from None
+    return _strict(text, whole) if _suspect(value) else value
 
 
-def _strict(text: str | bytes) -> Any:
+def _strict(text: str | bytes, whole: str) -> Any:
     """``text`` read with hooks that mark each number JSON cannot hold, then checked."""
     try:
         value = json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant)
     except RecursionError:
-        raise Unfit(f"the answer is nested more than {MAX_DEPTH} levels deep") from None
-    _check(value)
+        raise Unfit(f"{whole} is nested more than {MAX_DEPTH} levels deep") from None
+    _check(value, whole)
     return value
 
 
@@ -94,11 +94,11 @@ def _suspect(value: Any) -> bool:
     return False
 
 
-def _check(value: Any) -> None:
+def _check(value: Any, whole: str) -> None:
     """An :class:`Unfit` for the first refused number in ``value``, or a value nested too deep."""
     for item, where, depth in _walk(value):
         if isinstance(item, _Refused):
-            raise Unfit(f"{where or 'the answer'} is {item.why}")
+            raise Unfit(f"{where or whole} is {item.why}")
         if depth > MAX_DEPTH:
             raise Unfit(f"{where:.80}... is nested more than {MAX_DEPTH} levels deep")
 

@@ -13,8 +13,9 @@ comment is how a quiet stream shows it is alive.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -25,12 +26,21 @@ from agentsync import __version__
 from agentsync.closeable import Closeable
 from agentsync.errors import UsageError
 from agentsync.http import json_body
+from agentsync.http.deadline import deadline, overran
+from agentsync.http.deadline import transport as deadline_transport
 from agentsync.http.retry import RetryLater, RetryPolicy, parse_retry_after, retryable
 from agentsync.urls import redact_url
 
 T = TypeVar("T")
 _TOKEN = re.compile(r"[!-~]+")  # printable ASCII, no spaces: what a Bearer header carries
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+MAX_ANSWER_BYTES = 256 * 2**20  # of one answer, decoded: no API agentsync reads comes near
+
+
+class AnswerTooLarge(httpx.RemoteProtocolError):
+    """An answer over :data:`MAX_ANSWER_BYTES`, left unread."""
 
 
 class Failures(Protocol):
@@ -80,9 +90,13 @@ class Session:
                 )
             sent["Authorization"] = f"Bearer {token}"
         self.client = httpx.Client(
-            base_url=base_url, headers=sent, transport=transport, timeout=timeout
+            base_url=base_url,
+            headers=sent,
+            transport=transport or deadline_transport(),
+            timeout=timeout,
         )
         self.policy = policy
+        self.timeout = timeout  # each read and write, and each whole answer (a dripping server)
 
     def close(self) -> None:
         self.client.close()
@@ -111,12 +125,14 @@ class Session:
 
         def attempt() -> T:
             try:
-                response = self.client.request(method, path, params=params, json=json, headers=sent)
+                response = self._answer(method, path, params=params, json=json, headers=sent)
+            except AnswerTooLarge as error:  # the same again: not worth another attempt
+                raise failures.unreachable(error) from error
             except httpx.TransportError as error:
                 raise RetryLater(
                     failures.unreachable(error),
                     maybe_applied=_maybe_sent(error),
-                    max_attempts=REFUSED_ATTEMPTS if refused(error) else None,
+                    max_attempts=REFUSED_ATTEMPTS if refused(error) or overran(error) else None,
                 ) from error
             if response.is_success:
                 return read(response)
@@ -132,6 +148,24 @@ class Session:
 
         safe = method in SAFE_METHODS or "Idempotency-Key" in sent
         return self.policy.call(attempt, retry=safe, recover=recover, give_up=failures.gave_up)
+
+    def _answer(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """The answer, read whole within the session's deadline and at most
+        :data:`MAX_ANSWER_BYTES` of it (``AnswerTooLarge``: a server that sends without end)."""
+        with deadline(self.timeout):
+            request = self.client.build_request(method, path, **options)
+            response = self.client.send(request, stream=True)
+            with closing(response):
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise AnswerTooLarge(
+                            f"its answer is over {MAX_ANSWER_BYTES // 2**20} MiB: not read",
+                            request=request,
+                        )
+                response._content = bytes(body)
+        return response
 
     @contextmanager
     def event_stream(
@@ -179,14 +213,18 @@ class OwnsSession(Closeable):
 MAX_EVENT_CHARS = 1024 * 1024  # one server-sent event's text at the most (a WebSocket's cap)
 
 
-def event_data(response: httpx.Response) -> Iterator[str | None]:
+def event_data(response: httpx.Response, silence: float) -> Iterator[str | None]:
     """The ``data`` of each server-sent event of ``response``, as it completes; None for every
     line that completes none (a heartbeat comment too). An event over :data:`MAX_EVENT_CHARS`
-    is a ``RemoteProtocolError`` (a dropped connection to its reader), not held in memory."""
+    is a ``RemoteProtocolError`` (a dropped connection to its reader), not held in memory; no
+    complete line for ``silence`` seconds is an ``httpx.ReadTimeout``, as no byte at all is (a
+    server that drips a line a byte at a time sends no word)."""
     lines, events = SSELineDecoder(), SSEDecoder()
     read = 0  # characters of the event being read, in its complete lines
+    last_line = time.monotonic()
     for text in response.iter_text():
         for line in lines.decode(text):
+            last_line = time.monotonic()
             read += len(line) + 1
             if read > MAX_EVENT_CHARS:
                 raise _event_too_large()
@@ -195,6 +233,8 @@ def event_data(response: httpx.Response) -> Iterator[str | None]:
             yield event.data if event is not None and event.data else None
         if read + sum(map(len, lines.buffer)) > MAX_EVENT_CHARS:  # a line that does not end
             raise _event_too_large()
+        if time.monotonic() - last_line > silence:
+            raise httpx.ReadTimeout(f"no complete line of the event stream for {silence:g} s")
     for line in lines.flush():
         events.decode(line)
         yield None
@@ -209,6 +249,10 @@ def _event_too_large() -> httpx.RemoteProtocolError:
 def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
     """The message of an error response, and its request id (header, else body)."""
     request_id = response.headers.get("x-request-id")
+    if response.is_redirect:  # never followed: the token is for the URL it was given to
+        where = redact_url(response.headers.get("location", ""))[:200]
+        why = f"the server redirects to {where!r}, which is not followed: is the base URL right?"
+        return why, request_id
     try:
         body = json_body.loads(response.content)
     except ValueError:  # no JSON, or JSON that could not be shown: its text is
@@ -238,7 +282,9 @@ def what_answered(response: httpx.Response) -> str | None:
     )
 
 
-REFUSED_ATTEMPTS = 2  # nothing listens: one quick retry covers a restart, more only waits
+# Nothing listens, or the answer dripped past its deadline: one retry covers a restart or a
+# passing slowness, more only keep the user waiting.
+REFUSED_ATTEMPTS = 2
 
 
 def refused(error: httpx.TransportError) -> bool:

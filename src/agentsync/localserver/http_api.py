@@ -47,11 +47,12 @@ class ApiTokens:
     def source_of(self, authorization: str | None) -> tuple[Source, str] | None:
         """``(source, scope)`` for a valid ``Authorization`` header, else None."""
         scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()  # one credential, one scope, however many spaces precede it
         if scheme.lower() != "bearer" or not token:
             return None
         found: Source | None = None
         for candidate, source in self._tokens:  # compare with every token: constant time
-            if hmac.compare_digest(candidate.encode(), token.strip().encode()):
+            if hmac.compare_digest(candidate.encode(), token.encode()):
                 found = source
         if found is None:
             return None
@@ -184,17 +185,25 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         detail = [
-            {
-                "rule": "request",
-                "severity": "error",
-                "message": str(e.get("msg", "invalid")),
-                "line": 1,
-                "column": 1,
-                "path": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-            }
+            request_diagnostic(
+                str(e.get("msg", "invalid")),
+                ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+            )
             for e in error.errors()
         ]
         return JSONResponse({"detail": detail}, 422)
+
+
+def request_diagnostic(message: str, path: str) -> dict[str, Any]:
+    """One problem of a request, as a 422's ``detail`` lists it."""
+    return {
+        "rule": "request",
+        "severity": "error",
+        "message": message,
+        "line": 1,
+        "column": 1,
+        "path": path,
+    }
 
 
 def utc_instant(moment: datetime, name: str) -> str:

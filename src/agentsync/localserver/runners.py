@@ -30,6 +30,7 @@ from agentsync.client.records import Run
 from agentsync.config.money import MILLICENTS_PER_USD, dollars, money
 from agentsync.config.reference import timeout_seconds
 from agentsync.config.variables import name_problem
+from agentsync.http import json_body
 from agentsync.shorten import truncate
 
 MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin"  # the one variable a command gets unasked
@@ -201,11 +202,18 @@ def _result_of(line: str) -> AgentResult | None:
     if not line.lstrip().startswith("{"):
         return None
     try:
-        data = json.loads(line)
+        data = json_body.loads(line, whole="the line")
+    except json_body.Unfit as error:  # JSON no answer could carry: a report's problem, or text
+        if f'"{RESULT_KEY}"' in line:
+            raise ValueError(f"invalid {RESULT_KEY}: {error}") from None
+        return None
     except ValueError:
         return None
     if not isinstance(data, dict) or RESULT_KEY not in data:
         return None
+    where = json_body.not_utf8(data[RESULT_KEY])
+    if where is not None:
+        raise ValueError(f"invalid {RESULT_KEY}: {where} is not valid Unicode (a lone surrogate)")
     try:
         return AgentResult.model_validate(data[RESULT_KEY])
     except ValidationError as error:

@@ -10,6 +10,7 @@ other run can take the same budget in between.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,8 @@ from agentsync.localserver.settings import Shared, stamp
 from agentsync.localserver.store import RunQuery
 from agentsync.localserver.variables import Variables
 from agentsync.localserver.vault import VaultError
+
+LOG = logging.getLogger("agentsync.localserver")
 
 
 class _RunRequest(BaseModel):
@@ -306,4 +309,9 @@ class Runs:
             outcome = self.runner.execute(context)
         except Exception as error:  # noqa: BLE001 - a runner bug fails the run, not the server
             outcome = RunOutcome("error", f"runner failed: {type(error).__name__}: {error}")
-        self._finish(run, outcome)
+        try:
+            self._finish(run, outcome)
+        except Exception as error:  # an outcome the store refuses: the run must still end
+            LOG.exception("run %s: its outcome could not be stored", run_id)
+            why = f"its outcome could not be stored: {type(error).__name__}"
+            self._finish(run, RunOutcome("error", why, cost_tokens=outcome.cost_tokens))

@@ -39,7 +39,7 @@ class Variables:
         problems: list[dict[str, Any]] = []
         seen: set[str] = set()
         for index, (name, value) in enumerate(items):
-            problem = _variable_problem(name, value, seen)
+            problem = variable_problem(name, value, seen)
             if problem is not None:
                 problems.append(
                     {
@@ -87,8 +87,9 @@ class Variables:
         return environment
 
 
-def _variable_problem(name: str, value: str, seen: set[str]) -> str | None:
-    """What is wrong with one variable (never quoting its value), or None."""
+def variable_problem(name: str, value: str, seen: set[str]) -> str | None:
+    """What is wrong with one variable (never quoting its value), or None: a stored sandbox
+    variable's and a deployment run's ``envs`` alike."""
     problem = name_problem(name)
     if problem is not None:
         return f"name {problem}"

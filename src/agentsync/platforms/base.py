@@ -221,7 +221,7 @@ class Http(OwnsSession):
                 if not response.is_success:
                     response.read()
                     raise self.answered(response, False)
-                for data in event_data(response):
+                for data in event_data(response, STREAM_READ_TIMEOUT):
                     if data is not None:
                         yield data
         except httpx.TransportError as error:

@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.dialects import ambient, deployments, threads
 from agentsync.localserver.dialects.runner import dialect_runner, inputs_of
+from agentsync.localserver.json_request import api_router
 
 __all__ = ["dialect_router", "inputs_of"]
 
@@ -23,7 +24,7 @@ __all__ = ["dialect_router", "inputs_of"]
 def dialect_router(control_plane: ControlPlane) -> APIRouter:
     """The dialect routes; wraps ``control_plane``'s runner for their ``envs`` and input."""
     dialect_runner(control_plane)
-    router = APIRouter()
+    router = api_router()
     for dialect in (deployments, threads, ambient):
         router.include_router(dialect.router)
     return router

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentsync.client.records import Run
@@ -20,16 +20,17 @@ from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.dialects.common import created_by, page, run_of, runs_of, start, times
 from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, utc_instant
+from agentsync.localserver.json_request import api_router
 from agentsync.platform_statuses import AmbientState
 
 AmbientSource = Literal["LINEAR", "API", "SLACK", "LOCAL", "SCHEDULED_AGENT"]
 _AMBIENT_SOURCES: dict[str, AmbientSource] = {s: s for s in get_args(AmbientSource)}
 
-router = APIRouter(tags=["ambient agents API"])
+router = api_router(["ambient agents API"])
 
 
 class AmbientRunCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "yes" is no boolean
 
     prompt: str = Field(min_length=1, description="The task for the agent.")
     title: str | None = Field(default=None, description="The prompt's first line when omitted.")

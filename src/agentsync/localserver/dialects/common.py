@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator
 
 from agentsync.client.errors import Invalid, NotFound
 from agentsync.client.records import FINAL_EVENTS, Run
@@ -17,6 +19,18 @@ from agentsync.localserver.store import RunQuery
 Dialect = Literal["deployments", "threads", "ambient"]
 MAX_LIST = 1000
 _SCAN = 10_000_000  # local lists filter in Python over every run: fine for a local server
+MAX_ID = 200
+
+
+def _stored_id(value: str) -> str:
+    if not 1 <= len(value) <= MAX_ID or not value.isprintable():
+        raise ValueError(f"must be 1 to {MAX_ID} printable characters (no control characters)")
+    return value
+
+
+# A deployment's or a thread's id a create stores: printable, so no answer or log shows a
+# control character or a bidi override for it, and bounded (422 otherwise).
+StoredId = Annotated[str, AfterValidator(_stored_id)]
 
 
 def runs_of(

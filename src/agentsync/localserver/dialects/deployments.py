@@ -15,16 +15,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import Depends, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from agentsync.client.errors import Invalid, NotFound
 from agentsync.client.records import Run
-from agentsync.config.variables import name_problem
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.dialects.common import (
     MAX_LIST,
+    StoredId,
     created_by,
     page,
     run_of,
@@ -35,14 +35,16 @@ from agentsync.localserver.dialects.common import (
 from agentsync.localserver.dialects.runner import dialect_runner
 from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep, Idempotent
+from agentsync.localserver.json_request import api_router
+from agentsync.localserver.variables import variable_problem
 from agentsync.platform_statuses import DeploymentStatus
 
 RUNS = "/v1/agent-deployments/{deployment_id}/runs"
-router = APIRouter(tags=["agent deployments API"])
+router = api_router(["agent deployments API"])
 
 
 class DeploymentRunCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "yes" is no boolean
 
     version_id: str | None = Field(
         default=None, description="Kept on the run; `latest` when omitted."
@@ -126,17 +128,18 @@ def deployment_run(control_plane: ControlPlane, run: Run) -> DeploymentRun:
 
 
 def check_envs(envs: dict[str, str]) -> None:
-    """A 422 naming each refused name, and each name whose value holds a NUL, never a value."""
-    problems = [f"envs: {p}" for name in sorted(envs) if (p := name_problem(name)) is not None]
-    nul = sorted(name for name, value in envs.items() if "\0" in value)
-    problems += [f"envs: the value of {name} holds a NUL character" for name in nul]
+    """A 422 naming each refused name or value as a sandbox variable's is (a name that changes
+    how a process starts, over 256 characters; a value with a NUL, over 64 KiB), never a
+    value."""
+    checks = ((name, variable_problem(name, envs[name], set())) for name in sorted(envs))
+    problems = [f"envs: {problem}" for _, problem in checks if problem is not None]
     if problems:
         raise Invalid("; ".join(problems)[:1000])
 
 
 @router.post(RUNS, status_code=201, response_model=DeploymentRun)
 async def create_deployment_run(
-    deployment_id: str,
+    deployment_id: StoredId,
     body: DeploymentRunCreate,
     who: Authenticated,
     control_plane: ControlPlaneDep,

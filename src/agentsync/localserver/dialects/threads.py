@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentsync.client.errors import Conflict, Invalid
@@ -21,6 +21,7 @@ from agentsync.config.money import MILLICENTS_PER_USD
 from agentsync.localserver.control_plane import ControlPlane
 from agentsync.localserver.dialects.common import (
     MAX_LIST,
+    StoredId,
     created_by,
     millis,
     page,
@@ -32,11 +33,12 @@ from agentsync.localserver.dialects.common import (
 from agentsync.localserver.dialects.runner import inputs_of
 from agentsync.localserver.dialects.statuses import SHOWN
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+from agentsync.localserver.json_request import api_router
 from agentsync.platform_statuses import ThreadStatus
 
 MAX_INPUT_BYTES = 32 * 1024
 
-router = APIRouter(tags=["threads API"])
+router = api_router(["threads API"])
 
 
 class ThreadRunCreate(BaseModel):
@@ -132,7 +134,10 @@ def list_item(control_plane: ControlPlane, run: Run) -> RunListItem:
 
 @router.post("/v1/threads/{thread_id}/runs", status_code=201, response_model=ThreadRunCreated)
 async def create_thread_run(
-    thread_id: str, body: ThreadRunCreate, who: Authenticated, control_plane: ControlPlaneDep
+    thread_id: StoredId,
+    body: ThreadRunCreate,
+    who: Authenticated,
+    control_plane: ControlPlaneDep,
 ) -> ThreadRunCreated:
     """Start a run on the thread. 201 with its ``run_id`` and ``trace_id``; 402 when a budget
     cap refuses it."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from agentsync.localserver.budgets import Budget, Usage
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+from agentsync.localserver.json_request import api_router
 
-router = APIRouter()
+router = api_router()
 
 
 @router.get("/v1/budget", response_model=Budget)

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from agentsync.client.records import AgentConfigRecord
 from agentsync.config.schema import load as load_schema
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+from agentsync.localserver.json_request import api_router
 from agentsync.localserver.store import ConfigQuery
 
-router = APIRouter()
+router = api_router()
 
 
 class ConfigList(BaseModel):

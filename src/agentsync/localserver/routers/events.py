@@ -35,7 +35,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
@@ -48,6 +48,7 @@ from agentsync.localserver.http_api import (
     after_seq_of,
     api_tokens_of,
 )
+from agentsync.localserver.json_request import api_router
 
 LOG = logging.getLogger("agentsync.localserver")
 HEARTBEAT_SECONDS = 20.0
@@ -60,7 +61,7 @@ LOGGED_STATUSES = frozenset({"running", *FINAL_STATUSES})  # each change to them
 
 StatusReader = Callable[[], str]
 
-router = APIRouter()
+router = api_router()
 
 
 async def follow(

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from agentsync.client.errors import ControlPlaneError
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+from agentsync.localserver.json_request import api_router
 
-router = APIRouter()
+router = api_router()
 
 
 @router.get("/v1/me")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -17,12 +17,13 @@ from agentsync.localserver.http_api import (
     Idempotent,
     parse_instant,
 )
+from agentsync.localserver.json_request import api_router
 from agentsync.localserver.runs import ReplayRequest, StartRunRequest
 from agentsync.localserver.store import RunQuery
 
 MAX_LIST_LIMIT = 1000  # larger limits are clamped, as the platform CLI sends any number
 
-router = APIRouter()
+router = api_router()
 
 
 class RunList(BaseModel):

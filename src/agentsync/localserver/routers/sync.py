@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -20,9 +20,10 @@ from agentsync.localserver.http_api import (
     Idempotent,
     dump,
 )
+from agentsync.localserver.json_request import api_router
 from agentsync.localserver.store import ConfigQuery
 
-router = APIRouter()
+router = api_router()
 
 
 def _repository_name(text: str) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from agentsync.client.errors import NotFound
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+from agentsync.localserver.json_request import api_router
 
-router = APIRouter()
+router = api_router()
 
 
 @router.get("/v1/agents/templates")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from agentsync.client.records import VariableInfo
 from agentsync.localserver.http_api import Authenticated, ControlPlaneDep
+from agentsync.localserver.json_request import api_router
 
-router = APIRouter()
+router = api_router()
 
 
 class VariableValue(BaseModel):
