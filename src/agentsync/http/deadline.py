@@ -113,7 +113,11 @@ class _Backend(httpcore.NetworkBackend):
 
 
 def transport() -> httpx.HTTPTransport:
-    """httpx's own transport (its limits and TLS), its connections bound by the deadline."""
+    """httpx's own transport (its limits and TLS), its connections bound by the deadline.
+
+    httpx has no parameter for httpcore's network backend, so its pool (``_pool``, private) is
+    replaced by one built as httpx builds it, over :class:`_Backend`. The lock pins httpx; a
+    release that changed this would fail ``tests/http/test_http.py``'s test of a dripping answer."""
     made = httpx.HTTPTransport()
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     made._pool = httpcore.ConnectionPool(
