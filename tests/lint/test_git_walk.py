@@ -5,12 +5,13 @@ as given."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from agentsync.cli.lint import main
-from agentsync.config.worktree import GITIGNORED_NOTE, SUBMODULE_NOTE
+from agentsync.config.worktree import GITIGNORED_NOTE, SUBMODULE_NOTE, git_environment
 from agentsync.lint.result import LintResult
 from agentsync.lint.runner import collect_targets, lint_targets
 from agentsync.lint.settings import Settings
@@ -127,3 +128,31 @@ def test_when_git_cannot_list_the_files_every_file_is_read(tmp_path: Path) -> No
     (tmp_path / "agents").mkdir()
     (tmp_path / "agents" / "a.yaml").write_text(GOOD)
     assert _read(_lint([], tmp_path)) == {"agents/a.yaml": "valid"}
+
+
+def test_a_command_the_repository_config_names_is_never_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git runs ``core.fsmonitor`` to list untracked files: a repository's .git/config (an
+    unpacked archive's, say) made agent-lint and agent sync --working-tree run its command."""
+    git = Git(tmp_path / "repo")
+    git.commit({"agents/a.yaml": GOOD})
+    marker = tmp_path / "ran"
+    git.run("config", "core.fsmonitor", f"touch '{marker}'; false")
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")  # the caller's own settings are kept
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "user.name")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "Kept")
+    monkeypatch.chdir(git.root)
+    assert _read(_lint(["agents"], git.root)) == {"agents/a.yaml": "valid"}
+    snapshot = LocalGitSource(git.root, working_tree=True, repository="acme/app").snapshot()
+    assert sorted(snapshot.files) == ["agents/a.yaml"]
+    assert not marker.exists()
+    kept = subprocess.run(
+        ["git", "config", "user.name"],
+        cwd=git.root,
+        env=git_environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert kept.stdout.strip() == "Kept"

@@ -33,8 +33,18 @@ SUBMODULE_NOTE = (
 
 def git_environment() -> dict[str, str]:
     """The caller's environment, with git's messages untranslated and never a prompt: for
-    every git that agentsync runs."""
-    return {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+    every git that agentsync runs. A repository's own config may name a command git runs to
+    list files (``core.fsmonitor``): set last, in the environment, ``false`` overrides it, so
+    linting or planning a repository never runs a command it names."""
+    environment = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+    count = environment.get("GIT_CONFIG_COUNT", "")
+    first = int(count) if count.isdigit() else 0  # the caller's own, kept
+    environment |= {
+        f"GIT_CONFIG_KEY_{first}": "core.fsmonitor",
+        f"GIT_CONFIG_VALUE_{first}": "false",
+        "GIT_CONFIG_COUNT": str(first + 1),
+    }
+    return environment
 
 
 _NOT_READ = ", and sync does not read it"
