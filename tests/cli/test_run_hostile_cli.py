@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from agentsync.cli.main import cli
+from agentsync.http import session as http_session
 from tests.scripted import Scripted, scripted
 
 HOSTILE = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\rX\n\u202eevil"
@@ -242,3 +243,18 @@ def test_a_huge_error_is_one_line_of_at_most_4000_characters(
     assert result.stderr.count("\n") == 1
     assert len(result.stderr) <= len("agent: \n") + 4000
     assert result.stderr.rstrip("\n").endswith("…")
+
+
+@pytest.mark.parametrize("platform", [False, True])
+def test_an_answer_too_large_to_read_does_not_say_the_server_was_not_reached(
+    server: Scripted, tmp_path: Path, platform: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "cannot reach the control plane at URL", of a server that had answered."""
+    monkeypatch.setattr(http_session, "MAX_ANSWER_BYTES", 1000)
+    server.answers = [(200, {}, b"[" + b" " * 5000 + b"]")]
+    run = agent if platform else control_plane_agent
+    result = run(server, tmp_path, "run", "get", "runs_1")
+    assert result.exit_code == 1
+    assert "cannot reach" not in result.stderr
+    where = server.url if platform else f"the control plane at {server.url}"
+    assert f"{where}: its answer is over 0 MiB: not read" in result.stderr

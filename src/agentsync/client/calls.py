@@ -22,7 +22,13 @@ from agentsync.client.redaction import Secret
 from agentsync.errors import UsageError
 from agentsync.http import json_body
 from agentsync.http.retry import RetryPolicy
-from agentsync.http.session import Session, error_detail, refused, what_answered
+from agentsync.http.session import (
+    Session,
+    answered_unusably,
+    error_detail,
+    refused,
+    what_answered,
+)
 
 T = TypeVar("T")
 
@@ -125,6 +131,8 @@ class ApiCalls:
                 )
             )
         why = str(error) or type(error).__name__
+        if answered_unusably(error):  # reached: it answers too slowly, or without end
+            where = f"the control plane at {self.base_url}"
         return Unavailable(self.redact(f"{where}: {why}"))
 
     def gave_up(self, failure: Exception, why: str) -> Exception:

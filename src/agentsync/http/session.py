@@ -297,6 +297,11 @@ def refused(error: httpx.TransportError) -> bool:
     return isinstance(error, httpx.ConnectError) and "refused" in str(error).lower()
 
 
+def answered_unusably(error: httpx.TransportError) -> bool:
+    """Whether the server answered, but too slowly or too much to be read: it was reached."""
+    return overran(error) or isinstance(error, AnswerTooLarge)
+
+
 def _maybe_sent(error: httpx.TransportError) -> bool:
     """Whether the request may have reached the server (so retrying may repeat it)."""
     return not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)

@@ -25,7 +25,13 @@ import httpx
 from agentsync.client.redaction import Secret
 from agentsync.http import json_body
 from agentsync.http.retry import RetryPolicy
-from agentsync.http.session import OwnsSession, Session, error_detail, event_data
+from agentsync.http.session import (
+    OwnsSession,
+    Session,
+    answered_unusably,
+    error_detail,
+    event_data,
+)
 from agentsync.platforms.errors import InvalidInput, PlatformError, PlatformHTTPError
 from agentsync.platforms.model import Event, NormalizedRun, Platform
 from agentsync.shorten import one_line
@@ -237,7 +243,8 @@ class Http(OwnsSession):
 
     def unreachable(self, error: httpx.TransportError) -> PlatformHTTPError:
         why = str(error) or type(error).__name__
-        return PlatformHTTPError(0, f"cannot reach {self._client.base_url}: {why}")
+        where = "" if answered_unusably(error) else "cannot reach "  # or reached, but unusably
+        return PlatformHTTPError(0, f"{where}{self._client.base_url}: {why}")
 
     def gave_up(self, failure: Exception, why: str) -> Exception:
         return failure
