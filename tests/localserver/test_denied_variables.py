@@ -169,8 +169,14 @@ def test_the_variables_api_refuses_them_and_stores_nothing(bash: Bash) -> None:
         }
         response = bash.api.put("/v1/sandboxes/variables", json=body)
         assert_refused(response, name, value)
-        assert response.json()["detail"][0]["path"] == "variables.1"
+        problem = response.json()["detail"][0]
+        # agent-lint's rule for such a name in a config: it said "sandbox-variables", no rule's
+        assert (problem["path"], problem["rule"]) == ("variables.1", "denied-variable")
     assert bash.api.get("/v1/sandboxes/variables").json() == {"variables": []}
+    twice = {"variables": [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]}
+    assert bash.api.put("/v1/sandboxes/variables", json=twice).json()["detail"][0]["rule"] == (
+        "request"
+    )
 
 
 def test_deployment_envs_are_refused(bash: Bash) -> None:

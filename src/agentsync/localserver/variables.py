@@ -43,7 +43,8 @@ class Variables:
             if problem is not None:
                 problems.append(
                     {
-                        "rule": "sandbox-variables",
+                        # agent-lint's rule where it refuses the name in a config too
+                        "rule": "request" if name_problem(name) is None else "denied-variable",
                         "severity": "error",
                         "message": problem,
                         "line": 1,
