@@ -56,6 +56,9 @@ def test_a_body_no_answer_could_carry_is_refused_and_nothing_is_stored(
     assert response.status_code == 422, response.text
     (problem,) = response.json()["detail"]
     assert says in problem["message"]
+    # the field's path too, as the message names it (a number's was empty)
+    assert problem["path"], problem
+    assert problem["message"].startswith(problem["path"][:80]), problem
     for listing in ("/v1/agents/runs", DEPLOYMENT_RUNS, "/v1/runs", "/agent/runs"):
         listed = api.get(listing)
         assert listed.status_code == 200, (listing, listed.text)

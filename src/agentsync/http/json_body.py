@@ -18,7 +18,12 @@ MAX_DEPTH = 100  # levels of objects and arrays; no API agentsync reads nests ne
 
 
 class Unfit(ValueError):
-    """JSON that agentsync could not carry: the message names the field and why."""
+    """JSON that agentsync could not carry: the message names the field and why; ``where`` is
+    the field's path (``input.a[2]``), empty for the whole document."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
 
 
 class _Refused:
@@ -98,9 +103,9 @@ def _check(value: Any, whole: str) -> None:
     """An :class:`Unfit` for the first refused number in ``value``, or a value nested too deep."""
     for item, where, depth in _walk(value):
         if isinstance(item, _Refused):
-            raise Unfit(f"{where or whole} is {item.why}")
+            raise Unfit(f"{where or whole} is {item.why}", where)
         if depth > MAX_DEPTH:
-            raise Unfit(f"{where:.80}... is nested more than {MAX_DEPTH} levels deep")
+            raise Unfit(f"{where:.80}... is nested more than {MAX_DEPTH} levels deep", where)
 
 
 def not_utf8(value: Any) -> str | None:

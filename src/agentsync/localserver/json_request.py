@@ -22,7 +22,7 @@ def read_body(body: bytes) -> Any:
     try:
         value = json_body.loads(body, whole="the body")
     except json_body.Unfit as error:
-        raise _invalid("", str(error)) from None
+        raise _invalid(error.where, str(error)) from None
     except UnicodeDecodeError:
         raise _invalid("", "the body is not UTF-8 text") from None
     where = json_body.not_utf8(value)
