@@ -193,3 +193,34 @@ def test_a_listing_that_never_ends_stops_in_one_line(
         list(itertools.islice(listing, 1000))
     assert str(endless.value).endswith("a second time: stopped paging (it would never end)")
     assert not endless.value.retryable
+
+
+def test_once_the_control_plane_cannot_be_reached_the_rest_is_not_sent(
+    tmp_path: Path, server: LocalServer, direct: Client
+) -> None:
+    """The control plane went away after the first write: each of the other writes spent its
+    own retries on it (a dead control plane held an apply of 100 changes for minutes). Now the
+    first to give up stops the rest, each failed saying why, and a re-run applies them all."""
+    git = Git(tmp_path / "repo")
+    commit = git.commit({f"agents/c{n}.yaml": valid_text(n) for n in range(6)})
+    source, state = LocalGitSource(git.root, repository=REPO), SyncState(tmp_path / "s.json")
+    waits: list[float] = []
+    with FaultProxy(server.url) as proxy, Client(proxy.url, API_KEY, sleep=waits.append) as client:
+
+        def after(_: object) -> None:
+            proxy.close()  # from the first write on, nothing listens
+
+        run = apply_sync(source, client, state, progress=after)
+    assert run.result is not None
+    (_, first_error), *rest = run.result.failed
+    assert "cannot reach the control plane" in first_error
+    assert [why for _, why in rest] == [
+        "not sent: the control plane could not be reached for an earlier write (re-run)"
+    ] * 4
+    assert len(run.result.done) == 1
+    assert len(waits) <= 4  # the retries of one write, not of five
+    again = apply_sync(source, direct, state).result
+    assert again is not None
+    assert again.ok
+    assert len(list(direct.iter_sync_configs(repository=REPO))) == 6
+    assert direct.get_repository_commit(REPO) == commit

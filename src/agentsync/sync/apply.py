@@ -10,6 +10,9 @@ and a write's error never holds a secret of the config sent (a server may quote 
 as failed) when any write before them failed or was refused: an apply that did not go through
 leaves the old name's agents running, and a re-run retries.
 
+Once a write gives up on reaching the control plane (its retries spent), the remaining writes
+are not sent: they fail at once, saying so, and a re-run retries them all.
+
 A write the control plane refuses for the file's content (a 422, which retrying cannot change)
 is not a failure of the apply: it is that file's sync error, recorded like any invalid file's
 (an orphan error, or its last good config kept), and the rest of the commit applies.
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agentsync.client.api import Client
-from agentsync.client.errors import ControlPlaneError, Invalid
+from agentsync.client.errors import ControlPlaneError, Invalid, Unavailable
 from agentsync.config.loader import load_text
 from agentsync.config.secrets import mask_data, secret_values
 from agentsync.errors import AgentsyncError
@@ -31,6 +34,9 @@ from agentsync.sync.state import SyncState
 
 # An adopted config is soft-deleted only once every write of the new name went through.
 _NOT_ADOPTED = "kept: not every write to {} went through (re-run to retry)"
+# After a write that gave up on reaching the control plane (its retries spent), the rest would
+# each spend theirs too: a dead control plane held an apply of 100 changes for minutes.
+_NOT_SENT = "not sent: the control plane could not be reached for an earlier write (re-run)"
 
 
 class SyncBlocked(AgentsyncError):
@@ -128,8 +134,11 @@ def apply_plan(
     done: list[Action] = []
     failed: list[tuple[Action, str]] = []
     rejected: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    unreachable = False  # once a write gave up on reaching it, the rest are not sent
     for action in plan.writes:
-        if action.repository is not None and (failed or rejected):
+        if unreachable:
+            failed.append((action, _NOT_SENT))
+        elif action.repository is not None and (failed or rejected):
             failed.append((action, _NOT_ADOPTED.format(plan.repository)))
         else:
             try:
@@ -141,6 +150,7 @@ def apply_plan(
                     done.append(action)
             except ControlPlaneError as error:
                 failed.append((action, str(error)))
+                unreachable = isinstance(error, Unavailable)
         if progress is not None:
             progress(action)
     # Every sync error of this commit: orphans, and configs kept at their last good version
