@@ -22,6 +22,7 @@ from agentsync.client.errors import Conflict, ControlPlaneError
 from agentsync.client.records import AgentConfigRecord
 from agentsync.localserver.server import LocalServer
 from agentsync.localserver.store import ConfigQuery, SQLiteStore
+from agentsync.service.previews import plan_preview
 from agentsync.sync.apply import SyncBlocked
 from agentsync.sync.engine import apply_sync
 from agentsync.sync.sources.git import LocalGitSource
@@ -136,9 +137,10 @@ def test_a_listing_of_other_repositories_configs_is_refused(
     with (
         FaultProxy(server.url, drop_query=("repository",)) as proxy,
         Client(proxy.url, API_KEY) as client,
-        pytest.raises(SyncBlocked, match=r"listed those of other repositories too \(acme/other\)"),
     ):
-        apply_sync(source, client, state)
+        with pytest.raises(SyncBlocked, match=r"other repositories too \(acme/other\)"):
+            apply_sync(source, client, state)
+        assert plan_preview(source, client, REPO).retryable is False  # agent serve's, too
     assert proxy.writes() == []
     (kept,) = direct.iter_sync_configs(repository="acme/other", include_deleted=True)
     assert (kept.path, kept.deleted) == ("agents/other.yaml", False)

@@ -40,7 +40,10 @@ _NOT_SENT = "not sent: the control plane could not be reached for an earlier wri
 
 
 class SyncBlocked(AgentsyncError):
-    """The plan must not be applied (see its reasons)."""
+    """The plan must not be applied (see its reasons). Trying again cannot change that: a pull
+    request's preview is not retried either."""
+
+    retryable = False
 
 
 def idempotency_key(repository: str, commit: str, action: Action) -> str:
