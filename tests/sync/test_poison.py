@@ -24,6 +24,7 @@ from agentsync.lint.rules import RULES
 from agentsync.lint.runner import lint_document
 from agentsync.lint.settings import Settings
 from agentsync.lint.validation import ConfigRejected, validate_yaml
+from agentsync.sync.desired import MAX_DIAGNOSTICS
 from tests.sync.support import SyncedRepo, valid_text
 
 REPO = "acme/app"
@@ -254,3 +255,34 @@ def test_a_control_plane_echoing_the_config_in_its_error_shows_no_secret(
         assert SECRET_VALUE not in text
         assert TOKEN not in text
     assert _paths(client) == {"agents/fine.yaml"}
+
+
+def test_a_refusal_with_thousands_of_diagnostics_keeps_as_few_as_a_file_of_them(
+    tmp_path: Path, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A control plane stricter than this release answered 5,001 diagnostics: they were kept
+    whole in the state file and sent back whole to be recorded, as a file's own once were."""
+    from agentsync.localserver import configs
+
+    original = configs.validate_yaml
+    many = [
+        {"rule": "platform", "severity": "error", "message": f"refused {n}", "line": 1}
+        for n in range(5000)
+    ] + [{"rule": "other", "severity": "error", "message": "also", "line": 2}]
+
+    def validate_yaml(text: str, path: str = "<request>") -> object:
+        if path == "agents/refused.yaml":
+            raise ConfigRejected(many)
+        return original(text, path)
+
+    monkeypatch.setattr("agentsync.localserver.configs.validate_yaml", validate_yaml)
+    repo = SyncedRepo(tmp_path, client, REPO)
+    run = repo.commit_and_sync({"agents/refused.yaml": valid_text(1)})
+    assert run.result is not None
+    assert run.result.ok
+    kept = repo.state.orphans(REPO)["agents/refused.yaml"]["diagnostics"]
+    assert len(kept) == MAX_DIAGNOSTICS + 1
+    assert [d["rule"] for d in kept[-2:]] == ["platform", "other"]
+    assert kept[-1]["message"] == (
+        "also (4900 more problems in this file not shown: agent-lint lists them all)"
+    )

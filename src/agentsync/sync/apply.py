@@ -29,6 +29,7 @@ from agentsync.client.errors import ControlPlaneError, Invalid, Unavailable
 from agentsync.config.loader import load_text
 from agentsync.config.secrets import mask_data, secret_values
 from agentsync.errors import AgentsyncError
+from agentsync.sync.desired import capped
 from agentsync.sync.model import Action, ApplyResult, Plan, commit_label
 from agentsync.sync.state import SyncState
 
@@ -96,7 +97,7 @@ def _refused(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The sync error of a write refused for its content. A config that exists keeps its last
     good version, and the control plane records why, as for a file that is invalid here."""
-    diagnostics = error.diagnostics()
+    diagnostics = list(capped(error.diagnostics()))  # a server's, of any number
     if action.config_id is None:
         return "orphan-error", diagnostics
     kept = action._replace(kind="keep-last-good", diagnostics=tuple(diagnostics))

@@ -49,16 +49,17 @@ def _desired(path: str, load: Callable[[], Document]) -> DesiredFile:
     try:
         valid = validate_document(document)
     except ConfigRejected as error:
-        diagnostics = _capped(error.diagnostics())
+        diagnostics = capped(error.diagnostics())
         return DesiredFile(path, "invalid", document.text, diagnostics=diagnostics)
     return DesiredFile(path, "valid", document.text, valid.identity, valid.data)
 
 
-def _capped(diagnostics: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+def capped(diagnostics: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
     """The first ``MAX_DIAGNOSTICS`` of a file's diagnostics, and the first of each rule past
     them (every rule agent-lint reports stays named), in their order; the last one kept says
     how many more there are. What the plan shows, the state file keeps and the control plane
-    records stays small (90,000 errors in one file made a write too large to record)."""
+    records stays small (90,000 errors in one file made a write too large to record); so do
+    the diagnostics of a write the control plane refused (``agentsync.sync.apply``)."""
     if len(diagnostics) <= MAX_DIAGNOSTICS:
         return tuple(diagnostics)
     kept = diagnostics[:MAX_DIAGNOSTICS]
