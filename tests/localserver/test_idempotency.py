@@ -72,3 +72,17 @@ def test_a_key_repeated_with_the_token_spaced_differently_replays_the_run(
         me = httpx.get(f"{server.url}/v1/me", headers=headers).json()
         seen.append((response.json()["id"], me["api_key_id"]))
     assert seen[0] == seen[1]
+
+
+def test_a_key_over_255_characters_is_refused_and_starts_nothing(api: httpx.Client) -> None:
+    """A key of 64 KB was stored with the response, and the dialect echoes it in every run."""
+    for route, body in (
+        ("/v1/agents/runs", {"template_id": "pr-review"}),
+        (DEPLOYMENT_RUNS, {"input": {"task": "a"}}),
+    ):
+        refused = api.post(route, json=body, headers={"Idempotency-Key": "k" * 256})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["message"] == "Idempotency-Key is over 255 characters"
+        assert api.post(route, json=body, headers={"Idempotency-Key": "k" * 255}).status_code == 201
+    assert len(api.get("/v1/agents/runs").json()["runs"]) == 2  # the two of 255 only
+    assert len(api.get(DEPLOYMENT_RUNS).json()["runs"]) == 1

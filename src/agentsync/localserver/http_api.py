@@ -104,6 +104,10 @@ class IdempotencyLocks:
         return self._locks[hash((scope, key)) % len(self._locks)]
 
 
+# Characters: a UUID is 36. The platform's reference sets no bound; this is Stripe's.
+MAX_IDEMPOTENCY_KEY = 255
+
+
 class Idempotency:
     """The ``Idempotency-Key`` of one request: a repeated key with the same request returns
     the first response (with ``Idempotent-Replay: true``); with a different request, 409.
@@ -130,6 +134,9 @@ class Idempotency:
         key = self.request.headers.get("idempotency-key")
         if not key:
             return JSONResponse(dump(compute()), status)
+        if len(key) > MAX_IDEMPOTENCY_KEY:  # kept with the response, and echoed by some routes
+            too_long = f"Idempotency-Key is over {MAX_IDEMPOTENCY_KEY} characters"
+            raise Invalid([request_diagnostic(too_long, "")])
         fingerprint = await self._fingerprint(body)
         scope = f"{self.who.scope}:{namespace}" if namespace else self.who.scope
         store = self.control_plane.store
