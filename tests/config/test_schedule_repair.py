@@ -27,12 +27,15 @@ SUNDAY = datetime(2027, 1, 3, 12, tzinfo=UTC)
         ("0 9 ? * 3#2", "cron(0 9 ? * 3#2 *)"),
         ("0 9 15W * ?", "cron(0 9 15W * ? *)"),
         ("cron(0 9 * * MON-FRI *)", "cron(0 9 ? * MON-FRI *)"),
-        ("CRON(0 9 * * 2 *)", "cron(0 9 ? * 2 *)"),
+        ("CRON(0 9 * * TUE *)", "cron(0 9 ? * TUE *)"),
+        ("cron(0 9 * * 6L *)", "cron(0 9 ? * 6L *)"),
         ("cron(0 9 1 * * *)", "cron(0 9 1 * ? *)"),
         ("cron(0 9 * * * *)", "cron(0 9 ? * * *)"),
         # Which was meant cannot be told, or nothing rewritten parses:
         ("0 9 ? * 1-5", None),  # Monday to Friday in 5-field cron, Sunday to Thursday in cron()
         ("cron(0 9 1 * MON *)", None),  # the 1st, or Mondays?
+        ("cron(0 9 * * 1-5 *)", None),  # a 5-field schedule wrapped (Monday to Friday)?
+        ("cron(0 9 * * 2 *)", None),
         ("0 9 ? * ?", None),
         ("cron(0 9 ? * ? *)", None),
         ("0 0 9 * * MON", None),  # seconds first (Quartz): not EventBridge either

@@ -10,7 +10,9 @@ Only rewrites that cannot change when the schedule fires, and only where the res
   which syntax is meant;
 - ``cron(...)`` with no ``?`` gets one in the day field that is ``*`` (day-of-month when both
   are): ``cron(0 9 * * MON-FRI *)`` becomes ``cron(0 9 ? * MON-FRI *)``. With both day fields
-  restricted, which one was meant cannot be told, and nothing is rewritten.
+  restricted, which one was meant cannot be told, and nothing is rewritten; nor with weekdays
+  by number (``cron(0 9 * * 1-5 *)`` may be a 5-field schedule wrapped, meaning Monday to
+  Friday, where EventBridge reads Sunday to Thursday).
 """
 
 from __future__ import annotations
@@ -40,11 +42,18 @@ def repaired(schedule: str) -> str | None:
     return None
 
 
+def _numbered(weekdays: str) -> bool:
+    """Whether weekdays are written by number with nothing to say which syntax counts them:
+    ``1-5`` is Monday to Friday in 5-field cron, Sunday to Thursday in EventBridge's, while
+    ``6L`` or ``3#2`` can only be EventBridge's."""
+    return bool(_NUMBERED.search(weekdays)) and not _EVENTBRIDGE_WEEKDAY.search(weekdays)
+
+
 def _candidates(text: str) -> Iterator[str]:
     call = _CRON_CALL.match(text)
     if call is not None:
         fields = call["inside"].split()
-        if len(fields) != 6 or "?" in (fields[DOM], fields[DOW]):
+        if len(fields) != 6 or "?" in (fields[DOM], fields[DOW]) or _numbered(fields[DOW]):
             return
         if fields[DOM] == "*":
             fields[DOM] = "?"
@@ -63,6 +72,6 @@ def _candidates(text: str) -> Iterator[str]:
         if not _NUMBERED.search(fields[DOW]):
             no_value = DOM if fields[DOM] == "?" else DOW
             yield " ".join("*" if at == no_value else field for at, field in enumerate(fields))
-        elif not _EVENTBRIDGE_WEEKDAY.search(fields[DOW]):
+        elif _numbered(fields[DOW]):
             return
         yield f"cron({' '.join(fields)} *)"

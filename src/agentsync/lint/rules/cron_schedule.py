@@ -21,8 +21,8 @@ Fixed::
 rewrite fires at the same times: six fields with a ``?`` are wrapped in ``cron(...)``;
 ``0 9 ? * MON-FRI`` (EventBridge's ``?`` in 5-field cron) becomes ``0 9 * * MON-FRI``;
 ``cron(0 9 * * MON-FRI *)`` gets the ``?`` EventBridge needs, ``cron(0 9 ? * MON-FRI *)``.
-Weekdays by number in 5 fields with a ``?`` (``0 9 ? * 1-5``) are left to you: 5-field cron
-counts Sunday as 0, EventBridge as 1.
+Weekdays by number (``0 9 ? * 1-5``, ``cron(0 9 * * 1-5 *)``) are left to you: 5-field cron
+counts Sunday as 0, EventBridge as 1, and which was meant cannot be told.
 """
 
 from __future__ import annotations
