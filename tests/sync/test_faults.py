@@ -226,3 +226,28 @@ def test_once_the_control_plane_cannot_be_reached_the_rest_is_not_sent(
     assert again.ok
     assert len(list(direct.iter_sync_configs(repository=REPO))) == 6
     assert direct.get_repository_commit(REPO) == commit
+
+
+def test_a_write_answered_with_an_error_does_not_stop_the_others(
+    tmp_path: Path, direct: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A control plane that answers 500 for one config (a bug its content sets off) was reached:
+    the writes after it are still sent, and only that one fails."""
+    from agentsync.localserver import configs
+
+    original = configs.validate_yaml
+
+    def validate_yaml(text: str, path: str = "<request>") -> object:
+        if path == "agents/c0.yaml":
+            raise RuntimeError("a bug of the control plane")
+        return original(text, path)
+
+    monkeypatch.setattr("agentsync.localserver.configs.validate_yaml", validate_yaml)
+    git = Git(tmp_path / "repo")
+    git.commit({f"agents/c{n}.yaml": valid_text(n) for n in range(4)})
+    source, state = LocalGitSource(git.root, repository=REPO), SyncState(tmp_path / "s.json")
+    with Client(direct.base_url, API_KEY, sleep=lambda _: None) as client:
+        run = apply_sync(source, client, state)
+    assert run.result is not None
+    assert [action.path for action, _ in run.result.failed] == ["agents/c0.yaml"]
+    assert len(run.result.done) == 3

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
-from agentsync.client.errors import BY_STATUS, ControlPlaneError, Unavailable
+from agentsync.client.errors import BY_STATUS, ControlPlaneError, Unavailable, Unreachable
 from agentsync.client.redaction import Secret
 from agentsync.errors import UsageError
 from agentsync.http import json_body
@@ -124,7 +124,7 @@ class ApiCalls:
     def unreachable(self, error: httpx.TransportError) -> ControlPlaneError:
         where = f"cannot reach the control plane at {self.base_url}"
         if refused(error):
-            return Unavailable(
+            return Unreachable(
                 self.redact(
                     f"{where} (connection refused): is it running? Start one with "
                     "`agent control-plane serve`, or set ELLIPSIS_API_BASE_URL to yours"
@@ -132,8 +132,8 @@ class ApiCalls:
             )
         why = str(error) or type(error).__name__
         if answered_unusably(error):  # reached: it answers too slowly, or without end
-            where = f"the control plane at {self.base_url}"
-        return Unavailable(self.redact(f"{where}: {why}"))
+            return Unavailable(self.redact(f"the control plane at {self.base_url}: {why}"))
+        return Unreachable(self.redact(f"{where}: {why}"))
 
     def gave_up(self, failure: Exception, why: str) -> Exception:
         if not isinstance(failure, ControlPlaneError):

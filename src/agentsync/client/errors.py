@@ -107,6 +107,11 @@ class Unavailable(ControlPlaneError):
     status = 503
 
 
+class Unreachable(Unavailable):
+    """No answer at all: nothing listens, or the connection failed (not a slow or oversized
+    answer, nor an error status, which come from a control plane that was reached)."""
+
+
 # The error for each status an answer can carry (503 is also raised for no answer at all).
 BY_STATUS: dict[int, type[ControlPlaneError]] = {
     error.status: error for error in (Unauthorized, BudgetExceeded, NotFound, Conflict, Invalid)

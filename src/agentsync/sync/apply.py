@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agentsync.client.api import Client
-from agentsync.client.errors import ControlPlaneError, Invalid, Unavailable
+from agentsync.client.errors import ControlPlaneError, Invalid, Unreachable
 from agentsync.config.loader import load_text
 from agentsync.config.secrets import mask_data, secret_values
 from agentsync.errors import AgentsyncError
@@ -36,7 +36,9 @@ from agentsync.sync.state import SyncState
 # An adopted config is soft-deleted only once every write of the new name went through.
 _NOT_ADOPTED = "kept: not every write to {} went through (re-run to retry)"
 # After a write that gave up on reaching the control plane (its retries spent), the rest would
-# each spend theirs too: a dead control plane held an apply of 100 changes for minutes.
+# each spend theirs too: a dead control plane held an apply of 100 changes for minutes. Only
+# no answer at all stops them: an error answered for one write (a 500 its content causes)
+# may not be the others'.
 _NOT_SENT = "not sent: the control plane could not be reached for an earlier write (re-run)"
 
 
@@ -154,7 +156,7 @@ def apply_plan(
                     done.append(action)
             except ControlPlaneError as error:
                 failed.append((action, str(error)))
-                unreachable = isinstance(error, Unavailable)
+                unreachable = isinstance(error, Unreachable)
         if progress is not None:
             progress(action)
     # Every sync error of this commit: orphans, and configs kept at their last good version
