@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 
@@ -142,6 +143,26 @@ def test_an_answer_that_drips_ends_at_its_deadline_after_one_retry(
         session.send("GET", "/v1/me", _json, Failures())
     assert time.monotonic() - started < 4
     assert len(server.requests) == 2
+
+
+def test_a_connection_that_times_out_is_not_an_answer_that_came_too_slowly(
+    monkeypatch: pytest.MonkeyPatch, delays: list[float]
+) -> None:
+    """The whole answer's deadline bounds the connection too: a host that drops every packet
+    (which loopback cannot be: its connect is made to wait out its time here) read as a server
+    reached that answered too slowly, "no complete answer within 1 s"."""
+
+    def never_connects(self: object, host: str, port: int, timeout: float | None, *_: Any) -> Any:
+        time.sleep(timeout or 0)
+        raise httpcore.ConnectTimeout("timed out")
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", never_connects)
+    policy = RetryPolicy(max_retries=0, sleep=delays.append)
+    with (
+        closing(Session("http://192.0.2.1", None, policy=policy, timeout=0.3)) as session,
+        pytest.raises(Failed, match="no answer: ConnectTimeout"),
+    ):
+        session.send("GET", "/v1/me", _json, Failures())
 
 
 def test_an_answer_over_the_cap_is_not_read_nor_asked_again(

@@ -35,8 +35,11 @@ def overran(error: httpx.TransportError) -> bool:
     return isinstance(error, httpx.TimeoutException) and str(error).startswith(_OVERRAN)
 
 
-def _bounded(operation: Callable[[float | None], T], timeout: float | None) -> T:
-    """``operation(timeout)``, given no longer than the deadline under way leaves."""
+def _bounded(
+    operation: Callable[[float | None], T], timeout: float | None, *, connecting: bool = False
+) -> T:
+    """``operation(timeout)``, given no longer than the deadline under way leaves. A connection
+    that times out stays a ``ConnectTimeout`` (no server was reached), whenever it does."""
     current = _DEADLINE.get()
     if current is None:
         return operation(timeout)
@@ -44,10 +47,10 @@ def _bounded(operation: Callable[[float | None], T], timeout: float | None) -> T
     left = end - time.monotonic()
     try:
         if left <= 0:
-            raise httpcore.ReadTimeout()
+            raise (httpcore.ConnectTimeout if connecting else httpcore.ReadTimeout)()
         return operation(left if timeout is None else min(timeout, left))
     except httpcore.TimeoutException:
-        if time.monotonic() < end:
+        if connecting or time.monotonic() < end:
             raise
         raise httpcore.ReadTimeout(f"{_OVERRAN} {seconds:g} s (it came too slowly)") from None
 
@@ -96,6 +99,7 @@ class _Backend(httpcore.NetworkBackend):
                     host, port, left, local_address, socket_options
                 ),
                 timeout,
+                connecting=True,
             )
         )
 
@@ -104,7 +108,9 @@ class _Backend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         return _Stream(
             _bounded(
-                lambda left: self._backend.connect_unix_socket(path, left, socket_options), timeout
+                lambda left: self._backend.connect_unix_socket(path, left, socket_options),
+                timeout,
+                connecting=True,
             )
         )
 
