@@ -23,6 +23,7 @@ from typing import TypeVar
 import tenacity
 
 from agentsync.http.backoff import backoff_delay
+from agentsync.plural import plural
 
 T = TypeVar("T")
 
@@ -151,7 +152,7 @@ class RetryPolicy:
             if not retry:  # one attempt, as asked: its failure as it is
                 raise _later(state).failure
             if state.attempt_number >= _attempts_for(state, attempts):
-                why = f"gave up after {state.attempt_number} attempts"
+                why = f"gave up after {plural(state.attempt_number, 'attempt')}"
             else:
                 why = f"gave up: the server asks to wait {state.upcoming_sleep:.0f}s"
             raise give_up(_later(state).failure, why)
