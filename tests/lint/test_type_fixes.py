@@ -51,6 +51,7 @@ def test_the_fixed_pair_is_valid_to_lint_and_to_sync() -> None:
         ("limits:\n  run: '1e400'\n", None),  # unquoted, it would read as infinity
         ("limits:\n  run: 'five'\n", None),
         ("enabled: 'True'\n", "true"),
+        ("limits:\n  run: !!str '5'\n", None),  # unquoted, the tag still makes it a string
         ("enabled: '1'\n", None),  # 1 is no boolean
         ("limits:\n  run: 'true'\n", None),  # nor true a number
     ],
@@ -107,3 +108,8 @@ def test_a_secret_is_quoted_but_never_shown(
     assert main(["--fix", "agents/a.yaml"]) == 0
     assert config.read_text().endswith('      value: "80486"\n')
     assert "80486" not in "".join(capsys.readouterr())
+
+
+def test_quotes_stay_around_an_anchored_value() -> None:
+    """Unquoting ``&five '5'`` would change every alias of it as well: no fix, no hint."""
+    assert type_findings("limits:\n  run: &five '5'\n  day: *five\n") == [(None, None)] * 2

@@ -73,7 +73,7 @@ def _hint_and_fix(ctx: LintContext, error: ShapeError) -> tuple[str | None, str 
         return "quote the value to make it a string" + ("" if secret else f": {fixed}"), fixed
     if isinstance(error.value, str):
         unquoted = _unquoted(error.value, error.expected)
-        if unquoted is not None:
+        if unquoted is not None and _written(ctx, error) is not None:  # no tag, anchor, alias
             return "write it without quotes" + ("" if secret else f": {unquoted}"), unquoted
     if "array" in error.expected and not isinstance(error.value, list):
         listed = _listed(ctx, error)
