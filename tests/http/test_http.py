@@ -160,7 +160,7 @@ def test_a_connection_that_times_out_is_not_an_answer_that_came_too_slowly(
     policy = RetryPolicy(max_retries=0, sleep=delays.append)
     with (
         closing(Session("http://192.0.2.1", None, policy=policy, timeout=0.3)) as session,
-        pytest.raises(Failed, match="^gave up after 1 attempt: no answer: ConnectTimeout$"),
+        pytest.raises(Failed, match=r"^gave up after 1 attempt: no answer: ConnectTimeout$"),
     ):
         session.send("GET", "/v1/me", _json, Failures())
 
