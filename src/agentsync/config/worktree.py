@@ -13,7 +13,8 @@ only. Outside a git working tree, or when git cannot list the files (not install
 it refuses to read), every file found is read.
 
 :func:`git_environment` is the environment every git that agentsync runs gets: git's messages
-untranslated (they are parsed and quoted) and never a prompt.
+untranslated (they are parsed and quoted) and never a prompt; ``GIT_OPTIONS`` come first on its
+command line (a repository's config never has git run a command it names).
 """
 
 from __future__ import annotations
@@ -33,18 +34,14 @@ SUBMODULE_NOTE = (
 
 def git_environment() -> dict[str, str]:
     """The caller's environment, with git's messages untranslated and never a prompt: for
-    every git that agentsync runs. A repository's own config may name a command git runs to
-    list files (``core.fsmonitor``): set last, in the environment, ``false`` overrides it, so
-    linting or planning a repository never runs a command it names."""
-    environment = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
-    count = environment.get("GIT_CONFIG_COUNT", "")
-    first = int(count) if count.isdigit() else 0  # the caller's own, kept
-    environment |= {
-        f"GIT_CONFIG_KEY_{first}": "core.fsmonitor",
-        f"GIT_CONFIG_VALUE_{first}": "false",
-        "GIT_CONFIG_COUNT": str(first + 1),
-    }
-    return environment
+    every git that agentsync runs."""
+    return {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+
+
+# Before every git command agentsync runs: a repository's own config may name a command git
+# runs to list files (core.fsmonitor); given on the command line, false overrides it, with
+# every git version (the environment's GIT_CONFIG_* only from git 2.31).
+GIT_OPTIONS = ("-c", "core.fsmonitor=false")
 
 
 _NOT_READ = ", and sync does not read it"
@@ -54,9 +51,10 @@ def _listing(top: Path, pathspecs: Sequence[str]) -> set[str] | None:
     """Repository-relative paths git would commit under ``pathspecs``; None if git fails."""
     import subprocess  # only for a walk inside a git working tree: not on agent-lint's cold path
 
+    command = ["git", *GIT_OPTIONS, "-C", str(top), "--literal-pathspecs", *GIT_LISTING, "--"]
     try:
         done = subprocess.run(
-            ["git", "-C", str(top), "--literal-pathspecs", *GIT_LISTING, "--", *pathspecs],
+            [*command, *pathspecs],
             capture_output=True,
             env=git_environment(),
             check=False,

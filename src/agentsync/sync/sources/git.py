@@ -42,7 +42,7 @@ from agentsync.config.discovery import CONFIG_DIRS, config_roots, is_config_path
 from agentsync.config.files import NotRegularFile, os_reason, read_regular_file, resolved
 from agentsync.config.loader import DEFAULT_LIMITS
 from agentsync.config.repository_names import is_repository_name
-from agentsync.config.worktree import GIT_LISTING, git_environment
+from agentsync.config.worktree import GIT_LISTING, GIT_OPTIONS, git_environment
 from agentsync.errors import AgentsyncError
 from agentsync.sync.model import NO_COMMIT, WORKTREE_SUFFIX, CommitOrder, Snapshot, Unreadable
 
@@ -372,7 +372,7 @@ class LocalGitSource:
         stdin: bytes | None = None,
         check: bool = True,
     ) -> subprocess.CompletedProcess[bytes]:
-        command = ["git", "-C", str(cwd), *args]
+        command = ["git", *GIT_OPTIONS, "-C", str(cwd), *args]
         try:
             result = subprocess.run(
                 command,
