@@ -67,6 +67,9 @@ def start_workers(
     return threads
 
 
+_STOPPING = (signal.SIGTERM, signal.SIGINT)
+
+
 class SignalStop:
     """SIGINT and SIGTERM stop the ``workers`` worker threads once their jobs in hand are done,
     and the ``endpoint``, from the moment the process says it started. uvicorn restores these
@@ -88,32 +91,48 @@ class SignalStop:
         self.events = (stop, wakeup)
         self.workers = workers
         self.endpoint = endpoint
-        self.received = False
+        self.received = self.closed = False
         self.pipe = os.pipe()
         os.set_blocking(self.pipe[1], False)
         self.watcher = threading.Thread(target=self._stop_when_signalled, name="signals")
         self.watcher.daemon = True
         self.watcher.start()
-        signal.signal(signal.SIGTERM, self._request_stop)
-        signal.signal(signal.SIGINT, self._request_stop)
+        self.previous = {number: signal.getsignal(number) for number in _STOPPING}
+        for number in _STOPPING:
+            signal.signal(number, self._request_stop)
 
     def _request_stop(self, signum: int, frame: FrameType | None) -> None:
+        if self.closed:  # it interrupted close(): the pipe may be gone
+            return
         self.received = True
         if self.endpoint is not None:
             self.endpoint.should_exit = True
+        self._wake()
+
+    def _wake(self) -> None:
         with contextlib.suppress(BlockingIOError):  # a full pipe already holds a request
             os.write(self.pipe[1], b"\0")
 
     def _stop_when_signalled(self) -> None:
         os.read(self.pipe[0], 1)
+        if not self.received:
+            return  # woken by close(): no signal came
         log.info("stopping: finishing the jobs in hand" if self.workers else "stopped")
         for event in self.events:
             event.set()
 
-    def join(self) -> None:
-        """Once a signal came, wait until its stop is logged (none came: return at once)."""
-        if self.received:
-            self.watcher.join(timeout=5.0)
+    def close(self) -> None:
+        """Once the process is done: wait until a signal's stop is logged (no signal came: the
+        watcher is woken to end), give the signals back to their previous handlers and close
+        the pipe."""
+        self.closed = True
+        self._wake()
+        self.watcher.join(timeout=5.0)
+        for number, handler in self.previous.items():
+            if handler is not None:  # None: not a Python handler, which cannot be put back
+                signal.signal(number, handler)
+        for end in self.pipe:
+            os.close(end)
 
 
 def serve(
@@ -151,7 +170,7 @@ def serve(
         for thread in threads:
             thread.join()
         store.close()
-        signals.join()
+        signals.close()
 
 
 def work(
@@ -181,4 +200,4 @@ def work(
     finally:
         stop.set()
         store.close()
-        signals.join()
+        signals.close()
