@@ -8,6 +8,7 @@ client (which raises them from responses).
     ├── BudgetExceeded        402; ``detail`` names the cap
     ├── Unauthorized          401
     └── Unavailable           the server could not be reached, or kept failing (5xx/429)
+        └── Unreachable       no answer at all (nothing listens, the connection failed)
 """
 
 from __future__ import annotations
@@ -71,6 +72,19 @@ class Conflict(ControlPlaneError):
     status = 409
 
 
+def problem_json(message: str, *, rule: str, path: str = "") -> dict[str, Any]:
+    """One problem of a request (not of a place in a file), as a 422's ``detail`` lists it:
+    at line 1, column 1, ``path`` naming the field."""
+    return {
+        "rule": rule,
+        "severity": "error",
+        "message": message,
+        "line": 1,
+        "column": 1,
+        "path": path,
+    }
+
+
 class Invalid(ControlPlaneError):
     """The config or request fails validation; ``detail`` holds the diagnostics."""
 
@@ -83,10 +97,7 @@ class Invalid(ControlPlaneError):
             if listed:
                 return listed
         message = str(self.detail) if not isinstance(self.detail, list) else str(self)
-        return [
-            {"rule": "invalid", "severity": "error", "message": message, "line": 1, "column": 1,
-             "path": ""}
-        ]  # fmt: skip
+        return [problem_json(message, rule="invalid")]
 
 
 class BudgetExceeded(ControlPlaneError):

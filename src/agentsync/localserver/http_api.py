@@ -23,7 +23,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter
 from starlette.requests import HTTPConnection
 
-from agentsync.client.errors import Conflict, ControlPlaneError, Invalid, Unauthorized
+from agentsync.client.errors import (
+    Conflict,
+    ControlPlaneError,
+    Invalid,
+    Unauthorized,
+    problem_json,
+)
 from agentsync.localserver.control_plane import ControlPlane
 
 MAX_SEQ = 2**63 - 1  # SQLite's largest integer
@@ -136,7 +142,7 @@ class Idempotency:
             return JSONResponse(dump(compute()), status)
         if len(key) > MAX_IDEMPOTENCY_KEY:  # kept with the response, and echoed by some routes
             too_long = f"Idempotency-Key is over {MAX_IDEMPOTENCY_KEY} characters"
-            raise Invalid([request_diagnostic(too_long, "")])
+            raise Invalid([problem_json(too_long, rule="request")])
         fingerprint = await self._fingerprint(body)
         scope = f"{self.who.scope}:{namespace}" if namespace else self.who.scope
         store = self.control_plane.store
@@ -192,25 +198,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         detail = [
-            request_diagnostic(
+            problem_json(
                 str(e.get("msg", "invalid")),
-                ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                rule="request",
+                path=".".join(str(p) for p in e.get("loc", ()) if p != "body"),
             )
             for e in error.errors()
         ]
         return JSONResponse({"detail": detail}, 422)
-
-
-def request_diagnostic(message: str, path: str) -> dict[str, Any]:
-    """One problem of a request, as a 422's ``detail`` lists it."""
-    return {
-        "rule": "request",
-        "severity": "error",
-        "message": message,
-        "line": 1,
-        "column": 1,
-        "path": path,
-    }
 
 
 def utc_instant(moment: datetime, name: str) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
+from agentsync.client.errors import problem_json
 from agentsync.http import json_body
-from agentsync.localserver.http_api import request_diagnostic
 
 
 def read_body(body: bytes) -> Any:
@@ -33,7 +33,7 @@ def read_body(body: bytes) -> Any:
 
 def _invalid(where: str, message: str) -> HTTPException:
     """An HTTP error, which FastAPI's body parsing passes on (it makes others a bare 400)."""
-    return HTTPException(422, [request_diagnostic(message, where)])
+    return HTTPException(422, [problem_json(message, rule="request", path=where)])
 
 
 class _JSONRequest(Request):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from agentsync.client.errors import ControlPlaneError, Invalid, NotFound
+from agentsync.client.errors import ControlPlaneError, Invalid, NotFound, problem_json
 from agentsync.client.records import VariableInfo
 from agentsync.config.variables import name_problem
 from agentsync.localserver.store import SQLiteStore
@@ -41,17 +41,8 @@ class Variables:
         for index, (name, value) in enumerate(items):
             problem = variable_problem(name, value, seen)
             if problem is not None:
-                problems.append(
-                    {
-                        # agent-lint's rule where it refuses the name in a config too
-                        "rule": "request" if name_problem(name) is None else "denied-variable",
-                        "severity": "error",
-                        "message": problem,
-                        "line": 1,
-                        "column": 1,
-                        "path": f"variables.{index}",
-                    }
-                )
+                rule, message = problem
+                problems.append(problem_json(message, rule=rule, path=f"variables.{index}"))
             seen.add(name)
         if problems:
             raise Invalid(problems)
@@ -88,12 +79,18 @@ class Variables:
         return environment
 
 
-def variable_problem(name: str, value: str, seen: set[str]) -> str | None:
+def variable_problem(name: str, value: str, seen: set[str]) -> tuple[str, str] | None:
     """What is wrong with one variable (never quoting its value), or None: a stored sandbox
-    variable's and a deployment run's ``envs`` alike."""
+    variable's and a deployment run's ``envs`` alike. With the rule it falls under: agent-lint's
+    ``denied-variable`` for a name it refuses in a config too, else ``request``."""
     problem = name_problem(name)
     if problem is not None:
-        return f"name {problem}"
+        return "denied-variable", f"name {problem}"
+    message = _value_problem(name, value, seen)
+    return None if message is None else ("request", message)
+
+
+def _value_problem(name: str, value: str, seen: set[str]) -> str | None:
     if len(name) > MAX_VARIABLE_NAME:
         return f"name is longer than {MAX_VARIABLE_NAME} characters"
     if name in seen:

@@ -131,8 +131,8 @@ def check_envs(envs: dict[str, str]) -> None:
     """A 422 naming each refused name or value as a sandbox variable's is (a name that changes
     how a process starts, over 256 characters; a value with a NUL, over 64 KiB), never a
     value."""
-    checks = ((name, variable_problem(name, envs[name], set())) for name in sorted(envs))
-    problems = [f"envs: {problem}" for _, problem in checks if problem is not None]
+    checks = (variable_problem(name, envs[name], set()) for name in sorted(envs))
+    problems = [f"envs: {problem[1]}" for problem in checks if problem is not None]
     if problems:
         raise Invalid("; ".join(problems)[:1000])
 
