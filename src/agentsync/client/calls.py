@@ -26,6 +26,7 @@ from agentsync.http.session import (
     Session,
     answered_unusably,
     error_detail,
+    media_type,
     refused,
     what_answered,
 )
@@ -152,8 +153,7 @@ def _summary(error: Exception, response: httpx.Response) -> str:
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
         return f"{where}: {first['msg']}{more}"
     if isinstance(error, json.JSONDecodeError):
-        kind = response.headers.get("content-type", "no content type")
-        return f"it is not JSON ({kind.partition(';')[0][:100]})"
+        return f"it is not JSON ({media_type(response)[:100] or 'no content type'})"
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 

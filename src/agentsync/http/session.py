@@ -267,11 +267,17 @@ def error_detail(response: httpx.Response) -> tuple[Any, str | None]:
     return described or response.text.strip()[:500], request_id
 
 
+def media_type(response: httpx.Response) -> str:
+    """The answer's content type without its parameters (``text/html``), or empty."""
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.partition(";")[0].strip()
+
+
 def what_answered(response: httpx.Response) -> str | None:
     """For an error whose body is an HTML page (a web server's, a proxy's) or nothing: the call,
     its status and the content type, never the page. None for any other body."""
     text = response.text.strip()
-    content_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    content_type = media_type(response).lower()
     if text and "html" not in content_type and not text.startswith("<"):
         return None
     body = (content_type or "a page") if text else "an empty body"
