@@ -67,11 +67,9 @@ def _candidates(text: str) -> Iterator[str]:
     if len(fields) == 6 and "?" in (fields[DOM], fields[DOW]):
         yield f"cron({' '.join(fields)})"
     elif len(fields) == 5 and [fields[DOM], fields[DOW]].count("?") == 1:
-        # The syntaxes number weekdays apart (5-field cron: 0 is Sunday; EventBridge: 1 is):
-        # numbered weekdays read one way only with L or # in them, which only EventBridge has.
-        if not _NUMBERED.search(fields[DOW]):
+        if _numbered(fields[DOW]):
+            return
+        if not _NUMBERED.search(fields[DOW]):  # with L or #, only EventBridge's reading holds
             no_value = DOM if fields[DOM] == "?" else DOW
             yield " ".join("*" if at == no_value else field for at, field in enumerate(fields))
-        elif _numbered(fields[DOW]):
-            return
         yield f"cron({' '.join(fields)} *)"
