@@ -82,7 +82,7 @@ def load_profile(name: str, environ: Mapping[str, str] | None = None) -> Profile
         raise UsageError(f"--platform {name!r}: a platform name is letters, digits, - and _")
     path = platforms_file(environ)
     profiles, text = _read(path)
-    prefix = ENV_PREFIX + name.upper().replace("-", "_") + "_"
+    prefix = _env_prefix(name)
     from_env = {f: environ[prefix + f.upper()] for f in FIELDS if environ.get(prefix + f.upper())}
     if name in profiles:
         fields: dict[str, Any] = {**profiles[name], **from_env}
@@ -98,6 +98,11 @@ def load_profile(name: str, environ: Mapping[str, str] | None = None) -> Profile
             f"{prefix}KIND (known: {', '.join(known)})"
         )
     return _profile(name, fields, origin, text, path if name in profiles else None)
+
+
+def _env_prefix(name: str) -> str:
+    """The start of the variables that define profile ``name``: ``AGENTSYNC_PLATFORM_NAME_``."""
+    return ENV_PREFIX + name.upper().replace("-", "_") + "_"
 
 
 def _from_environment(environ: Mapping[str, str]) -> set[str]:
@@ -152,7 +157,7 @@ def _profile(
 ) -> Profile:
     def fail(key: str, why: str) -> UsageError:
         if path is None:  # from the environment
-            variable = ENV_PREFIX + name.upper().replace("-", "_") + "_" + key.upper()
+            variable = _env_prefix(name) + key.upper()
             return UsageError(f"platform {name!r}: {variable}: {why}")
         return UsageError(f"{path}:{_line_of(text, name, key)}: platform {name!r}: {key}: {why}")
 
